@@ -1,0 +1,252 @@
+//! HMAC with SHA-1/SHA-256/SHA-384/SHA-512 for the MAC of TLS CBC records
+//! (`SslEncryptPacket` / `SslDecryptPacket`), with the key prepared once, and the pieces
+//! the constant-time (Lucky13) record check needs: the compression-call count of a
+//! message and a way to spend a given number of compression calls on nothing.
+
+use core::fmt;
+
+use aws_lc_rs::{digest, hmac};
+
+/// The longest HMAC tag (SHA-512), in bytes.
+pub const MAX_TAG_LEN: usize = 64;
+
+/// The hash function under an HMAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HashAlgorithm {
+    /// SHA-1 (legacy TLS suites only).
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512 (for completeness; no TLS record MAC uses it).
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Output (and HMAC tag) length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            HashAlgorithm::Sha1 => 20,
+            HashAlgorithm::Sha256 => 32,
+            HashAlgorithm::Sha384 => 48,
+            HashAlgorithm::Sha512 => 64,
+        }
+    }
+
+    /// Input block length of the compression function in bytes.
+    pub fn block_len(self) -> usize {
+        match self {
+            HashAlgorithm::Sha1 | HashAlgorithm::Sha256 => 64,
+            HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 128,
+        }
+    }
+
+    /// Length of the message-length field of the final padding block, in bytes.
+    fn length_field_len(self) -> usize {
+        match self {
+            HashAlgorithm::Sha1 | HashAlgorithm::Sha256 => 8,
+            HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 16,
+        }
+    }
+
+    /// How many compression-function calls hashing `message_len` bytes costs after the
+    /// HMAC key block (Merkle–Damgård padding: one 0x80 byte and the length field).
+    /// Plain arithmetic on `message_len`: no branch depends on it.
+    pub fn compression_calls(self, message_len: usize) -> usize {
+        let padded = message_len
+            .saturating_add(1)
+            .saturating_add(self.length_field_len());
+        padded.div_ceil(self.block_len())
+    }
+
+    fn backend(self) -> hmac::Algorithm {
+        match self {
+            HashAlgorithm::Sha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            HashAlgorithm::Sha256 => hmac::HMAC_SHA256,
+            HashAlgorithm::Sha384 => hmac::HMAC_SHA384,
+            HashAlgorithm::Sha512 => hmac::HMAC_SHA512,
+        }
+    }
+}
+
+/// An HMAC tag (at most [`MAX_TAG_LEN`] bytes), returned without heap allocation.
+#[derive(Clone, Copy)]
+pub struct HmacTag {
+    bytes: [u8; MAX_TAG_LEN],
+    len: usize,
+}
+
+impl HmacTag {
+    fn from_backend(tag: &hmac::Tag) -> Self {
+        let value = tag.as_ref();
+        let mut bytes = [0u8; MAX_TAG_LEN];
+        let len = value.len().min(MAX_TAG_LEN);
+        if let (Some(dst), Some(src)) = (bytes.get_mut(..len), value.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        HmacTag { bytes, len }
+    }
+
+    /// The tag bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl AsRef<[u8]> for HmacTag {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl fmt::Debug for HmacTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HmacTag[{}](..)", self.len)
+    }
+}
+
+/// An HMAC key with its inner and outer pad states computed once: the record MAC key
+/// of CBC suites (`SslEncryptPacket` / `SslDecryptPacket`).
+#[derive(Clone)]
+pub struct HmacKey {
+    algorithm: HashAlgorithm,
+    key: hmac::Key,
+}
+
+impl HmacKey {
+    /// Prepares `key` (any length; RFC 2104) for HMAC with `algorithm`.
+    pub fn new(algorithm: HashAlgorithm, key: &[u8]) -> Self {
+        HmacKey {
+            algorithm,
+            key: hmac::Key::new(algorithm.backend(), key),
+        }
+    }
+
+    /// The hash function of this key.
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+
+    /// HMAC over the concatenation of `parts`.
+    pub fn sign(&self, parts: &[&[u8]]) -> HmacTag {
+        let mut context = self.context();
+        for part in parts {
+            context.update(part);
+        }
+        context.finish()
+    }
+
+    /// A fresh incremental HMAC computation under this key.
+    pub fn context(&self) -> HmacContext {
+        HmacContext {
+            context: hmac::Context::with_key(&self.key),
+        }
+    }
+
+    /// Runs exactly `calls` compression-function calls of this key's hash on zero blocks
+    /// and throws the result away. The record layer uses it to make the total hashing
+    /// work of a CBC record check independent of the (secret) padding length; see
+    /// `compression_calls`.
+    pub fn run_dummy_compressions(&self, calls: usize) {
+        // The context starts right after the ipad block, so every whole block fed to
+        // `update` is hashed at once: `calls` blocks are `calls` compression calls. The
+        // context is dropped unfinished, which adds no further call.
+        const ZERO_BLOCK: [u8; digest::MAX_BLOCK_LEN] = [0; digest::MAX_BLOCK_LEN];
+        let block = ZERO_BLOCK
+            .get(..self.algorithm.block_len())
+            .unwrap_or(&ZERO_BLOCK);
+        let mut context = hmac::Context::with_key(&self.key);
+        for _ in 0..calls {
+            context.update(block);
+        }
+        drop(context);
+    }
+}
+
+impl fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HmacKey")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An incremental HMAC computation (`update` zero or more times, then `finish`).
+pub struct HmacContext {
+    context: hmac::Context,
+}
+
+impl HmacContext {
+    /// Feeds `data` into the MAC.
+    pub fn update(&mut self, data: &[u8]) {
+        self.context.update(data);
+    }
+
+    /// Finishes the MAC.
+    pub fn finish(self) -> HmacTag {
+        HmacTag::from_backend(&self.context.sign())
+    }
+}
+
+impl fmt::Debug for HmacContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HmacContext").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc4231_case_2() {
+        // RFC 4231 test case 2 (key "Jefe").
+        let key = HmacKey::new(HashAlgorithm::Sha256, b"Jefe");
+        let tag = key.sign(&[b"what do ya want ", b"for nothing?"]);
+        assert_eq!(
+            hex::encode(tag.as_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        let mut context = key.context();
+        context.update(b"what do ya want for nothing?");
+        assert_eq!(context.finish().as_bytes(), tag.as_bytes());
+    }
+
+    #[test]
+    fn rfc2202_sha1_case_2() {
+        let tag =
+            HmacKey::new(HashAlgorithm::Sha1, b"Jefe").sign(&[b"what do ya want for nothing?"]);
+        assert_eq!(
+            hex::encode(tag.as_bytes()),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
+    }
+
+    #[test]
+    fn lengths() {
+        for (alg, out, block) in [
+            (HashAlgorithm::Sha1, 20, 64),
+            (HashAlgorithm::Sha256, 32, 64),
+            (HashAlgorithm::Sha384, 48, 128),
+            (HashAlgorithm::Sha512, 64, 128),
+        ] {
+            assert_eq!(alg.output_len(), out);
+            assert_eq!(alg.block_len(), block);
+            let tag = HmacKey::new(alg, b"k").sign(&[]);
+            assert_eq!(tag.as_bytes().len(), out);
+        }
+    }
+
+    #[test]
+    fn compression_call_counts() {
+        // SHA-256: 55 bytes fit one block with padding, 56 need two.
+        assert_eq!(HashAlgorithm::Sha256.compression_calls(0), 1);
+        assert_eq!(HashAlgorithm::Sha256.compression_calls(55), 1);
+        assert_eq!(HashAlgorithm::Sha256.compression_calls(56), 2);
+        // SHA-384: 111 bytes fit one block, 112 need two.
+        assert_eq!(HashAlgorithm::Sha384.compression_calls(111), 1);
+        assert_eq!(HashAlgorithm::Sha384.compression_calls(112), 2);
+        HmacKey::new(HashAlgorithm::Sha1, b"k").run_dummy_compressions(3);
+    }
+}

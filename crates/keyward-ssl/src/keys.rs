@@ -1,0 +1,526 @@
+//! Asymmetric keys of the provider: the server's private key (`SslOpenPrivateKey`), ephemeral
+//! key-exchange keys (`SslCreateEphemeralKey`) and peer public keys (`SslImportKey`).
+
+use crate::protocol::Protocol;
+use crate::suites::{CipherSuite, KeyExchange};
+use keyward_core::backend::{
+    self, Curve, DhPrivateKey, EcdhPrivateKey, FfdheGroup, HashAlgorithm, RsaPublicKey,
+};
+use keyward_core::blob::{
+    DhParameters, DhPublicBlob, EccCurve, EccPublicBlob, EccUsage, RsaPublicBlob,
+};
+use keyward_core::store::StoredKey;
+use keyward_core::{Error, Result, SecretVec};
+
+/// `BCRYPT_RSAPUBLIC_BLOB`.
+pub const BCRYPT_RSAPUBLIC_BLOB: &str = "RSAPUBLICBLOB";
+/// `BCRYPT_ECCPUBLIC_BLOB`.
+pub const BCRYPT_ECCPUBLIC_BLOB: &str = "ECCPUBLICBLOB";
+/// `BCRYPT_DH_PUBLIC_BLOB`.
+pub const BCRYPT_DH_PUBLIC_BLOB: &str = "DHPUBLICBLOB";
+/// `BCRYPT_OPAQUE_KEY_BLOB`.
+pub const BCRYPT_OPAQUE_KEY_BLOB: &str = "OpaqueKeyBlob";
+/// `SSL_KEY_TYPE_PROPERTY`: the one property of ephemeral keys.
+pub const SSL_KEY_TYPE_PROPERTY: &str = "KEYTYPE";
+/// `NCRYPT_ALGORITHM_GROUP_PROPERTY`, answered for key pairs.
+pub const NCRYPT_ALGORITHM_GROUP_PROPERTY: &str = "Algorithm Group";
+/// `NCRYPT_LENGTH_PROPERTY`, answered for key pairs.
+pub const NCRYPT_LENGTH_PROPERTY: &str = "Length";
+/// Longest property name accepted, in characters (reference §3.3).
+const MAX_PROPERTY_NAME: usize = 64;
+
+fn check_property_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.chars().count() > MAX_PROPERTY_NAME {
+        Err(Error::InvalidParameter("property name"))
+    } else {
+        Ok(())
+    }
+}
+
+/// How `SslSignHash` pads an RSA signature (its `dwFlags`); ECDSA keys take only `Raw`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignaturePadding {
+    /// Flags 0: RSA PKCS#1 v1.5 type 1 without DigestInfo (the 36-byte MD5 ‖ SHA-1 of
+    /// TLS ≤ 1.1); ECDSA over the given digest.
+    Raw,
+    /// `NCRYPT_SSL_SIGN_INCLUDE_HASHOID`: PKCS#1 v1.5 with the hash's DigestInfo.
+    Pkcs1(HashAlgorithm),
+    /// `NCRYPT_SSL_SIGN_USE_PSS_PADDING`: RSASSA-PSS, salt length = hash length.
+    Pss(HashAlgorithm),
+}
+
+/// A server's private key from the key store, with its certificate (the "ssl4" key-pair
+/// object of `SslOpenPrivateKey`).
+pub struct PrivateKey {
+    key: backend::PrivateKey,
+    certificate: Vec<u8>,
+}
+
+impl PrivateKey {
+    /// Opens a stored key.
+    pub fn from_stored(stored: &StoredKey) -> Result<Self> {
+        PrivateKey::from_pkcs8(stored.pkcs8().expose(), stored.certificate())
+    }
+
+    /// Wraps a PKCS#8 private key and its certificate.
+    pub fn from_pkcs8(pkcs8: &[u8], certificate: &[u8]) -> Result<Self> {
+        Ok(PrivateKey {
+            key: backend::PrivateKey::from_pkcs8(pkcs8)?,
+            certificate: certificate.to_vec(),
+        })
+    }
+
+    /// The certificate (DER) the key was opened for.
+    pub fn certificate(&self) -> &[u8] {
+        &self.certificate
+    }
+
+    /// True for RSA keys (which can decrypt an RSA premaster).
+    pub fn is_rsa(&self) -> bool {
+        matches!(self.key, backend::PrivateKey::Rsa(_))
+    }
+
+    /// True when this key can authenticate `suite` (`SslEnumCipherSuites` with a key): RSA keys
+    /// serve RSA, DHE_RSA and ECDHE_RSA suites; ECDSA keys serve ECDHE_ECDSA; TLS 1.3 suites
+    /// take either.
+    pub fn serves(&self, suite: &CipherSuite) -> bool {
+        match suite.key_exchange {
+            KeyExchange::Tls13 => true,
+            KeyExchange::EcdheEcdsa => !self.is_rsa(),
+            KeyExchange::Rsa | KeyExchange::DheRsa | KeyExchange::EcdheRsa => self.is_rsa(),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> &backend::PrivateKey {
+        &self.key
+    }
+
+    /// Length of the signatures this key makes (`SslSignHash` size query).
+    pub fn signature_len(&self) -> usize {
+        match &self.key {
+            backend::PrivateKey::Rsa(rsa) => rsa.modulus_len(),
+            backend::PrivateKey::Ecdsa(ec) => 2 * ec.curve().field_len(),
+        }
+    }
+
+    /// Signs a hash value (`SslSignHash`). ECDSA signatures are `r ‖ s` at fixed width, not
+    /// DER (the TLS layer encodes them).
+    pub fn sign_hash(&self, hash_value: &[u8], padding: SignaturePadding) -> Result<Vec<u8>> {
+        match (&self.key, padding) {
+            (backend::PrivateKey::Rsa(rsa), SignaturePadding::Raw) => rsa.sign_pkcs1_raw(hash_value),
+            (backend::PrivateKey::Rsa(rsa), SignaturePadding::Pkcs1(hash)) => {
+                check_digest_len(hash, hash_value)?;
+                rsa.sign_pkcs1(hash, hash_value)
+            }
+            (backend::PrivateKey::Rsa(rsa), SignaturePadding::Pss(hash)) => {
+                check_digest_len(hash, hash_value)?;
+                rsa.sign_pss(hash, hash_value)
+            }
+            (backend::PrivateKey::Ecdsa(ec), SignaturePadding::Raw) => {
+                ec.sign_digest(hash_for_digest_len(hash_value.len())?, hash_value)
+            }
+            (backend::PrivateKey::Ecdsa(_), _) => {
+                Err(Error::InvalidParameter("padding flags on an ECDSA key"))
+            }
+        }
+    }
+
+    /// A property of the key pair (`SslGetKeyProperty`). Windows forwards these names to the
+    /// underlying NCrypt key; keyward answers `"Algorithm Group"` (UTF-16 "RSA" or "ECDSA",
+    /// NUL-terminated) and `"Length"` (key bits, a little-endian `DWORD`). `"KEYTYPE"` exists only
+    /// on ephemeral keys: `NTE_INVALID_HANDLE` here, as on Windows; other names are
+    /// `NTE_NOT_SUPPORTED`.
+    pub fn property(&self, name: &str) -> Result<Vec<u8>> {
+        check_property_name(name)?;
+        match name {
+            SSL_KEY_TYPE_PROPERTY => Err(Error::InvalidHandle),
+            NCRYPT_ALGORITHM_GROUP_PROPERTY => {
+                let group = if self.is_rsa() { "RSA" } else { "ECDSA" };
+                Ok(group
+                    .encode_utf16()
+                    .chain([0])
+                    .flat_map(u16::to_le_bytes)
+                    .collect())
+            }
+            NCRYPT_LENGTH_PROPERTY => {
+                let bits = match &self.key {
+                    backend::PrivateKey::Rsa(rsa) => rsa.bits() as u32,
+                    backend::PrivateKey::Ecdsa(ec) => Group::Ec(ec.curve()).bits(),
+                };
+                Ok(bits.to_le_bytes().to_vec())
+            }
+            _ => Err(Error::NotSupported("key property")),
+        }
+    }
+
+    /// The public half, e.g. to export it or verify with it.
+    pub fn public_key(&self) -> PublicKey {
+        match &self.key {
+            backend::PrivateKey::Rsa(rsa) => PublicKey::Rsa(rsa.public_key()),
+            backend::PrivateKey::Ecdsa(ec) => PublicKey::Ecdsa {
+                curve: ec.curve(),
+                point: ec.public_key().to_vec(),
+            },
+        }
+    }
+}
+
+fn check_digest_len(hash: HashAlgorithm, digest: &[u8]) -> Result<()> {
+    if digest.len() == hash.output_len() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter("hash value length does not match its algorithm"))
+    }
+}
+
+/// The hash an ECDSA signature over a bare digest is made with, known from its length.
+fn hash_for_digest_len(len: usize) -> Result<HashAlgorithm> {
+    match len {
+        20 => Ok(HashAlgorithm::Sha1),
+        32 => Ok(HashAlgorithm::Sha256),
+        48 => Ok(HashAlgorithm::Sha384),
+        64 => Ok(HashAlgorithm::Sha512),
+        _ => Err(Error::InvalidParameter("hash value length")),
+    }
+}
+
+/// A public key imported with `SslImportKey`, or the public half of one of our keys.
+#[derive(Clone)]
+pub enum PublicKey {
+    /// An RSA key: the server's key for RSA key exchange, or a signature key.
+    Rsa(RsaPublicKey),
+    /// A peer's ECDH share: SEC1 uncompressed point, or the 32-byte X25519 value.
+    Ecdh {
+        /// The curve.
+        curve: Curve,
+        /// The validated public value.
+        point: Vec<u8>,
+    },
+    /// An ECDSA verification key (SEC1 uncompressed point).
+    Ecdsa {
+        /// The curve.
+        curve: Curve,
+        /// The validated public point.
+        point: Vec<u8>,
+    },
+    /// A peer's finite-field DH share, validated `1 < y < p − 1`.
+    Dh {
+        /// The group.
+        group: FfdheGroup,
+        /// The public value, left-padded to the prime length.
+        value: Vec<u8>,
+    },
+}
+
+impl PublicKey {
+    /// Imports a public key blob (`SslImportKey` with `BCRYPT_RSAPUBLIC_BLOB`,
+    /// `BCRYPT_ECCPUBLIC_BLOB` or `BCRYPT_DH_PUBLIC_BLOB`). Every value is validated: an RSA
+    /// modulus of sane size, a point on its curve, a DH value in `(1, p − 1)` of a known group.
+    pub fn import(blob_type: &str, blob: &[u8]) -> Result<Self> {
+        match blob_type {
+            BCRYPT_RSAPUBLIC_BLOB => {
+                let blob = RsaPublicBlob::parse(blob)?;
+                Ok(PublicKey::Rsa(RsaPublicKey::from_components(
+                    blob.modulus(),
+                    blob.exponent(),
+                )?))
+            }
+            BCRYPT_ECCPUBLIC_BLOB => {
+                let blob = EccPublicBlob::parse(blob)?;
+                let curve = curve_of(blob.curve());
+                let point = ecc_public_value(&blob);
+                backend::validate_public(curve, &point)?;
+                Ok(match blob.usage() {
+                    EccUsage::Ecdh => PublicKey::Ecdh { curve, point },
+                    EccUsage::Ecdsa => PublicKey::Ecdsa { curve, point },
+                })
+            }
+            BCRYPT_DH_PUBLIC_BLOB => {
+                let blob = DhPublicBlob::parse(blob)?;
+                let params = blob.parameters();
+                let group = FfdheGroup::from_params(params.prime(), params.generator())?;
+                backend::validate_dh_public(group, blob.public())?;
+                Ok(PublicKey::Dh {
+                    group,
+                    value: blob.public().to_vec(),
+                })
+            }
+            _ => Err(Error::NotSupported("blob type")),
+        }
+    }
+
+    /// Exports the key as a public blob (`SslExportKey`). Blob types other than the key's
+    /// own are `NTE_NOT_SUPPORTED`.
+    pub fn export(&self, blob_type: &str) -> Result<Vec<u8>> {
+        match (self, blob_type) {
+            (PublicKey::Rsa(rsa), BCRYPT_RSAPUBLIC_BLOB) => {
+                Ok(RsaPublicBlob::new(rsa.exponent(), rsa.modulus())?.to_bytes())
+            }
+            (PublicKey::Ecdh { curve, point }, BCRYPT_ECCPUBLIC_BLOB) => {
+                Ok(ecc_blob(*curve, EccUsage::Ecdh, point)?.to_bytes())
+            }
+            (PublicKey::Ecdsa { curve, point }, BCRYPT_ECCPUBLIC_BLOB) => {
+                Ok(ecc_blob(*curve, EccUsage::Ecdsa, point)?.to_bytes())
+            }
+            (PublicKey::Dh { group, value }, BCRYPT_DH_PUBLIC_BLOB) => {
+                let params = DhParameters::new(group.prime(), &generator_bytes(*group))?;
+                Ok(DhPublicBlob::new(params, value)?.to_bytes())
+            }
+            _ => Err(Error::NotSupported("blob type for this key")),
+        }
+    }
+
+    /// Verifies a signature over a hash value (`SslVerifySignature`); a bad signature is
+    /// `NTE_BAD_SIGNATURE`.
+    pub fn verify_signature(
+        &self,
+        hash_value: &[u8],
+        signature: &[u8],
+        padding: SignaturePadding,
+    ) -> Result<()> {
+        match (self, padding) {
+            (PublicKey::Rsa(rsa), SignaturePadding::Raw) => rsa.verify_pkcs1_raw(hash_value, signature),
+            (PublicKey::Rsa(rsa), SignaturePadding::Pkcs1(hash)) => {
+                check_digest_len(hash, hash_value)?;
+                rsa.verify_pkcs1(hash, hash_value, signature)
+            }
+            (PublicKey::Rsa(rsa), SignaturePadding::Pss(hash)) => {
+                check_digest_len(hash, hash_value)?;
+                rsa.verify_pss(hash, hash_value, signature)
+            }
+            (PublicKey::Ecdsa { curve, point }, SignaturePadding::Raw) => backend::ecdsa_verify_digest(
+                *curve,
+                point,
+                hash_for_digest_len(hash_value.len())?,
+                hash_value,
+                signature,
+            ),
+            (PublicKey::Ecdsa { .. }, _) => {
+                Err(Error::InvalidParameter("padding flags on an ECDSA key"))
+            }
+            _ => Err(Error::InvalidHandle),
+        }
+    }
+}
+
+fn curve_of(curve: EccCurve) -> Curve {
+    match curve {
+        EccCurve::P256 => Curve::P256,
+        EccCurve::P384 => Curve::P384,
+        EccCurve::P521 => Curve::P521,
+        EccCurve::Curve25519 => Curve::X25519,
+    }
+}
+
+fn ecc_curve_of(curve: Curve) -> EccCurve {
+    match curve {
+        Curve::P256 => EccCurve::P256,
+        Curve::P384 => EccCurve::P384,
+        Curve::P521 => EccCurve::P521,
+        Curve::X25519 => EccCurve::Curve25519,
+    }
+}
+
+/// The backend's public value for a blob: 0x04 ‖ X ‖ Y, or X alone for curve25519.
+fn ecc_public_value(blob: &EccPublicBlob) -> Vec<u8> {
+    match blob.curve() {
+        EccCurve::Curve25519 => blob.x().to_vec(),
+        _ => blob.to_uncompressed_point(),
+    }
+}
+
+fn ecc_blob(curve: Curve, usage: EccUsage, point: &[u8]) -> Result<EccPublicBlob> {
+    match curve {
+        Curve::X25519 => EccPublicBlob::new(EccCurve::Curve25519, usage, point, &[0; 32]),
+        _ => EccPublicBlob::from_uncompressed_point(ecc_curve_of(curve), usage, point),
+    }
+}
+
+fn generator_bytes(group: FfdheGroup) -> Vec<u8> {
+    let mut generator = vec![0u8; group.prime().len()];
+    if let Some(last) = generator.last_mut() {
+        *last = 2;
+    }
+    generator
+}
+
+/// The group of an ephemeral key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// An elliptic curve (ECDHE, TLS 1.3 key shares).
+    Ec(Curve),
+    /// A finite-field group (DHE, TLS 1.3 ffdhe key shares).
+    Ffdhe(FfdheGroup),
+}
+
+impl Group {
+    /// The TLS NamedGroup id (23, 24, 25, 29, 256–260).
+    pub fn tls_id(self) -> u16 {
+        match self {
+            Group::Ec(curve) => curve.tls_group(),
+            Group::Ffdhe(group) => group.tls_group(),
+        }
+    }
+
+    /// Every group keyward supports, in preference order.
+    pub const ALL: [Group; 9] = [
+        Group::Ec(Curve::X25519),
+        Group::Ec(Curve::P256),
+        Group::Ec(Curve::P384),
+        Group::Ec(Curve::P521),
+        Group::Ffdhe(FfdheGroup::Ffdhe2048),
+        Group::Ffdhe(FfdheGroup::Ffdhe3072),
+        Group::Ffdhe(FfdheGroup::Ffdhe4096),
+        Group::Ffdhe(FfdheGroup::Ffdhe6144),
+        Group::Ffdhe(FfdheGroup::Ffdhe8192),
+    ];
+
+    /// The group with a TLS NamedGroup id.
+    pub fn from_tls_id(id: u32) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| u32::from(g.tls_id()) == id)
+    }
+
+    /// Chooses the group of `SslCreateEphemeralKey` from `dwKeyType` (a TLS group id, 0 when
+    /// not given), `dwKeyBitLen` (0 when not given) and, for DHE, `pbParams`
+    /// (`BCRYPT_DH_PARAMETERS`). Elliptic curves for ECDHE suites, RFC 7919 groups for DHE,
+    /// either for TLS 1.3. A size that contradicts the type is `NTE_INVALID_PARAMETER`; anything
+    /// else unknown is `NTE_NOT_SUPPORTED`.
+    pub fn choose(
+        protocol: Protocol,
+        suite: &CipherSuite,
+        key_type: u32,
+        key_bits: u32,
+        dh_params: Option<&[u8]>,
+    ) -> Result<Group> {
+        let group = match (dh_params, key_type) {
+            (Some(params), _) => {
+                let params = DhParameters::parse(params)?;
+                Group::Ffdhe(FfdheGroup::from_params(params.prime(), params.generator())?)
+            }
+            (None, 0) => Group::from_bits(suite, key_bits)?,
+            (None, id) => Group::from_tls_id(id).ok_or(Error::NotSupported("key type"))?,
+        };
+        if key_bits != 0 && key_bits != group.bits() {
+            return Err(Error::InvalidParameter("key size does not match the key type"));
+        }
+        let allowed = match (suite.key_exchange, group) {
+            (KeyExchange::Tls13, _) => protocol.is_tls13(),
+            (KeyExchange::DheRsa, Group::Ffdhe(_)) => true,
+            (KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa, Group::Ec(_)) => true,
+            _ => false,
+        };
+        if allowed {
+            Ok(group)
+        } else {
+            Err(Error::NotSupported("group for this cipher suite"))
+        }
+    }
+
+    fn from_bits(suite: &CipherSuite, bits: u32) -> Result<Group> {
+        let dhe = suite.key_exchange == KeyExchange::DheRsa;
+        Group::ALL
+            .into_iter()
+            .find(|g| g.bits() == bits && matches!(g, Group::Ffdhe(_)) == dhe)
+            .ok_or(Error::NotSupported("key size"))
+    }
+
+    /// Key size in bits (`dwKeyBitLen`): 255 for X25519.
+    pub fn bits(self) -> u32 {
+        match self {
+            Group::Ec(Curve::X25519) => 255,
+            Group::Ec(curve) => match curve.field_len() {
+                66 => 521,
+                len => 8 * len as u32,
+            },
+            Group::Ffdhe(group) => group.bits() as u32,
+        }
+    }
+}
+
+/// An ephemeral key-exchange key (the "ssl6" object of `SslCreateEphemeralKey`).
+pub struct EphemeralKey {
+    group: Group,
+    secret: EphemeralSecret,
+}
+
+enum EphemeralSecret {
+    Ecdh(EcdhPrivateKey),
+    Dh(DhPrivateKey),
+}
+
+impl EphemeralKey {
+    /// Generates a fresh key in `group`.
+    pub fn generate(group: Group) -> Result<Self> {
+        let secret = match group {
+            Group::Ec(curve) => EphemeralSecret::Ecdh(EcdhPrivateKey::generate(curve)?),
+            Group::Ffdhe(group) => EphemeralSecret::Dh(DhPrivateKey::generate(group)?),
+        };
+        Ok(EphemeralKey { group, secret })
+    }
+
+    /// The group.
+    pub fn group(&self) -> Group {
+        self.group
+    }
+
+    /// `SslGetKeyProperty(L"KEYTYPE")`: the TLS group id for elliptic curves (23, 24, 25, 29),
+    /// 0 for finite-field groups.
+    pub fn key_type(&self) -> u32 {
+        match self.group {
+            Group::Ec(curve) => u32::from(curve.tls_group()),
+            Group::Ffdhe(_) => 0,
+        }
+    }
+
+    /// A property of the ephemeral key (`SslGetKeyProperty`): only `"KEYTYPE"`, as a
+    /// little-endian `DWORD` (see [`Self::key_type`]); other names are `NTE_NOT_SUPPORTED`.
+    pub fn property(&self, name: &str) -> Result<Vec<u8>> {
+        check_property_name(name)?;
+        match name {
+            SSL_KEY_TYPE_PROPERTY => Ok(self.key_type().to_le_bytes().to_vec()),
+            _ => Err(Error::NotSupported("key property")),
+        }
+    }
+
+    /// The public half, as it is sent in a key share / key exchange message.
+    pub fn public_key(&self) -> PublicKey {
+        match &self.secret {
+            EphemeralSecret::Ecdh(key) => PublicKey::Ecdh {
+                curve: key.curve(),
+                point: key.public_key(),
+            },
+            EphemeralSecret::Dh(key) => PublicKey::Dh {
+                group: key.group(),
+                value: key.public_key(),
+            },
+        }
+    }
+
+    /// The raw shared secret with a peer of the same group, left-padded to the group's length
+    /// (RFC 8446 §7.4.1 form; ECDH x-coordinate at full field length, RFC 4492 §5.10).
+    pub fn agree(&self, peer: &PublicKey) -> Result<SecretVec> {
+        match (&self.secret, peer) {
+            (EphemeralSecret::Ecdh(key), PublicKey::Ecdh { curve, point }) if *curve == key.curve() => {
+                key.agree(point)
+            }
+            (EphemeralSecret::Dh(key), PublicKey::Dh { group, value }) if *group == key.group() => {
+                key.agree(value)
+            }
+            _ => Err(Error::InvalidHandle),
+        }
+    }
+
+    /// The TLS ≤ 1.2 premaster: like [`Self::agree`] but a finite-field secret loses its
+    /// leading zero bytes (RFC 5246 §8.1.2). An empty result is `NTE_INTERNAL_ERROR`.
+    pub fn agree_tls12(&self, peer: &PublicKey) -> Result<SecretVec> {
+        let shared = self.agree(peer)?;
+        if let Group::Ec(_) = self.group {
+            return Ok(shared);
+        }
+        let start = shared.expose().iter().take_while(|b| **b == 0).count();
+        if start == shared.len() {
+            return Err(Error::Internal("empty DH shared secret"));
+        }
+        Ok(SecretVec::from_slice(&shared.expose()[start..]))
+    }
+}

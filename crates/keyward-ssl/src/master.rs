@@ -1,0 +1,263 @@
+//! The TLS ≤ 1.2 master secret and everything derived from it: session keys, Finished,
+//! CertificateVerify hashes, EAP key blocks and exporters.
+
+use crate::hash::HandshakeHash;
+use crate::params::Parameters;
+use crate::protocol::Protocol;
+use crate::session::{Direction, SessionKey, SessionKeys};
+use crate::side::Side;
+use crate::suites::CipherSuite;
+use keyward_core::backend::{tls_prf, HashAlgorithm};
+use keyward_core::{Error, Result, Secret, SecretVec};
+
+/// Length of every TLS ≤ 1.2 master secret.
+pub const MASTER_SECRET_LEN: usize = 48;
+/// Length of TLS ≤ 1.2 `verify_data`.
+pub const FINISHED_LEN: usize = 12;
+/// Length of the `SslComputeEapKeyBlock` output.
+pub const EAP_KEY_BLOCK_LEN: usize = 192;
+
+/// A TLS ≤ 1.2 master secret (the "ssl5" object of Windows). The secret never leaves the
+/// object except through a sealed opaque export.
+pub struct MasterKey {
+    protocol: Protocol,
+    suite: &'static CipherSuite,
+    side: Side,
+    secret: Secret<MASTER_SECRET_LEN>,
+}
+
+impl MasterKey {
+    /// Derives the master secret from a premaster secret (RFC 5246 §8.1, or RFC 7627 §4 when
+    /// the parameters carry a session hash).
+    pub(crate) fn derive(
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        side: Side,
+        premaster: &[u8],
+        params: &Parameters<'_>,
+    ) -> Result<Self> {
+        let mut secret = Secret::<MASTER_SECRET_LEN>::zeroed();
+        let prf = suite.prf(protocol);
+        match params.session_hash {
+            Some(session_hash) => tls_prf(
+                prf,
+                premaster,
+                b"extended master secret",
+                &[session_hash],
+                secret.expose_mut(),
+            )?,
+            None => {
+                let randoms = params.require_randoms()?;
+                tls_prf(
+                    prf,
+                    premaster,
+                    b"master secret",
+                    &[randoms.client, randoms.server],
+                    secret.expose_mut(),
+                )?
+            }
+        }
+        Ok(MasterKey {
+            protocol,
+            suite,
+            side,
+            secret,
+        })
+    }
+
+    /// Rebuilds a master key from its parts (opaque import).
+    pub(crate) fn from_parts(
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        side: Side,
+        secret: Secret<MASTER_SECRET_LEN>,
+    ) -> Self {
+        MasterKey {
+            protocol,
+            suite,
+            side,
+            secret,
+        }
+    }
+
+    /// The secret, for sealing into an opaque blob only.
+    pub(crate) fn secret(&self) -> &Secret<MASTER_SECRET_LEN> {
+        &self.secret
+    }
+
+    /// The protocol the key was made for.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The suite the key was made for.
+    pub fn suite(&self) -> &'static CipherSuite {
+        self.suite
+    }
+
+    /// The side that owns the key (decides the direction of session keys).
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    fn prf(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) -> Result<()> {
+        tls_prf(
+            self.suite.prf(self.protocol),
+            self.secret.expose(),
+            label,
+            seed,
+            out,
+        )
+    }
+
+    /// Derives the read and write keys of the connection (`SslGenerateSessionKeys`).
+    ///
+    /// `key_block = PRF(master, "key expansion", server_random ‖ client_random)`, partitioned as
+    /// RFC 5246 §6.3: client MAC key, server MAC key, client key, server key, client IV, server IV.
+    /// The client writes with the client half; the server with the server half.
+    pub fn generate_session_keys(&self, params: &Parameters<'_>) -> Result<SessionKeys> {
+        let randoms = params.require_randoms()?;
+        let mac_len = self.suite.mac.key_len();
+        let key_len = self.suite.cipher.key_len();
+        let iv_len = self.suite.cipher.fixed_iv_len(self.protocol);
+        let mut block = SecretVec::zeroed(2 * (mac_len + key_len + iv_len));
+        self.prf(
+            b"key expansion",
+            &[randoms.server, randoms.client],
+            block.expose_mut(),
+        )?;
+        let material = block.expose();
+        let (client_mac, rest) = material.split_at(mac_len);
+        let (server_mac, rest) = rest.split_at(mac_len);
+        let (client_key, rest) = rest.split_at(key_len);
+        let (server_key, rest) = rest.split_at(key_len);
+        let (client_iv, server_iv) = rest.split_at(iv_len);
+        let client = KeyMaterial {
+            mac_key: client_mac,
+            enc_key: client_key,
+            iv: client_iv,
+        };
+        let server = KeyMaterial {
+            mac_key: server_mac,
+            enc_key: server_key,
+            iv: server_iv,
+        };
+        let (write, read) = match self.side {
+            Side::Client => (client, server),
+            Side::Server => (server, client),
+        };
+        Ok(SessionKeys {
+            read: self.session_key(Direction::Read, &read)?,
+            write: self.session_key(Direction::Write, &write)?,
+        })
+    }
+
+    fn session_key(&self, direction: Direction, material: &KeyMaterial<'_>) -> Result<SessionKey> {
+        SessionKey::new(
+            self.protocol,
+            self.suite,
+            direction,
+            material.mac_key,
+            material.enc_key,
+            material.iv,
+        )
+    }
+
+    /// Computes TLS ≤ 1.2 `verify_data` for the Finished message sent by `sender`
+    /// (`SslComputeFinishedHash`): `PRF(master, "client finished" | "server finished",
+    /// transcript hash)[..12]`. The transcript is read without being finalised.
+    pub fn compute_finished_hash(
+        &self,
+        transcript: &HandshakeHash,
+        sender: Side,
+    ) -> Result<[u8; FINISHED_LEN]> {
+        let label: &[u8] = match sender {
+            Side::Client => b"client finished",
+            Side::Server => b"server finished",
+        };
+        let mut out = [0u8; FINISHED_LEN];
+        self.prf(label, &[&transcript.current_digest()], &mut out)?;
+        Ok(out)
+    }
+
+    /// The digest a CertificateVerify signs (`SslComputeClientAuthHash`).
+    ///
+    /// TLS 1.2: the digest of `transcript`, a hash made by `SslCreateClientAuthHash` with the
+    /// signature's hash algorithm. Before TLS 1.2: MD5 ‖ SHA-1 (36 bytes) for `algorithm` "RSA",
+    /// SHA-1 (20 bytes) for "ECDSA" and "DSA" (RFC 4346 §7.4.8, RFC 4492 §5.8).
+    pub fn compute_client_auth_hash(
+        &self,
+        transcript: &HandshakeHash,
+        algorithm: &str,
+    ) -> Result<Vec<u8>> {
+        if !self.protocol.uses_md5_sha1() {
+            return Ok(transcript.current_digest());
+        }
+        match algorithm {
+            "RSA" => Ok(transcript.current_digest()),
+            "ECDSA" | "DSA" => Ok(transcript.current_sha1_or_single()),
+            _ => Err(Error::NotSupported("client-auth algorithm")),
+        }
+    }
+
+    /// The EAP key block (`SslComputeEapKeyBlock`): 128 bytes of key material followed by 64
+    /// bytes of IV material, for the EAP method `eap_id` (0 EAP-TLS, 1 EAP-TTLSv0, 2 EAP-TTLSv0
+    /// challenge, 3 EAP-FAST). `randoms` is `client_random ‖ server_random`.
+    ///
+    /// Labels: "client EAP encryption" (RFC 5216 §2.3), "ttls keying material" (RFC 5281 §8),
+    /// "ttls challenge" (RFC 5281 §11.2.2), and "key expansion" with the randoms swapped for
+    /// EAP-FAST (RFC 4851 §5.1). Only EAP-TLS defines IV material: `PRF("", "client EAP
+    /// encryption", randoms)` (RFC 2716 §3.5); the others leave it zero.
+    pub fn compute_eap_key_block(
+        &self,
+        randoms: &[u8; 64],
+        eap_id: u8,
+    ) -> Result<SecretVec> {
+        let (client_random, server_random) = randoms.split_at(32);
+        let (label, seed): (&[u8], [&[u8]; 2]) = match eap_id {
+            0 => (b"client EAP encryption", [client_random, server_random]),
+            1 => (b"ttls keying material", [client_random, server_random]),
+            2 => (b"ttls challenge", [client_random, server_random]),
+            3 => (b"key expansion", [server_random, client_random]),
+            _ => return Err(Error::BadFlags),
+        };
+        let mut out = SecretVec::zeroed(EAP_KEY_BLOCK_LEN);
+        let (keys, ivs) = out.expose_mut().split_at_mut(128);
+        self.prf(label, &seed, keys)?;
+        if eap_id == 0 {
+            tls_prf(self.suite.prf(self.protocol), &[], label, &seed, ivs)?;
+        }
+        Ok(out)
+    }
+
+    /// RFC 5705 keying-material exporter (`SslExportKeyingMaterial`):
+    /// `PRF(master, label, client_random ‖ server_random [‖ uint16(len) ‖ context])`.
+    /// A context of `Some(&[])` still adds its two length bytes; `None` adds nothing.
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        randoms: &[u8; 64],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<()> {
+        match context {
+            None => self.prf(label, &[randoms], out),
+            Some(context) => {
+                let len = u16::try_from(context.len())
+                    .map_err(|_| Error::InvalidParameter("context longer than 65535 bytes"))?;
+                self.prf(label, &[randoms, &len.to_be_bytes(), context], out)
+            }
+        }
+    }
+}
+
+struct KeyMaterial<'a> {
+    mac_key: &'a [u8],
+    enc_key: &'a [u8],
+    iv: &'a [u8],
+}
+
+/// The hash `SslComputeClientAuthHash` and CertificateVerify use for a CNG hash id.
+pub fn client_auth_algorithm(cng_name: &str) -> Result<HashAlgorithm> {
+    HashAlgorithm::from_cng_name(cng_name).ok_or(Error::NotSupported("hash algorithm"))
+}

@@ -1,0 +1,151 @@
+//! Opaque key blobs (`BCRYPT_OPAQUE_KEY_BLOB`, `L"OpaqueKeyBlob"`): master and session keys
+//! carried from one process to another (`SslExportKey` / `SslImportKey`).
+//!
+//! The format is keyward's own (Windows' is provider-private too, reference §6.6). Every blob is
+//! sealed with AES-256-GCM under the key store's sealing key, so only a process that opens the
+//! same store can import it, and any change to any byte is `NTE_BAD_DATA`:
+//!
+//! ```text
+//! offset size
+//!  0     4   magic "KWOK"
+//!  4     1   format version (1)
+//!  5     1   kind: 1 master key, 2 session key
+//!  6     2   protocol (dwProtocol, big-endian)
+//!  8     2   cipher suite (big-endian)
+//! 10     1   master key: 1 client, 2 server; session key: 1 read, 2 write
+//! 11     1   reserved, 0
+//! 12    12   GCM nonce (random)
+//! 24     n   sealed secret: the 48-byte master secret, or MAC key ‖ key ‖ fixed IV
+//! 24+n  16   GCM tag
+//! ```
+//! Bytes 0..24 are the additional authenticated data, so kind, protocol, suite and direction
+//! are bound to the secret.
+
+use crate::master::{MasterKey, MASTER_SECRET_LEN};
+use crate::protocol::Protocol;
+use crate::provider::Provider;
+use crate::session::{Direction, SessionKey};
+use crate::side::Side;
+use crate::suites::CipherSuite;
+use keyward_core::backend::fill_random;
+use keyward_core::{Error, Result, Secret, SecretVec};
+
+const MAGIC: &[u8; 4] = b"KWOK";
+const VERSION: u8 = 1;
+const KIND_MASTER: u8 = 1;
+const KIND_SESSION: u8 = 2;
+const HEADER_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+
+/// A key imported from an opaque blob.
+pub enum OpaqueKey {
+    /// A TLS ≤ 1.2 master key.
+    Master(MasterKey),
+    /// A read or write session key.
+    Session(SessionKey),
+}
+
+impl Provider {
+    /// Seals a master key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    pub fn export_master_key(&self, key: &MasterKey) -> Result<Vec<u8>> {
+        let role = match key.side() {
+            Side::Client => 1,
+            Side::Server => 2,
+        };
+        self.seal(KIND_MASTER, key.protocol(), key.suite(), role, key.secret().expose())
+    }
+
+    /// Seals a session key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    pub fn export_session_key(&self, key: &SessionKey) -> Result<Vec<u8>> {
+        let role = match key.direction() {
+            Direction::Read => 1,
+            Direction::Write => 2,
+        };
+        self.seal(KIND_SESSION, key.protocol(), key.suite(), role, key.material().expose())
+    }
+
+    /// The size of the opaque blob of a master key (size query of `SslExportKey`).
+    pub fn opaque_master_key_len(&self) -> usize {
+        HEADER_LEN + MASTER_SECRET_LEN + TAG_LEN
+    }
+
+    /// The size of the opaque blob of `key` (size query of `SslExportKey`).
+    pub fn opaque_session_key_len(&self, key: &SessionKey) -> usize {
+        HEADER_LEN + key.material().len() + TAG_LEN
+    }
+
+    /// Opens an opaque blob made by [`Self::export_master_key`] or
+    /// [`Self::export_session_key`] under the same key store (`SslImportKey`,
+    /// `BCRYPT_OPAQUE_KEY_BLOB`). Anything malformed, tampered with or sealed under another
+    /// store is `NTE_BAD_DATA`.
+    pub fn import_opaque_key(&self, blob: &[u8]) -> Result<OpaqueKey> {
+        const BAD: Error = Error::BadData("malformed or tampered opaque key blob");
+        if blob.len() < HEADER_LEN + TAG_LEN {
+            return Err(BAD);
+        }
+        let (header, sealed) = blob.split_at(HEADER_LEN);
+        if &header[..4] != MAGIC || header[4] != VERSION || header[11] != 0 {
+            return Err(BAD);
+        }
+        let protocol = Protocol::from_u32(u32::from(u16::from_be_bytes([header[6], header[7]])))
+            .map_err(|_| BAD)?;
+        let suite = CipherSuite::lookup(protocol, u32::from(u16::from_be_bytes([header[8], header[9]])))
+            .map_err(|_| BAD)?;
+        let (kind, role) = (header[5], header[10]);
+        let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG_LEN);
+        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| BAD)?;
+        let nonce: &[u8; 12] = header[12..24].try_into().map_err(|_| BAD)?;
+        let mut secret = SecretVec::from_slice(ciphertext);
+        self.sealer()?
+            .open_in_place(nonce, header, secret.expose_mut(), tag)
+            .map_err(|_| BAD)?;
+        match (kind, role) {
+            (KIND_MASTER, 1 | 2) => {
+                let bytes: [u8; MASTER_SECRET_LEN] = secret.expose().try_into().map_err(|_| BAD)?;
+                let side = if role == 1 { Side::Client } else { Side::Server };
+                Ok(OpaqueKey::Master(MasterKey::from_parts(
+                    protocol,
+                    suite,
+                    side,
+                    Secret::new(bytes),
+                )))
+            }
+            (KIND_SESSION, 1 | 2) => {
+                let direction = if role == 1 { Direction::Read } else { Direction::Write };
+                Ok(OpaqueKey::Session(SessionKey::from_material(
+                    protocol,
+                    suite,
+                    direction,
+                    secret.expose(),
+                )?))
+            }
+            _ => Err(BAD),
+        }
+    }
+
+    fn seal(
+        &self,
+        kind: u8,
+        protocol: Protocol,
+        suite: &CipherSuite,
+        role: u8,
+        secret: &[u8],
+    ) -> Result<Vec<u8>> {
+        let mut blob = Vec::with_capacity(HEADER_LEN + secret.len() + TAG_LEN);
+        blob.extend_from_slice(MAGIC);
+        blob.extend_from_slice(&[VERSION, kind]);
+        blob.extend_from_slice(&protocol.wire_version().to_be_bytes());
+        blob.extend_from_slice(&suite.id.to_be_bytes());
+        blob.extend_from_slice(&[role, 0]);
+        let mut nonce = [0u8; 12];
+        fill_random(&mut nonce)?;
+        blob.extend_from_slice(&nonce);
+        let mut sealed = SecretVec::from_slice(secret);
+        let tag = self
+            .sealer()?
+            .seal_in_place(&nonce, &blob, sealed.expose_mut())?;
+        blob.extend_from_slice(sealed.expose());
+        blob.extend_from_slice(&tag);
+        Ok(blob)
+    }
+}

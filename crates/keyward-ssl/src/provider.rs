@@ -1,0 +1,361 @@
+//! The provider object (`SslOpenProvider`) and the functions that hang off it.
+
+use crate::hash::HandshakeHash;
+use crate::keys::{EphemeralKey, Group, PrivateKey, PublicKey};
+use crate::master::{MasterKey, MASTER_SECRET_LEN};
+use crate::params::Parameters;
+use crate::protocol::Protocol;
+use crate::side::Side;
+use crate::suites::{self, CipherSuite, CipherSuiteInfo, KeyExchange};
+use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
+use keyward_core::backend::{fill_random, HashAlgorithm};
+use keyward_core::store::KeyStore;
+use keyward_core::{Error, Result, Secret};
+use std::sync::OnceLock;
+
+/// `MS_SCHANNEL_PROVIDER`: the name of the one provider keyward implements.
+pub const MS_SCHANNEL_PROVIDER: &str = "Microsoft SSL Protocol Provider";
+
+/// One entry of `SslEnumProtocolProviders` (`NCryptProviderName`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderName {
+    /// `pszName`.
+    pub name: &'static str,
+    /// `pszComment`.
+    pub comment: &'static str,
+}
+
+/// The installed SSL protocol providers (`SslEnumProtocolProviders`): keyward's one.
+pub fn enum_protocol_providers() -> &'static [ProviderName] {
+    &[ProviderName {
+        name: MS_SCHANNEL_PROVIDER,
+        comment: "keyward SSL protocol provider",
+    }]
+}
+
+/// `NCRYPT_SSL_CIPHER_LENGTHS` (`SslLookupCipherLengths`): per-record overhead, not counting
+/// the 5-byte (13-byte DTLS) record header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CipherLengths {
+    /// `dwHeaderLen`: explicit IV or nonce carried in each record.
+    pub header_len: u32,
+    /// `dwFixedTrailerLen`: MAC or AEAD tag.
+    pub fixed_trailer_len: u32,
+    /// `dwMaxVariableTrailerLen`: most CBC padding (block size), 0 otherwise.
+    pub max_variable_trailer_len: u32,
+    /// `dwFlags`: `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING` for CBC suites.
+    pub flags: u32,
+}
+
+/// `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING`.
+pub const NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING: u32 = 1;
+
+/// One entry of `SslEnumEccCurves` (`NCRYPT_SSL_ECC_CURVE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EccCurveInfo {
+    /// `szCurveName`: the CNG curve name.
+    pub name: &'static str,
+    /// `szOID`: the curve's object identifier.
+    pub oid: &'static str,
+    /// `dwPublicKeyLength`: key size in bits.
+    pub public_key_bits: u32,
+    /// `dwCurveType`: the IANA TLS NamedGroup id.
+    pub curve_type: u32,
+}
+
+/// The curves the provider supports, in preference order.
+pub static ECC_CURVES: [EccCurveInfo; 4] = [
+    EccCurveInfo { name: "curve25519", oid: "1.3.101.110", public_key_bits: 255, curve_type: 29 },
+    EccCurveInfo { name: "nistP256", oid: "1.2.840.10045.3.1.7", public_key_bits: 256, curve_type: 23 },
+    EccCurveInfo { name: "nistP384", oid: "1.3.132.0.34", public_key_bits: 384, curve_type: 24 },
+    EccCurveInfo { name: "nistP521", oid: "1.3.132.0.35", public_key_bits: 521, curve_type: 25 },
+];
+
+/// An open SSL protocol provider (`SslOpenProvider`). Cheap to share: `Send + Sync`.
+///
+/// The provider reaches the key store (for `SslOpenPrivateKey` and the sealing key of opaque
+/// blobs) on first use, so opening it never touches the disk.
+pub struct Provider {
+    store: OnceLock<KeyStore>,
+    sealer: OnceLock<AeadKey>,
+}
+
+impl Provider {
+    /// Opens the provider by name (`SslOpenProvider`); `None` means `MS_SCHANNEL_PROVIDER`.
+    /// The key store is the default one (`KEYWARD_HOME`, see [`KeyStore::open_default`]).
+    pub fn open(name: Option<&str>) -> Result<Provider> {
+        match name {
+            None | Some(MS_SCHANNEL_PROVIDER) => Ok(Provider {
+                store: OnceLock::new(),
+                sealer: OnceLock::new(),
+            }),
+            Some(_) => Err(Error::UnknownProvider),
+        }
+    }
+
+    /// Opens the provider over an explicit key store.
+    pub fn with_key_store(store: KeyStore) -> Provider {
+        Provider {
+            store: OnceLock::from(store),
+            sealer: OnceLock::new(),
+        }
+    }
+
+    /// The provider's name.
+    pub fn name(&self) -> &'static str {
+        MS_SCHANNEL_PROVIDER
+    }
+
+    /// The key store, opened on first use.
+    pub fn key_store(&self) -> Result<&KeyStore> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let store = KeyStore::open_default()?;
+        Ok(self.store.get_or_init(|| store))
+    }
+
+    /// The AES-256-GCM key made from the store's sealing key, for opaque blobs; read once.
+    pub(crate) fn sealer(&self) -> Result<&AeadKey> {
+        if let Some(key) = self.sealer.get() {
+            return Ok(key);
+        }
+        let secret = self.key_store()?.sealing_key()?;
+        let key = AeadKey::new(AeadAlgorithm::Aes256Gcm, secret.expose())?;
+        Ok(self.sealer.get_or_init(|| key))
+    }
+
+    /// Every protocol and suite the provider supports, optionally only those `key` can serve
+    /// (`SslEnumCipherSuites`, `SslEnumCipherSuitesEx`).
+    pub fn enum_cipher_suites(&self, key: Option<&PrivateKey>) -> Vec<CipherSuiteInfo> {
+        suites::supported()
+            .filter(|info| key.is_none_or(|key| key.serves(info.suite)))
+            .collect()
+    }
+
+    /// Looks up one suite (`SslLookupCipherSuiteInfo`). `key_type` is recorded for ECDHE
+    /// suites when it names a supported curve; any other value is ignored.
+    pub fn lookup_cipher_suite_info(&self, protocol: u32, suite: u32) -> Result<CipherSuiteInfo> {
+        let protocol = Protocol::from_u32(protocol)?;
+        Ok(CipherSuite::lookup(protocol, suite)?.info(protocol))
+    }
+
+    /// Per-record overhead of a suite (`SslLookupCipherLengths`). Protocols below TLS 1.1 are
+    /// `NTE_NOT_SUPPORTED` (checked first, as Windows does); unknown protocols and suites are
+    /// `NTE_INVALID_PARAMETER` here (reference §3.2).
+    pub fn lookup_cipher_lengths(&self, protocol: u32, suite: u32) -> Result<CipherLengths> {
+        if protocol < 0x0302 {
+            return Err(Error::NotSupported("protocol below TLS 1.1"));
+        }
+        let protocol = Protocol::from_u32(protocol)
+            .map_err(|_| Error::InvalidParameter("unknown protocol"))?;
+        let suite = CipherSuite::lookup(protocol, suite)
+            .map_err(|_| Error::InvalidParameter("unknown cipher suite"))?;
+        let cipher = suite.cipher;
+        Ok(if cipher.is_aead() {
+            CipherLengths {
+                header_len: cipher.record_iv_len(protocol) as u32,
+                fixed_trailer_len: 16,
+                max_variable_trailer_len: 0,
+                flags: 0,
+            }
+        } else {
+            CipherLengths {
+                header_len: cipher.record_iv_len(protocol) as u32,
+                fixed_trailer_len: suite.mac.mac_len() as u32,
+                max_variable_trailer_len: cipher.block_len() as u32,
+                flags: NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING,
+            }
+        })
+    }
+
+    /// The CNG name of the PRF hash (`SslGetCipherSuitePRFHashAlgorithm`): "SHA256" or "SHA384"
+    /// for TLS 1.2 and later. TLS 1.0/1.1 and DTLS 1.0 use MD5 ⊕ SHA-1, which has no single CNG
+    /// hash name: `NTE_NOT_SUPPORTED`.
+    pub fn cipher_suite_prf_hash(&self, protocol: u32, suite: u32) -> Result<&'static str> {
+        let protocol = Protocol::from_u32(protocol)?;
+        CipherSuite::lookup(protocol, suite)?
+            .prf(protocol)
+            .hash_algorithm()
+            .map(HashAlgorithm::cng_name)
+            .ok_or(Error::NotSupported("the MD5/SHA-1 PRF has no single hash"))
+    }
+
+    /// The supported curves (`SslEnumEccCurves`).
+    pub fn enum_ecc_curves(&self) -> &'static [EccCurveInfo] {
+        &ECC_CURVES
+    }
+
+    /// Opens the private key of a certificate from the key store (`SslOpenPrivateKey`).
+    pub fn open_private_key(&self, certificate: &[u8]) -> Result<PrivateKey> {
+        let stored = self.key_store()?.find_by_certificate(certificate)?;
+        PrivateKey::from_stored(&stored)
+    }
+
+    /// Creates an ephemeral key for DHE, ECDHE or a TLS 1.3 key share
+    /// (`SslCreateEphemeralKey`); see [`Group::choose`] for how the group is picked.
+    pub fn create_ephemeral_key(
+        &self,
+        protocol: u32,
+        suite: u32,
+        key_type: u32,
+        key_bits: u32,
+        dh_params: Option<&[u8]>,
+    ) -> Result<EphemeralKey> {
+        let protocol = Protocol::from_u32(protocol)?;
+        let suite = CipherSuite::lookup(protocol, suite)?;
+        EphemeralKey::generate(Group::choose(protocol, suite, key_type, key_bits, dh_params)?)
+    }
+
+    /// Imports a peer's public key (`SslImportKey` with a public blob type).
+    pub fn import_public_key(&self, blob_type: &str, blob: &[u8]) -> Result<PublicKey> {
+        PublicKey::import(blob_type, blob)
+    }
+
+    /// Server side of RSA key exchange (`SslImportMasterKey`): decrypts the client's encrypted
+    /// premaster with `private_key` and derives the master secret.
+    ///
+    /// Bleichenbacher-safe (RFC 5246 §7.4.7.1, reference §8.3): a random premaster replaces the
+    /// decrypted one, without a branch, whenever the padding, the length or the version
+    /// (lower than `NCRYPTBUFFER_SSL_HIGHEST_VERSION`) is wrong. No error and no timing
+    /// difference tells the cases apart; the handshake then fails at Finished.
+    pub fn import_master_key(
+        &self,
+        private_key: &PrivateKey,
+        protocol: u32,
+        suite: u32,
+        params: &Parameters<'_>,
+        encrypted_premaster: &[u8],
+    ) -> Result<MasterKey> {
+        let protocol = Protocol::from_u32(protocol)?;
+        let suite = CipherSuite::lookup(protocol, suite)?;
+        if suite.key_exchange != KeyExchange::Rsa {
+            return Err(Error::BadAlgorithm);
+        }
+        let keyward_core::backend::PrivateKey::Rsa(rsa) = private_key.backend() else {
+            return Err(Error::BadAlgorithm);
+        };
+        if encrypted_premaster.is_empty() {
+            return Err(Error::InvalidParameter("empty encrypted premaster"));
+        }
+        let highest_version = params.require_highest_version()?;
+        let mut fallback = Secret::<MASTER_SECRET_LEN>::zeroed();
+        fill_random(fallback.expose_mut())?;
+        let premaster = rsa.pkcs1_premaster(encrypted_premaster, highest_version, fallback.expose());
+        MasterKey::derive(protocol, suite, Side::Server, premaster.expose(), params)
+    }
+
+    /// Client side of RSA key exchange (`SslGeneratePreMasterKey`): a premaster of the
+    /// highest version and 46 random bytes, and its PKCS#1 v1.5 encryption to `server_key`
+    /// (the ClientKeyExchange body, without its 2-byte length).
+    pub fn generate_premaster_key(
+        &self,
+        server_key: &PublicKey,
+        protocol: u32,
+        suite: u32,
+        params: &Parameters<'_>,
+    ) -> Result<(PreMasterKey, Vec<u8>)> {
+        let protocol = Protocol::from_u32(protocol)?;
+        let suite = CipherSuite::lookup(protocol, suite)?;
+        if suite.key_exchange != KeyExchange::Rsa {
+            return Err(Error::NotSupported("RSA premaster on a non-RSA suite"));
+        }
+        let PublicKey::Rsa(rsa) = server_key else {
+            return Err(Error::InvalidHandle);
+        };
+        let version = params.require_highest_version()?;
+        let mut secret = Secret::<MASTER_SECRET_LEN>::zeroed();
+        fill_random(secret.expose_mut())?;
+        secret.expose_mut()[..2].copy_from_slice(&version.to_be_bytes());
+        let encrypted = rsa.encrypt_pkcs1(secret.expose())?;
+        Ok((
+            PreMasterKey {
+                protocol,
+                suite,
+                secret,
+            },
+            encrypted,
+        ))
+    }
+
+    /// Client side of RSA key exchange in one call (`SslGenerateMasterKey` with no private
+    /// key and the server's RSA key): returns the master key and the encrypted premaster.
+    pub fn generate_master_key_rsa(
+        &self,
+        server_key: &PublicKey,
+        protocol: u32,
+        suite: u32,
+        params: &Parameters<'_>,
+    ) -> Result<(MasterKey, Vec<u8>)> {
+        let (premaster, encrypted) = self.generate_premaster_key(server_key, protocol, suite, params)?;
+        Ok((premaster.master_key(params)?, encrypted))
+    }
+
+    /// (EC)DHE key agreement, either side (`SslGenerateMasterKey` with an ephemeral key and the
+    /// peer's public key). `side` records who owns the master key, which decides the direction
+    /// of the session keys.
+    pub fn generate_master_key(
+        &self,
+        own: &EphemeralKey,
+        peer: &PublicKey,
+        protocol: u32,
+        suite: u32,
+        params: &Parameters<'_>,
+        side: Side,
+    ) -> Result<MasterKey> {
+        let protocol = Protocol::from_u32(protocol)?;
+        let suite = CipherSuite::lookup(protocol, suite)?;
+        match suite.key_exchange {
+            KeyExchange::DheRsa | KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => {}
+            KeyExchange::Rsa if side == Side::Server => {
+                return Err(Error::NotSupported("RSA servers use SslImportMasterKey"))
+            }
+            _ => return Err(Error::InvalidHandle),
+        }
+        let premaster = own.agree_tls12(peer)?;
+        MasterKey::derive(protocol, suite, side, premaster.expose(), params)
+    }
+
+    /// A handshake hash for `protocol` and `suite` (`SslCreateHandshakeHash`).
+    pub fn create_handshake_hash(&self, protocol: u32, suite: u32) -> Result<HandshakeHash> {
+        let protocol = Protocol::from_u32(protocol)?;
+        Ok(HandshakeHash::new(protocol, CipherSuite::lookup(protocol, suite)?))
+    }
+
+    /// A handshake hash with the CertificateVerify hash `algorithm`, a CNG id such as
+    /// "SHA256" (`SslCreateClientAuthHash`).
+    pub fn create_client_auth_hash(
+        &self,
+        protocol: u32,
+        suite: u32,
+        algorithm: &str,
+    ) -> Result<HandshakeHash> {
+        let protocol = Protocol::from_u32(protocol)?;
+        let suite = CipherSuite::lookup(protocol, suite)?;
+        let algorithm = HashAlgorithm::from_cng_name(algorithm)
+            .filter(|a| *a != HashAlgorithm::Md5)
+            .ok_or(Error::NotSupported("client-auth hash algorithm"))?;
+        Ok(HandshakeHash::for_client_auth(protocol, suite, algorithm))
+    }
+}
+
+/// An RSA premaster secret made by the client (the "ssl7" object of
+/// `SslGeneratePreMasterKey`).
+pub struct PreMasterKey {
+    protocol: Protocol,
+    suite: &'static CipherSuite,
+    secret: Secret<MASTER_SECRET_LEN>,
+}
+
+impl PreMasterKey {
+    /// Derives the client's master key from this premaster (`SslGenerateMasterKey` with the
+    /// premaster as its private key).
+    pub fn master_key(&self, params: &Parameters<'_>) -> Result<MasterKey> {
+        MasterKey::derive(self.protocol, self.suite, Side::Client, self.secret.expose(), params)
+    }
+
+    /// The protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+}

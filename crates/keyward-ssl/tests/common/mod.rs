@@ -1,0 +1,61 @@
+//! Shared fixtures of the keyward-ssl integration tests: a throw-away key store with one RSA
+//! and one ECDSA server key, and a client/server pair of providers.
+
+#![allow(dead_code)]
+
+use keyward_core::store::{KeyKind, KeyStore};
+use keyward_ssl::{PrivateKey, Provider};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The test store, created once per test binary in a fresh directory.
+pub struct Fixture {
+    /// The store's directory.
+    pub dir: PathBuf,
+    /// Certificate of the RSA-2048 key named "rsa".
+    pub rsa_certificate: Vec<u8>,
+    /// Certificate of the ECDSA P-256 key named "ecdsa".
+    pub ecdsa_certificate: Vec<u8>,
+}
+
+/// The shared fixture.
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!(
+            "keyward-ssl-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let store = KeyStore::open(&dir).unwrap();
+        let rsa = store
+            .generate_self_signed("rsa", KeyKind::Rsa { bits: 2048 }, &["localhost"])
+            .unwrap();
+        let ecdsa = store
+            .generate_self_signed("ecdsa", KeyKind::EcP256, &["localhost"])
+            .unwrap();
+        Fixture {
+            dir,
+            rsa_certificate: rsa.certificate().to_vec(),
+            ecdsa_certificate: ecdsa.certificate().to_vec(),
+        }
+    })
+}
+
+/// A provider over the test store (a new instance each call, as another process would have).
+pub fn provider() -> Provider {
+    Provider::with_key_store(KeyStore::open(&fixture().dir).unwrap())
+}
+
+/// The RSA server key, opened through `SslOpenPrivateKey`.
+pub fn rsa_key(provider: &Provider) -> PrivateKey {
+    provider.open_private_key(&fixture().rsa_certificate).unwrap()
+}
+
+/// The ECDSA server key, opened through `SslOpenPrivateKey`.
+pub fn ecdsa_key(provider: &Provider) -> PrivateKey {
+    provider.open_private_key(&fixture().ecdsa_certificate).unwrap()
+}
