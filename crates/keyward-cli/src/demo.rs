@@ -7,8 +7,7 @@ use keyward_core::store::{KeyKind, KeyStore};
 use keyward_core::{Error, Result};
 use keyward_ssl::keys::{BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB};
 use keyward_ssl::{
-    HandshakeHash, MasterKey, Parameters, PrivateKey, Provider, SessionKeys, Side,
-    SignaturePadding,
+    HandshakeHash, MasterKey, Parameters, PrivateKey, Provider, SessionKeys, Side, SignaturePadding,
 };
 
 const TLS1_2: u32 = 0x0303;
@@ -32,15 +31,26 @@ pub fn run() -> Result<()> {
     let stored = match store.get(DEMO_KEY) {
         Ok(stored) => stored,
         Err(Error::NotFound) => {
-            println!("creating a self-signed RSA-2048 demo key in {}", store.dir().display());
+            println!(
+                "creating a self-signed RSA-2048 demo key in {}",
+                store.dir().display()
+            );
             store.generate_self_signed(DEMO_KEY, KeyKind::Rsa { bits: 2048 }, &["localhost"])?
         }
         Err(err) => return Err(err),
     };
     println!("key store: {}", store.dir().display());
     let certificate = stored.certificate().to_vec();
-    let server = call("server", "SslOpenProvider(MS_SCHANNEL_PROVIDER)", Provider::open(None))?;
-    let client = call("client", "SslOpenProvider(MS_SCHANNEL_PROVIDER)", Provider::open(None))?;
+    let server = call(
+        "server",
+        "SslOpenProvider(MS_SCHANNEL_PROVIDER)",
+        Provider::open(None),
+    )?;
+    let client = call(
+        "client",
+        "SslOpenProvider(MS_SCHANNEL_PROVIDER)",
+        Provider::open(None),
+    )?;
     let server_key = call(
         "server",
         "SslOpenPrivateKey(certificate)",
@@ -77,7 +87,13 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
         "SslCreateHandshakeHash(TLS1_2, suite)",
         server.create_handshake_hash(TLS1_2, ECDHE_SUITE),
     )?;
-    let hello = [b"ClientHello".as_slice(), &client_random, b"ServerHello", &server_random].concat();
+    let hello = [
+        b"ClientHello".as_slice(),
+        &client_random,
+        b"ServerHello",
+        &server_random,
+    ]
+    .concat();
     client_hash.update(&hello);
     server_hash.update(&hello);
     println!("  [both]   SslHashHandshake(ClientHello, ServerHello, Certificate)");
@@ -183,7 +199,13 @@ fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<
     let mut client_hash = client.create_handshake_hash(TLS1_2, RSA_SUITE)?;
     let mut server_hash = server.create_handshake_hash(TLS1_2, RSA_SUITE)?;
     println!("  [both]   SslCreateHandshakeHash, SslHashHandshake(hellos, Certificate)");
-    let hello = [b"ClientHello".as_slice(), &client_random, b"ServerHello", &server_random].concat();
+    let hello = [
+        b"ClientHello".as_slice(),
+        &client_random,
+        b"ServerHello",
+        &server_random,
+    ]
+    .concat();
     client_hash.update(&hello);
     server_hash.update(&hello);
 
@@ -266,8 +288,20 @@ fn finish(
         client_master.compute_finished_hash(client_hash, Side::Server),
     )?;
     agree("server Finished", &server_finished, &expected)?;
-    record("client", "server", &client_keys, &server_keys, b"GET / HTTP/1.1\r\n\r\n")?;
-    record("server", "client", &server_keys, &client_keys, b"HTTP/1.1 200 OK\r\n\r\nhello")
+    record(
+        "client",
+        "server",
+        &client_keys,
+        &server_keys,
+        b"GET / HTTP/1.1\r\n\r\n",
+    )?;
+    record(
+        "server",
+        "client",
+        &server_keys,
+        &client_keys,
+        b"HTTP/1.1 200 OK\r\n\r\nhello",
+    )
 }
 
 fn record(
@@ -287,10 +321,15 @@ fn record(
     let n = call(
         to,
         "SslDecryptPacket(read key, record, seq 0)",
-        receiver.read.decrypt_packet(&wire[..len], &mut plaintext, 0),
+        receiver
+            .read
+            .decrypt_packet(&wire[..len], &mut plaintext, 0),
     )?;
     agree("record", &plaintext[..n], message)?;
-    println!("  [{to}] read {:?}", String::from_utf8_lossy(&plaintext[..n]));
+    println!(
+        "  [{to}] read {:?}",
+        String::from_utf8_lossy(&plaintext[..n])
+    );
     Ok(())
 }
 

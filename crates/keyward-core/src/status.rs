@@ -114,6 +114,9 @@ mod tests {
         assert_eq!(Status::NTE_INVALID_HANDLE.0 as u32, 0x8009_0026);
         assert_eq!(Status::NTE_DECRYPTION_FAILURE.0 as u32, 0x8009_002C);
         assert_eq!(Status::STATUS_AUTH_TAG_MISMATCH.0 as u32, 0xC000_A002);
-        assert_eq!(format!("{:?}", Status::NTE_BAD_FLAGS), "NTE_BAD_FLAGS (0x80090009)");
+        assert_eq!(
+            format!("{:?}", Status::NTE_BAD_FLAGS),
+            "NTE_BAD_FLAGS (0x80090009)"
+        );
     }
 }

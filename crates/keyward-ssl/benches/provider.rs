@@ -19,27 +19,39 @@ fn provider() -> Provider {
 fn master_secret_prf(premaster: &[u8]) -> Vec<u8> {
     let secret = tls_prf::Secret::new(&tls_prf::P_SHA256, premaster).unwrap();
     let seed = [CR, SR].concat();
-    secret.derive(b"master secret", &seed, 48).unwrap().as_ref().to_vec()
+    secret
+        .derive(b"master secret", &seed, 48)
+        .unwrap()
+        .as_ref()
+        .to_vec()
 }
 
 fn rsa_import(c: &mut Criterion) {
     let key_pair = rsa::KeyPair::generate(rsa::KeySize::Rsa2048).unwrap();
-    let pkcs8 = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key_pair)
-        .unwrap();
+    let pkcs8 =
+        aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key_pair).unwrap();
     let key = PrivateKey::from_pkcs8(pkcs8.as_ref(), b"").unwrap();
     let p = provider();
     let suite = 0x009C;
     let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2);
     let public = p
-        .import_public_key(BCRYPT_RSAPUBLIC_BLOB, &key.public_key().export(BCRYPT_RSAPUBLIC_BLOB).unwrap())
+        .import_public_key(
+            BCRYPT_RSAPUBLIC_BLOB,
+            &key.public_key().export(BCRYPT_RSAPUBLIC_BLOB).unwrap(),
+        )
         .unwrap();
-    let (_, encrypted) = p.generate_master_key_rsa(&public, TLS1_2, suite, &params).unwrap();
+    let (_, encrypted) = p
+        .generate_master_key_rsa(&public, TLS1_2, suite, &params)
+        .unwrap();
     let decrypting = rsa::PrivateDecryptingKey::from_pkcs8(pkcs8.as_ref()).unwrap();
     let decrypting = rsa::Pkcs1PrivateDecryptingKey::new(decrypting).unwrap();
 
     let mut group = c.benchmark_group("rsa2048_master_key_import");
     group.bench_function("keyward", |b| {
-        b.iter(|| p.import_master_key(&key, TLS1_2, suite, &params, black_box(&encrypted)).unwrap())
+        b.iter(|| {
+            p.import_master_key(&key, TLS1_2, suite, &params, black_box(&encrypted))
+                .unwrap()
+        })
     });
     group.bench_function("aws-lc-rs", |b| {
         let mut out = [0u8; 256];
@@ -68,10 +80,19 @@ fn ephemeral_master(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("{name}_ephemeral_and_master_key"));
         group.bench_function("keyward", |b| {
             b.iter(|| {
-                let own = p.create_ephemeral_key(TLS1_2, suite, group_id, 0, None).unwrap();
+                let own = p
+                    .create_ephemeral_key(TLS1_2, suite, group_id, 0, None)
+                    .unwrap();
                 let share = own.public_key();
                 let master = p
-                    .generate_master_key(&own, black_box(&peer_key), TLS1_2, suite, &params, Side::Server)
+                    .generate_master_key(
+                        &own,
+                        black_box(&peer_key),
+                        TLS1_2,
+                        suite,
+                        &params,
+                        Side::Server,
+                    )
                     .unwrap();
                 (share, master)
             })
@@ -99,7 +120,14 @@ fn session_keys(c: &mut Criterion) {
     let peer = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
     let params = Parameters::with_randoms(&CR, &SR);
     let master = p
-        .generate_master_key(&own, &peer.public_key(), TLS1_2, suite, &params, Side::Client)
+        .generate_master_key(
+            &own,
+            &peer.public_key(),
+            TLS1_2,
+            suite,
+            &params,
+            Side::Client,
+        )
         .unwrap();
     let mut group = c.benchmark_group("session_keys_aes128gcm");
     group.bench_function("keyward", |b| {
@@ -112,8 +140,12 @@ fn session_keys(c: &mut Criterion) {
             let seed = [SR, CR].concat();
             let block = secret.derive(b"key expansion", &seed, 40).unwrap();
             let block = block.as_ref();
-            let a = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &block[..16]).unwrap());
-            let b2 = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &block[16..32]).unwrap());
+            let a = aead::LessSafeKey::new(
+                aead::UnboundKey::new(&aead::AES_128_GCM, &block[..16]).unwrap(),
+            );
+            let b2 = aead::LessSafeKey::new(
+                aead::UnboundKey::new(&aead::AES_128_GCM, &block[16..32]).unwrap(),
+            );
             (a, b2)
         })
     });
@@ -126,16 +158,33 @@ fn gcm_records(c: &mut Criterion) {
     let peer = p.create_ephemeral_key(TLS1_2, 0xC02F, 29, 0, None).unwrap();
     let params = Parameters::with_randoms(&CR, &SR);
     let client = p
-        .generate_master_key(&public_key_pair, &peer.public_key(), TLS1_2, 0xC02F, &params, Side::Client)
+        .generate_master_key(
+            &public_key_pair,
+            &peer.public_key(),
+            TLS1_2,
+            0xC02F,
+            &params,
+            Side::Client,
+        )
         .unwrap();
     let server = p
-        .generate_master_key(&peer, &public_key_pair.public_key(), TLS1_2, 0xC02F, &params, Side::Server)
+        .generate_master_key(
+            &peer,
+            &public_key_pair.public_key(),
+            TLS1_2,
+            0xC02F,
+            &params,
+            Side::Server,
+        )
         .unwrap();
     let client_keys = client.generate_session_keys(&params).unwrap();
     let server_keys = server.generate_session_keys(&params).unwrap();
     let plaintext = vec![0x42u8; 16384];
     let mut record = vec![0u8; client_keys.write.max_encrypted_len(plaintext.len())];
-    let len = client_keys.write.encrypt_packet(&plaintext, &mut record, 1, 23).unwrap();
+    let len = client_keys
+        .write
+        .encrypt_packet(&plaintext, &mut record, 1, 23)
+        .unwrap();
     record.truncate(len);
     let bare = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &[9; 16]).unwrap());
 
@@ -143,7 +192,12 @@ fn gcm_records(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(16384));
     let mut out = vec![0u8; record.len()];
     group.bench_function(BenchmarkId::new("encrypt", "keyward"), |b| {
-        b.iter(|| client_keys.write.encrypt_packet(black_box(&plaintext), &mut out, 1, 23).unwrap())
+        b.iter(|| {
+            client_keys
+                .write
+                .encrypt_packet(black_box(&plaintext), &mut out, 1, 23)
+                .unwrap()
+        })
     });
     group.bench_function(BenchmarkId::new("encrypt", "aws-lc-rs"), |b| {
         let mut buf = plaintext.clone();
@@ -155,19 +209,34 @@ fn gcm_records(c: &mut Criterion) {
     });
     let mut plain = vec![0u8; record.len()];
     group.bench_function(BenchmarkId::new("decrypt", "keyward"), |b| {
-        b.iter(|| server_keys.read.decrypt_packet(black_box(&record), &mut plain, 1).unwrap())
+        b.iter(|| {
+            server_keys
+                .read
+                .decrypt_packet(black_box(&record), &mut plain, 1)
+                .unwrap()
+        })
     });
     let mut sealed = plaintext.clone();
     let tag = bare
-        .seal_in_place_separate_tag(aead::Nonce::assume_unique_for_key([1; 12]), aead::Aad::from([0u8; 13]), &mut sealed)
+        .seal_in_place_separate_tag(
+            aead::Nonce::assume_unique_for_key([1; 12]),
+            aead::Aad::from([0u8; 13]),
+            &mut sealed,
+        )
         .unwrap();
     group.bench_function(BenchmarkId::new("decrypt", "aws-lc-rs"), |b| {
         let mut buf = sealed.clone();
         b.iter(|| {
             buf.copy_from_slice(&sealed);
             let nonce = aead::Nonce::assume_unique_for_key([1; 12]);
-            bare.open_separate_gather(nonce, aead::Aad::from([0u8; 13]), black_box(&sealed), tag.as_ref(), &mut buf)
-                .unwrap();
+            bare.open_separate_gather(
+                nonce,
+                aead::Aad::from([0u8; 13]),
+                black_box(&sealed),
+                tag.as_ref(),
+                &mut buf,
+            )
+            .unwrap();
         })
     });
     group.finish();
@@ -180,26 +249,54 @@ fn cbc_records(c: &mut Criterion) {
     let b_key = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
     let params = Parameters::with_randoms(&CR, &SR);
     let client = p
-        .generate_master_key(&a, &b_key.public_key(), TLS1_2, suite, &params, Side::Client)
+        .generate_master_key(
+            &a,
+            &b_key.public_key(),
+            TLS1_2,
+            suite,
+            &params,
+            Side::Client,
+        )
         .unwrap();
     let server = p
-        .generate_master_key(&b_key, &a.public_key(), TLS1_2, suite, &params, Side::Server)
+        .generate_master_key(
+            &b_key,
+            &a.public_key(),
+            TLS1_2,
+            suite,
+            &params,
+            Side::Server,
+        )
         .unwrap();
     let client_keys = client.generate_session_keys(&params).unwrap();
     let server_keys = server.generate_session_keys(&params).unwrap();
     let plaintext = vec![0x42u8; 1024];
     let mut record = vec![0u8; client_keys.write.max_encrypted_len(plaintext.len())];
-    let len = client_keys.write.encrypt_packet(&plaintext, &mut record, 1, 23).unwrap();
+    let len = client_keys
+        .write
+        .encrypt_packet(&plaintext, &mut record, 1, 23)
+        .unwrap();
     record.truncate(len);
     let mac_key = hmac::Key::new(hmac::HMAC_SHA256, &[5; 32]);
-    let enc = cipher::EncryptingKey::cbc(cipher::UnboundCipherKey::new(&cipher::AES_128, &[6; 16]).unwrap()).unwrap();
-    let dec = cipher::DecryptingKey::cbc(cipher::UnboundCipherKey::new(&cipher::AES_128, &[6; 16]).unwrap()).unwrap();
+    let enc = cipher::EncryptingKey::cbc(
+        cipher::UnboundCipherKey::new(&cipher::AES_128, &[6; 16]).unwrap(),
+    )
+    .unwrap();
+    let dec = cipher::DecryptingKey::cbc(
+        cipher::UnboundCipherKey::new(&cipher::AES_128, &[6; 16]).unwrap(),
+    )
+    .unwrap();
 
     let mut group = c.benchmark_group("aes128cbc_sha256_1k_record");
     group.throughput(Throughput::Bytes(1024));
     let mut out = vec![0u8; record.len()];
     group.bench_function(BenchmarkId::new("encrypt", "keyward"), |b| {
-        b.iter(|| client_keys.write.encrypt_packet(black_box(&plaintext), &mut out, 1, 23).unwrap())
+        b.iter(|| {
+            client_keys
+                .write
+                .encrypt_packet(black_box(&plaintext), &mut out, 1, 23)
+                .unwrap()
+        })
     });
     group.bench_function(BenchmarkId::new("encrypt", "aws-lc-rs"), |b| {
         // MAC, pad, random IV, CBC: the same work, written directly.
@@ -211,25 +308,38 @@ fn cbc_records(c: &mut Criterion) {
             buf[1056..].fill(15);
             let mut iv = [0u8; 16];
             rand::fill(&mut iv).unwrap();
-            enc.less_safe_encrypt(&mut buf, cipher::EncryptionContext::Iv128(iv.into())).unwrap();
+            enc.less_safe_encrypt(&mut buf, cipher::EncryptionContext::Iv128(iv.into()))
+                .unwrap();
         })
     });
     let mut plain = vec![0u8; record.len()];
     group.bench_function(BenchmarkId::new("decrypt", "keyward"), |b| {
-        b.iter(|| server_keys.read.decrypt_packet(black_box(&record), &mut plain, 1).unwrap())
+        b.iter(|| {
+            server_keys
+                .read
+                .decrypt_packet(black_box(&record), &mut plain, 1)
+                .unwrap()
+        })
     });
     group.bench_function(BenchmarkId::new("decrypt", "aws-lc-rs"), |b| {
         let body = &record[5 + 16..];
         let mut buf = body.to_vec();
         b.iter(|| {
             buf.copy_from_slice(body);
-            dec.decrypt(&mut buf, cipher::DecryptionContext::Iv128([0u8; 16].into())).unwrap();
+            dec.decrypt(&mut buf, cipher::DecryptionContext::Iv128([0u8; 16].into()))
+                .unwrap();
             hmac::verify(&mac_key, &buf[..1024], &buf[1024..1056]).is_ok()
         })
     });
     group.finish();
 }
 
-criterion_group!(benches, rsa_import, ephemeral_master, session_keys, gcm_records, cbc_records);
+criterion_group!(
+    benches,
+    rsa_import,
+    ephemeral_master,
+    session_keys,
+    gcm_records,
+    cbc_records
+);
 criterion_main!(benches);
-

@@ -132,13 +132,17 @@ mod tests {
         assert_eq!(first.len(), 36);
         h.update(b" server hello");
         let mut expected = hash(HashAlgorithm::Md5, b"client hello server hello").to_vec();
-        expected.extend_from_slice(hash(HashAlgorithm::Sha1, b"client hello server hello").as_bytes());
+        expected
+            .extend_from_slice(hash(HashAlgorithm::Sha1, b"client hello server hello").as_bytes());
         assert_eq!(h.current_digest(), expected);
 
         let suite = CipherSuite::lookup(Protocol::Tls12, 0xC030).unwrap();
         let mut h = HandshakeHash::new(Protocol::Tls12, suite);
         h.update(b"abc");
-        assert_eq!(h.current_digest(), hash(HashAlgorithm::Sha384, b"abc").to_vec());
+        assert_eq!(
+            h.current_digest(),
+            hash(HashAlgorithm::Sha384, b"abc").to_vec()
+        );
         assert_eq!(h.digest_len(), 48);
     }
 }

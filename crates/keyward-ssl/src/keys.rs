@@ -107,7 +107,9 @@ impl PrivateKey {
     /// DER (the TLS layer encodes them).
     pub fn sign_hash(&self, hash_value: &[u8], padding: SignaturePadding) -> Result<Vec<u8>> {
         match (&self.key, padding) {
-            (backend::PrivateKey::Rsa(rsa), SignaturePadding::Raw) => rsa.sign_pkcs1_raw(hash_value),
+            (backend::PrivateKey::Rsa(rsa), SignaturePadding::Raw) => {
+                rsa.sign_pkcs1_raw(hash_value)
+            }
             (backend::PrivateKey::Rsa(rsa), SignaturePadding::Pkcs1(hash)) => {
                 check_digest_len(hash, hash_value)?;
                 rsa.sign_pkcs1(hash, hash_value)
@@ -169,7 +171,9 @@ fn check_digest_len(hash: HashAlgorithm, digest: &[u8]) -> Result<()> {
     if digest.len() == hash.output_len() {
         Ok(())
     } else {
-        Err(Error::InvalidParameter("hash value length does not match its algorithm"))
+        Err(Error::InvalidParameter(
+            "hash value length does not match its algorithm",
+        ))
     }
 }
 
@@ -279,7 +283,9 @@ impl PublicKey {
         padding: SignaturePadding,
     ) -> Result<()> {
         match (self, padding) {
-            (PublicKey::Rsa(rsa), SignaturePadding::Raw) => rsa.verify_pkcs1_raw(hash_value, signature),
+            (PublicKey::Rsa(rsa), SignaturePadding::Raw) => {
+                rsa.verify_pkcs1_raw(hash_value, signature)
+            }
             (PublicKey::Rsa(rsa), SignaturePadding::Pkcs1(hash)) => {
                 check_digest_len(hash, hash_value)?;
                 rsa.verify_pkcs1(hash, hash_value, signature)
@@ -288,13 +294,15 @@ impl PublicKey {
                 check_digest_len(hash, hash_value)?;
                 rsa.verify_pss(hash, hash_value, signature)
             }
-            (PublicKey::Ecdsa { curve, point }, SignaturePadding::Raw) => backend::ecdsa_verify_digest(
-                *curve,
-                point,
-                hash_for_digest_len(hash_value.len())?,
-                hash_value,
-                signature,
-            ),
+            (PublicKey::Ecdsa { curve, point }, SignaturePadding::Raw) => {
+                backend::ecdsa_verify_digest(
+                    *curve,
+                    point,
+                    hash_for_digest_len(hash_value.len())?,
+                    hash_value,
+                    signature,
+                )
+            }
             (PublicKey::Ecdsa { .. }, _) => {
                 Err(Error::InvalidParameter("padding flags on an ECDSA key"))
             }
@@ -401,7 +409,9 @@ impl Group {
             (None, id) => Group::from_tls_id(id).ok_or(Error::NotSupported("key type"))?,
         };
         if key_bits != 0 && key_bits != group.bits() {
-            return Err(Error::InvalidParameter("key size does not match the key type"));
+            return Err(Error::InvalidParameter(
+                "key size does not match the key type",
+            ));
         }
         let allowed = match (suite.key_exchange, group) {
             (KeyExchange::Tls13, _) => protocol.is_tls13(),
@@ -500,7 +510,9 @@ impl EphemeralKey {
     /// (RFC 8446 §7.4.1 form; ECDH x-coordinate at full field length, RFC 4492 §5.10).
     pub fn agree(&self, peer: &PublicKey) -> Result<SecretVec> {
         match (&self.secret, peer) {
-            (EphemeralSecret::Ecdh(key), PublicKey::Ecdh { curve, point }) if *curve == key.curve() => {
+            (EphemeralSecret::Ecdh(key), PublicKey::Ecdh { curve, point })
+                if *curve == key.curve() =>
+            {
                 key.agree(point)
             }
             (EphemeralSecret::Dh(key), PublicKey::Dh { group, value }) if *group == key.group() => {

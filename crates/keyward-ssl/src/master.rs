@@ -208,11 +208,7 @@ impl MasterKey {
     /// "ttls challenge" (RFC 5281 §11.2.2), and "key expansion" with the randoms swapped for
     /// EAP-FAST (RFC 4851 §5.1). Only EAP-TLS defines IV material: `PRF("", "client EAP
     /// encryption", randoms)` (RFC 2716 §3.5); the others leave it zero.
-    pub fn compute_eap_key_block(
-        &self,
-        randoms: &[u8; 64],
-        eap_id: u8,
-    ) -> Result<SecretVec> {
+    pub fn compute_eap_key_block(&self, randoms: &[u8; 64], eap_id: u8) -> Result<SecretVec> {
         let (client_random, server_random) = randoms.split_at(32);
         let (label, seed): (&[u8], [&[u8]; 2]) = match eap_id {
             0 => (b"client EAP encryption", [client_random, server_random]),

@@ -52,7 +52,13 @@ impl Provider {
             Side::Client => 1,
             Side::Server => 2,
         };
-        self.seal(KIND_MASTER, key.protocol(), key.suite(), role, key.secret().expose())
+        self.seal(
+            KIND_MASTER,
+            key.protocol(),
+            key.suite(),
+            role,
+            key.secret().expose(),
+        )
     }
 
     /// Seals a session key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
@@ -61,7 +67,13 @@ impl Provider {
             Direction::Read => 1,
             Direction::Write => 2,
         };
-        self.seal(KIND_SESSION, key.protocol(), key.suite(), role, key.material().expose())
+        self.seal(
+            KIND_SESSION,
+            key.protocol(),
+            key.suite(),
+            role,
+            key.material().expose(),
+        )
     }
 
     /// The size of the opaque blob of a master key (size query of `SslExportKey`).
@@ -89,8 +101,11 @@ impl Provider {
         }
         let protocol = Protocol::from_u32(u32::from(u16::from_be_bytes([header[6], header[7]])))
             .map_err(|_| BAD)?;
-        let suite = CipherSuite::lookup(protocol, u32::from(u16::from_be_bytes([header[8], header[9]])))
-            .map_err(|_| BAD)?;
+        let suite = CipherSuite::lookup(
+            protocol,
+            u32::from(u16::from_be_bytes([header[8], header[9]])),
+        )
+        .map_err(|_| BAD)?;
         let (kind, role) = (header[5], header[10]);
         let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| BAD)?;
@@ -102,7 +117,11 @@ impl Provider {
         match (kind, role) {
             (KIND_MASTER, 1 | 2) => {
                 let bytes: [u8; MASTER_SECRET_LEN] = secret.expose().try_into().map_err(|_| BAD)?;
-                let side = if role == 1 { Side::Client } else { Side::Server };
+                let side = if role == 1 {
+                    Side::Client
+                } else {
+                    Side::Server
+                };
                 Ok(OpaqueKey::Master(MasterKey::from_parts(
                     protocol,
                     suite,
@@ -111,7 +130,11 @@ impl Provider {
                 )))
             }
             (KIND_SESSION, 1 | 2) => {
-                let direction = if role == 1 { Direction::Read } else { Direction::Write };
+                let direction = if role == 1 {
+                    Direction::Read
+                } else {
+                    Direction::Write
+                };
                 Ok(OpaqueKey::Session(SessionKey::from_material(
                     protocol,
                     suite,

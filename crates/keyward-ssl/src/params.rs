@@ -122,8 +122,9 @@ impl<'a> Parameters<'a> {
 
     /// The randoms, required by this caller.
     pub fn require_randoms(&self) -> Result<Randoms<'a>> {
-        self.randoms
-            .ok_or(Error::InvalidParameter("client and server randoms required"))
+        self.randoms.ok_or(Error::InvalidParameter(
+            "client and server randoms required",
+        ))
     }
 
     /// The highest version, required and non-zero (RSA premaster functions).
@@ -146,7 +147,10 @@ mod tests {
     fn classic_and_ems_lists() {
         let v = 0x0303u32.to_le_bytes();
         let p = Parameters::from_buffers(&[(20, &CR), (21, &SR), (22, &v)]).unwrap();
-        assert_eq!(p, Parameters::with_randoms(&CR, &SR).highest_version(0x0303));
+        assert_eq!(
+            p,
+            Parameters::with_randoms(&CR, &SR).highest_version(0x0303)
+        );
         let hash = [9u8; 32];
         let p = Parameters::from_buffers(&[(22, &v), (25, &hash)]).unwrap();
         assert_eq!(p.session_hash, Some(&hash[..]));

@@ -65,10 +65,30 @@ pub struct EccCurveInfo {
 
 /// The curves the provider supports, in preference order.
 pub static ECC_CURVES: [EccCurveInfo; 4] = [
-    EccCurveInfo { name: "curve25519", oid: "1.3.101.110", public_key_bits: 255, curve_type: 29 },
-    EccCurveInfo { name: "nistP256", oid: "1.2.840.10045.3.1.7", public_key_bits: 256, curve_type: 23 },
-    EccCurveInfo { name: "nistP384", oid: "1.3.132.0.34", public_key_bits: 384, curve_type: 24 },
-    EccCurveInfo { name: "nistP521", oid: "1.3.132.0.35", public_key_bits: 521, curve_type: 25 },
+    EccCurveInfo {
+        name: "curve25519",
+        oid: "1.3.101.110",
+        public_key_bits: 255,
+        curve_type: 29,
+    },
+    EccCurveInfo {
+        name: "nistP256",
+        oid: "1.2.840.10045.3.1.7",
+        public_key_bits: 256,
+        curve_type: 23,
+    },
+    EccCurveInfo {
+        name: "nistP384",
+        oid: "1.3.132.0.34",
+        public_key_bits: 384,
+        curve_type: 24,
+    },
+    EccCurveInfo {
+        name: "nistP521",
+        oid: "1.3.132.0.35",
+        public_key_bits: 521,
+        curve_type: 25,
+    },
 ];
 
 /// An open SSL protocol provider (`SslOpenProvider`). Cheap to share: `Send + Sync`.
@@ -204,7 +224,9 @@ impl Provider {
     ) -> Result<EphemeralKey> {
         let protocol = Protocol::from_u32(protocol)?;
         let suite = CipherSuite::lookup(protocol, suite)?;
-        EphemeralKey::generate(Group::choose(protocol, suite, key_type, key_bits, dh_params)?)
+        EphemeralKey::generate(Group::choose(
+            protocol, suite, key_type, key_bits, dh_params,
+        )?)
     }
 
     /// Imports a peer's public key (`SslImportKey` with a public blob type).
@@ -241,7 +263,8 @@ impl Provider {
         let highest_version = params.require_highest_version()?;
         let mut fallback = Secret::<MASTER_SECRET_LEN>::zeroed();
         fill_random(fallback.expose_mut())?;
-        let premaster = rsa.pkcs1_premaster(encrypted_premaster, highest_version, fallback.expose());
+        let premaster =
+            rsa.pkcs1_premaster(encrypted_premaster, highest_version, fallback.expose());
         MasterKey::derive(protocol, suite, Side::Server, premaster.expose(), params)
     }
 
@@ -278,6 +301,16 @@ impl Provider {
         ))
     }
 
+    /// The size of the encrypted premaster for `server_key` (the size query of
+    /// `SslGenerateMasterKey` and `SslGeneratePreMasterKey` with `pbOutput == NULL`): the
+    /// modulus length. Non-RSA keys are `NTE_INVALID_HANDLE`.
+    pub fn encrypted_premaster_len(&self, server_key: &PublicKey) -> Result<usize> {
+        match server_key {
+            PublicKey::Rsa(rsa) => Ok(rsa.modulus_len()),
+            _ => Err(Error::InvalidHandle),
+        }
+    }
+
     /// Client side of RSA key exchange in one call (`SslGenerateMasterKey` with no private
     /// key and the server's RSA key): returns the master key and the encrypted premaster.
     pub fn generate_master_key_rsa(
@@ -287,7 +320,8 @@ impl Provider {
         suite: u32,
         params: &Parameters<'_>,
     ) -> Result<(MasterKey, Vec<u8>)> {
-        let (premaster, encrypted) = self.generate_premaster_key(server_key, protocol, suite, params)?;
+        let (premaster, encrypted) =
+            self.generate_premaster_key(server_key, protocol, suite, params)?;
         Ok((premaster.master_key(params)?, encrypted))
     }
 
@@ -319,7 +353,10 @@ impl Provider {
     /// A handshake hash for `protocol` and `suite` (`SslCreateHandshakeHash`).
     pub fn create_handshake_hash(&self, protocol: u32, suite: u32) -> Result<HandshakeHash> {
         let protocol = Protocol::from_u32(protocol)?;
-        Ok(HandshakeHash::new(protocol, CipherSuite::lookup(protocol, suite)?))
+        Ok(HandshakeHash::new(
+            protocol,
+            CipherSuite::lookup(protocol, suite)?,
+        ))
     }
 
     /// A handshake hash with the CertificateVerify hash `algorithm`, a CNG id such as
@@ -351,7 +388,13 @@ impl PreMasterKey {
     /// Derives the client's master key from this premaster (`SslGenerateMasterKey` with the
     /// premaster as its private key).
     pub fn master_key(&self, params: &Parameters<'_>) -> Result<MasterKey> {
-        MasterKey::derive(self.protocol, self.suite, Side::Client, self.secret.expose(), params)
+        MasterKey::derive(
+            self.protocol,
+            self.suite,
+            Side::Client,
+            self.secret.expose(),
+            params,
+        )
     }
 
     /// The protocol.

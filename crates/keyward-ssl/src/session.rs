@@ -44,7 +44,14 @@ impl SessionKey {
         enc_key: &[u8],
         fixed_iv: &[u8],
     ) -> Result<Self> {
-        let record = RecordKey::new(protocol, suite.cipher, suite.mac, mac_key, enc_key, fixed_iv)?;
+        let record = RecordKey::new(
+            protocol,
+            suite.cipher,
+            suite.mac,
+            mac_key,
+            enc_key,
+            fixed_iv,
+        )?;
         let mut material = Vec::with_capacity(mac_key.len() + enc_key.len() + fixed_iv.len());
         material.extend_from_slice(mac_key);
         material.extend_from_slice(enc_key);
@@ -125,7 +132,12 @@ impl SessionKey {
 
     /// Checks and decrypts one complete record (`SslDecryptPacket`), writing only the
     /// plaintext to `out` and returning its length.
-    pub fn decrypt_packet(&self, record: &[u8], out: &mut [u8], sequence_number: u64) -> Result<usize> {
+    pub fn decrypt_packet(
+        &self,
+        record: &[u8],
+        out: &mut [u8],
+        sequence_number: u64,
+    ) -> Result<usize> {
         self.record.open(sequence_number, record, out)
     }
 

@@ -92,36 +92,246 @@ macro_rules! suite {
 /// Every suite keyward supports, in the order `SslEnumCipherSuites` returns them
 /// (strongest key exchange and AEAD first).
 pub static CIPHER_SUITES: &[CipherSuite] = &[
-    suite!(0x1302, "TLS_AES_256_GCM_SHA384", Tls13, Aes256Gcm, Aead, true),
-    suite!(0x1301, "TLS_AES_128_GCM_SHA256", Tls13, Aes128Gcm, Aead, false),
-    suite!(0x1303, "TLS_CHACHA20_POLY1305_SHA256", Tls13, ChaCha20Poly1305, Aead, false),
-    suite!(0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", EcdheEcdsa, Aes256Gcm, Aead, true),
-    suite!(0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", EcdheEcdsa, Aes128Gcm, Aead, false),
-    suite!(0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", EcdheEcdsa, ChaCha20Poly1305, Aead, false),
-    suite!(0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", EcdheRsa, Aes256Gcm, Aead, true),
-    suite!(0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", EcdheRsa, Aes128Gcm, Aead, false),
-    suite!(0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", EcdheRsa, ChaCha20Poly1305, Aead, false),
-    suite!(0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", DheRsa, Aes256Gcm, Aead, true),
-    suite!(0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", DheRsa, Aes128Gcm, Aead, false),
-    suite!(0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", DheRsa, ChaCha20Poly1305, Aead, false),
-    suite!(0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", EcdheEcdsa, Aes256Cbc, HmacSha384, true),
-    suite!(0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", EcdheEcdsa, Aes128Cbc, HmacSha256, false),
-    suite!(0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", EcdheRsa, Aes256Cbc, HmacSha384, true),
-    suite!(0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", EcdheRsa, Aes128Cbc, HmacSha256, false),
-    suite!(0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", DheRsa, Aes256Cbc, HmacSha256, false),
-    suite!(0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", DheRsa, Aes128Cbc, HmacSha256, false),
-    suite!(0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", EcdheEcdsa, Aes256Cbc, HmacSha1, false),
-    suite!(0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", EcdheEcdsa, Aes128Cbc, HmacSha1, false),
-    suite!(0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", EcdheRsa, Aes256Cbc, HmacSha1, false),
-    suite!(0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", EcdheRsa, Aes128Cbc, HmacSha1, false),
-    suite!(0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", DheRsa, Aes256Cbc, HmacSha1, false),
-    suite!(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", DheRsa, Aes128Cbc, HmacSha1, false),
-    suite!(0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", Rsa, Aes256Gcm, Aead, true),
-    suite!(0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", Rsa, Aes128Gcm, Aead, false),
-    suite!(0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", Rsa, Aes256Cbc, HmacSha256, false),
-    suite!(0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", Rsa, Aes128Cbc, HmacSha256, false),
-    suite!(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", Rsa, Aes256Cbc, HmacSha1, false),
-    suite!(0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", Rsa, Aes128Cbc, HmacSha1, false),
+    suite!(
+        0x1302,
+        "TLS_AES_256_GCM_SHA384",
+        Tls13,
+        Aes256Gcm,
+        Aead,
+        true
+    ),
+    suite!(
+        0x1301,
+        "TLS_AES_128_GCM_SHA256",
+        Tls13,
+        Aes128Gcm,
+        Aead,
+        false
+    ),
+    suite!(
+        0x1303,
+        "TLS_CHACHA20_POLY1305_SHA256",
+        Tls13,
+        ChaCha20Poly1305,
+        Aead,
+        false
+    ),
+    suite!(
+        0xC02C,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        EcdheEcdsa,
+        Aes256Gcm,
+        Aead,
+        true
+    ),
+    suite!(
+        0xC02B,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        EcdheEcdsa,
+        Aes128Gcm,
+        Aead,
+        false
+    ),
+    suite!(
+        0xCCA9,
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        EcdheEcdsa,
+        ChaCha20Poly1305,
+        Aead,
+        false
+    ),
+    suite!(
+        0xC030,
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        EcdheRsa,
+        Aes256Gcm,
+        Aead,
+        true
+    ),
+    suite!(
+        0xC02F,
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        EcdheRsa,
+        Aes128Gcm,
+        Aead,
+        false
+    ),
+    suite!(
+        0xCCA8,
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        EcdheRsa,
+        ChaCha20Poly1305,
+        Aead,
+        false
+    ),
+    suite!(
+        0x009F,
+        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        DheRsa,
+        Aes256Gcm,
+        Aead,
+        true
+    ),
+    suite!(
+        0x009E,
+        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        DheRsa,
+        Aes128Gcm,
+        Aead,
+        false
+    ),
+    suite!(
+        0xCCAA,
+        "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        DheRsa,
+        ChaCha20Poly1305,
+        Aead,
+        false
+    ),
+    suite!(
+        0xC024,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        EcdheEcdsa,
+        Aes256Cbc,
+        HmacSha384,
+        true
+    ),
+    suite!(
+        0xC023,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        EcdheEcdsa,
+        Aes128Cbc,
+        HmacSha256,
+        false
+    ),
+    suite!(
+        0xC028,
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        EcdheRsa,
+        Aes256Cbc,
+        HmacSha384,
+        true
+    ),
+    suite!(
+        0xC027,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        EcdheRsa,
+        Aes128Cbc,
+        HmacSha256,
+        false
+    ),
+    suite!(
+        0x006B,
+        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        DheRsa,
+        Aes256Cbc,
+        HmacSha256,
+        false
+    ),
+    suite!(
+        0x0067,
+        "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        DheRsa,
+        Aes128Cbc,
+        HmacSha256,
+        false
+    ),
+    suite!(
+        0xC00A,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        EcdheEcdsa,
+        Aes256Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0xC009,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        EcdheEcdsa,
+        Aes128Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0xC014,
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        EcdheRsa,
+        Aes256Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0xC013,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        EcdheRsa,
+        Aes128Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0x0039,
+        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        DheRsa,
+        Aes256Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0x0033,
+        "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        DheRsa,
+        Aes128Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0x009D,
+        "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        Rsa,
+        Aes256Gcm,
+        Aead,
+        true
+    ),
+    suite!(
+        0x009C,
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        Rsa,
+        Aes128Gcm,
+        Aead,
+        false
+    ),
+    suite!(
+        0x003D,
+        "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        Rsa,
+        Aes256Cbc,
+        HmacSha256,
+        false
+    ),
+    suite!(
+        0x003C,
+        "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        Rsa,
+        Aes128Cbc,
+        HmacSha256,
+        false
+    ),
+    suite!(
+        0x0035,
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
+        Rsa,
+        Aes256Cbc,
+        HmacSha1,
+        false
+    ),
+    suite!(
+        0x002F,
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        Rsa,
+        Aes128Cbc,
+        HmacSha1,
+        false
+    ),
 ];
 
 impl CipherSuite {
@@ -137,7 +347,9 @@ impl CipherSuite {
         if suite.allows(protocol) {
             Ok(suite)
         } else {
-            Err(Error::NotSupported("cipher suite not defined for this protocol"))
+            Err(Error::NotSupported(
+                "cipher suite not defined for this protocol",
+            ))
         }
     }
 
@@ -291,7 +503,9 @@ mod tests {
             assert_eq!(err.status(), Status::NTE_NOT_SUPPORTED);
         }
         assert_eq!(
-            CipherSuite::lookup(Protocol::Tls12, 0xC030).unwrap().prf(Protocol::Tls12),
+            CipherSuite::lookup(Protocol::Tls12, 0xC030)
+                .unwrap()
+                .prf(Protocol::Tls12),
             PrfHash::Sha384
         );
     }

@@ -15,8 +15,12 @@ const CHILD_ENV: &str = "KEYWARD_OPAQUE_CHILD_BLOB";
 
 fn masters(provider: &Provider) -> (keyward_ssl::MasterKey, keyward_ssl::MasterKey) {
     let x25519 = 29;
-    let a = provider.create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None).unwrap();
-    let b = provider.create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None).unwrap();
+    let a = provider
+        .create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None)
+        .unwrap();
+    let b = provider
+        .create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None)
+        .unwrap();
     assert_eq!(a.group(), Group::Ec(keyward_core::backend::Curve::X25519));
     let params = Parameters::with_randoms(&CR, &SR);
     let client = provider
@@ -49,9 +53,14 @@ fn master_and_session_keys_survive_the_trip() {
         panic!("not a session key")
     };
     let mut wire = [0u8; 64];
-    let len = write.encrypt_packet(b"carried over", &mut wire, 9, 23).unwrap();
+    let len = write
+        .encrypt_packet(b"carried over", &mut wire, 9, 23)
+        .unwrap();
     let mut plain = [0u8; 64];
-    let n = server_keys.read.decrypt_packet(&wire[..len], &mut plain, 9).unwrap();
+    let n = server_keys
+        .read
+        .decrypt_packet(&wire[..len], &mut plain, 9)
+        .unwrap();
     assert_eq!(&plain[..n], b"carried over");
 }
 
@@ -88,14 +97,21 @@ fn child_imports_blob_from_environment() {
     };
     let dir = std::env::var("KEYWARD_HOME").unwrap();
     let provider = Provider::with_key_store(keyward_core::store::KeyStore::open(dir).unwrap());
-    let OpaqueKey::Master(master) = provider.import_opaque_key(&hex::decode(blob).unwrap()).unwrap()
+    let OpaqueKey::Master(master) = provider
+        .import_opaque_key(&hex::decode(blob).unwrap())
+        .unwrap()
     else {
         panic!("not a master key")
     };
     let mut out = [0u8; 16];
     let randoms = [CR, SR].concat();
     master
-        .export_keying_material(b"EXPORTER-child", randoms.as_slice().try_into().unwrap(), None, &mut out)
+        .export_keying_material(
+            b"EXPORTER-child",
+            randoms.as_slice().try_into().unwrap(),
+            None,
+            &mut out,
+        )
         .unwrap();
     println!("CHILD-EXPORT {}", hex::encode(out));
 }
@@ -107,11 +123,20 @@ fn another_process_imports_the_blob() {
     let mut expected = [0u8; 16];
     let randoms = [CR, SR].concat();
     client
-        .export_keying_material(b"EXPORTER-child", randoms.as_slice().try_into().unwrap(), None, &mut expected)
+        .export_keying_material(
+            b"EXPORTER-child",
+            randoms.as_slice().try_into().unwrap(),
+            None,
+            &mut expected,
+        )
         .unwrap();
     let blob = provider.export_master_key(&client).unwrap();
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_imports_blob_from_environment", "--nocapture"])
+        .args([
+            "--exact",
+            "child_imports_blob_from_environment",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, hex::encode(&blob))
         .env("KEYWARD_HOME", &common::fixture().dir)
         .output()

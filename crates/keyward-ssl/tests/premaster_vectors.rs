@@ -1,7 +1,7 @@
 //! `SslImportMasterKey` against Wycheproof's RSAES-PKCS1-v1_5 vectors (rsa_pkcs1_2048_test.json).
 //!
 //! None of the 67 ciphertexts carries a 48-byte premaster, so through the TLS premaster path
-//! every one of them (valid or with invalid padding) must succeed and yield a master key made
+//! every non-empty one (valid or with invalid padding) must succeed and yield a master key made
 //! from a *random* premaster: importing the same ciphertext twice gives different masters, and
 //! none equals the master of the vector's message. A premaster that is valid for TLS is checked
 //! against an independent derivation with the backend PRF.
@@ -34,10 +34,25 @@ fn finished(provider: &Provider, master: &MasterKey) -> [u8; 12] {
 /// Finished computed without the provider: PRF(PRF(premaster, "master secret", randoms), ...).
 fn expected_finished(premaster: &[u8]) -> [u8; 12] {
     let mut master = [0u8; 48];
-    tls_prf(PrfHash::Sha256, premaster, b"master secret", &[&CR, &SR], &mut master).unwrap();
-    let transcript = keyward_core::backend::hash(keyward_core::backend::HashAlgorithm::Sha256, b"transcript");
+    tls_prf(
+        PrfHash::Sha256,
+        premaster,
+        b"master secret",
+        &[&CR, &SR],
+        &mut master,
+    )
+    .unwrap();
+    let transcript =
+        keyward_core::backend::hash(keyward_core::backend::HashAlgorithm::Sha256, b"transcript");
     let mut out = [0u8; 12];
-    tls_prf(PrfHash::Sha256, &master, b"client finished", &[transcript.as_bytes()], &mut out).unwrap();
+    tls_prf(
+        PrfHash::Sha256,
+        &master,
+        b"client finished",
+        &[transcript.as_bytes()],
+        &mut out,
+    )
+    .unwrap();
     out
 }
 
@@ -54,6 +69,15 @@ fn every_wycheproof_case_yields_a_random_premaster() {
             let ct = hex::decode(test["ct"].as_str().unwrap()).unwrap();
             let msg = hex::decode(test["msg"].as_str().unwrap()).unwrap();
             let id = &test["tcId"];
+            if ct.is_empty() {
+                // `cbEncryptedKey == 0` is a public length fault: NTE_INVALID_PARAMETER
+                // (reference §8.3), like Windows; it reveals nothing about any plaintext.
+                let err = provider.import_master_key(&key, TLS1_2, SUITE, &params, &ct);
+                let status = err.err().map(|e| e.status());
+                assert_eq!(status, Some(keyward_core::Status::NTE_INVALID_PARAMETER));
+                cases += 1;
+                continue;
+            }
             let first = provider
                 .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
                 .unwrap_or_else(|e| panic!("case {id}: {e:?}"));
@@ -61,8 +85,16 @@ fn every_wycheproof_case_yields_a_random_premaster() {
                 .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
                 .unwrap();
             let a = finished(&provider, &first);
-            assert_ne!(a, finished(&provider, &second), "case {id}: premaster not random");
-            assert_ne!(a, expected_finished(&msg), "case {id}: message used as premaster");
+            assert_ne!(
+                a,
+                finished(&provider, &second),
+                "case {id}: premaster not random"
+            );
+            assert_ne!(
+                a,
+                expected_finished(&msg),
+                "case {id}: message used as premaster"
+            );
             cases += 1;
         }
     }
@@ -85,13 +117,21 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
     let mut premaster = [0x5Au8; 48];
     premaster[..2].copy_from_slice(&[3, 3]);
     let ct = public.encrypt_pkcs1(&premaster).unwrap();
-    let master = provider.import_master_key(&key, TLS1_2, SUITE, &params, &ct).unwrap();
+    let master = provider
+        .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
+        .unwrap();
     assert_eq!(finished(&provider, &master), expected_finished(&premaster));
+    assert_eq!(
+        provider.encrypted_premaster_len(&key.public_key()).unwrap(),
+        ct.len()
+    );
 
     // A higher version than offered is accepted (reference §8.3 step 4) ...
     premaster[..2].copy_from_slice(&[3, 4]);
     let ct = public.encrypt_pkcs1(&premaster).unwrap();
-    let master = provider.import_master_key(&key, TLS1_2, SUITE, &params, &ct).unwrap();
+    let master = provider
+        .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
+        .unwrap();
     assert_eq!(finished(&provider, &master), expected_finished(&premaster));
 
     // ... a lower one (version rollback), a short or long message and a truncated or
@@ -109,7 +149,11 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
         let master = provider
             .import_master_key(&key, TLS1_2, SUITE, &params, ct)
             .unwrap_or_else(|e| panic!("fault {i}: {e:?}"));
-        assert_ne!(finished(&provider, &master), expected_finished(&premaster), "fault {i}");
+        assert_ne!(
+            finished(&provider, &master),
+            expected_finished(&premaster),
+            "fault {i}"
+        );
     }
 }
 

@@ -176,7 +176,7 @@ pub struct RecordLengths {
 
 enum Protection {
     Aead(AeadProtection),
-    Cbc(CbcProtection),
+    Cbc(Box<CbcProtection>),
 }
 
 /// One direction's record protection state (the `hKey` of `SslEncryptPacket` /
@@ -254,7 +254,12 @@ impl RecordKey {
                 }
                 check_key_lengths(protocol, cipher, mac, mac_key, enc_key, fixed_iv)?;
                 let implicit_iv = protocol.has_implicit_cbc_iv().then_some(fixed_iv);
-                Protection::Cbc(CbcProtection::new(enc_key, hash, mac_key, implicit_iv)?)
+                Protection::Cbc(Box::new(CbcProtection::new(
+                    enc_key,
+                    hash,
+                    mac_key,
+                    implicit_iv,
+                )?))
             }
             _ => {
                 return Err(Error::InvalidParameter(

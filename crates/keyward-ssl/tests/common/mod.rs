@@ -52,10 +52,14 @@ pub fn provider() -> Provider {
 
 /// The RSA server key, opened through `SslOpenPrivateKey`.
 pub fn rsa_key(provider: &Provider) -> PrivateKey {
-    provider.open_private_key(&fixture().rsa_certificate).unwrap()
+    provider
+        .open_private_key(&fixture().rsa_certificate)
+        .unwrap()
 }
 
 /// The ECDSA server key, opened through `SslOpenPrivateKey`.
 pub fn ecdsa_key(provider: &Provider) -> PrivateKey {
-    provider.open_private_key(&fixture().ecdsa_certificate).unwrap()
+    provider
+        .open_private_key(&fixture().ecdsa_certificate)
+        .unwrap()
 }
