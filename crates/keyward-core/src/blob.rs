@@ -1490,7 +1490,7 @@ mod tests {
         let prime = dh_prime();
         // Widths: out of range, not a multiple of 64 bits, generator narrower than the prime.
         assert_bad_data(DhParameters::new(&[0xFF; 56], &be(2, 56)));
-        assert_bad_data(DhParameters::new(&[0xFF; 520], &be(2, 520)));
+        assert_bad_data(DhParameters::new(&[0xFF; 1032], &be(2, 1032)));
         assert_bad_data(DhParameters::new(&[0xFF; 132], &be(2, 132)));
         assert!(DhParameters::new(&[0xFF; 64], &be(2, 64)).is_ok());
         assert!(DhParameters::new(&[0xFF; 512], &be(2, 512)).is_ok());
