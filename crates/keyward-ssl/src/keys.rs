@@ -524,6 +524,10 @@ impl EphemeralKey {
 
     /// The TLS ≤ 1.2 premaster: like [`Self::agree`] but a finite-field secret loses its
     /// leading zero bytes (RFC 5246 §8.1.2). An empty result is `NTE_INTERNAL_ERROR`.
+    ///
+    /// The stripping is the protocol's own rule and makes the PRF input length depend on the
+    /// secret (the "Raccoon" timing issue of DHE in TLS ≤ 1.2, which TLS 1.3 fixes by padding);
+    /// prefer ECDHE suites where that matters.
     pub fn agree_tls12(&self, peer: &PublicKey) -> Result<SecretVec> {
         let shared = self.agree(peer)?;
         if let Group::Ec(_) = self.group {

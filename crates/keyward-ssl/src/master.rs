@@ -4,7 +4,7 @@
 use crate::hash::HandshakeHash;
 use crate::params::Parameters;
 use crate::protocol::Protocol;
-use crate::session::{Direction, SessionKey, SessionKeys};
+use crate::session::{Direction, SessionKey, SessionKeys, MAX_MATERIAL_LEN};
 use crate::side::Side;
 use crate::suites::CipherSuite;
 use keyward_core::backend::{tls_prf, HashAlgorithm};
@@ -120,13 +120,17 @@ impl MasterKey {
         let mac_len = self.suite.mac.key_len();
         let key_len = self.suite.cipher.key_len();
         let iv_len = self.suite.cipher.fixed_iv_len(self.protocol);
-        let mut block = SecretVec::zeroed(2 * (mac_len + key_len + iv_len));
+        let mut block = Secret::<{ 2 * MAX_MATERIAL_LEN }>::zeroed();
+        let material = block
+            .expose_mut()
+            .get_mut(..2 * (mac_len + key_len + iv_len))
+            .ok_or(Error::Internal("key block too long"))?;
         self.prf(
             b"key expansion",
             &[randoms.server, randoms.client],
-            block.expose_mut(),
+            material,
         )?;
-        let material = block.expose();
+        let material = &*material;
         let (client_mac, rest) = material.split_at(mac_len);
         let (server_mac, rest) = rest.split_at(mac_len);
         let (client_key, rest) = rest.split_at(key_len);

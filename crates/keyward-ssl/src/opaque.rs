@@ -72,7 +72,7 @@ impl Provider {
             key.protocol(),
             key.suite(),
             role,
-            key.material().expose(),
+            key.material(),
         )
     }
 

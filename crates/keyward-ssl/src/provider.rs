@@ -153,8 +153,8 @@ impl Provider {
             .collect()
     }
 
-    /// Looks up one suite (`SslLookupCipherSuiteInfo`). `key_type` is recorded for ECDHE
-    /// suites when it names a supported curve; any other value is ignored.
+    /// Looks up one suite (`SslLookupCipherSuiteInfo`). ECDHE suites are listed once, not once
+    /// per curve, so the `dwKeyType` of the Windows call does not change the answer.
     pub fn lookup_cipher_suite_info(&self, protocol: u32, suite: u32) -> Result<CipherSuiteInfo> {
         let protocol = Protocol::from_u32(protocol)?;
         Ok(CipherSuite::lookup(protocol, suite)?.info(protocol))
@@ -344,7 +344,11 @@ impl Provider {
             KeyExchange::Rsa if side == Side::Server => {
                 return Err(Error::NotSupported("RSA servers use SslImportMasterKey"))
             }
-            _ => return Err(Error::InvalidHandle),
+            // An RSA client passes the server's RSA key, not two ephemeral keys.
+            KeyExchange::Rsa => return Err(Error::InvalidHandle),
+            KeyExchange::Tls13 => {
+                return Err(Error::NotSupported("TLS 1.3 uses the TLS 1.3 key schedule"))
+            }
         }
         let premaster = own.agree_tls12(peer)?;
         MasterKey::derive(protocol, suite, side, premaster.expose(), params)

@@ -4,7 +4,7 @@
 use crate::protocol::Protocol;
 use crate::record::RecordKey;
 use crate::suites::CipherSuite;
-use keyward_core::{Result, SecretVec};
+use keyward_core::{Error, Result, Secret};
 
 /// Which way a session key protects records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,9 +31,15 @@ pub struct SessionKey {
     suite: &'static CipherSuite,
     direction: Direction,
     record: RecordKey,
-    /// MAC key ‖ encryption key ‖ fixed IV, kept for opaque export.
-    material: SecretVec,
+    /// MAC key ‖ encryption key ‖ fixed IV, kept for opaque export: the first
+    /// `material_len` bytes.
+    material: Secret<MAX_MATERIAL_LEN>,
+    material_len: usize,
 }
+
+/// The most key material one direction holds: an HMAC-SHA384 key, an AES-256 key and a
+/// 16-byte TLS 1.0 CBC IV.
+pub(crate) const MAX_MATERIAL_LEN: usize = 48 + 32 + 16;
 
 impl SessionKey {
     pub(crate) fn new(
@@ -52,16 +58,25 @@ impl SessionKey {
             enc_key,
             fixed_iv,
         )?;
-        let mut material = Vec::with_capacity(mac_key.len() + enc_key.len() + fixed_iv.len());
-        material.extend_from_slice(mac_key);
-        material.extend_from_slice(enc_key);
-        material.extend_from_slice(fixed_iv);
+        let material_len = mac_key.len() + enc_key.len() + fixed_iv.len();
+        let mut material = Secret::<MAX_MATERIAL_LEN>::zeroed();
+        let parts = [mac_key, enc_key, fixed_iv].into_iter();
+        let mut at = 0;
+        for part in parts {
+            material
+                .expose_mut()
+                .get_mut(at..at + part.len())
+                .ok_or(Error::Internal("session key material too long"))?
+                .copy_from_slice(part);
+            at += part.len();
+        }
         Ok(SessionKey {
             protocol,
             suite,
             direction,
             record,
-            material: SecretVec::new(material),
+            material,
+            material_len,
         })
     }
 
@@ -76,7 +91,7 @@ impl SessionKey {
         let key_len = suite.cipher.key_len();
         let iv_len = suite.cipher.fixed_iv_len(protocol);
         if material.len() != mac_len + key_len + iv_len {
-            return Err(keyward_core::Error::BadData("session key material length"));
+            return Err(Error::BadData("session key material length"));
         }
         let (mac_key, rest) = material.split_at(mac_len);
         let (enc_key, iv) = rest.split_at(key_len);
@@ -84,8 +99,8 @@ impl SessionKey {
     }
 
     /// The key material, for sealing into an opaque blob only.
-    pub(crate) fn material(&self) -> &SecretVec {
-        &self.material
+    pub(crate) fn material(&self) -> &[u8] {
+        &self.material.expose()[..self.material_len]
     }
 
     /// The protocol of the records.

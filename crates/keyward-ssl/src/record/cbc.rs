@@ -32,7 +32,7 @@ use std::sync::Mutex;
 use keyward_core::backend::cipher::{fill_random, AesCbcKey, AES_BLOCK_LEN};
 use keyward_core::backend::hmac::{HashAlgorithm, HmacKey, MAX_TAG_LEN};
 use keyward_core::{Error, Result, Secret};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
 /// seq(8) ‖ type(1) ‖ version(2): the MAC header without its length field.
@@ -405,48 +405,112 @@ impl CbcProtection {
     }
 }
 
+// Masks over record lengths and offsets (all below 2^31): all ones or all zeros, made with
+// arithmetic only, no comparison the compiler could turn into a branch. Each loop's secret
+// input passes once through `core::hint::black_box`, so the optimiser cannot reason about
+// its value; the `subtle` equivalents put a barrier on every operation, which made these
+// per-byte loops the most expensive part of a CBC record check.
+
+/// All ones if `a < b`.
+fn mask_lt(a: u32, b: u32) -> u32 {
+    0u32.wrapping_sub(a.wrapping_sub(b) >> 31)
+}
+
+/// All ones if `a >= b`.
+fn mask_ge(a: u32, b: u32) -> u32 {
+    !mask_lt(a, b)
+}
+
+/// All ones if `a == b`.
+fn mask_eq(a: u32, b: u32) -> u32 {
+    let difference = a ^ b;
+    !0u32.wrapping_sub((difference | difference.wrapping_neg()) >> 31)
+}
+
 /// Checks the padding of a decrypted body whose last byte is `last_byte`, scanning the
 /// last `min(256, tail)` bytes with masks. Returns (valid, padding length including the
 /// length byte − 1, i.e. the padding value). When the padding would not fit before the
 /// MAC the returned length is 0 and `valid` is false, so callers stay in bounds.
 fn check_padding(tail: &[u8], last_byte: u8, max_data_len: usize) -> (Choice, usize) {
-    let value = u32::from(last_byte);
+    let value = core::hint::black_box(u32::from(last_byte));
     // The padding fits iff value + 1 + mac_len <= body_len, i.e. value <= max_data_len.
-    let limit = u32::try_from(max_data_len).unwrap_or(u32::MAX);
-    let fits = !value.ct_gt(&limit);
-    let value = u32::conditional_select(&0, &value, fits);
+    let limit = u32::try_from(max_data_len)
+        .unwrap_or(u32::MAX >> 1)
+        .min(u32::MAX >> 1);
+    let fits = mask_ge(limit, value);
+    let value = value & fits;
 
-    let mut valid = fits;
+    let mut bad = !fits;
     for (distance, byte) in tail.iter().rev().take(MAX_PADDING_LEN).enumerate() {
         // distance is public (< 256); `value` is secret.
-        let in_padding = !(distance as u32).ct_gt(&value);
-        valid &= !in_padding | byte.ct_eq(&last_byte);
+        let in_padding = mask_ge(value, distance as u32);
+        bad |= in_padding & u32::from(byte ^ last_byte);
     }
-    (valid, value as usize)
+    let valid = mask_eq(bad, 0) & 1;
+    (Choice::from(valid as u8), value as usize)
 }
 
 /// Copies the `mac_len` bytes at the secret offset `start` of `tail` without a
-/// secret-dependent branch or index: every candidate offset from `last_start − 255` to
-/// `last_start` is read, and only the matching one is kept by a mask.
+/// secret-dependent branch or index, in two passes:
+///
+/// 1. one masked scan over the window of every possible MAC position (`last_start − 255` ..
+///    `last_start + mac_len`): byte `i` of the window lands in `rotated[i mod mac_len]` when
+///    it belongs to the MAC, and the public counter `i mod mac_len` at the MAC's first byte is
+///    kept, under a mask, as the rotation amount;
+/// 2. a rotation of `rotated` left by that amount, made of conditional rotations by 1, 2, 4,
+///    … bytes, each applied to every byte under a mask.
+///
+/// The work is O(window + mac_len · log mac_len) instead of O(256 · mac_len) for a scan of
+/// every candidate position.
 fn gather_mac(
     tail: &[u8],
     start: usize,
     last_start: usize,
     mac_len: usize,
 ) -> Result<[u8; MAX_TAG_LEN]> {
-    let mut mac = [0u8; MAX_TAG_LEN];
+    if mac_len == 0 || mac_len > MAX_TAG_LEN {
+        return Err(Error::Internal("CBC MAC length"));
+    }
     let first_start = last_start.saturating_sub(MAX_PADDING_LEN - 1);
-    let secret_start = start as u32;
-    for candidate in first_start..=last_start {
-        let here = (candidate as u32).ct_eq(&secret_start);
-        let bytes = tail
-            .get(candidate..candidate + mac_len)
-            .ok_or(Error::Internal("CBC MAC position"))?;
-        for (m, b) in mac.iter_mut().zip(bytes) {
-            m.conditional_assign(b, here);
+    let window = tail
+        .get(first_start..last_start + mac_len)
+        .ok_or(Error::Internal("CBC MAC position"))?;
+    // Offset of the MAC inside the window: secret, below 256.
+    let offset = core::hint::black_box((start as u32).wrapping_sub(first_start as u32));
+    let end = offset.wrapping_add(mac_len as u32);
+
+    let mut rotated = [0u8; MAX_TAG_LEN];
+    let mut rotation = 0u32;
+    let mut column = 0usize; // i mod mac_len, public
+    for (i, byte) in window.iter().enumerate() {
+        let i = i as u32;
+        let in_mac = mask_ge(i, offset) & mask_lt(i, end);
+        rotated[column] |= (u32::from(*byte) & in_mac) as u8;
+        rotation |= column as u32 & mask_eq(i, offset);
+        column += 1;
+        if column == mac_len {
+            column = 0;
         }
     }
-    Ok(mac)
+
+    // mac[k] = rotated[(k + rotation) mod mac_len]: rotate left by `rotation` bit by bit.
+    let mut bit = 0u32;
+    while (1usize << bit) < mac_len {
+        let shift = 1usize << bit;
+        let apply = 0u32.wrapping_sub((rotation >> bit) & 1);
+        let before = rotated;
+        for (k, out) in rotated.iter_mut().take(mac_len).enumerate() {
+            // k and shift are public: this index arithmetic reveals nothing.
+            let from = if k + shift >= mac_len {
+                k + shift - mac_len
+            } else {
+                k + shift
+            };
+            *out = ((u32::from(before[from]) & apply) | (u32::from(before[k]) & !apply)) as u8;
+        }
+        bit += 1;
+    }
+    Ok(rotated)
 }
 
 /// The last block of `ciphertext` (the next TLS 1.0 IV).
@@ -465,4 +529,62 @@ fn lock(
     chain
         .lock()
         .map_err(|_| Error::Internal("record IV lock poisoned"))
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn masks_agree_with_comparisons() {
+        let values = [0u32, 1, 2, 15, 16, 255, 256, 16_384, 18_000, (1 << 31) - 1];
+        for a in values {
+            for b in values {
+                assert_eq!(mask_lt(a, b) == u32::MAX, a < b, "{a} < {b}");
+                assert_eq!(mask_ge(a, b) == u32::MAX, a >= b, "{a} >= {b}");
+                assert_eq!(mask_eq(a, b) == u32::MAX, a == b, "{a} == {b}");
+                assert!([0, u32::MAX].contains(&mask_lt(a, b)));
+            }
+        }
+    }
+
+    #[test]
+    fn gather_mac_finds_every_position() {
+        let tail: Vec<u8> = (0..400u32).map(|i| (i * 7 + 3) as u8).collect();
+        for mac_len in [20, 32, 48] {
+            let last_start = tail.len() - mac_len;
+            for start in last_start - 255..=last_start {
+                let mac = gather_mac(&tail, start, last_start, mac_len).unwrap();
+                assert_eq!(
+                    &mac[..mac_len],
+                    &tail[start..start + mac_len],
+                    "{mac_len}/{start}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn padding_check_accepts_only_uniform_padding() {
+        let mut tail = [0u8; 300];
+        for value in 0..=255u8 {
+            let n = usize::from(value) + 1;
+            tail.fill(0xAA);
+            tail[300 - n..].fill(value);
+            let (ok, len) = check_padding(&tail, value, 280);
+            assert!(bool::from(ok) && len == usize::from(value), "value {value}");
+            if value > 0 {
+                tail[300 - n] ^= 1;
+                assert!(
+                    !bool::from(check_padding(&tail, value, 280).0),
+                    "value {value}"
+                );
+            }
+        }
+        // Padding longer than the data allows is rejected and reported as 0.
+        tail.fill(200);
+        let (ok, len) = check_padding(&tail, 200, 150);
+        assert!(!bool::from(ok));
+        assert_eq!(len, 0);
+    }
 }
