@@ -243,6 +243,37 @@ fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<
     )
 }
 
+/// One end of the demo connection after the key exchange.
+struct Party<'a> {
+    name: &'static str,
+    master: &'a MasterKey,
+    hash: &'a mut HandshakeHash,
+}
+
+/// The Finished message of `sender`: computed by the sender, checked by the receiver, then
+/// added to both transcripts.
+fn finished(sender: Side, from: &mut Party<'_>, to: &mut Party<'_>) -> Result<()> {
+    let flag = match sender {
+        Side::Client => "CLIENT",
+        Side::Server => "SERVER",
+    };
+    let sent = call(
+        from.name,
+        &format!("SslComputeFinishedHash(master, hash, {flag})"),
+        from.master.compute_finished_hash(from.hash, sender),
+    )?;
+    let expected = call(
+        to.name,
+        &format!("SslComputeFinishedHash(master, hash, {flag}) to check it"),
+        to.master.compute_finished_hash(to.hash, sender),
+    )?;
+    agree(&format!("{} Finished", from.name), &sent, &expected)?;
+    let message = [[20u8, 0, 0, 12].as_slice(), &sent].concat();
+    from.hash.update(&message);
+    to.hash.update(&message);
+    Ok(())
+}
+
 /// Session keys, both Finished messages and one record each way.
 fn finish(
     client_master: &MasterKey,
@@ -263,31 +294,18 @@ fn finish(
         "SslGenerateSessionKeys(master, {randoms})",
         server_master.generate_session_keys(&params),
     )?;
-    let client_finished = call(
-        "client",
-        "SslComputeFinishedHash(master, hash, CLIENT)",
-        client_master.compute_finished_hash(client_hash, Side::Client),
-    )?;
-    let expected = call(
-        "server",
-        "SslComputeFinishedHash(master, hash, CLIENT) to check it",
-        server_master.compute_finished_hash(server_hash, Side::Client),
-    )?;
-    agree("client Finished", &client_finished, &expected)?;
-    let finished_message = [[20u8, 0, 0, 12].as_slice(), &client_finished].concat();
-    client_hash.update(&finished_message);
-    server_hash.update(&finished_message);
-    let server_finished = call(
-        "server",
-        "SslComputeFinishedHash(master, hash, SERVER)",
-        server_master.compute_finished_hash(server_hash, Side::Server),
-    )?;
-    let expected = call(
-        "client",
-        "SslComputeFinishedHash(master, hash, SERVER) to check it",
-        client_master.compute_finished_hash(client_hash, Side::Server),
-    )?;
-    agree("server Finished", &server_finished, &expected)?;
+    let mut client = Party {
+        name: "client",
+        master: client_master,
+        hash: client_hash,
+    };
+    let mut server = Party {
+        name: "server",
+        master: server_master,
+        hash: server_hash,
+    };
+    finished(Side::Client, &mut client, &mut server)?;
+    finished(Side::Server, &mut server, &mut client)?;
     record(
         "client",
         "server",

@@ -4,7 +4,7 @@
 use aws_lc_rs::{aead, agreement, cipher, hmac, rand, rsa, tls_prf};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use keyward_ssl::keys::BCRYPT_RSAPUBLIC_BLOB;
-use keyward_ssl::{Parameters, PrivateKey, Provider, Side};
+use keyward_ssl::{EphemeralKey, Parameters, PrivateKey, Provider, SessionKeys, Side};
 use std::hint::black_box;
 
 const TLS1_2: u32 = 0x0303;
@@ -152,40 +152,33 @@ fn session_keys(c: &mut Criterion) {
     group.finish();
 }
 
-fn gcm_records(c: &mut Criterion) {
+/// Client and server session keys of one TLS 1.2 connection with `suite` over X25519, and
+/// one record of `plaintext` sealed by the client.
+fn connection(suite: u32, plaintext: &[u8]) -> (SessionKeys, SessionKeys, Vec<u8>) {
     let p = provider();
-    let public_key_pair = p.create_ephemeral_key(TLS1_2, 0xC02F, 29, 0, None).unwrap();
-    let peer = p.create_ephemeral_key(TLS1_2, 0xC02F, 29, 0, None).unwrap();
+    let client_share = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
+    let server_share = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
     let params = Parameters::with_randoms(&CR, &SR);
-    let client = p
-        .generate_master_key(
-            &public_key_pair,
-            &peer.public_key(),
-            TLS1_2,
-            0xC02F,
-            &params,
-            Side::Client,
-        )
-        .unwrap();
-    let server = p
-        .generate_master_key(
-            &peer,
-            &public_key_pair.public_key(),
-            TLS1_2,
-            0xC02F,
-            &params,
-            Side::Server,
-        )
-        .unwrap();
-    let client_keys = client.generate_session_keys(&params).unwrap();
-    let server_keys = server.generate_session_keys(&params).unwrap();
-    let plaintext = vec![0x42u8; 16384];
+    let keys = |own: &EphemeralKey, peer: &EphemeralKey, side| {
+        p.generate_master_key(own, &peer.public_key(), TLS1_2, suite, &params, side)
+            .unwrap()
+            .generate_session_keys(&params)
+            .unwrap()
+    };
+    let client_keys = keys(&client_share, &server_share, Side::Client);
+    let server_keys = keys(&server_share, &client_share, Side::Server);
     let mut record = vec![0u8; client_keys.write.max_encrypted_len(plaintext.len())];
     let len = client_keys
         .write
-        .encrypt_packet(&plaintext, &mut record, 1, 23)
+        .encrypt_packet(plaintext, &mut record, 1, 23)
         .unwrap();
     record.truncate(len);
+    (client_keys, server_keys, record)
+}
+
+fn gcm_records(c: &mut Criterion) {
+    let plaintext = vec![0x42u8; 16384];
+    let (client_keys, server_keys, record) = connection(0xC02F, &plaintext);
     let bare = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &[9; 16]).unwrap());
 
     // Both sides work in place in the caller's buffer, as a record layer does.
@@ -247,40 +240,9 @@ fn gcm_records(c: &mut Criterion) {
 }
 
 fn cbc_records(c: &mut Criterion) {
-    let p = provider();
-    let suite = 0xC027; // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
-    let a = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
-    let b_key = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
-    let params = Parameters::with_randoms(&CR, &SR);
-    let client = p
-        .generate_master_key(
-            &a,
-            &b_key.public_key(),
-            TLS1_2,
-            suite,
-            &params,
-            Side::Client,
-        )
-        .unwrap();
-    let server = p
-        .generate_master_key(
-            &b_key,
-            &a.public_key(),
-            TLS1_2,
-            suite,
-            &params,
-            Side::Server,
-        )
-        .unwrap();
-    let client_keys = client.generate_session_keys(&params).unwrap();
-    let server_keys = server.generate_session_keys(&params).unwrap();
     let plaintext = vec![0x42u8; 1024];
-    let mut record = vec![0u8; client_keys.write.max_encrypted_len(plaintext.len())];
-    let len = client_keys
-        .write
-        .encrypt_packet(&plaintext, &mut record, 1, 23)
-        .unwrap();
-    record.truncate(len);
+    // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
+    let (client_keys, server_keys, record) = connection(0xC027, &plaintext);
     let mac_key = hmac::Key::new(hmac::HMAC_SHA256, &[5; 32]);
     let enc = cipher::EncryptingKey::cbc(
         cipher::UnboundCipherKey::new(&cipher::AES_128, &[6; 16]).unwrap(),

@@ -7,66 +7,20 @@ use core::fmt;
 
 use aws_lc_rs::{digest, hmac};
 
+use super::digest::HashAlgorithm;
+use crate::{Error, Result};
+
 /// The longest HMAC tag (SHA-512), in bytes.
 pub const MAX_TAG_LEN: usize = 64;
 
-/// The hash function under an HMAC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HashAlgorithm {
-    /// SHA-1 (legacy TLS suites only).
-    Sha1,
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512 (for completeness; no TLS record MAC uses it).
-    Sha512,
-}
-
-impl HashAlgorithm {
-    /// Output (and HMAC tag) length in bytes.
-    pub fn output_len(self) -> usize {
-        match self {
-            HashAlgorithm::Sha1 => 20,
-            HashAlgorithm::Sha256 => 32,
-            HashAlgorithm::Sha384 => 48,
-            HashAlgorithm::Sha512 => 64,
-        }
-    }
-
-    /// Input block length of the compression function in bytes.
-    pub fn block_len(self) -> usize {
-        match self {
-            HashAlgorithm::Sha1 | HashAlgorithm::Sha256 => 64,
-            HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 128,
-        }
-    }
-
-    /// Length of the message-length field of the final padding block, in bytes.
-    fn length_field_len(self) -> usize {
-        match self {
-            HashAlgorithm::Sha1 | HashAlgorithm::Sha256 => 8,
-            HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 16,
-        }
-    }
-
-    /// How many compression-function calls hashing `message_len` bytes costs after the
-    /// HMAC key block (Merkle–Damgård padding: one 0x80 byte and the length field).
-    /// Plain arithmetic on `message_len`: no branch depends on it.
-    pub fn compression_calls(self, message_len: usize) -> usize {
-        let padded = message_len
-            .saturating_add(1)
-            .saturating_add(self.length_field_len());
-        padded.div_ceil(self.block_len())
-    }
-
-    fn backend(self) -> hmac::Algorithm {
-        match self {
-            HashAlgorithm::Sha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-            HashAlgorithm::Sha256 => hmac::HMAC_SHA256,
-            HashAlgorithm::Sha384 => hmac::HMAC_SHA384,
-            HashAlgorithm::Sha512 => hmac::HMAC_SHA512,
-        }
+/// The prepared aws-lc-rs HMAC of a hash; MD5 has none (`NTE_NOT_SUPPORTED`).
+fn backend(algorithm: HashAlgorithm) -> Result<hmac::Algorithm> {
+    match algorithm {
+        HashAlgorithm::Md5 => Err(Error::NotSupported("HMAC-MD5")),
+        HashAlgorithm::Sha1 => Ok(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
+        HashAlgorithm::Sha256 => Ok(hmac::HMAC_SHA256),
+        HashAlgorithm::Sha384 => Ok(hmac::HMAC_SHA384),
+        HashAlgorithm::Sha512 => Ok(hmac::HMAC_SHA512),
     }
 }
 
@@ -115,12 +69,12 @@ pub struct HmacKey {
 }
 
 impl HmacKey {
-    /// Prepares `key` (any length; RFC 2104) for HMAC with `algorithm`.
-    pub fn new(algorithm: HashAlgorithm, key: &[u8]) -> Self {
-        HmacKey {
+    /// Prepares `key` (any length; RFC 2104) for HMAC with `algorithm` (SHA-1 or SHA-2).
+    pub fn new(algorithm: HashAlgorithm, key: &[u8]) -> Result<Self> {
+        Ok(HmacKey {
             algorithm,
-            key: hmac::Key::new(algorithm.backend(), key),
-        }
+            key: hmac::Key::new(backend(algorithm)?, key),
+        })
     }
 
     /// The hash function of this key.
@@ -202,7 +156,7 @@ mod tests {
     #[test]
     fn rfc4231_case_2() {
         // RFC 4231 test case 2 (key "Jefe").
-        let key = HmacKey::new(HashAlgorithm::Sha256, b"Jefe");
+        let key = HmacKey::new(HashAlgorithm::Sha256, b"Jefe").unwrap();
         let tag = key.sign(&[b"what do ya want ", b"for nothing?"]);
         assert_eq!(
             hex::encode(tag.as_bytes()),
@@ -215,8 +169,9 @@ mod tests {
 
     #[test]
     fn rfc2202_sha1_case_2() {
-        let tag =
-            HmacKey::new(HashAlgorithm::Sha1, b"Jefe").sign(&[b"what do ya want for nothing?"]);
+        let tag = HmacKey::new(HashAlgorithm::Sha1, b"Jefe")
+            .unwrap()
+            .sign(&[b"what do ya want for nothing?"]);
         assert_eq!(
             hex::encode(tag.as_bytes()),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
@@ -233,7 +188,7 @@ mod tests {
         ] {
             assert_eq!(alg.output_len(), out);
             assert_eq!(alg.block_len(), block);
-            let tag = HmacKey::new(alg, b"k").sign(&[]);
+            let tag = HmacKey::new(alg, b"k").unwrap().sign(&[]);
             assert_eq!(tag.as_bytes().len(), out);
         }
     }
@@ -247,6 +202,8 @@ mod tests {
         // SHA-384: 111 bytes fit one block, 112 need two.
         assert_eq!(HashAlgorithm::Sha384.compression_calls(111), 1);
         assert_eq!(HashAlgorithm::Sha384.compression_calls(112), 2);
-        HmacKey::new(HashAlgorithm::Sha1, b"k").run_dummy_compressions(3);
+        HmacKey::new(HashAlgorithm::Sha1, b"k")
+            .unwrap()
+            .run_dummy_compressions(3);
     }
 }

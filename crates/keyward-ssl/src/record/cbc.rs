@@ -30,7 +30,8 @@ use core::ops::Range;
 use std::sync::Mutex;
 
 use keyward_core::backend::cipher::{fill_random, AesCbcKey, AES_BLOCK_LEN};
-use keyward_core::backend::hmac::{HashAlgorithm, HmacKey, MAX_TAG_LEN};
+use keyward_core::backend::hmac::{HmacKey, MAX_TAG_LEN};
+use keyward_core::backend::HashAlgorithm;
 use keyward_core::{Error, Result, Secret};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
@@ -75,7 +76,7 @@ impl CbcProtection {
         };
         Ok(CbcProtection {
             cipher: AesCbcKey::new(enc_key)?,
-            mac: HmacKey::new(hash, mac_key),
+            mac: HmacKey::new(hash, mac_key)?,
             mac_len: hash.output_len(),
             chain,
         })

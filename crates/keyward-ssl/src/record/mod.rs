@@ -19,7 +19,7 @@ mod vectors_tests;
 use core::ops::Range;
 
 use keyward_core::backend::cipher::{AeadAlgorithm, AEAD_TAG_LEN, AES_BLOCK_LEN};
-use keyward_core::backend::hmac::HashAlgorithm;
+use keyward_core::backend::HashAlgorithm;
 use keyward_core::{Error, Result};
 
 use self::aead::{AeadProtection, NonceStyle};

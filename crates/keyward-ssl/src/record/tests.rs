@@ -357,7 +357,8 @@ fn tls10_chains_the_iv_across_records() {
 fn non_minimal_padding_is_accepted_and_bad_padding_rejected() {
     // Build records by hand with the backend primitives: data ‖ MAC ‖ padding.
     use keyward_core::backend::cipher::AesCbcKey;
-    use keyward_core::backend::hmac::{HashAlgorithm, HmacKey};
+    use keyward_core::backend::hmac::HmacKey;
+    use keyward_core::backend::HashAlgorithm;
     let (protocol, cipher, mac) = (
         Protocol::Tls12,
         BulkCipher::Aes128Cbc,
@@ -371,7 +372,9 @@ fn non_minimal_padding_is_accepted_and_bad_padding_rejected() {
         let mut header = 9u64.to_be_bytes().to_vec();
         header.extend_from_slice(&[23, 3, 3]);
         header.extend_from_slice(&(data.len() as u16).to_be_bytes());
-        let tag = HmacKey::new(HashAlgorithm::Sha256, &mac_key).sign(&[&header, data]);
+        let tag = HmacKey::new(HashAlgorithm::Sha256, &mac_key)
+            .unwrap()
+            .sign(&[&header, data]);
         let mut body = [data.as_slice(), tag.as_bytes(), padding].concat();
         let iv = [0x42u8; 16];
         AesCbcKey::new(&enc_key)

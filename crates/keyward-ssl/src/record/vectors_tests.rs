@@ -3,7 +3,7 @@
 //! Wycheproof AES-GCM / ChaCha20-Poly1305 through the backend `AeadKey`.
 
 use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
-use keyward_core::backend::hmac::HashAlgorithm;
+use keyward_core::backend::HashAlgorithm;
 use keyward_core::Error;
 
 use super::cbc::{CbcProtection, MacPrefix};
