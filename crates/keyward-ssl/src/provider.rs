@@ -145,6 +145,16 @@ impl Provider {
         Ok(self.sealer.get_or_init(|| key))
     }
 
+    /// A provider property (`SslGetProviderProperty`). The Microsoft provider defines none:
+    /// after checking the name (1 to 64 characters, else `NTE_INVALID_PARAMETER`) the answer
+    /// is always `NTE_NOT_SUPPORTED` (reference §3.1).
+    pub fn property(&self, name: &str) -> Result<Vec<u8>> {
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(Error::InvalidParameter("property name"));
+        }
+        Err(Error::NotSupported("the provider has no properties"))
+    }
+
     /// Every protocol and suite the provider supports, optionally only those `key` can serve
     /// (`SslEnumCipherSuites`, `SslEnumCipherSuitesEx`).
     pub fn enum_cipher_suites(&self, key: Option<&PrivateKey>) -> Vec<CipherSuiteInfo> {

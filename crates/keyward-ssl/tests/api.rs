@@ -28,6 +28,9 @@ fn open_and_enumerate() {
         Status::NTE_PROV_DLL_NOT_FOUND
     );
     assert_eq!(enum_protocol_providers()[0].name, MS_SCHANNEL_PROVIDER);
+    let p = Provider::open(None).unwrap();
+    assert_eq!(status(p.property("Name")), Status::NTE_NOT_SUPPORTED);
+    assert_eq!(status(p.property("")), Status::NTE_INVALID_PARAMETER);
 }
 
 #[test]
