@@ -67,16 +67,24 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-fn randoms() -> Result<([u8; 32], [u8; 32])> {
+/// Fresh hello randoms, and stand-ins for the hello messages the transcripts start with.
+fn hellos() -> Result<([u8; 32], [u8; 32], Vec<u8>)> {
     let mut client_random = [0u8; 32];
     let mut server_random = [0u8; 32];
     fill_random(&mut client_random)?;
     fill_random(&mut server_random)?;
-    Ok((client_random, server_random))
+    let hello = [
+        b"ClientHello".as_slice(),
+        &client_random,
+        b"ServerHello",
+        &server_random,
+    ]
+    .concat();
+    Ok((client_random, server_random, hello))
 }
 
 fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<()> {
-    let (client_random, server_random) = randoms()?;
+    let (client_random, server_random, hello) = hellos()?;
     let mut client_hash = call(
         "client",
         "SslCreateHandshakeHash(TLS1_2, suite)",
@@ -87,13 +95,6 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
         "SslCreateHandshakeHash(TLS1_2, suite)",
         server.create_handshake_hash(TLS1_2, ECDHE_SUITE),
     )?;
-    let hello = [
-        b"ClientHello".as_slice(),
-        &client_random,
-        b"ServerHello",
-        &server_random,
-    ]
-    .concat();
     client_hash.update(&hello);
     server_hash.update(&hello);
     println!("  [both]   SslHashHandshake(ClientHello, ServerHello, Certificate)");
@@ -195,17 +196,10 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
 }
 
 fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<()> {
-    let (client_random, server_random) = randoms()?;
+    let (client_random, server_random, hello) = hellos()?;
     let mut client_hash = client.create_handshake_hash(TLS1_2, RSA_SUITE)?;
     let mut server_hash = server.create_handshake_hash(TLS1_2, RSA_SUITE)?;
     println!("  [both]   SslCreateHandshakeHash, SslHashHandshake(hellos, Certificate)");
-    let hello = [
-        b"ClientHello".as_slice(),
-        &client_random,
-        b"ServerHello",
-        &server_random,
-    ]
-    .concat();
     client_hash.update(&hello);
     server_hash.update(&hello);
 

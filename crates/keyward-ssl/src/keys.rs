@@ -231,6 +231,9 @@ impl PublicKey {
             }
             BCRYPT_ECCPUBLIC_BLOB => {
                 let blob = EccPublicBlob::parse(blob)?;
+                if (blob.curve(), blob.usage()) == (EccCurve::Curve25519, EccUsage::Ecdsa) {
+                    return Err(Error::NotSupported("ECDSA on curve25519"));
+                }
                 let curve = curve_of(blob.curve());
                 let point = ecc_public_value(&blob);
                 backend::validate_public(curve, &point)?;

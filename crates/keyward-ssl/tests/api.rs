@@ -193,6 +193,17 @@ fn hostile_public_values_are_rejected_on_import() {
         status(p.import_public_key("KeyDataBlob", &blob)),
         Status::NTE_NOT_SUPPORTED
     );
+    // curve25519 has ECDH values only; an ECDSA magic for it is refused.
+    use keyward_core::blob::{EccCurve, EccPublicBlob, EccUsage};
+    let x25519 = p.create_ephemeral_key(0x0303, 0xC02F, 29, 0, None).unwrap();
+    let ecdh = x25519.public_key().export(BCRYPT_ECCPUBLIC_BLOB).unwrap();
+    let x = EccPublicBlob::parse(&ecdh).unwrap().x().to_vec();
+    let ecdsa = EccPublicBlob::new(EccCurve::Curve25519, EccUsage::Ecdsa, &x, &[0; 32]).unwrap();
+    assert_eq!(
+        status(p.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &ecdsa.to_bytes())),
+        Status::NTE_NOT_SUPPORTED
+    );
+    assert!(p.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &ecdh).is_ok());
     assert_eq!(
         status(p.import_public_key(BCRYPT_RSAPUBLIC_BLOB, &blob)),
         Status::NTE_BAD_DATA
