@@ -1609,3 +1609,80 @@ mod tests {
         assert_eq!(bit_length(&[0x01, 0x00, 0x01]), 17);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Symmetric key data: BCRYPT_KEY_DATA_BLOB
+
+const KEY_DATA_MAGIC: u32 = magic(b"KDBM");
+/// `BCRYPT_KEY_DATA_BLOB_VERSION1`.
+const KEY_DATA_VERSION: u32 = 1;
+const KEY_DATA_HEADER_LEN: usize = 12;
+
+/// `BCRYPT_KEY_DATA_BLOB`: `BCRYPT_KEY_DATA_BLOB_HEADER { dwMagic = "KDBM", dwVersion = 1,
+/// cbKeyData }` followed by the key bytes. keyward uses it for the one explicit raw export of a
+/// TLS 1.3 secret or write key (key logs, debugging).
+pub struct KeyDataBlob {
+    data: SecretVec,
+}
+
+impl KeyDataBlob {
+    /// Wraps key bytes (1 to 4096 of them, else `BadData`).
+    pub fn new(data: &[u8]) -> Result<Self> {
+        if data.is_empty() || data.len() > 4096 {
+            return Err(Error::BadData("key data length"));
+        }
+        Ok(KeyDataBlob {
+            data: SecretVec::from_slice(data),
+        })
+    }
+
+    /// Parses and checks a blob: magic, version, exact length.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let mut reader = Reader::new(bytes);
+        if reader.u32()? != KEY_DATA_MAGIC || reader.u32()? != KEY_DATA_VERSION {
+            return Err(Error::BadData("not a BCRYPT_KEY_DATA_BLOB"));
+        }
+        let len = reader.len()?;
+        let data = reader.bytes(len)?;
+        reader.finish()?;
+        KeyDataBlob::new(data)
+    }
+
+    /// The key bytes.
+    pub fn data(&self) -> &SecretVec {
+        &self.data
+    }
+
+    /// The blob bytes.
+    pub fn to_bytes(&self) -> SecretVec {
+        let mut writer = Writer::with_len(KEY_DATA_HEADER_LEN + self.data.len());
+        writer.u32(KEY_DATA_MAGIC);
+        writer.u32(KEY_DATA_VERSION);
+        writer.len(self.data.len());
+        writer.bytes(self.data.expose());
+        writer.into_secret()
+    }
+}
+
+#[cfg(test)]
+mod key_data_tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_strictness() {
+        let blob = KeyDataBlob::new(&[7; 32]).unwrap().to_bytes();
+        assert_eq!(&blob.expose()[..4], b"KDBM");
+        assert_eq!(blob.len(), 44);
+        assert_eq!(
+            KeyDataBlob::parse(blob.expose()).unwrap().data().expose(),
+            &[7; 32]
+        );
+        for len in 0..blob.len() {
+            assert!(KeyDataBlob::parse(&blob.expose()[..len]).is_err());
+        }
+        let mut bad = blob.expose().to_vec();
+        bad[4] = 2;
+        assert!(KeyDataBlob::parse(&bad).is_err());
+        assert!(KeyDataBlob::new(&[]).is_err());
+    }
+}

@@ -27,6 +27,7 @@ pub mod record;
 pub mod session;
 pub mod side;
 pub mod suites;
+pub mod tls13;
 
 pub use hash::HandshakeHash;
 pub use keys::{EphemeralKey, Group, PrivateKey, PublicKey, SignaturePadding};
@@ -38,3 +39,4 @@ pub use provider::{PreMasterKey, Provider};
 pub use session::{Direction, SessionKey, SessionKeys};
 pub use side::Side;
 pub use suites::{CipherSuite, CipherSuiteInfo, KeyExchange};
+pub use tls13::{SecretKind, Tls13Secret};

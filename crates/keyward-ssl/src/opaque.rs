@@ -9,13 +9,15 @@
 //! offset size
 //!  0     4   magic "KWOK"
 //!  4     1   format version (1)
-//!  5     1   kind: 1 master key, 2 session key
+//!  5     1   kind: 1 master key, 2 session key, 3 TLS 1.3 secret
 //!  6     2   protocol (dwProtocol, big-endian)
 //!  8     2   cipher suite (big-endian)
-//! 10     1   master key: 1 client, 2 server; session key: 1 read, 2 write
+//! 10     1   master key: 1 client, 2 server; session key: 1 read, 2 write;
+//!            TLS 1.3 secret: its kind (index in `SecretKind::ALL`)
 //! 11     1   reserved, 0
 //! 12    12   GCM nonce (random)
-//! 24     n   sealed secret: the 48-byte master secret, or MAC key ‖ key ‖ fixed IV
+//! 24     n   sealed secret: the 48-byte master secret, MAC key ‖ key ‖ fixed IV, or the
+//!            TLS 1.3 secret
 //! 24+n  16   GCM tag
 //! ```
 //! Bytes 0..24 are the additional authenticated data, so kind, protocol, suite and direction
@@ -27,6 +29,7 @@ use crate::provider::Provider;
 use crate::session::{Direction, SessionKey};
 use crate::side::Side;
 use crate::suites::CipherSuite;
+use crate::tls13::{SecretKind, Tls13Secret};
 use keyward_core::backend::fill_random;
 use keyward_core::{Error, Result, Secret, SecretVec};
 
@@ -34,6 +37,7 @@ const MAGIC: &[u8; 4] = b"KWOK";
 const VERSION: u8 = 1;
 const KIND_MASTER: u8 = 1;
 const KIND_SESSION: u8 = 2;
+const KIND_TLS13: u8 = 3;
 const HEADER_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
@@ -41,8 +45,10 @@ const TAG_LEN: usize = 16;
 pub enum OpaqueKey {
     /// A TLS ≤ 1.2 master key.
     Master(MasterKey),
-    /// A read or write session key.
+    /// A read or write session key (TLS 1.3 write keys included).
     Session(SessionKey),
+    /// A secret of the TLS 1.3 key schedule.
+    Tls13(Tls13Secret),
 }
 
 impl Provider {
@@ -73,6 +79,17 @@ impl Provider {
             key.suite(),
             role,
             key.material(),
+        )
+    }
+
+    /// Seals a TLS 1.3 secret into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    pub fn export_tls13_secret(&self, secret: &Tls13Secret) -> Result<Vec<u8>> {
+        self.seal(
+            KIND_TLS13,
+            Protocol::Tls13,
+            secret.suite(),
+            secret.kind().code(),
+            secret.secret().expose(),
         )
     }
 
@@ -141,6 +158,11 @@ impl Provider {
                     direction,
                     secret.expose(),
                 )?))
+            }
+            (KIND_TLS13, code) => {
+                let kind = SecretKind::from_code(code).ok_or(BAD)?;
+                let secret = Tls13Secret::new(suite, kind, secret).map_err(|_| BAD)?;
+                Ok(OpaqueKey::Tls13(secret))
             }
             _ => Err(BAD),
         }

@@ -11,6 +11,7 @@ pub mod dh;
 pub mod digest;
 pub mod ec;
 mod ffdhe_primes;
+pub mod hkdf;
 pub mod prf;
 pub mod rand;
 pub mod rsa;

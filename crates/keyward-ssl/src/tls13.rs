@@ -1,0 +1,506 @@
+//! The TLS 1.3 key schedule (RFC 8446 §7.1): `SslExtractEarlyKey`, `SslExtractHandshakeKey`,
+//! `SslExtractMasterKey`, `SslExpandTrafficKeys`, `SslExpandWriteKey`,
+//! `SslExpandExporterMasterKey`, `SslExpandResumptionMasterKey`, `SslExpandBinderKey`,
+//! `SslExpandPreSharedKey`, TLS 1.3 Finished and exporters, and key update.
+//!
+//! ```text
+//!            0 ─► HKDF-Extract ◄─ PSK (or zeros)          = early secret
+//!                      │ Derive-Secret(., "derived", "")
+//!   (EC)DHE ─► HKDF-Extract                               = handshake secret
+//!                      │ Derive-Secret(., "derived", "")
+//!            0 ─► HKDF-Extract                            = master secret
+//! ```
+//!
+//! Every secret is a [`Tls13Secret`] that knows its kind and suite; each function accepts only
+//! the kinds RFC 8446 derives from (`NTE_INVALID_HANDLE` otherwise). Secret bytes leave only
+//! through [`Provider::export_key_data`] (an explicit raw export for key logs) or sealed in an
+//! opaque blob.
+
+use crate::hash::HandshakeHash;
+use crate::keys::{EphemeralKey, PublicKey};
+use crate::protocol::Protocol;
+use crate::provider::Provider;
+use crate::session::{Direction, SessionKey};
+use crate::suites::{CipherSuite, KeyExchange};
+use keyward_core::backend::hmac::HmacKey;
+use keyward_core::backend::{hash, hkdf, HashAlgorithm};
+use keyward_core::blob::KeyDataBlob;
+use keyward_core::{Error, Result, SecretVec};
+
+/// TLS 1.3 IVs are 12 bytes for every suite.
+const IV_LEN: usize = 12;
+/// Longest external PSK accepted by [`Provider::import_pre_shared_key`].
+const MAX_PSK_LEN: usize = 1024;
+
+/// What a TLS 1.3 secret is: where it sits in the schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SecretKind {
+    /// A pre-shared key: external, or made from a ticket (`SslExpandPreSharedKey`).
+    PreSharedKey,
+    /// The early secret (`SslExtractEarlyKey`).
+    Early,
+    /// The handshake secret (`SslExtractHandshakeKey`).
+    Handshake,
+    /// The master secret (`SslExtractMasterKey`).
+    Master,
+    /// `client_early_traffic_secret` ("c e traffic").
+    ClientEarlyTraffic,
+    /// `client_handshake_traffic_secret` ("c hs traffic").
+    ClientHandshakeTraffic,
+    /// `server_handshake_traffic_secret` ("s hs traffic").
+    ServerHandshakeTraffic,
+    /// `client_application_traffic_secret_N` ("c ap traffic", then "traffic upd").
+    ClientApplicationTraffic,
+    /// `server_application_traffic_secret_N` ("s ap traffic", then "traffic upd").
+    ServerApplicationTraffic,
+    /// `early_exporter_master_secret` ("e exp master").
+    EarlyExporterMaster,
+    /// `exporter_master_secret` ("exp master").
+    ExporterMaster,
+    /// `resumption_master_secret` ("res master").
+    ResumptionMaster,
+    /// Binder key of an external PSK ("ext binder").
+    ExternalBinder,
+    /// Binder key of a resumption PSK ("res binder").
+    ResumptionBinder,
+}
+
+impl SecretKind {
+    /// Every kind, in schedule order; the index is the kind's code in opaque blobs.
+    pub const ALL: [SecretKind; 14] = [
+        SecretKind::PreSharedKey,
+        SecretKind::Early,
+        SecretKind::Handshake,
+        SecretKind::Master,
+        SecretKind::ClientEarlyTraffic,
+        SecretKind::ClientHandshakeTraffic,
+        SecretKind::ServerHandshakeTraffic,
+        SecretKind::ClientApplicationTraffic,
+        SecretKind::ServerApplicationTraffic,
+        SecretKind::EarlyExporterMaster,
+        SecretKind::ExporterMaster,
+        SecretKind::ResumptionMaster,
+        SecretKind::ExternalBinder,
+        SecretKind::ResumptionBinder,
+    ];
+
+    /// True for the secrets records are protected with (`SslExpandWriteKey` takes them).
+    pub fn is_traffic(self) -> bool {
+        matches!(
+            self,
+            SecretKind::ClientEarlyTraffic
+                | SecretKind::ClientHandshakeTraffic
+                | SecretKind::ServerHandshakeTraffic
+                | SecretKind::ClientApplicationTraffic
+                | SecretKind::ServerApplicationTraffic
+        )
+    }
+
+    /// The kind's code in opaque blobs.
+    pub(crate) fn code(self) -> u8 {
+        SecretKind::ALL.iter().position(|k| *k == self).unwrap_or(0) as u8
+    }
+
+    /// The kind with an opaque-blob code.
+    pub(crate) fn from_code(code: u8) -> Option<SecretKind> {
+        SecretKind::ALL.get(usize::from(code)).copied()
+    }
+}
+
+/// A secret of the TLS 1.3 key schedule (the TLS 1.3 key objects of Windows).
+pub struct Tls13Secret {
+    suite: &'static CipherSuite,
+    kind: SecretKind,
+    secret: SecretVec,
+}
+
+impl Tls13Secret {
+    /// Wraps secret bytes (opaque import, PSKs).
+    pub(crate) fn new(
+        suite: &'static CipherSuite,
+        kind: SecretKind,
+        secret: SecretVec,
+    ) -> Result<Self> {
+        let hash_len = suite_hash(suite)?.output_len();
+        let length_ok = match kind {
+            SecretKind::PreSharedKey => (1..=MAX_PSK_LEN).contains(&secret.len()),
+            _ => secret.len() == hash_len,
+        };
+        if !length_ok {
+            return Err(Error::BadData("TLS 1.3 secret length"));
+        }
+        Ok(Tls13Secret {
+            suite,
+            kind,
+            secret,
+        })
+    }
+
+    /// What this secret is.
+    pub fn kind(&self) -> SecretKind {
+        self.kind
+    }
+
+    /// The suite (its hash runs the schedule).
+    pub fn suite(&self) -> &'static CipherSuite {
+        self.suite
+    }
+
+    /// The secret bytes, for sealing or the explicit raw export only.
+    pub(crate) fn secret(&self) -> &SecretVec {
+        &self.secret
+    }
+
+    fn hash(&self) -> HashAlgorithm {
+        // The suite was checked to be a TLS 1.3 suite when the secret was made.
+        suite_hash(self.suite).unwrap_or(HashAlgorithm::Sha256)
+    }
+
+    fn require(&self, kinds: &[SecretKind]) -> Result<()> {
+        if kinds.contains(&self.kind) {
+            Ok(())
+        } else {
+            Err(Error::InvalidHandle)
+        }
+    }
+
+    /// `HKDF-Expand-Label(secret, label, context, Hash.len)` as a new secret of `kind`.
+    fn expand(&self, label: &[u8], context: &[u8], kind: SecretKind) -> Result<Tls13Secret> {
+        let mut out = SecretVec::zeroed(self.hash().output_len());
+        expand_label(
+            self.hash(),
+            self.secret.expose(),
+            label,
+            context,
+            out.expose_mut(),
+        )?;
+        Tls13Secret::new(self.suite, kind, out)
+    }
+
+    /// `Derive-Secret(secret, label, messages)` with the transcript's current hash.
+    fn derive(
+        &self,
+        label: &[u8],
+        transcript: &HandshakeHash,
+        kind: SecretKind,
+    ) -> Result<Tls13Secret> {
+        self.expand(label, &self.transcript_hash(transcript)?, kind)
+    }
+
+    /// `Derive-Secret(secret, label, "")`.
+    fn derive_empty(&self, label: &[u8], kind: SecretKind) -> Result<Tls13Secret> {
+        self.expand(label, hash(self.hash(), &[]).as_bytes(), kind)
+    }
+
+    fn transcript_hash(&self, transcript: &HandshakeHash) -> Result<Vec<u8>> {
+        if transcript.protocol() != Protocol::Tls13 || transcript.algorithm() != Some(self.hash()) {
+            return Err(Error::InvalidParameter("transcript hash of another suite"));
+        }
+        Ok(transcript.current_digest())
+    }
+
+    /// The next application traffic secret (RFC 8446 §7.2, key update):
+    /// `HKDF-Expand-Label(secret, "traffic upd", "", Hash.len)`. Only application traffic
+    /// secrets update (`NTE_INVALID_HANDLE` otherwise).
+    pub fn update_traffic_secret(&self) -> Result<Tls13Secret> {
+        self.require(&[
+            SecretKind::ClientApplicationTraffic,
+            SecretKind::ServerApplicationTraffic,
+        ])?;
+        self.expand(b"traffic upd", &[], self.kind)
+    }
+
+    /// TLS 1.3 Finished (`SslComputeFinishedHash` on a traffic key; RFC 8446 §4.4.4):
+    /// `HMAC(HKDF-Expand-Label(secret, "finished", "", Hash.len), transcript hash)`. On a binder
+    /// key the same computation gives the PSK binder (RFC 8446 §4.2.11.2).
+    pub fn compute_finished_hash(&self, transcript: &HandshakeHash) -> Result<Vec<u8>> {
+        if !self.kind.is_traffic()
+            && !matches!(
+                self.kind,
+                SecretKind::ExternalBinder | SecretKind::ResumptionBinder
+            )
+        {
+            return Err(Error::InvalidHandle);
+        }
+        let transcript_hash = self.transcript_hash(transcript)?;
+        let finished_key = self.expand(b"finished", &[], self.kind)?;
+        let tag =
+            HmacKey::new(self.hash(), finished_key.secret.expose())?.sign(&[&transcript_hash]);
+        Ok(tag.as_bytes().to_vec())
+    }
+
+    /// The TLS 1.3 exporter (`SslExportKeyingMaterial` on an exporter master secret; RFC 8446
+    /// §7.5): `HKDF-Expand-Label(Derive-Secret(secret, label, ""), "exporter", Hash(context),
+    /// out.len())`. No context is the empty context.
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<()> {
+        self.require(&[SecretKind::ExporterMaster, SecretKind::EarlyExporterMaster])?;
+        let derived = self.derive_empty(label, self.kind)?;
+        let context_hash = hash(self.hash(), context.unwrap_or(&[]));
+        expand_label(
+            self.hash(),
+            derived.secret.expose(),
+            b"exporter",
+            context_hash.as_bytes(),
+            out,
+        )
+    }
+}
+
+/// The hash of a TLS 1.3 suite.
+fn suite_hash(suite: &CipherSuite) -> Result<HashAlgorithm> {
+    if suite.key_exchange != KeyExchange::Tls13 {
+        return Err(Error::NotSupported("not a TLS 1.3 cipher suite"));
+    }
+    suite
+        .prf(Protocol::Tls13)
+        .hash_algorithm()
+        .ok_or(Error::Internal("TLS 1.3 suite without a hash"))
+}
+
+/// `HKDF-Expand-Label(secret, label, context, out.len())` (RFC 8446 §7.1): the info is
+/// `uint16 length ‖ opaque label<7..255> = "tls13 " + label ‖ opaque context<0..255>`.
+fn expand_label(
+    hash: HashAlgorithm,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
+    let length = u16::try_from(out.len()).map_err(|_| Error::InvalidParameter("output length"))?;
+    let label_len =
+        u8::try_from(6 + label.len()).map_err(|_| Error::InvalidParameter("label length"))?;
+    let context_len =
+        u8::try_from(context.len()).map_err(|_| Error::InvalidParameter("context length"))?;
+    hkdf::expand(
+        hash,
+        secret,
+        &[
+            &length.to_be_bytes(),
+            &[label_len],
+            b"tls13 ",
+            label,
+            &[context_len],
+            context,
+        ],
+        out,
+    )
+}
+
+impl Provider {
+    fn tls13_suite(protocol: u32, suite: u32) -> Result<&'static CipherSuite> {
+        let protocol = Protocol::from_u32(protocol)?;
+        if protocol != Protocol::Tls13 {
+            return Err(Error::NotSupported(
+                "the TLS 1.3 key schedule needs TLS 1.3",
+            ));
+        }
+        CipherSuite::lookup(protocol, suite)
+    }
+
+    /// Wraps an external pre-shared key for `suite` (the `TLS13PRESHAREDKEY` import of
+    /// `SslImportKey`): 1 to 1024 bytes.
+    pub fn import_pre_shared_key(
+        &self,
+        protocol: u32,
+        suite: u32,
+        psk: &[u8],
+    ) -> Result<Tls13Secret> {
+        let suite = Provider::tls13_suite(protocol, suite)?;
+        if psk.is_empty() || psk.len() > MAX_PSK_LEN {
+            return Err(Error::InvalidParameter("PSK length"));
+        }
+        Tls13Secret::new(suite, SecretKind::PreSharedKey, SecretVec::from_slice(psk))
+    }
+
+    /// The early secret (`SslExtractEarlyKey`): `HKDF-Extract(0, PSK)`, or of `Hash.len` zeros
+    /// without a PSK. The PSK must belong to a suite with the same hash.
+    pub fn extract_early_key(
+        &self,
+        psk: Option<&Tls13Secret>,
+        protocol: u32,
+        suite: u32,
+    ) -> Result<Tls13Secret> {
+        let suite = Provider::tls13_suite(protocol, suite)?;
+        let hash = suite_hash(suite)?;
+        let zeros = [0u8; 64];
+        let ikm = match psk {
+            Some(psk) => {
+                psk.require(&[SecretKind::PreSharedKey])?;
+                if psk.hash() != hash {
+                    return Err(Error::InvalidParameter("PSK of a suite with another hash"));
+                }
+                psk.secret.expose()
+            }
+            None => &zeros[..hash.output_len()],
+        };
+        Tls13Secret::new(suite, SecretKind::Early, hkdf::extract(hash, &[], ikm)?)
+    }
+
+    /// The handshake secret (`SslExtractHandshakeKey`): the (EC)DHE shared secret of `own` and
+    /// `peer` (finite-field secrets left-padded, RFC 8446 §7.4.1; peer values validated),
+    /// extracted with `Derive-Secret(early, "derived", "")` as salt.
+    pub fn extract_handshake_key(
+        &self,
+        own: &EphemeralKey,
+        peer: &PublicKey,
+        early: &Tls13Secret,
+    ) -> Result<Tls13Secret> {
+        early.require(&[SecretKind::Early])?;
+        let shared = own.agree(peer)?;
+        let salt = early.derive_empty(b"derived", SecretKind::Early)?;
+        let secret = hkdf::extract(early.hash(), salt.secret.expose(), shared.expose())?;
+        Tls13Secret::new(early.suite, SecretKind::Handshake, secret)
+    }
+
+    /// The master secret (`SslExtractMasterKey`): `HKDF-Extract(Derive-Secret(handshake,
+    /// "derived", ""), 0)`.
+    pub fn extract_master_key(&self, handshake: &Tls13Secret) -> Result<Tls13Secret> {
+        handshake.require(&[SecretKind::Handshake])?;
+        let salt = handshake.derive_empty(b"derived", SecretKind::Handshake)?;
+        let zeros = [0u8; 64];
+        let ikm = &zeros[..handshake.hash().output_len()];
+        let secret = hkdf::extract(handshake.hash(), salt.secret.expose(), ikm)?;
+        Tls13Secret::new(handshake.suite, SecretKind::Master, secret)
+    }
+
+    /// The client and server traffic secrets derived from `base` and the transcript
+    /// (`SslExpandTrafficKeys`): handshake secret → "c hs traffic" / "s hs traffic"; master
+    /// secret → "c ap traffic" / "s ap traffic"; early secret → "c e traffic" (client only).
+    /// The transcript is read, not finalised.
+    pub fn expand_traffic_keys(
+        &self,
+        base: &Tls13Secret,
+        transcript: &HandshakeHash,
+    ) -> Result<(Option<Tls13Secret>, Option<Tls13Secret>)> {
+        use SecretKind::*;
+        let (client, server): (_, Option<(&[u8], SecretKind)>) = match base.kind {
+            Early => ((b"c e traffic".as_slice(), ClientEarlyTraffic), None),
+            Handshake => (
+                (b"c hs traffic".as_slice(), ClientHandshakeTraffic),
+                Some((b"s hs traffic".as_slice(), ServerHandshakeTraffic)),
+            ),
+            Master => (
+                (b"c ap traffic".as_slice(), ClientApplicationTraffic),
+                Some((b"s ap traffic".as_slice(), ServerApplicationTraffic)),
+            ),
+            _ => return Err(Error::InvalidHandle),
+        };
+        let client = base.derive(client.0, transcript, client.1)?;
+        let server = server
+            .map(|(label, kind)| base.derive(label, transcript, kind))
+            .transpose()?;
+        Ok((Some(client), server))
+    }
+
+    /// The record key of a traffic secret (`SslExpandWriteKey`): `key =
+    /// HKDF-Expand-Label(secret, "key", "", key_len)`, `iv = HKDF-Expand-Label(secret, "iv",
+    /// "", 12)`. One key serves both directions: encrypt with our secret's key, decrypt with
+    /// the peer's.
+    pub fn expand_write_key(&self, traffic: &Tls13Secret) -> Result<SessionKey> {
+        if !traffic.kind.is_traffic() {
+            return Err(Error::InvalidHandle);
+        }
+        let mut key = SecretVec::zeroed(traffic.suite.cipher.key_len());
+        let mut iv = SecretVec::zeroed(IV_LEN);
+        expand_label(
+            traffic.hash(),
+            traffic.secret.expose(),
+            b"key",
+            &[],
+            key.expose_mut(),
+        )?;
+        expand_label(
+            traffic.hash(),
+            traffic.secret.expose(),
+            b"iv",
+            &[],
+            iv.expose_mut(),
+        )?;
+        SessionKey::new(
+            Protocol::Tls13,
+            traffic.suite,
+            Direction::Write,
+            &[],
+            key.expose(),
+            iv.expose(),
+        )
+    }
+
+    /// The exporter master secret (`SslExpandExporterMasterKey`): "e exp master" from the early
+    /// secret, "exp master" from the master secret.
+    pub fn expand_exporter_master_key(
+        &self,
+        base: &Tls13Secret,
+        transcript: &HandshakeHash,
+    ) -> Result<Tls13Secret> {
+        match base.kind {
+            SecretKind::Early => {
+                base.derive(b"e exp master", transcript, SecretKind::EarlyExporterMaster)
+            }
+            SecretKind::Master => {
+                base.derive(b"exp master", transcript, SecretKind::ExporterMaster)
+            }
+            _ => Err(Error::InvalidHandle),
+        }
+    }
+
+    /// The resumption master secret (`SslExpandResumptionMasterKey`): "res master" from the
+    /// master secret over the transcript up to the client's Finished.
+    pub fn expand_resumption_master_key(
+        &self,
+        master: &Tls13Secret,
+        transcript: &HandshakeHash,
+    ) -> Result<Tls13Secret> {
+        master.require(&[SecretKind::Master])?;
+        master.derive(b"res master", transcript, SecretKind::ResumptionMaster)
+    }
+
+    /// The PSK binder key (`SslExpandBinderKey`): `Derive-Secret(early, "res binder", "")` for
+    /// a resumption PSK (`NCRYPT_SSL_RESUMPTION_PSK_FLAG`), "ext binder" for an external one.
+    pub fn expand_binder_key(&self, early: &Tls13Secret, resumption: bool) -> Result<Tls13Secret> {
+        early.require(&[SecretKind::Early])?;
+        if resumption {
+            early.derive_empty(b"res binder", SecretKind::ResumptionBinder)
+        } else {
+            early.derive_empty(b"ext binder", SecretKind::ExternalBinder)
+        }
+    }
+
+    /// The PSK of a ticket (`SslExpandPreSharedKey`): `HKDF-Expand-Label(resumption_master,
+    /// "resumption", ticket_nonce, Hash.len)` (RFC 8446 §4.6.1).
+    pub fn expand_pre_shared_key(
+        &self,
+        resumption_master: &Tls13Secret,
+        ticket_nonce: &[u8],
+    ) -> Result<Tls13Secret> {
+        resumption_master.require(&[SecretKind::ResumptionMaster])?;
+        resumption_master.expand(b"resumption", ticket_nonce, SecretKind::PreSharedKey)
+    }
+
+    /// The explicit raw export of a TLS 1.3 secret as a `BCRYPT_KEY_DATA_BLOB` (`SslExportKey`
+    /// with `BCRYPT_KEY_DATA_BLOB`, a keyward extension): for key logs (`SSLKEYLOGFILE`) and
+    /// debugging. Nothing else hands out secret bytes.
+    pub fn export_key_data(&self, secret: &Tls13Secret) -> Result<Vec<u8>> {
+        Ok(KeyDataBlob::new(secret.secret.expose())?
+            .to_bytes()
+            .expose()
+            .to_vec())
+    }
+
+    /// The explicit raw export of a TLS 1.3 write key: `key ‖ iv` in a `BCRYPT_KEY_DATA_BLOB`.
+    /// TLS ≤ 1.2 session keys are `NTE_NOT_SUPPORTED` (they travel only sealed).
+    pub fn export_write_key_data(&self, key: &SessionKey) -> Result<Vec<u8>> {
+        if key.protocol() != Protocol::Tls13 {
+            return Err(Error::NotSupported("raw export of TLS 1.2 session keys"));
+        }
+        Ok(KeyDataBlob::new(key.material())?
+            .to_bytes()
+            .expose()
+            .to_vec())
+    }
+}
