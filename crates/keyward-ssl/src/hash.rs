@@ -58,6 +58,12 @@ impl HandshakeHash {
         }
     }
 
+    /// An independent copy of the running hash (`SslDuplicateTranscriptHash`): for a
+    /// HelloRetryRequest or post-handshake authentication, where one transcript forks.
+    pub fn duplicate(&self) -> HandshakeHash {
+        self.clone()
+    }
+
     /// Appends handshake bytes (`SslHashHandshake`).
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
@@ -122,6 +128,23 @@ impl HandshakeHash {
 mod tests {
     use super::*;
     use keyward_core::backend::hash;
+
+    #[test]
+    fn duplicates_are_independent() {
+        let suite = CipherSuite::lookup(Protocol::Tls13, 0x1301).unwrap();
+        let mut original = HandshakeHash::new(Protocol::Tls13, suite);
+        original.update(b"ClientHello");
+        let mut copy = original.duplicate();
+        copy.update(b"more");
+        assert_eq!(
+            original.current_digest(),
+            hash(HashAlgorithm::Sha256, b"ClientHello").to_vec()
+        );
+        assert_eq!(
+            copy.current_digest(),
+            hash(HashAlgorithm::Sha256, b"ClientHellomore").to_vec()
+        );
+    }
 
     #[test]
     fn digest_is_non_destructive_and_matches_one_shot() {
