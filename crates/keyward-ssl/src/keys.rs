@@ -34,7 +34,9 @@ pub const NCRYPT_LENGTH_PROPERTY: &str = "Length";
 /// Longest property name accepted, in characters (reference §3.3).
 const MAX_PROPERTY_NAME: usize = 64;
 
-fn check_property_name(name: &str) -> Result<()> {
+/// The name rule of `SslGetKeyProperty` and `SslGetProviderProperty`: 1 to 64 characters,
+/// else `NTE_INVALID_PARAMETER`.
+pub(crate) fn check_property_name(name: &str) -> Result<()> {
     if name.is_empty() || name.chars().count() > MAX_PROPERTY_NAME {
         Err(Error::InvalidParameter("property name"))
     } else {

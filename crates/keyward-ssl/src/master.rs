@@ -7,7 +7,7 @@ use crate::protocol::Protocol;
 use crate::session::{Direction, SessionKey, SessionKeys, MAX_MATERIAL_LEN};
 use crate::side::Side;
 use crate::suites::CipherSuite;
-use keyward_core::backend::{tls_prf, HashAlgorithm};
+use keyward_core::backend::tls_prf;
 use keyward_core::{Error, Result, Secret, SecretVec};
 
 /// Length of every TLS ≤ 1.2 master secret.
@@ -255,9 +255,4 @@ struct KeyMaterial<'a> {
     mac_key: &'a [u8],
     enc_key: &'a [u8],
     iv: &'a [u8],
-}
-
-/// The hash `SslComputeClientAuthHash` and CertificateVerify use for a CNG hash id.
-pub fn client_auth_algorithm(cng_name: &str) -> Result<HashAlgorithm> {
-    HashAlgorithm::from_cng_name(cng_name).ok_or(Error::NotSupported("hash algorithm"))
 }

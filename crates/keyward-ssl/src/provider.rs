@@ -1,10 +1,11 @@
 //! The provider object (`SslOpenProvider`) and the functions that hang off it.
 
 use crate::hash::HandshakeHash;
-use crate::keys::{EphemeralKey, Group, PrivateKey, PublicKey};
+use crate::keys::{check_property_name, EphemeralKey, Group, PrivateKey, PublicKey};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::params::Parameters;
 use crate::protocol::Protocol;
+use crate::record::RecordLengths;
 use crate::side::Side;
 use crate::suites::{self, CipherSuite, CipherSuiteInfo, KeyExchange};
 use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
@@ -32,23 +33,6 @@ pub fn enum_protocol_providers() -> &'static [ProviderName] {
         comment: "keyward SSL protocol provider",
     }]
 }
-
-/// `NCRYPT_SSL_CIPHER_LENGTHS` (`SslLookupCipherLengths`): per-record overhead, not counting
-/// the 5-byte (13-byte DTLS) record header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CipherLengths {
-    /// `dwHeaderLen`: explicit IV or nonce carried in each record.
-    pub header_len: u32,
-    /// `dwFixedTrailerLen`: MAC or AEAD tag.
-    pub fixed_trailer_len: u32,
-    /// `dwMaxVariableTrailerLen`: most CBC padding (block size), 0 otherwise.
-    pub max_variable_trailer_len: u32,
-    /// `dwFlags`: `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING` for CBC suites.
-    pub flags: u32,
-}
-
-/// `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING`.
-pub const NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING: u32 = 1;
 
 /// One entry of `SslEnumEccCurves` (`NCRYPT_SSL_ECC_CURVE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,9 +133,7 @@ impl Provider {
     /// after checking the name (1 to 64 characters, else `NTE_INVALID_PARAMETER`) the answer
     /// is always `NTE_NOT_SUPPORTED` (reference §3.1).
     pub fn property(&self, name: &str) -> Result<Vec<u8>> {
-        if name.is_empty() || name.chars().count() > 64 {
-            return Err(Error::InvalidParameter("property name"));
-        }
+        check_property_name(name)?;
         Err(Error::NotSupported("the provider has no properties"))
     }
 
@@ -173,7 +155,7 @@ impl Provider {
     /// Per-record overhead of a suite (`SslLookupCipherLengths`). Protocols below TLS 1.1 are
     /// `NTE_NOT_SUPPORTED` (checked first, as Windows does); unknown protocols and suites are
     /// `NTE_INVALID_PARAMETER` here (reference §3.2).
-    pub fn lookup_cipher_lengths(&self, protocol: u32, suite: u32) -> Result<CipherLengths> {
+    pub fn lookup_cipher_lengths(&self, protocol: u32, suite: u32) -> Result<RecordLengths> {
         if protocol < 0x0302 {
             return Err(Error::NotSupported("protocol below TLS 1.1"));
         }
@@ -181,22 +163,7 @@ impl Provider {
             .map_err(|_| Error::InvalidParameter("unknown protocol"))?;
         let suite = CipherSuite::lookup(protocol, suite)
             .map_err(|_| Error::InvalidParameter("unknown cipher suite"))?;
-        let cipher = suite.cipher;
-        Ok(if cipher.is_aead() {
-            CipherLengths {
-                header_len: cipher.record_iv_len(protocol) as u32,
-                fixed_trailer_len: 16,
-                max_variable_trailer_len: 0,
-                flags: 0,
-            }
-        } else {
-            CipherLengths {
-                header_len: cipher.record_iv_len(protocol) as u32,
-                fixed_trailer_len: suite.mac.mac_len() as u32,
-                max_variable_trailer_len: cipher.block_len() as u32,
-                flags: NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING,
-            }
-        })
+        Ok(RecordLengths::of(protocol, suite.cipher, suite.mac))
     }
 
     /// The CNG name of the PRF hash (`SslGetCipherSuitePRFHashAlgorithm`): "SHA256" or "SHA384"

@@ -110,6 +110,8 @@ impl SecretKind {
 /// A secret of the TLS 1.3 key schedule (the TLS 1.3 key objects of Windows).
 pub struct Tls13Secret {
     suite: &'static CipherSuite,
+    /// The suite's hash, which runs every step of the schedule.
+    hash: HashAlgorithm,
     kind: SecretKind,
     secret: SecretVec,
 }
@@ -121,16 +123,17 @@ impl Tls13Secret {
         kind: SecretKind,
         secret: SecretVec,
     ) -> Result<Self> {
-        let hash_len = suite_hash(suite)?.output_len();
+        let hash = suite_hash(suite)?;
         let length_ok = match kind {
             SecretKind::PreSharedKey => (1..=MAX_PSK_LEN).contains(&secret.len()),
-            _ => secret.len() == hash_len,
+            _ => secret.len() == hash.output_len(),
         };
         if !length_ok {
             return Err(Error::BadData("TLS 1.3 secret length"));
         }
         Ok(Tls13Secret {
             suite,
+            hash,
             kind,
             secret,
         })
@@ -152,8 +155,7 @@ impl Tls13Secret {
     }
 
     fn hash(&self) -> HashAlgorithm {
-        // The suite was checked to be a TLS 1.3 suite when the secret was made.
-        suite_hash(self.suite).unwrap_or(HashAlgorithm::Sha256)
+        self.hash
     }
 
     fn require(&self, kinds: &[SecretKind]) -> Result<()> {

@@ -4,20 +4,14 @@
 
 mod common;
 
+use common::status;
 use keyward_core::backend::{hash, tls_prf, HashAlgorithm, PrfHash};
-use keyward_core::{Result, Status};
+use keyward_core::Status;
 use keyward_ssl::keys::{
     BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB, SSL_KEY_TYPE_PROPERTY,
 };
 use keyward_ssl::provider::{enum_protocol_providers, MS_SCHANNEL_PROVIDER};
 use keyward_ssl::{Parameters, Provider, Side, SignaturePadding};
-
-fn status<T>(result: Result<T>) -> Status {
-    match result {
-        Ok(_) => Status::SUCCESS,
-        Err(err) => err.status(),
-    }
-}
 
 #[test]
 fn open_and_enumerate() {
@@ -89,7 +83,7 @@ fn cipher_lengths_follow_the_reference() {
             gcm.header_len,
             gcm.fixed_trailer_len,
             gcm.max_variable_trailer_len,
-            gcm.flags
+            gcm.flags()
         ),
         (8, 16, 0, 0)
     );
@@ -101,7 +95,7 @@ fn cipher_lengths_follow_the_reference() {
             cbc.header_len,
             cbc.fixed_trailer_len,
             cbc.max_variable_trailer_len,
-            cbc.flags
+            cbc.flags()
         ),
         (16, 20, 16, 1)
     );
@@ -293,17 +287,8 @@ fn signatures() {
 fn master(protocol: u32, suite: u32) -> (Provider, keyward_ssl::MasterKey) {
     let p = common::provider();
     let group = if suite == 0x0033 { 256 } else { 29 };
-    let a = p
-        .create_ephemeral_key(protocol, suite, group, 0, None)
-        .unwrap();
-    let b = p
-        .create_ephemeral_key(protocol, suite, group, 0, None)
-        .unwrap();
-    let params = Parameters::with_randoms(&[1; 32], &[2; 32]);
-    let m = p
-        .generate_master_key(&a, &b.public_key(), protocol, suite, &params, Side::Client)
-        .unwrap();
-    (p, m)
+    let (client, _) = common::masters(&p, protocol, suite, group, &[1; 32], &[2; 32]);
+    (p, client)
 }
 
 #[test]

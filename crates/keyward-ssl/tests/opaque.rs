@@ -15,21 +15,14 @@ const CHILD_ENV: &str = "KEYWARD_OPAQUE_CHILD_BLOB";
 
 fn masters(provider: &Provider) -> (keyward_ssl::MasterKey, keyward_ssl::MasterKey) {
     let x25519 = 29;
-    let a = provider
+    let probe = provider
         .create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None)
         .unwrap();
-    let b = provider
-        .create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None)
-        .unwrap();
-    assert_eq!(a.group(), Group::Ec(keyward_core::backend::Curve::X25519));
-    let params = Parameters::with_randoms(&CR, &SR);
-    let client = provider
-        .generate_master_key(&a, &b.public_key(), TLS1_2, SUITE, &params, Side::Client)
-        .unwrap();
-    let server = provider
-        .generate_master_key(&b, &a.public_key(), TLS1_2, SUITE, &params, Side::Server)
-        .unwrap();
-    (client, server)
+    assert_eq!(
+        probe.group(),
+        Group::Ec(keyward_core::backend::Curve::X25519)
+    );
+    common::masters(provider, TLS1_2, SUITE, x25519, &CR, &SR)
 }
 
 #[test]

@@ -14,9 +14,11 @@
 //! the payload. Added checks: key update, exporters, tampered records and wrong sequence
 //! numbers.
 
+mod common;
 mod trace;
 
 use aws_lc_rs::{digest, hmac};
+use common::status;
 use keyward_core::blob::{EccCurve, EccPrivateBlob, EccPublicBlob, EccUsage};
 use keyward_core::{SecretVec, Status};
 use keyward_ssl::keys::{BCRYPT_ECCPRIVATE_BLOB, BCRYPT_ECCPUBLIC_BLOB};
@@ -703,13 +705,6 @@ fn record_pass(
 fn section3_psks() -> (Option<Tls13Secret>, Option<Tls13Secret>) {
     let run = run_section(3, (None, None));
     (run.client.ticket_psk, run.server.ticket_psk)
-}
-
-fn status<T>(result: keyward_core::Result<T>) -> Status {
-    match result {
-        Ok(_) => Status::SUCCESS,
-        Err(error) => error.status(),
-    }
 }
 
 /// §3: every secret, key, Finished value and record of the simple 1-RTT handshake.

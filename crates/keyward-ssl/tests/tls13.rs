@@ -4,19 +4,13 @@
 
 mod common;
 
+use common::status;
 use keyward_core::Status;
 use keyward_ssl::keys::{BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB};
 use keyward_ssl::{Group, HandshakeHash, OpaqueKey, Provider, SecretKind, SessionKey, Tls13Secret};
 
 const TLS1_3: u32 = 0x0304;
 const SUITES: [u32; 3] = [0x1301, 0x1302, 0x1303];
-
-fn status<T>(result: keyward_core::Result<T>) -> Status {
-    match result {
-        Ok(_) => Status::SUCCESS,
-        Err(err) => err.status(),
-    }
-}
 
 /// One side's view of a finished handshake.
 struct Side {

@@ -174,6 +174,36 @@ pub struct RecordLengths {
     pub block_padding: bool,
 }
 
+/// `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING`.
+pub const NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING: u32 = 1;
+
+impl RecordLengths {
+    /// The overhead of `cipher` with `mac` under `protocol`: the one mapping behind
+    /// `SslLookupCipherLengths` and [`RecordKey::lengths`].
+    pub fn of(protocol: Protocol, cipher: BulkCipher, mac: MacAlgorithm) -> RecordLengths {
+        let block_padding = !cipher.is_aead();
+        RecordLengths {
+            header_len: cipher.record_iv_len(protocol),
+            fixed_trailer_len: if block_padding {
+                mac.mac_len()
+            } else {
+                AEAD_TAG_LEN
+            },
+            max_variable_trailer_len: if block_padding { AES_BLOCK_LEN } else { 0 },
+            block_padding,
+        }
+    }
+
+    /// `dwFlags` of `NCRYPT_SSL_CIPHER_LENGTHS`.
+    pub fn flags(&self) -> u32 {
+        if self.block_padding {
+            NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING
+        } else {
+            0
+        }
+    }
+}
+
 enum Protection {
     Aead(AeadProtection),
     Cbc(Box<CbcProtection>),
@@ -292,17 +322,7 @@ impl RecordKey {
 
     /// Per-record overhead as `SslLookupCipherLengths` reports it.
     pub fn lengths(&self) -> RecordLengths {
-        let block_padding = !self.cipher.is_aead();
-        RecordLengths {
-            header_len: self.cipher.record_iv_len(self.protocol),
-            fixed_trailer_len: if block_padding {
-                self.mac.mac_len()
-            } else {
-                AEAD_TAG_LEN
-            },
-            max_variable_trailer_len: if block_padding { AES_BLOCK_LEN } else { 0 },
-            block_padding,
-        }
+        RecordLengths::of(self.protocol, self.cipher, self.mac)
     }
 
     /// The exact length of the record [`RecordKey::seal`] writes for `plaintext_len`

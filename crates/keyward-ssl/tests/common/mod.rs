@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use keyward_core::store::{KeyKind, KeyStore};
-use keyward_ssl::{PrivateKey, Provider};
+use keyward_core::{Result, Status};
+use keyward_ssl::{MasterKey, Parameters, PrivateKey, Provider, Side};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -62,4 +63,40 @@ pub fn ecdsa_key(provider: &Provider) -> PrivateKey {
     provider
         .open_private_key(&fixture().ecdsa_certificate)
         .unwrap()
+}
+
+/// The status a call ended with: `SUCCESS` or its error's status.
+pub fn status<T>(result: Result<T>) -> Status {
+    match result {
+        Ok(_) => Status::SUCCESS,
+        Err(err) => err.status(),
+    }
+}
+
+/// The (client, server) master keys of one (EC)DHE key exchange in `group` (a TLS group id),
+/// both made by `provider`.
+pub fn masters(
+    provider: &Provider,
+    protocol: u32,
+    suite: u32,
+    group: u32,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> (MasterKey, MasterKey) {
+    let client_share = provider
+        .create_ephemeral_key(protocol, suite, group, 0, None)
+        .unwrap();
+    let server_share = provider
+        .create_ephemeral_key(protocol, suite, group, 0, None)
+        .unwrap();
+    let params = Parameters::with_randoms(client_random, server_random);
+    let master = |own: &keyward_ssl::EphemeralKey, peer: &keyward_ssl::EphemeralKey, side| {
+        provider
+            .generate_master_key(own, &peer.public_key(), protocol, suite, &params, side)
+            .unwrap()
+    };
+    (
+        master(&client_share, &server_share, Side::Client),
+        master(&server_share, &client_share, Side::Server),
+    )
 }
