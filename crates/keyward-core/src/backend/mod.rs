@@ -4,7 +4,9 @@
 //! wraps the few AWS-LC functions it lacks (MD5, MD5‖SHA-1 PRF, raw RSA, FFDHE, ECDSA over any
 //! digest). See `shared/reference/crypto_backend.md` for the reasoning.
 
+pub mod aes;
 pub mod cipher;
+pub mod cmac;
 pub mod hmac;
 
 pub mod dh;

@@ -1,0 +1,1 @@
+//! keyward-card: the smart-card minidriver shared key (cardmod.h v7) over GlobalPlatform SCP03.

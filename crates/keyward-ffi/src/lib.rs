@@ -1,0 +1,1 @@
+//! libkeyward: the C ABI.
