@@ -1,1 +1,36 @@
-//! libkeyward: the C ABI.
+//! libkeyward: the Windows-shaped C ABI of keyward.
+//!
+//! Every `Ssl*` function of `Sslprovider.h` (the SSL Protocol Provider of ncrypt.dll) is
+//! exported with its Windows name, parameter types and order, status codes and check order,
+//! over the Rust API of `keyward-ssl`. The C declarations are in `include/sslprovider.h` and
+//! `include/keyward_wintypes.h`; `tests/header.rs` checks them against this crate.
+//!
+//! This crate holds no cryptography. Each exported function:
+//! - runs inside [`ptr::boundary`], so a panic returns `NTE_INTERNAL_ERROR` and never
+//!   unwinds into C;
+//! - reads the caller's pointers only through [`ptr`] (NULL where required is
+//!   `NTE_INVALID_PARAMETER`), and writes outputs with the two-call size query of Windows;
+//! - names objects through the one handle table of [`handles`];
+//! - returns memory only through [`buffers`], released by `SslFreeBuffer`.
+//!
+//! The exported functions are `unsafe`: their contract is that of the Windows function
+//! (pointers valid for the lengths given).
+
+#![allow(non_snake_case)]
+// The Windows signatures have up to 11 parameters.
+#![allow(clippy::too_many_arguments)]
+
+mod buffers;
+pub mod extensions;
+mod handles;
+pub mod hash;
+pub mod keys;
+pub mod master;
+mod params;
+pub mod provider;
+mod ptr;
+pub mod record;
+pub mod suites;
+pub mod table;
+pub mod tls13;
+pub mod types;

@@ -1,0 +1,289 @@
+//! The one handle table behind every `NCRYPT_*_HANDLE` the library hands out.
+//!
+//! A handle is a random non-zero word drawn from the system generator, so a forged or
+//! stale handle (freed, or from another run) is unknown to the table, and a handle of the
+//! wrong kind is caught by the typed getters: all of these give `NTE_INVALID_HANDLE`.
+//! The table holds `Arc`s; a call clones the `Arc` it needs and releases the lock before
+//! any cryptography runs, so a free racing with a use is safe (the use finishes on its own
+//! reference).
+//!
+//! Providers are reference-counted as Windows does: `SslOpenProvider` and
+//! `SslIncrementProviderReferenceCount` add a reference, `SslFreeObject` and
+//! `SslDecrementProviderReferenceCount` drop one. Every object made through a provider also
+//! holds it, so the provider lives until its last object is freed; once its caller
+//! references are gone the provider handle is no longer accepted by calls.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use keyward_core::backend::fill_random;
+use keyward_core::{Error, Result};
+use keyward_ssl::{
+    EphemeralKey, HandshakeHash, MasterKey, PreMasterKey, PrivateKey, Provider, PublicKey,
+    SessionKey, Tls13Secret,
+};
+
+/// Everything a handle can name (the "ssl1" … "ssl7" objects of Windows).
+#[derive(Clone)]
+pub(crate) enum Object {
+    /// `NCRYPT_PROV_HANDLE` (ssl1).
+    Provider(Arc<Provider>),
+    /// A key pair from `SslOpenPrivateKey` (ssl4).
+    PrivateKey(Arc<PrivateKey>),
+    /// An own ephemeral key from `SslCreateEphemeralKey` (ssl6).
+    EphemeralKey(Arc<EphemeralKey>),
+    /// A peer's public key from `SslImportKey` (ssl6).
+    PublicKey(Arc<PublicKey>),
+    /// An RSA premaster from `SslGeneratePreMasterKey` (ssl7).
+    PreMasterKey(Arc<PreMasterKey>),
+    /// A TLS ≤ 1.2 master key (ssl5).
+    MasterKey(Arc<MasterKey>),
+    /// A read or write key (ssl3), TLS 1.3 write keys included.
+    SessionKey(Arc<SessionKey>),
+    /// A secret of the TLS 1.3 key schedule.
+    Tls13Secret(Arc<Tls13Secret>),
+    /// A handshake or transcript hash (ssl2).
+    Hash(Arc<Mutex<HandshakeHash>>),
+}
+
+struct Entry {
+    object: Object,
+    /// The provider this object was made through (none for providers).
+    owner: Option<usize>,
+    /// Providers only: references held by the caller.
+    caller_refs: usize,
+    /// Providers only: objects made through this provider that are still alive.
+    child_refs: usize,
+}
+
+static TABLE: LazyLock<RwLock<HashMap<usize, Entry>>> = LazyLock::new(Default::default);
+
+fn read() -> RwLockReadGuard<'static, HashMap<usize, Entry>> {
+    TABLE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write() -> RwLockWriteGuard<'static, HashMap<usize, Entry>> {
+    TABLE.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn fresh_handle(table: &HashMap<usize, Entry>) -> Result<usize> {
+    loop {
+        let mut bytes = [0u8; core::mem::size_of::<usize>()];
+        fill_random(&mut bytes)?;
+        let handle = usize::from_ne_bytes(bytes);
+        if handle != 0 && !table.contains_key(&handle) {
+            return Ok(handle);
+        }
+    }
+}
+
+/// Registers a new provider with one caller reference.
+pub(crate) fn insert_provider(provider: Provider) -> Result<usize> {
+    let mut table = write();
+    let handle = fresh_handle(&table)?;
+    table.insert(
+        handle,
+        Entry {
+            object: Object::Provider(Arc::new(provider)),
+            owner: None,
+            caller_refs: 1,
+            child_refs: 0,
+        },
+    );
+    Ok(handle)
+}
+
+/// Registers an object made through the provider `owner`, which it keeps alive.
+pub(crate) fn insert(owner: usize, object: Object) -> Result<usize> {
+    let mut table = write();
+    match table.get_mut(&owner) {
+        Some(entry) if matches!(entry.object, Object::Provider(_)) && entry.caller_refs > 0 => {
+            entry.child_refs += 1;
+        }
+        _ => return Err(Error::InvalidHandle),
+    }
+    let handle = fresh_handle(&table)?;
+    table.insert(
+        handle,
+        Entry {
+            object,
+            owner: Some(owner),
+            caller_refs: 0,
+            child_refs: 0,
+        },
+    );
+    Ok(handle)
+}
+
+/// The object behind `handle`; unknown handles and providers the caller has released are
+/// `InvalidHandle`.
+pub(crate) fn get(handle: usize) -> Result<Object> {
+    match read().get(&handle) {
+        Some(entry) if matches!(entry.object, Object::Provider(_)) && entry.caller_refs == 0 => {
+            Err(Error::InvalidHandle)
+        }
+        Some(entry) => Ok(entry.object.clone()),
+        None => Err(Error::InvalidHandle),
+    }
+}
+
+/// Frees `handle` (`SslFreeObject`): drops one caller reference of a provider, or removes
+/// any other object and releases its provider.
+pub(crate) fn free(handle: usize) -> Result<()> {
+    let mut table = write();
+    let entry = table.get_mut(&handle).ok_or(Error::InvalidHandle)?;
+    if matches!(entry.object, Object::Provider(_)) {
+        if entry.caller_refs == 0 {
+            return Err(Error::InvalidHandle);
+        }
+        entry.caller_refs -= 1;
+        remove_provider_if_unused(&mut table, handle);
+        return Ok(());
+    }
+    let owner = table.remove(&handle).and_then(|entry| entry.owner);
+    if let Some(owner) = owner {
+        if let Some(provider) = table.get_mut(&owner) {
+            provider.child_refs = provider.child_refs.saturating_sub(1);
+            remove_provider_if_unused(&mut table, owner);
+        }
+    }
+    Ok(())
+}
+
+/// Adds a caller reference to a provider (`SslIncrementProviderReferenceCount`).
+pub(crate) fn add_provider_ref(handle: usize) -> Result<()> {
+    let mut table = write();
+    match table.get_mut(&handle) {
+        Some(entry) if matches!(entry.object, Object::Provider(_)) && entry.caller_refs > 0 => {
+            entry.caller_refs += 1;
+            Ok(())
+        }
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+/// Drops a caller reference of a provider (`SslDecrementProviderReferenceCount`); other
+/// kinds of handle are `InvalidHandle`.
+pub(crate) fn release_provider(handle: usize) -> Result<()> {
+    match get(handle)? {
+        Object::Provider(_) => free(handle),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+fn remove_provider_if_unused(table: &mut HashMap<usize, Entry>, handle: usize) {
+    if table
+        .get(&handle)
+        .is_some_and(|entry| entry.caller_refs == 0 && entry.child_refs == 0)
+    {
+        table.remove(&handle);
+    }
+}
+
+/// Typed getters: each returns the object if `handle` names one of its kind, else
+/// `InvalidHandle`.
+macro_rules! typed_getters {
+    ($($(#[$doc:meta])* $name:ident -> $variant:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) fn $name(handle: usize) -> Result<Arc<$ty>> {
+                match get(handle)? {
+                    Object::$variant(object) => Ok(object),
+                    _ => Err(Error::InvalidHandle),
+                }
+            }
+        )*
+    };
+}
+
+typed_getters! {
+    /// A provider.
+    provider -> Provider: Provider;
+    /// A key pair from `SslOpenPrivateKey`.
+    private_key -> PrivateKey: PrivateKey;
+    /// An own ephemeral key.
+    ephemeral_key -> EphemeralKey: EphemeralKey;
+    /// A TLS ≤ 1.2 master key.
+    master_key -> MasterKey: MasterKey;
+    /// A session (record) key.
+    session_key -> SessionKey: SessionKey;
+    /// A TLS 1.3 secret.
+    tls13_secret -> Tls13Secret: Tls13Secret;
+    /// A handshake hash.
+    hash -> Hash: Mutex<HandshakeHash>;
+}
+
+/// A peer public key: an imported public key, or the public half of an own ephemeral key
+/// or key pair (Windows accepts any "ssl6" object there).
+pub(crate) fn public_key(handle: usize) -> Result<Arc<PublicKey>> {
+    match get(handle)? {
+        Object::PublicKey(key) => Ok(key),
+        Object::EphemeralKey(key) => Ok(Arc::new(key.public_key())),
+        Object::PrivateKey(key) => Ok(Arc::new(key.public_key())),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+/// Locks a handshake hash, surviving a poisoned lock (a panic while hashing cannot leave it
+/// half-updated: `update` is one call).
+pub(crate) fn lock(hash: &Mutex<HandshakeHash>) -> std::sync::MutexGuard<'_, HandshakeHash> {
+    hash.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> usize {
+        insert_provider(Provider::open(None).unwrap()).unwrap()
+    }
+
+    fn hash_object() -> Object {
+        let provider = Provider::open(None).unwrap();
+        Object::Hash(Arc::new(Mutex::new(
+            provider.create_handshake_hash(0x0303, 0xC02F).unwrap(),
+        )))
+    }
+
+    #[test]
+    fn handles_are_nonzero_typed_and_die_when_freed() {
+        let p = open();
+        assert_ne!(p, 0);
+        let h = insert(p, hash_object()).unwrap();
+        assert!(hash(h).is_ok());
+        assert_eq!(master_key(h).err(), Some(Error::InvalidHandle));
+        assert_eq!(provider_of(h), Some(p));
+        free(h).unwrap();
+        assert_eq!(hash(h).err(), Some(Error::InvalidHandle));
+        assert_eq!(free(h), Err(Error::InvalidHandle));
+        free(p).unwrap();
+    }
+
+    fn provider_of(handle: usize) -> Option<usize> {
+        read().get(&handle).and_then(|entry| entry.owner)
+    }
+
+    #[test]
+    fn objects_keep_their_provider_alive() {
+        let p = open();
+        add_provider_ref(p).unwrap();
+        let h = insert(p, hash_object()).unwrap();
+        free(p).unwrap();
+        assert!(super::provider(p).is_ok(), "one caller reference is left");
+        release_provider(p).unwrap();
+        assert_eq!(super::provider(p).err(), Some(Error::InvalidHandle));
+        assert_eq!(free(p), Err(Error::InvalidHandle));
+        assert!(read().contains_key(&p), "the hash still holds the provider");
+        assert_eq!(insert(p, hash_object()), Err(Error::InvalidHandle));
+        free(h).unwrap();
+        assert!(!read().contains_key(&p));
+    }
+
+    #[test]
+    fn forged_handles_are_rejected() {
+        for forged in [0usize, 1, usize::MAX, 0xDEAD_BEEF] {
+            assert_eq!(get(forged).err(), Some(Error::InvalidHandle));
+            assert_eq!(free(forged), Err(Error::InvalidHandle));
+        }
+    }
+}

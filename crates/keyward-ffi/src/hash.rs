@@ -1,0 +1,135 @@
+//! Handshake hashes (reference §3.5, §8.7): `SslCreateHandshakeHash`, `SslHashHandshake`,
+//! `SslDuplicateTranscriptHash`, `SslCreateClientAuthHash`, `SslComputeSessionHash`.
+
+use std::sync::{Arc, Mutex};
+
+use keyward_core::Error;
+
+use crate::handles::{self, Object};
+use crate::ptr::{boundary, input, no_flags, out, wide_string, write_result};
+use crate::types::*;
+
+/// `SslCreateHandshakeHash`: MD5 + SHA-1 before TLS 1.2, else the suite's hash. The flags
+/// are checked first, as Windows does.
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslCreateHandshakeHash(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+    phHandshakeHash: *mut NCRYPT_HASH_HANDLE,
+    dwProtocol: DWORD,
+    dwCipherSuite: DWORD,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        no_flags(dwFlags)?;
+        let provider = handles::provider(hSslProvider)?;
+        let handle = out(phHandshakeHash)?;
+        let hash = provider.create_handshake_hash(dwProtocol, dwCipherSuite)?;
+        *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(hash))))?;
+        Ok(())
+    })
+}
+
+/// `SslHashHandshake`: appends handshake messages (with their 4-byte headers).
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslHashHandshake(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+    hHandshakeHash: NCRYPT_HASH_HANDLE,
+    pbInput: PBYTE,
+    cbInput: DWORD,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        handles::provider(hSslProvider)?;
+        let hash = handles::hash(hHandshakeHash)?;
+        let data = input(pbInput, cbInput)?;
+        no_flags(dwFlags)?;
+        handles::lock(&hash).update(data);
+        Ok(())
+    })
+}
+
+/// `SslDuplicateTranscriptHash`: an independent copy of a running hash.
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslDuplicateTranscriptHash(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+    hTranscriptHash: NCRYPT_HASH_HANDLE,
+    phTranscriptHash: *mut NCRYPT_HASH_HANDLE,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        handles::provider(hSslProvider)?;
+        let hash = handles::hash(hTranscriptHash)?;
+        let handle = out(phTranscriptHash)?;
+        no_flags(dwFlags)?;
+        let copy = handles::lock(&hash).duplicate();
+        *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(copy))))?;
+        Ok(())
+    })
+}
+
+/// `SslCreateClientAuthHash`: a transcript hash with the CertificateVerify hash
+/// `pszHashAlgId` (`L"SHA256"`, …).
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslCreateClientAuthHash(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+    phHandshakeHash: *mut NCRYPT_HASH_HANDLE,
+    dwProtocol: DWORD,
+    dwCipherSuite: DWORD,
+    pszHashAlgId: LPCWSTR,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        let provider = handles::provider(hSslProvider)?;
+        let handle = out(phHandshakeHash)?;
+        let algorithm = wide_string(pszHashAlgId, NCRYPT_SSL_MAX_NAME_SIZE)?;
+        no_flags(dwFlags)?;
+        let hash = provider.create_client_auth_hash(dwProtocol, dwCipherSuite, &algorithm)?;
+        *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(hash))))?;
+        Ok(())
+    })
+}
+
+/// `SslComputeSessionHash`: the running transcript digest for the extended master secret
+/// (RFC 7627), without finalising the hash. `dwProtocol` must be the hash's protocol.
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslComputeSessionHash(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+    hHandshakeHash: NCRYPT_HASH_HANDLE,
+    dwProtocol: DWORD,
+    pbOutput: PBYTE,
+    cbOutput: DWORD,
+    pcbResult: *mut DWORD,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        handles::provider(hSslProvider)?;
+        let hash = handles::hash(hHandshakeHash)?;
+        out(pcbResult)?;
+        no_flags(dwFlags)?;
+        let digest = {
+            let hash = handles::lock(&hash);
+            if hash.protocol().to_u32() != dwProtocol {
+                return Err(Error::InvalidParameter(
+                    "dwProtocol differs from the hash's",
+                ));
+            }
+            hash.current_digest()
+        };
+        write_result(&digest, pbOutput, cbOutput, pcbResult)
+    })
+}

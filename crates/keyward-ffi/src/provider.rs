@@ -1,0 +1,177 @@
+//! Provider lifetime and enumeration (reference §3.1): `SslOpenProvider`, the reference
+//! counts, `SslEnumProtocolProviders`, `SslFreeObject`, `SslFreeBuffer`,
+//! `SslGetProviderProperty`, `SslChangeNotify`.
+
+use keyward_core::{Error, Status};
+use keyward_ssl::provider::enum_protocol_providers;
+use keyward_ssl::Provider;
+
+use crate::buffers::{self, Allocation};
+use crate::handles;
+use crate::ptr::{boundary, no_flags, out, wide, wide_string, write_len};
+use crate::types::*;
+
+/// Longest provider name accepted, in UTF-16 code units.
+const MAX_PROVIDER_NAME: usize = 256;
+/// Longest property name (`NCRYPT_SSL_MAX_NAME_SIZE`).
+const MAX_PROPERTY_NAME: usize = NCRYPT_SSL_MAX_NAME_SIZE;
+
+/// `SslOpenProvider`: opens the provider; a NULL name means `MS_SCHANNEL_PROVIDER`.
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslOpenProvider(
+    phSslProvider: *mut NCRYPT_PROV_HANDLE,
+    pszProviderName: LPCWSTR,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        let handle = out(phSslProvider)?;
+        if dwFlags != 0 {
+            return Err(Error::InvalidParameter("dwFlags must be 0"));
+        }
+        let name = if pszProviderName.is_null() {
+            None
+        } else {
+            Some(wide_string(pszProviderName, MAX_PROVIDER_NAME)?)
+        };
+        *handle = handles::insert_provider(Provider::open(name.as_deref())?)?;
+        Ok(())
+    })
+}
+
+/// `SslIncrementProviderReferenceCount`.
+///
+/// # Safety
+/// None beyond passing a handle.
+#[no_mangle]
+pub unsafe extern "system" fn SslIncrementProviderReferenceCount(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+) -> SECURITY_STATUS {
+    boundary(|| handles::add_provider_ref(hSslProvider))
+}
+
+/// `SslDecrementProviderReferenceCount`. A bad handle is `STATUS_INVALID_HANDLE`, as
+/// documented for this function.
+///
+/// # Safety
+/// None beyond passing a handle.
+#[no_mangle]
+pub unsafe extern "system" fn SslDecrementProviderReferenceCount(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+) -> SECURITY_STATUS {
+    match boundary(|| handles::release_provider(hSslProvider)) {
+        status if status == Status::NTE_INVALID_HANDLE.0 => Status::STATUS_INVALID_HANDLE.0,
+        status => status,
+    }
+}
+
+/// `SslEnumProtocolProviders`: one block of `NCryptProviderName`s, freed with
+/// `SslFreeBuffer`.
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslEnumProtocolProviders(
+    pdwProviderCount: *mut DWORD,
+    ppProviderList: *mut *mut NCryptProviderName,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        let count = out(pdwProviderCount)?;
+        let list = out(ppProviderList)?;
+        no_flags(dwFlags)?;
+        let providers = enum_protocol_providers();
+        let mut strings: Vec<u16> = Vec::new();
+        let mut offsets = Vec::new();
+        for provider in providers {
+            offsets.push(strings.len());
+            strings.extend(wide(provider.name));
+            offsets.push(strings.len());
+            strings.extend(wide(provider.comment));
+        }
+        let mut strings = strings.into_boxed_slice();
+        let base = strings.as_mut_ptr();
+        let entries: Box<[NCryptProviderName]> = offsets
+            .chunks_exact(2)
+            .map(|pair| NCryptProviderName {
+                pszName: base.wrapping_add(pair[0]),
+                pszComment: base.wrapping_add(pair[1]),
+            })
+            .collect();
+        let address = buffers::give(Allocation::Providers {
+            entries,
+            _strings: strings,
+        })?;
+        *count = providers.len() as DWORD;
+        *list = address as *mut NCryptProviderName;
+        Ok(())
+    })
+}
+
+/// `SslFreeObject`: frees a key or hash, or drops one reference of a provider.
+///
+/// # Safety
+/// None beyond passing a handle.
+#[no_mangle]
+pub unsafe extern "system" fn SslFreeObject(
+    hObject: NCRYPT_HANDLE,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        handles::get(hObject)?;
+        no_flags(dwFlags)?;
+        handles::free(hObject)
+    })
+}
+
+/// `SslFreeBuffer`: frees memory the library handed out. NULL and pointers the library did
+/// not hand out (or already took back) are `NTE_INVALID_PARAMETER`.
+///
+/// # Safety
+/// None: the pointer is only looked up, never dereferenced unless the library made it.
+#[no_mangle]
+pub unsafe extern "system" fn SslFreeBuffer(pvInput: PVOID) -> SECURITY_STATUS {
+    boundary(|| {
+        if pvInput.is_null() {
+            return Err(Error::InvalidParameter("NULL buffer"));
+        }
+        buffers::free(pvInput as usize)
+    })
+}
+
+/// `SslGetProviderProperty`: after checking its arguments, always `NTE_NOT_SUPPORTED` (the
+/// provider has no properties, as Windows').
+///
+/// # Safety
+/// Pointers must be valid as the Windows documentation of the function requires.
+#[no_mangle]
+pub unsafe extern "system" fn SslGetProviderProperty(
+    hSslProvider: NCRYPT_PROV_HANDLE,
+    pszProperty: LPCWSTR,
+    ppbOutput: *mut PBYTE,
+    pcbOutput: *mut DWORD,
+    ppEnumState: *mut PVOID,
+    dwFlags: DWORD,
+) -> SECURITY_STATUS {
+    let _ = ppEnumState;
+    boundary(|| {
+        let provider = handles::provider(hSslProvider)?;
+        let name = wide_string(pszProperty, MAX_PROPERTY_NAME)?;
+        out(ppbOutput)?;
+        write_len(pcbOutput, 0)?;
+        no_flags(dwFlags)?;
+        provider.property(&name).map(|_| ())
+    })
+}
+
+/// `SslChangeNotify`: not implemented, as on Windows (`NTE_NOT_SUPPORTED`).
+///
+/// # Safety
+/// None.
+#[no_mangle]
+pub unsafe extern "system" fn SslChangeNotify(hEvent: HANDLE, dwFlags: DWORD) -> SECURITY_STATUS {
+    let _ = (hEvent, dwFlags);
+    Status::NTE_NOT_SUPPORTED.0
+}

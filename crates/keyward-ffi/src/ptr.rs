@@ -1,0 +1,233 @@
+//! The boundary between C and Rust: the panic guard, and every conversion of a caller's
+//! pointer into a Rust reference. All of the crate's pointer reads and writes happen here.
+//!
+//! NULL where a pointer is required is `NTE_INVALID_PARAMETER`; so is a misaligned pointer.
+//! The caller guarantees the rest (that a non-NULL pointer points to as many valid bytes as
+//! its length says), exactly as with the Windows functions.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use keyward_core::{Error, Result, Status};
+
+use crate::types::{CHAR, DWORD, LPCWSTR, SECURITY_STATUS};
+
+/// Runs the body of an exported function: maps its error to a status and turns a panic
+/// into `NTE_INTERNAL_ERROR`, so nothing ever unwinds into C.
+pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> SECURITY_STATUS {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(error)) => error.status().0,
+        Err(_) => Status::NTE_INTERNAL_ERROR.0,
+    }
+}
+
+/// `flags` must be zero (`NTE_BAD_FLAGS` otherwise): the reserved `dwFlags`.
+pub(crate) fn no_flags(flags: DWORD) -> Result<()> {
+    if flags == 0 {
+        Ok(())
+    } else {
+        Err(Error::BadFlags)
+    }
+}
+
+/// The caller's `len` bytes at `ptr`. NULL is the empty slice when `len` is 0 and
+/// `InvalidParameter` otherwise.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` readable bytes that stay unchanged during the call.
+pub(crate) unsafe fn input<'a>(ptr: *const u8, len: DWORD) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Error::InvalidParameter("NULL input buffer"))
+        };
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len as usize) })
+}
+
+/// Like [`input`], but NULL or empty is `InvalidParameter`.
+///
+/// # Safety
+/// As [`input`].
+pub(crate) unsafe fn required_input<'a>(ptr: *const u8, len: DWORD) -> Result<&'a [u8]> {
+    if ptr.is_null() || len == 0 {
+        return Err(Error::InvalidParameter("missing input buffer"));
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { input(ptr, len) }
+}
+
+/// The caller's output buffer, or `None` for NULL (a size query).
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` writable bytes not otherwise referenced during the
+/// call.
+pub(crate) unsafe fn output<'a>(ptr: *mut u8, len: DWORD) -> Option<&'a mut [u8]> {
+    if ptr.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL, and the caller guarantees `len` writable, unaliased bytes.
+        Some(unsafe { core::slice::from_raw_parts_mut(ptr, len as usize) })
+    }
+}
+
+/// The caller's out-parameter; NULL or misaligned is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a writable `T`.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut T) -> Result<&'a mut T> {
+    if !ptr.is_aligned() {
+        return Err(Error::InvalidParameter("misaligned pointer"));
+    }
+    // SAFETY: aligned; the caller guarantees a writable `T` when non-NULL.
+    unsafe { ptr.as_mut() }.ok_or(Error::InvalidParameter("NULL output pointer"))
+}
+
+/// The caller's in-parameter structure; NULL or misaligned is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a readable `T`.
+pub(crate) unsafe fn in_ref<'a, T>(ptr: *const T) -> Result<&'a T> {
+    if !ptr.is_aligned() {
+        return Err(Error::InvalidParameter("misaligned pointer"));
+    }
+    // SAFETY: aligned; the caller guarantees a readable `T` when non-NULL.
+    unsafe { ptr.as_ref() }.ok_or(Error::InvalidParameter("NULL input pointer"))
+}
+
+/// Reads a NUL-terminated UTF-16 string of at most `max_chars` code units (the NUL not
+/// counted). NULL, a longer string or invalid UTF-16 is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated UTF-16 string, or to at least
+/// `max_chars + 1` readable code units.
+pub(crate) unsafe fn wide_string(ptr: LPCWSTR, max_chars: usize) -> Result<String> {
+    if ptr.is_null() || !ptr.is_aligned() {
+        return Err(Error::InvalidParameter("NULL or misaligned string"));
+    }
+    let mut units = Vec::new();
+    for i in 0..=max_chars {
+        // SAFETY: the string is NUL-terminated, so every unit up to the NUL is readable, and
+        // the loop stops at the NUL or after `max_chars + 1` units.
+        let unit = unsafe { ptr.add(i).read() };
+        if unit == 0 {
+            return String::from_utf16(&units)
+                .map_err(|_| Error::InvalidParameter("string is not UTF-16"));
+        }
+        units.push(unit);
+    }
+    Err(Error::InvalidParameter("string too long"))
+}
+
+/// Reads a NUL-terminated ASCII string of at most `max_len` bytes (the NUL not counted), as
+/// bytes without the NUL. NULL or a longer string is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated string, or to at least `max_len + 1`
+/// readable bytes.
+pub(crate) unsafe fn c_string<'a>(ptr: *const CHAR, max_len: usize) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return Err(Error::InvalidParameter("NULL string"));
+    }
+    for len in 0..=max_len {
+        // SAFETY: the string is NUL-terminated, so every byte up to the NUL is readable, and
+        // the loop stops at the NUL or after `max_len + 1` bytes.
+        if unsafe { ptr.add(len).read() } == 0 {
+            // SAFETY: the `len` bytes before the NUL were just read.
+            return Ok(unsafe { core::slice::from_raw_parts(ptr.cast::<u8>(), len) });
+        }
+    }
+    Err(Error::InvalidParameter("string too long"))
+}
+
+/// Writes `len` to the caller's `DWORD` (NULL is `InvalidParameter`).
+///
+/// # Safety
+/// As [`out`].
+pub(crate) unsafe fn write_len(ptr: *mut DWORD, len: usize) -> Result<()> {
+    let len = DWORD::try_from(len).map_err(|_| Error::Internal("length exceeds a DWORD"))?;
+    // SAFETY: forwarded from the caller.
+    *unsafe { out(ptr) }? = len;
+    Ok(())
+}
+
+/// The two-call output of Windows: `*pcbResult` always receives the full size; with NULL
+/// `pbOutput` that is all (a size query), otherwise `data` is copied if it fits and
+/// `NTE_BUFFER_TOO_SMALL` is returned if not.
+///
+/// # Safety
+/// As [`output`] for `pb_output`/`cb_output` and [`out`] for `pcb_result`.
+pub(crate) unsafe fn write_result(
+    data: &[u8],
+    pb_output: *mut u8,
+    cb_output: DWORD,
+    pcb_result: *mut DWORD,
+) -> Result<()> {
+    // SAFETY: forwarded from the caller.
+    unsafe { write_len(pcb_result, data.len()) }?;
+    // SAFETY: forwarded from the caller.
+    let Some(out) = (unsafe { output(pb_output, cb_output) }) else {
+        return Ok(());
+    };
+    let dest = out
+        .get_mut(..data.len())
+        .ok_or(Error::BufferTooSmall { needed: data.len() })?;
+    dest.copy_from_slice(data);
+    Ok(())
+}
+
+/// Fills a fixed `WCHAR[N]` field with `text`, NUL-terminated (truncated to fit).
+pub(crate) fn fill_wide<const N: usize>(field: &mut [u16; N], text: &str) {
+    *field = [0; N];
+    for (slot, unit) in field.iter_mut().take(N - 1).zip(text.encode_utf16()) {
+        *slot = unit;
+    }
+}
+
+/// `text` as a NUL-terminated UTF-16 vector.
+pub(crate) fn wide(text: &str) -> Vec<u16> {
+    text.encode_utf16().chain([0]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_internal_error() {
+        let status = boundary(|| panic!("boom"));
+        assert_eq!(status, Status::NTE_INTERNAL_ERROR.0);
+        assert_eq!(boundary(|| Err(Error::BadFlags)), Status::NTE_BAD_FLAGS.0);
+        assert_eq!(boundary(|| Ok(())), 0);
+    }
+
+    #[test]
+    fn wide_strings_are_bounded() {
+        let text = wide("SHA256");
+        // SAFETY: `text` is NUL-terminated.
+        assert_eq!(unsafe { wide_string(text.as_ptr(), 64) }.unwrap(), "SHA256");
+        // SAFETY: `text` is NUL-terminated.
+        assert!(unsafe { wide_string(text.as_ptr(), 5) }.is_err());
+        // SAFETY: NULL is checked.
+        assert!(unsafe { wide_string(core::ptr::null(), 5) }.is_err());
+    }
+
+    #[test]
+    fn two_call_output() {
+        let mut len = 0u32;
+        // SAFETY: valid pointers.
+        unsafe { write_result(b"abcd", core::ptr::null_mut(), 0, &mut len) }.unwrap();
+        assert_eq!(len, 4);
+        let mut small = [0u8; 3];
+        // SAFETY: valid pointers.
+        let err = unsafe { write_result(b"abcd", small.as_mut_ptr(), 3, &mut len) };
+        assert_eq!(err, Err(Error::BufferTooSmall { needed: 4 }));
+        assert_eq!(len, 4);
+        let mut fits = [0u8; 8];
+        // SAFETY: valid pointers.
+        unsafe { write_result(b"abcd", fits.as_mut_ptr(), 8, &mut len) }.unwrap();
+        assert_eq!(&fits[..4], b"abcd");
+    }
+}
