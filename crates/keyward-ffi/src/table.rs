@@ -137,7 +137,7 @@ static FUNCTION_TABLE: NCRYPT_SSL_FUNCTION_TABLE = NCRYPT_SSL_FUNCTION_TABLE {
 };
 
 /// `GetSChannelInterface`: the function table of the provider named `pszProviderName`
-/// (NULL or `MS_SCHANNEL_PROVIDER`). Returns an `NTSTATUS`: `STATUS_INVALID_PARAMETER` for a
+/// (NULL or `MS_SCHANNEL_PROVIDER`); the table is static and must not be written. Returns an `NTSTATUS`: `STATUS_INVALID_PARAMETER` for a
 /// NULL output or non-zero flags, `STATUS_NOT_FOUND` for another name.
 ///
 /// # Safety
@@ -145,7 +145,7 @@ static FUNCTION_TABLE: NCRYPT_SSL_FUNCTION_TABLE = NCRYPT_SSL_FUNCTION_TABLE {
 #[no_mangle]
 pub unsafe extern "system" fn GetSChannelInterface(
     pszProviderName: LPCWSTR,
-    ppFunctionTable: *mut *const NCRYPT_SSL_FUNCTION_TABLE,
+    ppFunctionTable: *mut *mut NCRYPT_SSL_FUNCTION_TABLE,
     dwFlags: DWORD,
 ) -> NTSTATUS {
     let result = std::panic::catch_unwind(|| {
@@ -159,8 +159,10 @@ pub unsafe extern "system" fn GetSChannelInterface(
                 Err(_) => return Status::STATUS_INVALID_PARAMETER,
             }
         }
+        // The Windows signature hands out a mutable pointer; the table must not be written.
+        let table = &FUNCTION_TABLE as *const NCRYPT_SSL_FUNCTION_TABLE as *mut _;
         // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
-        unsafe { ppFunctionTable.write(&FUNCTION_TABLE) };
+        unsafe { ppFunctionTable.write(table) };
         Status(0)
     });
     result.unwrap_or(Status::NTE_INTERNAL_ERROR).0

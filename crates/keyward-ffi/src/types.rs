@@ -64,6 +64,9 @@ pub struct NCryptBuffer {
     pub pvBuffer: PVOID,
 }
 
+/// `PNCryptBuffer`.
+pub type PNCryptBuffer = *mut NCryptBuffer;
+
 /// `BCryptBufferDesc` / `NCryptBufferDesc`: a parameter list.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -73,7 +76,7 @@ pub struct NCryptBufferDesc {
     /// Number of buffers.
     pub cBuffers: ULONG,
     /// The buffers.
-    pub pBuffers: *mut NCryptBuffer,
+    pub pBuffers: PNCryptBuffer,
 }
 
 /// `PNCryptBufferDesc`.
@@ -108,8 +111,6 @@ pub struct NCryptProviderName {
     pub pszComment: LPWSTR,
 }
 
-/// `NCRYPT_SSL_MAX_NAME_SIZE`: the length of every name field, in `WCHAR`s.
-pub const NCRYPT_SSL_MAX_NAME_SIZE: usize = 64;
 
 /// `NCRYPT_SSL_CIPHER_SUITE` (676 bytes).
 #[repr(C)]
@@ -199,10 +200,6 @@ pub struct NCRYPT_SSL_CIPHER_LENGTHS {
     pub dwFlags: DWORD,
 }
 
-/// `MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH`.
-pub const MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH: usize = 255;
-/// `MSCRYPT_ECC_MAX_OID_LENGTH`.
-pub const MSCRYPT_ECC_MAX_OID_LENGTH: usize = 255;
 
 /// `NCRYPT_SSL_ECC_CURVE` (780 bytes).
 #[repr(C)]
@@ -250,6 +247,12 @@ macro_rules! numeric_constants {
 }
 
 numeric_constants! {
+    /// `NCRYPT_SSL_MAX_NAME_SIZE`: the length of every name field, in `WCHAR`s.
+    NCRYPT_SSL_MAX_NAME_SIZE: usize = 64;
+    /// `MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH`.
+    MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH: usize = 255;
+    /// `MSCRYPT_ECC_MAX_OID_LENGTH`.
+    MSCRYPT_ECC_MAX_OID_LENGTH: usize = 255;
     /// `NCRYPTBUFFER_VERSION`.
     NCRYPTBUFFER_VERSION: u32 = 0;
     /// `NCRYPT_SSL_CLIENT_FLAG`.
