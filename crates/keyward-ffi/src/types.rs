@@ -111,7 +111,6 @@ pub struct NCryptProviderName {
     pub pszComment: LPWSTR,
 }
 
-
 /// `NCRYPT_SSL_CIPHER_SUITE` (676 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -199,7 +198,6 @@ pub struct NCRYPT_SSL_CIPHER_LENGTHS {
     /// `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING` or 0.
     pub dwFlags: DWORD,
 }
-
 
 /// `NCRYPT_SSL_ECC_CURVE` (780 bytes).
 #[repr(C)]

@@ -137,7 +137,10 @@ mod tests {
     fn ecb_matches_sp800_38a_f_1() {
         // NIST SP 800-38A F.1.1 / F.1.3 / F.1.5, first block.
         let cases = [
-            ("2b7e151628aed2a6abf7158809cf4f3c", "3ad77bb40d7a3660a89ecaf32466ef97"),
+            (
+                "2b7e151628aed2a6abf7158809cf4f3c",
+                "3ad77bb40d7a3660a89ecaf32466ef97",
+            ),
             (
                 "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
                 "bd334f1d6e45f25ff712a214571fa5cc",
