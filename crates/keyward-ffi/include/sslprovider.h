@@ -46,6 +46,39 @@ extern "C" {
 #define TLS1_3_PROTOCOL_VERSION 0x0304
 #define DTLS1_0_PROTOCOL_VERSION 0xFEFF
 #define DTLS1_2_PROTOCOL_VERSION 0xFEFD
+#define TLS_RSA_WITH_NULL_MD5 0x0001
+#define TLS_RSA_WITH_NULL_SHA 0x0002
+#define TLS_RSA_EXPORT_WITH_RC4_40_MD5 0x0003
+#define TLS_RSA_WITH_RC4_128_MD5 0x0004
+#define TLS_RSA_WITH_RC4_128_SHA 0x0005
+#define TLS_RSA_WITH_DES_CBC_SHA 0x0009
+#define TLS_RSA_WITH_3DES_EDE_CBC_SHA 0x000A
+#define TLS_DHE_DSS_WITH_DES_CBC_SHA 0x0012
+#define TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA 0x0013
+#define TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA 0x0016
+#define TLS_DHE_DSS_WITH_AES_128_CBC_SHA 0x0032
+#define TLS_DHE_DSS_WITH_AES_256_CBC_SHA 0x0038
+#define TLS_RSA_WITH_NULL_SHA256 0x003B
+#define TLS_DHE_DSS_WITH_AES_128_CBC_SHA256 0x0040
+#define TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA 0x0062
+#define TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA 0x0063
+#define TLS_RSA_EXPORT1024_WITH_RC4_56_SHA 0x0064
+#define TLS_DHE_DSS_WITH_AES_256_CBC_SHA256 0x006A
+#define TLS_PSK_WITH_AES_128_GCM_SHA256 0x00A8
+#define TLS_PSK_WITH_AES_256_GCM_SHA384 0x00A9
+#define TLS_PSK_WITH_AES_128_CBC_SHA256 0x00AE
+#define TLS_PSK_WITH_AES_256_CBC_SHA384 0x00AF
+#define TLS_PSK_WITH_NULL_SHA256 0x00B0
+#define TLS_PSK_WITH_NULL_SHA384 0x00B1
+#define SSL_CK_RC4_128_WITH_MD5 0x010080
+#define SSL_CK_RC4_128_EXPORT40_WITH_MD5 0x020080
+#define SSL_CK_RC2_128_CBC_WITH_MD5 0x030080
+#define SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5 0x040080
+#define SSL_CK_IDEA_128_CBC_WITH_MD5 0x050080
+#define SSL_CK_DES_64_CBC_WITH_MD5 0x060040
+#define SSL_CK_DES_192_EDE3_CBC_WITH_MD5 0x0700C0
+#define NCRYPT_KEY_STORAGE_INTERFACE 0x00010001
+#define NCRYPT_SCHANNEL_SIGNATURE_INTERFACE 0x00010003
 #define TLS_RSA_WITH_AES_128_CBC_SHA 0x002F
 #define TLS_DHE_RSA_WITH_AES_128_CBC_SHA 0x0033
 #define TLS_RSA_WITH_AES_256_CBC_SHA 0x0035
@@ -119,6 +152,10 @@ static const WCHAR BCRYPT_DH_PRIVATE_BLOB[] = {'D', 'H', 'P', 'R', 'I', 'V', 'A'
 static const WCHAR BCRYPT_OPAQUE_KEY_BLOB[] = {'O', 'p', 'a', 'q', 'u', 'e', 'K', 'e', 'y', 'B', 'l', 'o', 'b', 0};
 static const WCHAR BCRYPT_KEY_DATA_BLOB[] = {'K', 'e', 'y', 'D', 'a', 't', 'a', 'B', 'l', 'o', 'b', 0};
 static const WCHAR TLS_13_PRE_SHARED_KEY[] = {'T', 'L', 'S', '1', '3', 'P', 'R', 'E', 'S', 'H', 'A', 'R', 'E', 'D', 'K', 'E', 'Y', 0};
+static const WCHAR SSL_ECCPUBLIC_BLOB[] = {'S', 'S', 'L', 'E', 'C', 'C', 'P', 'U', 'B', 'L', 'I', 'C', 'B', 'L', 'O', 'B', 0};
+static const WCHAR SSL_ECDSA_ALGORITHM[] = {'E', 'C', 'D', 'S', 'A', 0};
+static const WCHAR TLS_PSK_EXCHANGE[] = {'P', 'S', 'K', 0};
+static const WCHAR TLS_RSA_PSK_EXCHANGE[] = {'R', 'S', 'A', '_', 'P', 'S', 'K', 0};
 static const WCHAR SSL_KEY_TYPE_PROPERTY[] = {'K', 'E', 'Y', 'T', 'Y', 'P', 'E', 0};
 static const WCHAR NCRYPT_ALGORITHM_GROUP_PROPERTY[] = {'A', 'l', 'g', 'o', 'r', 'i', 't', 'h', 'm', ' ', 'G', 'r', 'o', 'u', 'p', 0};
 static const WCHAR NCRYPT_LENGTH_PROPERTY[] = {'L', 'e', 'n', 'g', 't', 'h', 0};
@@ -186,6 +223,11 @@ typedef struct _NCRYPT_SSL_ECC_CURVE {
     DWORD dwCurveType;
     DWORD dwFlags;
 } NCRYPT_SSL_ECC_CURVE, *PNCRYPT_SSL_ECC_CURVE;
+
+typedef struct _SSL_ECCKEY_BLOB {
+    ULONG dwCurveType;
+    ULONG cbKey;
+} SSL_ECCKEY_BLOB, *PSSL_ECCKEY_BLOB;
 
 KEYWARD_STATIC_ASSERT(cipher_suite_size, sizeof(NCRYPT_SSL_CIPHER_SUITE) == 676);
 KEYWARD_STATIC_ASSERT(cipher_suite_ex_size, sizeof(NCRYPT_SSL_CIPHER_SUITE_EX) == 808);

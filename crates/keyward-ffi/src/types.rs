@@ -215,6 +215,16 @@ pub struct NCRYPT_SSL_ECC_CURVE {
     pub dwFlags: DWORD,
 }
 
+/// `SSL_ECCKEY_BLOB`: the header of `SSL_ECCPUBLIC_BLOB` (declared for completeness).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SSL_ECCKEY_BLOB {
+    /// IANA TLS NamedGroup id.
+    pub dwCurveType: ULONG,
+    /// Length of the key that follows.
+    pub cbKey: ULONG,
+}
+
 /// `BCRYPT_INTERFACE_VERSION`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,6 +311,72 @@ numeric_constants! {
     DTLS1_0_PROTOCOL_VERSION: u32 = 0xFEFF;
     /// `DTLS1_2_PROTOCOL_VERSION`.
     DTLS1_2_PROTOCOL_VERSION: u32 = 0xFEFD;
+    /// `TLS_RSA_WITH_NULL_MD5` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_NULL_MD5: u32 = 0x0001;
+    /// `TLS_RSA_WITH_NULL_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_NULL_SHA: u32 = 0x0002;
+    /// `TLS_RSA_EXPORT_WITH_RC4_40_MD5` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_EXPORT_WITH_RC4_40_MD5: u32 = 0x0003;
+    /// `TLS_RSA_WITH_RC4_128_MD5` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_RC4_128_MD5: u32 = 0x0004;
+    /// `TLS_RSA_WITH_RC4_128_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_RC4_128_SHA: u32 = 0x0005;
+    /// `TLS_RSA_WITH_DES_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_DES_CBC_SHA: u32 = 0x0009;
+    /// `TLS_RSA_WITH_3DES_EDE_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_3DES_EDE_CBC_SHA: u32 = 0x000A;
+    /// `TLS_DHE_DSS_WITH_DES_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_WITH_DES_CBC_SHA: u32 = 0x0012;
+    /// `TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA: u32 = 0x0013;
+    /// `TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA: u32 = 0x0016;
+    /// `TLS_DHE_DSS_WITH_AES_128_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_WITH_AES_128_CBC_SHA: u32 = 0x0032;
+    /// `TLS_DHE_DSS_WITH_AES_256_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_WITH_AES_256_CBC_SHA: u32 = 0x0038;
+    /// `TLS_RSA_WITH_NULL_SHA256` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_WITH_NULL_SHA256: u32 = 0x003B;
+    /// `TLS_DHE_DSS_WITH_AES_128_CBC_SHA256` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_WITH_AES_128_CBC_SHA256: u32 = 0x0040;
+    /// `TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA: u32 = 0x0062;
+    /// `TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA: u32 = 0x0063;
+    /// `TLS_RSA_EXPORT1024_WITH_RC4_56_SHA` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_RSA_EXPORT1024_WITH_RC4_56_SHA: u32 = 0x0064;
+    /// `TLS_DHE_DSS_WITH_AES_256_CBC_SHA256` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_DHE_DSS_WITH_AES_256_CBC_SHA256: u32 = 0x006A;
+    /// `TLS_PSK_WITH_AES_128_GCM_SHA256` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_PSK_WITH_AES_128_GCM_SHA256: u32 = 0x00A8;
+    /// `TLS_PSK_WITH_AES_256_GCM_SHA384` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_PSK_WITH_AES_256_GCM_SHA384: u32 = 0x00A9;
+    /// `TLS_PSK_WITH_AES_128_CBC_SHA256` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_PSK_WITH_AES_128_CBC_SHA256: u32 = 0x00AE;
+    /// `TLS_PSK_WITH_AES_256_CBC_SHA384` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_PSK_WITH_AES_256_CBC_SHA384: u32 = 0x00AF;
+    /// `TLS_PSK_WITH_NULL_SHA256` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_PSK_WITH_NULL_SHA256: u32 = 0x00B0;
+    /// `TLS_PSK_WITH_NULL_SHA384` (declared; keyward does not support it: `NTE_NOT_SUPPORTED`).
+    TLS_PSK_WITH_NULL_SHA384: u32 = 0x00B1;
+    /// `SSL_CK_RC4_128_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_RC4_128_WITH_MD5: u32 = 0x010080;
+    /// `SSL_CK_RC4_128_EXPORT40_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_RC4_128_EXPORT40_WITH_MD5: u32 = 0x020080;
+    /// `SSL_CK_RC2_128_CBC_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_RC2_128_CBC_WITH_MD5: u32 = 0x030080;
+    /// `SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5: u32 = 0x040080;
+    /// `SSL_CK_IDEA_128_CBC_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_IDEA_128_CBC_WITH_MD5: u32 = 0x050080;
+    /// `SSL_CK_DES_64_CBC_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_DES_64_CBC_WITH_MD5: u32 = 0x060040;
+    /// `SSL_CK_DES_192_EDE3_CBC_WITH_MD5` (SSL 2.0; declared, not supported).
+    SSL_CK_DES_192_EDE3_CBC_WITH_MD5: u32 = 0x0700C0;
+    /// `NCRYPT_KEY_STORAGE_INTERFACE`.
+    NCRYPT_KEY_STORAGE_INTERFACE: u32 = 0x0001_0001;
+    /// `NCRYPT_SCHANNEL_SIGNATURE_INTERFACE`.
+    NCRYPT_SCHANNEL_SIGNATURE_INTERFACE: u32 = 0x0001_0003;
     /// `TLS_RSA_WITH_AES_128_CBC_SHA`.
     TLS_RSA_WITH_AES_128_CBC_SHA: u32 = 0x002F;
     /// `TLS_DHE_RSA_WITH_AES_128_CBC_SHA`.
@@ -456,6 +532,14 @@ string_constants! {
     BCRYPT_KEY_DATA_BLOB = "KeyDataBlob";
     /// `TLS_13_PRE_SHARED_KEY`.
     TLS_13_PRE_SHARED_KEY = "TLS13PRESHAREDKEY";
+    /// `SSL_ECCPUBLIC_BLOB` (declared; `SslImportKey` answers `NTE_NOT_SUPPORTED`).
+    SSL_ECCPUBLIC_BLOB = "SSLECCPUBLICBLOB";
+    /// `SSL_ECDSA_ALGORITHM`.
+    SSL_ECDSA_ALGORITHM = "ECDSA";
+    /// `TLS_PSK_EXCHANGE`.
+    TLS_PSK_EXCHANGE = "PSK";
+    /// `TLS_RSA_PSK_EXCHANGE`.
+    TLS_RSA_PSK_EXCHANGE = "RSA_PSK";
     /// `SSL_KEY_TYPE_PROPERTY`.
     SSL_KEY_TYPE_PROPERTY = "KEYTYPE";
     /// `NCRYPT_ALGORITHM_GROUP_PROPERTY`.

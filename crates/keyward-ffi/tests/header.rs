@@ -248,6 +248,7 @@ fn structures_match_field_by_field() {
         "NCRYPT_SSL_CIPHER_SUITE_EX",
         "NCRYPT_SSL_CIPHER_LENGTHS",
         "NCRYPT_SSL_ECC_CURVE",
+        "SSL_ECCKEY_BLOB",
         "NCryptBuffer",
         "NCryptBufferDesc",
         "CERT_CONTEXT",
