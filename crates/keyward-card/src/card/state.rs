@@ -1,0 +1,332 @@
+//! The persistent state of the virtual card — security domain keyset, sequence counter, PINs
+//! with their retry counters, key containers — its binary encoding, and the state file.
+//!
+//! The file is written whole to a new temporary file (mode 0600) in the same directory, synced,
+//! then renamed over the old one, so a crash leaves either the old or the new state, never a
+//! mix. Encoding (all lengths big-endian):
+//!
+//! ```text
+//! "KWVCARD" version(1) = 1
+//! AID length(1) AID(5..16) | key diversification data(10) | SCP03 "i"(1)
+//! KVN(1) key length(1) Key-ENC Key-MAC Key-DEK | sequence counter(3)
+//! user PIN:  length(1) PIN retry-limit(1) remaining(1)
+//! admin PIN: length(1) PIN retry-limit(1) remaining(1)
+//! containers: count(1), then count × { index(1) key-spec(1) PIN id(1) length(2) PKCS#8 }
+//! ```
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use keyward_core::backend::fill_random;
+use keyward_core::SecretVec;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::container;
+use crate::instructions::{PinId, MAX_CONTAINERS, MAX_PIN_LEN, MAX_RETRY_LIMIT, MIN_PIN_LEN};
+use crate::scp03::{ScpOptions, StaticKeys, KEY_DIVERSIFICATION_LEN};
+use crate::{Error, Result};
+
+const MAGIC: &[u8; 7] = b"KWVCARD";
+const FORMAT_VERSION: u8 = 1;
+/// Largest value of the 3-byte sequence counter.
+pub(crate) const MAX_SEQUENCE_COUNTER: u32 = 0x00FF_FFFF;
+
+/// A PIN with its retry counter. The value is stored padded to [`MAX_PIN_LEN`] so that it is
+/// compared in constant time whatever the lengths.
+#[derive(Clone)]
+pub(crate) struct PinRecord {
+    value: [u8; MAX_PIN_LEN],
+    len: u8,
+    pub(crate) retry_limit: u8,
+    pub(crate) remaining: u8,
+}
+
+impl PinRecord {
+    pub(crate) fn new(pin: &[u8], retry_limit: u8) -> Result<Self> {
+        if !(MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
+            return Err(Error::InvalidPin);
+        }
+        if !(1..=MAX_RETRY_LIMIT).contains(&retry_limit) {
+            return Err(Error::InvalidParameter("PIN retry limit is not 1..=15"));
+        }
+        let mut value = [0u8; MAX_PIN_LEN];
+        value[..pin.len()].copy_from_slice(pin);
+        Ok(PinRecord {
+            value,
+            len: pin.len() as u8,
+            retry_limit,
+            remaining: retry_limit,
+        })
+    }
+
+    /// Constant-time comparison with a candidate (any length up to the maximum).
+    pub(crate) fn matches(&self, candidate: &[u8]) -> bool {
+        if candidate.len() > MAX_PIN_LEN {
+            return false;
+        }
+        let mut padded = [0u8; MAX_PIN_LEN];
+        padded[..candidate.len()].copy_from_slice(candidate);
+        let same = padded.ct_eq(&self.value) & (candidate.len() as u8).ct_eq(&self.len);
+        padded.zeroize();
+        bool::from(same)
+    }
+
+    pub(crate) fn is_blocked(&self) -> bool {
+        self.remaining == 0
+    }
+}
+
+impl Drop for PinRecord {
+    fn drop(&mut self) {
+        self.value.zeroize();
+    }
+}
+
+/// A key container: the private key (PKCS#8), its cardmod key spec and guarding PIN.
+#[derive(Clone)]
+pub(crate) struct Container {
+    pub(crate) key_spec: u8,
+    pub(crate) pin: PinId,
+    pub(crate) pkcs8: SecretVec,
+}
+
+/// Everything the card keeps across restarts.
+#[derive(Clone)]
+pub(crate) struct CardState {
+    pub(crate) aid: Vec<u8>,
+    pub(crate) key_diversification: [u8; KEY_DIVERSIFICATION_LEN],
+    pub(crate) options: ScpOptions,
+    pub(crate) keys: StaticKeys,
+    pub(crate) sequence_counter: u32,
+    pub(crate) user_pin: PinRecord,
+    pub(crate) admin_pin: PinRecord,
+    pub(crate) containers: [Option<Container>; MAX_CONTAINERS as usize],
+}
+
+impl CardState {
+    pub(crate) fn pin(&self, pin: PinId) -> &PinRecord {
+        match pin {
+            PinId::User => &self.user_pin,
+            PinId::Admin => &self.admin_pin,
+        }
+    }
+
+    pub(crate) fn pin_mut(&mut self, pin: PinId) -> &mut PinRecord {
+        match pin {
+            PinId::User => &mut self.user_pin,
+            PinId::Admin => &mut self.admin_pin,
+        }
+    }
+
+    /// The encoded state, in a buffer that is wiped on drop.
+    pub(crate) fn encode(&self) -> SecretVec {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(MAGIC);
+        out.push(FORMAT_VERSION);
+        out.push(self.aid.len() as u8);
+        out.extend_from_slice(&self.aid);
+        out.extend_from_slice(&self.key_diversification);
+        out.push(self.options.to_byte());
+        out.extend_from_slice(&[self.keys.version(), self.keys.key_len() as u8]);
+        out.extend_from_slice(self.keys.enc());
+        out.extend_from_slice(self.keys.mac());
+        out.extend_from_slice(self.keys.dek());
+        out.extend_from_slice(&self.sequence_counter.to_be_bytes()[1..]);
+        for pin in [&self.user_pin, &self.admin_pin] {
+            out.push(pin.len);
+            out.extend_from_slice(&pin.value[..usize::from(pin.len)]);
+            out.extend_from_slice(&[pin.retry_limit, pin.remaining]);
+        }
+        let occupied = self.containers.iter().filter(|c| c.is_some()).count();
+        out.push(occupied as u8);
+        for (index, container) in self.containers.iter().enumerate() {
+            if let Some(container) = container {
+                out.extend_from_slice(&[index as u8, container.key_spec, container.pin.role()]);
+                out.extend_from_slice(&(container.pkcs8.len() as u16).to_be_bytes());
+                out.extend_from_slice(container.pkcs8.expose());
+            }
+        }
+        SecretVec::new(out)
+    }
+
+    /// Parses and validates an encoded state; anything malformed, out of range, or trailing is
+    /// `Storage`.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut reader = Reader { rest: bytes };
+        if reader.take(MAGIC.len())? != MAGIC || reader.byte()? != FORMAT_VERSION {
+            return Err(corrupt(
+                "not a keyward virtual card state (magic or version)",
+            ));
+        }
+        let aid_len = usize::from(reader.byte()?);
+        if !(5..=16).contains(&aid_len) {
+            return Err(corrupt("AID length"));
+        }
+        let aid = reader.take(aid_len)?.to_vec();
+        let mut key_diversification = [0u8; KEY_DIVERSIFICATION_LEN];
+        key_diversification.copy_from_slice(reader.take(KEY_DIVERSIFICATION_LEN)?);
+        let options =
+            ScpOptions::from_byte(reader.byte()?).map_err(|_| corrupt("SCP03 options"))?;
+        let version = reader.byte()?;
+        let key_len = usize::from(reader.byte()?);
+        let enc = reader.take(key_len)?;
+        let mac = reader.take(key_len)?;
+        let dek = reader.take(key_len)?;
+        let keys = StaticKeys::new(version, enc, mac, dek).map_err(|_| corrupt("keyset"))?;
+        let counter = reader.take(3)?;
+        let sequence_counter = u32::from_be_bytes([0, counter[0], counter[1], counter[2]]);
+        let user_pin = reader.pin()?;
+        let admin_pin = reader.pin()?;
+        let mut containers: [Option<Container>; MAX_CONTAINERS as usize] = Default::default();
+        for _ in 0..reader.byte()? {
+            let index = usize::from(reader.byte()?);
+            let key_spec = reader.byte()?;
+            let pin = PinId::from_role(u32::from(reader.byte()?))
+                .map_err(|_| corrupt("container PIN id"))?;
+            let length = usize::from(u16::from_be_bytes([reader.byte()?, reader.byte()?]));
+            let pkcs8 = SecretVec::from_slice(reader.take(length)?);
+            container::validate(key_spec, pkcs8.expose()).map_err(|_| corrupt("container key"))?;
+            let slot = containers
+                .get_mut(index)
+                .ok_or_else(|| corrupt("container index"))?;
+            if slot.is_some() {
+                return Err(corrupt("container index repeated"));
+            }
+            *slot = Some(Container {
+                key_spec,
+                pin,
+                pkcs8,
+            });
+        }
+        if !reader.rest.is_empty() {
+            return Err(corrupt("trailing bytes"));
+        }
+        Ok(CardState {
+            aid,
+            key_diversification,
+            options,
+            keys,
+            sequence_counter,
+            user_pin,
+            admin_pin,
+            containers,
+        })
+    }
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::Storage(format!("corrupt card state: {what}"))
+}
+
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Result<&'a [u8]> {
+        let (taken, rest) = self
+            .rest
+            .split_at_checked(len)
+            .ok_or_else(|| corrupt("truncated"))?;
+        self.rest = rest;
+        Ok(taken)
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        let (&byte, rest) = self
+            .rest
+            .split_first()
+            .ok_or_else(|| corrupt("truncated"))?;
+        self.rest = rest;
+        Ok(byte)
+    }
+
+    fn pin(&mut self) -> Result<PinRecord> {
+        let len = usize::from(self.byte()?);
+        let value = self.take(len)?;
+        let retry_limit = self.byte()?;
+        let remaining = self.byte()?;
+        let mut pin = PinRecord::new(value, retry_limit).map_err(|_| corrupt("PIN"))?;
+        if remaining > retry_limit {
+            return Err(corrupt("PIN retry counter above its limit"));
+        }
+        pin.remaining = remaining;
+        Ok(pin)
+    }
+}
+
+/// Reads and decodes the state file.
+pub(crate) fn load(path: &Path) -> Result<CardState> {
+    let bytes = fs::read(path)
+        .map(SecretVec::new)
+        .map_err(|error| Error::Storage(format!("{}: {error}", path.display())))?;
+    CardState::decode(bytes.expose())
+}
+
+/// Replaces the state file atomically (temporary file, mode 0600, fsync, rename). With
+/// `create_new`, fails if the file already exists.
+pub(crate) fn store(path: &Path, state: &CardState, create_new: bool) -> Result<()> {
+    let storage_error =
+        |error: std::io::Error| Error::Storage(format!("{}: {error}", path.display()));
+    if create_new && path.exists() {
+        return Err(Error::Storage(format!(
+            "{}: already exists",
+            path.display()
+        )));
+    }
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Storage(format!("{}: not a file path", path.display())))?;
+    let mut tag = [0u8; 8];
+    fill_random(&mut tag)?;
+    let temporary = directory.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    let encoded = state.encode();
+    let written = (|| -> std::io::Result<()> {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temporary)?;
+        file.write_all(encoded.expose())?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)?;
+        // Make the rename itself durable; a directory that cannot be synced is not an error.
+        if let Ok(dir) = fs::File::open(directory) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(error) = written {
+        let _ = fs::remove_file(&temporary);
+        return Err(storage_error(error));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_compare_by_value_and_length() {
+        let pin = PinRecord::new(b"1234", 3).unwrap();
+        assert!(pin.matches(b"1234"));
+        assert!(!pin.matches(b"1235"));
+        assert!(!pin.matches(b"12340"));
+        assert!(!pin.matches(b"1234\0"));
+        assert!(!pin.matches(b""));
+        assert!(!pin.matches(&[0x31; 40]));
+        assert!(PinRecord::new(b"123", 3).is_err());
+        assert!(PinRecord::new(b"1234", 0).is_err());
+        assert!(PinRecord::new(b"1234", 16).is_err());
+    }
+}

@@ -1,0 +1,376 @@
+//! The virtual card's lifecycle: the pySim AES-128 sessions replayed at the APDU level against
+//! a card with pySim's pseudo-random challenge setup, the sequence counter (persisted, and
+//! exhausted), PUT KEY, rejected key imports, READ OUTPUT order, failed writes that leave the
+//! state as it was, and corrupt or missing state files.
+
+mod common;
+
+use common::{card_at, ec_key, keys, p384_pkcs8, personalization, rsa_key, TempDir, USER_PIN};
+use keyward_card::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use keyward_card::card::{Personalization, VirtualCard, DEFAULT_AID};
+use keyward_card::channel::SecureChannel;
+use keyward_card::instructions::{
+    self, PinId, AT_ECDHE_P256, AT_ECDSA_P256, AT_KEYEXCHANGE, AT_SIGNATURE,
+};
+use keyward_card::scp03::{ScpOptions, SecurityLevel, StaticKeys};
+use keyward_card::transport::{InProcess, Transport};
+use keyward_card::Error;
+
+const ISD_R_AID: &str = "a0000005591010ffffffff8900000100";
+
+fn transmit(transport: &mut InProcess, hex_command: &str) -> ResponseApdu {
+    transport
+        .transmit(&CommandApdu::parse(&hex::decode(hex_command).unwrap()).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn replays_pysim_sessions_against_the_card() {
+    // (sequence counter before, INITIALIZE UPDATE, its response, EXTERNAL AUTHENTICATE,
+    // wrapped GET EID) — pySim SCP03_Test_AES128_11 / _03 / _33.
+    let sessions = [
+        (
+            1,
+            "8050300008b13e5f938fc108c400",
+            "000000000000000000003003703eb51047495b249f66c484c1d2ef1948000002",
+            "84821100107d5f5826a993ebc89eea24957fa0b3ce",
+            "84e291000ebf3e035c015a558d036518a2829700",
+        ),
+        (
+            0,
+            "80503000088e1552d0513c60f300",
+            "0000000000000000000030037030760cd2c47c1dd395065fe5ead8a9d7000001",
+            "8482030010fd4721a14d9b07003c451d2f8ae6bb21",
+            "84e2910018ca9c00f6713d79bc8baa642bdff51c3f6a4082d3bd9ad26c00",
+        ),
+        (
+            2,
+            "8050300008fdf38259a1e0de4400",
+            "000000000000000000003003703b1aca81e821f219081cdc01c26b372d000003",
+            "84823300108c36f96bcc00724a4e13ad591d7da3f0",
+            "84e2910018267a85dfe4a98fca6fb0527e0dfecce4914e40401433c87f00",
+        ),
+    ];
+    for (counter, init_update, expected, external_authenticate, get_eid) in sessions {
+        let card = Personalization::new(keys(16), USER_PIN, b"admin-pin")
+            .unwrap()
+            .with_aid(&hex::decode(ISD_R_AID).unwrap())
+            .unwrap()
+            .with_options(ScpOptions::PSEUDO_RANDOM_FULL)
+            .with_sequence_counter(counter)
+            .unwrap();
+        let mut transport = InProcess::new(VirtualCard::in_memory(card).unwrap());
+        let response = transmit(&mut transport, init_update);
+        assert_eq!(response.sw, StatusWord::SUCCESS);
+        assert_eq!(hex::encode(response.data()), expected);
+        assert_eq!(
+            transport.with_card(|c| c.sequence_counter()).unwrap(),
+            counter + 1
+        );
+        assert_eq!(
+            transmit(&mut transport, external_authenticate).sw,
+            StatusWord::SUCCESS
+        );
+        // The card accepts pySim's wrapped GET EID (its C-MAC and, at 03/33, its
+        // encryption); the instruction is not one of ours, so the answer is a bare 6D00.
+        let answer = transmit(&mut transport, get_eid);
+        assert_eq!(answer, ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED));
+        assert!(transport
+            .with_card(|c| c.security_level())
+            .unwrap()
+            .is_some());
+    }
+}
+
+#[test]
+fn sequence_counter_persists_and_runs_out() {
+    let dir = TempDir::new("counter");
+    let path = dir.path("card.state");
+    let card = personalization()
+        .with_options(ScpOptions::PSEUDO_RANDOM_FULL)
+        .with_sequence_counter(0xFF_FFFD)
+        .unwrap();
+    let transport = InProcess::new(VirtualCard::create(&path, card).unwrap());
+    SecureChannel::open(
+        transport.clone(),
+        &DEFAULT_AID,
+        &keys(16),
+        SecurityLevel::Full,
+    )
+    .unwrap();
+    drop(transport);
+    let transport = InProcess::new(VirtualCard::open(&path).unwrap());
+    assert_eq!(
+        transport.with_card(|c| c.sequence_counter()).unwrap(),
+        0xFF_FFFE
+    );
+    SecureChannel::open(
+        transport.clone(),
+        &DEFAULT_AID,
+        &keys(16),
+        SecurityLevel::Full,
+    )
+    .unwrap();
+    // FFFFFF reached: "conditions of use not satisfied" (Amd D §6.2.2.1).
+    assert_eq!(
+        SecureChannel::open(
+            transport.clone(),
+            &DEFAULT_AID,
+            &keys(16),
+            SecurityLevel::Full
+        )
+        .unwrap_err(),
+        Error::CardStatus(StatusWord::CONDITIONS_NOT_SATISFIED)
+    );
+    assert_eq!(
+        transport.with_card(|c| c.sequence_counter()).unwrap(),
+        0xFF_FFFF
+    );
+    assert!(personalization().with_sequence_counter(0x100_0000).is_err());
+}
+
+#[test]
+fn put_key_replaces_the_keyset() {
+    let dir = TempDir::new("putkey");
+    let path = dir.path("card.state");
+    let card = VirtualCard::create(
+        &path,
+        personalization()
+            .with_options(ScpOptions::PSEUDO_RANDOM_FULL)
+            .with_sequence_counter(41)
+            .unwrap(),
+    )
+    .unwrap();
+    let transport = InProcess::new(card);
+    let old = keys(16);
+    for key_len in [24, 32] {
+        let new = StaticKeys::new(
+            0x30 + key_len as u8 / 8,
+            &vec![0x41; key_len],
+            &vec![0x42; key_len],
+            &vec![0x43; key_len],
+        )
+        .unwrap();
+        let current = if key_len == 24 {
+            old.clone()
+        } else {
+            StaticKeys::new(0x33, &[0x41; 24], &[0x42; 24], &[0x43; 24]).unwrap()
+        };
+        let mut secure = SecureChannel::open(
+            transport.clone(),
+            &DEFAULT_AID,
+            &current,
+            SecurityLevel::CMac,
+        )
+        .unwrap();
+        secure.put_key(&current, &new).unwrap();
+        assert_eq!(
+            transport.with_card(|c| c.key_version()).unwrap(),
+            new.version()
+        );
+        assert_eq!(transport.with_card(|c| c.sequence_counter()).unwrap(), 0);
+        // The old keyset is gone: its key version is unknown now.
+        assert_eq!(
+            SecureChannel::open(
+                transport.clone(),
+                &DEFAULT_AID,
+                &current,
+                SecurityLevel::CMac
+            )
+            .unwrap_err(),
+            Error::CardStatus(StatusWord::REFERENCED_DATA_NOT_FOUND)
+        );
+        SecureChannel::open(transport.clone(), &DEFAULT_AID, &new, SecurityLevel::Full).unwrap();
+    }
+    drop(transport);
+    // The new keyset survives a restart.
+    let transport = InProcess::new(VirtualCard::open(&path).unwrap());
+    let newest = StaticKeys::new(0x34, &[0x41; 32], &[0x42; 32], &[0x43; 32]).unwrap();
+    let mut secure = SecureChannel::open(
+        transport.clone(),
+        &DEFAULT_AID,
+        &newest,
+        SecurityLevel::CMac,
+    )
+    .unwrap();
+    // A key check value that does not match: refused, keys unchanged.
+    let mut command = instructions::put_key(&newest, &keys(16))
+        .unwrap()
+        .to_bytes();
+    let last = command.len() - 2; // before Le
+    command[last] ^= 0x01;
+    assert_eq!(
+        secure.execute(&CommandApdu::parse(&command).unwrap()),
+        Err(Error::InvalidParameter("the card rejected the data"))
+    );
+    // Another current key version in P1: referenced data not found.
+    assert_eq!(
+        secure.put_key(&keys(16), &keys(16)),
+        Err(Error::NoKeyContainer)
+    );
+    assert_eq!(transport.with_card(|c| c.key_version()).unwrap(), 0x34);
+}
+
+#[test]
+fn key_imports_that_the_card_refuses() {
+    let transport = InProcess::new(VirtualCard::in_memory(personalization()).unwrap());
+    let open = || {
+        SecureChannel::open(
+            transport.clone(),
+            &DEFAULT_AID,
+            &keys(16),
+            SecurityLevel::Full,
+        )
+        .unwrap()
+    };
+    let mut secure = open();
+    let rejected = Err(Error::InvalidParameter("the card rejected the data"));
+    assert_eq!(
+        secure.import_key_pair(0, PinId::User, AT_ECDSA_P256, &p384_pkcs8()),
+        rejected
+    );
+    assert_eq!(
+        secure.import_key_pair(0, PinId::User, AT_ECDSA_P256, &rsa_key().1),
+        rejected
+    );
+    assert_eq!(
+        secure.import_key_pair(0, PinId::User, AT_SIGNATURE, &ec_key().pkcs8),
+        rejected
+    );
+    assert_eq!(
+        secure.import_key_pair(
+            0,
+            PinId::User,
+            AT_ECDHE_P256,
+            &[0x30, 0x03, 0x02, 0x01, 0x00]
+        ),
+        rejected
+    );
+    assert!(!transport.with_card(|c| c.container_in_use(0)).unwrap());
+
+    // Blocks out of order, or interrupted by another command, are refused.
+    let blocks =
+        instructions::import_key_pair(2, PinId::User, AT_KEYEXCHANGE, &rsa_key().1).unwrap();
+    assert!(blocks.len() > 2);
+    assert_eq!(
+        secure.execute(&blocks[1]),
+        Err(Error::InvalidParameter("the card rejected P1-P2"))
+    );
+    secure.execute(&blocks[0]).unwrap();
+    secure.pin_status(PinId::Admin).unwrap_err();
+    assert_eq!(
+        secure.execute(&blocks[1]),
+        Err(Error::InvalidParameter("the card rejected P1-P2"))
+    );
+    // Restarting from block 0 works, and another container's block in between is refused.
+    secure.execute(&blocks[0]).unwrap();
+    let other =
+        instructions::import_key_pair(3, PinId::User, AT_KEYEXCHANGE, &rsa_key().1).unwrap();
+    assert_eq!(
+        secure.execute(&other[1]),
+        Err(Error::InvalidParameter("the card rejected P1-P2"))
+    );
+    assert!(!transport.with_card(|c| c.container_in_use(2)).unwrap());
+    for block in &blocks {
+        secure.execute(block).unwrap();
+    }
+    assert!(transport.with_card(|c| c.container_in_use(2)).unwrap());
+    // An import replaces the key.
+    secure
+        .import_key_pair(2, PinId::Admin, AT_ECDHE_P256, &ec_key().pkcs8)
+        .unwrap();
+    assert_eq!(secure.read_public_key(2).unwrap().key_spec, AT_ECDHE_P256);
+
+    // READ OUTPUT continues only the output of the commands right before it.
+    secure.pin_status(PinId::User).unwrap_err();
+    assert_eq!(
+        secure.execute(&instructions::read_output(0).unwrap()),
+        Err(Error::OutOfOrder(
+            "the card's conditions of use are not satisfied"
+        ))
+    );
+    let length = instructions::output_length(
+        &secure
+            .execute(&instructions::read_public_key(2).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        secure.execute(&instructions::read_output(length as u16 + 1).unwrap()),
+        Err(Error::InvalidParameter("the card rejected P1-P2"))
+    );
+}
+
+#[test]
+fn failed_writes_leave_the_state_as_it_was() {
+    let dir = TempDir::new("readonly");
+    let state_dir = dir.path("gone");
+    std::fs::create_dir(&state_dir).unwrap();
+    let path = state_dir.join("card.state");
+    let transport = InProcess::new(card_at(&path));
+    let mut secure = SecureChannel::open(
+        transport.clone(),
+        &DEFAULT_AID,
+        &keys(16),
+        SecurityLevel::Full,
+    )
+    .unwrap();
+    // The directory disappears: no write can succeed any more.
+    std::fs::remove_dir_all(&state_dir).unwrap();
+    let memory_failure = Err(Error::CardStatus(StatusWord::MEMORY_FAILURE));
+    assert_eq!(secure.verify_pin(PinId::User, b"0000"), memory_failure);
+    assert_eq!(
+        transport
+            .with_card(|c| c.pin_attempts_remaining(PinId::User))
+            .unwrap(),
+        3
+    );
+    // A right PIN needs no write (the counter is full) and works.
+    secure.verify_pin(PinId::User, USER_PIN).unwrap();
+    assert_eq!(
+        secure.import_key_pair(0, PinId::User, AT_ECDSA_P256, &ec_key().pkcs8),
+        memory_failure
+    );
+    assert!(!transport.with_card(|c| c.container_in_use(0)).unwrap());
+    assert_eq!(
+        secure.change_pin(PinId::User, USER_PIN, b"7777", None),
+        memory_failure
+    );
+    secure.verify_pin(PinId::User, USER_PIN).unwrap();
+}
+
+#[test]
+fn state_files_must_be_whole_and_ours() {
+    let dir = TempDir::new("corrupt");
+    let path = dir.path("card.state");
+    drop(card_at(&path));
+    // create refuses to overwrite.
+    assert!(matches!(
+        VirtualCard::create(&path, personalization()),
+        Err(Error::Storage(_))
+    ));
+    let good = std::fs::read(&path).unwrap();
+    VirtualCard::open(&path).unwrap();
+    let mut cases: Vec<Vec<u8>> = (0..good.len()).map(|len| good[..len].to_vec()).collect();
+    let mut trailing = good.clone();
+    trailing.push(0);
+    cases.push(trailing);
+    let mut magic = good.clone();
+    magic[0] ^= 0x01;
+    cases.push(magic);
+    let mut version = good.clone();
+    version[7] = 2;
+    cases.push(version);
+    for (index, bytes) in cases.iter().enumerate() {
+        let broken = dir.path(&format!("broken-{index}"));
+        std::fs::write(&broken, bytes).unwrap();
+        assert!(
+            matches!(VirtualCard::open(&broken), Err(Error::Storage(_))),
+            "case {index}"
+        );
+    }
+    assert!(matches!(
+        VirtualCard::open(dir.path("missing")),
+        Err(Error::Storage(_))
+    ));
+}
