@@ -1,5 +1,6 @@
 //! The `keyward` command.
 
+mod cryptosession;
 mod demo;
 
 use std::process::ExitCode;
@@ -10,6 +11,10 @@ usage: keyward <command>
 commands:
   demo    run a complete TLS 1.2 key exchange (ECDHE and RSA) between an in-process
           client and server provider, printing every provider call
+  cryptosession demo
+          run the D3D11 crypto-session key exchange (RSAES-OAEP), DecryptionBlt,
+          EncryptionBlt and a key refresh, then the OPM handshake with signed requests,
+          between a software device and an in-process application, printing every call
   help    show this text
 ";
 
@@ -23,6 +28,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some("cryptosession") if args.get(1).map(String::as_str) == Some("demo") => {
+            match cryptosession::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!(
+                        "keyward cryptosession demo failed: {err} [0x{:08X}]",
+                        err.hresult() as u32
+                    );
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             ExitCode::SUCCESS

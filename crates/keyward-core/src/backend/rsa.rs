@@ -6,10 +6,20 @@
 //! (through `sys`): aws-lc-rs' safe RSA types have no raw decryption, no signing without
 //! DigestInfo, no SHA-1 PKCS#1 signing from a digest and no public keys below 2048 bits, all of
 //! which TLS ≤ 1.2 needs, so one object serves every operation instead of parsing the key twice.
+//!
+//! RSAES-OAEP (the D3D11 crypto session and OPM key exchange) is the exception: aws-lc-rs'
+//! safe API has it, labels included, so [`OaepPrivateKey`] and [`OaepPublicKey`] use it
+//! directly and no OAEP padding code lives here.
 
 use super::digest::HashAlgorithm;
 use super::sys::{self, RsaHandle, SigHash};
-use crate::{Error, Result, Secret};
+use crate::{Error, Result, Secret, SecretVec};
+use aws_lc_rs::rsa::{
+    OaepAlgorithm, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey,
+    PublicEncryptingKey, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OAEP_SHA384_MGF1SHA384,
+    OAEP_SHA512_MGF1SHA512,
+};
+use core::fmt;
 use std::sync::Arc;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::Zeroize;
@@ -310,6 +320,153 @@ impl RsaPublicKey {
     }
 }
 
+/// The aws-lc-rs OAEP algorithm for `hash` (MGF1 with the same hash, as CNG's
+/// `BCRYPT_OAEP_PADDING_INFO` does).
+fn oaep_algorithm(hash: HashAlgorithm) -> Result<&'static OaepAlgorithm> {
+    match hash {
+        HashAlgorithm::Md5 => Err(Error::NotSupported("RSAES-OAEP with MD5")),
+        HashAlgorithm::Sha1 => Ok(&OAEP_SHA1_MGF1SHA1),
+        HashAlgorithm::Sha256 => Ok(&OAEP_SHA256_MGF1SHA256),
+        HashAlgorithm::Sha384 => Ok(&OAEP_SHA384_MGF1SHA384),
+        HashAlgorithm::Sha512 => Ok(&OAEP_SHA512_MGF1SHA512),
+    }
+}
+
+/// An RSA private key (2048–8192 bits) for RSAES-OAEP decryption (PKCS #1 v2.2 §7.1.2;
+/// `BCryptDecrypt` with `BCRYPT_PAD_OAEP`), with MGF1 over the same hash as the label hash.
+///
+/// Decryption is AWS-LC's: blinded, with every padding check folded into one constant-time
+/// result and one error, so the failure causes cannot be told apart (Manger's attack).
+pub struct OaepPrivateKey {
+    key: OaepPrivateDecryptingKey,
+    public: OaepPublicKey,
+}
+
+impl OaepPrivateKey {
+    /// Parses an unencrypted PKCS#8 RSA private key. Malformed, not RSA, or a size aws-lc-rs
+    /// refuses → [`Error::BadData`].
+    pub fn from_pkcs8(der: &[u8]) -> Result<Self> {
+        let private = PrivateDecryptingKey::from_pkcs8(der)
+            .map_err(|_| Error::BadData("not an RSA private key aws-lc-rs accepts for OAEP"))?;
+        let public = OaepPublicKey::from_encrypting_key(private.public_key())?;
+        let key = OaepPrivateDecryptingKey::new(private)?;
+        Ok(OaepPrivateKey { key, public })
+    }
+
+    /// Modulus length in bytes (= the ciphertext length).
+    pub fn modulus_len(&self) -> usize {
+        self.key.key_size_bytes()
+    }
+
+    /// Modulus length in bits.
+    pub fn bits(&self) -> usize {
+        self.key.key_size_bits()
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> OaepPublicKey {
+        self.public.clone()
+    }
+
+    /// RSAES-OAEP decryption of `ciphertext` with `hash` (and MGF1-`hash`) and `label` (empty
+    /// for none). Every failure — a ciphertext that is not exactly
+    /// [`modulus_len`](Self::modulus_len) bytes or is ≥ n, any padding fault, a label
+    /// mismatch — is the one error [`Error::BadData`]; MD5 is [`Error::NotSupported`].
+    pub fn decrypt(
+        &self,
+        hash: HashAlgorithm,
+        label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<SecretVec> {
+        let algorithm = oaep_algorithm(hash)?;
+        let mut buffer = SecretVec::zeroed(self.key.min_output_size());
+        let label = if label.is_empty() { None } else { Some(label) };
+        let len = self
+            .key
+            .decrypt(algorithm, ciphertext, buffer.expose_mut(), label)
+            .map_err(|_| Error::BadData("RSAES-OAEP decryption failed"))?
+            .len();
+        Ok(SecretVec::from_slice(
+            buffer.expose().get(..len).unwrap_or(&[]),
+        ))
+    }
+}
+
+impl fmt::Debug for OaepPrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OaepPrivateKey")
+            .field("bits", &self.bits())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An RSA public key (2048–8192 bits) for RSAES-OAEP encryption (PKCS #1 v2.2 §7.1.1;
+/// `BCryptEncrypt` with `BCRYPT_PAD_OAEP`). Cheap to clone.
+#[derive(Clone)]
+pub struct OaepPublicKey {
+    key: Arc<OaepPublicEncryptingKey>,
+}
+
+impl OaepPublicKey {
+    /// Parses an X.509 `SubjectPublicKeyInfo` (DER) holding an RSA key, as found in a
+    /// certificate. Malformed, not RSA, or a size aws-lc-rs refuses → [`Error::BadData`].
+    pub fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let key = PublicEncryptingKey::from_der(der)
+            .map_err(|_| Error::BadData("not an RSA public key aws-lc-rs accepts for OAEP"))?;
+        Self::from_encrypting_key(key)
+    }
+
+    fn from_encrypting_key(key: PublicEncryptingKey) -> Result<Self> {
+        Ok(OaepPublicKey {
+            key: Arc::new(OaepPublicEncryptingKey::new(key)?),
+        })
+    }
+
+    /// Modulus length in bytes (= the ciphertext length).
+    pub fn modulus_len(&self) -> usize {
+        self.key.key_size_bytes()
+    }
+
+    /// Modulus length in bits.
+    pub fn bits(&self) -> usize {
+        self.key.key_size_bits()
+    }
+
+    /// The longest message OAEP with `hash` carries under this key: modulus length − 2·hLen − 2.
+    pub fn max_plaintext_len(&self, hash: HashAlgorithm) -> usize {
+        self.modulus_len().saturating_sub(2 * hash.output_len() + 2)
+    }
+
+    /// RSAES-OAEP encryption of `plaintext` with `hash` (and MGF1-`hash`), `label` (empty for
+    /// none) and a fresh random seed. A plaintext longer than
+    /// [`max_plaintext_len`](Self::max_plaintext_len) → [`Error::InvalidParameter`]; MD5 →
+    /// [`Error::NotSupported`].
+    pub fn encrypt(&self, hash: HashAlgorithm, label: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let algorithm = oaep_algorithm(hash)?;
+        if plaintext.len() > self.max_plaintext_len(hash) {
+            return Err(Error::InvalidParameter(
+                "plaintext too long for RSAES-OAEP under this key",
+            ));
+        }
+        let mut ciphertext = vec![0u8; self.key.ciphertext_size()];
+        let label = if label.is_empty() { None } else { Some(label) };
+        let len = self
+            .key
+            .encrypt(algorithm, plaintext, &mut ciphertext, label)?
+            .len();
+        ciphertext.truncate(len);
+        Ok(ciphertext)
+    }
+}
+
+impl fmt::Debug for OaepPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OaepPublicKey")
+            .field("bits", &self.bits())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,6 +672,131 @@ mod tests {
             public.encrypt_pkcs1(&[0u8; 246]),
             Err(Error::InvalidParameter(_))
         ));
+    }
+
+    /// One RSA-2048 key as PKCS#8, opened both as an OAEP key and as a raw RSA key.
+    fn oaep_test_key() -> &'static (OaepPrivateKey, RsaPrivateKey) {
+        static KEY: OnceLock<(OaepPrivateKey, RsaPrivateKey)> = OnceLock::new();
+        KEY.get_or_init(|| {
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+            let der: Pkcs8V1Der = pair.as_der().unwrap();
+            (
+                OaepPrivateKey::from_pkcs8(der.as_ref()).unwrap(),
+                RsaPrivateKey::from_pkcs8(der.as_ref()).unwrap(),
+            )
+        })
+    }
+
+    #[test]
+    fn oaep_round_trips_with_every_hash_and_label() {
+        let key = &oaep_test_key().0;
+        let public = key.public_key();
+        assert_eq!((key.bits(), key.modulus_len()), (2048, 256));
+        assert_eq!(public.modulus_len(), 256);
+        assert_eq!(public.max_plaintext_len(HashAlgorithm::Sha512), 126);
+        for hash in [
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+            HashAlgorithm::Sha512,
+        ] {
+            for label in [&b""[..], b"a label"] {
+                let longest = vec![0x5a; public.max_plaintext_len(hash)];
+                for message in [&b""[..], b"sixteen byte key", &longest] {
+                    let ct = public.encrypt(hash, label, message).unwrap();
+                    assert_eq!(ct.len(), 256);
+                    let pt = key.decrypt(hash, label, &ct).unwrap();
+                    assert_eq!(pt.expose(), message);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn oaep_failures_are_one_error() {
+        let key = &oaep_test_key().0;
+        let public = key.public_key();
+        let ct = public
+            .encrypt(HashAlgorithm::Sha512, b"", b"sixteen byte key")
+            .unwrap();
+        let bad = Error::BadData("RSAES-OAEP decryption failed");
+        // Wrong label, wrong hash, flipped bit, wrong lengths, c ≥ n.
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha512, b"x", &ct).unwrap_err(),
+            bad
+        );
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha256, b"", &ct).unwrap_err(),
+            bad
+        );
+        let mut flipped = ct.clone();
+        flipped[100] ^= 1;
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha512, b"", &flipped)
+                .unwrap_err(),
+            bad
+        );
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha512, b"", &ct[1..])
+                .unwrap_err(),
+            bad
+        );
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha512, b"", &[]).unwrap_err(),
+            bad
+        );
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha512, b"", &[0xff; 256])
+                .unwrap_err(),
+            bad
+        );
+        // A PKCS#1 v1.5 ciphertext under the same key is not OAEP; raw RSA shows the key is
+        // the same one (the v1.5 block decrypts to 00 02 ...).
+        let raw = &oaep_test_key().1;
+        let v15 = raw.public_key().encrypt_pkcs1(b"sixteen byte key").unwrap();
+        let mut block = [0u8; 256];
+        assert_eq!(raw.raw_decrypt(&v15, &mut block).unwrap().unwrap_u8(), 1);
+        assert_eq!(&block[..2], &[0, 2]);
+        assert_eq!(
+            key.decrypt(HashAlgorithm::Sha512, b"", &v15).unwrap_err(),
+            bad
+        );
+        assert!(matches!(
+            key.decrypt(HashAlgorithm::Md5, b"", &ct),
+            Err(Error::NotSupported(_))
+        ));
+        assert!(matches!(
+            public.encrypt(HashAlgorithm::Md5, b"", b"x"),
+            Err(Error::NotSupported(_))
+        ));
+        assert!(matches!(
+            public.encrypt(HashAlgorithm::Sha512, b"", &[0; 127]),
+            Err(Error::InvalidParameter(_))
+        ));
+    }
+
+    #[test]
+    fn oaep_key_parsing() {
+        assert!(matches!(
+            OaepPrivateKey::from_pkcs8(b"not der"),
+            Err(Error::BadData(_))
+        ));
+        let ec = aws_lc_rs::signature::EcdsaKeyPair::generate(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        )
+        .unwrap();
+        assert!(matches!(
+            OaepPrivateKey::from_pkcs8(ec.to_pkcs8v1().unwrap().as_ref()),
+            Err(Error::BadData(_))
+        ));
+        assert!(matches!(
+            OaepPublicKey::from_spki_der(&[0x30, 0x00]),
+            Err(Error::BadData(_))
+        ));
+        assert_eq!(
+            format!("{:?}", oaep_test_key().0),
+            "OaepPrivateKey { bits: 2048, .. }"
+        );
     }
 
     #[test]
