@@ -8,7 +8,7 @@ use crate::hash::*;
 use crate::keys::*;
 use crate::master::*;
 use crate::provider::*;
-use crate::ptr::wide_string;
+use crate::ptr::{out, wide_string};
 use crate::record::*;
 use crate::suites::*;
 use crate::tls13::*;
@@ -149,7 +149,7 @@ pub unsafe extern "system" fn GetSChannelInterface(
     dwFlags: DWORD,
 ) -> NTSTATUS {
     let result = std::panic::catch_unwind(|| {
-        if ppFunctionTable.is_null() || !ppFunctionTable.is_aligned() || dwFlags != 0 {
+        if dwFlags != 0 {
             return Status::STATUS_INVALID_PARAMETER;
         }
         if !pszProviderName.is_null() {
@@ -159,10 +159,11 @@ pub unsafe extern "system" fn GetSChannelInterface(
                 Err(_) => return Status::STATUS_INVALID_PARAMETER,
             }
         }
+        let Ok(table) = out(ppFunctionTable) else {
+            return Status::STATUS_INVALID_PARAMETER;
+        };
         // The Windows signature hands out a mutable pointer; the table must not be written.
-        let table = &FUNCTION_TABLE as *const NCRYPT_SSL_FUNCTION_TABLE as *mut _;
-        // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
-        unsafe { ppFunctionTable.write(table) };
+        *table = &FUNCTION_TABLE as *const NCRYPT_SSL_FUNCTION_TABLE as *mut _;
         Status(0)
     });
     result.unwrap_or(Status::NTE_INTERNAL_ERROR).0
