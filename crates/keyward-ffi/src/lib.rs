@@ -5,6 +5,11 @@
 //! over the Rust API of `keyward-ssl`. The C declarations are in `include/sslprovider.h` and
 //! `include/keyward_wintypes.h`; `tests/header.rs` checks them against this crate.
 //!
+//! The Direct3D 11 crypto session (the D3D11.1 DDI functions of `d3d10umddi.h`) and OPM
+//! (`IOPMVideoOutput` as plain functions) are exported over `keyward-cryptosession` by
+//! [`d3d11`], declared in `include/d3d11cryptosession.h` and `include/opm.h` and checked by
+//! `tests/header_d3d11.rs`; they return `HRESULT`s.
+//!
 //! This crate holds no cryptography. Each exported function:
 //! - runs inside [`ptr::boundary`], so a panic returns `NTE_INTERNAL_ERROR` and never
 //!   unwinds into C;
@@ -21,6 +26,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod buffers;
+pub mod d3d11;
 pub mod extensions;
 mod handles;
 pub mod hash;
