@@ -5,84 +5,34 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+mod common;
+
+use common::{c_params, read, rust_functions, rust_type_as_c, Signature};
 use keyward::table::SLOT_NAMES;
 use keyward::types::{NUMERIC_CONSTANTS, STRING_CONSTANTS};
-
-fn read(relative: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn header() -> String {
     read("include/sslprovider.h")
 }
 
-/// `(type, name)` pairs of a C parameter list; `T name[N]` is `T *name`.
-fn c_params(list: &str) -> Vec<(String, String)> {
-    list.split(',')
-        .map(|param| {
-            let param = param.split_whitespace().collect::<Vec<_>>().join(" ");
-            let (param, array) = match param.split_once('[') {
-                Some((before, _)) => (before.trim().to_owned(), true),
-                None => (param, false),
-            };
-            let split = param
-                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .expect("a parameter has a type");
-            let (ty, name) = param.split_at(split + 1);
-            let mut ty = ty.replace(' ', "");
-            if array {
-                ty.push('*');
-            }
-            (ty, name.to_owned())
-        })
-        .collect()
-}
-
-/// A Rust parameter type written as C: `*mut T` → `T*`, `*const T` → `constT*`.
-fn rust_type_as_c(ty: &str) -> String {
-    let ty = ty.trim();
-    if let Some(rest) = ty.strip_prefix("*mut ") {
-        format!("{}*", rust_type_as_c(rest))
-    } else if let Some(rest) = ty.strip_prefix("*const ") {
-        format!("const{}*", rust_type_as_c(rest))
-    } else {
-        ty.to_owned()
-    }
-}
-
-/// Every `extern "system"` function of the crate's top-level modules (the `Ssl*` side):
-/// name → (return type, parameters). The D3D11 and OPM functions of `src/d3d11/` are checked
-/// against their own headers by `header_d3d11.rs`.
-fn rust_functions() -> BTreeMap<String, (String, Vec<(String, String)>)> {
+/// Every `extern "system"` function of the modules directly in `src/`: name → (return type,
+/// parameters). The D3D11 and OPM functions of `src/d3d11/` are checked against their own
+/// headers by `header_d3d11.rs`.
+fn ssl_functions() -> BTreeMap<String, Signature> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut functions = BTreeMap::new();
     for entry in std::fs::read_dir(src).unwrap() {
         let path = entry.unwrap().path();
-        if !path.is_file() {
-            continue;
-        }
-        let text = std::fs::read_to_string(path).unwrap();
-        for chunk in text.split("pub unsafe extern \"system\" fn ").skip(1) {
-            let (name, rest) = chunk.split_once('(').unwrap();
-            let (params, rest) = rest.split_once(") -> ").unwrap();
-            let ret = rest.split_whitespace().next().unwrap().to_owned();
-            let params = params
-                .split(',')
-                .filter(|p| !p.trim().is_empty())
-                .map(|p| {
-                    let (name, ty) = p.split_once(':').unwrap();
-                    (rust_type_as_c(ty), name.trim().to_owned())
-                })
-                .collect();
-            functions.insert(name.to_owned(), (ret, params));
+        if path.is_file() {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            functions.extend(rust_functions(&format!("src/{name}")));
         }
     }
     functions
 }
 
 /// Declarations `RET WINAPI Name(...);` of the header.
-fn c_functions(header: &str) -> BTreeMap<String, (String, Vec<(String, String)>)> {
+fn c_functions(header: &str) -> BTreeMap<String, Signature> {
     let mut functions = BTreeMap::new();
     for ret in ["SECURITY_STATUS", "NTSTATUS"] {
         for chunk in header.split(&format!("\n{ret} WINAPI ")).skip(1) {
@@ -96,7 +46,7 @@ fn c_functions(header: &str) -> BTreeMap<String, (String, Vec<(String, String)>)
 
 #[test]
 fn every_function_is_declared_with_the_rust_signature() {
-    let rust = rust_functions();
+    let rust = ssl_functions();
     let c = c_functions(&header());
     assert_eq!(
         rust.keys().collect::<Vec<_>>(),

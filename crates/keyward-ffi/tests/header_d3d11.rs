@@ -4,7 +4,10 @@
 //! field by field.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+
+mod common;
+
+use common::{c_params, read, rust_functions, rust_type_as_c, Signature};
 
 use keyward::d3d11::types::{
     CRYPTOSESSION_GUID_CONSTANTS, CRYPTOSESSION_NUMERIC_CONSTANTS, OPM_GUID_CONSTANTS,
@@ -14,76 +17,6 @@ use keyward_cryptosession::Guid;
 
 const CRYPTOSESSION_HEADER: &str = "include/d3d11cryptosession.h";
 const OPM_HEADER: &str = "include/opm.h";
-
-fn read(relative: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-type Signature = (String, Vec<(String, String)>);
-
-/// `(type, name)` pairs of a C parameter list; `T name[N]` is `T *name`.
-fn c_params(list: &str) -> Vec<(String, String)> {
-    list.split(',')
-        .map(|param| {
-            let param = param.split_whitespace().collect::<Vec<_>>().join(" ");
-            let (param, array) = match param.split_once('[') {
-                Some((before, _)) => (before.trim().to_owned(), true),
-                None => (param, false),
-            };
-            let split = param
-                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .expect("a parameter has a type");
-            let (ty, name) = param.split_at(split + 1);
-            let mut ty = ty.replace(' ', "");
-            if array {
-                ty.push('*');
-            }
-            (ty, name.to_owned())
-        })
-        .collect()
-}
-
-/// A Rust type written as C: `*mut T` → `T*`, `*const T` → `constT*`.
-fn rust_type_as_c(ty: &str) -> String {
-    let ty = ty.trim();
-    if let Some(rest) = ty.strip_prefix("*mut ") {
-        format!("{}*", rust_type_as_c(rest))
-    } else if let Some(rest) = ty.strip_prefix("*const ") {
-        format!("const{}*", rust_type_as_c(rest))
-    } else {
-        ty.to_owned()
-    }
-}
-
-/// Every `extern "system"` function of a Rust source: name → (return type, parameters); no
-/// return type is `VOID`.
-fn rust_functions(relative: &str) -> BTreeMap<String, Signature> {
-    let text = read(relative);
-    let mut functions = BTreeMap::new();
-    for chunk in text.split("pub unsafe extern \"system\" fn ").skip(1) {
-        let (name, rest) = chunk.split_once('(').unwrap();
-        let (params, rest) = rest.split_once(')').unwrap();
-        let rest = rest.trim_start();
-        let ret = match rest.strip_prefix("->") {
-            Some(ret) => ret.split('{').next().unwrap().trim().to_owned(),
-            None => {
-                assert!(rest.starts_with('{'), "{name}: body after the parameters");
-                "VOID".to_owned()
-            }
-        };
-        let params = params
-            .split(',')
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| {
-                let (name, ty) = p.split_once(':').unwrap();
-                (rust_type_as_c(ty), name.trim().to_owned())
-            })
-            .collect();
-        functions.insert(name.to_owned(), (ret, params));
-    }
-    functions
-}
 
 /// Declarations `RET APIENTRY|WINAPI Name(...);` of a header.
 fn c_functions(header: &str) -> BTreeMap<String, Signature> {
