@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use keyward_core::Error;
 use keyward_ssl::master::{EAP_KEY_BLOCK_LEN, FINISHED_LEN};
-use keyward_ssl::{CipherSuite, KeyExchange, Protocol, Side};
+use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side};
 
 use crate::handles::{self, Object};
 use crate::params::parameters;
@@ -31,6 +31,34 @@ fn side(flags: DWORD) -> Result<Side, Error> {
         return Err(Error::BadFlags);
     }
     Side::from_flags(flags)
+}
+
+/// The RSA client's side of both `SslGenerateMasterKey` and `SslGeneratePreMasterKey`: the
+/// size of the encrypted premaster in `*pcbResult`, and, unless `pbOutput` is NULL (a size
+/// query: `None`), a fresh premaster whose encryption to `hPublicKey` goes to `pbOutput`.
+unsafe fn rsa_premaster(
+    provider: &Provider,
+    hPublicKey: NCRYPT_KEY_HANDLE,
+    dwProtocol: DWORD,
+    dwCipherSuite: DWORD,
+    params: &Parameters<'_>,
+    pbOutput: PBYTE,
+    cbOutput: DWORD,
+    pcbResult: *mut DWORD,
+) -> Result<Option<PreMasterKey>, Error> {
+    let server_key = handles::public_key(hPublicKey)?;
+    let needed = provider.encrypted_premaster_len(&server_key)?;
+    write_len(pcbResult, needed)?;
+    if pbOutput.is_null() {
+        return Ok(None);
+    }
+    if (cbOutput as usize) < needed {
+        return Err(Error::BufferTooSmall { needed });
+    }
+    let (premaster, encrypted) =
+        provider.generate_premaster_key(&server_key, dwProtocol, dwCipherSuite, params)?;
+    write_result(&encrypted, pbOutput, cbOutput, pcbResult)?;
+    Ok(Some(premaster))
 }
 
 /// `SslGenerateMasterKey`. (EC)DHE, either side: `hPrivateKey` is the own ephemeral key and
@@ -69,23 +97,20 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
                 _ => return Err(Error::InvalidHandle),
             },
             KeyExchange::Rsa => {
-                let server_key = handles::public_key(hPublicKey)?;
-                let needed = provider.encrypted_premaster_len(&server_key)?;
-                write_len(pcbResult, needed)?;
-                if pbOutput.is_null() {
-                    return Ok(());
-                }
-                if (cbOutput as usize) < needed {
-                    return Err(Error::BufferTooSmall { needed });
-                }
-                let (master, encrypted) = provider.generate_master_key_rsa(
-                    &server_key,
+                let Some(premaster) = rsa_premaster(
+                    &provider,
+                    hPublicKey,
                     dwProtocol,
                     dwCipherSuite,
                     &params,
-                )?;
-                write_result(&encrypted, pbOutput, cbOutput, pcbResult)?;
-                master
+                    pbOutput,
+                    cbOutput,
+                    pcbResult,
+                )?
+                else {
+                    return Ok(());
+                };
+                premaster.master_key(&params)?
             }
             KeyExchange::Tls13 => {
                 return Err(Error::NotSupported("TLS 1.3 uses SslExtractHandshakeKey"))
@@ -173,18 +198,19 @@ pub unsafe extern "system" fn SslGeneratePreMasterKey(
         if dwFlags & !NCRYPT_SSL_CLIENT_FLAG != 0 {
             return Err(Error::BadFlags);
         }
-        let server_key = handles::public_key(hPublicKey)?;
-        let needed = provider.encrypted_premaster_len(&server_key)?;
-        write_len(pcbResult, needed)?;
-        if pbOutput.is_null() {
+        let Some(premaster) = rsa_premaster(
+            &provider,
+            hPublicKey,
+            dwProtocol,
+            dwCipherSuite,
+            &params,
+            pbOutput,
+            cbOutput,
+            pcbResult,
+        )?
+        else {
             return Ok(());
-        }
-        if (cbOutput as usize) < needed {
-            return Err(Error::BufferTooSmall { needed });
-        }
-        let (premaster, encrypted) =
-            provider.generate_premaster_key(&server_key, dwProtocol, dwCipherSuite, &params)?;
-        write_result(&encrypted, pbOutput, cbOutput, pcbResult)?;
+        };
         *handle = handles::insert(hSslProvider, Object::PreMasterKey(Arc::new(premaster)))?;
         Ok(())
     })
