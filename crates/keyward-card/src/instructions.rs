@@ -18,6 +18,7 @@
 //! | `62` | READ PUBLIC KEY | container | `00` | | output length (2) | C-MAC |
 //! | `2A` | SIGN | container | hash (1 SHA-256, 2 SHA-384, 3 SHA-512) | digest | output length (2) | C-MAC + container PIN |
 //! | `C0` | READ OUTPUT | offset (2 bytes, P1 P2) | | | ≤ 224 bytes of output | C-MAC |
+//! | `64` | IMPORT SESSION KEY (class `80`, never wrapped) | container | block number, b8 = last | chunk of OAEP hash ‖ RSA-OAEP ciphertext | last block: the card's nonce (16) | none |
 //! | `D8` | PUT KEY (GPCS §11.8) | current KVN | `81` | new KVN ‖ 3 × (`88` L len key-DEK(key) `03` KCV) | new KVN ‖ 3 KCVs | C-MAC |
 //!
 //! PIN ids are cardmod's roles: 1 = `ROLE_USER`, 2 = `ROLE_ADMIN`. Key specs are cardmod's
@@ -26,9 +27,22 @@
 //! public keys) are produced into an output buffer and read with READ OUTPUT; any other command
 //! discards it. IMPORT KEY PAIR blocks must arrive in order from block 0 with nothing in
 //! between; an import replaces the container's key.
+//!
+//! READ PUBLIC KEY and READ OUTPUT also work without secure messaging when no session is open
+//! (a public key is public): plain commands of class `80`; a plain READ OUTPUT reads only what a
+//! plain READ PUBLIC KEY produced.
+//!
+//! IMPORT SESSION KEY is the other way to open a session (keyward's `CardImportSessionKey`):
+//! the payload is the OAEP hash ([`OaepHash`]) and the RSAES-OAEP encryption (empty label),
+//! under the RSA key of a container with key spec `AT_KEYEXCHANGE`, of a
+//! `BCRYPT_KEY_DATA_BLOB` holding an AES-128/192/256 session key. The card decrypts it, draws a
+//! 16-byte nonce, and opens a session at level `33` keyed from the session key and the nonce
+//! ([`crate::scp03::CardSession::from_session_key`]), which it returns. Any decryption or format
+//! failure is the one status word `6A80`; it ends any open session.
 
 use keyward_core::backend::aes::AesKey;
 use keyward_core::backend::{fill_random, HashAlgorithm};
+use keyward_core::SecretVec;
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::scp03::keys::{key_check_value, StaticKeys, KCV_LEN};
@@ -56,6 +70,19 @@ pub const INS_READ_PUBLIC_KEY: u8 = 0x62;
 pub const INS_READ_OUTPUT: u8 = 0xC0;
 /// PUT KEY (GlobalPlatform).
 pub const INS_PUT_KEY: u8 = 0xD8;
+/// IMPORT SESSION KEY.
+pub const INS_IMPORT_SESSION_KEY: u8 = 0x64;
+
+/// The security level of a session opened by IMPORT SESSION KEY.
+pub const SESSION_KEY_LEVEL: crate::scp03::SecurityLevel = crate::scp03::SecurityLevel::Full;
+/// Length of the nonce IMPORT SESSION KEY returns.
+pub const SESSION_NONCE_LEN: usize = 16;
+/// `BCRYPT_KEY_DATA_BLOB_MAGIC` ('KDBM').
+pub const BCRYPT_KEY_DATA_BLOB_MAGIC: u32 = 0x4d42_444b;
+/// `BCRYPT_KEY_DATA_BLOB_VERSION1`.
+pub const BCRYPT_KEY_DATA_BLOB_VERSION1: u32 = 1;
+/// Size of `BCRYPT_KEY_DATA_BLOB_HEADER` (`dwMagic`, `dwVersion`, `cbKeyData`).
+pub const KEY_DATA_BLOB_HEADER_LEN: usize = 12;
 
 /// Number of key containers (indices 0..8).
 pub const MAX_CONTAINERS: u8 = 8;
@@ -146,6 +173,98 @@ impl SignatureHash {
             SignatureHash::Sha512 => HashAlgorithm::Sha512,
         }
     }
+}
+
+/// The hash of RSAES-OAEP (and of its MGF1) in IMPORT SESSION KEY: the first payload byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum OaepHash {
+    /// SHA-1 (`BCRYPT_SHA1_ALGORITHM`, CNG's usual OAEP hash).
+    Sha1 = 0,
+    /// SHA-256.
+    Sha256 = 1,
+    /// SHA-384.
+    Sha384 = 2,
+    /// SHA-512.
+    Sha512 = 3,
+}
+
+impl OaepHash {
+    /// Decodes the payload byte.
+    pub fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            0 => Some(OaepHash::Sha1),
+            1 => Some(OaepHash::Sha256),
+            2 => Some(OaepHash::Sha384),
+            3 => Some(OaepHash::Sha512),
+            _ => None,
+        }
+    }
+
+    /// The hash for a CNG algorithm name (`BCRYPT_OAEP_PADDING_INFO.pszAlgId`: `SHA1`,
+    /// `SHA256`, `SHA384`, `SHA512`); others are `UnsupportedFeature`.
+    pub fn from_cng_name(name: &str) -> Result<Self> {
+        match name {
+            "SHA1" => Ok(OaepHash::Sha1),
+            "SHA256" => Ok(OaepHash::Sha256),
+            "SHA384" => Ok(OaepHash::Sha384),
+            "SHA512" => Ok(OaepHash::Sha512),
+            _ => Err(Error::UnsupportedFeature(
+                "OAEP hash other than SHA-1 or SHA-2",
+            )),
+        }
+    }
+
+    /// The backend hash.
+    pub fn algorithm(self) -> HashAlgorithm {
+        match self {
+            OaepHash::Sha1 => HashAlgorithm::Sha1,
+            OaepHash::Sha256 => HashAlgorithm::Sha256,
+            OaepHash::Sha384 => HashAlgorithm::Sha384,
+            OaepHash::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
+/// A `BCRYPT_KEY_DATA_BLOB` (`BCRYPT_KEY_DATA_BLOB_HEADER` then the key) holding an
+/// AES-128/192/256 key; another key length is `InvalidParameter`.
+pub fn key_data_blob(key: &[u8]) -> Result<SecretVec> {
+    if !matches!(key.len(), 16 | 24 | 32) {
+        return Err(Error::InvalidParameter("AES key is not 16, 24 or 32 bytes"));
+    }
+    let mut blob = Vec::with_capacity(KEY_DATA_BLOB_HEADER_LEN + key.len());
+    for value in [
+        BCRYPT_KEY_DATA_BLOB_MAGIC,
+        BCRYPT_KEY_DATA_BLOB_VERSION1,
+        key.len() as u32,
+    ] {
+        blob.extend_from_slice(&value.to_le_bytes());
+    }
+    blob.extend_from_slice(key);
+    Ok(SecretVec::new(blob))
+}
+
+/// The AES key inside a `BCRYPT_KEY_DATA_BLOB`: magic, version 1, a length of 16, 24 or 32
+/// that ends the blob exactly; anything else is `InvalidParameter`.
+pub fn parse_key_data_blob(blob: &[u8]) -> Result<&[u8]> {
+    const MALFORMED: Error =
+        Error::InvalidParameter("not a BCRYPT_KEY_DATA_BLOB of an AES-128/192/256 key");
+    let (header, key) = blob
+        .split_first_chunk::<KEY_DATA_BLOB_HEADER_LEN>()
+        .ok_or(MALFORMED)?;
+    let field = |index: usize| {
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(&header[4 * index..4 * index + 4]);
+        u32::from_le_bytes(bytes)
+    };
+    if field(0) != BCRYPT_KEY_DATA_BLOB_MAGIC
+        || field(1) != BCRYPT_KEY_DATA_BLOB_VERSION1
+        || usize::try_from(field(2)).ok() != Some(key.len())
+        || !matches!(key.len(), 16 | 24 | 32)
+    {
+        return Err(MALFORMED);
+    }
+    Ok(key)
 }
 
 /// A container's public key.
@@ -365,6 +484,42 @@ pub fn import_key_pair(
     };
     zeroize::Zeroize::zeroize(&mut payload);
     result
+}
+
+/// IMPORT SESSION KEY: the commands that carry `ciphertext` (RSAES-OAEP with `hash`, under the
+/// RSA key of `container`) to the card; the last one's answer is the card's nonce.
+pub fn import_session_key(
+    container: u8,
+    hash: OaepHash,
+    ciphertext: &[u8],
+) -> Result<Vec<CommandApdu>> {
+    check_container(container)?;
+    if ciphertext.is_empty() || ciphertext.len() > 1024 {
+        return Err(Error::InvalidParameter(
+            "RSA ciphertext is empty or above 1024 bytes",
+        ));
+    }
+    let payload = [&[hash as u8][..], ciphertext].concat();
+    let chunks: Vec<&[u8]> = payload.chunks(IMPORT_CHUNK_LEN).collect();
+    let last = chunks.len() - 1;
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(block, chunk)| {
+            let (flag, le) = if block == last {
+                (LAST_BLOCK, Some(SESSION_NONCE_LEN))
+            } else {
+                (0, None)
+            };
+            command(
+                INS_IMPORT_SESSION_KEY,
+                container,
+                block as u8 | flag,
+                chunk.to_vec(),
+                le,
+            )
+        })
+        .collect()
 }
 
 /// READ PUBLIC KEY of `container` (then READ OUTPUT).

@@ -1,6 +1,11 @@
 //! Transports: how APDUs reach a card. [`Transport`] is the one interface (an encoded command
 //! in, an encoded response out, as `SCardTransmit` does); [`InProcess`] reaches a
-//! [`VirtualCard`] in the same process. (PC/SC, and the virtual card behind vpcd, come later.)
+//! [`VirtualCard`] in the same process; [`PcscTransport`] reaches a card in a PC/SC reader
+//! (pcscd, and through vpcd the virtual card of [`crate::card::vpcd`]).
+
+mod pcsc;
+
+pub use self::pcsc::PcscTransport;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,5 +1,6 @@
 //! The `keyward` command.
 
+mod card;
 mod cryptosession;
 mod demo;
 
@@ -40,12 +41,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("card") => match card::run(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("keyward card failed: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Some("help" | "-h" | "--help") => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", card::USAGE);
             ExitCode::SUCCESS
         }
         _ => {
-            eprint!("{USAGE}");
+            eprint!("{USAGE}{}", card::USAGE);
             ExitCode::from(2)
         }
     }

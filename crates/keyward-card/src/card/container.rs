@@ -2,12 +2,14 @@
 //! with their cardmod key spec (`AT_KEYEXCHANGE`, `AT_SIGNATURE`, `AT_ECDSA_P256`,
 //! `AT_ECDHE_P256`).
 
+use keyward_core::backend::rsa::OaepPrivateKey;
 use keyward_core::backend::{Curve, PrivateKey};
+use keyward_core::SecretVec;
 
 use super::state::Container;
 use crate::instructions::{
-    ContainerPublicKey, PublicKey, SignatureHash, AT_ECDHE_P256, AT_ECDSA_P256, AT_KEYEXCHANGE,
-    AT_SIGNATURE,
+    ContainerPublicKey, OaepHash, PublicKey, SignatureHash, AT_ECDHE_P256, AT_ECDSA_P256,
+    AT_KEYEXCHANGE, AT_SIGNATURE,
 };
 use crate::{Error, Result};
 
@@ -73,4 +75,23 @@ pub(crate) fn sign(container: &Container, hash: SignatureHash, digest: &[u8]) ->
         PrivateKey::Rsa(rsa) => Ok(rsa.sign_pkcs1(hash.algorithm(), digest)?),
         PrivateKey::Ecdsa(ec) => Ok(ec.sign_digest(hash.algorithm(), digest)?),
     }
+}
+
+/// RSAES-OAEP decryption (empty label) of a wrapped session key with the container's key,
+/// which must be an RSA key-exchange key (`AT_KEYEXCHANGE`; else `UnsupportedFeature`). Every
+/// decryption failure is the one `InvalidParameter` (the backend folds the causes together).
+pub(crate) fn unwrap_session_key(
+    container: &Container,
+    hash: OaepHash,
+    ciphertext: &[u8],
+) -> Result<SecretVec> {
+    if container.key_spec != AT_KEYEXCHANGE {
+        return Err(Error::UnsupportedFeature(
+            "session keys unwrap only with an AT_KEYEXCHANGE key",
+        ));
+    }
+    let key = OaepPrivateKey::from_pkcs8(container.pkcs8.expose())
+        .map_err(|_| Error::UnsupportedFeature("the container key is not RSA"))?;
+    key.decrypt(hash.algorithm(), &[], ciphertext)
+        .map_err(|_| Error::InvalidParameter("session key unwrap failed"))
 }

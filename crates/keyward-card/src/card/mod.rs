@@ -1,18 +1,27 @@
 //! A virtual GlobalPlatform card: one application that is its own SCP03 security domain
 //! (static keyset, key version, sequence counter, security levels), with user and admin PINs
 //! and eight key containers, executing the [keyward card instruction set](crate::instructions)
-//! only under secure messaging. Its state lives in a file (or in memory for tests) and
-//! survives a restart.
+//! under secure messaging (only reading a public key works without it). Its state lives in a
+//! file (or in memory for tests) and survives a restart.
 //!
-//! Rules it follows (GP Amd D §5.6): INITIALIZE UPDATE terminates any open session; EXTERNAL
+//! A session opens either with SCP03's INITIALIZE UPDATE / EXTERNAL AUTHENTICATE or with
+//! IMPORT SESSION KEY (a session key wrapped with a container's RSA key-exchange key, keyed
+//! with a nonce the card draws); both give the same secure messaging.
+//!
+//! Rules it follows (GP Amd D §5.6): INITIALIZE UPDATE or IMPORT SESSION KEY terminates any open
+//! session; EXTERNAL
 //! AUTHENTICATE must directly follow it; a command that fails its C-MAC (or arrives without one
 //! while a session is open) is rejected with `6982` and aborts the session; SELECT and a card
 //! reset end the session and clear the PINs' verified state. Every state change is written to
 //! the file before the card answers; if the write fails the card answers `6581` and keeps its
 //! previous state.
+//!
+//! [`vpcd`] puts the card behind vsmartcard's vpcd reader driver, so pcscd serves it to every
+//! PC/SC application.
 
 mod container;
 mod state;
+pub mod vpcd;
 
 use std::path::{Path, PathBuf};
 
@@ -22,8 +31,9 @@ use zeroize::Zeroize;
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::instructions::{
-    self, PinId, SignatureHash, IMPORT_CHUNK_LEN, KEY_TYPE_AES, LAST_BLOCK, MAX_CONTAINERS,
-    MAX_IMPORT_LEN, MAX_PIN_LEN, MAX_RETRY_LIMIT, MIN_PIN_LEN, OUTPUT_CHUNK_LEN, PUT_KEY_P2,
+    self, OaepHash, PinId, SignatureHash, IMPORT_CHUNK_LEN, KEY_TYPE_AES, LAST_BLOCK,
+    MAX_CONTAINERS, MAX_IMPORT_LEN, MAX_PIN_LEN, MAX_RETRY_LIMIT, MIN_PIN_LEN, OUTPUT_CHUNK_LEN,
+    PUT_KEY_P2, SESSION_KEY_LEVEL, SESSION_NONCE_LEN,
 };
 use crate::scp03::keys::{key_check_value, KCV_LEN};
 use crate::scp03::{
@@ -145,8 +155,16 @@ enum Channel {
     Open(CardSession),
 }
 
-/// An IMPORT KEY PAIR in progress.
+/// What an import in progress carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ImportKind {
+    KeyPair,
+    SessionKey,
+}
+
+/// An IMPORT KEY PAIR or IMPORT SESSION KEY in progress.
 struct Import {
+    kind: ImportKind,
     container: u8,
     next_block: u8,
     payload: SecretVec,
@@ -160,6 +178,8 @@ pub struct VirtualCard {
     verified: [bool; 2],
     import: Option<Import>,
     output: Option<SecretVec>,
+    /// The output came from a plain (unwrapped) READ PUBLIC KEY.
+    output_plain: bool,
 }
 
 type Outcome = core::result::Result<ResponseApdu, StatusWord>;
@@ -197,6 +217,7 @@ impl VirtualCard {
             verified: [false; 2],
             import: None,
             output: None,
+            output_plain: false,
         }
     }
 
@@ -248,6 +269,7 @@ impl VirtualCard {
         self.verified = [false; 2];
         self.import = None;
         self.output = None;
+        self.output_plain = false;
     }
 
     /// Processes one encoded command APDU and returns the encoded response. Never fails: a
@@ -272,6 +294,8 @@ impl VirtualCard {
         };
         let import = self.import.take();
         let output = self.output.take();
+        let output_plain = core::mem::take(&mut self.output_plain);
+        let plain_class = command.cla == instructions::CLA_PROPRIETARY;
         let outcome = if command.cla & 0x80 == 0 {
             self.interindustry(command)
         } else if command.cla & 0x40 != 0 {
@@ -280,8 +304,18 @@ impl VirtualCard {
             self.initialize_update(command)
         } else if command.ins == INS_EXTERNAL_AUTHENTICATE {
             self.external_authenticate(command, handshake)
+        } else if plain_class && command.ins == instructions::INS_IMPORT_SESSION_KEY {
+            self.import_session_key(command, import)
+        } else if plain_class
+            && !matches!(self.channel, Channel::Open(_))
+            && matches!(
+                command.ins,
+                instructions::INS_READ_PUBLIC_KEY | instructions::INS_READ_OUTPUT
+            )
+        {
+            self.public_read(command, output.filter(|_| output_plain))
         } else {
-            return self.secure_command(command, import, output);
+            return self.secure_command(command, import, output.filter(|_| !output_plain));
         };
         outcome.unwrap_or_else(ResponseApdu::status)
     }
@@ -546,42 +580,9 @@ impl VirtualCard {
     ) -> Outcome {
         require(level, SecurityLevel::CMacCDecryption)?;
         let container = command.p1;
-        if container >= MAX_CONTAINERS {
-            return Err(StatusWord::INCORRECT_P1_P2);
-        }
-        let block = command.p2 & !LAST_BLOCK;
-        let last = command.p2 & LAST_BLOCK != 0;
-        let chunk = command.data();
-        if chunk.is_empty() || chunk.len() > IMPORT_CHUNK_LEN {
-            return Err(StatusWord::WRONG_LENGTH);
-        }
-        let mut import = match (block, import) {
-            (0, _) => Import {
-                container,
-                next_block: 0,
-                payload: SecretVec::new(Vec::new()),
-            },
-            (_, Some(import)) if import.container == container && import.next_block == block => {
-                import
-            }
-            // Out of order, another container, or nothing started: the import is dropped.
-            _ => return Err(StatusWord::INCORRECT_P1_P2),
-        };
-        if import.payload.len() + chunk.len() > MAX_IMPORT_LEN {
-            return Err(StatusWord::NOT_ENOUGH_MEMORY);
-        }
-        let mut payload = import.payload.expose().to_vec();
-        payload.extend_from_slice(chunk);
-        import.payload = SecretVec::new(payload);
-        if !last {
-            import.next_block = import
-                .next_block
-                .checked_add(1)
-                .filter(|next| *next < LAST_BLOCK)
-                .ok_or(StatusWord::NOT_ENOUGH_MEMORY)?;
-            self.import = Some(import);
+        let Some(import) = self.gather(ImportKind::KeyPair, command, import)? else {
             return Ok(ResponseApdu::status(StatusWord::SUCCESS));
-        }
+        };
         let (&[pin, key_spec], pkcs8) = import
             .payload
             .expose()
@@ -601,6 +602,104 @@ impl VirtualCard {
         });
         self.commit(next)?;
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
+    }
+
+    /// Adds one block of an IMPORT KEY PAIR or IMPORT SESSION KEY (P1 container, P2 block
+    /// number with b8 on the last) to the import in progress. `None` while more blocks are
+    /// expected (the import is kept); the whole import after the last block.
+    fn gather(
+        &mut self,
+        kind: ImportKind,
+        command: &CommandApdu,
+        import: Option<Import>,
+    ) -> core::result::Result<Option<Import>, StatusWord> {
+        let container = command.p1;
+        if container >= MAX_CONTAINERS {
+            return Err(StatusWord::INCORRECT_P1_P2);
+        }
+        let block = command.p2 & !LAST_BLOCK;
+        let last = command.p2 & LAST_BLOCK != 0;
+        let chunk = command.data();
+        if chunk.is_empty() || chunk.len() > IMPORT_CHUNK_LEN {
+            return Err(StatusWord::WRONG_LENGTH);
+        }
+        let mut import = match (block, import) {
+            (0, _) => Import {
+                kind,
+                container,
+                next_block: 0,
+                payload: SecretVec::new(Vec::new()),
+            },
+            (_, Some(import))
+                if import.kind == kind
+                    && import.container == container
+                    && import.next_block == block =>
+            {
+                import
+            }
+            // Out of order, another container or kind, or nothing started: the import is
+            // dropped.
+            _ => return Err(StatusWord::INCORRECT_P1_P2),
+        };
+        if import.payload.len() + chunk.len() > MAX_IMPORT_LEN {
+            return Err(StatusWord::NOT_ENOUGH_MEMORY);
+        }
+        let mut payload = import.payload.expose().to_vec();
+        payload.extend_from_slice(chunk);
+        import.payload = SecretVec::new(payload);
+        if last {
+            return Ok(Some(import));
+        }
+        import.next_block = import
+            .next_block
+            .checked_add(1)
+            .filter(|next| *next < LAST_BLOCK)
+            .ok_or(StatusWord::NOT_ENOUGH_MEMORY)?;
+        self.import = Some(import);
+        Ok(None)
+    }
+
+    /// IMPORT SESSION KEY (plain class `80`): unwraps a session key with a container's RSA
+    /// key and opens a session keyed from it and a fresh nonce, which it answers. Any open
+    /// session ends first, whatever the outcome. A container that is empty →
+    /// `6A88`; not an RSA key-exchange key → `6985`; any decryption or format failure → `6A80`.
+    fn import_session_key(&mut self, command: &CommandApdu, import: Option<Import>) -> Outcome {
+        self.channel = Channel::None;
+        let Some(import) = self.gather(ImportKind::SessionKey, command, import)? else {
+            return Ok(ResponseApdu::status(StatusWord::SUCCESS));
+        };
+        let slot = self.container(import.container)?;
+        let (&hash, ciphertext) = import
+            .payload
+            .expose()
+            .split_first()
+            .ok_or(StatusWord::INCORRECT_DATA)?;
+        let hash = OaepHash::from_byte(hash).ok_or(StatusWord::INCORRECT_DATA)?;
+        let blob =
+            container::unwrap_session_key(slot, hash, ciphertext).map_err(|error| match error {
+                Error::UnsupportedFeature(_) => StatusWord::CONDITIONS_NOT_SATISFIED,
+                _ => StatusWord::INCORRECT_DATA,
+            })?;
+        let key = instructions::parse_key_data_blob(blob.expose())
+            .map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let mut nonce = [0u8; SESSION_NONCE_LEN];
+        fill_random(&mut nonce).map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+        let session = CardSession::from_session_key(key, &nonce, SESSION_KEY_LEVEL)
+            .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+        self.channel = Channel::Open(session);
+        Ok(ResponseApdu::new(nonce.to_vec(), StatusWord::SUCCESS))
+    }
+
+    /// READ PUBLIC KEY or READ OUTPUT without secure messaging (no session open): public keys
+    /// only; a plain READ OUTPUT reads only a plain READ PUBLIC KEY's output.
+    fn public_read(&mut self, command: &CommandApdu, output: Option<SecretVec>) -> Outcome {
+        let outcome = if command.ins == instructions::INS_READ_PUBLIC_KEY {
+            self.read_public_key(command)
+        } else {
+            self.read_output(command, output)
+        };
+        self.output_plain = self.output.is_some();
+        outcome
     }
 
     fn container(&self, index: u8) -> core::result::Result<&Container, StatusWord> {

@@ -14,6 +14,16 @@
 //! | `CardProcessEncryptedData` | [`CardContext::process_encrypted_data`] |
 //! | `CardDestroyKey` | [`CardContext::destroy_key`] |
 //! | `CardAuthenticateEx` / `CardDeauthenticateEx` | [`CardContext::authenticate_ex`] / [`CardContext::deauthenticate_ex`] |
+//! | `CardGetProperty` (`CP_KEY_IMPORT_SUPPORT`, `CP_ENUM_ALGORITHMS`, `CP_PADDING_SCHEMES`, `CP_CHAINING_MODES`) | [`CardContext::get_property`] |
+//! | `CardGetAlgorithmProperty` | [`CardContext::get_algorithm_property`] |
+//! | `CardGetKeyProperty` / `CardSetKeyProperty` | [`CardContext::get_key_property`] / [`CardContext::set_key_property`] |
+//! | `CardGetContainerInfo` (the public key) | [`CardContext::get_container_info`] |
+//! | `CardImportSessionKey` | [`CardContext::import_session_key`] |
+//! | `MDImportSessionKey` | [`CardContext::md_import_session_key`] |
+//!
+//! The property values are bytes in cardmod's encodings (UTF-16 strings, `DWORD`s:
+//! [`properties`]); [`properties::copy_out`] applies the `pbData` / `cbData` / `pdwDataLen`
+//! rule for a C caller.
 //!
 //! How the pieces map onto SCP03: the server's key handle holds the host side of the secure
 //! channel session; `MDEncryptData` turns a secure-function payload into complete wrapped
@@ -22,13 +32,19 @@
 //! named function and transmits them in order. The client never sees a key: its handle stands
 //! for the session the card holds, and stops working when the card ends that session.
 //!
+//! The second establishment, an RSA-wrapped session key (`CardImportSessionKey` on the client,
+//! `MDImportSessionKey` on the server), is described in [`session_key`]; after it the secure
+//! functions travel exactly as with the shared key.
+//!
 //! In no-card mode (`CARD_SECURE_KEY_INJECTION_NO_CARD_MODE`) only the eight calls the
 //! secure-key-injection spec allows are accepted (`MDImportSessionKey`, `MDEncryptData`,
 //! `CardGetSharedKeyHandle`, `CardGetAlgorithmProperty`, `CardDestroyKey`,
 //! `CardGetKeyProperty`, `CardSetKeyProperty`, `CardProcessEncryptedData`); every other call
 //! fails with `SCARD_E_NO_SMARTCARD` ([`Error::NoCard`]).
 
+pub mod properties;
 pub mod secure_function;
+pub mod session_key;
 pub mod shared_key;
 
 use std::collections::HashMap;
@@ -38,17 +54,45 @@ use keyward_core::backend::{fill_random, Curve, PrivateKey};
 use crate::apdu::{CommandApdu, StatusWord};
 use crate::channel::SecureChannel;
 use crate::instructions::{
-    self, PinId, INS_CHANGE_PIN, INS_IMPORT_KEY_PAIR, INS_UNBLOCK_PIN, INS_VERIFY_PIN, LAST_BLOCK,
+    self, ContainerPublicKey, PinId, INS_CHANGE_PIN, INS_IMPORT_KEY_PAIR, INS_UNBLOCK_PIN,
+    INS_VERIFY_PIN, LAST_BLOCK, SESSION_KEY_LEVEL, SESSION_NONCE_LEN,
 };
 use crate::scp03::{HostHandshake, HostSession, SecurityLevel, StaticKeys, INS_INITIALIZE_UPDATE};
 use crate::transport::Transport;
 use crate::{Error, Result};
+use keyward_core::SecretVec;
+use properties::{
+    dword, wide_multi_string, wide_string, AES_BLOCK_LENGTH, BCRYPT_KEY_LENGTHS,
+    BCRYPT_RSA_ALGORITHM, CARD_AES_ALGORITHM, CARD_ASYMMETRIC_OPERATION, CARD_BLOCK_PADDING,
+    CARD_CHAIN_MODE_CBC, CARD_CIPHER_OPERATION, CARD_KEY_IMPORT_RSA_KEYEST,
+    CARD_KEY_IMPORT_SHARED_SYMMETRIC, CARD_PADDING_NONE, CARD_PADDING_OAEP, CARD_PADDING_PKCS1,
+    CARD_PADDING_PSS, CKP_BLOCK_LENGTH, CKP_CHAINING_MODE, CKP_INITIALIZATION_VECTOR,
+    CP_CHAINING_MODES, CP_ENUM_ALGORITHMS, CP_KEY_IMPORT_SUPPORT, CP_PADDING_SCHEMES,
+    OTHER_CARD_PROPERTIES,
+};
 use secure_function::{
     CardAuthenticate, CardChangeAuthenticator, CardImportKeyPair, SecureFunction,
     SecureFunctionOutput, CARD_AUTHENTICATE_GENERATE_SESSION_PIN, CARD_AUTHENTICATE_SESSION_PIN,
     PIN_CHANGE_FLAG_CHANGEPIN, PIN_CHANGE_FLAG_UNBLOCK,
 };
+use session_key::{OaepPaddingInfo, BCRYPT_KEY_DATA_BLOB};
 use shared_key::SharedKeyMessage;
+
+/// What `CP_KEY_IMPORT_SUPPORT` reports: the SCP03 shared key and RSA-wrapped session keys.
+const KEY_IMPORT_SUPPORT: u32 = CARD_KEY_IMPORT_SHARED_SYMMETRIC | CARD_KEY_IMPORT_RSA_KEYEST;
+/// What `CP_ENUM_ALGORITHMS` lists for `CARD_CIPHER_OPERATION`: SCP03 is AES.
+const CIPHER_ALGORITHMS: [&str; 1] = [CARD_AES_ALGORITHM];
+/// What `CP_ENUM_ALGORITHMS` lists for `CARD_ASYMMETRIC_OPERATION`: RSA (2048-bit container
+/// keys) wraps session keys.
+const ASYMMETRIC_ALGORITHMS: [&str; 1] = [BCRYPT_RSA_ALGORITHM];
+/// What `CP_PADDING_SCHEMES` reports for `CARD_ASYMMETRIC_OPERATION`: OAEP.
+const ASYMMETRIC_PADDINGS: u32 = CARD_PADDING_OAEP;
+/// The RSA modulus size of the card's containers, in bits.
+const RSA_BITS: u32 = 2048;
+/// The SCP03 ICV cannot be chosen by a caller.
+const SCP03_IV: Error = Error::UnsupportedFeature(
+    "an SCP03 shared key derives each command's ICV from its encryption counter (GP Amd D 6.2.6)",
+);
 
 /// `CARD_DATA_VERSION_FOUR`: the oldest `CARD_DATA` a minidriver accepts.
 pub const CARD_DATA_VERSION_FOUR: u32 = 4;
@@ -137,6 +181,8 @@ pub enum Call {
     CardGetProperty,
     /// `CardImportSessionKey`.
     CardImportSessionKey,
+    /// `CardGetContainerInfo`.
+    CardGetContainerInfo,
 }
 
 impl Call {
@@ -185,6 +231,19 @@ enum Key {
     Host(Box<HostSession>),
     /// Client side: the card's session number `generation`.
     Card { generation: u64 },
+    /// Server side: an AES session key from `MDImportSessionKey`. Its session starts at the
+    /// first `MDEncryptData`, once the IV (the card's nonce) is set.
+    SessionHost {
+        key: SecretVec,
+        nonce: Option<[u8; SESSION_NONCE_LEN]>,
+        session: Option<Box<HostSession>>,
+    },
+    /// Client side: the card's session number `generation`, opened by IMPORT SESSION KEY with
+    /// the card's `nonce`.
+    SessionCard {
+        generation: u64,
+        nonce: [u8; SESSION_NONCE_LEN],
+    },
 }
 
 /// A minidriver context (`CARD_DATA` after `CardAcquireContext`).
@@ -409,8 +468,9 @@ impl CardContext {
     /// flags, a malformed payload, a PIN change that is neither a change of the same PIN nor an
     /// admin unblock of the user PIN, a key that is not what `dwKeySpec`/`dwKeySize` say →
     /// `InvalidParameter` (or `InvalidPin`); session-PIN flags → `UnsupportedFeature`; a
-    /// shared key whose security level has no C-DECRYPTION → `UnsupportedFeature`. Nothing is
-    /// wrapped (the session does not move) unless every check passes.
+    /// shared key whose security level has no C-DECRYPTION → `UnsupportedFeature`; a session
+    /// key (`MDImportSessionKey`) whose IV, the card's nonce, is not set yet → `OutOfOrder`.
+    /// Nothing is wrapped (the session does not move) unless every check passes.
     pub fn md_encrypt_data(
         &mut self,
         key: CardKeyHandle,
@@ -419,8 +479,28 @@ impl CardContext {
         flags: u32,
     ) -> Result<Vec<Vec<u8>>> {
         self.check_call(Call::MdEncryptData)?;
-        let Some(Key::Host(session)) = self.keys.get_mut(&key.0) else {
-            return Err(Error::InvalidHandle);
+        let session = match self.keys.get_mut(&key.0) {
+            Some(Key::Host(session)) => session,
+            Some(Key::SessionHost {
+                key,
+                nonce,
+                session,
+            }) => {
+                let nonce = nonce.as_ref().ok_or(Error::OutOfOrder(
+                    "set the session key's CKP_INITIALIZATION_VECTOR (the card's nonce) first",
+                ))?;
+                if session.is_none() {
+                    *session = Some(Box::new(HostSession::from_session_key(
+                        key.expose(),
+                        nonce,
+                        SESSION_KEY_LEVEL,
+                    )?));
+                }
+                session
+                    .as_mut()
+                    .ok_or(Error::Internal("session key without its session"))?
+            }
+            _ => return Err(Error::InvalidHandle),
         };
         let function = SecureFunction::from_name(secure_function)?;
         if flags != 0 {
@@ -464,7 +544,11 @@ impl CardContext {
     ) -> Result<SecureFunctionOutput> {
         self.check_call(Call::CardProcessEncryptedData)?;
         let generation = match self.keys.get(&key.0) {
-            Some(Key::Card { generation }) if *generation == self.card_generation => *generation,
+            Some(Key::Card { generation } | Key::SessionCard { generation, .. })
+                if *generation == self.card_generation =>
+            {
+                *generation
+            }
             _ => return Err(Error::InvalidHandle),
         };
         let function = SecureFunction::from_name(secure_function)?;
@@ -553,6 +637,314 @@ impl CardContext {
         })
     }
 
+    /// `CardGetProperty` for the secure-key-injection properties (values in [`properties`]):
+    ///
+    /// - `CP_KEY_IMPORT_SUPPORT` (`flags` 0): `DWORD` `CARD_KEY_IMPORT_SHARED_SYMMETRIC |
+    ///   CARD_KEY_IMPORT_RSA_KEYEST`;
+    /// - `CP_ENUM_ALGORITHMS`: with `CARD_CIPHER_OPERATION` the multi-string `AES`; with
+    ///   `CARD_ASYMMETRIC_OPERATION` the multi-string `RSA`;
+    /// - `CP_PADDING_SCHEMES`: with `CARD_CIPHER_OPERATION` `DWORD` `CARD_BLOCK_PADDING` (the
+    ///   minidriver pads, ISO/IEC 9797-1 method 2 as SCP03 does); with
+    ///   `CARD_ASYMMETRIC_OPERATION` `DWORD` `CARD_PADDING_OAEP`;
+    /// - `CP_CHAINING_MODES` (`flags` 0 or `CARD_CIPHER_OPERATION`): the multi-string
+    ///   `ChainingModeCBC`.
+    ///
+    /// Errors, in this order: no-card mode → `NoCard`; other flags → `InvalidParameter`; a
+    /// cardmod property keyward does not implement ([`OTHER_CARD_PROPERTIES`]) →
+    /// `UnsupportedFeature`; any other name → `InvalidParameter`.
+    pub fn get_property(&self, property: &str, flags: u32) -> Result<Vec<u8>> {
+        self.check_call(Call::CardGetProperty)?;
+        const FLAGS: Error = Error::InvalidParameter("CardGetProperty flags");
+        match property {
+            CP_KEY_IMPORT_SUPPORT if flags == 0 => Ok(dword(KEY_IMPORT_SUPPORT)),
+            CP_ENUM_ALGORITHMS if flags == CARD_CIPHER_OPERATION => {
+                Ok(wide_multi_string(&CIPHER_ALGORITHMS))
+            }
+            CP_ENUM_ALGORITHMS if flags == CARD_ASYMMETRIC_OPERATION => {
+                Ok(wide_multi_string(&ASYMMETRIC_ALGORITHMS))
+            }
+            CP_PADDING_SCHEMES if flags == CARD_CIPHER_OPERATION => Ok(dword(CARD_BLOCK_PADDING)),
+            CP_PADDING_SCHEMES if flags == CARD_ASYMMETRIC_OPERATION => {
+                Ok(dword(ASYMMETRIC_PADDINGS))
+            }
+            CP_CHAINING_MODES if flags == 0 || flags == CARD_CIPHER_OPERATION => {
+                Ok(wide_multi_string(&[CARD_CHAIN_MODE_CBC]))
+            }
+            CP_KEY_IMPORT_SUPPORT | CP_ENUM_ALGORITHMS | CP_PADDING_SCHEMES | CP_CHAINING_MODES => {
+                Err(FLAGS)
+            }
+            other if OTHER_CARD_PROPERTIES.contains(&other) => {
+                if flags != 0 {
+                    return Err(FLAGS);
+                }
+                Err(Error::UnsupportedFeature(
+                    "card property outside secure key injection",
+                ))
+            }
+            _ => Err(Error::InvalidParameter("unknown card property")),
+        }
+    }
+
+    /// `CardGetAlgorithmProperty` for an algorithm of `CP_ENUM_ALGORITHMS` (allowed in
+    /// no-card mode): for `AES`, `CKP_CHAINING_MODE` (the string `ChainingModeCBC`),
+    /// `CKP_BLOCK_LENGTH` (`DWORD` 16) and `BCRYPT_KEY_LENGTHS` (`BCRYPT_KEY_LENGTHS_STRUCT`
+    /// 128..=256 step 64 bits: SCP03 keysets and session keys); for `RSA`,
+    /// `BCRYPT_KEY_LENGTHS` (2048 bits, the containers' keys).
+    ///
+    /// Errors, in this order: `flags` not 0 → `InvalidParameter`; an algorithm the card does
+    /// not list → `InvalidParameter`; an unknown property → `InvalidParameter`.
+    pub fn get_algorithm_property(
+        &self,
+        algorithm: &str,
+        property: &str,
+        flags: u32,
+    ) -> Result<Vec<u8>> {
+        self.check_call(Call::CardGetAlgorithmProperty)?;
+        if flags != 0 {
+            return Err(Error::InvalidParameter("CardGetAlgorithmProperty flags"));
+        }
+        let lengths = |min: u32, max: u32, increment: u32| -> Vec<u8> {
+            [min, max, increment]
+                .into_iter()
+                .flat_map(u32::to_le_bytes)
+                .collect()
+        };
+        match (algorithm, property) {
+            (CARD_AES_ALGORITHM, CKP_CHAINING_MODE) => Ok(wide_string(CARD_CHAIN_MODE_CBC)),
+            (CARD_AES_ALGORITHM, CKP_BLOCK_LENGTH) => Ok(dword(AES_BLOCK_LENGTH)),
+            (CARD_AES_ALGORITHM, BCRYPT_KEY_LENGTHS) => Ok(lengths(128, 256, 64)),
+            (BCRYPT_RSA_ALGORITHM, BCRYPT_KEY_LENGTHS) => Ok(lengths(RSA_BITS, RSA_BITS, 0)),
+            (CARD_AES_ALGORITHM | BCRYPT_RSA_ALGORITHM, _) => {
+                Err(Error::InvalidParameter("unknown algorithm property"))
+            }
+            _ => Err(Error::InvalidParameter(
+                "algorithm not in CP_ENUM_ALGORITHMS",
+            )),
+        }
+    }
+
+    /// `CardGetKeyProperty` (allowed in no-card mode): `CKP_CHAINING_MODE` (the string
+    /// `ChainingModeCBC`), `CKP_BLOCK_LENGTH` (`DWORD` 16) and, for a session key,
+    /// `CKP_INITIALIZATION_VECTOR`: the card's 16-byte nonce ([`session_key`]; on the server,
+    /// once set).
+    ///
+    /// Errors, in this order: an unknown handle → `InvalidHandle`; `flags` not 0 →
+    /// `InvalidParameter`; `CKP_INITIALIZATION_VECTOR` of a shared key → `UnsupportedFeature`
+    /// (SCP03 derives each command's ICV from the encryption counter, GP Amd D §6.2.6, so there
+    /// is no IV to read or set), of a server session key whose IV is not set →
+    /// `InvalidParameter`; an unknown property → `InvalidParameter`.
+    pub fn get_key_property(
+        &self,
+        key: CardKeyHandle,
+        property: &str,
+        flags: u32,
+    ) -> Result<Vec<u8>> {
+        self.check_call(Call::CardGetKeyProperty)?;
+        let entry = self.keys.get(&key.0).ok_or(Error::InvalidHandle)?;
+        if flags != 0 {
+            return Err(Error::InvalidParameter("CardGetKeyProperty flags"));
+        }
+        match (property, entry) {
+            (CKP_CHAINING_MODE, _) => Ok(wide_string(CARD_CHAIN_MODE_CBC)),
+            (CKP_BLOCK_LENGTH, _) => Ok(dword(AES_BLOCK_LENGTH)),
+            (CKP_INITIALIZATION_VECTOR, Key::Host(_) | Key::Card { .. }) => Err(SCP03_IV),
+            (CKP_INITIALIZATION_VECTOR, Key::SessionHost { nonce, .. }) => nonce
+                .map(|nonce| nonce.to_vec())
+                .ok_or(Error::InvalidParameter("the session key's IV is not set")),
+            (CKP_INITIALIZATION_VECTOR, Key::SessionCard { nonce, .. }) => Ok(nonce.to_vec()),
+            _ => Err(Error::InvalidParameter("unknown key property")),
+        }
+    }
+
+    /// `CardSetKeyProperty` (allowed in no-card mode). `CKP_CHAINING_MODE` takes a
+    /// NUL-terminated UTF-16 string (`cbInput` counts the terminator); `ChainingModeCBC` is
+    /// accepted (it is the mode SCP03 uses), another mode is `UnsupportedFeature`, a malformed
+    /// string `InvalidParameter`. `CKP_INITIALIZATION_VECTOR` of a session key takes the
+    /// card's 16-byte nonce: on the server it sets it (it may not change once `MDEncryptData`
+    /// used the key: `OutOfOrder`), on the client it must equal the nonce the card chose
+    /// (`InvalidParameter` otherwise).
+    ///
+    /// Errors, in this order: an unknown handle → `InvalidHandle`; `flags` not 0 →
+    /// `InvalidParameter`; `CKP_INITIALIZATION_VECTOR` of a shared key → `UnsupportedFeature`
+    /// (see [`CardContext::get_key_property`]), of a session key and not 16 bytes →
+    /// `InvalidParameter`; `CKP_BLOCK_LENGTH` (read-only) → `UnsupportedFeature`; an unknown
+    /// property → `InvalidParameter`. A failed call changes nothing.
+    pub fn set_key_property(
+        &mut self,
+        key: CardKeyHandle,
+        property: &str,
+        input: &[u8],
+        flags: u32,
+    ) -> Result<()> {
+        self.check_call(Call::CardSetKeyProperty)?;
+        let entry = self.keys.get_mut(&key.0).ok_or(Error::InvalidHandle)?;
+        if flags != 0 {
+            return Err(Error::InvalidParameter("CardSetKeyProperty flags"));
+        }
+        match (property, entry) {
+            (CKP_CHAINING_MODE, _) => {
+                if properties::parse_wide_string(input)? == CARD_CHAIN_MODE_CBC {
+                    Ok(())
+                } else {
+                    Err(Error::UnsupportedFeature("chaining mode other than CBC"))
+                }
+            }
+            (CKP_INITIALIZATION_VECTOR, Key::Host(_) | Key::Card { .. }) => Err(SCP03_IV),
+            (CKP_INITIALIZATION_VECTOR, Key::SessionHost { nonce, session, .. }) => {
+                let value: [u8; SESSION_NONCE_LEN] = input
+                    .try_into()
+                    .map_err(|_| Error::InvalidParameter("the IV is 16 bytes"))?;
+                if session.is_some() && *nonce != Some(value) {
+                    return Err(Error::OutOfOrder(
+                        "the IV cannot change once MDEncryptData used the key",
+                    ));
+                }
+                *nonce = Some(value);
+                Ok(())
+            }
+            (CKP_INITIALIZATION_VECTOR, Key::SessionCard { nonce, .. }) => {
+                if input.len() != SESSION_NONCE_LEN {
+                    return Err(Error::InvalidParameter("the IV is 16 bytes"));
+                }
+                if input != nonce.as_slice() {
+                    return Err(Error::InvalidParameter(
+                        "the IV of a card session key is the nonce the card chose",
+                    ));
+                }
+                Ok(())
+            }
+            (CKP_BLOCK_LENGTH, _) => {
+                Err(Error::UnsupportedFeature("CKP_BLOCK_LENGTH is read-only"))
+            }
+            _ => Err(Error::InvalidParameter("unknown key property")),
+        }
+    }
+
+    /// `CardGetContainerInfo`, the public key part: the key of `container` as the card reports
+    /// it (READ PUBLIC KEY, then READ OUTPUT, without secure messaging: public keys are
+    /// public). The Rust API returns the typed key; the `CONTAINER_INFO` blob layout is the C
+    /// layer's business. It ends the card's current secure channel session (the card refuses a
+    /// plain command inside a session and aborts it), so this context's key handles stop
+    /// working.
+    ///
+    /// Errors: no-card mode → `NoCard`; a container index above 7 or an empty container →
+    /// `NoKeyContainer`; the card's other refusals through [`instructions::check`].
+    pub fn get_container_info(&mut self, container: u8) -> Result<ContainerPublicKey> {
+        self.check_call(Call::CardGetContainerInfo)?;
+        let command = instructions::read_public_key(container)?;
+        let Mode::Card { transport } = &mut self.mode else {
+            return Err(Error::NoCard);
+        };
+        self.card_generation += 1;
+        self.pending = Pending::None;
+        let mut response = transport.transmit(&command)?;
+        if response.sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED {
+            // A session was open; the card has aborted it, so the plain command goes through.
+            response = transport.transmit(&command)?;
+        }
+        let length = instructions::output_length(instructions::check(&response)?)?;
+        let mut record = Vec::with_capacity(length);
+        while record.len() < length {
+            let offset = u16::try_from(record.len())
+                .map_err(|_| Error::MalformedMessage("public key above 65535 bytes"))?;
+            let chunk = transport.transmit(&instructions::read_output(offset)?)?;
+            let chunk = instructions::check(&chunk)?;
+            if chunk.is_empty() {
+                return Err(Error::MalformedMessage("public key shorter than announced"));
+            }
+            record.extend_from_slice(chunk);
+        }
+        if record.len() != length {
+            return Err(Error::MalformedMessage("public key longer than announced"));
+        }
+        ContainerPublicKey::parse(&record)
+    }
+
+    /// `CardImportSessionKey` (client; not in no-card mode): hands `input`, a session key
+    /// wrapped with the RSA key of `container` (see [`session_key`]), to the card, which opens
+    /// a session keyed from it and returns its nonce (the key's `CKP_INITIALIZATION_VECTOR`).
+    /// `flags` is the padding of `padding` (`dwFlags` = `CARD_PADDING_OAEP`: our reading, the reference is silent);
+    /// `blob_type` is `BCRYPT_KEY_DATA_BLOB`, `algorithm` `AES`. Importing ends the card's
+    /// previous session, so this context's other key handles stop working.
+    ///
+    /// Errors, in this order: no-card mode → `NoCard`; `CARD_PADDING_NONE`, `_PKCS1` or `_PSS`
+    /// → `UnsupportedFeature` (only OAEP wraps keys), other flags → `InvalidParameter`; another
+    /// blob type → `UnsupportedFeature`; another algorithm → `InvalidParameter`; a non-empty
+    /// OAEP label → `UnsupportedFeature`; a container index above 7 → `NoKeyContainer`; an
+    /// empty container → `NoKeyContainer`; a container without an RSA key-exchange key →
+    /// `UnsupportedFeature`; a ciphertext the card cannot unwrap → `InvalidParameter`.
+    pub fn import_session_key(
+        &mut self,
+        container: u8,
+        padding: &OaepPaddingInfo,
+        blob_type: &str,
+        algorithm: &str,
+        input: &[u8],
+        flags: u32,
+    ) -> Result<CardKeyHandle> {
+        self.check_call(Call::CardImportSessionKey)?;
+        match flags {
+            CARD_PADDING_OAEP => {}
+            CARD_PADDING_NONE | CARD_PADDING_PKCS1 | CARD_PADDING_PSS => {
+                return Err(Error::UnsupportedFeature(
+                    "session keys are wrapped with OAEP only",
+                ))
+            }
+            _ => return Err(Error::InvalidParameter("CardImportSessionKey flags")),
+        }
+        check_session_key_type(blob_type, algorithm)?;
+        if !padding.label.is_empty() {
+            return Err(Error::UnsupportedFeature("an OAEP label"));
+        }
+        let commands = instructions::import_session_key(container, padding.hash, input)?;
+        let Mode::Card { transport } = &mut self.mode else {
+            return Err(Error::NoCard);
+        };
+        // IMPORT SESSION KEY ends the card's current session, whatever its outcome.
+        self.card_generation += 1;
+        self.pending = Pending::None;
+        let mut answer = Vec::new();
+        for command in &commands {
+            let response = transport.transmit(command)?;
+            if response.sw == StatusWord::CONDITIONS_NOT_SATISFIED {
+                return Err(Error::UnsupportedFeature(
+                    "the container holds no RSA key-exchange key",
+                ));
+            }
+            answer = instructions::check(&response)?.to_vec();
+        }
+        let nonce: [u8; SESSION_NONCE_LEN] = answer
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::MalformedMessage("IMPORT SESSION KEY answer is not 16 bytes"))?;
+        self.new_handle(Key::SessionCard {
+            generation: self.card_generation,
+            nonce,
+        })
+    }
+
+    /// `MDImportSessionKey` (server, allowed in no-card mode): loads a plaintext AES session
+    /// key, a `BCRYPT_KEY_DATA_BLOB` of 16, 24 or 32 bytes, for `MDEncryptData` once its
+    /// `CKP_INITIALIZATION_VECTOR` is set to the card's nonce.
+    ///
+    /// Errors: another blob type → `UnsupportedFeature`; another algorithm than `AES` →
+    /// `InvalidParameter`; a malformed blob → `InvalidParameter`.
+    pub fn md_import_session_key(
+        &mut self,
+        blob_type: &str,
+        algorithm: &str,
+        input: &[u8],
+    ) -> Result<CardKeyHandle> {
+        self.check_call(Call::MdImportSessionKey)?;
+        check_session_key_type(blob_type, algorithm)?;
+        let key = SecretVec::from_slice(instructions::parse_key_data_blob(input)?);
+        self.new_handle(Key::SessionHost {
+            key,
+            nonce: None,
+            session: None,
+        })
+    }
+
     /// Runs `f` over a secure channel the context opens with its own static keys. Opening it
     /// ends the card's previous session, so shared-key handles of this context stop working.
     fn with_own_channel<T>(
@@ -588,6 +980,21 @@ impl core::fmt::Debug for CardContext {
             .field("keys", &self.keys.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The blob type and algorithm of a session key: `BCRYPT_KEY_DATA_BLOB` and `AES`.
+fn check_session_key_type(blob_type: &str, algorithm: &str) -> Result<()> {
+    if blob_type != BCRYPT_KEY_DATA_BLOB {
+        return Err(Error::UnsupportedFeature(
+            "session key blob type other than BCRYPT_KEY_DATA_BLOB",
+        ));
+    }
+    if algorithm != CARD_AES_ALGORITHM {
+        return Err(Error::InvalidParameter(
+            "session key algorithm other than AES",
+        ));
+    }
+    Ok(())
 }
 
 fn authenticate_command(input: &[u8]) -> Result<CommandApdu> {

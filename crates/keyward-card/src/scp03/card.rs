@@ -165,6 +165,14 @@ pub struct CardSession {
 }
 
 impl CardSession {
+    /// The card side of [`HostSession::from_session_key`](super::HostSession::from_session_key):
+    /// a session keyed from an imported session key and the nonce the card chose for it.
+    pub fn from_session_key(key: &[u8], nonce: &[u8; 16], level: SecurityLevel) -> Result<Self> {
+        Ok(CardSession {
+            channel: Channel::new(SessionKeys::from_session_key(key, nonce)?, level),
+        })
+    }
+
     /// The session's security level.
     pub fn security_level(&self) -> SecurityLevel {
         self.channel.level()

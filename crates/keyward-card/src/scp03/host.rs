@@ -191,6 +191,18 @@ pub struct HostSession {
 }
 
 impl HostSession {
+    /// A session keyed from a session key established outside SCP03 (keyward's
+    /// `CardImportSessionKey` path: an AES key the card unwrapped with a container's RSA key)
+    /// and the card's 16-byte nonce: S-ENC / S-MAC / S-RMAC derived as in GP Amd D §6.2.1 from
+    /// that key and nonce, the MAC chaining value 16 × '00', the counter 0. The card opens
+    /// the matching session with [`CardSession::from_session_key`](super::CardSession::from_session_key).
+    /// A key that is not 16, 24 or 32 bytes is `InvalidParameter`.
+    pub fn from_session_key(key: &[u8], nonce: &[u8; 16], level: SecurityLevel) -> Result<Self> {
+        Ok(HostSession {
+            channel: Channel::new(SessionKeys::from_session_key(key, nonce)?, level),
+        })
+    }
+
     /// The session's security level.
     pub fn security_level(&self) -> SecurityLevel {
         self.channel.level()

@@ -64,6 +64,27 @@ impl SessionKeys {
         })
     }
 
+    /// Derives S-ENC, S-MAC and S-RMAC from one session key established another way (keyward's
+    /// `CardImportSessionKey` path): the derivation of §6.2.1 with that key in place of both
+    /// Key-ENC and Key-MAC and a 16-byte context (a card nonce) in place of the two
+    /// challenges. Keys of 16, 24 or 32 bytes.
+    pub(crate) fn from_session_key(key: &[u8], context: &[u8; 16]) -> Result<Self> {
+        if !matches!(key.len(), 16 | 24 | 32) {
+            return Err(Error::InvalidParameter(
+                "session key is not 16, 24 or 32 bytes",
+            ));
+        }
+        let (first, second) = context.split_at(8);
+        let enc = derive_session_key(key, DerivationConstant::SessionEnc, first, second)?;
+        let mac = derive_session_key(key, DerivationConstant::SessionMac, first, second)?;
+        let rmac = derive_session_key(key, DerivationConstant::SessionRmac, first, second)?;
+        Ok(SessionKeys {
+            s_enc: AesKey::new(enc.expose())?,
+            s_mac: CmacKey::new(mac.expose())?,
+            s_rmac: CmacKey::new(rmac.expose())?,
+        })
+    }
+
     /// The card (`CardCryptogram`) or host (`HostCryptogram`) authentication cryptogram
     /// (GP Amd D §6.2.2.2, §6.2.2.3): S-MAC, L = '0040', context host ‖ card challenge.
     pub(crate) fn cryptogram(
