@@ -10,6 +10,11 @@
 //! [`d3d11`], declared in `include/d3d11cryptosession.h` and `include/opm.h` and checked by
 //! `tests/header_d3d11.rs`; they return `HRESULT`s.
 //!
+//! The smart-card minidriver of `cardmod.h` v7 (`CardAcquireContext` and the shared-key and
+//! secure-key-injection calls) is exported over `keyward-card` by [`card`], declared in
+//! `include/cardmod.h` and checked by `tests/header_card.rs`; it returns the Windows `SCARD_*`
+//! statuses, and hands out memory through the caller's `CARD_DATA.pfnCspAlloc`.
+//!
 //! This crate holds no cryptography. Each exported function:
 //! - runs inside [`ptr::boundary`], so a panic returns `NTE_INTERNAL_ERROR` and never
 //!   unwinds into C;
@@ -26,6 +31,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod buffers;
+pub mod card;
 pub mod d3d11;
 pub mod extensions;
 mod handles;

@@ -4,6 +4,7 @@
 #include "keyward_wintypes.h"
 #include "d3d11cryptosession.h"
 #include "opm.h"
+#include "cardmod.h"
 
 static_assert(sizeof(NCRYPT_SSL_CIPHER_SUITE) == 676, "NCRYPT_SSL_CIPHER_SUITE");
 static_assert(sizeof(NCRYPT_SSL_CIPHER_SUITE_EX) == 808, "NCRYPT_SSL_CIPHER_SUITE_EX");
@@ -42,4 +43,10 @@ HRESULT connector_type(IOPMVideoOutput *output, OPM_REQUESTED_INFORMATION *answe
     OPM_GET_INFO_PARAMETERS request = {};
     request.guidInformation = OPM_GET_CONNECTOR_TYPE;
     return OPMVideoOutputGetInformation(output, &request, answer);
+}
+
+// The minidriver entry point has the shape cardmod.h's loader expects.
+DWORD acquire_card_context(PCARD_DATA card, DWORD flags) {
+    PFN_CARD_ACQUIRE_CONTEXT acquire = CardAcquireContext;
+    return acquire(card, flags);
 }

@@ -1,0 +1,336 @@
+//! The relay between the two halves of a secure key injection. The server (no-card mode) and
+//! the client (at the reader) exchange named messages in a fixed order; nothing secret travels
+//! in the clear (challenges, cryptograms, the wrapped session key and `CARD_ENCRYPTED_DATA`
+//! blobs).
+//!
+//! Two carriers: threads of one process ([`Relay::in_process`]), and a directory two
+//! processes share ([`Relay::directory`]). In a directory, message `N` from the server is the
+//! file `N-server-NAME` (written under a temporary name, then renamed, so a reader never sees
+//! half a message); the receiver deletes each message once it has read it. A message with
+//! another name than the one expected, or an `abort` message from the other half, ends the
+//! injection with an error.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// Which half of the injection this end of the relay belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Half {
+    /// The minidriver in no-card mode, holding the card's static keys.
+    Server,
+    /// The minidriver at the reader.
+    Client,
+}
+
+impl Half {
+    fn name(self) -> &'static str {
+        match self {
+            Half::Server => "server",
+            Half::Client => "client",
+        }
+    }
+
+    fn peer(self) -> Half {
+        match self {
+            Half::Server => Half::Client,
+            Half::Client => Half::Server,
+        }
+    }
+}
+
+/// The name of the message that reports a failure to the other half.
+const ABORT: &str = "abort";
+
+/// How far apart the directory carrier looks for the next message.
+const POLL: Duration = Duration::from_millis(20);
+
+enum Carrier {
+    Threads {
+        to_peer: Sender<(String, Vec<u8>)>,
+        from_peer: Receiver<(String, Vec<u8>)>,
+    },
+    Directory {
+        dir: PathBuf,
+        sent: u32,
+        received: u32,
+    },
+}
+
+/// One end of the relay.
+pub(super) struct Relay {
+    half: Half,
+    carrier: Carrier,
+    wait: Duration,
+}
+
+impl Relay {
+    /// Both ends of an in-process relay: (server, client).
+    pub(super) fn in_process(wait: Duration) -> (Relay, Relay) {
+        let (to_client, from_server) = channel();
+        let (to_server, from_client) = channel();
+        let server = Relay {
+            half: Half::Server,
+            carrier: Carrier::Threads {
+                to_peer: to_client,
+                from_peer: from_client,
+            },
+            wait,
+        };
+        let client = Relay {
+            half: Half::Client,
+            carrier: Carrier::Threads {
+                to_peer: to_server,
+                from_peer: from_server,
+            },
+            wait,
+        };
+        (server, client)
+    }
+
+    /// This half's end of a relay through `dir` (created, mode 0700, if missing). The
+    /// directory must hold no message from this half: a leftover of an earlier run would be
+    /// read as this run's.
+    pub(super) fn directory(half: Half, dir: &Path, wait: Duration) -> Result<Relay, String> {
+        let mut create = fs::DirBuilder::new();
+        create.recursive(true);
+        std::os::unix::fs::DirBuilderExt::mode(&mut create, 0o700);
+        create
+            .create(dir)
+            .map_err(|err| format!("{}: {err}", dir.display()))?;
+        let own = format!("-{}-", half.name());
+        for entry in fs::read_dir(dir).map_err(|err| format!("{}: {err}", dir.display()))? {
+            let name = entry.map_err(|err| err.to_string())?.file_name();
+            if name.to_string_lossy().contains(&own) {
+                return Err(format!(
+                    "{}: holds {:?} from an earlier run; use an empty directory",
+                    dir.display(),
+                    name
+                ));
+            }
+        }
+        Ok(Relay {
+            half,
+            carrier: Carrier::Directory {
+                dir: dir.to_path_buf(),
+                sent: 0,
+                received: 0,
+            },
+            wait,
+        })
+    }
+
+    /// Sends message `name` to the other half.
+    pub(super) fn send(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let (from, to) = (self.half.name(), self.half.peer().name());
+        if name != ABORT {
+            println!(
+                "  {:<8} {from} -> {to}: {name}, {} bytes",
+                "[relay]",
+                bytes.len()
+            );
+        }
+        match &mut self.carrier {
+            Carrier::Threads { to_peer, .. } => to_peer
+                .send((name.to_string(), bytes.to_vec()))
+                .map_err(|_| format!("relay: the {to} half has stopped")),
+            Carrier::Directory { dir, sent, .. } => {
+                *sent += 1;
+                let file = dir.join(format!("{sent:02}-{from}-{name}"));
+                let partial = dir.join(format!(".partial-{from}"));
+                fs::write(&partial, bytes)
+                    .and_then(|()| fs::rename(&partial, &file))
+                    .map_err(|err| format!("relay: {}: {err}", file.display()))
+            }
+        }
+    }
+
+    /// Receives the next message from the other half, which must be `name`.
+    pub(super) fn receive(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        let peer = self.half.peer().name();
+        let (got, bytes) = match &mut self.carrier {
+            Carrier::Threads { from_peer, .. } => match from_peer.recv_timeout(self.wait) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(format!("relay: no {name} from the {peer} half in time"))
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(format!("relay: the {peer} half stopped before {name}"))
+                }
+            },
+            Carrier::Directory { dir, received, .. } => {
+                let prefix = format!("{:02}-{peer}-", *received + 1);
+                let deadline = Instant::now() + self.wait;
+                let path = loop {
+                    if let Some(path) = find_prefixed(dir, &prefix)? {
+                        break path;
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(format!(
+                            "relay: no {name} from the {peer} half in {} within {} s",
+                            dir.display(),
+                            self.wait.as_secs()
+                        ));
+                    }
+                    std::thread::sleep(POLL);
+                };
+                *received += 1;
+                let got = path
+                    .file_name()
+                    .and_then(|file| file.to_str())
+                    .and_then(|file| file.strip_prefix(&prefix))
+                    .unwrap_or_default()
+                    .to_string();
+                let bytes =
+                    fs::read(&path).map_err(|err| format!("relay: {}: {err}", path.display()))?;
+                fs::remove_file(&path)
+                    .map_err(|err| format!("relay: {}: {err}", path.display()))?;
+                (got, bytes)
+            }
+        };
+        if got == ABORT {
+            return Err(format!(
+                "the {peer} half failed: {}",
+                String::from_utf8_lossy(&bytes)
+            ));
+        }
+        if got != name {
+            return Err(format!(
+                "relay: expected {name} from the {peer} half, got {got}"
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// Tells the other half that this one failed, so that it stops waiting.
+    pub(super) fn abort(&mut self, why: &str) {
+        // The other half may be gone already; this half's error is what matters.
+        let _ = self.send(ABORT, why.as_bytes());
+    }
+}
+
+fn find_prefixed(dir: &Path, prefix: &str) -> Result<Option<PathBuf>, String> {
+    for entry in fs::read_dir(dir).map_err(|err| format!("relay: {}: {err}", dir.display()))? {
+        let entry = entry.map_err(|err| err.to_string())?;
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            return Ok(Some(entry.path()));
+        }
+    }
+    Ok(None)
+}
+
+/// A reader of the length-prefixed fields of relayed messages.
+pub(super) struct Fields<'a> {
+    bytes: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads the fields of message `what`.
+    pub(super) fn new(bytes: &'a [u8], what: &'static str) -> Self {
+        Fields { bytes, what }
+    }
+
+    /// One byte.
+    pub(super) fn byte(&mut self) -> Result<u8, String> {
+        let (&first, rest) = self
+            .bytes
+            .split_first()
+            .ok_or_else(|| format!("relay: {} is truncated", self.what))?;
+        self.bytes = rest;
+        Ok(first)
+    }
+
+    /// A field with a 4-byte big-endian length.
+    pub(super) fn field(&mut self) -> Result<&'a [u8], String> {
+        let truncated = || format!("relay: {} is truncated", self.what);
+        let (len, rest) = self.bytes.split_first_chunk::<4>().ok_or_else(truncated)?;
+        let len = u32::from_be_bytes(*len) as usize;
+        if rest.len() < len {
+            return Err(truncated());
+        }
+        let (field, rest) = rest.split_at(len);
+        self.bytes = rest;
+        Ok(field)
+    }
+
+    /// How many bytes are left to read.
+    pub(super) fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Requires that every byte was read.
+    pub(super) fn end(self) -> Result<(), String> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("relay: {} has trailing bytes", self.what))
+        }
+    }
+}
+
+/// Appends a field with a 4-byte big-endian length.
+pub(super) fn put_field(out: &mut Vec<u8>, field: &[u8]) {
+    let len = u32::try_from(field.len()).expect("relayed fields are far below 4 GiB");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(field);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_carry_messages_in_order_and_check_names() {
+        let (mut server, mut client) = Relay::in_process(Duration::from_secs(5));
+        server.send("one", b"1").unwrap();
+        server.send("two", b"22").unwrap();
+        assert_eq!(client.receive("one").unwrap(), b"1");
+        assert!(client.receive("three").unwrap_err().contains("got two"));
+        client.abort("card gone");
+        assert!(server.receive("reply").unwrap_err().contains("card gone"));
+        drop(client);
+        assert!(server.receive("reply").unwrap_err().contains("stopped"));
+    }
+
+    #[test]
+    fn a_directory_carries_messages_between_processes() {
+        let dir = std::env::temp_dir().join(format!("keyward-relay-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let wait = Duration::from_millis(300);
+        let mut server = Relay::directory(Half::Server, &dir, wait).unwrap();
+        let mut client = Relay::directory(Half::Client, &dir, wait).unwrap();
+        server.send("hello", b"\x00\x01").unwrap();
+        client.send("reply", b"r").unwrap();
+        assert_eq!(client.receive("hello").unwrap(), b"\x00\x01");
+        assert_eq!(server.receive("reply").unwrap(), b"r");
+        assert!(client.receive("next").unwrap_err().contains("within"));
+        server.send("left", b"").unwrap();
+        // A new server end refuses a directory holding a server message of an earlier run.
+        let refused = Relay::directory(Half::Server, &dir, wait).err().unwrap();
+        assert!(refused.contains("earlier run"), "{refused}");
+        assert_eq!(client.receive("left").unwrap(), b"");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            0,
+            "messages are consumed"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fields_are_length_checked() {
+        let mut message = vec![7];
+        put_field(&mut message, b"abc");
+        let mut fields = Fields::new(&message, "test");
+        assert_eq!(fields.byte().unwrap(), 7);
+        assert_eq!(fields.field().unwrap(), b"abc");
+        fields.end().unwrap();
+        let mut short = Fields::new(&message[..5], "test");
+        short.byte().unwrap();
+        assert!(short.field().is_err());
+        let trailing = Fields::new(&message, "test");
+        assert!(trailing.end().is_err());
+    }
+}
