@@ -556,12 +556,13 @@ fn client_half(relay: &mut Relay, reader: &str, wait: Duration) -> Result<(), St
     fields.end()?;
     let processed = client.process_encrypted_data(key, &function, &blobs, 0);
     let status = processed.as_ref().map_or_else(|err| err.status(), |_| 0);
-    relay.send("result", &status.to_le_bytes())?;
-    call(
+    let processed = call(
         "client",
         &format!("CardProcessEncryptedData({function:?})"),
         processed,
-    )?;
+    );
+    relay.send("result", &status.to_le_bytes())?;
+    processed?;
     call("client", "CardDestroyKey", client.destroy_key(key))?;
     client.delete();
     println!("  {:<8} CardDeleteContext", "[client]");
