@@ -9,7 +9,23 @@
 //! connection and a blocking socket; [`tokio`] does the same for async sockets.
 
 pub mod alert;
+pub mod certs;
+mod client;
+pub mod codec;
+pub mod config;
+pub mod conn;
 pub mod error;
+pub mod record;
+mod resumption;
+mod server;
+pub mod sign;
+pub mod stream;
+mod tls12;
+mod tls13;
+pub mod tokio;
+pub mod verify;
 
 pub use alert::{AlertDescription, AlertLevel};
+pub use config::{ClientConfig, ExtendedMasterSecret, ServerConfig, Version};
+pub use conn::{ClientConnection, ConnectionCommon, ConnectionInfo, ServerConnection};
 pub use error::Error;

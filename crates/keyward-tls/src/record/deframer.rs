@@ -1,0 +1,124 @@
+//! Framing received bytes into records (RFC 5246 §6.2.1, RFC 8446 §5.1).
+
+use std::io;
+
+use super::{HEADER_LEN, MAX_CIPHERTEXT_LEN_TLS12};
+use crate::codec::enums::ContentType;
+use crate::error::Error;
+
+/// The most received bytes held before they are processed: a few whole records.
+const MAX_BUFFERED: usize = 4 * (HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS12);
+/// How much one `read_tls` asks the transport for.
+const READ_CHUNK: usize = HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS12;
+
+/// One complete record as received: header and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpaqueRecord {
+    bytes: Vec<u8>,
+}
+
+impl OpaqueRecord {
+    /// The content type of the header (already checked to be a known one).
+    pub fn content_type(&self) -> ContentType {
+        ContentType::from_wire(self.bytes.first().copied().unwrap_or(0))
+    }
+
+    /// The whole record, header included (what the provider decrypts).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The body length.
+    pub fn body_len(&self) -> usize {
+        self.bytes.len().saturating_sub(HEADER_LEN)
+    }
+
+    /// The body, without the header.
+    pub fn into_body(mut self) -> Vec<u8> {
+        self.bytes.drain(..HEADER_LEN.min(self.bytes.len()));
+        self.bytes
+    }
+}
+
+/// Accumulates received bytes and cuts whole records out of them.
+#[derive(Debug, Default)]
+pub struct Deframer {
+    buf: Vec<u8>,
+    /// Bytes at the front of `buf` already handed out.
+    used: usize,
+}
+
+impl Deframer {
+    /// Reads from the transport once. `Ok(0)` is the transport's end of file. Fails with
+    /// `Other` when enough is buffered already (process it first).
+    pub fn read(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        self.compact();
+        if self.buf.len() >= MAX_BUFFERED {
+            return Err(io::Error::other(
+                "received data buffer is full: call process_new_packets",
+            ));
+        }
+        let start = self.buf.len();
+        let want = READ_CHUNK.min(MAX_BUFFERED - start);
+        self.buf.resize(start + want, 0);
+        let result = rd.read(&mut self.buf[start..]);
+        let n = match &result {
+            Ok(n) => (*n).min(want),
+            Err(_) => 0,
+        };
+        self.buf.truncate(start + n);
+        result.map(|_| n)
+    }
+
+    /// Adds received bytes directly (tests and callers that already hold them).
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.compact();
+        self.buf.extend_from_slice(bytes);
+    }
+
+    fn compact(&mut self) {
+        if self.used > 0 {
+            self.buf.drain(..self.used.min(self.buf.len()));
+            self.used = 0;
+        }
+    }
+
+    /// True when bytes of an incomplete record are buffered.
+    pub fn has_partial(&self) -> bool {
+        self.buf.len() > self.used
+    }
+
+    /// The next whole record, `Ok(None)` when more bytes are needed. The header is checked
+    /// first: an unknown content type is `unexpected_message`, a version not 3.x is
+    /// `decode_error`, a length over 2^14 + 2048 is `record_overflow`.
+    pub fn pop(&mut self) -> Result<Option<OpaqueRecord>, Error> {
+        let pending = self.buf.get(self.used..).unwrap_or(&[]);
+        let Some(header) = pending.get(..HEADER_LEN) else {
+            if let Some(&first) = pending.first() {
+                check_content_type(first)?;
+            }
+            return Ok(None);
+        };
+        check_content_type(header[0])?;
+        if header[1] != 3 {
+            return Err(Error::Decode("record version is not TLS"));
+        }
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        if len > MAX_CIPHERTEXT_LEN_TLS12 {
+            return Err(Error::RecordOverflow);
+        }
+        let Some(record) = pending.get(..HEADER_LEN + len) else {
+            return Ok(None);
+        };
+        let record = record.to_vec();
+        self.used += record.len();
+        Ok(Some(OpaqueRecord { bytes: record }))
+    }
+}
+
+fn check_content_type(byte: u8) -> Result<(), Error> {
+    match ContentType::from_wire(byte) {
+        ContentType::Unknown(_) => Err(Error::UnexpectedMessage("unknown record type")),
+        _ => Ok(()),
+    }
+}

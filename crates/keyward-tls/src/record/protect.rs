@@ -1,0 +1,129 @@
+//! Record protection through the provider's session keys: TLS 1.2 records as
+//! `SslEncryptPacket` builds them, and the TLS 1.3 `TLSInnerPlaintext` (content type and
+//! padding) around them (RFC 8446 §5.2, §5.4).
+
+use keyward_ssl::SessionKey;
+
+use super::{OpaqueRecord, PlainRecord, MAX_PLAINTEXT_LEN};
+use crate::codec::enums::ContentType;
+use crate::error::Error;
+
+/// The write direction: a session key and its sequence number.
+pub struct RecordEncrypter {
+    key: SessionKey,
+    seq: u64,
+    tls13: bool,
+}
+
+impl RecordEncrypter {
+    /// Starts at sequence number 0.
+    pub fn new(key: SessionKey, tls13: bool) -> Self {
+        RecordEncrypter { key, seq: 0, tls13 }
+    }
+
+    /// True for TLS 1.3 protection.
+    pub fn is_tls13(&self) -> bool {
+        self.tls13
+    }
+
+    /// Protects one fragment (at most 2^14 bytes; 2^14 - 1 for TLS 1.3) as a whole record.
+    pub fn encrypt(
+        &mut self,
+        content_type: ContentType,
+        fragment: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let seq = self.next_seq()?;
+        let mut out;
+        let len = if self.tls13 {
+            let mut inner = Vec::with_capacity(fragment.len() + 1);
+            inner.extend_from_slice(fragment);
+            inner.push(content_type.to_wire());
+            out = vec![0u8; self.key.max_encrypted_len(inner.len())];
+            self.key.encrypt_packet(
+                &inner,
+                &mut out,
+                seq,
+                ContentType::ApplicationData.to_wire(),
+            )?
+        } else {
+            out = vec![0u8; self.key.max_encrypted_len(fragment.len())];
+            self.key
+                .encrypt_packet(fragment, &mut out, seq, content_type.to_wire())?
+        };
+        out.truncate(len);
+        Ok(out)
+    }
+
+    fn next_seq(&mut self) -> Result<u64, Error> {
+        let seq = self.seq;
+        self.seq = seq
+            .checked_add(1)
+            .ok_or(Error::General("record sequence number exhausted"))?;
+        Ok(seq)
+    }
+}
+
+/// The read direction: a session key and its sequence number.
+pub struct RecordDecrypter {
+    key: SessionKey,
+    seq: u64,
+    tls13: bool,
+}
+
+impl RecordDecrypter {
+    /// Starts at sequence number 0.
+    pub fn new(key: SessionKey, tls13: bool) -> Self {
+        RecordDecrypter { key, seq: 0, tls13 }
+    }
+
+    /// True for TLS 1.3 protection.
+    pub fn is_tls13(&self) -> bool {
+        self.tls13
+    }
+
+    /// Checks and decrypts one record. Any failure of the provider is `bad_record_mac`
+    /// (RFC 5246 §7.2.2 forbids telling padding and MAC faults apart); the sequence number
+    /// advances only on success.
+    pub fn decrypt(&mut self, record: &OpaqueRecord) -> Result<PlainRecord, Error> {
+        let mut out = vec![0u8; record.as_bytes().len()];
+        let len = self
+            .key
+            .decrypt_packet(record.as_bytes(), &mut out, self.seq)
+            .map_err(|_| Error::BadRecordMac)?;
+        out.truncate(len);
+        self.seq = self
+            .seq
+            .checked_add(1)
+            .ok_or(Error::General("record sequence number exhausted"))?;
+        if !self.tls13 {
+            if out.len() > MAX_PLAINTEXT_LEN {
+                return Err(Error::RecordOverflow);
+            }
+            return Ok(PlainRecord {
+                content_type: record.content_type(),
+                payload: out,
+                protected: true,
+            });
+        }
+        // TLSInnerPlaintext: content ‖ type ‖ zeros. The type is the last non-zero byte.
+        let Some(type_at) = out.iter().rposition(|b| *b != 0) else {
+            return Err(Error::UnexpectedMessage("record without a content type"));
+        };
+        let content_type = ContentType::from_wire(out[type_at]);
+        out.truncate(type_at);
+        if out.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::RecordOverflow);
+        }
+        match content_type {
+            ContentType::Unknown(_) => Err(Error::UnexpectedMessage("unknown inner content type")),
+            ContentType::ChangeCipherSpec => {
+                Err(Error::UnexpectedMessage("protected change_cipher_spec"))
+            }
+            _ => Ok(PlainRecord {
+                content_type,
+                payload: out,
+                protected: true,
+            }),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The record layer: framing, joining, fragmenting, protection round trips and the
+//! skipping of refused early data.
+
+use super::*;
+use crate::codec::enums::HandshakeType;
+use keyward_ssl::Provider;
+
+fn wire_record(content_type: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![content_type, 3, 3];
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn deframer_waits_for_whole_records_and_checks_headers() {
+    let mut deframer = Deframer::default();
+    let wire = [wire_record(22, &[1, 2, 3]), wire_record(23, &[4])].concat();
+    deframer.push(&wire[..4]);
+    assert_eq!(deframer.pop(), Ok(None));
+    deframer.push(&wire[4..7]);
+    assert_eq!(deframer.pop(), Ok(None));
+    deframer.push(&wire[7..]);
+    let first = deframer.pop().unwrap().unwrap();
+    assert_eq!(first.content_type(), ContentType::Handshake);
+    assert_eq!(first.into_body(), vec![1, 2, 3]);
+    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![4]);
+    assert_eq!(deframer.pop(), Ok(None));
+    assert!(!deframer.has_partial());
+
+    let mut deframer = Deframer::default();
+    deframer.push(&[24, 3, 3, 0, 0]);
+    assert!(matches!(deframer.pop(), Err(Error::UnexpectedMessage(_))));
+    let mut deframer = Deframer::default();
+    deframer.push(&[22, 2, 0, 0, 0]);
+    assert!(matches!(deframer.pop(), Err(Error::Decode(_))));
+    let mut deframer = Deframer::default();
+    deframer.push(&[23, 3, 3, 0x48, 0x01]);
+    assert_eq!(deframer.pop(), Err(Error::RecordOverflow));
+}
+
+#[test]
+fn joiner_handles_split_and_coalesced_messages() {
+    let mut joiner = HandshakeJoiner::default();
+    let messages = [vec![2, 0, 0, 3, 9, 9, 9], vec![14, 0, 0, 0]].concat();
+    joiner.push(&messages[..2]).unwrap();
+    assert_eq!(joiner.pop(), Ok(None));
+    joiner.push(&messages[2..]).unwrap();
+    let first = joiner.pop().unwrap().unwrap();
+    assert_eq!(first.kind, HandshakeType::ServerHello);
+    assert_eq!(first.body(), &[9, 9, 9]);
+    let second = joiner.pop().unwrap().unwrap();
+    assert_eq!(second.kind, HandshakeType::ServerHelloDone);
+    assert!(joiner.is_empty());
+    assert!(joiner.push(&[]).is_err());
+    let mut joiner = HandshakeJoiner::default();
+    assert!(joiner.push(&[11, 0x10, 0, 0]).is_err());
+}
+
+fn provider() -> Provider {
+    Provider::open(None).unwrap()
+}
+
+/// A pair of matching TLS 1.3 record keys from a throw-away key schedule.
+fn tls13_keys(provider: &Provider) -> (SessionKey, SessionKey) {
+    let suite = 0x1301;
+    let own = provider
+        .create_ephemeral_key(0x0304, suite, 29, 0, None)
+        .unwrap();
+    let other = provider
+        .create_ephemeral_key(0x0304, suite, 29, 0, None)
+        .unwrap();
+    let early = provider.extract_early_key(None, 0x0304, suite).unwrap();
+    let handshake = provider
+        .extract_handshake_key(&own, &other.public_key(), &early)
+        .unwrap();
+    let transcript = provider.create_handshake_hash(0x0304, suite).unwrap();
+    let (client, _) = provider
+        .expand_traffic_keys(&handshake, &transcript)
+        .unwrap();
+    let client = client.unwrap();
+    (
+        provider.expand_write_key(&client).unwrap(),
+        provider.expand_write_key(&client).unwrap(),
+    )
+}
+
+/// Feeds what `from` sends into `to`'s deframer and unprotects every record.
+fn carry(from: &mut RecordLayer, to: &mut RecordLayer) -> Vec<Result<Option<PlainRecord>, Error>> {
+    let mut wire = Vec::new();
+    from.sendable.write_to(&mut wire).unwrap();
+    to.deframer.push(&wire);
+    let mut out = Vec::new();
+    while let Some(record) = to.deframer.pop().unwrap() {
+        out.push(to.unprotect(record));
+    }
+    out
+}
+
+#[test]
+fn tls13_protection_hides_the_type_and_fragments() {
+    let provider = provider();
+    let (write, read) = tls13_keys(&provider);
+    let mut sender = RecordLayer::new(0x0303, 16384);
+    let mut receiver = RecordLayer::new(0x0303, 16384);
+    sender.set_write_key(write, true).unwrap();
+    receiver.set_read_key(read, true).unwrap();
+    let data = vec![0x5A; 40_000];
+    sender.send_application_data(&data).unwrap();
+    sender.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+    let records = carry(&mut sender, &mut receiver);
+    assert_eq!(records.len(), 4);
+    let mut joined = Vec::new();
+    for record in &records[..3] {
+        let plain = record.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(plain.content_type, ContentType::ApplicationData);
+        assert!(plain.payload.len() <= 16383);
+        joined.extend_from_slice(&plain.payload);
+    }
+    assert_eq!(joined, data);
+    let alert = records[3].as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(alert.content_type, ContentType::Alert);
+    assert_eq!(alert.payload, vec![1, 0]);
+}
+
+#[test]
+fn refused_early_data_is_skipped_up_to_the_limit() {
+    let provider = provider();
+    let (write, read) = tls13_keys(&provider);
+    let (early_write, _) = tls13_keys(&provider);
+    let mut client = RecordLayer::new(0x0303, 16384);
+    let mut server = RecordLayer::new(0x0303, 16384);
+    server.set_read_key(read, true).unwrap();
+    server.skip_early_data();
+    // Early data under a key the server does not have: dropped.
+    client.set_write_key(early_write, true).unwrap();
+    client.send_application_data(&[1; 1000]).unwrap();
+    for result in carry(&mut client, &mut server) {
+        assert_eq!(result, Ok(None));
+    }
+    // Then the handshake key: read, and skipping ends.
+    client.set_write_key(write, true).unwrap();
+    client.send_application_data(b"finished").unwrap();
+    let results = carry(&mut client, &mut server);
+    assert_eq!(
+        results[0].as_ref().unwrap().as_ref().unwrap().payload,
+        b"finished"
+    );
+    let mut junk = wire_record(23, &[0; 100]);
+    server.deframer.push(&junk);
+    let record = server.deframer.pop().unwrap().unwrap();
+    assert_eq!(server.unprotect(record), Err(Error::BadRecordMac));
+
+    // Too much undecryptable data is an error.
+    let (_, read) = tls13_keys(&provider);
+    let mut server = RecordLayer::new(0x0303, 16384);
+    server.set_read_key(read, true).unwrap();
+    server.skip_early_data();
+    junk = wire_record(23, &[0; 16000]);
+    let mut failed = false;
+    for _ in 0..10 {
+        server.deframer.push(&junk);
+        let record = server.deframer.pop().unwrap().unwrap();
+        if server.unprotect(record).is_err() {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed);
+}
+
+#[test]
+fn protected_records_are_skipped_without_a_key_after_a_retry() {
+    let mut server = RecordLayer::new(0x0303, 16384);
+    server.skip_protected_without_key(true);
+    server.deframer.push(&wire_record(23, &[0; 50]));
+    let record = server.deframer.pop().unwrap().unwrap();
+    assert_eq!(server.unprotect(record), Ok(None));
+    server.skip_protected_without_key(false);
+    server.deframer.push(&wire_record(23, &[0; 50]));
+    let record = server.deframer.pop().unwrap().unwrap();
+    assert!(server.unprotect(record).unwrap().is_some());
+}
+
+#[test]
+fn key_changes_refuse_split_handshake_messages() {
+    let provider = provider();
+    let (_, read) = tls13_keys(&provider);
+    let mut layer = RecordLayer::new(0x0303, 16384);
+    layer.joiner.push(&[2, 0, 0, 9, 1]).unwrap();
+    assert!(matches!(
+        layer.set_read_key(read, true),
+        Err(Error::UnexpectedMessage(_))
+    ));
+}
+
+#[test]
+fn handshake_messages_are_coalesced_then_fragmented() {
+    let mut layer = RecordLayer::new(0x0301, 100);
+    layer.queue_handshake(&[1; 150]);
+    layer.queue_handshake(&[2; 30]);
+    layer.flush_handshake().unwrap();
+    let mut wire = Vec::new();
+    layer.sendable.write_to(&mut wire).unwrap();
+    assert_eq!(wire.len(), 2 * 5 + 180);
+    assert_eq!(&wire[..5], &[22, 3, 1, 0, 100]);
+    assert_eq!(&wire[105..110], &[22, 3, 1, 0, 80]);
+}

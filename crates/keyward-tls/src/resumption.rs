@@ -1,0 +1,424 @@
+//! Session resumption state: the client's store of sessions and tickets (by server name),
+//! and the server's TLS 1.2 session cache and ticket protection.
+//!
+//! Secrets never appear here as bytes: a TLS 1.2 master key or a TLS 1.3 resumption PSK is
+//! kept as the provider's opaque blob (sealed under the key store's sealing key, with its
+//! protocol and suite bound). A server's ticket is that blob plus the session's parameters,
+//! sealed once more by a ticket key that the provider derives from a fresh key agreement and
+//! never hands out — so the parameters (EMS, lifetime, ALPN, server name) cannot be altered
+//! by the client. Ticket keys live as long as the [`ServerConfig`](crate::ServerConfig).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use keyward_ssl::{Provider, SessionKey};
+
+use crate::codec::{put_u16, put_u32, put_u8, put_vec_u16, put_vec_u8, Reader};
+use crate::error::Error;
+
+/// How long sessions and tickets are good for, in seconds.
+pub const SESSION_LIFETIME: u32 = 7200;
+/// Most server names the client remembers.
+const MAX_CLIENT_NAMES: usize = 256;
+/// Most TLS 1.3 tickets kept per server name.
+const MAX_TICKETS_PER_NAME: usize = 4;
+/// Most entries of the server's session-ID cache.
+const MAX_CACHED_SESSIONS: usize = 1024;
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A TLS 1.2 session the client can resume.
+#[derive(Clone, Debug)]
+pub struct ClientSession12 {
+    /// The session ID the server gave (may be empty with a ticket).
+    pub session_id: Vec<u8>,
+    /// The server's ticket, if it sent one.
+    pub ticket: Option<Vec<u8>>,
+    /// The master key as the provider's opaque blob.
+    pub master: Vec<u8>,
+    /// The suite.
+    pub suite: u16,
+    /// Whether the session used the extended master secret.
+    pub extended_master_secret: bool,
+    /// The negotiated protocol.
+    pub alpn: Option<Vec<u8>>,
+    /// The server's chain, reported again on resumption.
+    pub peer_certificates: Vec<Vec<u8>>,
+    /// When the session was made (seconds since the epoch).
+    pub created: u64,
+    /// How long it may be resumed, in seconds.
+    pub lifetime: u32,
+}
+
+/// A TLS 1.3 ticket the client can offer.
+#[derive(Clone, Debug)]
+pub struct ClientTicket13 {
+    /// The ticket (the PSK identity).
+    pub ticket: Vec<u8>,
+    /// The resumption PSK as the provider's opaque blob.
+    pub psk: Vec<u8>,
+    /// The suite of the session (its hash goes with the PSK).
+    pub suite: u16,
+    /// `ticket_age_add`.
+    pub age_add: u32,
+    /// `ticket_lifetime` in seconds.
+    pub lifetime: u32,
+    /// When the ticket arrived (milliseconds since the epoch).
+    pub received_ms: u64,
+    /// The server's chain, reported again on resumption.
+    pub peer_certificates: Vec<Vec<u8>>,
+}
+
+#[derive(Default)]
+struct ClientEntry {
+    tls12: Option<ClientSession12>,
+    tls13: VecDeque<ClientTicket13>,
+}
+
+#[derive(Default)]
+struct ClientStore {
+    entries: HashMap<String, ClientEntry>,
+    order: VecDeque<String>,
+}
+
+impl ClientStore {
+    fn entry(&mut self, name: &str) -> &mut ClientEntry {
+        if !self.entries.contains_key(name) {
+            if self.order.len() >= MAX_CLIENT_NAMES {
+                if let Some(oldest) = self.order.pop_front() {
+                    self.entries.remove(&oldest);
+                }
+            }
+            self.order.push_back(name.to_owned());
+        }
+        self.entries.entry(name.to_owned()).or_default()
+    }
+}
+
+/// The client's in-memory session store, keyed by server name.
+#[derive(Default)]
+pub struct ClientSessions {
+    store: Mutex<ClientStore>,
+}
+
+impl ClientSessions {
+    fn with<T>(&self, f: impl FnOnce(&mut ClientStore) -> T) -> T {
+        let mut store = match self.store.lock() {
+            Ok(store) => store,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut store)
+    }
+
+    /// Remembers a TLS 1.2 session for `server_name`.
+    pub fn store_tls12(&self, server_name: &str, session: ClientSession12) {
+        self.with(|s| s.entry(server_name).tls12 = Some(session));
+    }
+
+    /// The TLS 1.2 session for `server_name`, if still valid.
+    pub fn tls12(&self, server_name: &str) -> Option<ClientSession12> {
+        let now = now_secs();
+        self.with(|s| {
+            let entry = s.entries.get_mut(server_name)?;
+            let session = entry.tls12.as_ref()?;
+            if now.saturating_sub(session.created) > u64::from(session.lifetime) {
+                entry.tls12 = None;
+                return None;
+            }
+            Some(session.clone())
+        })
+    }
+
+    /// Remembers a TLS 1.3 ticket for `server_name`.
+    pub fn store_tls13(&self, server_name: &str, ticket: ClientTicket13) {
+        self.with(|s| {
+            let tickets = &mut s.entry(server_name).tls13;
+            if tickets.len() >= MAX_TICKETS_PER_NAME {
+                tickets.pop_front();
+            }
+            tickets.push_back(ticket);
+        });
+    }
+
+    /// Takes the newest valid TLS 1.3 ticket for `server_name` (each is used once,
+    /// RFC 8446 §C.4).
+    pub fn take_tls13(&self, server_name: &str) -> Option<ClientTicket13> {
+        let now = now_millis();
+        self.with(|s| {
+            let tickets = &mut s.entries.get_mut(server_name)?.tls13;
+            while let Some(ticket) = tickets.pop_back() {
+                if now.saturating_sub(ticket.received_ms) < u64::from(ticket.lifetime) * 1000 {
+                    return Some(ticket);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// A TLS 1.2 session as the server keeps it (cache entry or ticket contents).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSession12 {
+    /// The master key as the provider's opaque blob.
+    pub master: Vec<u8>,
+    /// The suite.
+    pub suite: u16,
+    /// Whether the session used the extended master secret.
+    pub extended_master_secret: bool,
+    /// The negotiated protocol.
+    pub alpn: Option<Vec<u8>>,
+    /// The client's server name.
+    pub server_name: Option<String>,
+    /// When the session was made (seconds since the epoch).
+    pub created: u64,
+}
+
+/// A TLS 1.3 ticket's contents as the server reads them back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerTicket13 {
+    /// The resumption PSK as the provider's opaque blob.
+    pub psk: Vec<u8>,
+    /// The suite of the session.
+    pub suite: u16,
+    /// `ticket_age_add`.
+    pub age_add: u32,
+    /// When the ticket was issued (milliseconds since the epoch).
+    pub issued_ms: u64,
+    /// The negotiated protocol of the session.
+    pub alpn: Option<Vec<u8>>,
+    /// The client's server name.
+    pub server_name: Option<String>,
+}
+
+#[derive(Default)]
+struct SessionCache {
+    entries: HashMap<Vec<u8>, ServerSession12>,
+    order: VecDeque<Vec<u8>>,
+}
+
+/// The server's resumption state.
+#[derive(Default)]
+pub struct ServerSessions {
+    cache: Mutex<SessionCache>,
+    protector: OnceLock<Option<TicketProtector>>,
+}
+
+const TICKET_KIND_TLS12: u8 = 1;
+const TICKET_KIND_TLS13: u8 = 2;
+
+impl ServerSessions {
+    fn with_cache<T>(&self, f: impl FnOnce(&mut SessionCache) -> T) -> T {
+        let mut cache = match self.cache.lock() {
+            Ok(cache) => cache,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut cache)
+    }
+
+    /// Caches a TLS 1.2 session under its ID; the oldest entry goes when the cache is full.
+    pub fn cache_put(&self, session_id: Vec<u8>, session: ServerSession12) {
+        self.with_cache(|c| {
+            if c.entries.len() >= MAX_CACHED_SESSIONS {
+                if let Some(oldest) = c.order.pop_front() {
+                    c.entries.remove(&oldest);
+                }
+            }
+            c.order.push_back(session_id.clone());
+            c.entries.insert(session_id, session);
+        });
+    }
+
+    /// The cached session for an ID, if still valid.
+    pub fn cache_get(&self, session_id: &[u8]) -> Option<ServerSession12> {
+        let now = now_secs();
+        self.with_cache(|c| {
+            let session = c.entries.get(session_id)?;
+            (now.saturating_sub(session.created) <= u64::from(SESSION_LIFETIME))
+                .then(|| session.clone())
+        })
+    }
+
+    fn protector(&self, provider: &Provider) -> Option<&TicketProtector> {
+        self.protector
+            .get_or_init(|| match TicketProtector::new(provider) {
+                Ok(protector) => Some(protector),
+                Err(error) => {
+                    tracing::warn!(%error, "session tickets disabled: no ticket key");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// A TLS 1.2 ticket for `session` (RFC 5077), or `None` when tickets cannot be made.
+    pub fn seal_tls12(&self, provider: &Provider, session: &ServerSession12) -> Option<Vec<u8>> {
+        let mut plain = Vec::new();
+        put_u8(&mut plain, TICKET_KIND_TLS12);
+        put_u16(&mut plain, session.suite);
+        put_u8(&mut plain, u8::from(session.extended_master_secret));
+        plain.extend_from_slice(&session.created.to_be_bytes());
+        put_optional(&mut plain, session.alpn.as_deref());
+        put_optional(
+            &mut plain,
+            session.server_name.as_ref().map(String::as_bytes),
+        );
+        put_vec_u16(&mut plain, &session.master);
+        self.protector(provider)?.seal(&plain)
+    }
+
+    /// Reads back a TLS 1.2 ticket; `None` for anything not made here, tampered with or
+    /// expired.
+    pub fn open_tls12(&self, provider: &Provider, ticket: &[u8]) -> Option<ServerSession12> {
+        let plain = self.protector(provider)?.open(ticket)?;
+        let mut reader = Reader::new(&plain);
+        if reader.u8().ok()? != TICKET_KIND_TLS12 {
+            return None;
+        }
+        let suite = reader.u16().ok()?;
+        let extended_master_secret = reader.u8().ok()? == 1;
+        let created = u64::from_be_bytes(reader.array().ok()?);
+        let alpn = read_optional(&mut reader)?;
+        let server_name = read_optional(&mut reader)?.and_then(|n| String::from_utf8(n).ok());
+        let master = reader.vec_u16().ok()?.to_vec();
+        reader.finish().ok()?;
+        if now_secs().saturating_sub(created) > u64::from(SESSION_LIFETIME) {
+            return None;
+        }
+        Some(ServerSession12 {
+            master,
+            suite,
+            extended_master_secret,
+            alpn,
+            server_name,
+            created,
+        })
+    }
+
+    /// A TLS 1.3 ticket (RFC 8446 §4.6.1), or `None` when tickets cannot be made.
+    pub fn seal_tls13(&self, provider: &Provider, ticket: &ServerTicket13) -> Option<Vec<u8>> {
+        let mut plain = Vec::new();
+        put_u8(&mut plain, TICKET_KIND_TLS13);
+        put_u16(&mut plain, ticket.suite);
+        put_u32(&mut plain, ticket.age_add);
+        plain.extend_from_slice(&ticket.issued_ms.to_be_bytes());
+        put_optional(&mut plain, ticket.alpn.as_deref());
+        put_optional(
+            &mut plain,
+            ticket.server_name.as_ref().map(String::as_bytes),
+        );
+        put_vec_u16(&mut plain, &ticket.psk);
+        self.protector(provider)?.seal(&plain)
+    }
+
+    /// Reads back a TLS 1.3 ticket; `None` for anything not made here, tampered with or
+    /// expired.
+    pub fn open_tls13(&self, provider: &Provider, ticket: &[u8]) -> Option<ServerTicket13> {
+        let plain = self.protector(provider)?.open(ticket)?;
+        let mut reader = Reader::new(&plain);
+        if reader.u8().ok()? != TICKET_KIND_TLS13 {
+            return None;
+        }
+        let suite = reader.u16().ok()?;
+        let age_add = reader.u32().ok()?;
+        let issued_ms = u64::from_be_bytes(reader.array().ok()?);
+        let alpn = read_optional(&mut reader)?;
+        let server_name = read_optional(&mut reader)?.and_then(|n| String::from_utf8(n).ok());
+        let psk = reader.vec_u16().ok()?.to_vec();
+        reader.finish().ok()?;
+        if now_millis().saturating_sub(issued_ms) > u64::from(SESSION_LIFETIME) * 1000 {
+            return None;
+        }
+        Some(ServerTicket13 {
+            psk,
+            suite,
+            age_add,
+            issued_ms,
+            alpn,
+            server_name,
+        })
+    }
+}
+
+fn put_optional(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    match value {
+        Some(value) => {
+            put_u8(out, 1);
+            put_vec_u8(out, value);
+        }
+        None => put_u8(out, 0),
+    }
+}
+
+fn read_optional(reader: &mut Reader<'_>) -> Option<Option<Vec<u8>>> {
+    match reader.u8().ok()? {
+        0 => Some(None),
+        1 => Some(Some(reader.vec_u8().ok()?.to_vec())),
+        _ => None,
+    }
+}
+
+/// The ticket key: an AES-256-GCM record key the provider derives from a key agreement
+/// between two fresh ephemeral keys, through the TLS 1.3 schedule. Its secret never leaves
+/// the provider; each ticket uses the next sequence number as its nonce input.
+struct TicketProtector {
+    key: SessionKey,
+    next: AtomicU64,
+}
+
+/// TLS 1.3, TLS_AES_256_GCM_SHA384, x25519: the schedule that makes the ticket key.
+const TICKET_PROTOCOL: u32 = 0x0304;
+const TICKET_SUITE: u32 = 0x1302;
+const TICKET_GROUP: u32 = 29;
+
+impl TicketProtector {
+    fn new(provider: &Provider) -> Result<Self, Error> {
+        let own =
+            provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None)?;
+        let other =
+            provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None)?;
+        let early = provider.extract_early_key(None, TICKET_PROTOCOL, TICKET_SUITE)?;
+        let handshake = provider.extract_handshake_key(&own, &other.public_key(), &early)?;
+        let mut context = provider.create_handshake_hash(TICKET_PROTOCOL, TICKET_SUITE)?;
+        context.update(b"keyward session ticket protection");
+        let (traffic, _) = provider.expand_traffic_keys(&handshake, &context)?;
+        let traffic = traffic.ok_or(Error::General("no ticket traffic secret"))?;
+        Ok(TicketProtector {
+            key: provider.expand_write_key(&traffic)?,
+            next: AtomicU64::new(0),
+        })
+    }
+
+    /// `sequence ‖ record`.
+    fn seal(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut out = vec![0u8; 8 + self.key.max_encrypted_len(plain.len())];
+        let (head, record) = out.split_at_mut(8);
+        head.copy_from_slice(&seq.to_be_bytes());
+        let len = self.key.encrypt_packet(plain, record, seq, 23).ok()?;
+        out.truncate(8 + len);
+        Some(out)
+    }
+
+    fn open(&self, ticket: &[u8]) -> Option<Vec<u8>> {
+        let (head, record) = ticket.split_at_checked(8)?;
+        let seq = u64::from_be_bytes(head.try_into().ok()?);
+        let mut out = vec![0u8; record.len()];
+        let len = self.key.decrypt_packet(record, &mut out, seq).ok()?;
+        out.truncate(len);
+        Some(out)
+    }
+}

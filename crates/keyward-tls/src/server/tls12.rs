@@ -1,0 +1,657 @@
+//! The TLS 1.2 server handshake (RFC 5246 §7.3): RSA, ECDHE_RSA, ECDHE_ECDSA and DHE_RSA key
+//! exchange, the extended master secret (RFC 7627), secure renegotiation signalling
+//! (RFC 5746), and resumption by session ID or ticket (RFC 5077).
+
+use std::sync::Arc;
+
+use keyward_core::backend::{fill_random, FfdheGroup};
+use keyward_ssl::{
+    CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, MasterKey, OpaqueKey, Protocol,
+    SessionKey, Side,
+};
+
+use super::{choose_alpn, offered_schemes, server_random};
+use crate::alert::AlertDescription;
+use crate::certs::CertifiedKey;
+use crate::codec::enums::{signal, HandshakeType, EC_POINT_UNCOMPRESSED};
+use crate::codec::extensions::ServerExtensions;
+use crate::codec::handshake::{
+    encode_server_hello_done, parse_client_key_exchange, CertificateMessage, ClientKeyExchangeKind,
+    DigitallySigned, NewSessionTicket12, ServerKeyExchange, ServerKeyExchangeParams,
+};
+use crate::codec::hello::{ClientHello, ServerHello};
+use crate::config::{ExtendedMasterSecret, ServerConfig, Version};
+use crate::conn::{CommonState, ConnectionInfo, Message, State};
+use crate::error::Error;
+use crate::resumption::{now_secs, ServerSession12, SESSION_LIFETIME};
+use crate::sign::{self, SignatureScheme};
+use crate::tls12::traffic::Traffic;
+use crate::tls12::{check_peer_finished, finished, master_params, Randoms, PROTOCOL};
+use crate::tls13::key_share::{import_peer, public_value};
+
+/// The signature schemes assumed when a client sends no `signature_algorithms`: RFC 5246
+/// §7.4.1.4.1 would imply SHA-1, which keyward does not sign with.
+const DEFAULT_SCHEMES: [SignatureScheme; 2] = [
+    SignatureScheme::RsaPkcs1Sha256,
+    SignatureScheme::EcdsaSecp256r1Sha256,
+];
+
+/// The TLS 1.2 choices that hold for the whole handshake.
+struct Session {
+    config: Arc<ServerConfig>,
+    suite: &'static CipherSuite,
+    randoms: Randoms,
+    session_id: Vec<u8>,
+    extended_master_secret: bool,
+    /// The client's `client_version`, bound into an RSA premaster.
+    client_version: u16,
+    alpn: Option<Vec<u8>>,
+    server_name: Option<String>,
+}
+
+impl Session {
+    fn info(
+        &self,
+        group: Option<Group>,
+        scheme: Option<SignatureScheme>,
+        resumed: bool,
+    ) -> ConnectionInfo {
+        ConnectionInfo {
+            version: Version::Tls12,
+            suite: self.suite,
+            group,
+            signature_scheme: scheme,
+            extended_master_secret: self.extended_master_secret,
+            resumed,
+            alpn: self.alpn.clone(),
+            server_name: self.server_name.clone(),
+        }
+    }
+}
+
+/// Handles a ClientHello that negotiated TLS 1.2.
+pub(super) fn client_hello(
+    config: Arc<ServerConfig>,
+    cx: &mut CommonState,
+    hello: ClientHello,
+    encoded: Vec<u8>,
+) -> Result<Box<dyn State>, Error> {
+    let ext = &hello.extensions;
+    if !hello.compression_methods.contains(&0) {
+        return Err(Error::IllegalParameter("null compression not offered"));
+    }
+    if ext
+        .renegotiation_info
+        .as_ref()
+        .is_some_and(|info| !info.is_empty())
+    {
+        return Err(Error::Negotiation(
+            "renegotiation_info of a first handshake is not empty",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    let secure_renegotiation = ext.renegotiation_info.is_some()
+        || hello
+            .cipher_suites
+            .contains(&signal::EMPTY_RENEGOTIATION_INFO_SCSV);
+    let client_ems = ext.extended_master_secret;
+    if config.extended_master_secret == ExtendedMasterSecret::Require && !client_ems {
+        return Err(Error::Negotiation(
+            "the client does not use the extended master secret",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    let alpn = choose_alpn(&config, &hello)?;
+    let server_name = ext.server_name.clone();
+    let random = server_random(&config, Version::Tls12)?;
+
+    if let Some(resumed) = find_session(&config, &hello)? {
+        return resume(
+            config,
+            cx,
+            &hello,
+            &encoded,
+            resumed,
+            random,
+            secure_renegotiation,
+        );
+    }
+
+    let choice = choose_suite(&config, &hello)?;
+    let extended_master_secret =
+        client_ems && config.extended_master_secret != ExtendedMasterSecret::Off;
+    let issue_ticket = config.session_tickets && ext.session_ticket.is_some();
+    let mut session_id = Vec::new();
+    if config.session_cache || issue_ticket {
+        session_id = vec![0u8; 32];
+        fill_random(&mut session_id)?;
+    }
+    let session = Session {
+        config: config.clone(),
+        suite: choice.suite,
+        randoms: Randoms {
+            client: hello.random,
+            server: random,
+        },
+        session_id,
+        extended_master_secret,
+        client_version: hello.legacy_version,
+        alpn,
+        server_name,
+    };
+    let ecdhe = matches!(choice.group, Some(Group::Ec(_)));
+    let server_hello = ServerHello {
+        legacy_version: crate::codec::enums::version::TLS12,
+        random,
+        session_id: session.session_id.clone(),
+        cipher_suite: choice.suite.id,
+        compression_method: 0,
+        extensions: ServerExtensions {
+            renegotiation_info: secure_renegotiation.then(Vec::new),
+            extended_master_secret,
+            ec_point_formats: (ecdhe && ext.ec_point_formats.is_some())
+                .then(|| vec![EC_POINT_UNCOMPRESSED]),
+            session_ticket: issue_ticket,
+            alpn: session.alpn.clone(),
+            server_name: session.server_name.is_some(),
+            ..ServerExtensions::default()
+        },
+    }
+    .encode();
+    let mut transcript = config
+        .provider
+        .create_handshake_hash(PROTOCOL, u32::from(choice.suite.id))?;
+    transcript.update(&encoded);
+    transcript.update(&server_hello);
+    cx.send_handshake(&server_hello);
+
+    let certificate = CertificateMessage {
+        context: Vec::new(),
+        chain: choice.key.chain.clone(),
+    }
+    .encode(false);
+    transcript.update(&certificate);
+    cx.send_handshake(&certificate);
+
+    let mut ephemeral = None;
+    if let (Some(group), Some(scheme)) = (choice.group, choice.scheme) {
+        let own = config.provider.create_ephemeral_key(
+            PROTOCOL,
+            u32::from(choice.suite.id),
+            u32::from(group.tls_id()),
+            0,
+            None,
+        )?;
+        let params = match group {
+            Group::Ec(_) => ServerKeyExchangeParams::Ecdhe {
+                group: group.tls_id(),
+                public: public_value(&own),
+            },
+            Group::Ffdhe(ffdhe) => ServerKeyExchangeParams::Dhe {
+                prime: ffdhe.prime().to_vec(),
+                generator: vec![2],
+                public: public_value(&own),
+            },
+        };
+        let mut signed = session.randoms.joined().to_vec();
+        signed.extend_from_slice(&params.encode());
+        let key_exchange = ServerKeyExchange {
+            params,
+            signed: DigitallySigned {
+                scheme: scheme.to_u16(),
+                signature: sign::sign(&choice.key.key, scheme, &signed)?,
+            },
+        }
+        .encode();
+        transcript.update(&key_exchange);
+        cx.send_handshake(&key_exchange);
+        ephemeral = Some((group, own));
+    }
+    let done = encode_server_hello_done();
+    transcript.update(&done);
+    cx.send_handshake(&done);
+    Ok(Box::new(ExpectClientKeyExchange {
+        session,
+        transcript,
+        key: choice.key,
+        ephemeral,
+        scheme: choice.scheme,
+        issue_ticket,
+    }))
+}
+
+/// A suite with what it needs: the certificate, the group and the signature scheme.
+struct SuiteChoice {
+    suite: &'static CipherSuite,
+    key: Arc<CertifiedKey>,
+    group: Option<Group>,
+    scheme: Option<SignatureScheme>,
+}
+
+/// Our most preferred TLS 1.2 suite that the client offers and that we can serve: a
+/// certificate of the right kind, a group for (EC)DHE (RFC 8422 §5.1, RFC 7919 §4) and a
+/// signature scheme the client accepts.
+fn choose_suite(config: &ServerConfig, hello: &ClientHello) -> Result<SuiteChoice, Error> {
+    let ext = &hello.extensions;
+    let schemes = offered_schemes(hello).unwrap_or_else(|| DEFAULT_SCHEMES.to_vec());
+    let client_groups = ext.supported_groups.as_deref();
+    let ec_group = match client_groups {
+        Some(groups) => config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| matches!(g, Group::Ec(_)) && groups.contains(&g.tls_id())),
+        None => config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| matches!(g, Group::Ec(keyward_core::backend::Curve::P256))),
+    };
+    let uncompressed_ok = ext
+        .ec_point_formats
+        .as_ref()
+        .is_none_or(|f| f.contains(&EC_POINT_UNCOMPRESSED));
+    let client_ffdhe: Vec<u16> = client_groups
+        .unwrap_or(&[])
+        .iter()
+        .copied()
+        .filter(|id| (256..=511).contains(id))
+        .collect();
+    let dh_group = if client_ffdhe.is_empty() {
+        Some(Group::Ffdhe(FfdheGroup::Ffdhe2048))
+    } else {
+        config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| matches!(g, Group::Ffdhe(_)) && client_ffdhe.contains(&g.tls_id()))
+    };
+    // Certificates that name the server come first, whatever the suite preference; the
+    // others are defaults.
+    let candidates = config.certificates.candidates(ext.server_name.as_deref());
+    let (named, defaults): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|key| {
+        ext.server_name
+            .as_deref()
+            .is_some_and(|name| key.matches(name))
+    });
+    for tier in [named, defaults] {
+        for suite in config.cipher_suites.iter().copied() {
+            if !hello.cipher_suites.contains(&suite.id) || !suite.allows(Protocol::Tls12) {
+                continue;
+            }
+            let group = match suite.key_exchange {
+                KeyExchange::Tls13 => continue,
+                KeyExchange::Rsa => None,
+                KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => match ec_group {
+                    Some(group) if uncompressed_ok => Some(group),
+                    _ => continue,
+                },
+                KeyExchange::DheRsa => match dh_group {
+                    Some(group) => Some(group),
+                    None => continue,
+                },
+            };
+            for key in &tier {
+                if !key.key.serves(suite) {
+                    continue;
+                }
+                let scheme = if suite.key_exchange == KeyExchange::Rsa {
+                    None
+                } else {
+                    match sign::choose_scheme(&key.key, &schemes, false) {
+                        Some(scheme) => Some(scheme),
+                        None => continue,
+                    }
+                };
+                return Ok(SuiteChoice {
+                    suite,
+                    key: key.clone(),
+                    group,
+                    scheme,
+                });
+            }
+        }
+    }
+    Err(Error::Negotiation(
+        "no TLS 1.2 cipher suite in common",
+        AlertDescription::HandshakeFailure,
+    ))
+}
+
+/// A session the client asked to resume (ticket first, then session ID) that may be
+/// resumed. RFC 7627 §5.3: a session with the extended master secret resumed by a client
+/// not offering it aborts; one without it is not resumed by a client offering it.
+fn find_session(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<Option<ServerSession12>, Error> {
+    let ext = &hello.extensions;
+    let mut found = None;
+    if config.session_tickets {
+        if let Some(ticket) = ext.session_ticket.as_ref().filter(|t| !t.is_empty()) {
+            found = config.sessions.open_tls12(&config.provider, ticket);
+        }
+    }
+    if found.is_none() && config.session_cache && !hello.session_id.is_empty() {
+        found = config.sessions.cache_get(&hello.session_id);
+    }
+    let Some(session) = found else {
+        return Ok(None);
+    };
+    let suite_ok = hello.cipher_suites.contains(&session.suite)
+        && config.cipher_suites.iter().any(|s| s.id == session.suite);
+    if !suite_ok || session.server_name != ext.server_name {
+        return Ok(None);
+    }
+    if session.extended_master_secret && !ext.extended_master_secret {
+        return Err(Error::Negotiation(
+            "resumption of an extended-master-secret session without it",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    let ems_policy_ok = match config.extended_master_secret {
+        ExtendedMasterSecret::Require => session.extended_master_secret,
+        ExtendedMasterSecret::Offer => session.extended_master_secret == ext.extended_master_secret,
+        ExtendedMasterSecret::Off => !session.extended_master_secret && !ext.extended_master_secret,
+    };
+    if !ems_policy_ok {
+        return Ok(None);
+    }
+    if let (Some(offered), Some(alpn)) = (&ext.alpn, &session.alpn) {
+        if !offered.contains(alpn) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(session))
+}
+
+/// The abbreviated handshake (RFC 5246 §7.3, figure 2).
+fn resume(
+    config: Arc<ServerConfig>,
+    cx: &mut CommonState,
+    hello: &ClientHello,
+    encoded: &[u8],
+    resumed: ServerSession12,
+    random: [u8; 32],
+    secure_renegotiation: bool,
+) -> Result<Box<dyn State>, Error> {
+    let master = match config.provider.import_opaque_key(&resumed.master) {
+        Ok(OpaqueKey::Master(master)) if master.suite().id == resumed.suite => master,
+        _ => {
+            return Err(Error::General(
+                "a resumed session's master key did not open",
+            ))
+        }
+    };
+    tracing::debug!("resuming a TLS 1.2 session");
+    let session = Session {
+        config: config.clone(),
+        suite: master.suite(),
+        randoms: Randoms {
+            client: hello.random,
+            server: random,
+        },
+        session_id: hello.session_id.clone(),
+        extended_master_secret: resumed.extended_master_secret,
+        client_version: hello.legacy_version,
+        alpn: resumed.alpn.clone(),
+        server_name: resumed.server_name.clone(),
+    };
+    let server_hello = ServerHello {
+        legacy_version: crate::codec::enums::version::TLS12,
+        random,
+        session_id: session.session_id.clone(),
+        cipher_suite: resumed.suite,
+        compression_method: 0,
+        extensions: ServerExtensions {
+            renegotiation_info: secure_renegotiation.then(Vec::new),
+            extended_master_secret: resumed.extended_master_secret,
+            alpn: session
+                .alpn
+                .clone()
+                .filter(|_| hello.extensions.alpn.is_some()),
+            ..ServerExtensions::default()
+        },
+    }
+    .encode();
+    let mut transcript = config
+        .provider
+        .create_handshake_hash(PROTOCOL, u32::from(resumed.suite))?;
+    transcript.update(encoded);
+    transcript.update(&server_hello);
+    cx.send_handshake(&server_hello);
+    let keys = master.generate_session_keys(&session.randoms.params())?;
+    cx.record.send_change_cipher_spec(false)?;
+    cx.record.set_write_key(keys.write, false)?;
+    let server_finished = finished(&master, &transcript, Side::Server)?;
+    transcript.update(&server_finished);
+    cx.send_handshake(&server_finished);
+    Ok(Box::new(ExpectChangeCipherSpec {
+        session,
+        transcript,
+        master,
+        read_key: keys.read,
+        write_key: None,
+        info_group: None,
+        scheme: None,
+        issue_ticket: false,
+        resumed: true,
+    }))
+}
+
+/// Waiting for the ClientKeyExchange.
+struct ExpectClientKeyExchange {
+    session: Session,
+    transcript: HandshakeHash,
+    key: Arc<CertifiedKey>,
+    ephemeral: Option<(Group, EphemeralKey)>,
+    scheme: Option<SignatureScheme>,
+    issue_ticket: bool,
+}
+
+impl State for ExpectClientKeyExchange {
+    fn handle(
+        mut self: Box<Self>,
+        _cx: &mut CommonState,
+        message: Message,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = message.expect_handshake("change_cipher_spec before ClientKeyExchange")?;
+        if message.kind != HandshakeType::ClientKeyExchange {
+            return Err(Error::UnexpectedMessage("expected ClientKeyExchange"));
+        }
+        let session = &self.session;
+        let provider = &session.config.provider;
+        let suite_id = u32::from(session.suite.id);
+        let kind = match &self.ephemeral {
+            None => ClientKeyExchangeKind::Rsa,
+            Some((Group::Ec(_), _)) => ClientKeyExchangeKind::Ecdhe,
+            Some((Group::Ffdhe(_), _)) => ClientKeyExchangeKind::Dhe,
+        };
+        let value = parse_client_key_exchange(message.body(), kind)?;
+        self.transcript.update(&message.encoded);
+        let session_hash = session
+            .extended_master_secret
+            .then(|| self.transcript.current_digest());
+        let params = master_params(&session.randoms, session_hash.as_deref());
+        let master = match &self.ephemeral {
+            // Bleichenbacher: the provider substitutes a random premaster for a bad one
+            // without telling; the handshake then fails at Finished.
+            None => provider.import_master_key(
+                &self.key.key,
+                PROTOCOL,
+                suite_id,
+                &params.highest_version(u32::from(session.client_version)),
+                &value,
+            )?,
+            Some((group, own)) => {
+                let peer = import_peer(provider, *group, &value, false)?;
+                provider.generate_master_key(
+                    own,
+                    &peer,
+                    PROTOCOL,
+                    suite_id,
+                    &params,
+                    Side::Server,
+                )?
+            }
+        };
+        let keys = master.generate_session_keys(&session.randoms.params())?;
+        let info_group = self.ephemeral.as_ref().map(|(group, _)| *group);
+        Ok(Box::new(ExpectChangeCipherSpec {
+            session: self.session,
+            transcript: self.transcript,
+            master,
+            read_key: keys.read,
+            write_key: Some(keys.write),
+            info_group,
+            scheme: self.scheme,
+            issue_ticket: self.issue_ticket,
+            resumed: false,
+        }))
+    }
+}
+
+/// Waiting for the client's ChangeCipherSpec.
+struct ExpectChangeCipherSpec {
+    session: Session,
+    transcript: HandshakeHash,
+    master: MasterKey,
+    read_key: SessionKey,
+    /// The write key, still to switch to after the client's Finished (full handshake).
+    write_key: Option<SessionKey>,
+    info_group: Option<Group>,
+    scheme: Option<SignatureScheme>,
+    issue_ticket: bool,
+    resumed: bool,
+}
+
+impl State for ExpectChangeCipherSpec {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut CommonState,
+        message: Message,
+    ) -> Result<Box<dyn State>, Error> {
+        match message {
+            Message::ChangeCipherSpec => {}
+            Message::Handshake(_) => {
+                return Err(Error::UnexpectedMessage("expected ChangeCipherSpec"))
+            }
+        }
+        let ExpectChangeCipherSpec {
+            session,
+            transcript,
+            master,
+            read_key,
+            write_key,
+            info_group,
+            scheme,
+            issue_ticket,
+            resumed,
+        } = *self;
+        cx.record.set_read_key(read_key, false)?;
+        Ok(Box::new(ExpectFinished {
+            session,
+            transcript,
+            master,
+            write_key,
+            info_group,
+            scheme,
+            issue_ticket,
+            resumed,
+        }))
+    }
+}
+
+/// Waiting for the client's Finished.
+struct ExpectFinished {
+    session: Session,
+    transcript: HandshakeHash,
+    master: MasterKey,
+    write_key: Option<SessionKey>,
+    info_group: Option<Group>,
+    scheme: Option<SignatureScheme>,
+    issue_ticket: bool,
+    resumed: bool,
+}
+
+impl State for ExpectFinished {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        message: Message,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = message.expect_handshake("second ChangeCipherSpec")?;
+        if message.kind != HandshakeType::Finished {
+            return Err(Error::UnexpectedMessage("expected the client's Finished"));
+        }
+        check_peer_finished(&self.master, &self.transcript, Side::Client, message.body())?;
+        self.transcript.update(&message.encoded);
+        let info = self
+            .session
+            .info(self.info_group, self.scheme, self.resumed);
+        if let Some(write_key) = self.write_key.take() {
+            let stored = self.stored_session();
+            if self.issue_ticket {
+                let ticket = stored
+                    .as_ref()
+                    .and_then(|s| {
+                        self.session
+                            .config
+                            .sessions
+                            .seal_tls12(&self.session.config.provider, s)
+                    })
+                    .unwrap_or_default();
+                let ticket = NewSessionTicket12 {
+                    lifetime_hint: SESSION_LIFETIME,
+                    ticket,
+                }
+                .encode();
+                self.transcript.update(&ticket);
+                cx.send_handshake(&ticket);
+            }
+            if let Some(stored) = stored {
+                if self.session.config.session_cache && !self.session.session_id.is_empty() {
+                    self.session
+                        .config
+                        .sessions
+                        .cache_put(self.session.session_id.clone(), stored);
+                }
+            }
+            cx.record.send_change_cipher_spec(false)?;
+            cx.record.set_write_key(write_key, false)?;
+            let server_finished = finished(&self.master, &self.transcript, Side::Server)?;
+            cx.send_handshake(&server_finished);
+        }
+        cx.complete_handshake(info)?;
+        Ok(Box::new(Traffic::new(
+            Side::Server,
+            self.master,
+            self.session.randoms,
+        )))
+    }
+}
+
+impl ExpectFinished {
+    /// The session as cache entries and tickets keep it; `None` when the master key
+    /// cannot be sealed (no key store).
+    fn stored_session(&self) -> Option<ServerSession12> {
+        let config = &self.session.config;
+        if !config.session_cache && !self.issue_ticket {
+            return None;
+        }
+        match config.provider.export_master_key(&self.master) {
+            Ok(master) => Some(ServerSession12 {
+                master,
+                suite: self.session.suite.id,
+                extended_master_secret: self.session.extended_master_secret,
+                alpn: self.session.alpn.clone(),
+                server_name: self.session.server_name.clone(),
+                created: now_secs(),
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "session not kept for resumption");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! What TLS 1.3 clients and servers share: the transcript after a HelloRetryRequest, PSK
+//! binders, CertificateVerify contents, and the traffic phase (KeyUpdate, tickets).
+
+pub mod key_share;
+pub mod traffic;
+
+use keyward_ssl::{CipherSuite, HandshakeHash, Provider, Tls13Secret};
+
+use crate::codec::handshake::message_hash;
+use crate::error::Error;
+
+/// `dwProtocol` of TLS 1.3.
+pub const PROTOCOL: u32 = 0x0304;
+
+/// The content a TLS 1.3 CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
+/// string, a zero byte, and the transcript hash.
+pub fn certificate_verify_content(transcript_hash: &[u8], server: bool) -> Vec<u8> {
+    let context: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
+    let mut out = vec![0x20u8; 64];
+    out.extend_from_slice(context);
+    out.push(0);
+    out.extend_from_slice(transcript_hash);
+    out
+}
+
+/// A fresh transcript hash of `suite`.
+pub fn new_transcript(provider: &Provider, suite: &CipherSuite) -> Result<HandshakeHash, Error> {
+    Ok(provider.create_handshake_hash(PROTOCOL, u32::from(suite.id))?)
+}
+
+/// The transcript after a HelloRetryRequest: ClientHello1 is replaced by the synthetic
+/// `message_hash` message holding its hash (RFC 8446 §4.4.1), then the HelloRetryRequest
+/// itself is added.
+pub fn retry_transcript(
+    provider: &Provider,
+    suite: &CipherSuite,
+    client_hello1: &[u8],
+    retry_request: &[u8],
+) -> Result<HandshakeHash, Error> {
+    let mut first = new_transcript(provider, suite)?;
+    first.update(client_hello1);
+    let mut transcript = new_transcript(provider, suite)?;
+    transcript.update(&message_hash(&first.current_digest()));
+    transcript.update(retry_request);
+    Ok(transcript)
+}
+
+/// The binder of a resumption PSK over `transcript` (everything before the binders:
+/// earlier messages and the truncated ClientHello; RFC 8446 §4.2.11.2): the Finished
+/// computation keyed by the binder key.
+pub fn psk_binder(
+    provider: &Provider,
+    psk: &Tls13Secret,
+    transcript: &HandshakeHash,
+) -> Result<Vec<u8>, Error> {
+    let early = provider.extract_early_key(Some(psk), PROTOCOL, u32::from(psk.suite().id))?;
+    let binder_key = provider.expand_binder_key(&early, true)?;
+    Ok(binder_key.compute_finished_hash(transcript)?)
+}
+
+/// True when two TLS 1.3 suites share a hash (a PSK of one may be used with the other).
+pub fn same_hash(a: &CipherSuite, b: &CipherSuite) -> bool {
+    a.sha384_prf == b.sha384_prf
+}
+
+/// The client and server secrets of `expand_traffic_keys`.
+pub fn traffic_pair(
+    pair: (Option<Tls13Secret>, Option<Tls13Secret>),
+) -> Result<(Tls13Secret, Tls13Secret), Error> {
+    match pair {
+        (Some(client), Some(server)) => Ok((client, server)),
+        _ => Err(Error::General("the provider returned no traffic secret")),
+    }
+}
