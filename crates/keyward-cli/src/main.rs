@@ -1,8 +1,12 @@
 //! The `keyward` command.
 
 mod card;
+mod connect;
 mod cryptosession;
 mod demo;
+mod serve;
+mod server_keys;
+mod tls_options;
 
 use std::process::ExitCode;
 
@@ -41,6 +45,14 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("serve") => match serve::run(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("keyward serve: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("connect") => connect::run(&args[1..]),
         Some("card") => match card::run(&args[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
@@ -49,11 +61,23 @@ fn main() -> ExitCode {
             }
         },
         Some("help" | "-h" | "--help") => {
-            print!("{USAGE}{}", card::USAGE);
+            print!(
+                "{USAGE}{}{}{}{}",
+                serve::USAGE,
+                connect::USAGE,
+                tls_options::USAGE,
+                card::USAGE
+            );
             ExitCode::SUCCESS
         }
         _ => {
-            eprint!("{USAGE}{}", card::USAGE);
+            eprint!(
+                "{USAGE}{}{}{}{}",
+                serve::USAGE,
+                connect::USAGE,
+                tls_options::USAGE,
+                card::USAGE
+            );
             ExitCode::from(2)
         }
     }

@@ -181,6 +181,10 @@ where
         loop {
             match self.poll_flush_tls(cx) {
                 Poll::Ready(Ok(())) => {}
+                // The handshake is complete and only what follows it (TLS 1.3 session tickets)
+                // failed to go out, e.g. to a client that closed at once: the handshake
+                // succeeded, and the error shows on the next write.
+                Poll::Ready(Err(_)) if !self.conn.is_handshaking() => return Poll::Ready(Ok(())),
                 other => return other,
             }
             if !self.conn.is_handshaking() {
