@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 mod common;
 
-use common::{c_params, read, rust_functions, rust_type_as_c, Signature};
+use common::{c_params, read, rust_functions, rust_type_as_c, wide_string_constants, Signature};
 
 use keyward::card::types::*;
 
@@ -415,28 +415,7 @@ fn numeric_constants_match() {
 
 #[test]
 fn string_constants_match() {
-    let mut c = BTreeMap::new();
-    for line in header().lines() {
-        let Some(rest) = line.strip_prefix("static const WCHAR ") else {
-            continue;
-        };
-        let (name, rest) = rest.split_once("[] = {").unwrap();
-        let (units, _) = rest.split_once("};").unwrap();
-        let mut text = String::new();
-        let mut terminated = false;
-        for unit in units.split(", ") {
-            assert!(!terminated, "{name}: NUL before the end");
-            match unit.strip_prefix('\'').and_then(|u| u.strip_suffix('\'')) {
-                Some(ch) => text.push_str(ch),
-                None => {
-                    assert_eq!(unit, "0", "{name}");
-                    terminated = true;
-                }
-            }
-        }
-        assert!(terminated, "{name} is NUL-terminated");
-        c.insert(name.to_owned(), text);
-    }
+    let c = wide_string_constants(&header());
     let rust: BTreeMap<String, String> = CARD_STRING_CONSTANTS
         .iter()
         .map(|(name, value)| (name.to_string(), value.to_string()))

@@ -74,3 +74,32 @@ pub fn rust_functions(relative: &str) -> BTreeMap<String, Signature> {
     }
     functions
 }
+
+/// The `static const WCHAR NAME[] = {'a', 'b', 0};` constants of a header (the `L"..."` macros
+/// of Windows), as name → text. (Not every header has them.)
+#[allow(dead_code)]
+pub fn wide_string_constants(header: &str) -> BTreeMap<String, String> {
+    let mut constants = BTreeMap::new();
+    for line in header.lines() {
+        let Some(rest) = line.strip_prefix("static const WCHAR ") else {
+            continue;
+        };
+        let (name, rest) = rest.split_once("[] = {").unwrap();
+        let (units, _) = rest.split_once("};").unwrap();
+        let mut text = String::new();
+        let mut terminated = false;
+        for unit in units.split(", ") {
+            assert!(!terminated, "{name}: NUL before the end");
+            match unit.strip_prefix('\'').and_then(|u| u.strip_suffix('\'')) {
+                Some(ch) => text.push_str(ch),
+                None => {
+                    assert_eq!(unit, "0", "{name}");
+                    terminated = true;
+                }
+            }
+        }
+        assert!(terminated, "{name} is NUL-terminated");
+        constants.insert(name.to_owned(), text);
+    }
+    constants
+}
