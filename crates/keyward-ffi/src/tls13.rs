@@ -25,6 +25,40 @@ fn give(
     Ok(())
 }
 
+/// The shape `SslExpandExporterMasterKey` and `SslExpandResumptionMasterKey` share: a secret
+/// expanded with the transcript of `hash` into a new secret in `*handle`, checked in the
+/// order provider, secret, hash, output, flags.
+///
+/// # Safety
+/// `handle` must be NULL or valid for a write, as the Windows functions require.
+unsafe fn expand_with_transcript(
+    provider: NCRYPT_PROV_HANDLE,
+    secret: NCRYPT_KEY_HANDLE,
+    hash: NCRYPT_HASH_HANDLE,
+    handle: *mut NCRYPT_KEY_HANDLE,
+    flags: DWORD,
+    expand: fn(
+        &keyward_ssl::Provider,
+        &Tls13Secret,
+        &keyward_ssl::HandshakeHash,
+    ) -> Result<Tls13Secret, Error>,
+) -> SECURITY_STATUS {
+    boundary(|| {
+        let provider_object = handles::provider(provider)?;
+        let secret = handles::tls13_secret(secret)?;
+        let hash = handles::hash(hash)?;
+        // SAFETY: the caller's contract: `handle` is NULL or valid for a write.
+        let handle = unsafe { out(handle) }?;
+        no_flags(flags)?;
+        let transcript = handles::lock(&hash).duplicate();
+        give(
+            provider,
+            handle,
+            expand(&provider_object, &secret, &transcript)?,
+        )
+    })
+}
+
 /// `SslExtractEarlyKey`: the early secret, from a PSK (`TLS13PRESHAREDKEY` import or
 /// `SslExpandPreSharedKey`) or, with `hPreSharedKey` 0, from zeros.
 ///
@@ -214,19 +248,17 @@ pub unsafe extern "system" fn SslExpandExporterMasterKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
-        let provider = handles::provider(hSslProvider)?;
-        let base = handles::tls13_secret(hBaseKey)?;
-        let hash = handles::hash(hHashValue)?;
-        let handle = out(phExporterMasterKey)?;
-        no_flags(dwFlags)?;
-        let transcript = handles::lock(&hash).duplicate();
-        give(
+    // SAFETY: the caller's pointer, passed on as received; `expand_with_transcript` checks it.
+    unsafe {
+        expand_with_transcript(
             hSslProvider,
-            handle,
-            provider.expand_exporter_master_key(&base, &transcript)?,
+            hBaseKey,
+            hHashValue,
+            phExporterMasterKey,
+            dwFlags,
+            keyward_ssl::Provider::expand_exporter_master_key,
         )
-    })
+    }
 }
 
 /// `SslExpandResumptionMasterKey`: "res master" from the master secret.
@@ -243,19 +275,17 @@ pub unsafe extern "system" fn SslExpandResumptionMasterKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
-        let provider = handles::provider(hSslProvider)?;
-        let master = handles::tls13_secret(hMasterKey)?;
-        let hash = handles::hash(hHashValue)?;
-        let handle = out(phResumptionMasterKey)?;
-        no_flags(dwFlags)?;
-        let transcript = handles::lock(&hash).duplicate();
-        give(
+    // SAFETY: the caller's pointer, passed on as received; `expand_with_transcript` checks it.
+    unsafe {
+        expand_with_transcript(
             hSslProvider,
-            handle,
-            provider.expand_resumption_master_key(&master, &transcript)?,
+            hMasterKey,
+            hHashValue,
+            phResumptionMasterKey,
+            dwFlags,
+            keyward_ssl::Provider::expand_resumption_master_key,
         )
-    })
+    }
 }
 
 /// `SslExpandBinderKey`: "ext binder" (`NCRYPT_SSL_EXTERNAL_PSK_FLAG`) or "res binder"
