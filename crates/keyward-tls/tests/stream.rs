@@ -6,105 +6,14 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
 
-use keyward_core::store::KeyStore;
-use keyward_ssl::{PrivateKey, Provider};
-use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::stream::{tls_error, Stream, StreamOwned};
-use keyward_tls::verify::ServerCertVerifier;
 use keyward_tls::{
-    AlertDescription, ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection,
-    Version,
-};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    AlertDescription, ClientConnection, Error, ServerConfig, ServerConnection, Version,
 };
 
-struct TempDir(std::path::PathBuf);
+mod stream_common;
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(tag: &str) -> TempDir {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "keyward-tls-stream-{tag}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
-
-struct Ca {
-    issuer: Issuer<'static, KeyPair>,
-    pem: String,
-}
-
-fn ca(name: &str) -> Ca {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let cert = params.self_signed(&key).unwrap();
-    Ca {
-        pem: cert.pem(),
-        issuer: Issuer::new(params, key),
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum KeyAlg {
-    P256,
-    Rsa2048,
-}
-
-fn server_key(ca: &Ca, alg: KeyAlg) -> CertifiedKey {
-    let key = match alg {
-        KeyAlg::P256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
-        KeyAlg::Rsa2048 => {
-            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048).unwrap()
-        }
-    };
-    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = params.signed_by(&key, &ca.issuer).unwrap().der().to_vec();
-    let private = PrivateKey::from_pkcs8(&key.serialize_der(), &cert).unwrap();
-    CertifiedKey::new(vec![cert], private).unwrap()
-}
-
-struct Setup {
-    _dir: TempDir,
-    server: Arc<ServerConfig>,
-    client: Arc<ClientConfig>,
-}
-
-fn setup(version: Version, alg: KeyAlg, trusted: Option<&Ca>) -> Setup {
-    let dir = temp_dir("setup");
-    let provider = Arc::new(Provider::with_key_store(KeyStore::open(&dir.0).unwrap()));
-    let root = ca("Stream Test Root");
-    let mut server = ServerConfig::new(
-        provider.clone(),
-        CertResolver::new(vec![server_key(&root, alg)]),
-    );
-    server.versions = vec![version];
-    let verifier = ServerCertVerifier::from_pem(trusted.unwrap_or(&root).pem.as_bytes()).unwrap();
-    let mut client = ClientConfig::new(provider, verifier);
-    client.versions = vec![version];
-    Setup {
-        _dir: dir,
-        server: Arc::new(server),
-        client: Arc::new(client),
-    }
-}
+use stream_common::{ca, setup, KeyAlg};
 
 fn listen() -> (TcpListener, std::net::SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -4,101 +4,17 @@
 use std::io;
 use std::sync::Arc;
 
-use keyward_core::store::KeyStore;
-use keyward_ssl::{PrivateKey, Provider};
-use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::stream::tls_error;
 use keyward_tls::tokio::{accept, connect, TlsStream};
-use keyward_tls::verify::ServerCertVerifier;
 use keyward_tls::{
-    AlertDescription, ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection,
-    Version,
-};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    AlertDescription, ClientConnection, Error, ServerConfig, ServerConnection, Version,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-struct TempDir(std::path::PathBuf);
+mod stream_common;
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir() -> TempDir {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "keyward-tls-stream-tokio-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
-
-struct Ca {
-    issuer: Issuer<'static, KeyPair>,
-    pem: String,
-}
-
-fn ca(name: &str) -> Ca {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let cert = params.self_signed(&key).unwrap();
-    Ca {
-        pem: cert.pem(),
-        issuer: Issuer::new(params, key),
-    }
-}
-
-fn server_key(ca: &Ca, rsa: bool) -> CertifiedKey {
-    let key = if rsa {
-        KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048).unwrap()
-    } else {
-        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap()
-    };
-    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = params.signed_by(&key, &ca.issuer).unwrap().der().to_vec();
-    let private = PrivateKey::from_pkcs8(&key.serialize_der(), &cert).unwrap();
-    CertifiedKey::new(vec![cert], private).unwrap()
-}
-
-struct Setup {
-    _dir: TempDir,
-    server: Arc<ServerConfig>,
-    client: Arc<ClientConfig>,
-}
-
-fn setup(version: Version, rsa: bool, trusted: Option<&Ca>) -> Setup {
-    let dir = temp_dir();
-    let provider = Arc::new(Provider::with_key_store(KeyStore::open(&dir.0).unwrap()));
-    let root = ca("Tokio Test Root");
-    let mut server = ServerConfig::new(
-        provider.clone(),
-        CertResolver::new(vec![server_key(&root, rsa)]),
-    );
-    server.versions = vec![version];
-    let verifier = ServerCertVerifier::from_pem(trusted.unwrap_or(&root).pem.as_bytes()).unwrap();
-    let mut client = ClientConfig::new(provider, verifier);
-    client.versions = vec![version];
-    Setup {
-        _dir: dir,
-        server: Arc::new(server),
-        client: Arc::new(client),
-    }
-}
+use stream_common::{ca, setup, KeyAlg};
 
 fn pattern(len: usize) -> Vec<u8> {
     (0..len)
@@ -117,8 +33,8 @@ async fn echo_server(listener: TcpListener, config: Arc<ServerConfig>) -> io::Re
     Ok(copied)
 }
 
-async fn both_ways(version: Version, rsa: bool) {
-    let setup = setup(version, rsa, None);
+async fn both_ways(version: Version, alg: KeyAlg) {
+    let setup = setup(version, alg, None);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(echo_server(listener, setup.server.clone()));
@@ -152,17 +68,17 @@ async fn both_ways(version: Version, rsa: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls13_both_ways() {
-    both_ways(Version::Tls13, false).await;
+    both_ways(Version::Tls13, KeyAlg::P384).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls12_both_ways() {
-    both_ways(Version::Tls12, true).await;
+    both_ways(Version::Tls12, KeyAlg::Rsa2048).await;
 }
 
 #[tokio::test]
 async fn request_response_single_thread() {
-    let setup = setup(Version::Tls13, true, None);
+    let setup = setup(Version::Tls13, KeyAlg::Rsa2048, None);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = setup.server.clone();
@@ -204,7 +120,7 @@ async fn request_response_single_thread() {
 #[tokio::test]
 async fn untrusted_server_fails_both_sides() {
     let other = ca("Someone Else");
-    let setup = setup(Version::Tls13, false, Some(&other));
+    let setup = setup(Version::Tls13, KeyAlg::P384, Some(&other));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(echo_server(listener, setup.server.clone()));
@@ -226,7 +142,7 @@ async fn untrusted_server_fails_both_sides() {
 
 #[tokio::test]
 async fn transport_end_during_handshake() {
-    let setup = setup(Version::Tls13, false, None);
+    let setup = setup(Version::Tls13, KeyAlg::P384, None);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
