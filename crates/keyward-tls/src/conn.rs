@@ -10,7 +10,7 @@ use keyward_ssl::{CipherSuite, Group};
 use subtle::ConstantTimeEq;
 
 use crate::alert::{AlertDescription, AlertLevel};
-use crate::codec::enums::ContentType;
+use crate::codec::enums::{ContentType, HandshakeType};
 use crate::codec::handshake::HandshakeMessage;
 use crate::config::{ClientConfig, ServerConfig, Version};
 use crate::error::Error;
@@ -55,6 +55,20 @@ impl Message {
             Message::Handshake(message) => Ok(message),
             Message::ChangeCipherSpec => Err(Error::UnexpectedMessage(what)),
         }
+    }
+
+    /// The handshake message of type `kind`; anything else is `unexpected_message` (`what`
+    /// says what was expected).
+    pub(crate) fn expect(
+        self,
+        kind: HandshakeType,
+        what: &'static str,
+    ) -> Result<HandshakeMessage, Error> {
+        let message = self.expect_handshake(what)?;
+        if message.kind != kind {
+            return Err(Error::UnexpectedMessage(what));
+        }
+        Ok(message)
     }
 }
 
@@ -597,7 +611,6 @@ mod tests {
 
     use super::*;
     use crate::certs::{CertResolver, CertifiedKey};
-    use crate::codec::enums::HandshakeType;
     use crate::codec::handshake::encode_handshake;
     use crate::verify::ServerCertVerifier;
     use keyward_core::store::KeyStore;

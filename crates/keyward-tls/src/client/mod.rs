@@ -284,10 +284,7 @@ impl State for ExpectServerHello {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = message.expect_handshake("change_cipher_spec before ServerHello")?;
-        if message.kind != HandshakeType::ServerHello {
-            return Err(Error::UnexpectedMessage("expected ServerHello"));
-        }
+        let message = message.expect(HandshakeType::ServerHello, "expected ServerHello")?;
         let server_hello = ServerHello::parse(message.body())?;
         let offer = &self.offer;
         if server_hello.is_retry_request() {

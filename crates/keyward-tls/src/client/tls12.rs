@@ -14,8 +14,7 @@ use crate::alert::AlertDescription;
 use crate::codec::enums::{version, ExtensionType, HandshakeType, EC_POINT_UNCOMPRESSED};
 use crate::codec::handshake::{
     encode_client_key_exchange, parse_empty, CertificateMessage, CertificateRequest,
-    ClientKeyExchangeKind, HandshakeMessage, NewSessionTicket12, ServerKeyExchange,
-    ServerKeyExchangeParams,
+    ClientKeyExchangeKind, NewSessionTicket12, ServerKeyExchange, ServerKeyExchangeParams,
 };
 use crate::codec::hello::ServerHello;
 use crate::config::{ClientConfig, ExtendedMasterSecret, Version};
@@ -49,18 +48,6 @@ struct Handshake {
     signature_scheme: Option<SignatureScheme>,
     certificate_requested: bool,
     resumed: bool,
-}
-
-fn expect(
-    message: Message,
-    kind: HandshakeType,
-    what: &'static str,
-) -> Result<HandshakeMessage, Error> {
-    let message = message.expect_handshake(what)?;
-    if message.kind != kind {
-        return Err(Error::UnexpectedMessage(what));
-    }
-    Ok(message)
 }
 
 /// Handles a ServerHello that selected TLS 1.2.
@@ -202,7 +189,7 @@ impl State for ExpectCertificate {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = expect(message, HandshakeType::Certificate, "expected Certificate")?;
+        let message = message.expect(HandshakeType::Certificate, "expected Certificate")?;
         let mut hs = self.0;
         let certificate = CertificateMessage::parse(message.body(), false)?;
         let end_entity = certificate
@@ -259,8 +246,7 @@ impl State for ExpectServerKeyExchange {
         _cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = expect(
-            message,
+        let message = message.expect(
             HandshakeType::ServerKeyExchange,
             "expected ServerKeyExchange",
         )?;
@@ -469,11 +455,7 @@ impl State for ExpectFinished {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = expect(
-            message,
-            HandshakeType::Finished,
-            "expected the server's Finished",
-        )?;
+        let message = message.expect(HandshakeType::Finished, "expected the server's Finished")?;
         let ExpectFinished {
             mut hs,
             master,

@@ -159,18 +159,6 @@ pub(super) fn server_hello(
     Ok(Box::new(ExpectEncryptedExtensions(handshake)))
 }
 
-fn expect(
-    message: Message,
-    kind: HandshakeType,
-    what: &'static str,
-) -> Result<crate::codec::handshake::HandshakeMessage, Error> {
-    let message = message.expect_handshake("change_cipher_spec in TLS 1.3")?;
-    if message.kind != kind {
-        return Err(Error::UnexpectedMessage(what));
-    }
-    Ok(message)
-}
-
 struct ExpectEncryptedExtensions(Handshake);
 
 impl ExpectEncryptedExtensions {
@@ -223,8 +211,7 @@ impl State for ExpectEncryptedExtensions {
         _cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = expect(
-            message,
+        let message = message.expect(
             HandshakeType::EncryptedExtensions,
             "expected EncryptedExtensions",
         )?;
@@ -288,8 +275,7 @@ impl State for ExpectCertificateVerify {
         _cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = expect(
-            message,
+        let message = message.expect(
             HandshakeType::CertificateVerify,
             "expected CertificateVerify",
         )?;
@@ -317,7 +303,7 @@ impl State for ExpectFinished {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = expect(message, HandshakeType::Finished, "expected Finished")?;
+        let message = message.expect(HandshakeType::Finished, "expected Finished")?;
         let mut hs = self.0;
         let expected = hs.server_hs.compute_finished_hash(&hs.transcript)?;
         check_finished(&expected, message.body())?;

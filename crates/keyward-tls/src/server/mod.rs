@@ -36,10 +36,7 @@ impl State for ExpectClientHello {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = message.expect_handshake("change_cipher_spec before ClientHello")?;
-        if message.kind != HandshakeType::ClientHello {
-            return Err(Error::UnexpectedMessage("expected ClientHello"));
-        }
+        let message = message.expect(HandshakeType::ClientHello, "expected ClientHello")?;
         let hello = ClientHello::parse(message.body())?;
         let version = select_version(&self.config, &hello)?;
         tracing::debug!(%version, server_name = ?hello.extensions.server_name, "ClientHello");

@@ -455,10 +455,10 @@ impl State for ExpectClientKeyExchange {
         _cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = message.expect_handshake("change_cipher_spec before ClientKeyExchange")?;
-        if message.kind != HandshakeType::ClientKeyExchange {
-            return Err(Error::UnexpectedMessage("expected ClientKeyExchange"));
-        }
+        let message = message.expect(
+            HandshakeType::ClientKeyExchange,
+            "expected ClientKeyExchange",
+        )?;
         let session = &self.session;
         let provider = &session.config.provider;
         let suite_id = u32::from(session.suite.id);
@@ -580,10 +580,7 @@ impl State for ExpectFinished {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = message.expect_handshake("second ChangeCipherSpec")?;
-        if message.kind != HandshakeType::Finished {
-            return Err(Error::UnexpectedMessage("expected the client's Finished"));
-        }
+        let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
         check_peer_finished(&self.master, &self.transcript, Side::Client, message.body())?;
         self.transcript.update(&message.encoded);
         let info = self

@@ -370,10 +370,7 @@ impl State for ExpectRetriedHello {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = message.expect_handshake("change_cipher_spec in TLS 1.3")?;
-        if message.kind != HandshakeType::ClientHello {
-            return Err(Error::UnexpectedMessage("expected ClientHello2"));
-        }
+        let message = message.expect(HandshakeType::ClientHello, "expected ClientHello2")?;
         let hello = ClientHello::parse(message.body())?;
         let still_tls13 = hello
             .extensions
@@ -405,10 +402,7 @@ impl State for ExpectFinished {
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let message = message.expect_handshake("change_cipher_spec in TLS 1.3")?;
-        if message.kind != HandshakeType::Finished {
-            return Err(Error::UnexpectedMessage("expected the client's Finished"));
-        }
+        let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
         let expected = self.client_hs.compute_finished_hash(&self.transcript)?;
         check_finished(&expected, message.body())?;
         self.transcript.update(&message.encoded);
