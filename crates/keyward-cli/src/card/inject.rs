@@ -37,8 +37,9 @@ use keyward_card::minidriver::properties::{
     CP_ENUM_ALGORITHMS, CP_KEY_IMPORT_SUPPORT, CP_PADDING_SCHEMES,
 };
 use keyward_card::minidriver::secure_function::{
-    CardChangeAuthenticator, CardImportKeyPair, CSF_CHANGE_AUTHENTICATOR, CSF_IMPORT_KEYPAIR,
-    PIN_CHANGE_FLAG_CHANGEPIN, PIN_CHANGE_FLAG_UNBLOCK,
+    CardAuthenticate, CardChangeAuthenticator, CardImportKeyPair, CSF_AUTHENTICATE,
+    CSF_CHANGE_AUTHENTICATOR, CSF_IMPORT_KEYPAIR, PIN_CHANGE_FLAG_CHANGEPIN,
+    PIN_CHANGE_FLAG_UNBLOCK,
 };
 use keyward_card::minidriver::session_key::{
     wrap_session_key, OaepPaddingInfo, BCRYPT_KEY_DATA_BLOB,
@@ -421,10 +422,12 @@ fn chain_with_cbc(who: &str, context: &mut CardContext, key: CardKeyHandle) -> R
 
 // ---- the two halves -------------------------------------------------------------------------
 
-/// What the server injects: a secure function and its input structure.
+/// What the server injects: a secure function and its input structure, optionally after a
+/// `CARD_AUTHENTICATE` of the admin PIN in the same session (its blob goes first).
 struct Payload {
     function: &'static str,
     input: SecretVec,
+    admin: Option<SecretVec>,
 }
 
 /// The server half: no-card mode, the key establishment, `MDEncryptData`.
@@ -461,11 +464,19 @@ fn server_half(
     };
     chain_with_cbc("server", &mut server, key)?;
 
-    let blobs = call(
+    let mut blobs = match &payload.admin {
+        Some(admin) => call(
+            "server",
+            "MDEncryptData(\"Authenticate\", ROLE_ADMIN)",
+            server.md_encrypt_data(key, CSF_AUTHENTICATE, admin.expose(), 0),
+        )?,
+        None => Vec::new(),
+    };
+    blobs.extend(call(
         "server",
         &format!("MDEncryptData({:?})", payload.function),
         server.md_encrypt_data(key, payload.function, payload.input.expose(), 0),
-    )?;
+    )?);
     let mut message = Vec::new();
     put_field(&mut message, payload.function.as_bytes());
     for blob in &blobs {
@@ -669,6 +680,7 @@ pub(super) fn inject_pin(args: &[String]) -> Result<(), String> {
     let payload = Payload {
         function: CSF_CHANGE_AUTHENTICATOR,
         input: SecretVec::new(change.to_bytes()),
+        admin: None,
     };
     drop(change);
     inject(role, &options, Some((&keys, via, &payload)))?;
@@ -812,7 +824,11 @@ fn read_pkcs8(path: &Path) -> Result<SecretVec, String> {
 
 /// `keyward card inject-keypair`.
 pub(super) fn inject_keypair(args: &[String]) -> Result<(), String> {
-    let payload_options: Vec<&str> = ["--keys"].iter().chain(&KEY_OPTIONS).copied().collect();
+    let payload_options: Vec<&str> = ["--keys", "--admin-pin"]
+        .iter()
+        .chain(&KEY_OPTIONS)
+        .copied()
+        .collect();
     let (options, role) = injection_options(args, &payload_options)?;
     if role == Role::Client {
         return inject(role, &options, None);
@@ -829,9 +845,27 @@ pub(super) fn inject_keypair(args: &[String]) -> Result<(), String> {
         key_size: expected.bits,
         key: pkcs8.expose().to_vec(),
     };
+    // A session-key session authenticates nobody: the card takes a key pair through it only
+    // after the admin PIN inside it.
+    let admin = match (options.get("--admin-pin"), via) {
+        (None, Establishment::SessionKey { .. }) => {
+            return Err("--via session-key injects a key pair only with --admin-pin".into())
+        }
+        (admin, _) => admin.map(|pin| {
+            SecretVec::new(
+                CardAuthenticate {
+                    flags: 0,
+                    pin: PinId::Admin,
+                    pin_data: pin.as_bytes().to_vec(),
+                }
+                .to_bytes(),
+            )
+        }),
+    };
     let payload = Payload {
         function: CSF_IMPORT_KEYPAIR,
         input: SecretVec::new(import.to_bytes()),
+        admin,
     };
     drop(import);
     inject(role, &options, Some((&keys, via, &payload)))?;

@@ -52,11 +52,11 @@ pub const USAGE: &str = "\
           \"Virtual PCD 00 00\"), then check that it authenticates
   card inject-keypair --keys FILE --key PKCS8.der --pin PIN [--pin-role user|admin]
                       [--container N] [--key-spec signature|exchange]
-                      [--via shared-key | --via session-key [--wrap-container N]]
-                      [--reader NAME] [--wait SECONDS]
+                      [--via shared-key | --via session-key [--wrap-container N]
+                       --admin-pin PIN] [--reader NAME] [--wait SECONDS]
           secure key injection of a key pair (RSA-2048 or EC P-256, PKCS#8 DER) into
           container N (default 0), guarded by the PIN of --pin-role (default user), then
-          check that it signs
+          check that it signs; a session key injects only after the admin PIN
   The server and the card share a key either through SCP03 with the card's static keys
   (--via shared-key, the default: CardGetSharedKeyHandle) or through an AES session key the
   server wraps with the RSA key-exchange key of card container N (--via session-key,
