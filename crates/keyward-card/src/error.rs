@@ -290,7 +290,7 @@ impl core::fmt::Display for ReaderError {
         f.write_str(match self {
             ReaderError::NoService => "the smart card service (pcscd) is not running",
             ReaderError::NoLibrary => {
-                "the PC/SC library libpcsclite.so.1 is not installed \
+                "libpcsclite.so.1 is not installed \
                  (install it with: apt-get install libpcsclite1 pcscd)"
             }
             ReaderError::ServiceStopped => "the smart card service has stopped",
