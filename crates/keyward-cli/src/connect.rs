@@ -24,7 +24,6 @@ use crate::tls_options::{self, TlsArgs, TlsOptions};
 
 /// `keyward connect`: its arguments.
 #[derive(Debug, clap::Args)]
-#[command(long_about = CONNECT_ABOUT)]
 pub struct ConnectArgs {
     /// The server (`[v6]:PORT` for an IPv6 address).
     #[arg(value_name = "HOST:PORT")]
@@ -52,7 +51,7 @@ pub struct ConnectArgs {
 }
 
 /// The long help of `keyward connect`.
-const CONNECT_ABOUT: &str = "\
+pub const CONNECT_ABOUT: &str = "\
 A TLS client: prints the negotiated parameters and the server's certificate chain to stderr,
 then sends stdin to the server and writes what it sends to stdout. At the end of stdin it sends
 close_notify and reads on until the server closes. The chain is verified against --cafile, else

@@ -38,8 +38,10 @@ enum Command {
         command: CryptosessionCommand,
     },
     /// A TLS 1.2 / 1.3 test server (in the manner of `openssl s_server -www`).
+    #[command(long_about = serve::SERVE_ABOUT)]
     Serve(serve::ServeArgs),
     /// A TLS client (in the manner of `openssl s_client`).
+    #[command(long_about = connect::CONNECT_ABOUT)]
     Connect(connect::ConnectArgs),
     /// Manage the keys and certificates of the key store.
     Key {
@@ -102,13 +104,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Serve(args) => match serve::run(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("keyward serve: {err}");
-                ExitCode::FAILURE
+        Command::Serve(args) => {
+            let tls = tls_options::TlsOptions::from_args(&args.tls)
+                .unwrap_or_else(|error| usage_error("serve", error));
+            match serve::run(args, tls) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("keyward serve: {err}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Command::Connect(args) => connect::run(args),
         Command::Key { command } => match key::run(command) {
             Ok(()) => ExitCode::SUCCESS,
@@ -139,6 +145,20 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Exits with clap's report of a usage error found after parsing (status 2, as for every
+/// other bad argument).
+fn usage_error(subcommand: &str, message: String) -> ! {
+    let mut command = Cli::command();
+    let command = command
+        .find_subcommand_mut(subcommand)
+        .map(|found| found.clone())
+        .unwrap_or_default();
+    command
+        .bin_name(format!("keyward {subcommand}"))
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
 }
 
 #[cfg(test)]

@@ -29,7 +29,6 @@ use crate::tls_options::{self, TlsArgs, TlsOptions};
 
 /// `keyward serve`: its arguments.
 #[derive(Debug, clap::Args)]
-#[command(long_about = SERVE_ABOUT)]
 pub struct ServeArgs {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
@@ -46,11 +45,11 @@ pub struct ServeArgs {
     idle_timeout: Duration,
     /// The TLS choices.
     #[command(flatten)]
-    tls: TlsArgs,
+    pub tls: TlsArgs,
 }
 
 /// The long help of `keyward serve`.
-const SERVE_ABOUT: &str = "\
+pub const SERVE_ABOUT: &str = "\
 A TLS server. It presents the key-store keys given with --cert, or by default two self-signed
 localhost keys (RSA-2048 and ECDSA P-256, for localhost, 127.0.0.1 and ::1) that the first run
 creates; their certificates are written as PEM next to the store (<store>/certs/localhost.pem:
@@ -101,9 +100,9 @@ struct Timeouts {
     idle: Duration,
 }
 
-/// Runs `keyward serve`.
-pub fn run(args: ServeArgs) -> Result<(), String> {
-    let tls = TlsOptions::from_args(&args.tls)?;
+/// Runs `keyward serve` with the TLS options read from `args` (by the caller, which reports
+/// contradicting ones as a usage error).
+pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
     let addr = args.addr;
     let timeouts = Timeouts {
         handshake: args.handshake_timeout,
