@@ -1364,21 +1364,27 @@ mod permission_tests {
 
     #[test]
     fn a_store_of_another_user_is_refused() {
-        // Root-owned directories stand in for another user's (tests do not run as root).
-        if private_fs_uid_is_root() {
-            return;
-        }
-        let root = Path::new("/");
-        refused(KeyStore::open(root), root, "owned by uid 0");
-    }
-
-    fn private_fs_uid_is_root() -> bool {
         use std::os::unix::fs::MetadataExt;
-        let probe = temp("uid");
-        fs::create_dir_all(&probe).unwrap();
-        let uid = fs::metadata(&probe).unwrap().uid();
-        fs::remove_dir_all(&probe).unwrap();
-        uid == 0
+        let dir = temp("owner");
+        KeyStore::open(&dir).unwrap();
+        let own_uid = fs::metadata(&dir).unwrap().uid();
+        if own_uid == 0 {
+            // Root can give the store to another user (nobody) to play that user's store.
+            std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
+            refused(KeyStore::open(&dir), &dir, "owned by uid 65534");
+            std::os::unix::fs::chown(&dir, Some(0), None).unwrap();
+            std::os::unix::fs::chown(dir.join("keys"), Some(65534), None).unwrap();
+            refused(
+                KeyStore::open(&dir),
+                &dir.join("keys"),
+                "owned by uid 65534",
+            );
+        } else {
+            // Anyone else can point the store at a directory root owns.
+            let root = Path::new("/");
+            refused(KeyStore::open(root), root, "owned by uid 0");
+        }
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
 
