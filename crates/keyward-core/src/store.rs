@@ -1,15 +1,32 @@
-//! The key store: private keys with their certificates, and the store's sealing key.
+//! The key store: private keys with their certificates, and the store's sealing keys.
 //!
 //! It plays the part of the Windows key storage provider behind `SslOpenPrivateKey`: a
 //! certificate (`PCCERT_CONTEXT`) is mapped to its private key by an exact DER match.
 //!
-//! Layout of the store directory (created mode 0700, as is `keys/`):
+//! Layout of the store directory (created mode 0700, as are `keys/` and `sealing/`):
 //!
 //! ```text
-//! keys/<name>.p8    the private key, PKCS#8 DER, mode 0600
-//! keys/<name>.der   its certificate, DER
-//! sealing.key       32 random bytes, mode 0600, created on first use
+//! keys/<name>.p8        the private key, PKCS#8 DER, mode 0600
+//! keys/<name>.der       its certificate, DER, mode 0600
+//! sealing/<id>.key      a sealing key: 32 random bytes, mode 0600; <id> is its key id,
+//!                       8 lowercase hex digits, from 00000001 up; the highest is the newest
 //! ```
+//!
+//! **Permissions.** The store trusts what it reads, so it reads only what the current user
+//! alone controls (the rules are in [`crate::private_fs`]): the store directory, `keys/` and
+//! `sealing/` must be owned by the current user and not writable by group or others, and
+//! `keys/` and `sealing/` must not be symlinks; key and sealing key files are opened with
+//! `O_NOFOLLOW` and must be owned by the current user with no group or other access;
+//! certificates must not be writable by group or others. Anything else is refused with an
+//! error that names the path and its mode; an existing store with a bad mode is refused, never
+//! silently repaired. New files are created with `O_CREAT | O_EXCL | O_NOFOLLOW`, mode 0600.
+//!
+//! **Sealing keys and rotation.** Opaque key blobs (`SslExportKey`) are sealed under the
+//! newest sealing key and carry its id; they open under whichever key their id names, so
+//! [`KeyStore::rotate_sealing_key`] adds a new key without breaking blobs already handed
+//! out. The first key is made on first use. Old keys are kept until the user deletes their
+//! files; a blob whose key is gone no longer opens. A `sealing.key` file left by an earlier
+//! keyward (one key, no id) is not used.
 //!
 //! Names are 1 to 64 characters of `[A-Za-z0-9._-]`, not starting with `.` (files whose names
 //! start with `.` are the store's temporary files). Files are written whole to a temporary
@@ -21,10 +38,11 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, ErrorKind, Read, Write};
+use std::fs;
+use std::io::{self, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::{self, SystemRandom};
@@ -36,12 +54,23 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::x509::AlgorithmIdentifier;
 
 use crate::blob::bit_length;
+use crate::private_fs::{self, Contents};
 use crate::{Error, Result, Secret, SecretVec};
 
 /// The subdirectory holding keys and certificates.
 const KEYS_DIR: &str = "keys";
-/// The sealing key file.
-const SEALING_KEY_FILE: &str = "sealing.key";
+/// The subdirectory holding the sealing keys.
+const SEALING_DIR: &str = "sealing";
+/// Extension of sealing key files.
+const SEALING_KEY_EXTENSION: &str = "key";
+/// Length of a sealing key (bytes).
+pub const SEALING_KEY_LEN: usize = 32;
+/// How many times a rotation retries when other processes take the ids it tries.
+const ROTATION_ATTEMPTS: u32 = 16;
+/// How long before now a generated certificate becomes valid (clock skew), in seconds.
+const CERTIFICATE_BACKDATE_SECS: u64 = 3600;
+/// How long a generated certificate is valid, in days (two years, as mkcert does).
+const CERTIFICATE_VALIDITY_DAYS: u64 = 730;
 /// Extension of private key files (PKCS#8 DER).
 const PKCS8_EXTENSION: &str = "p8";
 /// Extension of certificate files (DER).
@@ -146,6 +175,62 @@ impl fmt::Debug for StoredKey {
     }
 }
 
+/// One sealing key of the store, with the id blobs sealed under it carry. Its `Debug` shows
+/// only the id.
+#[derive(Clone)]
+pub struct SealingKey {
+    id: u32,
+    key: Secret<SEALING_KEY_LEN>,
+}
+
+impl SealingKey {
+    /// The key id (1 for the store's first key, one more for each rotation).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The key bytes. Keep the borrow short and never log it.
+    pub fn expose(&self) -> &[u8; SEALING_KEY_LEN] {
+        self.key.expose()
+    }
+}
+
+impl fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealingKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The store's sealing keys, by increasing id: seal with [`SealingKeys::newest`], open with
+/// [`SealingKeys::get`].
+#[derive(Debug, Clone)]
+pub struct SealingKeys {
+    /// Never empty; sorted by id.
+    keys: Vec<SealingKey>,
+}
+
+impl SealingKeys {
+    /// The newest key: the one to seal with.
+    pub fn newest(&self) -> Option<&SealingKey> {
+        self.keys.last()
+    }
+
+    /// The key with id `id`, if the store has it.
+    pub fn get(&self, id: u32) -> Option<&SealingKey> {
+        self.keys
+            .binary_search_by_key(&id, |key| key.id)
+            .ok()
+            .and_then(|at| self.keys.get(at))
+    }
+
+    /// All keys, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &SealingKey> {
+        self.keys.iter()
+    }
+}
+
 /// A key store directory (the key storage provider that `SslOpenPrivateKey` consults).
 #[derive(Debug, Clone)]
 pub struct KeyStore {
@@ -168,12 +253,16 @@ impl KeyStore {
         Self::open(dir)
     }
 
-    /// Opens the store in `dir`, creating it and its `keys/` subdirectory (mode 0700) if
-    /// missing. Existing directories keep their permissions.
+    /// Opens the store in `dir`, creating it and its `keys/` and `sealing/` subdirectories
+    /// (mode 0700) if missing. A directory not owned by the current user, writable by group
+    /// or others, or (for the subdirectories) a symlink is refused with [`Error::Io`] naming
+    /// the path and its mode; see the module documentation.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
-        let keys = dir.join(KEYS_DIR);
-        create_private_dir(&keys).map_err(|error| io_error(&keys, &error))?;
+        private_fs::ensure_dir(&dir, true).map_err(fs_error)?;
+        for sub in [KEYS_DIR, SEALING_DIR] {
+            private_fs::ensure_dir(&dir.join(sub), false).map_err(fs_error)?;
+        }
         Ok(KeyStore { dir })
     }
 
@@ -205,7 +294,8 @@ impl KeyStore {
     /// Creates a key of `kind` (RSA 2048, 3072 or 4096 bits; other sizes:
     /// [`Error::NotSupported`]) with a self-signed certificate whose common name is the first
     /// of `dns_names` and whose subject alternative names are all of them, and stores it under
-    /// `name`. The certificate has rcgen's default validity (1975 to 4096).
+    /// `name`. The certificate is valid from one hour ago (for clocks a little behind) for two
+    /// years, as mkcert's are. Every copy of the private key made on the way is wiped.
     pub fn generate_self_signed(
         &self,
         name: &str,
@@ -217,8 +307,7 @@ impl KeyStore {
             .first()
             .ok_or(Error::InvalidParameter("at least one DNS name is needed"))?;
         let pkcs8 = generate_pkcs8(kind)?;
-        let key_pair = rcgen::KeyPair::try_from(pkcs8.expose())
-            .map_err(|_| Error::Internal("rcgen rejected a generated key"))?;
+        let key_pair = signing_key(&pkcs8)?;
         let names: Vec<String> = dns_names
             .iter()
             .map(|&dns_name| dns_name.to_owned())
@@ -229,8 +318,11 @@ impl KeyStore {
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, *common_name);
+        let (not_before, not_after) = validity(SystemTime::now())?;
+        params.not_before = not_before;
+        params.not_after = not_after;
         let certificate = params
-            .self_signed(&key_pair)
+            .self_signed(&*key_pair)
             .map_err(|_| Error::Internal("certificate signing failed"))?;
         self.import(name, pkcs8.expose(), certificate.der())
     }
@@ -239,8 +331,11 @@ impl KeyStore {
     /// [`Error::BadData`]).
     pub fn get(&self, name: &str) -> Result<StoredKey> {
         check_name(name)?;
-        let pkcs8 = read_file(&self.key_path(name, PKCS8_EXTENSION))?;
-        let certificate = read_file(&self.key_path(name, CERTIFICATE_EXTENSION))?;
+        let pkcs8 = read_file(&self.key_path(name, PKCS8_EXTENSION), Contents::Secret)?;
+        let certificate = read_file(
+            &self.key_path(name, CERTIFICATE_EXTENSION),
+            Contents::Public,
+        )?;
         let kind = inspect(pkcs8.expose(), certificate.expose())
             .map_err(|_| Error::BadData("corrupt key store entry"))?;
         Ok(StoredKey {
@@ -256,7 +351,7 @@ impl KeyStore {
     pub fn find_by_certificate(&self, certificate_der: &[u8]) -> Result<StoredKey> {
         for name in self.list()? {
             let path = self.key_path(&name, CERTIFICATE_EXTENSION);
-            match read_file(&path) {
+            match read_file(&path, Contents::Public) {
                 Ok(certificate) if certificate.expose() == certificate_der => {
                     return self.get(&name)
                 }
@@ -302,28 +397,91 @@ impl KeyStore {
         }
     }
 
-    /// The store's sealing key (protects opaque key blobs exported for other processes using
-    /// the same store), created from the system RNG on first use. Concurrent first uses by
-    /// several processes all get the same key.
-    pub fn sealing_key(&self) -> Result<Secret<32>> {
-        let path = self.dir.join(SEALING_KEY_FILE);
-        match read_sealing_key(&path) {
-            Err(Error::NotFound) => self.create_sealing_key(&path),
-            found => found,
+    /// The store's sealing keys (they protect the opaque key blobs of `SslExportKey` for
+    /// other processes using the same store). The first is made from the system RNG on first
+    /// use; concurrent first uses by several processes all get the same key.
+    pub fn sealing_keys(&self) -> Result<SealingKeys> {
+        let keys = self.read_sealing_keys()?;
+        if !keys.is_empty() {
+            return Ok(SealingKeys { keys });
         }
+        match self.add_sealing_key(1) {
+            // Another process made the first key: use that one.
+            Ok(()) | Err(Error::InvalidParameter(_)) => {}
+            Err(error) => return Err(error),
+        }
+        let keys = self.read_sealing_keys()?;
+        if keys.is_empty() {
+            return Err(Error::Internal("sealing key vanished after creation"));
+        }
+        Ok(SealingKeys { keys })
     }
 
-    fn create_sealing_key(&self, path: &Path) -> Result<Secret<32>> {
-        let mut key = Secret::<32>::zeroed();
+    /// Rotates the sealing key (`keyward key rotate-sealing`): adds a new random key whose id
+    /// is one more than the newest, and returns that id. From then on blobs are sealed under
+    /// the new key; blobs sealed under the older keys still open, because the older keys are
+    /// kept. A process that has already loaded the keys (a running server) seals with the key
+    /// it loaded until it loads them again, and loads them again when it meets a blob under a
+    /// key it does not know. To retire an old key, delete `sealing/<id>.key` once no blob
+    /// sealed under it is needed any more. Concurrent rotations each add their own key.
+    pub fn rotate_sealing_key(&self) -> Result<u32> {
+        for _ in 0..ROTATION_ATTEMPTS {
+            let newest = self.read_sealing_keys()?.last().map_or(0, |key| key.id);
+            let id = newest
+                .checked_add(1)
+                .ok_or(Error::NotSupported("no sealing key id left"))?;
+            match self.add_sealing_key(id) {
+                Ok(()) => return Ok(id),
+                // Another process took this id: try the next one.
+                Err(Error::InvalidParameter(_)) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(Error::Io(format!(
+            "{}: could not add a sealing key: too many concurrent rotations",
+            self.dir.join(SEALING_DIR).display()
+        )))
+    }
+
+    /// The sealing keys on disk, by increasing id. Files whose names are not `<id>.key` (the
+    /// store's temporary files among them) are skipped; a key file that is there but
+    /// unreadable, loose or corrupt is an error.
+    fn read_sealing_keys(&self) -> Result<Vec<SealingKey>> {
+        let dir = self.dir.join(SEALING_DIR);
+        let entries = fs::read_dir(&dir).map_err(|error| io_error(&dir, &error))?;
+        let mut keys = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|error| io_error(&dir, &error))?;
+            let Some(id) = entry.file_name().to_str().and_then(parse_sealing_key_name) else {
+                continue;
+            };
+            let path = entry.path();
+            match read_sealing_key(&path) {
+                Ok(key) => keys.push(SealingKey { id, key }),
+                // Deleted while we looked: a retired key.
+                Err(Error::NotFound) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        keys.sort_by_key(|key| key.id);
+        Ok(keys)
+    }
+
+    /// Publishes a new random sealing key under `id`; `InvalidParameter` if `id` is taken.
+    fn add_sealing_key(&self, id: u32) -> Result<()> {
+        let dir = self.dir.join(SEALING_DIR);
+        let mut key = Secret::<SEALING_KEY_LEN>::zeroed();
         rand::fill(key.expose_mut())?;
-        let temp = self.write_temp(&self.dir, key.expose())?;
-        let linked = fs::hard_link(&temp, path);
+        let temp = self.write_temp(&dir, key.expose())?;
+        let path = dir.join(sealing_key_name(id));
+        let linked = fs::hard_link(&temp, &path);
         remove_quietly(&temp);
         match linked {
-            Ok(()) => Ok(key),
-            // Another process published its key first: use that one.
-            Err(error) if error.kind() == ErrorKind::AlreadyExists => read_sealing_key(path),
-            Err(error) => Err(io_error(path, &error)),
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+                Err(Error::InvalidParameter("sealing key id taken"))
+            }
+            Err(error) => Err(io_error(&path, &error)),
         }
     }
 
@@ -367,9 +525,11 @@ impl KeyStore {
             u64::from_le_bytes(tag)
         );
         let path = dir.join(file_name);
-        write_new_private_file(&path, contents).map_err(|error| {
-            remove_quietly(&path);
-            io_error(&path, &error)
+        private_fs::create_new_file(&path, contents).map_err(|error| {
+            if error.kind() != ErrorKind::AlreadyExists {
+                remove_quietly(&path);
+            }
+            fs_error(error)
         })?;
         Ok(path)
     }
@@ -519,10 +679,45 @@ fn generate_pkcs8(kind: KeyKind) -> Result<SecretVec> {
     Ok(SecretVec::from_slice(document.as_ref()))
 }
 
-/// Reads the sealing key file: exactly 32 bytes.
-fn read_sealing_key(path: &Path) -> Result<Secret<32>> {
-    let bytes = read_file(path)?;
-    let mut key = Secret::<32>::zeroed();
+/// The rcgen signing key of a PKCS#8 key, wiped when dropped: rcgen keeps its own copy of
+/// the PKCS#8 bytes, which `Zeroizing` clears.
+fn signing_key(pkcs8: &SecretVec) -> Result<zeroize::Zeroizing<rcgen::KeyPair>> {
+    rcgen::KeyPair::try_from(pkcs8.expose())
+        .map(zeroize::Zeroizing::new)
+        .map_err(|_| Error::Internal("rcgen rejected a generated key"))
+}
+
+/// The validity period of a certificate generated at `now`: from an hour before `now`, for
+/// two years.
+fn validity(now: SystemTime) -> Result<(time::OffsetDateTime, time::OffsetDateTime)> {
+    let not_before = now
+        .checked_sub(Duration::from_secs(CERTIFICATE_BACKDATE_SECS))
+        .ok_or(Error::Internal("clock before the epoch"))?;
+    let not_after = not_before
+        .checked_add(Duration::from_secs(CERTIFICATE_VALIDITY_DAYS * 24 * 3600))
+        .ok_or(Error::Internal("clock too far ahead"))?;
+    Ok((not_before.into(), not_after.into()))
+}
+
+/// The file name of sealing key `id`.
+fn sealing_key_name(id: u32) -> String {
+    format!("{id:08x}.{SEALING_KEY_EXTENSION}")
+}
+
+/// The id of a sealing key file name (`<8 lowercase hex digits>.key`, not 0), if it is one.
+fn parse_sealing_key_name(name: &str) -> Option<u32> {
+    let hex = name.strip_suffix(".key")?;
+    let lower_hex = |byte: u8| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte);
+    if hex.len() != 8 || !hex.bytes().all(lower_hex) {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok().filter(|&id| id != 0)
+}
+
+/// Reads a sealing key file: exactly 32 bytes.
+fn read_sealing_key(path: &Path) -> Result<Secret<SEALING_KEY_LEN>> {
+    let bytes = read_file(path, Contents::Secret)?;
+    let mut key = Secret::<SEALING_KEY_LEN>::zeroed();
     if bytes.len() != key.expose().len() {
         return Err(Error::BadData("sealing key file is not 32 bytes"));
     }
@@ -530,10 +725,16 @@ fn read_sealing_key(path: &Path) -> Result<Secret<32>> {
     Ok(key)
 }
 
-/// Reads a whole store file into zeroizing memory; a missing file is `NotFound`, an
-/// oversized one `BadData`.
-fn read_file(path: &Path) -> Result<SecretVec> {
-    let mut file = File::open(path).map_err(|error| not_found_or_io(path, &error))?;
+/// Reads a whole store file into zeroizing memory, checked as [`private_fs::open_file`]
+/// does; a missing file is `NotFound`, an oversized one `BadData`.
+fn read_file(path: &Path, contents: Contents) -> Result<SecretVec> {
+    let mut file = private_fs::open_file(path, contents).map_err(|error| {
+        if error.kind() == ErrorKind::NotFound {
+            Error::NotFound
+        } else {
+            fs_error(error)
+        }
+    })?;
     let len = file
         .metadata()
         .map_err(|error| io_error(path, &error))?
@@ -553,30 +754,14 @@ fn read_file(path: &Path) -> Result<SecretVec> {
     }
 }
 
-/// Creates `path` (which must not exist) with mode 0600 from the start, writes `contents` and
-/// flushes it to disk.
-fn write_new_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
-}
-
-/// Creates `path` and its missing parents with mode 0700.
-fn create_private_dir(path: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path)
-}
-
 /// Removes a file, ignoring failure (it may already be gone).
 fn remove_quietly(path: &Path) {
     let _ = fs::remove_file(path);
+}
+
+/// An error of [`private_fs`], whose message already names the path.
+fn fs_error(error: io::Error) -> Error {
+    Error::Io(error.to_string())
 }
 
 fn io_error(path: &Path, error: &io::Error) -> Error {
@@ -906,38 +1091,38 @@ mod tests {
         store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
             .unwrap();
-        store.sealing_key().unwrap();
+        store.sealing_keys().unwrap();
         assert_eq!(mode(&nested), 0o700);
         assert_eq!(mode(&nested.join(KEYS_DIR)), 0o700);
+        assert_eq!(mode(&nested.join(SEALING_DIR)), 0o700);
         assert_eq!(mode(&nested.join("keys/k.p8")), 0o600);
         assert_eq!(mode(&nested.join("keys/k.der")), 0o600);
-        assert_eq!(mode(&nested.join(SEALING_KEY_FILE)), 0o600);
+        assert_eq!(mode(&nested.join("sealing/00000001.key")), 0o600);
+    }
+
+    fn newest(store: &KeyStore) -> SealingKey {
+        store.sealing_keys().unwrap().newest().unwrap().clone()
     }
 
     #[test]
     fn sealing_key_is_created_once_and_shared() {
         let dir = TempDir::new("sealing");
-        let first = KeyStore::open(&dir.0).unwrap().sealing_key().unwrap();
-        let second = KeyStore::open(&dir.0).unwrap().sealing_key().unwrap();
-        assert_eq!(first.expose(), second.expose());
+        let first = newest(&KeyStore::open(&dir.0).unwrap());
+        let second = newest(&KeyStore::open(&dir.0).unwrap());
+        assert_eq!((first.id(), first.expose()), (1, second.expose()));
         assert_ne!(first.expose(), &[0; 32]);
         assert_eq!(
-            fs::read(dir.0.join(SEALING_KEY_FILE)).unwrap(),
+            fs::read(dir.0.join("sealing/00000001.key")).unwrap(),
             first.expose()
         );
+        assert_eq!(format!("{first:?}"), "SealingKey { id: 1, .. }");
 
         // Many racing first uses agree on one key.
         let racing = TempDir::new("sealing-race");
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let path = racing.0.clone();
-                std::thread::spawn(move || {
-                    *KeyStore::open(path)
-                        .unwrap()
-                        .sealing_key()
-                        .unwrap()
-                        .expose()
-                })
+                std::thread::spawn(move || *newest(&KeyStore::open(path).unwrap()).expose())
             })
             .collect();
         let keys: Vec<[u8; 32]> = threads
@@ -945,23 +1130,85 @@ mod tests {
             .map(|thread| thread.join().unwrap())
             .collect();
         assert!(keys.iter().all(|key| key == &keys[0]));
+        let store = KeyStore::open(&racing.0).unwrap();
+        assert_eq!(store.sealing_keys().unwrap().iter().count(), 1);
         let other = TempDir::new("sealing-other");
         assert_ne!(
-            KeyStore::open(&other.0)
-                .unwrap()
-                .sealing_key()
-                .unwrap()
-                .expose(),
+            newest(&KeyStore::open(&other.0).unwrap()).expose(),
             &keys[0]
         );
+    }
+
+    #[test]
+    fn rotation_adds_a_newer_key_and_keeps_the_old_ones() {
+        let dir = TempDir::new("rotate");
+        let store = KeyStore::open(&dir.0).unwrap();
+        // Rotating a store that has no key yet makes key 1.
+        assert_eq!(store.rotate_sealing_key().unwrap(), 1);
+        let first = newest(&store);
+        assert_eq!(store.rotate_sealing_key().unwrap(), 2);
+        let keys = store.sealing_keys().unwrap();
+        let second = keys.newest().unwrap();
+        assert_eq!(second.id(), 2);
+        assert_ne!(second.expose(), first.expose());
+        assert_eq!(keys.get(1).unwrap().expose(), first.expose());
+        assert!(keys.get(3).is_none() && keys.get(0).is_none());
+
+        // Concurrent rotations each add their own key.
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let path = dir.0.clone();
+                std::thread::spawn(move || KeyStore::open(path).unwrap().rotate_sealing_key())
+            })
+            .collect();
+        let mut ids: Vec<u32> = threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap().unwrap())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [3, 4, 5, 6]);
+        let ids: Vec<u32> = store
+            .sealing_keys()
+            .unwrap()
+            .iter()
+            .map(SealingKey::id)
+            .collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+
+        // A retired (deleted) key is gone; the others stay; files that are not keys are skipped.
+        fs::remove_file(dir.0.join("sealing/00000002.key")).unwrap();
+        fs::write(dir.0.join("sealing/notes.txt"), b"x").unwrap();
+        let keys = store.sealing_keys().unwrap();
+        assert!(keys.get(2).is_none());
+        assert_eq!(keys.get(1).unwrap().expose(), first.expose());
+        assert_eq!(keys.newest().unwrap().id(), 6);
+        assert!(!format!("{keys:?}").contains("expose"));
+    }
+
+    #[test]
+    fn sealing_key_names() {
+        assert_eq!(sealing_key_name(1), "00000001.key");
+        assert_eq!(sealing_key_name(0xabcdef12), "abcdef12.key");
+        assert_eq!(parse_sealing_key_name("abcdef12.key"), Some(0xabcdef12));
+        for bad in [
+            "00000000.key",
+            "ABCDEF12.key",
+            "0000001.key",
+            "000000001.key",
+            "00000001.txt",
+            ".tmp-1-2-3",
+            "+0000001.key",
+        ] {
+            assert_eq!(parse_sealing_key_name(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn corrupt_files_are_bad_data() {
         let dir = TempDir::new("corrupt");
         let store = KeyStore::open(&dir.0).unwrap();
-        fs::write(dir.0.join(SEALING_KEY_FILE), [7u8; 31]).unwrap();
-        assert!(matches!(store.sealing_key(), Err(Error::BadData(_))));
+        private_fs::create_new_file(&dir.0.join("sealing/00000001.key"), &[7u8; 31]).unwrap();
+        assert!(matches!(store.sealing_keys(), Err(Error::BadData(_))));
         store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
             .unwrap();
@@ -999,5 +1246,205 @@ mod tests {
         assert_eq!(default_dir(None, os(""), os("/h")), home);
         assert_eq!(default_dir(None, None, None), None);
         assert_eq!(default_dir(os(""), os(""), os("")), None);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod permission_tests {
+    //! Issue 12 item 6: the store refuses what another user could have planted or can change.
+    use super::*;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    fn temp(tag: &str) -> PathBuf {
+        let mut random = [0u8; 8];
+        rand::fill(&mut random).unwrap();
+        std::env::temp_dir().join(format!(
+            "keyward-store-perm-{tag}-{}-{:016x}",
+            std::process::id(),
+            u64::from_le_bytes(random)
+        ))
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Asserts that `result` is an error naming `path` and containing `what`.
+    fn refused<T: fmt::Debug>(result: Result<T>, path: &Path, what: &str) {
+        let message = result.unwrap_err().to_string();
+        assert!(
+            message.contains(&path.display().to_string()) && message.contains(what),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_existing_store_writable_by_others_is_refused() {
+        let dir = temp("dir-mode");
+        KeyStore::open(&dir).unwrap();
+        chmod(&dir, 0o777);
+        refused(KeyStore::open(&dir), &dir, "0777");
+        chmod(&dir, 0o700);
+        chmod(&dir.join("keys"), 0o770);
+        refused(KeyStore::open(&dir), &dir.join("keys"), "0770");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_symlinked_keys_dir_is_refused() {
+        let dir = temp("keys-link");
+        let elsewhere = temp("keys-elsewhere");
+        fs::create_dir_all(&elsewhere).unwrap();
+        chmod(&elsewhere, 0o700);
+        fs::create_dir_all(&dir).unwrap();
+        chmod(&dir, 0o700);
+        symlink(&elsewhere, dir.join("keys")).unwrap();
+        refused(KeyStore::open(&dir), &dir.join("keys"), "symlink");
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&elsewhere).unwrap();
+    }
+
+    #[test]
+    fn symlinked_or_loose_key_files_are_refused() {
+        let dir = temp("files");
+        let store = KeyStore::open(&dir).unwrap();
+        store
+            .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
+            .unwrap();
+        let key = dir.join("keys/k.p8");
+        chmod(&key, 0o644);
+        refused(store.get("k"), &key, "0644");
+        chmod(&key, 0o600);
+        let certificate = dir.join("keys/k.der");
+        chmod(&certificate, 0o666);
+        refused(store.get("k"), &certificate, "0666");
+        chmod(&certificate, 0o644);
+        store.get("k").unwrap();
+
+        // A key file that is a symlink to a key elsewhere is not followed.
+        let planted = temp("planted");
+        fs::copy(&key, &planted).unwrap();
+        chmod(&planted, 0o600);
+        fs::remove_file(&key).unwrap();
+        symlink(&planted, &key).unwrap();
+        refused(store.get("k"), &key, "symlink");
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_file(&planted).unwrap();
+    }
+
+    #[test]
+    fn symlinked_or_loose_sealing_keys_are_refused() {
+        let dir = temp("sealing");
+        let store = KeyStore::open(&dir).unwrap();
+        store.sealing_keys().unwrap();
+        let key = dir.join("sealing/00000001.key");
+        chmod(&key, 0o604);
+        refused(store.sealing_keys(), &key, "0604");
+        chmod(&key, 0o600);
+        let planted = temp("planted-sealing");
+        fs::copy(&key, &planted).unwrap();
+        chmod(&planted, 0o600);
+        let second = dir.join("sealing/00000002.key");
+        symlink(&planted, &second).unwrap();
+        refused(store.sealing_keys(), &second, "symlink");
+        refused(store.rotate_sealing_key(), &second, "symlink");
+        fs::remove_file(&second).unwrap();
+        fs::remove_file(&planted).unwrap();
+
+        // A symlinked sealing directory is refused when the store is opened.
+        fs::remove_dir_all(dir.join("sealing")).unwrap();
+        let elsewhere = temp("sealing-elsewhere");
+        fs::create_dir_all(&elsewhere).unwrap();
+        chmod(&elsewhere, 0o700);
+        symlink(&elsewhere, dir.join("sealing")).unwrap();
+        refused(KeyStore::open(&dir), &dir.join("sealing"), "symlink");
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&elsewhere).unwrap();
+    }
+
+    #[test]
+    fn a_store_of_another_user_is_refused() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = temp("owner");
+        KeyStore::open(&dir).unwrap();
+        let own_uid = fs::metadata(&dir).unwrap().uid();
+        if own_uid == 0 {
+            // Root can give the store to another user (nobody) to play that user's store.
+            std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
+            refused(KeyStore::open(&dir), &dir, "owned by uid 65534");
+            std::os::unix::fs::chown(&dir, Some(0), None).unwrap();
+            std::os::unix::fs::chown(dir.join("keys"), Some(65534), None).unwrap();
+            refused(
+                KeyStore::open(&dir),
+                &dir.join("keys"),
+                "owned by uid 65534",
+            );
+        } else {
+            // Anyone else can point the store at a directory root owns.
+            let root = Path::new("/");
+            refused(KeyStore::open(root), root, "owned by uid 0");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod validity_tests {
+    use super::*;
+
+    /// Issue 15: certificates made by the store are valid from an hour ago for two years, not
+    /// from 1975 to 4096.
+    #[test]
+    fn generated_certificates_are_valid_for_two_years_from_an_hour_ago() {
+        let mut random = [0u8; 8];
+        rand::fill(&mut random).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "keyward-store-validity-{}-{:016x}",
+            std::process::id(),
+            u64::from_le_bytes(random)
+        ));
+        let store = KeyStore::open(&dir).unwrap();
+        let key = store
+            .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
+            .unwrap();
+        let (_, certificate) = X509Certificate::from_der(key.certificate()).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let not_before = certificate.validity().not_before.timestamp();
+        let not_after = certificate.validity().not_after.timestamp();
+        assert!(
+            (now - 3600 - 60..=now - 3600 + 60).contains(&not_before),
+            "not before {not_before}, now {now}"
+        );
+        let two_years = 730 * 24 * 3600;
+        assert!(
+            (not_before + two_years - 60..=not_before + two_years + 60).contains(&not_after),
+            "not after {not_after}, not before {not_before}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 12 item 9: rcgen's copy of the private key is wiped, not left in freed memory.
+    #[test]
+    fn the_certificate_generator_wipes_its_copy_of_the_key() {
+        let pkcs8 = generate_pkcs8(KeyKind::EcP256).unwrap();
+        let mut key_pair = signing_key(&pkcs8).unwrap();
+        assert_eq!(key_pair.serialized_der(), pkcs8.expose());
+        // What `Zeroizing` does on drop.
+        zeroize::Zeroize::zeroize(&mut *key_pair);
+        assert!(key_pair.serialized_der().iter().all(|&byte| byte == 0));
+    }
+
+    #[test]
+    fn validity_is_from_an_hour_before_for_two_years() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let (not_before, not_after) = validity(now).unwrap();
+        assert_eq!(not_before.unix_timestamp(), 1_800_000_000 - 3600);
+        assert_eq!(
+            not_after.unix_timestamp(),
+            1_800_000_000 - 3600 + 730 * 86400
+        );
     }
 }

@@ -2,26 +2,37 @@
 //! carried from one process to another (`SslExportKey` / `SslImportKey`).
 //!
 //! The format is keyward's own (Windows' is provider-private too, reference §6.6). Every blob is
-//! sealed with AES-256-GCM under the key store's sealing key, so only a process that opens the
-//! same store can import it, and any change to any byte is `NTE_BAD_DATA`:
+//! sealed with AES-256-GCM-SIV (RFC 8452, nonce-misuse resistant) under the newest of the key
+//! store's sealing keys, so only a process that opens the same store can import it, and any
+//! change to any byte is `NTE_BAD_DATA`:
 //!
 //! ```text
 //! offset size
 //!  0     4   magic "KWOK"
-//!  4     1   format version (1)
+//!  4     1   format version (2)
 //!  5     1   kind: 1 master key, 2 session key, 3 TLS 1.3 secret
 //!  6     2   protocol (dwProtocol, big-endian)
 //!  8     2   cipher suite (big-endian)
 //! 10     1   master key: 1 client, 2 server; session key: 1 read, 2 write;
 //!            TLS 1.3 secret: its kind (index in `SecretKind::ALL`)
 //! 11     1   reserved, 0
-//! 12    12   GCM nonce (random)
-//! 24     n   sealed secret: the 48-byte master secret, MAC key ‖ key ‖ fixed IV, or the
-//!            TLS 1.3 secret
-//! 24+n  16   GCM tag
+//! 12     4   sealing key id (big-endian; see `KeyStore::rotate_sealing_key`)
+//! 16    12   nonce (random)
+//! 28     n   sealed secret: the 48-byte master secret; a session key's state (MAC key ‖ key ‖
+//!            IV, where a TLS 1.0 CBC key's IV is its current chaining IV); or the TLS 1.3
+//!            secret
+//! 28+n  16   tag
 //! ```
-//! Bytes 0..24 are the additional authenticated data, so kind, protocol, suite and direction
-//! are bound to the secret.
+//! Bytes 0..28 are the additional authenticated data, so kind, protocol, suite, direction and
+//! key id are bound to the secret. The importer gets the direction the blob names and no
+//! other (see [`crate::session`]); a TLS 1.0 CBC key continues its IV chain where the
+//! exported key stood. Sequence numbers are the caller's and are not carried.
+//!
+//! A blob whose sealing key id the store does not have (sealed under another store, or under
+//! a key since deleted) is `NTE_BAD_DATA`, like any other blob this store cannot open: another
+//! store's ids count from 1 too, so its blobs may name a key id this store has, and the two
+//! cases are not told apart. Format version 1 blobs (AES-GCM, no key id) are refused the same
+//! way; blobs are for handing keys between live processes, not for keeping.
 
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::protocol::Protocol;
@@ -34,11 +45,13 @@ use keyward_core::backend::fill_random;
 use keyward_core::{Error, Result, Secret, SecretVec};
 
 const MAGIC: &[u8; 4] = b"KWOK";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const KIND_MASTER: u8 = 1;
 const KIND_SESSION: u8 = 2;
 const KIND_TLS13: u8 = 3;
-const HEADER_LEN: usize = 24;
+const HEADER_LEN: usize = 28;
+const KEY_ID_AT: usize = 12;
+const NONCE_AT: usize = 16;
 const TAG_LEN: usize = 16;
 
 /// A key imported from an opaque blob.
@@ -67,7 +80,9 @@ impl Provider {
         )
     }
 
-    /// Seals a session key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    /// Seals a session key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`),
+    /// with its direction and the state it needs to continue (a TLS 1.0 CBC key's chaining
+    /// IV as of now; see the module documentation).
     pub fn export_session_key(&self, key: &SessionKey) -> Result<Vec<u8>> {
         let role = match key.direction() {
             Direction::Read => 1,
@@ -78,7 +93,7 @@ impl Provider {
             key.protocol(),
             key.suite(),
             role,
-            key.material(),
+            key.state()?.expose(),
         )
     }
 
@@ -105,8 +120,9 @@ impl Provider {
 
     /// Opens an opaque blob made by [`Self::export_master_key`] or
     /// [`Self::export_session_key`] under the same key store (`SslImportKey`,
-    /// `BCRYPT_OPAQUE_KEY_BLOB`). Anything malformed, tampered with or sealed under another
-    /// store is `NTE_BAD_DATA`.
+    /// `BCRYPT_OPAQUE_KEY_BLOB`), with any of the store's sealing keys, old or new. Anything
+    /// malformed, tampered with, sealed under another store or under a sealing key the store
+    /// does not have (any more) is `NTE_BAD_DATA`.
     pub fn import_opaque_key(&self, blob: &[u8]) -> Result<OpaqueKey> {
         const BAD: Error = Error::BadData("malformed or tampered opaque key blob");
         if blob.len() < HEADER_LEN + TAG_LEN {
@@ -126,9 +142,15 @@ impl Provider {
         let (kind, role) = (header[5], header[10]);
         let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| BAD)?;
-        let nonce: &[u8; 12] = header[12..24].try_into().map_err(|_| BAD)?;
+        let key_id: [u8; 4] = header[KEY_ID_AT..NONCE_AT].try_into().map_err(|_| BAD)?;
+        let key_id = u32::from_be_bytes(key_id);
+        let nonce: &[u8; 12] = header[NONCE_AT..HEADER_LEN].try_into().map_err(|_| BAD)?;
+        let sealers = self.sealer_for(key_id)?.ok_or(Error::BadData(
+            "opaque key blob sealed under an unknown sealing key",
+        ))?;
+        let sealer = sealers.get(key_id).ok_or(BAD)?;
         let mut secret = SecretVec::from_slice(ciphertext);
-        self.sealer()?
+        sealer
             .open_in_place(nonce, header, secret.expose_mut(), tag)
             .map_err(|_| BAD)?;
         match (kind, role) {
@@ -182,13 +204,14 @@ impl Provider {
         blob.extend_from_slice(&protocol.wire_version().to_be_bytes());
         blob.extend_from_slice(&suite.id.to_be_bytes());
         blob.extend_from_slice(&[role, 0]);
+        let sealers = self.sealers()?;
+        let (key_id, sealer) = sealers.newest()?;
+        blob.extend_from_slice(&key_id.to_be_bytes());
         let mut nonce = [0u8; 12];
         fill_random(&mut nonce)?;
         blob.extend_from_slice(&nonce);
         let mut sealed = SecretVec::from_slice(secret);
-        let tag = self
-            .sealer()?
-            .seal_in_place(&nonce, &blob, sealed.expose_mut())?;
+        let tag = sealer.seal_in_place(&nonce, &blob, sealed.expose_mut())?;
         blob.extend_from_slice(sealed.expose());
         blob.extend_from_slice(&tag);
         Ok(blob)

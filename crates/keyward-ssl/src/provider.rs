@@ -8,11 +8,11 @@ use crate::protocol::Protocol;
 use crate::record::RecordLengths;
 use crate::side::Side;
 use crate::suites::{self, CipherSuite, CipherSuiteInfo, KeyExchange};
-use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
+use keyward_core::backend::cipher::Aes256GcmSivKey;
 use keyward_core::backend::{fill_random, HashAlgorithm};
 use keyward_core::store::KeyStore;
 use keyward_core::{Error, Result, Secret};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// `MS_SCHANNEL_PROVIDER`: the name of the one provider keyward implements.
 pub const MS_SCHANNEL_PROVIDER: &str = "Microsoft SSL Protocol Provider";
@@ -77,11 +77,36 @@ pub static ECC_CURVES: [EccCurveInfo; 4] = [
 
 /// An open SSL protocol provider (`SslOpenProvider`). Cheap to share: `Send + Sync`.
 ///
-/// The provider reaches the key store (for `SslOpenPrivateKey` and the sealing key of opaque
+/// The provider reaches the key store (for `SslOpenPrivateKey` and the sealing keys of opaque
 /// blobs) on first use, so opening it never touches the disk.
 pub struct Provider {
     store: OnceLock<KeyStore>,
-    sealer: OnceLock<AeadKey>,
+    sealers: RwLock<Option<Arc<Sealers>>>,
+}
+
+/// The AES-256-GCM-SIV keys made from the store's sealing keys, by key id, as loaded.
+pub(crate) struct Sealers {
+    /// Sorted by id; never empty; the last is the newest.
+    keys: Vec<(u32, Aes256GcmSivKey)>,
+}
+
+impl Sealers {
+    /// The newest key and its id: what blobs are sealed with.
+    pub(crate) fn newest(&self) -> Result<(u32, &Aes256GcmSivKey)> {
+        self.keys
+            .last()
+            .map(|(id, key)| (*id, key))
+            .ok_or(Error::Internal("no sealing key"))
+    }
+
+    /// The key with id `id`, if loaded.
+    pub(crate) fn get(&self, id: u32) -> Option<&Aes256GcmSivKey> {
+        self.keys
+            .binary_search_by_key(&id, |(key_id, _)| *key_id)
+            .ok()
+            .and_then(|at| self.keys.get(at))
+            .map(|(_, key)| key)
+    }
 }
 
 impl Provider {
@@ -91,7 +116,7 @@ impl Provider {
         match name {
             None | Some(MS_SCHANNEL_PROVIDER) => Ok(Provider {
                 store: OnceLock::new(),
-                sealer: OnceLock::new(),
+                sealers: RwLock::new(None),
             }),
             Some(_) => Err(Error::UnknownProvider),
         }
@@ -101,7 +126,7 @@ impl Provider {
     pub fn with_key_store(store: KeyStore) -> Provider {
         Provider {
             store: OnceLock::from(store),
-            sealer: OnceLock::new(),
+            sealers: RwLock::new(None),
         }
     }
 
@@ -119,14 +144,50 @@ impl Provider {
         Ok(self.store.get_or_init(|| store))
     }
 
-    /// The AES-256-GCM key made from the store's sealing key, for opaque blobs; read once.
-    pub(crate) fn sealer(&self) -> Result<&AeadKey> {
-        if let Some(key) = self.sealer.get() {
-            return Ok(key);
+    /// The sealing keys of the store for opaque blobs, loaded on first use and kept: blobs are
+    /// sealed under the newest key loaded. A rotation by another process is picked up when a
+    /// blob names a key not loaded yet ([`Provider::sealer_for`]) or by a new provider.
+    pub(crate) fn sealers(&self) -> Result<Arc<Sealers>> {
+        if let Some(sealers) = self.loaded_sealers()? {
+            return Ok(sealers);
         }
-        let secret = self.key_store()?.sealing_key()?;
-        let key = AeadKey::new(AeadAlgorithm::Aes256Gcm, secret.expose())?;
-        Ok(self.sealer.get_or_init(|| key))
+        self.load_sealers()
+    }
+
+    /// The sealing key with id `id`, loading the store's keys again if it is not among those
+    /// loaded (a rotation since): the loaded keys, which then include `id`, or `None` if the
+    /// store does not have it.
+    pub(crate) fn sealer_for(&self, id: u32) -> Result<Option<Arc<Sealers>>> {
+        let sealers = self.sealers()?;
+        if sealers.get(id).is_some() {
+            return Ok(Some(sealers));
+        }
+        let sealers = self.load_sealers()?;
+        Ok(sealers.get(id).is_some().then_some(sealers))
+    }
+
+    fn loaded_sealers(&self) -> Result<Option<Arc<Sealers>>> {
+        let loaded = self
+            .sealers
+            .read()
+            .map_err(|_| Error::Internal("sealing key lock poisoned"))?;
+        Ok(loaded.clone())
+    }
+
+    /// Reads the store's sealing keys (no lock held meanwhile) and keeps them.
+    fn load_sealers(&self) -> Result<Arc<Sealers>> {
+        let stored = self.key_store()?.sealing_keys()?;
+        let keys = stored
+            .iter()
+            .map(|key| Ok((key.id(), Aes256GcmSivKey::new(key.expose())?)))
+            .collect::<Result<Vec<_>>>()?;
+        let sealers = Arc::new(Sealers { keys });
+        sealers.newest()?;
+        *self
+            .sealers
+            .write()
+            .map_err(|_| Error::Internal("sealing key lock poisoned"))? = Some(sealers.clone());
+        Ok(sealers)
     }
 
     /// A provider property (`SslGetProviderProperty`). The Microsoft provider defines none:

@@ -1,10 +1,22 @@
 //! Session keys: one direction's record protection (`SslGenerateSessionKeys`,
 //! `SslEncryptPacket`, `SslDecryptPacket`).
+//!
+//! **Direction.** A TLS 1.0–1.2 (and DTLS) session key is a read key or a write key from the
+//! moment `SslGenerateSessionKeys` makes it, and an opaque blob carries that direction to the
+//! process that imports it. It is enforced at use: a read key cannot encrypt and a write key
+//! cannot decrypt. Both refusals are `NTE_INVALID_HANDLE` ([`Error::InvalidHandle`]),
+//! checked before anything else: the read and the write key are two kinds of object (Windows
+//! marks the kind in its "ssl3" key object, reference §8.1), and handing a function the wrong kind
+//! of object is `NTE_INVALID_HANDLE` everywhere in keyward. `NTE_BAD_KEY_STATE` was not
+//! chosen because it names a state a key passes through, while a key's direction never
+//! changes. A TLS 1.3 key from `SslExpandWriteKey` is the one exception: Windows documents it
+//! for both `SslEncryptPacket` and `SslDecryptPacket` (reference §8.10; there is no
+//! `SslExpandReadKey`), so it serves both directions, and its blob imports it so.
 
 use crate::protocol::Protocol;
 use crate::record::RecordKey;
 use crate::suites::CipherSuite;
-use keyward_core::{Error, Result, Secret};
+use keyward_core::{Error, Result, Secret, SecretVec};
 
 /// Which way a session key protects records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,6 +115,37 @@ impl SessionKey {
         &self.material.expose()[..self.material_len]
     }
 
+    /// What an opaque blob must carry for an imported copy to continue where this key is
+    /// now: MAC key ‖ encryption key ‖ IV, where for a TLS 1.0 CBC key the IV is the current
+    /// chaining IV (the one the next record will use) rather than the initial one, so the
+    /// copy neither restarts the chain nor reuses an IV. [`SessionKey::from_material`] takes
+    /// it back. Sequence numbers are not part of it: they are the caller's
+    /// (`SslEncryptPacket`'s `SequenceNumber`), and the importer passes the next one.
+    pub(crate) fn state(&self) -> Result<SecretVec> {
+        let mut state = SecretVec::from_slice(self.material());
+        if let Some(chaining_iv) = self.record.chaining_iv()? {
+            let iv_at = state
+                .len()
+                .checked_sub(chaining_iv.expose().len())
+                .ok_or(Error::Internal("session key material shorter than its IV"))?;
+            state
+                .expose_mut()
+                .get_mut(iv_at..)
+                .ok_or(Error::Internal("session key material shorter than its IV"))?
+                .copy_from_slice(chaining_iv.expose());
+        }
+        Ok(state)
+    }
+
+    /// Refuses a use against the key's direction (see the module documentation).
+    fn check_use(&self, used_for: Direction) -> Result<()> {
+        if self.direction == used_for || self.protocol.is_tls13() {
+            Ok(())
+        } else {
+            Err(Error::InvalidHandle)
+        }
+    }
+
     /// The protocol of the records.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -120,7 +163,8 @@ impl SessionKey {
 
     /// Protects one record (`SslEncryptPacket`): writes the complete record, header included,
     /// to `out` and returns its length. `sequence_number` is the caller's per-direction counter
-    /// (for DTLS: epoch << 48 | sequence).
+    /// (for DTLS: epoch << 48 | sequence). A read key is `NTE_INVALID_HANDLE` (TLS 1.3 keys
+    /// serve both directions; see the module documentation).
     pub fn encrypt_packet(
         &self,
         plaintext: &[u8],
@@ -128,12 +172,14 @@ impl SessionKey {
         sequence_number: u64,
         content_type: u8,
     ) -> Result<usize> {
+        self.check_use(Direction::Write)?;
         self.record
             .seal(sequence_number, content_type, plaintext, out)
     }
 
     /// Protects one record in place: the plaintext is already at
     /// `buf[header + explicit IV ..]`, as `SslEncryptPacket` allows when `pbInput` points there.
+    /// A read key is `NTE_INVALID_HANDLE`, as in [`SessionKey::encrypt_packet`].
     pub fn encrypt_packet_in_place(
         &self,
         buf: &mut [u8],
@@ -141,27 +187,32 @@ impl SessionKey {
         sequence_number: u64,
         content_type: u8,
     ) -> Result<usize> {
+        self.check_use(Direction::Write)?;
         self.record
             .seal_in_place(sequence_number, content_type, buf, plaintext_len)
     }
 
     /// Checks and decrypts one complete record (`SslDecryptPacket`), writing only the
-    /// plaintext to `out` and returning its length.
+    /// plaintext to `out` and returning its length. A write key is `NTE_INVALID_HANDLE`
+    /// (TLS 1.3 keys serve both directions; see the module documentation).
     pub fn decrypt_packet(
         &self,
         record: &[u8],
         out: &mut [u8],
         sequence_number: u64,
     ) -> Result<usize> {
+        self.check_use(Direction::Read)?;
         self.record.open(sequence_number, record, out)
     }
 
-    /// Checks and decrypts one record in place, returning the plaintext inside `record`.
+    /// Checks and decrypts one record in place, returning the plaintext inside `record`. A
+    /// write key is `NTE_INVALID_HANDLE`, as in [`SessionKey::decrypt_packet`].
     pub fn decrypt_packet_in_place<'a>(
         &self,
         record: &'a mut [u8],
         sequence_number: u64,
     ) -> Result<&'a [u8]> {
+        self.check_use(Direction::Read)?;
         self.record.open_in_place(sequence_number, record)
     }
 

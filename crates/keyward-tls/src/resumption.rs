@@ -4,7 +4,7 @@
 //! Secrets never appear here as bytes: a TLS 1.2 master key or a TLS 1.3 resumption PSK is
 //! kept as the provider's opaque blob (sealed under the key store's sealing key, with its
 //! protocol and suite bound). A server's ticket is that blob plus the session's parameters,
-//! sealed once more by a ticket key that the provider derives from a fresh key agreement and
+//! sealed once more by ticket keys that the provider derives from a fresh key agreement and
 //! never hands out — so the parameters (EMS, lifetime, ALPN, server name) cannot be altered
 //! by the client. Ticket keys live as long as the [`ServerConfig`](crate::ServerConfig).
 
@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keyward_ssl::{Provider, SessionKey};
+use keyward_core::backend::fill_random;
+use keyward_ssl::{EphemeralKey, Parameters, Provider, SessionKey, Side};
 
 use crate::codec::{put_u16, put_u32, put_u8, put_vec_u16, put_vec_u8, Reader};
 use crate::error::Error;
@@ -371,33 +372,48 @@ fn read_optional(reader: &mut Reader<'_>) -> Option<Option<Vec<u8>>> {
     }
 }
 
-/// The ticket key: an AES-256-GCM record key the provider derives from a key agreement
-/// between two fresh ephemeral keys, through the TLS 1.3 schedule. Its secret never leaves
-/// the provider; each ticket uses the next sequence number as its nonce input.
+/// The ticket keys: the two ends of one AES-256-GCM record stream. The provider makes a
+/// TLS 1.2 ECDHE key agreement between two fresh ephemeral keys and derives both sides'
+/// session keys: the client side's write key seals tickets and the server side's read key
+/// (same material) opens them, so each key is used only in its own direction. Their secrets
+/// never leave the provider; each ticket uses the next sequence number as its nonce input.
 struct TicketProtector {
-    key: SessionKey,
+    seal_key: SessionKey,
+    open_key: SessionKey,
     next: AtomicU64,
 }
 
-/// TLS 1.3, TLS_AES_256_GCM_SHA384, x25519: the schedule that makes the ticket key.
-const TICKET_PROTOCOL: u32 = 0x0304;
-const TICKET_SUITE: u32 = 0x1302;
+/// TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, x25519: the key agreement that makes the
+/// ticket keys (no signature is made; the suite only names the cipher and the PRF).
+const TICKET_PROTOCOL: u32 = 0x0303;
+const TICKET_SUITE: u32 = 0xC02C;
 const TICKET_GROUP: u32 = 29;
 
 impl TicketProtector {
     fn new(provider: &Provider) -> Result<Self, Error> {
-        let own =
-            provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None)?;
-        let other =
-            provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None)?;
-        let early = provider.extract_early_key(None, TICKET_PROTOCOL, TICKET_SUITE)?;
-        let handshake = provider.extract_handshake_key(&own, &other.public_key(), &early)?;
-        let mut context = provider.create_handshake_hash(TICKET_PROTOCOL, TICKET_SUITE)?;
-        context.update(b"keyward session ticket protection");
-        let (traffic, _) = provider.expand_traffic_keys(&handshake, &context)?;
-        let traffic = traffic.ok_or(Error::General("no ticket traffic secret"))?;
+        let share =
+            || provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None);
+        let (sealer, opener) = (share()?, share()?);
+        let mut client_random = [0u8; 32];
+        let mut server_random = [0u8; 32];
+        fill_random(&mut client_random)?;
+        fill_random(&mut server_random)?;
+        let params = Parameters::with_randoms(&client_random, &server_random);
+        let master = |own: &EphemeralKey, peer: &EphemeralKey, side| {
+            provider.generate_master_key(
+                own,
+                &peer.public_key(),
+                TICKET_PROTOCOL,
+                TICKET_SUITE,
+                &params,
+                side,
+            )
+        };
+        let sealing = master(&sealer, &opener, Side::Client)?;
+        let opening = master(&opener, &sealer, Side::Server)?;
         Ok(TicketProtector {
-            key: provider.expand_write_key(&traffic)?,
+            seal_key: sealing.generate_session_keys(&params)?.write,
+            open_key: opening.generate_session_keys(&params)?.read,
             next: AtomicU64::new(0),
         })
     }
@@ -405,10 +421,10 @@ impl TicketProtector {
     /// `sequence ‖ record`.
     fn seal(&self, plain: &[u8]) -> Option<Vec<u8>> {
         let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut out = vec![0u8; 8 + self.key.max_encrypted_len(plain.len())];
+        let mut out = vec![0u8; 8 + self.seal_key.max_encrypted_len(plain.len())];
         let (head, record) = out.split_at_mut(8);
         head.copy_from_slice(&seq.to_be_bytes());
-        let len = self.key.encrypt_packet(plain, record, seq, 23).ok()?;
+        let len = self.seal_key.encrypt_packet(plain, record, seq, 23).ok()?;
         out.truncate(8 + len);
         Some(out)
     }
@@ -417,7 +433,7 @@ impl TicketProtector {
         let (head, record) = ticket.split_at_checked(8)?;
         let seq = u64::from_be_bytes(head.try_into().ok()?);
         let mut out = vec![0u8; record.len()];
-        let len = self.key.decrypt_packet(record, &mut out, seq).ok()?;
+        let len = self.open_key.decrypt_packet(record, &mut out, seq).ok()?;
         out.truncate(len);
         Some(out)
     }

@@ -9,9 +9,19 @@
 //! half a message); the receiver deletes each message once it has read it. A message with
 //! another name than the one expected, or an `abort` message from the other half, ends the
 //! injection with an error.
+//!
+//! The directory steers the injection, so it gets the key store's checks
+//! ([`keyward_core::private_fs`]): it must be owned by the current user and not writable by
+//! group or others (else the error names it and its mode); the temporary `.partial-*` file
+//! is created with `O_EXCL | O_NOFOLLOW`, and messages are opened with `O_NOFOLLOW` and must
+//! be regular files of the current user, so a symlink planted in the directory is never
+//! followed.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use keyward_core::private_fs::{self, Contents};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -45,6 +55,9 @@ const ABORT: &str = "abort";
 
 /// How far apart the directory carrier looks for the next message.
 const POLL: Duration = Duration::from_millis(20);
+
+/// The largest message the directory carrier reads (they are a few hundred bytes).
+const MAX_MESSAGE_LEN: u64 = 1 << 20;
 
 enum Carrier {
     Threads {
@@ -89,20 +102,18 @@ impl Relay {
         (server, client)
     }
 
-    /// This half's end of a relay through `dir` (created, mode 0700, if missing). The
-    /// directory must hold no message from this half: a leftover of an earlier run would be
-    /// read as this run's.
+    /// This half's end of a relay through `dir` (created, mode 0700, if missing; an existing
+    /// one must be the current user's and not writable by group or others). The directory
+    /// must hold no message or partial message from this half: a leftover of an earlier run
+    /// would be read as this run's.
     pub(super) fn directory(half: Half, dir: &Path, wait: Duration) -> Result<Relay, String> {
-        let mut create = fs::DirBuilder::new();
-        create.recursive(true);
-        std::os::unix::fs::DirBuilderExt::mode(&mut create, 0o700);
-        create
-            .create(dir)
-            .map_err(|err| format!("{}: {err}", dir.display()))?;
+        private_fs::ensure_dir(dir, true).map_err(|err| format!("relay: {err}"))?;
         let own = format!("-{}-", half.name());
+        let own_partial = partial_name(half.name());
         for entry in fs::read_dir(dir).map_err(|err| format!("{}: {err}", dir.display()))? {
             let name = entry.map_err(|err| err.to_string())?.file_name();
-            if name.to_string_lossy().contains(&own) {
+            let name_text = name.to_string_lossy();
+            if name_text.contains(&own) || name_text == own_partial {
                 return Err(format!(
                     "{}: holds {:?} from an earlier run; use an empty directory",
                     dir.display(),
@@ -138,9 +149,10 @@ impl Relay {
             Carrier::Directory { dir, sent, .. } => {
                 *sent += 1;
                 let file = dir.join(format!("{sent:02}-{from}-{name}"));
-                let partial = dir.join(format!(".partial-{from}"));
-                fs::write(&partial, bytes)
-                    .and_then(|()| fs::rename(&partial, &file))
+                let partial = dir.join(partial_name(from));
+                private_fs::create_new_file(&partial, bytes)
+                    .map_err(|err| format!("relay: {err}"))?;
+                fs::rename(&partial, &file)
                     .map_err(|err| format!("relay: {}: {err}", file.display()))
             }
         }
@@ -182,8 +194,7 @@ impl Relay {
                     .and_then(|file| file.strip_prefix(&prefix))
                     .unwrap_or_default()
                     .to_string();
-                let bytes =
-                    fs::read(&path).map_err(|err| format!("relay: {}: {err}", path.display()))?;
+                let bytes = read_message(&path)?;
                 fs::remove_file(&path)
                     .map_err(|err| format!("relay: {}: {err}", path.display()))?;
                 (got, bytes)
@@ -208,6 +219,26 @@ impl Relay {
         // The other half may be gone already; this half's error is what matters.
         let _ = self.send(ABORT, why.as_bytes());
     }
+}
+
+/// The temporary name a half writes its next message under.
+fn partial_name(half: &str) -> String {
+    format!(".partial-{half}")
+}
+
+/// Reads a message file without following a symlink, checked as the key store checks its
+/// files.
+fn read_message(path: &Path) -> Result<Vec<u8>, String> {
+    let file =
+        private_fs::open_file(path, Contents::Public).map_err(|err| format!("relay: {err}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_MESSAGE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("relay: {}: {err}", path.display()))?;
+    if bytes.len() as u64 > MAX_MESSAGE_LEN {
+        return Err(format!("relay: {}: message too large", path.display()));
+    }
+    Ok(bytes)
 }
 
 fn find_prefixed(dir: &Path, prefix: &str) -> Result<Option<PathBuf>, String> {
@@ -317,6 +348,64 @@ mod tests {
             "messages are consumed"
         );
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn temp_relay_dir(tag: &str) -> PathBuf {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        std::env::temp_dir().join(format!(
+            "keyward-relay-{tag}-{}-{nanos}",
+            std::process::id()
+        ))
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Issue 12 item 6: a relay directory others can write to is refused, naming its mode.
+    #[test]
+    fn a_directory_writable_by_others_is_refused() {
+        let dir = temp_relay_dir("mode");
+        fs::create_dir_all(&dir).unwrap();
+        chmod(&dir, 0o777);
+        let wait = Duration::from_millis(100);
+        let refused = Relay::directory(Half::Server, &dir, wait).err().unwrap();
+        assert!(
+            refused.contains(&dir.display().to_string()) && refused.contains("0777"),
+            "{refused}"
+        );
+        chmod(&dir, 0o700);
+        Relay::directory(Half::Server, &dir, wait).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 12 item 6: a planted `.partial-*` symlink is not followed, and a message that is a
+    /// symlink is not read.
+    #[test]
+    fn symlinks_in_the_directory_are_not_followed() {
+        let dir = temp_relay_dir("links");
+        let wait = Duration::from_millis(100);
+        let mut server = Relay::directory(Half::Server, &dir, wait).unwrap();
+        let target = temp_relay_dir("target");
+        std::os::unix::fs::symlink(&target, dir.join(".partial-server")).unwrap();
+        let refused = server.send("hello", b"secret-ish").unwrap_err();
+        assert!(!target.exists(), "the symlink was followed: {refused}");
+
+        let elsewhere = temp_relay_dir("elsewhere");
+        fs::write(&elsewhere, b"planted").unwrap();
+        chmod(&elsewhere, 0o600);
+        std::os::unix::fs::symlink(&elsewhere, dir.join("01-client-reply")).unwrap();
+        let refused = server.receive("reply").unwrap_err();
+        assert!(refused.contains("symlink"), "{refused}");
+        // The leftover partial message blocks a new server end until it is removed.
+        let leftover = Relay::directory(Half::Server, &dir, wait).err().unwrap();
+        assert!(leftover.contains("earlier run"), "{leftover}");
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_file(&elsewhere).unwrap();
     }
 
     #[test]

@@ -124,6 +124,75 @@ impl fmt::Debug for AeadKey {
     }
 }
 
+/// Length of an AES-256-GCM-SIV key (bytes).
+pub const SIV_KEY_LEN: usize = 32;
+
+/// An AES-256-GCM-SIV key (RFC 8452), prepared once: the nonce-misuse-resistant AEAD that
+/// seals opaque key blobs (`SslExportKey` / `SslImportKey`, `BCRYPT_OPAQUE_KEY_BLOB`) under
+/// the key store's sealing keys.
+///
+/// Why SIV: blobs are sealed under one long-lived key with random 96-bit nonces. With plain
+/// GCM a repeated nonce gives away the key stream and the authentication key (forgeries);
+/// with GCM-SIV it reveals only that two blobs sealed the same bytes under the same header.
+/// The nonce still comes from the system RNG for every blob.
+pub struct Aes256GcmSivKey {
+    key: aead::LessSafeKey,
+}
+
+impl Aes256GcmSivKey {
+    /// Prepares a 32-byte key.
+    pub fn new(key: &[u8; SIV_KEY_LEN]) -> Result<Self> {
+        let unbound = aead::UnboundKey::new(&aead::AES_256_GCM_SIV, key)?;
+        Ok(Aes256GcmSivKey {
+            key: aead::LessSafeKey::new(unbound),
+        })
+    }
+
+    /// Encrypts `in_out` in place and returns the tag.
+    pub fn seal_in_place(
+        &self,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; AEAD_TAG_LEN]> {
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(nonce, aead::Aad::from(aad), in_out)?;
+        tag.as_ref()
+            .try_into()
+            .map_err(|_| Error::Internal("AEAD tag length"))
+    }
+
+    /// Verifies `tag` and decrypts `in_out` in place. On failure `in_out` is zeroed and the
+    /// error is `DecryptionFailure`.
+    pub fn open_in_place(
+        &self,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8; AEAD_TAG_LEN],
+    ) -> Result<()> {
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        match self
+            .key
+            .open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, in_out)
+        {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                in_out.fill(0);
+                Err(Error::DecryptionFailure)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Aes256GcmSivKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Aes256GcmSivKey(..)")
+    }
+}
+
 /// An AES-128 or AES-256 key for raw CBC (no padding), with both key schedules computed
 /// once: the CBC cipher of TLS MAC-then-encrypt records (`SslEncryptPacket` /
 /// `SslDecryptPacket`).
@@ -210,6 +279,7 @@ mod tests {
     fn keys_are_send_and_sync() {
         assert_send_sync::<AeadKey>();
         assert_send_sync::<AesCbcKey>();
+        assert_send_sync::<Aes256GcmSivKey>();
     }
 
     #[test]
@@ -238,6 +308,37 @@ mod tests {
             Err(Error::DecryptionFailure)
         );
         assert_eq!(copy, [0; 14]);
+    }
+
+    #[test]
+    fn gcm_siv_matches_rfc8452_c2() {
+        // RFC 8452 Appendix C.2 (AEAD_AES_256_GCM_SIV), the first vector with a plaintext:
+        // 8 bytes of plaintext, no AAD.
+        let key: [u8; 32] =
+            hex::decode("0100000000000000000000000000000000000000000000000000000000000000")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let nonce: [u8; 12] = hex::decode("030000000000000000000000")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let key = Aes256GcmSivKey::new(&key).unwrap();
+        let mut buf = hex::decode("0100000000000000").unwrap();
+        let tag = key.seal_in_place(&nonce, &[], &mut buf).unwrap();
+        assert_eq!(
+            hex::encode([buf.as_slice(), &tag].concat()),
+            "c2ef328e5c71c83b843122130f7364b761e0b97427e3df28"
+        );
+        key.open_in_place(&nonce, &[], &mut buf, &tag).unwrap();
+        assert_eq!(hex::encode(&buf), "0100000000000000");
+        let mut bad_tag = tag;
+        bad_tag[0] ^= 1;
+        assert_eq!(
+            key.open_in_place(&nonce, &[], &mut buf, &bad_tag),
+            Err(Error::DecryptionFailure)
+        );
+        assert_eq!(buf, [0; 8]);
     }
 
     #[test]

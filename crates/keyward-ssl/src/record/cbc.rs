@@ -82,6 +82,14 @@ impl CbcProtection {
         })
     }
 
+    /// TLS 1.0: the IV of the next record; `None` with explicit IVs.
+    pub(super) fn chaining_iv(&self) -> Result<Option<Secret<AES_BLOCK_LEN>>> {
+        self.chain
+            .as_ref()
+            .map(|chain| lock(chain).map(|iv| iv.clone()))
+            .transpose()
+    }
+
     /// Bytes of explicit IV at the start of each record body (16, or 0 for TLS 1.0).
     pub(super) fn explicit_iv_len(&self) -> usize {
         if self.chain.is_some() {

@@ -20,7 +20,7 @@ use core::ops::Range;
 
 use keyward_core::backend::cipher::{AeadAlgorithm, AEAD_TAG_LEN, AES_BLOCK_LEN};
 use keyward_core::backend::HashAlgorithm;
-use keyward_core::{Error, Result};
+use keyward_core::{Error, Result, Secret};
 
 use self::aead::{AeadProtection, NonceStyle};
 use self::cbc::{CbcProtection, MacPrefix};
@@ -303,6 +303,16 @@ impl RecordKey {
             mac,
             protection,
         })
+    }
+
+    /// The IV the next record will be chained from (TLS 1.0 CBC: the last ciphertext block
+    /// so far), or `None` for keys without an IV chain. Exported with the key so that a copy
+    /// built by [`RecordKey::new`] with it as `fixed_iv` continues the chain.
+    pub fn chaining_iv(&self) -> Result<Option<Secret<AES_BLOCK_LEN>>> {
+        match &self.protection {
+            Protection::Cbc(p) => p.chaining_iv(),
+            Protection::Aead(_) => Ok(None),
+        }
     }
 
     /// The protocol of this key.
