@@ -96,6 +96,14 @@ pub struct ServerConfig {
     pub session_cache: bool,
     /// The largest record fragment sent; default 16384.
     pub max_fragment_len: usize,
+    /// Accept TLS 1.2 clients that predate `signature_algorithms` and `supported_groups`;
+    /// default false. When true, a client that sent no `signature_algorithms` gets a SHA-1
+    /// ServerKeyExchange signature (`rsa_pkcs1_sha1` or `ecdsa_sha1`, as RFC 5246
+    /// §7.4.1.4.1 says it must then assume), and a client offering ECDHE without
+    /// `supported_groups` gets a curve the server chooses (P-256 first; RFC 8422 §4). Off
+    /// by default because SHA-1 signatures are forgeable by chosen-prefix collisions; when
+    /// off such clients get `handshake_failure` with [`Error::PeerIncompatible`].
+    pub legacy_clients: bool,
     pub(crate) sessions: ServerSessions,
 }
 
@@ -113,6 +121,7 @@ impl ServerConfig {
             session_tickets: true,
             session_cache: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
+            legacy_clients: false,
             sessions: ServerSessions::default(),
         }
     }
@@ -146,6 +155,7 @@ impl fmt::Debug for ServerConfig {
             .field("extended_master_secret", &self.extended_master_secret)
             .field("session_tickets", &self.session_tickets)
             .field("session_cache", &self.session_cache)
+            .field("legacy_clients", &self.legacy_clients)
             .finish_non_exhaustive()
     }
 }

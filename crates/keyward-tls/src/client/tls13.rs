@@ -15,12 +15,15 @@ use crate::codec::handshake::{
 };
 use crate::codec::hello::ServerHello;
 use crate::config::{ClientConfig, Version};
-use crate::conn::{check_finished, CommonState, ConnectionInfo, Message, State};
+use crate::conn::{CommonState, ConnectionInfo, Message, State};
 use crate::error::Error;
 use crate::sign::{self, SignatureScheme};
 use crate::tls13::key_share::import_peer;
 use crate::tls13::traffic::{TicketReceiver, Traffic};
-use crate::tls13::{certificate_verify_content, new_transcript, same_hash, traffic_pair, PROTOCOL};
+use crate::tls13::{
+    certificate_verify_content, check_peer_finished, new_transcript, same_hash, traffic_pair,
+    PROTOCOL,
+};
 
 /// The handshake state shared by the states after the ServerHello.
 struct Handshake {
@@ -305,8 +308,7 @@ impl State for ExpectFinished {
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected Finished")?;
         let mut hs = self.0;
-        let expected = hs.server_hs.compute_finished_hash(&hs.transcript)?;
-        check_finished(&expected, message.body())?;
+        check_peer_finished(&hs.server_hs, &hs.transcript, message.body())?;
         hs.transcript.update(&message.encoded);
         let provider = hs.config.provider.clone();
         let master = provider.extract_master_key(&hs.handshake_secret)?;

@@ -21,7 +21,8 @@ impl KeyShareEntry {
         let group = reader.u16()?;
         let key_exchange = reader.vec_u16()?;
         if key_exchange.is_empty() {
-            return Err(Error::Decode("empty key share"));
+            // No group has an empty public value (RFC 8446 §4.2.8): illegal_parameter.
+            return Err(Error::IllegalParameter("empty key share"));
         }
         Ok(KeyShareEntry {
             group,

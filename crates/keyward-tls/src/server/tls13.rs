@@ -27,8 +27,8 @@ use crate::sign::{self, SignatureScheme};
 use crate::tls13::key_share::{import_peer, public_value};
 use crate::tls13::traffic::Traffic;
 use crate::tls13::{
-    certificate_verify_content, new_transcript, psk_binder, retry_transcript, same_hash,
-    traffic_pair, PROTOCOL,
+    certificate_verify_content, check_peer_finished, new_transcript, psk_binder, retry_transcript,
+    same_hash, traffic_pair, PROTOCOL,
 };
 
 /// How many tickets a server sends after a handshake.
@@ -403,8 +403,7 @@ impl State for ExpectFinished {
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
-        let expected = self.client_hs.compute_finished_hash(&self.transcript)?;
-        check_finished(&expected, message.body())?;
+        check_peer_finished(&self.client_hs, &self.transcript, message.body())?;
         self.transcript.update(&message.encoded);
         let provider = self.config.provider.clone();
         cx.record
