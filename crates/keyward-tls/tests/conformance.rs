@@ -8,9 +8,11 @@ mod engine_common;
 use std::sync::Arc;
 
 use engine_common::*;
-use keyward_tls::codec::extensions::KeyShareEntry;
+use keyward_tls::codec::enums::version;
+use keyward_tls::codec::extensions::{KeyShareEntry, OfferedPsks, PskIdentity, ServerExtensions};
 use keyward_tls::codec::handshake::{
-    CertificateMessage, ServerKeyExchange, ServerKeyExchangeParams,
+    encode_client_key_exchange, CertificateMessage, ClientKeyExchangeKind, ServerKeyExchange,
+    ServerKeyExchangeParams,
 };
 use keyward_tls::codec::hello::{ClientHello, ServerHello};
 use keyward_tls::sign::{self, SignatureScheme};
@@ -350,4 +352,190 @@ fn tls12_client_without_extended_master_secret() {
         assert_eq!(error.alert(), Some(AlertDescription::HandshakeFailure));
         assert_eq!(fatal_alert(&wire), AlertDescription::HandshakeFailure);
     }
+}
+
+/// A client that sent its ClientHello, and that ClientHello.
+fn started_client() -> (ClientConnection, ClientHello, Stores) {
+    let (client, _, stores) = rsa_and_ecdsa().into_arcs();
+    let mut c = ClientConnection::new(client, "localhost").unwrap();
+    let messages = handshake_messages(&sent(&mut c));
+    (c, ClientHello::parse(&messages[0].1).unwrap(), stores)
+}
+
+/// A TLS 1.3 ServerHello answering `hello` with `share` and `extensions` besides.
+fn server_hello13(hello: &ClientHello, share: KeyShareEntry, extra: ServerExtensions) -> Vec<u8> {
+    ServerHello {
+        legacy_version: version::TLS12,
+        random: [7; 32],
+        session_id: hello.session_id.clone(),
+        cipher_suite: 0x1301,
+        compression_method: 0,
+        extensions: ServerExtensions {
+            supported_versions: Some(version::TLS13),
+            key_share: Some(share),
+            ..extra
+        },
+    }
+    .encode()
+}
+
+/// RFC 8446 §D.5: a hello whose legacy_version is SSL 3.0 is `protocol_version`, even with
+/// supported_versions naming TLS 1.3; both sides check it.
+#[test]
+fn ssl3_legacy_version_is_a_protocol_version_alert() {
+    let (_, server, _stores) = rsa_and_ecdsa().into_arcs();
+    let mut hello = client_hello(vec![Version::Tls13, Version::Tls12]);
+    hello.legacy_version = 0x0300;
+    let (wire, result) = offer(&server, &hello);
+    assert!(
+        matches!(
+            result,
+            Err(Error::Negotiation(_, AlertDescription::ProtocolVersion))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(fatal_alert(&wire), AlertDescription::ProtocolVersion);
+
+    let (mut c, hello, _stores) = started_client();
+    let mut reply = ServerHello::parse(
+        &server_hello13(
+            &hello,
+            hello.extensions.key_shares.clone().unwrap()[0].clone(),
+            ServerExtensions::default(),
+        )[4..],
+    )
+    .unwrap();
+    reply.legacy_version = 0x0300;
+    let result = deliver(&records(22, &reply.encode()), &mut c);
+    assert!(
+        matches!(
+            result,
+            Err(Error::Negotiation(_, AlertDescription::ProtocolVersion))
+        ),
+        "{result:?}"
+    );
+}
+
+/// RFC 8446 §4.2.11: `binders<33..2^16-1>`; an empty list does not parse (`decode_error`).
+#[test]
+fn empty_psk_binder_list_is_a_decode_error() {
+    let (_, server, _stores) = rsa_and_ecdsa().into_arcs();
+    let mut hello = client_hello(vec![Version::Tls13]);
+    hello.extensions.psk_modes = Some(vec![1]);
+    hello.extensions.pre_shared_key = Some(OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: vec![1; 16],
+            obfuscated_ticket_age: 0,
+        }],
+        binders: Vec::new(),
+    });
+    let (wire, result) = offer(&server, &hello);
+    assert!(matches!(result, Err(Error::Decode(_))), "{result:?}");
+    assert_eq!(fatal_alert(&wire), AlertDescription::DecodeError);
+}
+
+/// RFC 7748 §6.1, RFC 8446 §7.4.2, RFC 8422 §5.11: an X25519 value giving the all-zero
+/// secret is the peer's fault, `illegal_parameter` (not `internal_error`); a TLS 1.3 server
+/// says so before sending its ServerHello.
+#[test]
+fn x25519_low_order_values_are_an_illegal_parameter() {
+    let zero = KeyShareEntry {
+        group: 29,
+        key_exchange: vec![0; 32],
+    };
+    // TLS 1.3 server: the alert is its first and only answer.
+    let (_, server, _stores) = rsa_and_ecdsa().into_arcs();
+    let mut hello = client_hello(vec![Version::Tls13]);
+    hello.extensions.key_shares = Some(vec![zero.clone()]);
+    let (wire, result) = offer(&server, &hello);
+    assert!(
+        matches!(result, Err(Error::IllegalParameter(_))),
+        "{result:?}"
+    );
+    assert_eq!(wire, [21, 3, 3, 0, 2, 2, 47]);
+
+    // TLS 1.3 client.
+    let (mut c, hello, _stores) = started_client();
+    let reply = server_hello13(&hello, zero, ServerExtensions::default());
+    let result = deliver(&records(22, &reply), &mut c);
+    assert!(
+        matches!(result, Err(Error::IllegalParameter(_))),
+        "{result:?}"
+    );
+
+    // TLS 1.2 server: the client's ECDHE value in the ClientKeyExchange.
+    let mut hello = tls12_hello(&[ECDHE_RSA]);
+    hello.extensions.supported_groups = Some(vec![29]);
+    let mut s = ServerConnection::new(server.clone()).unwrap();
+    deliver(&records(22, &hello.encode()), &mut s).unwrap();
+    sent(&mut s);
+    let exchange = encode_client_key_exchange(&[0; 32], ClientKeyExchangeKind::Ecdhe);
+    let result = deliver(&records(22, &exchange), &mut s);
+    assert!(
+        matches!(result, Err(Error::IllegalParameter(_))),
+        "{result:?}"
+    );
+    assert_eq!(
+        fatal_alert(&sent(&mut s)),
+        AlertDescription::IllegalParameter
+    );
+}
+
+/// RFC 8422 §5.1.2: ec_point_formats without `uncompressed` from a client naming a curve is
+/// `illegal_parameter`.
+#[test]
+fn point_formats_without_uncompressed_are_an_illegal_parameter() {
+    let (_, server, _stores) = rsa_and_ecdsa().into_arcs();
+    let mut hello = tls12_hello(&[ECDHE_RSA, DHE_RSA]);
+    hello.extensions.ec_point_formats = Some(vec![1, 2]);
+    let (wire, result) = offer(&server, &hello);
+    assert!(
+        matches!(result, Err(Error::IllegalParameter(_))),
+        "{result:?}"
+    );
+    assert_eq!(fatal_alert(&wire), AlertDescription::IllegalParameter);
+    // A client naming no curve may do without it: DHE goes ahead.
+    hello.extensions.supported_groups = Some(vec![256]);
+    let (_, result) = offer(&server, &hello);
+    assert_eq!(result, Ok(()));
+}
+
+/// RFC 8446 §4.2: an extension the client sent but that has no place in a ServerHello is
+/// `illegal_parameter`; one the client never sent is `unsupported_extension`.
+#[test]
+fn client_tells_misplaced_from_unsolicited_server_hello_extensions() {
+    let share = |hello: &ClientHello| hello.extensions.key_shares.clone().unwrap()[0].clone();
+    let (mut c, hello, _stores) = started_client();
+    let misplaced = ServerExtensions {
+        supported_groups: Some(vec![29]),
+        ..ServerExtensions::default()
+    };
+    let result = deliver(
+        &records(22, &server_hello13(&hello, share(&hello), misplaced)),
+        &mut c,
+    );
+    assert!(
+        matches!(result, Err(Error::IllegalParameter(_))),
+        "{result:?}"
+    );
+
+    let (mut c, hello, _stores) = started_client();
+    let unsolicited = ServerExtensions {
+        cookie: Some(b"never asked".to_vec()),
+        ..ServerExtensions::default()
+    };
+    let result = deliver(
+        &records(22, &server_hello13(&hello, share(&hello), unsolicited)),
+        &mut c,
+    );
+    assert!(
+        matches!(
+            result,
+            Err(Error::Negotiation(
+                _,
+                AlertDescription::UnsupportedExtension
+            ))
+        ),
+        "{result:?}"
+    );
 }

@@ -27,7 +27,7 @@ use crate::resumption::{now_secs, ServerSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls12::traffic::Traffic;
 use crate::tls12::{check_peer_finished, finished, master_params, Randoms, PROTOCOL};
-use crate::tls13::key_share::{import_peer, public_value};
+use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 
 /// The TLS 1.2 choices that hold for the whole handshake.
 struct Session {
@@ -87,6 +87,7 @@ pub(super) fn client_hello(
         || hello
             .cipher_suites
             .contains(&signal::EMPTY_RENEGOTIATION_INFO_SCSV);
+    check_point_formats(&hello)?;
     let client_ems = ext.extended_master_secret;
     if config.extended_master_secret == ExtendedMasterSecret::Require && !client_ems {
         return Err(Error::PeerIncompatible(
@@ -210,6 +211,27 @@ pub(super) fn client_hello(
         scheme: choice.scheme,
         issue_ticket,
     }))
+}
+
+/// RFC 8422 §5.1.2: a client that names a curve of RFC 8422 in `supported_groups` and sends
+/// `ec_point_formats` without `uncompressed` is `illegal_parameter`.
+fn check_point_formats(hello: &ClientHello) -> Result<(), Error> {
+    const RFC8422_CURVES: [u16; 5] = [23, 24, 25, 29, 30];
+    let ext = &hello.extensions;
+    let names_a_curve = ext
+        .supported_groups
+        .as_ref()
+        .is_some_and(|groups| groups.iter().any(|g| RFC8422_CURVES.contains(g)));
+    let without_uncompressed = ext
+        .ec_point_formats
+        .as_ref()
+        .is_some_and(|formats| !formats.contains(&EC_POINT_UNCOMPRESSED));
+    if names_a_curve && without_uncompressed {
+        return Err(Error::IllegalParameter(
+            "ec_point_formats without the uncompressed format",
+        ));
+    }
+    Ok(())
 }
 
 /// A suite with what it needs: the certificate, the group and the signature scheme.
@@ -536,14 +558,9 @@ impl State for ExpectClientKeyExchange {
             )?,
             Some((group, own)) => {
                 let peer = import_peer(provider, *group, &value, false)?;
-                provider.generate_master_key(
-                    own,
-                    &peer,
-                    PROTOCOL,
-                    suite_id,
-                    &params,
-                    Side::Server,
-                )?
+                provider
+                    .generate_master_key(own, &peer, PROTOCOL, suite_id, &params, Side::Server)
+                    .map_err(agreement_error)?
             }
         };
         let keys = master.generate_session_keys(&session.randoms.params())?;

@@ -6,6 +6,8 @@ pub mod traffic;
 
 use keyward_ssl::{CipherSuite, HandshakeHash, Provider, Tls13Secret};
 
+use crate::alert::AlertDescription;
+use crate::codec::enums::version;
 use crate::codec::handshake::{message_hash, parse_finished};
 use crate::conn::check_finished;
 use crate::error::Error;
@@ -73,6 +75,18 @@ pub fn check_peer_finished(
 ) -> Result<(), Error> {
     let expected = secret.compute_finished_hash(transcript)?;
     check_finished(&expected, parse_finished(verify_data, expected.len())?)
+}
+
+/// RFC 8446 §D.5: a ClientHello or ServerHello whose `legacy_version` is SSL 3.0 (or
+/// older) is `protocol_version`, whatever `supported_versions` says.
+pub fn check_legacy_version(legacy_version: u16) -> Result<(), Error> {
+    if legacy_version < version::TLS10 {
+        return Err(Error::Negotiation(
+            "legacy_version of SSL 3.0 or older",
+            AlertDescription::ProtocolVersion,
+        ));
+    }
+    Ok(())
 }
 
 /// True when two TLS 1.3 suites share a hash (a PSK of one may be used with the other).
