@@ -266,3 +266,35 @@ fn tls13_largest_legal_records_are_accepted() {
         );
     }
 }
+
+/// RFC 8446 §5.4: a record whose TLSInnerPlaintext is empty (no content type, no padding:
+/// a body of only the tag) is `unexpected_message`, whether or not its tag is right.
+#[test]
+fn tls13_empty_inner_plaintext_is_an_unexpected_message() {
+    let provider = provider();
+    for sealed in [true, false] {
+        let (write, read) = tls13_keys(&provider);
+        let record = if sealed {
+            seal_inner_plaintext(&provider, &write, 0, &[])
+        } else {
+            wire_record(23, &[0x55; 16])
+        };
+        assert_eq!(record.len(), 5 + 16);
+        let mut receiver = RecordLayer::new(0x0303, 16384);
+        receiver.set_read_key(read, true).unwrap();
+        receiver.deframer.push(&record);
+        let record = receiver.deframer.pop().unwrap().unwrap();
+        assert!(
+            matches!(receiver.unprotect(record), Err(Error::UnexpectedMessage(_))),
+            "sealed: {sealed}"
+        );
+    }
+    // While refused early data is skipped, such a record is skipped like any other.
+    let (_, read) = tls13_keys(&provider);
+    let mut receiver = RecordLayer::new(0x0303, 16384);
+    receiver.set_read_key(read, true).unwrap();
+    receiver.skip_early_data();
+    receiver.deframer.push(&wire_record(23, &[0x55; 16]));
+    let record = receiver.deframer.pop().unwrap().unwrap();
+    assert_eq!(receiver.unprotect(record), Ok(None));
+}
