@@ -90,12 +90,6 @@ pub struct ServerConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// The TLS 1.2 extended master secret policy.
     pub extended_master_secret: ExtendedMasterSecret,
-    /// Issue session tickets (TLS 1.2 RFC 5077 and TLS 1.3 NewSessionTicket); default true.
-    pub session_tickets: bool,
-    /// Keep a session cache for TLS 1.2 session-ID resumption; default true.
-    pub session_cache: bool,
-    /// The largest record fragment sent; default 16384.
-    pub max_fragment_len: usize,
     /// Accept TLS 1.2 clients that predate `signature_algorithms` and `supported_groups`;
     /// default false. When true, a client that sent no `signature_algorithms` gets a SHA-1
     /// ServerKeyExchange signature (`rsa_pkcs1_sha1` or `ecdsa_sha1`, as RFC 5246
@@ -104,6 +98,12 @@ pub struct ServerConfig {
     /// by default because SHA-1 signatures are forgeable by chosen-prefix collisions; when
     /// off such clients get `handshake_failure` with [`Error::PeerIncompatible`].
     pub legacy_clients: bool,
+    /// Issue session tickets (TLS 1.2 RFC 5077 and TLS 1.3 NewSessionTicket); default true.
+    pub session_tickets: bool,
+    /// Keep a session cache for TLS 1.2 session-ID resumption; default true.
+    pub session_cache: bool,
+    /// The largest record fragment sent; default 16384.
+    pub max_fragment_len: usize,
     pub(crate) sessions: ServerSessions,
 }
 
@@ -118,10 +118,10 @@ impl ServerConfig {
             groups: default_groups(),
             alpn_protocols: Vec::new(),
             extended_master_secret: ExtendedMasterSecret::default(),
+            legacy_clients: false,
             session_tickets: true,
             session_cache: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
-            legacy_clients: false,
             sessions: ServerSessions::default(),
         }
     }
