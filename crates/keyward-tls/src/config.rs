@@ -90,6 +90,14 @@ pub struct ServerConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// The TLS 1.2 extended master secret policy.
     pub extended_master_secret: ExtendedMasterSecret,
+    /// Accept TLS 1.2 clients that predate `signature_algorithms` and `supported_groups`;
+    /// default false. When true, a client that sent no `signature_algorithms` gets a SHA-1
+    /// ServerKeyExchange signature (`rsa_pkcs1_sha1` or `ecdsa_sha1`, as RFC 5246
+    /// §7.4.1.4.1 says it must then assume), and a client offering ECDHE without
+    /// `supported_groups` gets a curve the server chooses (P-256 first; RFC 8422 §4). Off
+    /// by default because SHA-1 signatures are forgeable by chosen-prefix collisions; when
+    /// off such clients get `handshake_failure` with [`Error::PeerIncompatible`].
+    pub legacy_clients: bool,
     /// Issue session tickets (TLS 1.2 RFC 5077 and TLS 1.3 NewSessionTicket); default true.
     pub session_tickets: bool,
     /// Keep a session cache for TLS 1.2 session-ID resumption; default true.
@@ -110,6 +118,7 @@ impl ServerConfig {
             groups: default_groups(),
             alpn_protocols: Vec::new(),
             extended_master_secret: ExtendedMasterSecret::default(),
+            legacy_clients: false,
             session_tickets: true,
             session_cache: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
@@ -146,6 +155,7 @@ impl fmt::Debug for ServerConfig {
             .field("extended_master_secret", &self.extended_master_secret)
             .field("session_tickets", &self.session_tickets)
             .field("session_cache", &self.session_cache)
+            .field("legacy_clients", &self.legacy_clients)
             .finish_non_exhaustive()
     }
 }

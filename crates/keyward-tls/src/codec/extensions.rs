@@ -21,7 +21,8 @@ impl KeyShareEntry {
         let group = reader.u16()?;
         let key_exchange = reader.vec_u16()?;
         if key_exchange.is_empty() {
-            return Err(Error::Decode("empty key share"));
+            // No group has an empty public value (RFC 8446 §4.2.8): illegal_parameter.
+            return Err(Error::IllegalParameter("empty key share"));
         }
         Ok(KeyShareEntry {
             group,
@@ -82,8 +83,11 @@ impl OfferedPsks {
             }
             binders.push(binder.to_vec());
         }
-        if identities.is_empty() {
-            return Err(Error::Decode("pre_shared_key without identities"));
+        if identities.is_empty() || binders.is_empty() {
+            // identities<7..2^16-1>, binders<33..2^16-1> (RFC 8446 §4.2.11).
+            return Err(Error::Decode(
+                "pre_shared_key without identities or binders",
+            ));
         }
         if identities.len() != binders.len() {
             return Err(Error::IllegalParameter(

@@ -35,6 +35,8 @@ pub const MAX_CIPHERTEXT_LEN_TLS13: usize = MAX_PLAINTEXT_LEN + 256;
 /// Largest content in one TLS 1.3 record we send: `SslEncryptPacket` seals at most 2^14
 /// bytes of `TLSInnerPlaintext` (as on Windows), and that carries one byte of content type.
 const MAX_TLS13_SEND_FRAGMENT: usize = MAX_PLAINTEXT_LEN - 1;
+/// The AEAD tag of every TLS 1.3 record.
+const TLS13_TAG_LEN: usize = 16;
 /// Smallest fragment size the configuration may ask for.
 const MIN_FRAGMENT_LEN: usize = 64;
 
@@ -296,6 +298,15 @@ impl RecordLayer {
                     return Err(Error::RecordOverflow);
                 }
                 let body_len = record.body_len();
+                if body_len == TLS13_TAG_LEN && self.early_data_skip == 0 {
+                    // Only a tag: the TLSInnerPlaintext is empty and has no content type
+                    // (RFC 8446 §5.4: unexpected_message). The provider, like Windows'
+                    // SslDecryptPacket, refuses records this short, so the public length
+                    // decides; the answer depends on no key.
+                    return Err(Error::UnexpectedMessage(
+                        "record with an empty inner plaintext",
+                    ));
+                }
                 match reader.decrypt(&record) {
                     Ok(plain) => {
                         self.end_early_data_skip();
