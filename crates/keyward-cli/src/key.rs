@@ -70,6 +70,9 @@ pub enum KeyCommand {
         #[arg(value_name = "NAME")]
         name: String,
     },
+    /// Add a new sealing key: opaque key blobs (`SslExportKey`) are sealed under it from now
+    /// on, and blobs sealed under the older keys still open.
+    RotateSealing,
 }
 
 /// Runs `keyward key …` on the default store.
@@ -136,6 +139,13 @@ fn execute(
                 .map_err(|err| format!("{name}: {}", store_error(store, &err)))?;
             server_keys::forget(store, &name)?;
             writeln!(out, "deleted {name}").map_err(written)
+        }
+        KeyCommand::RotateSealing => {
+            let id = store
+                .rotate_sealing_key()
+                .map_err(|err| store_error(store, &err))?;
+            writeln!(out, "sealing key {id} is now the newest: new blobs are sealed under it")
+                .map_err(written)
         }
     }
 }

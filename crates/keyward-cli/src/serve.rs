@@ -43,6 +43,12 @@ pub struct ServeArgs {
     /// Close a connection that sends nothing for this long.
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = tls_options::positive_seconds)]
     idle_timeout: Duration,
+    /// Accept TLS 1.2 clients that send no signature_algorithms (sign the key exchange with
+    /// SHA-1, RFC 5246 §7.4.1.4.1) or no supported_groups (the server picks P-256, RFC 8422
+    /// §4). Off by default: SHA-1 signatures are forgeable in principle, and such clients are
+    /// a decade old.
+    #[arg(long)]
+    legacy_clients: bool,
     /// The TLS choices.
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -104,6 +110,7 @@ struct Timeouts {
 /// contradicting ones as a usage error).
 pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
     let addr = args.addr;
+    let legacy_clients = args.legacy_clients;
     let timeouts = Timeouts {
         handshake: args.handshake_timeout,
         idle: args.idle_timeout,
@@ -146,6 +153,7 @@ pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
     let mut config = ServerConfig::new(provider, CertResolver::new(certified));
     config.groups = Group::ALL.to_vec();
     tls.apply_to_server(&mut config);
+    config.legacy_clients = legacy_clients;
     let config = Arc::new(config);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
