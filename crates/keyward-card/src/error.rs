@@ -190,6 +190,7 @@ impl Error {
             Error::Transport(_) => SCARD_F_COMM_ERROR,
             Error::Reader(reader) => match reader {
                 ReaderError::NoService => SCARD_E_NO_SERVICE,
+                ReaderError::NoLibrary => SCARD_E_NO_SERVICE,
                 ReaderError::ServiceStopped => SCARD_E_SERVICE_STOPPED,
                 ReaderError::NoReadersAvailable => SCARD_E_NO_READERS_AVAILABLE,
                 ReaderError::UnknownReader => SCARD_E_UNKNOWN_READER,
@@ -230,6 +231,8 @@ impl Error {
 pub enum ReaderError {
     /// `SCARD_E_NO_SERVICE`: the resource manager (pcscd) is not running.
     NoService,
+    /// `SCARD_E_NO_SERVICE` too: the PC/SC library (`libpcsclite.so.1`) is not installed.
+    NoLibrary,
     /// `SCARD_E_SERVICE_STOPPED`: the resource manager has shut down.
     ServiceStopped,
     /// `SCARD_E_NO_READERS_AVAILABLE`: no reader at all.
@@ -286,6 +289,10 @@ impl core::fmt::Display for ReaderError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             ReaderError::NoService => "the smart card service (pcscd) is not running",
+            ReaderError::NoLibrary => {
+                "libpcsclite.so.1 is not installed \
+                 (install it with: apt-get install libpcsclite1 pcscd)"
+            }
             ReaderError::ServiceStopped => "the smart card service has stopped",
             ReaderError::NoReadersAvailable => "no smart card reader is available",
             ReaderError::UnknownReader => "no such reader",

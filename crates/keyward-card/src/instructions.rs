@@ -39,6 +39,30 @@
 //! 16-byte nonce, and opens a session at level `33` keyed from the session key and the nonce
 //! ([`crate::scp03::CardSession::from_session_key`]), which it returns. Any decryption or format
 //! failure is the one status word `6A80`; it ends any open session.
+//!
+//! Privileges. What a session may do depends on how it was opened
+//! ([`crate::card::SessionOrigin`]): SCP03 with the static keys authenticates the issuer's
+//! host; IMPORT SESSION KEY authenticates nobody (the wrapping key is public), so such a session
+//! carries only the secure functions of `CardImportSessionKey`, each proving the PIN it uses or
+//! changes. PINs verified in a session count only in that session: opening or ending a session
+//! (INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, IMPORT SESSION KEY, SELECT, a security error) and
+//! a reset clear them.
+//!
+//! | command | no session | SCP03 session (issuer) | session-key session |
+//! |---|---|---|---|
+//! | VERIFY PIN | `6982` | the PIN | the PIN |
+//! | CHANGE PIN | `6982` | the current PIN | the current PIN |
+//! | UNBLOCK PIN | `6982` | the admin PIN | the admin PIN |
+//! | DEAUTHENTICATE | `6982` | nothing | nothing |
+//! | IMPORT KEY PAIR (empty or occupied container) | `6982` | nothing | admin PIN verified in this session, else `6982` |
+//! | SIGN | `6982` | container's PIN verified in this session, else `6982` | refused, `6982` |
+//! | READ PUBLIC KEY, READ OUTPUT | plain: public keys only | nothing | refused, `6982` |
+//! | PUT KEY | `6982` | nothing | refused, `6982` |
+//! | IMPORT SESSION KEY | ends the session, opens a session-key session | | |
+//!
+//! A wrong PIN is `63Cx` (x tries left) and a blocked one `6983`; every PIN try is charged to
+//! the retry counter, written, before the compare, so a card that cannot write its state
+//! answers `6581` to a right and a wrong PIN alike.
 
 use keyward_core::backend::aes::AesKey;
 use keyward_core::backend::{fill_random, HashAlgorithm};
@@ -73,7 +97,8 @@ pub const INS_PUT_KEY: u8 = 0xD8;
 /// IMPORT SESSION KEY.
 pub const INS_IMPORT_SESSION_KEY: u8 = 0x64;
 
-/// The security level of a session opened by IMPORT SESSION KEY.
+/// The security level of a session opened by IMPORT SESSION KEY (its secure messaging; what
+/// it may do is narrower than an SCP03 session's: see the module's privilege table).
 pub const SESSION_KEY_LEVEL: crate::scp03::SecurityLevel = crate::scp03::SecurityLevel::Full;
 /// Length of the nonce IMPORT SESSION KEY returns.
 pub const SESSION_NONCE_LEN: usize = 16;

@@ -87,7 +87,8 @@
 //! - [`minidriver`]: the cardmod.h v7 calls (context, shared key, secure key injection);
 //! - [`Error`]: one error type, with its one table to the Windows `SCARD_*` values.
 
-#![forbid(unsafe_code)]
+// Unsafe code only in `transport::libpcsclite` (the PC/SC library, loaded at run time).
+#![deny(unsafe_code)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod apdu;

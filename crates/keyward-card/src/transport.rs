@@ -1,8 +1,10 @@
 //! Transports: how APDUs reach a card. [`Transport`] is the one interface (an encoded command
 //! in, an encoded response out, as `SCardTransmit` does); [`InProcess`] reaches a
 //! [`VirtualCard`] in the same process; [`PcscTransport`] reaches a card in a PC/SC reader
-//! (pcscd, and through vpcd the virtual card of [`crate::card::vpcd`]).
+//! (pcscd, and through vpcd the virtual card of [`crate::card::vpcd`]) through pcsc-lite,
+//! loaded at run time by `libpcsclite` (the crate's only unsafe code).
 
+mod libpcsclite;
 mod pcsc;
 
 pub use self::pcsc::PcscTransport;

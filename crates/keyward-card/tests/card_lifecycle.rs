@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{card_at, ec_key, keys, p384_pkcs8, personalization, rsa_key, TempDir, USER_PIN};
+use common::{
+    card_at, ec_key, keys, p384_pkcs8, personalization, rsa_key, TempDir, ADMIN_PIN, USER_PIN,
+};
 use keyward_card::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use keyward_card::card::{Personalization, VirtualCard, DEFAULT_AID};
 use keyward_card::channel::SecureChannel;
@@ -325,8 +327,8 @@ fn failed_writes_leave_the_state_as_it_was() {
             .unwrap(),
         3
     );
-    // A right PIN needs no write (the counter is full) and works.
-    secure.verify_pin(PinId::User, USER_PIN).unwrap();
+    // A right PIN is charged first too, so it cannot be checked either.
+    assert_eq!(secure.verify_pin(PinId::User, USER_PIN), memory_failure);
     assert_eq!(
         secure.import_key_pair(0, PinId::User, AT_ECDSA_P256, &ec_key().pkcs8),
         memory_failure
@@ -336,7 +338,146 @@ fn failed_writes_leave_the_state_as_it_was() {
         secure.change_pin(PinId::User, USER_PIN, b"7777", None),
         memory_failure
     );
+    assert_eq!(
+        transport
+            .with_card(|c| c.pin_attempts_remaining(PinId::User))
+            .unwrap(),
+        3
+    );
+}
+
+/// Makes `dir` read-only (mode 0500). Root ignores the mode, so when a file can still be
+/// created there, the directory is also moved away for as long as the guard lives: either way
+/// nothing can be written into it. Dropping the guard makes it writable again.
+struct ReadOnly {
+    dir: std::path::PathBuf,
+    moved: Option<std::path::PathBuf>,
+}
+
+impl ReadOnly {
+    fn new(dir: &std::path::Path) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+        let probe = dir.join(".probe");
+        let moved = std::fs::File::create(&probe).is_ok().then(|| {
+            std::fs::remove_file(&probe).unwrap();
+            let away = dir.with_extension("away");
+            std::fs::rename(dir, &away).unwrap();
+            away
+        });
+        ReadOnly {
+            dir: dir.to_path_buf(),
+            moved,
+        }
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if let Some(away) = &self.moved {
+            std::fs::rename(away, &self.dir).unwrap();
+        }
+        std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
+
+#[test]
+fn a_read_only_state_directory_never_bypasses_the_pin_counter() {
+    let dir = TempDir::new("pin-counter");
+    let state_dir = dir.path("state");
+    std::fs::create_dir(&state_dir).unwrap();
+    let path = state_dir.join("card.state");
+    let transport = InProcess::new(card_at(&path));
+    let mut secure = SecureChannel::open(
+        transport.clone(),
+        &DEFAULT_AID,
+        &keys(16),
+        SecurityLevel::Full,
+    )
+    .unwrap();
+    let refused = Err(Error::CardStatus(StatusWord::MEMORY_FAILURE));
+    let read_only = ReadOnly::new(&state_dir);
+    // Many wrong PINs and the right one: the same refusal, never 63Cx, 6983 or 9000.
+    for _ in 0..10 {
+        assert_eq!(secure.verify_pin(PinId::User, b"0000"), refused);
+        assert_eq!(secure.verify_pin(PinId::User, USER_PIN), refused);
+        assert_eq!(secure.verify_pin(PinId::Admin, ADMIN_PIN), refused);
+        assert_eq!(
+            secure.change_pin(PinId::User, USER_PIN, b"7777", None),
+            refused
+        );
+        assert_eq!(secure.unblock_pin(ADMIN_PIN, b"7777", None), refused);
+    }
+    assert_eq!(
+        secure.pin_status(PinId::User),
+        Err(Error::WrongPin {
+            attempts_remaining: 3
+        })
+    );
+    drop(read_only);
+    // Writable again: the counter was never charged and the PIN never changed.
+    assert_eq!(
+        secure.verify_pin(PinId::User, b"0000"),
+        Err(Error::WrongPin {
+            attempts_remaining: 2
+        })
+    );
+    assert_eq!(
+        VirtualCard::open(&path)
+            .unwrap()
+            .pin_attempts_remaining(PinId::User),
+        2
+    );
     secure.verify_pin(PinId::User, USER_PIN).unwrap();
+    assert_eq!(
+        VirtualCard::open(&path)
+            .unwrap()
+            .pin_attempts_remaining(PinId::User),
+        3
+    );
+    secure.pin_status(PinId::User).unwrap();
+}
+
+#[test]
+fn a_pin_try_is_charged_in_the_file_before_the_compare() {
+    // The state on disk after a wrong PIN, a right PIN and a third of two wrong ones.
+    let dir = TempDir::new("pin-charge");
+    let path = dir.path("card.state");
+    let transport = InProcess::new(card_at(&path));
+    let mut secure = SecureChannel::open(
+        transport.clone(),
+        &DEFAULT_AID,
+        &keys(16),
+        SecurityLevel::Full,
+    )
+    .unwrap();
+    let on_disk = |pin| {
+        VirtualCard::open(&path)
+            .unwrap()
+            .pin_attempts_remaining(pin)
+    };
+    assert!(secure.verify_pin(PinId::User, b"0000").is_err());
+    assert_eq!(on_disk(PinId::User), 2);
+    secure.verify_pin(PinId::User, USER_PIN).unwrap();
+    assert_eq!(on_disk(PinId::User), 3);
+    for remaining in [2, 1] {
+        assert_eq!(
+            secure.verify_pin(PinId::User, b"0000"),
+            Err(Error::WrongPin {
+                attempts_remaining: remaining
+            })
+        );
+    }
+    assert_eq!(
+        secure.verify_pin(PinId::User, b"0000"),
+        Err(Error::PinBlocked)
+    );
+    assert_eq!(
+        secure.verify_pin(PinId::User, USER_PIN),
+        Err(Error::PinBlocked)
+    );
+    assert_eq!(on_disk(PinId::User), 0);
 }
 
 #[test]
@@ -349,6 +490,24 @@ fn state_files_must_be_whole_and_ours() {
         VirtualCard::create(&path, personalization()),
         Err(Error::Storage(_))
     ));
+    // Nor does it replace whatever else is at the path, such as a dangling symlink (the name
+    // exists, though nothing it points to does): checked in the call that creates the file.
+    let link = dir.path("link.state");
+    std::os::unix::fs::symlink(dir.path("nowhere"), &link).unwrap();
+    assert!(matches!(
+        VirtualCard::create(&link, personalization()),
+        Err(Error::Storage(_))
+    ));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(!dir.path("nowhere").exists());
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        2,
+        "no temporary file is left behind"
+    );
     let good = std::fs::read(&path).unwrap();
     VirtualCard::open(&path).unwrap();
     let mut cases: Vec<Vec<u8>> = (0..good.len()).map(|len| good[..len].to_vec()).collect();

@@ -348,7 +348,8 @@ fn injects_over_an_rsa_wrapped_session_key() {
         .to_bytes(),
     )
     .unwrap();
-    // A key pair (several blobs) into container 4.
+    // A key pair (several blobs) into container 4, after the admin PIN in the same session:
+    // its CSF_AUTHENTICATE blob leads the import's blobs in one call.
     let import = CardImportKeyPair {
         container: 4,
         pin: PinId::Admin,
@@ -356,10 +357,19 @@ fn injects_over_an_rsa_wrapped_session_key() {
         key_size: 2048,
         key: rsa_key().1.clone(),
     };
-    let blobs = server
+    let admin = CardAuthenticate {
+        flags: 0,
+        pin: PinId::Admin,
+        pin_data: ADMIN_PIN.to_vec(),
+    };
+    let mut blobs = server
+        .md_encrypt_data(server_key, CSF_AUTHENTICATE, &admin.to_bytes(), 0)
+        .unwrap();
+    let import_blobs = server
         .md_encrypt_data(server_key, CSF_IMPORT_KEYPAIR, &import.to_bytes(), 0)
         .unwrap();
-    assert!(blobs.len() > 1);
+    assert!(import_blobs.len() > 1);
+    blobs.extend(import_blobs);
     client
         .process_encrypted_data(client_key, CSF_IMPORT_KEYPAIR, &blobs, 0)
         .unwrap();
@@ -368,6 +378,50 @@ fn injects_over_an_rsa_wrapped_session_key() {
         .unwrap());
     server.destroy_key(server_key).unwrap();
     client.destroy_key(client_key).unwrap();
+
+    // Without the admin PIN, a session-key session takes no key pair: the card refuses the
+    // first block, ends the handle's use, and container 5 stays empty.
+    let (mut server, server_key, mut client, client_key) = establish(&transport);
+    let import = CardImportKeyPair {
+        container: 5,
+        pin: PinId::Admin,
+        key_spec: u32::from(AT_SIGNATURE),
+        key_size: 2048,
+        key: rsa_key().1.clone(),
+    };
+    assert_eq!(
+        inject(
+            &mut server,
+            server_key,
+            &mut client,
+            client_key,
+            CSF_IMPORT_KEYPAIR,
+            &import.to_bytes(),
+        ),
+        Err(Error::SecurityStatusNotSatisfied)
+    );
+    assert!(!transport
+        .with_card(|card| card.container_in_use(5))
+        .unwrap());
+    // A user PIN blob in front of the import is not the admin's: refused before sending.
+    let user = CardAuthenticate {
+        flags: 0,
+        pin: PinId::User,
+        pin_data: new_pin.to_vec(),
+    };
+    let (mut server, server_key, mut client, client_key) = establish(&transport);
+    let mut blobs = server
+        .md_encrypt_data(server_key, CSF_AUTHENTICATE, &user.to_bytes(), 0)
+        .unwrap();
+    blobs.extend(
+        server
+            .md_encrypt_data(server_key, CSF_IMPORT_KEYPAIR, &import.to_bytes(), 0)
+            .unwrap(),
+    );
+    assert!(matches!(
+        client.process_encrypted_data(client_key, CSF_IMPORT_KEYPAIR, &blobs, 0),
+        Err(Error::InvalidParameter(_))
+    ));
 
     // The injected PIN authenticates through CardAuthenticateEx.
     let mut user = new_client(&transport, true);

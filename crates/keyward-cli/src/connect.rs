@@ -20,32 +20,54 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::tls_options::{self, Args, TlsOptions};
+use crate::tls_options::{self, TlsArgs, TlsOptions};
 
-/// The usage text of `keyward connect`.
-pub const USAGE: &str = "\
-  connect HOST:PORT [--cafile FILE | --insecure] [--servername NAME] [TLS options]
-          [--reconnect] [--timeout SECONDS]
-          a TLS client: prints the negotiated parameters and the server's certificate
-          chain to stderr, then sends stdin to the server and writes what it sends to
-          stdout. At the end of stdin it sends close_notify and reads on until the server
-          closes. The chain is verified against FILE (PEM), else the system's roots, and
-          checked for NAME (default HOST); --insecure skips both checks. --reconnect reads
-          all of stdin first (at most 1 MiB), sends it over one connection, then again over
-          a second connection that resumes the session of the first (its parameters show
-          `resumed: yes` when the server agreed). --timeout bounds the TCP connect and the
-          handshake (default 10 s). Exit status 1 when a connection or handshake fails
-          (the error and the alert are printed), 2 for bad arguments.
-";
+/// `keyward connect`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct ConnectArgs {
+    /// The server (`[v6]:PORT` for an IPv6 address).
+    #[arg(value_name = "HOST:PORT")]
+    target: String,
+    /// Verify the server's chain against the CA certificates in FILE (PEM), instead of the
+    /// system's roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    cafile: Option<String>,
+    /// Skip the verification of the chain and of the name.
+    #[arg(long)]
+    insecure: bool,
+    /// The name to send (SNI) and to check the certificate for (default: HOST).
+    #[arg(long, value_name = "NAME")]
+    servername: Option<String>,
+    /// Send stdin (at most 1 MiB) over one connection, then again over a second one that
+    /// resumes the first one's session.
+    #[arg(long)]
+    reconnect: bool,
+    /// Bound on the TCP connect and the handshake.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = tls_options::positive_seconds)]
+    timeout: Duration,
+    /// The TLS choices.
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// The long help of `keyward connect`.
+pub const CONNECT_ABOUT: &str = "\
+A TLS client: prints the negotiated parameters and the server's certificate chain to stderr,
+then sends stdin to the server and writes what it sends to stdout. At the end of stdin it sends
+close_notify and reads on until the server closes. The chain is verified against --cafile, else
+the system's roots, and checked for --servername (default HOST); --insecure skips both checks.
+--reconnect reads all of stdin first, sends it over one connection, then again over a second
+connection that resumes the session of the first (its parameters show `resumed: yes` when the
+server agreed). Exit status 1 when a connection or handshake fails (the error and the alert are
+printed), 2 for bad arguments.";
 
 /// Most stdin bytes `--reconnect` sends (it holds them to send twice).
 const MAX_RECONNECT_INPUT: u64 = 1024 * 1024;
 
-/// Runs `keyward connect <args>`; errors are printed here.
-pub fn run(args: &[String]) -> ExitCode {
-    match parse(args) {
-        Ok(None) => ExitCode::SUCCESS,
-        Ok(Some(plan)) => match execute(plan) {
+/// Runs `keyward connect`; errors are printed here.
+pub fn run(args: ConnectArgs) -> ExitCode {
+    match plan(args) {
+        Ok(plan) => match execute(plan) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("keyward connect: {err}");
@@ -53,7 +75,7 @@ pub fn run(args: &[String]) -> ExitCode {
             }
         },
         Err(err) => {
-            eprintln!("keyward connect: {err}\nusage: keyward {USAGE}");
+            eprintln!("keyward connect: {err}\n(keyward connect --help shows the options)");
             ExitCode::from(2)
         }
     }
@@ -86,32 +108,15 @@ fn split_host_port(target: &str) -> Result<(String, u16), String> {
     Ok((host.to_owned(), port))
 }
 
-/// Parses the arguments; `None` when only the help was asked for.
-fn parse(args: &[String]) -> Result<Option<Plan>, String> {
-    let with_value: Vec<&str> = ["--cafile", "--servername", "--timeout"]
-        .into_iter()
-        .chain(tls_options::VALUE_OPTIONS.iter().copied())
-        .collect();
-    let flags: Vec<&str> = ["--insecure", "--reconnect", "--help", "-h"]
-        .into_iter()
-        .chain(tls_options::FLAGS.iter().copied())
-        .collect();
-    let args = Args::parse(args, &with_value, &flags)?;
-    if args.has("--help") || args.has("-h") {
-        print!("usage: keyward {USAGE}{}", tls_options::USAGE);
-        return Ok(None);
-    }
-    let [target] = args.positional() else {
-        return Err("connect needs exactly one HOST:PORT".into());
-    };
-    let (host, port) = split_host_port(target)?;
-    let tls = TlsOptions::from_args(&args)?;
-    let server_name = args.get("--servername")?.unwrap_or(&host).to_owned();
-    let cafile = args.get("--cafile")?;
-    let (verifier, trust) = match (cafile, args.has("--insecure")) {
+/// Checks the arguments and builds the client configuration.
+fn plan(args: ConnectArgs) -> Result<Plan, String> {
+    let (host, port) = split_host_port(&args.target)?;
+    let tls = TlsOptions::from_args(&args.tls)?;
+    let server_name = args.servername.unwrap_or_else(|| host.clone());
+    let (verifier, trust) = match (args.cafile, args.insecure) {
         (Some(_), true) => return Err("--cafile and --insecure exclude each other".into()),
         (Some(file), false) => (
-            ServerCertVerifier::from_ca_file(Path::new(file))
+            ServerCertVerifier::from_ca_file(Path::new(&file))
                 .map_err(|err| format!("--cafile {file}: {err}"))?,
             format!("CA file {file}"),
         ),
@@ -128,15 +133,15 @@ fn parse(args: &[String]) -> Result<Option<Plan>, String> {
     let provider = Arc::new(Provider::open(None).map_err(|err| format!("SSL provider: {err}"))?);
     let mut config = ClientConfig::new(provider, verifier);
     tls.apply_to_client(&mut config);
-    Ok(Some(Plan {
+    Ok(Plan {
         host,
         port,
         server_name,
         config: Arc::new(config),
         trust,
-        reconnect: args.has("--reconnect"),
-        timeout: args.seconds("--timeout", 10)?,
-    }))
+        reconnect: args.reconnect,
+        timeout: args.timeout,
+    })
 }
 
 /// Runs the plan on a tokio runtime.

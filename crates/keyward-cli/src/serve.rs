@@ -25,29 +25,44 @@ use tokio::net::{TcpListener, TcpStream};
 use tracing::{debug, info, warn};
 
 use crate::server_keys;
-use crate::tls_options::{self, Args, TlsOptions};
+use crate::tls_options::{self, TlsArgs, TlsOptions};
 
-/// The usage text of `keyward serve`.
-pub const USAGE: &str = "\
-  serve [--addr HOST:PORT] [--cert NAME]... [TLS options]
-        [--handshake-timeout SECONDS] [--idle-timeout SECONDS]
-          a TLS server on HOST:PORT (default 127.0.0.1:8443; port 0 picks a free port).
-          It presents the key-store keys NAME, or by default two self-signed localhost
-          keys (RSA-2048 and ECDSA P-256, for localhost, 127.0.0.1 and ::1) that the
-          first run creates; their certificates are written as PEM next to the store
-          (<store>/certs/localhost.pem: curl --cacert, openssl -CAfile). It offers every
-          version, cipher suite (RSA key exchange included) and group keyward has unless
-          the TLS options narrow them. After the handshake, a client whose first line is
-          an HTTP/1.x request line (`GET / HTTP/1.1`) gets a page reporting the protocol,
-          cipher suite (IANA and OpenSSL name), group, signature scheme, extended master
-          secret, resumption, ALPN and SNI; anything else is echoed back byte for byte
-          until the client closes. A handshake must finish within --handshake-timeout
-          (default 10 s) and a connection that sends nothing for --idle-timeout (default
-          300 s) is closed. One line per handshake goes to stderr (RUST_LOG, default
-          info). The line `keyward serve: listening on ADDR` on stdout says it is ready;
-          Ctrl-C or SIGTERM stops it with a summary. Concurrent connections are bounded
-          by the open-file limit (`ulimit -n`; it warns below 4096).
-";
+/// `keyward serve`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    addr: String,
+    /// Present the key-store key NAME (repeatable; `keyward key list` shows them). Default:
+    /// two self-signed localhost keys, created on first run.
+    #[arg(long = "cert", value_name = "NAME")]
+    certs: Vec<String>,
+    /// The time a handshake may take.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = tls_options::positive_seconds)]
+    handshake_timeout: Duration,
+    /// Close a connection that sends nothing for this long.
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = tls_options::positive_seconds)]
+    idle_timeout: Duration,
+    /// The TLS choices.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// The long help of `keyward serve`.
+pub const SERVE_ABOUT: &str = "\
+A TLS server. It presents the key-store keys given with --cert, or by default two self-signed
+localhost keys (RSA-2048 and ECDSA P-256, for localhost, 127.0.0.1 and ::1) that the first run
+creates; their certificates are written as PEM next to the store (<store>/certs/localhost.pem:
+curl --cacert, openssl -CAfile). It offers every version, cipher suite (RSA key exchange
+included) and group keyward has unless the TLS options narrow them.
+
+After the handshake, a client whose first line is an HTTP/1.x request line (`GET / HTTP/1.1`)
+gets a page reporting the protocol, cipher suite (IANA and OpenSSL name), group, signature
+scheme, extended master secret, resumption, ALPN and SNI; anything else is echoed back byte for
+byte until the client closes. One line per handshake goes to stderr (RUST_LOG, default info).
+The line `keyward serve: listening on ADDR` on stdout says it is ready; Ctrl-C or SIGTERM stops
+it with a summary. Concurrent connections are bounded by the open-file limit (`ulimit -n`; it
+warns below 4096).";
 
 /// The address served when `--addr` is not given.
 const DEFAULT_ADDR: &str = "127.0.0.1:8443";
@@ -85,34 +100,19 @@ struct Timeouts {
     idle: Duration,
 }
 
-/// Runs `keyward serve <args>`.
-pub fn run(args: &[String]) -> Result<(), String> {
-    let with_value: Vec<&str> = ["--addr", "--cert", "--handshake-timeout", "--idle-timeout"]
-        .into_iter()
-        .chain(tls_options::VALUE_OPTIONS.iter().copied())
-        .collect();
-    let flags: Vec<&str> = ["--help", "-h"]
-        .into_iter()
-        .chain(tls_options::FLAGS.iter().copied())
-        .collect();
-    let args = Args::parse(args, &with_value, &flags)?;
-    if args.has("--help") || args.has("-h") {
-        print!("usage: keyward {USAGE}{}", tls_options::USAGE);
-        return Ok(());
-    }
-    if let Some(extra) = args.positional().first() {
-        return Err(format!("unexpected argument {extra:?}"));
-    }
-    let tls = TlsOptions::from_args(&args)?;
-    let addr = args.get("--addr")?.unwrap_or(DEFAULT_ADDR).to_owned();
+/// Runs `keyward serve` with the TLS options read from `args` (by the caller, which reports
+/// contradicting ones as a usage error).
+pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
+    let addr = args.addr;
     let timeouts = Timeouts {
-        handshake: args.seconds("--handshake-timeout", 10)?,
-        idle: args.seconds("--idle-timeout", 300)?,
+        handshake: args.handshake_timeout,
+        idle: args.idle_timeout,
     };
     init_logging();
 
     let store = KeyStore::open_default().map_err(|err| format!("key store: {err}"))?;
-    let keys = server_keys::load(&store, &args.all("--cert"))?;
+    let names: Vec<&str> = args.certs.iter().map(String::as_str).collect();
+    let keys = server_keys::load(&store, &names)?;
     println!("keyward serve: key store {}", store.dir().display());
     for (key, pem) in keys.keys.iter().zip(&keys.pem_files) {
         let created = if keys.created.iter().any(|name| name == key.name()) {
@@ -138,7 +138,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let certified = keys
         .keys
         .iter()
-        .map(|key| CertifiedKey::from_stored(key, Vec::new()))
+        .zip(&keys.chains)
+        .map(|(key, chain)| CertifiedKey::from_stored(key, chain.clone()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| format!("server key: {err}"))?;
     let provider = Arc::new(Provider::with_key_store(store));
@@ -168,7 +169,7 @@ fn init_logging() {
 }
 
 /// The printed kind of a stored key.
-fn kind_name(kind: KeyKind) -> String {
+pub fn kind_name(kind: KeyKind) -> String {
     match kind {
         KeyKind::Rsa { bits } => format!("RSA-{bits}"),
         KeyKind::EcP256 => "ECDSA P-256".into(),

@@ -5,7 +5,8 @@
 //! Next to the store's own files, the certificates are also written as PEM to
 //! `<store>/certs/<name>.pem`, and the default ones together to `<store>/certs/localhost.pem`,
 //! so that curl (`--cacert`) and OpenSSL (`-CAfile`) can trust the server. The private keys
-//! stay in the store (`keys/<name>.p8`, mode 0600).
+//! stay in the store (`keys/<name>.p8`, mode 0600). The certificates that follow a key's own
+//! in the chain it presents (`keyward key import`) are in `<store>/chains/<name>.pem`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,12 +23,16 @@ pub const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 pub const LOCALHOST_BUNDLE: &str = "localhost.pem";
 /// Subdirectory of the store with the PEM copies of the certificates.
 const PEM_DIR: &str = "certs";
+/// Subdirectory of the store with the rest of each imported chain (PEM).
+const CHAIN_DIR: &str = "chains";
 
 /// The keys a server presents, with where their certificates are.
 #[derive(Debug)]
 pub struct ServerKeys {
     /// The keys, in the order the server offers them.
     pub keys: Vec<StoredKey>,
+    /// The certificates sent after each key's own (same order as `keys`), DER.
+    pub chains: Vec<Vec<Vec<u8>>>,
     /// Names of the keys this run created.
     pub created: Vec<String>,
     /// The PEM file of each key's certificate (same order as `keys`).
@@ -65,6 +70,10 @@ pub fn load(store: &KeyStore, names: &[&str]) -> Result<ServerKeys, String> {
     };
     let pem_dir = store.dir().join(PEM_DIR);
     fs::create_dir_all(&pem_dir).map_err(|err| format!("{}: {err}", pem_dir.display()))?;
+    let chains = keys
+        .iter()
+        .map(|key| chain(store, key.name()))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut pem_files = Vec::new();
     let mut bundle_text = String::new();
     for key in &keys {
@@ -82,6 +91,7 @@ pub fn load(store: &KeyStore, names: &[&str]) -> Result<ServerKeys, String> {
     write_if_changed(&bundle, &bundle_text)?;
     Ok(ServerKeys {
         keys,
+        chains,
         created,
         pem_files,
         bundle,
@@ -113,6 +123,52 @@ fn get_or_create(store: &KeyStore, name: &str, kind: KeyKind) -> Result<(StoredK
             }
         }
         Err(err) => Err(failed(err)),
+    }
+}
+
+/// Where the rest of the chain of key `name` is kept.
+fn chain_path(store: &KeyStore, name: &str) -> PathBuf {
+    store.dir().join(CHAIN_DIR).join(format!("{name}.pem"))
+}
+
+/// The certificates that follow key `name`'s own in its chain, DER (none if it has none).
+pub fn chain(store: &KeyStore, name: &str) -> Result<Vec<Vec<u8>>, String> {
+    let path = chain_path(store, name);
+    match fs::read(&path) {
+        Ok(pem) => crate::key::certificates_from_pem(&pem)
+            .map_err(|err| format!("{}: {err}", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(format!("{}: {err}", path.display())),
+    }
+}
+
+/// Sets the certificates that follow key `name`'s own in its chain (none: removes the file).
+pub fn set_chain(store: &KeyStore, name: &str, certificates: &[Vec<u8>]) -> Result<(), String> {
+    let path = chain_path(store, name);
+    if certificates.is_empty() {
+        return remove_if_present(&path);
+    }
+    let dir = store.dir().join(CHAIN_DIR);
+    fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    let text: String = certificates
+        .iter()
+        .map(|der| pem_encode("CERTIFICATE", der))
+        .collect();
+    write_if_changed(&path, &text)
+}
+
+/// Removes the PEM copy and the chain of a deleted key.
+pub fn forget(store: &KeyStore, name: &str) -> Result<(), String> {
+    remove_if_present(&chain_path(store, name))?;
+    remove_if_present(&store.dir().join(PEM_DIR).join(format!("{name}.pem")))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), String> {
+    match fs::remove_file(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("{}: {err}", path.display()))
+        }
+        _ => Ok(()),
     }
 }
 

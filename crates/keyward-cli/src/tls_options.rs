@@ -1,6 +1,7 @@
 //! The TLS options shared by `keyward serve` and `keyward connect`: the protocol versions, the
 //! cipher suites (OpenSSL or IANA names), the key-exchange groups, ALPN and the extended master
-//! secret, parsed from the command line into a [`TlsOptions`] that configures a
+//! secret, parsed from the command line ([`TlsArgs`], flattened into both commands' clap
+//! arguments) into a [`TlsOptions`] that configures a
 //! [`ServerConfig`] or a [`ClientConfig`]. It also holds the one table that maps keyward's
 //! cipher suites to OpenSSL's names, the group names, and the description of a negotiated
 //! connection that both commands print.
@@ -9,24 +10,6 @@ use keyward_core::backend::{Curve, FfdheGroup};
 use keyward_ssl::suites::CIPHER_SUITES;
 use keyward_ssl::{CipherSuite, Group, KeyExchange};
 use keyward_tls::{ClientConfig, ConnectionInfo, ExtendedMasterSecret, ServerConfig, Version};
-
-/// The usage text of the TLS options, shared by `serve` and `connect`.
-pub const USAGE: &str = "\
-  TLS options (serve and connect):
-    --tls1.2 | --tls1.3   only this protocol version (both flags: both; default both)
-    --ciphers LIST        cipher suites in preference order, OpenSSL names
-                          (ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, TLS_AES_128_GCM_SHA256)
-                          or IANA names (TLS_RSA_WITH_AES_128_CBC_SHA), separated by ':'
-                          or ','; a version none of the suites is for is not offered
-    --groups LIST         key-exchange groups in preference order: x25519,
-                          P-256 (secp256r1, prime256v1), P-384 (secp384r1),
-                          P-521 (secp521r1), ffdhe2048, ffdhe3072, ffdhe4096,
-                          ffdhe6144, ffdhe8192; ':' or ',' separated
-    --alpn LIST           ALPN protocols, ',' separated (e.g. h2,http/1.1)
-    --no-ems              no extended master secret (RFC 7627) in TLS 1.2
-    --ems-optional        offer the extended master secret but accept peers without
-                          it (default: offer and require it)
-";
 
 /// OpenSSL's name of each suite keyward implements, by IANA number. TLS 1.3 suites have the
 /// same name in both.
@@ -107,7 +90,7 @@ pub fn suite_by_name(name: &str) -> Result<&'static CipherSuite, String> {
         })
 }
 
-/// The group called `name` (see [`USAGE`]), case-insensitive.
+/// The group called `name` (see [`GROUP_NAMES`]), case-insensitive.
 pub fn group_by_name(name: &str) -> Result<Group, String> {
     GROUP_NAMES
         .iter()
@@ -192,92 +175,57 @@ pub fn parse_alpn(list: &str) -> Result<Vec<Vec<u8>>, String> {
 
 // ---- command-line arguments -----------------------------------------------------------------
 
-/// The arguments of one command: `--name value` (or `--name=value`) pairs, `--flag`s and
-/// positional arguments.
-#[derive(Debug, Default)]
-pub struct Args {
-    values: Vec<(String, String)>,
-    flags: Vec<String>,
-    positional: Vec<String>,
+/// Cipher suites in preference order, as `--ciphers` names them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuiteList(pub Vec<&'static CipherSuite>);
+
+/// Groups in preference order, as `--groups` names them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupList(pub Vec<Group>);
+
+/// ALPN protocol names, as `--alpn` gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlpnList(pub Vec<Vec<u8>>);
+
+/// The TLS options of `serve` and `connect` (clap flattens them into both).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "TLS options")]
+pub struct TlsArgs {
+    /// Offer TLS 1.2 (alone, or with --tls1.3; default: both versions).
+    #[arg(long = "tls1.2")]
+    pub tls12: bool,
+    /// Offer TLS 1.3 (alone, or with --tls1.2; default: both versions).
+    #[arg(long = "tls1.3")]
+    pub tls13: bool,
+    /// Cipher suites in preference order, OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256,
+    /// AES128-SHA, TLS_AES_128_GCM_SHA256) or IANA names (TLS_RSA_WITH_AES_128_CBC_SHA),
+    /// separated by ':' or ','; a version none of the suites is for is not offered.
+    #[arg(long, value_name = "LIST", value_parser = |list: &str| parse_suites(list).map(SuiteList))]
+    pub ciphers: Option<SuiteList>,
+    /// Key-exchange groups in preference order: x25519, P-256 (secp256r1, prime256v1), P-384
+    /// (secp384r1), P-521 (secp521r1), ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144,
+    /// ffdhe8192; ':' or ',' separated.
+    #[arg(long, value_name = "LIST", value_parser = |list: &str| parse_groups(list).map(GroupList))]
+    pub groups: Option<GroupList>,
+    /// ALPN protocols, ',' separated (e.g. h2,http/1.1).
+    #[arg(long, value_name = "LIST", value_parser = |list: &str| parse_alpn(list).map(AlpnList))]
+    pub alpn: Option<AlpnList>,
+    /// No extended master secret (RFC 7627) in TLS 1.2.
+    #[arg(long = "no-ems", conflicts_with = "ems_optional")]
+    pub no_ems: bool,
+    /// Offer the extended master secret but accept peers without it (default: offer and
+    /// require it).
+    #[arg(long = "ems-optional")]
+    pub ems_optional: bool,
 }
 
-impl Args {
-    /// Parses `args`: `with_value` options take a value, `flags` do not; anything else that
-    /// starts with `-` is an error.
-    pub fn parse(args: &[String], with_value: &[&str], flags: &[&str]) -> Result<Args, String> {
-        let mut parsed = Args::default();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) if name.starts_with("--") => (name, Some(value)),
-                _ => (arg.as_str(), None),
-            };
-            if with_value.contains(&name) {
-                let value = match inline {
-                    Some(value) => value.to_owned(),
-                    None => args
-                        .next()
-                        .ok_or_else(|| format!("{name} needs a value"))?
-                        .clone(),
-                };
-                parsed.values.push((name.to_owned(), value));
-            } else if inline.is_none() && flags.contains(&name) {
-                parsed.flags.push(name.to_owned());
-            } else if arg.starts_with('-') && arg != "-" {
-                return Err(format!("unknown option {arg}"));
-            } else {
-                parsed.positional.push(arg.clone());
-            }
-        }
-        Ok(parsed)
-    }
-
-    /// The value of an option given at most once (twice is an error).
-    pub fn get(&self, name: &str) -> Result<Option<&str>, String> {
-        match self.all(name).as_slice() {
-            [] => Ok(None),
-            [value] => Ok(Some(value)),
-            _ => Err(format!("{name} is given more than once")),
-        }
-    }
-
-    /// Every value of a repeatable option, in order.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.values
-            .iter()
-            .filter(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-            .collect()
-    }
-
-    /// True when `flag` was given.
-    pub fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|given| given == flag)
-    }
-
-    /// The positional arguments.
-    pub fn positional(&self) -> &[String] {
-        &self.positional
-    }
-
-    /// A number of seconds given with `name`, or `default`.
-    pub fn seconds(&self, name: &str, default: u64) -> Result<std::time::Duration, String> {
-        match self.get(name)? {
-            None => Ok(std::time::Duration::from_secs(default)),
-            Some(text) => match text.parse::<u64>() {
-                Ok(seconds) if seconds > 0 => Ok(std::time::Duration::from_secs(seconds)),
-                _ => Err(format!(
-                    "{name} {text:?} is not a positive number of seconds"
-                )),
-            },
-        }
+/// A positive number of seconds (`--handshake-timeout`, `--idle-timeout`, `--timeout`).
+pub fn positive_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(std::time::Duration::from_secs(seconds)),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
     }
 }
-
-/// Options of [`TlsOptions`] that take a value.
-pub const VALUE_OPTIONS: &[&str] = &["--ciphers", "--groups", "--alpn"];
-/// Options of [`TlsOptions`] that are flags.
-pub const FLAGS: &[&str] = &["--tls1.2", "--tls1.3", "--no-ems", "--ems-optional"];
 
 /// The TLS choices of a command line; `None` keeps the configuration's default.
 #[derive(Debug, Clone, PartialEq)]
@@ -295,20 +243,21 @@ pub struct TlsOptions {
 }
 
 impl TlsOptions {
-    /// Reads the TLS options (see [`USAGE`]) from parsed arguments.
-    pub fn from_args(args: &Args) -> Result<TlsOptions, String> {
+    /// Reads the TLS options from parsed arguments; an explicit version without a suite for
+    /// it is an error.
+    pub fn from_args(args: &TlsArgs) -> Result<TlsOptions, String> {
         let mut versions = Vec::new();
-        if args.has("--tls1.3") {
+        if args.tls13 {
             versions.push(Version::Tls13);
         }
-        if args.has("--tls1.2") {
+        if args.tls12 {
             versions.push(Version::Tls12);
         }
         let explicit = !versions.is_empty();
         if !explicit {
             versions = vec![Version::Tls13, Version::Tls12];
         }
-        let cipher_suites = args.get("--ciphers")?.map(parse_suites).transpose()?;
+        let cipher_suites = args.ciphers.clone().map(|SuiteList(suites)| suites);
         if let Some(suites) = &cipher_suites {
             let usable: Vec<Version> = versions
                 .iter()
@@ -322,13 +271,13 @@ impl TlsOptions {
             }
             versions = usable;
         }
-        let groups = args.get("--groups")?.map(parse_groups).transpose()?;
+        let groups = args.groups.clone().map(|GroupList(groups)| groups);
         let alpn_protocols = args
-            .get("--alpn")?
-            .map(parse_alpn)
-            .transpose()?
+            .alpn
+            .clone()
+            .map(|AlpnList(protocols)| protocols)
             .unwrap_or_default();
-        let extended_master_secret = match (args.has("--no-ems"), args.has("--ems-optional")) {
+        let extended_master_secret = match (args.no_ems, args.ems_optional) {
             (true, true) => return Err("--no-ems and --ems-optional exclude each other".into()),
             (true, false) => ExtendedMasterSecret::Off,
             (false, true) => ExtendedMasterSecret::Offer,
@@ -414,9 +363,19 @@ pub fn describe(info: &ConnectionInfo) -> Vec<(&'static str, String)> {
 mod tests {
     use super::*;
 
-    fn args(line: &str) -> Args {
-        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-        Args::parse(&words, VALUE_OPTIONS, FLAGS).unwrap()
+    #[derive(clap::Parser)]
+    struct Line {
+        #[command(flatten)]
+        tls: TlsArgs,
+    }
+
+    fn try_args(line: &str) -> Result<TlsArgs, clap::Error> {
+        use clap::Parser;
+        Line::try_parse_from(std::iter::once("x").chain(line.split_whitespace())).map(|l| l.tls)
+    }
+
+    fn args(line: &str) -> TlsArgs {
+        try_args(line).unwrap()
     }
 
     #[test]
@@ -553,33 +512,31 @@ mod tests {
         let off = TlsOptions::from_args(&args("--no-ems --alpn h2")).unwrap();
         assert_eq!(off.extended_master_secret, ExtendedMasterSecret::Off);
         assert_eq!(off.alpn_protocols, [b"h2".to_vec()]);
-        assert!(TlsOptions::from_args(&args("--no-ems --ems-optional")).is_err());
-        assert!(TlsOptions::from_args(&args("--groups x25519 --groups P-256")).is_err());
+        assert!(try_args("--no-ems --ems-optional").is_err());
+        assert!(try_args("--groups x25519 --groups P-256").is_err());
     }
 
     #[test]
     fn argument_forms() {
-        let words: Vec<String> = [
-            "host:1",
-            "--ciphers=AES128-SHA",
-            "--cert",
-            "a",
-            "--cert",
-            "b",
-            "--tls1.2",
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        let parsed = Args::parse(&words, &["--ciphers", "--cert"], &["--tls1.2"]).unwrap();
-        assert_eq!(parsed.positional(), ["host:1"]);
-        assert_eq!(parsed.get("--ciphers").unwrap(), Some("AES128-SHA"));
-        assert_eq!(parsed.all("--cert"), ["a", "b"]);
-        assert!(parsed.get("--cert").is_err());
-        assert!(parsed.has("--tls1.2"));
-        let unknown = Args::parse(&["--bogus".to_owned()], &[], &[]).unwrap_err();
-        assert!(unknown.contains("--bogus"));
-        let missing = Args::parse(&["--cert".to_owned()], &["--cert"], &[]).unwrap_err();
-        assert!(missing.contains("needs a value"));
-        assert!(Args::parse(&["--tls1.2=x".to_owned()], &[], &["--tls1.2"]).is_err());
+        let equals = args("--ciphers=AES128-SHA --groups=x25519 --alpn=h2");
+        let spaced = args("--ciphers AES128-SHA --groups x25519 --alpn h2");
+        assert_eq!(
+            TlsOptions::from_args(&equals).unwrap(),
+            TlsOptions::from_args(&spaced).unwrap()
+        );
+        let unknown = try_args("--ciphers BOGUS").unwrap_err().to_string();
+        assert!(unknown.contains("BOGUS"), "{unknown}");
+        for bad in [
+            "--bogus",
+            "--ciphers",
+            "--tls1.2=x",
+            "--alpn h2,,x",
+            "extra",
+        ] {
+            assert!(try_args(bad).is_err(), "{bad}");
+        }
+        assert_eq!(positive_seconds("7"), Ok(std::time::Duration::from_secs(7)));
+        assert!(positive_seconds("0").is_err());
+        assert!(positive_seconds("soon").is_err());
     }
 }

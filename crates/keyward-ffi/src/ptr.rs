@@ -85,6 +85,89 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T) -> Result<&'a mut T> {
     unsafe { ptr.as_mut() }.ok_or(Error::InvalidParameter("NULL output pointer"))
 }
 
+/// A caller's out-parameter, checked for NULL and alignment and written through its raw
+/// pointer. No Rust reference to the caller's memory is ever made, so out-parameters that
+/// alias one another (the same `DWORD` passed twice) or an input the callee already copied are
+/// sound: each write is a plain store, and the last one wins, as in C.
+pub(crate) struct OutPtr<'a, T: Copy> {
+    ptr: core::ptr::NonNull<T>,
+    _call: core::marker::PhantomData<&'a ()>,
+}
+
+impl<T: Copy> OutPtr<'_, T> {
+    /// Stores `value`.
+    pub(crate) fn write(&self, value: T) {
+        // SAFETY: non-NULL and aligned (checked by `out_ptr`); the caller of `out_ptr`
+        // guaranteed a writable `T` for the call. A raw store creates no reference, so another
+        // pointer to the same memory is no aliasing violation.
+        unsafe { self.ptr.as_ptr().write(value) }
+    }
+}
+
+/// The caller's out-parameter as an [`OutPtr`]; NULL or misaligned is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a writable `T` for the rest of the call.
+pub(crate) unsafe fn out_ptr<'a, T: Copy>(ptr: *mut T) -> Result<OutPtr<'a, T>> {
+    if !ptr.is_aligned() {
+        return Err(Error::InvalidParameter("misaligned pointer"));
+    }
+    let ptr = core::ptr::NonNull::new(ptr).ok_or(Error::InvalidParameter("NULL output pointer"))?;
+    Ok(OutPtr {
+        ptr,
+        _call: core::marker::PhantomData,
+    })
+}
+
+/// An optional out-parameter: NULL is `None`, misaligned is `InvalidParameter`.
+///
+/// # Safety
+/// As [`out_ptr`].
+pub(crate) unsafe fn optional_out_ptr<'a, T: Copy>(ptr: *mut T) -> Result<Option<OutPtr<'a, T>>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { out_ptr(ptr) }.map(Some)
+}
+
+/// A caller's output buffer of `len` bytes, written through its raw pointer (see [`OutPtr`]).
+pub(crate) struct OutBuffer<'a> {
+    ptr: core::ptr::NonNull<u8>,
+    len: usize,
+    _call: core::marker::PhantomData<&'a ()>,
+}
+
+impl OutBuffer<'_> {
+    /// The buffer's length.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies `data` to the start of the buffer; longer than the buffer is `BufferTooSmall`.
+    pub(crate) fn write_prefix(&self, data: &[u8]) -> Result<()> {
+        if data.len() > self.len {
+            return Err(Error::BufferTooSmall { needed: data.len() });
+        }
+        // SAFETY: the caller of `out_buffer` guaranteed `len` writable bytes, and `data` (our
+        // own memory) fits; a raw copy creates no reference to the caller's memory.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr(), data.len()) };
+        Ok(())
+    }
+}
+
+/// The caller's output buffer as an [`OutBuffer`], or `None` for NULL.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` writable bytes for the rest of the call.
+pub(crate) unsafe fn out_buffer<'a>(ptr: *mut u8, len: DWORD) -> Option<OutBuffer<'a>> {
+    core::ptr::NonNull::new(ptr).map(|ptr| OutBuffer {
+        ptr,
+        len: len as usize,
+        _call: core::marker::PhantomData,
+    })
+}
+
 /// The caller's in-parameter structure; NULL or misaligned is `InvalidParameter`.
 ///
 /// # Safety
@@ -212,6 +295,36 @@ mod tests {
         assert!(unsafe { wide_string(text.as_ptr(), 5) }.is_err());
         // SAFETY: NULL is checked.
         assert!(unsafe { wide_string(core::ptr::null(), 5) }.is_err());
+    }
+
+    #[test]
+    fn aliased_out_parameters_are_plain_stores() {
+        let mut value = 0u32;
+        let shared: *mut u32 = &mut value;
+        // SAFETY: `shared` points to a writable u32 for the whole test.
+        let (first, second) = unsafe { (out_ptr(shared).unwrap(), out_ptr(shared).unwrap()) };
+        first.write(1);
+        second.write(2);
+        first.write(3);
+        assert_eq!(value, 3);
+        // SAFETY: NULL and misalignment are checked.
+        assert!(unsafe { out_ptr::<u32>(core::ptr::null_mut()) }.is_err());
+        // SAFETY: as above.
+        assert!(unsafe { optional_out_ptr::<u32>(core::ptr::null_mut()) }
+            .unwrap()
+            .is_none());
+        let mut bytes = [0u8; 8];
+        let misaligned = bytes.as_mut_ptr().wrapping_add(1).cast::<u32>();
+        // SAFETY: as above.
+        assert!(unsafe { out_ptr(misaligned) }.is_err());
+        // SAFETY: `bytes` holds 8 writable bytes.
+        let buffer = unsafe { out_buffer(bytes.as_mut_ptr(), 4) }.unwrap();
+        buffer.write_prefix(b"abc").unwrap();
+        assert_eq!(
+            buffer.write_prefix(b"abcde"),
+            Err(Error::BufferTooSmall { needed: 5 })
+        );
+        assert_eq!(&bytes[..4], b"abc\0");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `GetSChannelInterface`: the provider's function table (`NCRYPT_SSL_FUNCTION_TABLE`).
 
+use core::cell::UnsafeCell;
 use core::ffi::c_void;
 
 use keyward_core::Status;
@@ -8,7 +9,7 @@ use crate::hash::*;
 use crate::keys::*;
 use crate::master::*;
 use crate::provider::*;
-use crate::ptr::{out, wide_string};
+use crate::ptr::{out_ptr, wide_string};
 use crate::record::*;
 use crate::suites::*;
 use crate::tls13::*;
@@ -86,7 +87,23 @@ macro_rules! slots {
     };
 }
 
-static FUNCTION_TABLE: NCRYPT_SSL_FUNCTION_TABLE = NCRYPT_SSL_FUNCTION_TABLE {
+/// The table `GetSChannelInterface` hands out, in writable memory: the Windows signature gives
+/// the caller a `NCRYPT_SSL_FUNCTION_TABLE *`, not a pointer to const, so a caller may write
+/// through it (to hook a slot, say), and a table in a plain `static` would be read-only memory
+/// (a write would fault, and would be undefined behaviour in Rust).
+///
+/// One table per process, as on Windows, rather than a copy per call: a copy per call would
+/// have to be leaked (the caller never frees the table), so a caller asking once per
+/// connection would grow without bound. The price is the Windows one: a slot one caller
+/// writes is what later callers see.
+struct WritableTable(UnsafeCell<NCRYPT_SSL_FUNCTION_TABLE>);
+
+// SAFETY: keyward never reads or writes the table after its constant initialisation; it only
+// hands out the raw pointer. Callers alone access it, and ordering their writes with their
+// reads is theirs to do, as with the Windows table.
+unsafe impl Sync for WritableTable {}
+
+static FUNCTION_TABLE: WritableTable = WritableTable(UnsafeCell::new(NCRYPT_SSL_FUNCTION_TABLE {
     Version: BCRYPT_INTERFACE_VERSION {
         MajorVersion: KEYWARD_SSL_INTERFACE_MAJOR_VERSION as USHORT,
         MinorVersion: 0,
@@ -134,10 +151,12 @@ static FUNCTION_TABLE: NCRYPT_SSL_FUNCTION_TABLE = NCRYPT_SSL_FUNCTION_TABLE {
         SslExpandBinderKey,
         SslExpandPreSharedKey,
     ],
-};
+}));
 
 /// `GetSChannelInterface`: the function table of the provider named `pszProviderName`
-/// (NULL or `MS_SCHANNEL_PROVIDER`); the table is static and must not be written. Returns an `NTSTATUS`: `STATUS_INVALID_PARAMETER` for a
+/// (NULL or `MS_SCHANNEL_PROVIDER`): one table per process, in memory the caller may write
+/// (every call returns the same table, with whatever a caller wrote into it). Returns an
+/// `NTSTATUS`: `STATUS_INVALID_PARAMETER` for a
 /// NULL output or non-zero flags, `STATUS_NOT_FOUND` for another name.
 ///
 /// # Safety
@@ -159,12 +178,42 @@ pub unsafe extern "system" fn GetSChannelInterface(
                 Err(_) => return Status::STATUS_INVALID_PARAMETER,
             }
         }
-        let Ok(table) = out(ppFunctionTable) else {
+        let Ok(table) = out_ptr(ppFunctionTable) else {
             return Status::STATUS_INVALID_PARAMETER;
         };
-        // The Windows signature hands out a mutable pointer; the table must not be written.
-        *table = &FUNCTION_TABLE as *const NCRYPT_SSL_FUNCTION_TABLE as *mut _;
+        table.write(FUNCTION_TABLE.0.get());
         Status(0)
     });
     result.unwrap_or(Status::NTE_INTERNAL_ERROR).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_caller_may_write_the_table() {
+        let mut table: *mut NCRYPT_SSL_FUNCTION_TABLE = core::ptr::null_mut();
+        // SAFETY: a valid out-pointer; NULL names the default provider.
+        let status = unsafe { GetSChannelInterface(core::ptr::null(), &mut table, 0) };
+        assert_eq!(status, 0);
+        assert!(!table.is_null());
+        // SAFETY: `table` points to the process's table, which the caller may read and write;
+        // no other test touches it.
+        unsafe {
+            assert_eq!((*table).Version.MajorVersion, 5);
+            let open_provider = (*table).Functions[20];
+            assert_eq!(open_provider.0, SslOpenProvider as *const c_void);
+            // Hook a slot and the version, as a caller may, then put them back.
+            (*table).Functions[20] = FunctionPointer(core::ptr::null());
+            (*table).Version.MinorVersion = 7;
+            let mut again: *mut NCRYPT_SSL_FUNCTION_TABLE = core::ptr::null_mut();
+            assert_eq!(GetSChannelInterface(core::ptr::null(), &mut again, 0), 0);
+            assert_eq!(again, table, "one table per process");
+            assert!((*again).Functions[20].0.is_null());
+            assert_eq!((*again).Version.MinorVersion, 7);
+            (*table).Functions[20] = open_provider;
+            (*table).Version.MinorVersion = 0;
+        }
+    }
 }

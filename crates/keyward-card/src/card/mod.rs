@@ -6,7 +6,15 @@
 //!
 //! A session opens either with SCP03's INITIALIZE UPDATE / EXTERNAL AUTHENTICATE or with
 //! IMPORT SESSION KEY (a session key wrapped with a container's RSA key-exchange key, keyed
-//! with a nonce the card draws); both give the same secure messaging.
+//! with a nonce the card draws); both give the same secure messaging, but not the same
+//! privileges ([`SessionOrigin`]). An SCP03 session authenticates the host that holds the
+//! static keys, the issuer. A session-key session authenticates nobody — anyone can read the
+//! public key and wrap a key of their own to it — so it carries only the secure functions of
+//! `CardImportSessionKey`, each proving knowledge of the PIN it uses or changes: VERIFY PIN,
+//! CHANGE PIN (with the current PIN), UNBLOCK PIN (with the admin PIN), DEAUTHENTICATE, and
+//! IMPORT KEY PAIR once the admin PIN was verified in that same session. Everything else in
+//! such a session is `6982`. A PIN's verified state belongs to the session it was verified
+//! in: it is cleared whenever a session opens or ends, and on reset.
 //!
 //! Rules it follows (GP Amd D §5.6): INITIALIZE UPDATE or IMPORT SESSION KEY terminates any open
 //! session; EXTERNAL
@@ -14,7 +22,9 @@
 //! while a session is open) is rejected with `6982` and aborts the session; SELECT and a card
 //! reset end the session and clear the PINs' verified state. Every state change is written to
 //! the file before the card answers; if the write fails the card answers `6581` and keeps its
-//! previous state.
+//! previous state. A PIN try is charged (the retry counter decremented and written) before the
+//! PIN is compared, and refunded after a match, so a card whose state cannot be written
+//! answers `6581` to every PIN, right or wrong.
 //!
 //! [`vpcd`] puts the card behind vsmartcard's vpcd reader driver, so pcscd serves it to every
 //! PC/SC application.
@@ -27,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 use keyward_core::backend::fill_random;
 use keyward_core::SecretVec;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::instructions::{
@@ -148,11 +158,68 @@ enum Storage {
     File(PathBuf),
 }
 
+/// How the open session was established, which decides what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionOrigin {
+    /// SCP03 INITIALIZE UPDATE / EXTERNAL AUTHENTICATE: the host proved it holds the card's
+    /// static keys, so it is the issuer.
+    Issuer,
+    /// IMPORT SESSION KEY: the host wrapped a key to a public key anyone can read, so it
+    /// proved nothing; only the secure functions that carry their own proof are allowed.
+    SessionKey,
+}
+
+/// An open session and what has been proven inside it.
+struct OpenSession {
+    session: CardSession,
+    rights: Rights,
+}
+
+/// What a session has proven: how it was opened, its security level, and the PINs verified
+/// in it (user, admin). Dropped with the session.
+struct Rights {
+    origin: SessionOrigin,
+    level: SecurityLevel,
+    verified: [bool; 2],
+}
+
+impl Rights {
+    fn is_verified(&self, pin: PinId) -> bool {
+        self.verified[pin_index(pin)]
+    }
+
+    fn set_verified(&mut self, pin: PinId, verified: bool) {
+        self.verified[pin_index(pin)] = verified;
+    }
+
+    /// Commands only the issuer may send (`6982` in a session-key session).
+    fn require_issuer(&self) -> core::result::Result<(), StatusWord> {
+        match self.origin {
+            SessionOrigin::Issuer => Ok(()),
+            SessionOrigin::SessionKey => Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED),
+        }
+    }
+}
+
 /// The secure channel state of the card.
 enum Channel {
     None,
     Handshake(CardHandshake),
-    Open(CardSession),
+    Open(OpenSession),
+}
+
+impl Channel {
+    fn open(session: CardSession, origin: SessionOrigin) -> Self {
+        let level = session.security_level();
+        Channel::Open(OpenSession {
+            session,
+            rights: Rights {
+                origin,
+                level,
+                verified: [false; 2],
+            },
+        })
+    }
 }
 
 /// What an import in progress carries.
@@ -167,7 +234,9 @@ struct Import {
     kind: ImportKind,
     container: u8,
     next_block: u8,
-    payload: SecretVec,
+    /// Allocated at [`MAX_IMPORT_LEN`] up front: it never reallocates, so no copy of a key is
+    /// left in freed memory.
+    payload: Zeroizing<Vec<u8>>,
 }
 
 /// The virtual card: persistent state plus the volatile state of one card session.
@@ -175,7 +244,6 @@ pub struct VirtualCard {
     state: CardState,
     storage: Storage,
     channel: Channel,
-    verified: [bool; 2],
     import: Option<Import>,
     output: Option<SecretVec>,
     /// The output came from a plain (unwrapped) READ PUBLIC KEY.
@@ -214,7 +282,6 @@ impl VirtualCard {
             state,
             storage,
             channel: Channel::None,
-            verified: [false; 2],
             import: None,
             output: None,
             output_plain: false,
@@ -257,7 +324,15 @@ impl VirtualCard {
     /// The security level of the open secure channel session, if any.
     pub fn security_level(&self) -> Option<SecurityLevel> {
         match &self.channel {
-            Channel::Open(session) => Some(session.security_level()),
+            Channel::Open(open) => Some(open.rights.level),
+            _ => None,
+        }
+    }
+
+    /// How the open session was established, if one is open.
+    pub fn session_origin(&self) -> Option<SessionOrigin> {
+        match &self.channel {
+            Channel::Open(open) => Some(open.rights.origin),
             _ => None,
         }
     }
@@ -266,7 +341,6 @@ impl VirtualCard {
     /// every buffer; the persistent state stays.
     pub fn reset(&mut self) {
         self.channel = Channel::None;
-        self.verified = [false; 2];
         self.import = None;
         self.output = None;
         self.output_plain = false;
@@ -401,7 +475,7 @@ impl VirtualCard {
         }
         match handshake.external_authenticate(command) {
             Ok(session) => {
-                self.channel = Channel::Open(session);
+                self.channel = Channel::open(session, SessionOrigin::Issuer);
                 Ok(ResponseApdu::status(StatusWord::SUCCESS))
             }
             Err(Error::HostAuthenticationFailed) => Err(StatusWord::AUTHENTICATION_FAILED),
@@ -417,8 +491,8 @@ impl VirtualCard {
         import: Option<Import>,
         output: Option<SecretVec>,
     ) -> ResponseApdu {
-        let mut session = match core::mem::replace(&mut self.channel, Channel::None) {
-            Channel::Open(session) => session,
+        let mut open = match core::mem::replace(&mut self.channel, Channel::None) {
+            Channel::Open(open) => open,
             _ => {
                 return ResponseApdu::status(if is_known_instruction(command.ins) {
                     StatusWord::SECURITY_STATUS_NOT_SATISFIED
@@ -427,26 +501,29 @@ impl VirtualCard {
                 })
             }
         };
-        let plain = match session.unwrap_command(command) {
+        let plain = match open.session.unwrap_command(command) {
             Ok(plain) => plain,
             // A security error aborts the session (§5.6): the session stays dropped.
             Err(_) => return ResponseApdu::status(StatusWord::SECURITY_STATUS_NOT_SATISFIED),
         };
-        let level = session.security_level();
         let response = self
-            .execute(&plain, level, import, output)
+            .execute(&plain, &mut open.rights, import, output)
             .unwrap_or_else(ResponseApdu::status);
-        let wrapped = session
+        let wrapped = open
+            .session
             .wrap_response(&response)
             .unwrap_or_else(|_| ResponseApdu::status(StatusWord::NO_PRECISE_DIAGNOSIS));
-        self.channel = Channel::Open(session);
+        self.channel = Channel::Open(open);
         wrapped
     }
 
+    /// Runs a command of an open session whose `rights` say what it has proven. The PIN
+    /// commands carry their own proof and run in any session; IMPORT KEY PAIR needs the admin
+    /// PIN in a session-key session; the rest only the issuer may send.
     fn execute(
         &mut self,
         command: &CommandApdu,
-        level: SecurityLevel,
+        rights: &mut Rights,
         import: Option<Import>,
         output: Option<SecretVec>,
     ) -> Outcome {
@@ -454,15 +531,27 @@ impl VirtualCard {
             return Err(StatusWord::CLA_NOT_SUPPORTED);
         }
         match command.ins {
-            instructions::INS_VERIFY_PIN => self.verify_pin(command, level),
-            instructions::INS_CHANGE_PIN => self.change_pin(command, level),
-            instructions::INS_UNBLOCK_PIN => self.unblock_pin(command, level),
-            instructions::INS_DEAUTHENTICATE => self.deauthenticate(command),
-            instructions::INS_IMPORT_KEY_PAIR => self.import_key_pair(command, level, import),
-            instructions::INS_READ_PUBLIC_KEY => self.read_public_key(command),
-            instructions::INS_SIGN => self.sign(command),
-            instructions::INS_READ_OUTPUT => self.read_output(command, output),
-            instructions::INS_PUT_KEY => self.put_key(command),
+            instructions::INS_VERIFY_PIN => self.verify_pin(command, rights),
+            instructions::INS_CHANGE_PIN => self.change_pin(command, rights),
+            instructions::INS_UNBLOCK_PIN => self.unblock_pin(command, rights),
+            instructions::INS_DEAUTHENTICATE => self.deauthenticate(command, rights),
+            instructions::INS_IMPORT_KEY_PAIR => self.import_key_pair(command, rights, import),
+            instructions::INS_READ_PUBLIC_KEY => {
+                rights.require_issuer()?;
+                self.read_public_key(command)
+            }
+            instructions::INS_SIGN => {
+                rights.require_issuer()?;
+                self.sign(command, rights)
+            }
+            instructions::INS_READ_OUTPUT => {
+                rights.require_issuer()?;
+                self.read_output(command, output)
+            }
+            instructions::INS_PUT_KEY => {
+                rights.require_issuer()?;
+                self.put_key(command)
+            }
             _ => Err(StatusWord::INS_NOT_SUPPORTED),
         }
     }
@@ -477,57 +566,72 @@ impl VirtualCard {
         Ok(())
     }
 
-    /// Checks `candidate` against `pin`, counting the try: a wrong PIN decrements the retry
-    /// counter, a right one resets it. The counter is written before the answer.
-    fn check_pin(&mut self, pin: PinId, candidate: &[u8]) -> core::result::Result<(), StatusWord> {
+    /// Checks `candidate` against `pin`, counting the try: the retry counter is decremented
+    /// and written first, then the PIN compared, then the counter restored (and written) on a
+    /// match. A write that fails refuses the try with `6581`: before the compare when the
+    /// charge cannot be written (so a card that cannot write learns nothing about the PIN),
+    /// and after it when the refund cannot (the try stays charged). Any refusal clears the
+    /// PIN's verified state in `rights`.
+    fn check_pin(
+        &mut self,
+        pin: PinId,
+        candidate: &[u8],
+        rights: &mut Rights,
+    ) -> core::result::Result<(), StatusWord> {
+        let checked = self.charge_and_compare(pin, candidate);
+        if checked.is_err() {
+            rights.set_verified(pin, false);
+        }
+        checked
+    }
+
+    fn charge_and_compare(
+        &mut self,
+        pin: PinId,
+        candidate: &[u8],
+    ) -> core::result::Result<(), StatusWord> {
         let record = self.state.pin(pin);
-        if record.is_blocked() {
-            return Err(StatusWord::AUTHENTICATION_METHOD_BLOCKED);
-        }
-        let matches = record.matches(candidate);
-        let remaining = if matches {
-            record.retry_limit
-        } else {
-            record.remaining - 1
-        };
-        if remaining != record.remaining {
-            let mut next = self.state.clone();
-            next.pin_mut(pin).remaining = remaining;
-            self.commit(next)?;
-        }
-        if matches {
+        let remaining = record
+            .remaining
+            .checked_sub(1)
+            .ok_or(StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        let retry_limit = record.retry_limit;
+        let mut charged = self.state.clone();
+        charged.pin_mut(pin).remaining = remaining;
+        self.commit(charged)?;
+        if self.state.pin(pin).matches(candidate) {
+            let mut refunded = self.state.clone();
+            refunded.pin_mut(pin).remaining = retry_limit;
+            self.commit(refunded)?;
             Ok(())
+        } else if remaining == 0 {
+            Err(StatusWord::AUTHENTICATION_METHOD_BLOCKED)
         } else {
-            self.verified[usize::from(pin.role() - 1)] = false;
-            if remaining == 0 {
-                Err(StatusWord::AUTHENTICATION_METHOD_BLOCKED)
-            } else {
-                Err(StatusWord::wrong_pin(remaining))
-            }
+            Err(StatusWord::wrong_pin(remaining))
         }
     }
 
-    fn verify_pin(&mut self, command: &CommandApdu, level: SecurityLevel) -> Outcome {
+    fn verify_pin(&mut self, command: &CommandApdu, rights: &mut Rights) -> Outcome {
         let pin = pin_parameter(command.p1, command.p2)?;
         if command.data().is_empty() {
             let record = self.state.pin(pin);
             return if record.is_blocked() {
                 Err(StatusWord::AUTHENTICATION_METHOD_BLOCKED)
-            } else if self.verified[usize::from(pin.role() - 1)] {
+            } else if rights.is_verified(pin) {
                 Ok(ResponseApdu::status(StatusWord::SUCCESS))
             } else {
                 Err(StatusWord::wrong_pin(record.remaining))
             };
         }
-        require(level, SecurityLevel::CMacCDecryption)?;
+        require(rights.level, SecurityLevel::CMacCDecryption)?;
         check_pin_format(command.data())?;
-        self.check_pin(pin, command.data())?;
-        self.verified[usize::from(pin.role() - 1)] = true;
+        self.check_pin(pin, command.data(), rights)?;
+        rights.set_verified(pin, true);
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
     }
 
-    fn change_pin(&mut self, command: &CommandApdu, level: SecurityLevel) -> Outcome {
-        require(level, SecurityLevel::CMacCDecryption)?;
+    fn change_pin(&mut self, command: &CommandApdu, rights: &mut Rights) -> Outcome {
+        require(rights.level, SecurityLevel::CMacCDecryption)?;
         let pin = match command.p2 {
             1 => PinId::User,
             2 => PinId::Admin,
@@ -537,12 +641,12 @@ impl VirtualCard {
         let (old, new) = split_length_prefixed(command.data())?;
         check_pin_format(old)?;
         check_pin_format(new)?;
-        self.check_pin(pin, old)?;
+        self.check_pin(pin, old, rights)?;
         self.replace_pin(pin, new, retry_limit)
     }
 
-    fn unblock_pin(&mut self, command: &CommandApdu, level: SecurityLevel) -> Outcome {
-        require(level, SecurityLevel::CMacCDecryption)?;
+    fn unblock_pin(&mut self, command: &CommandApdu, rights: &mut Rights) -> Outcome {
+        require(rights.level, SecurityLevel::CMacCDecryption)?;
         if command.p2 != PinId::User.role() {
             return Err(StatusWord::INCORRECT_P1_P2);
         }
@@ -550,7 +654,7 @@ impl VirtualCard {
         let (admin, new) = split_length_prefixed(command.data())?;
         check_pin_format(admin)?;
         check_pin_format(new)?;
-        self.check_pin(PinId::Admin, admin)?;
+        self.check_pin(PinId::Admin, admin, rights)?;
         self.replace_pin(PinId::User, new, retry_limit)
     }
 
@@ -563,29 +667,33 @@ impl VirtualCard {
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
     }
 
-    fn deauthenticate(&mut self, command: &CommandApdu) -> Outcome {
+    fn deauthenticate(&mut self, command: &CommandApdu, rights: &mut Rights) -> Outcome {
         let pin = pin_parameter(command.p1, command.p2)?;
         if !command.data().is_empty() {
             return Err(StatusWord::WRONG_LENGTH);
         }
-        self.verified[usize::from(pin.role() - 1)] = false;
+        rights.set_verified(pin, false);
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
     }
 
+    /// IMPORT KEY PAIR: the issuer into any container; a session-key session only once the
+    /// admin PIN was verified in it (`6982` otherwise, from the first block on).
     fn import_key_pair(
         &mut self,
         command: &CommandApdu,
-        level: SecurityLevel,
+        rights: &Rights,
         import: Option<Import>,
     ) -> Outcome {
-        require(level, SecurityLevel::CMacCDecryption)?;
+        require(rights.level, SecurityLevel::CMacCDecryption)?;
+        if rights.origin == SessionOrigin::SessionKey && !rights.is_verified(PinId::Admin) {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
         let container = command.p1;
         let Some(import) = self.gather(ImportKind::KeyPair, command, import)? else {
             return Ok(ResponseApdu::status(StatusWord::SUCCESS));
         };
         let (&[pin, key_spec], pkcs8) = import
             .payload
-            .expose()
             .split_first_chunk::<2>()
             .ok_or(StatusWord::INCORRECT_DATA)?;
         let pin = PinId::from_role(u32::from(pin)).map_err(|_| StatusWord::INCORRECT_DATA)?;
@@ -628,7 +736,7 @@ impl VirtualCard {
                 kind,
                 container,
                 next_block: 0,
-                payload: SecretVec::new(Vec::new()),
+                payload: Zeroizing::new(Vec::with_capacity(MAX_IMPORT_LEN)),
             },
             (_, Some(import))
                 if import.kind == kind
@@ -644,9 +752,7 @@ impl VirtualCard {
         if import.payload.len() + chunk.len() > MAX_IMPORT_LEN {
             return Err(StatusWord::NOT_ENOUGH_MEMORY);
         }
-        let mut payload = import.payload.expose().to_vec();
-        payload.extend_from_slice(chunk);
-        import.payload = SecretVec::new(payload);
+        import.payload.extend_from_slice(chunk);
         if last {
             return Ok(Some(import));
         }
@@ -671,7 +777,6 @@ impl VirtualCard {
         let slot = self.container(import.container)?;
         let (&hash, ciphertext) = import
             .payload
-            .expose()
             .split_first()
             .ok_or(StatusWord::INCORRECT_DATA)?;
         let hash = OaepHash::from_byte(hash).ok_or(StatusWord::INCORRECT_DATA)?;
@@ -686,7 +791,7 @@ impl VirtualCard {
         fill_random(&mut nonce).map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
         let session = CardSession::from_session_key(key, &nonce, SESSION_KEY_LEVEL)
             .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
-        self.channel = Channel::Open(session);
+        self.channel = Channel::open(session, SessionOrigin::SessionKey);
         Ok(ResponseApdu::new(nonce.to_vec(), StatusWord::SUCCESS))
     }
 
@@ -729,10 +834,11 @@ impl VirtualCard {
         self.produce_output(record.to_bytes())
     }
 
-    fn sign(&mut self, command: &CommandApdu) -> Outcome {
+    /// SIGN: the container's PIN must have been verified in this session.
+    fn sign(&mut self, command: &CommandApdu, rights: &Rights) -> Outcome {
         let hash = SignatureHash::from_p2(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
         let container = self.container(command.p1)?;
-        if !self.verified[usize::from(container.pin.role() - 1)] {
+        if !rights.is_verified(container.pin) {
             return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
         }
         let signature =
@@ -855,6 +961,13 @@ fn is_known_instruction(ins: u8) -> bool {
             | instructions::INS_READ_OUTPUT
             | instructions::INS_PUT_KEY
     )
+}
+
+fn pin_index(pin: PinId) -> usize {
+    match pin {
+        PinId::User => 0,
+        PinId::Admin => 1,
+    }
 }
 
 fn require(level: SecurityLevel, required: SecurityLevel) -> core::result::Result<(), StatusWord> {

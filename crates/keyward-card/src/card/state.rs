@@ -2,8 +2,9 @@
 //! with their retry counters, key containers — its binary encoding, and the state file.
 //!
 //! The file is written whole to a new temporary file (mode 0600) in the same directory, synced,
-//! then renamed over the old one, so a crash leaves either the old or the new state, never a
-//! mix. Encoding (all lengths big-endian):
+//! then renamed over the old one, and the directory synced, so a crash leaves either the old or
+//! the new state, never a mix ([`store`]). The encoding lives in one buffer allocated at its
+//! final size and wiped on drop. Encoding (all lengths big-endian):
 //!
 //! ```text
 //! "KWVCARD" version(1) = 1
@@ -15,16 +16,18 @@
 //! ```
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use keyward_core::backend::fill_random;
 use keyward_core::SecretVec;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::container;
-use crate::instructions::{PinId, MAX_CONTAINERS, MAX_PIN_LEN, MAX_RETRY_LIMIT, MIN_PIN_LEN};
+use crate::instructions::{
+    PinId, MAX_CONTAINERS, MAX_IMPORT_LEN, MAX_PIN_LEN, MAX_RETRY_LIMIT, MIN_PIN_LEN,
+};
 use crate::scp03::{ScpOptions, StaticKeys, KEY_DIVERSIFICATION_LEN};
 use crate::{Error, Result};
 
@@ -120,9 +123,11 @@ impl CardState {
         }
     }
 
-    /// The encoded state, in a buffer that is wiped on drop.
-    pub(crate) fn encode(&self) -> SecretVec {
-        let mut out = Vec::with_capacity(512);
+    /// The encoded state, in a buffer that is wiped on drop. Its length is computed first and
+    /// the buffer allocated once at that size, so no reallocation leaves a copy of a key, a PIN
+    /// or a PKCS#8 in freed memory.
+    pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(self.encoded_len()));
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
         out.push(self.aid.len() as u8);
@@ -148,7 +153,31 @@ impl CardState {
                 out.extend_from_slice(container.pkcs8.expose());
             }
         }
-        SecretVec::new(out)
+        out
+    }
+
+    /// The exact length of [`CardState::encode`]'s output.
+    fn encoded_len(&self) -> usize {
+        let pins: usize = [&self.user_pin, &self.admin_pin]
+            .iter()
+            .map(|pin| 3 + usize::from(pin.len))
+            .sum();
+        let containers: usize = self
+            .containers
+            .iter()
+            .flatten()
+            .map(|container| 5 + container.pkcs8.len())
+            .sum();
+        MAGIC.len()
+            + 2
+            + self.aid.len()
+            + KEY_DIVERSIFICATION_LEN
+            + 3
+            + 3 * self.keys.key_len()
+            + 3
+            + pins
+            + 1
+            + containers
     }
 
     /// Parses and validates an encoded state; anything malformed, out of range, or trailing is
@@ -257,25 +286,39 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads and decodes the state file.
+/// Largest state file: the fixed fields plus eight containers of the largest import.
+const MAX_STATE_LEN: u64 = 1024 + MAX_CONTAINERS as u64 * (5 + MAX_IMPORT_LEN as u64);
+
+/// Reads and decodes the state file, into a buffer allocated once at the file's size (and
+/// wiped on drop).
 pub(crate) fn load(path: &Path) -> Result<CardState> {
-    let bytes = fs::read(path)
-        .map(SecretVec::new)
-        .map_err(|error| Error::Storage(format!("{}: {error}", path.display())))?;
-    CardState::decode(bytes.expose())
+    let storage_error =
+        |error: std::io::Error| Error::Storage(format!("{}: {error}", path.display()));
+    let file = fs::File::open(path).map_err(storage_error)?;
+    let len = file.metadata().map_err(storage_error)?.len();
+    if len > MAX_STATE_LEN {
+        return Err(corrupt("file larger than any card state"));
+    }
+    // One byte more than the file, so that reading to its end never grows the buffer.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(len as usize + 1));
+    file.take(MAX_STATE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(storage_error)?;
+    CardState::decode(&bytes)
 }
 
-/// Replaces the state file atomically (temporary file, mode 0600, fsync, rename). With
-/// `create_new`, fails if the file already exists.
+/// Replaces the state file atomically: the encoding goes to a new temporary file (mode 0600)
+/// in the same directory, which is synced, then renamed over the old file, and the directory
+/// is synced so that the rename itself is durable. With `create_new`, the temporary file is
+/// hard-linked to `path` instead of renamed, which fails if `path` exists — in the same
+/// system call that creates it, so nothing can appear in between.
+///
+/// Any failure is `Storage`. A failure after the rename (the directory sync) leaves the new
+/// state in the file although the caller keeps the old one: callers only ever write states
+/// that are safe to find after a crash (a PIN counter is decremented before the compare).
 pub(crate) fn store(path: &Path, state: &CardState, create_new: bool) -> Result<()> {
     let storage_error =
         |error: std::io::Error| Error::Storage(format!("{}: {error}", path.display()));
-    if create_new && path.exists() {
-        return Err(Error::Storage(format!(
-            "{}: already exists",
-            path.display()
-        )));
-    }
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -291,22 +334,29 @@ pub(crate) fn store(path: &Path, state: &CardState, create_new: bool) -> Result<
         tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
     ));
     let encoded = state.encode();
+    let mut placed = false;
     let written = (|| -> std::io::Result<()> {
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&temporary)?;
-        file.write_all(encoded.expose())?;
+        file.write_all(&encoded)?;
         file.sync_all()?;
-        fs::rename(&temporary, path)?;
-        // Make the rename itself durable; a directory that cannot be synced is not an error.
-        if let Ok(dir) = fs::File::open(directory) {
-            let _ = dir.sync_all();
+        drop(file);
+        if create_new {
+            fs::hard_link(&temporary, path)?;
+            placed = true;
+            fs::remove_file(&temporary)?;
+        } else {
+            fs::rename(&temporary, path)?;
+            placed = true;
         }
-        Ok(())
+        fs::File::open(directory)?.sync_all()
     })();
     if let Err(error) = written {
-        let _ = fs::remove_file(&temporary);
+        if !placed || create_new {
+            let _ = fs::remove_file(&temporary);
+        }
         return Err(storage_error(error));
     }
     Ok(())
@@ -328,5 +378,30 @@ mod tests {
         assert!(PinRecord::new(b"123", 3).is_err());
         assert!(PinRecord::new(b"1234", 0).is_err());
         assert!(PinRecord::new(b"1234", 16).is_err());
+    }
+
+    #[test]
+    fn the_encoding_is_allocated_once_at_its_final_size() {
+        let keys = StaticKeys::new(0x30, &[1; 32], &[2; 32], &[3; 32]).unwrap();
+        let personalization = super::super::Personalization::new(keys, b"1234", b"admin-pin-0")
+            .unwrap()
+            .with_aid(&[0xA0, 0, 0, 0, 0x51, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+            .unwrap();
+        let mut state = personalization.into_state().unwrap();
+        let encoded = state.encode();
+        assert_eq!(
+            (encoded.len(), encoded.capacity()),
+            (state.encoded_len(), state.encoded_len())
+        );
+        for (index, pkcs8_len) in [(0, 1218), (3, 138), (7, MAX_IMPORT_LEN - 2)] {
+            state.containers[index] = Some(Container {
+                key_spec: 1,
+                pin: PinId::Admin,
+                pkcs8: SecretVec::zeroed(pkcs8_len),
+            });
+        }
+        let encoded = state.encode();
+        assert_eq!(encoded.len(), state.encoded_len());
+        assert_eq!(encoded.capacity(), encoded.len(), "the buffer never grew");
     }
 }

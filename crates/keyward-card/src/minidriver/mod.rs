@@ -530,6 +530,11 @@ impl CardContext {
     /// `secure_function` (class `84`, its instruction; import blocks numbered in order), then
     /// sends them to the card in order and reports the function's response. `flags` must be 0.
     ///
+    /// The blobs of `CSF_IMPORT_KEYPAIR` may begin with the `CSF_AUTHENTICATE` blob of the admin
+    /// PIN (`MDEncryptData` of a `CARD_AUTHENTICATE` for `ROLE_ADMIN`, made before the import's
+    /// blobs with the same key): a session opened by `CardImportSessionKey` takes a key pair
+    /// only once the admin PIN was verified in it, and this lets one call carry both.
+    ///
     /// Errors: an unknown handle, a server-side one, or one whose card session has ended →
     /// `InvalidHandle`; an unknown function, flags, or a blob that does not belong to the
     /// function → `InvalidParameter` (nothing is sent); the card's refusals through
@@ -1076,7 +1081,20 @@ fn check_blobs(function: SecureFunction, commands: &[CommandApdu]) -> Result<()>
             }
         }
         SecureFunction::ImportKeyPair => {
-            let last = commands.len() - 1;
+            // A session opened by CardImportSessionKey takes a key pair only after the admin
+            // PIN inside it: the import blocks may follow the CSF_AUTHENTICATE blob of the
+            // admin PIN, so that one call carries both.
+            let commands = match commands {
+                [first, rest @ ..]
+                    if first.ins == INS_VERIFY_PIN && first.p2 == PinId::Admin.role() =>
+                {
+                    rest
+                }
+                _ => commands,
+            };
+            let Some(last) = commands.len().checked_sub(1) else {
+                return Err(FOREIGN);
+            };
             for (index, command) in commands.iter().enumerate() {
                 let expected_p2 = index as u8 | if index == last { LAST_BLOCK } else { 0 };
                 if command.ins != INS_IMPORT_KEY_PAIR

@@ -1,5 +1,6 @@
-//! [`PcscTransport`]: a card in a PC/SC reader, through the `pcsc` crate (winscard on Windows,
-//! pcsc-lite's `libpcsclite` talking to pcscd elsewhere).
+//! [`PcscTransport`]: a card in a PC/SC reader, through pcsc-lite's `libpcsclite.so.1` talking
+//! to pcscd, loaded when first needed (see [`super::libpcsclite`]): without the library, every
+//! call fails with `Reader(NoLibrary)`, whose message says how to install it.
 //!
 //! | here | PC/SC |
 //! |---|---|
@@ -9,16 +10,16 @@
 //! | [`Transport::reset`] | `SCardReconnect(SCARD_RESET_CARD)` |
 //! | drop | `SCardDisconnect(SCARD_RESET_CARD)` |
 //!
-//! Failures become [`Error::Reader`], translated from the `pcsc` crate's error **by name**,
-//! so that [`Error::status`] yields the Windows value. pcsc-lite has no distinct
-//! `SCARD_E_UNEXPECTED`: it codes `SCARD_E_UNSUPPORTED_FEATURE` as 0x8010001F and the `pcsc`
-//! crate reads that code as `UnsupportedFeature`, which keyward reports as 0x80100022.
+//! Failures become [`Error::Reader`], translated from pcsc-lite's return codes in one table
+//! ([`reader_error`]), so that [`Error::status`] yields the Windows value. pcsc-lite has no
+//! distinct `SCARD_E_UNEXPECTED`: it codes `SCARD_E_UNSUPPORTED_FEATURE` as 0x8010001F, which
+//! keyward reads as `UnsupportedFeature` and reports as 0x80100022.
 
 use std::time::{Duration, Instant};
 
-use pcsc::{Card, Context, Disposition, Protocols, Scope, ShareMode, MAX_BUFFER_SIZE_EXTENDED};
 use zeroize::Zeroize;
 
+use super::libpcsclite::{Card, Context, Failure, MAX_BUFFER_SIZE_EXTENDED};
 use super::Transport;
 use crate::error::ReaderError;
 use crate::{Error, Result};
@@ -36,7 +37,7 @@ impl PcscTransport {
     /// The readers the resource manager knows, in its order (none is an empty list).
     /// Errors: pcscd not running → `Reader(NoService)`.
     pub fn readers() -> Result<Vec<String>> {
-        let context = Context::establish(Scope::User).map_err(reader_error)?;
+        let context = Context::establish().map_err(reader_error)?;
         list_readers(&context)
     }
 
@@ -47,7 +48,7 @@ impl PcscTransport {
     /// `Reader(NoReadersAvailable)`; no reader of that name → `Reader(UnknownReader)`; an empty
     /// reader → `Reader(NoSmartcard)`; others as the resource manager reports them.
     pub fn connect(reader: &str) -> Result<Self> {
-        let context = Context::establish(Scope::User).map_err(reader_error)?;
+        let context = Context::establish().map_err(reader_error)?;
         let names = list_readers(&context)?;
         if names.is_empty() {
             return Err(Error::Reader(ReaderError::NoReadersAvailable));
@@ -58,9 +59,7 @@ impl PcscTransport {
             .ok_or(Error::Reader(ReaderError::UnknownReader))?;
         let c_name = std::ffi::CString::new(name.clone())
             .map_err(|_| Error::InvalidParameter("reader name with a NUL"))?;
-        let card = context
-            .connect(&c_name, ShareMode::Shared, Protocols::ANY)
-            .map_err(reader_error)?;
+        let card = Card::connect(context, &c_name).map_err(reader_error)?;
         Ok(PcscTransport { card, reader: name })
     }
 
@@ -92,21 +91,18 @@ impl Transport for PcscTransport {
         let response = self
             .card
             .transmit(command, &mut buffer)
-            .map(<[u8]>::to_vec)
+            .map(|len| buffer[..len].to_vec())
             .map_err(reader_error);
         buffer.zeroize();
         response
     }
 
     fn reset(&mut self) -> Result<()> {
-        self.card
-            .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::ResetCard)
-            .map_err(reader_error)
+        self.card.reset().map_err(reader_error)
     }
 
     fn atr(&mut self) -> Result<Vec<u8>> {
-        let status = self.card.status2_owned().map_err(reader_error)?;
-        Ok(status.atr().to_vec())
+        self.card.atr().map_err(reader_error)
     }
 }
 
@@ -119,13 +115,9 @@ impl core::fmt::Debug for PcscTransport {
 }
 
 fn list_readers(context: &Context) -> Result<Vec<String>> {
-    match context.list_readers_owned() {
-        Ok(names) => Ok(names
-            .into_iter()
-            .map(|name| name.to_string_lossy().into_owned())
-            .collect()),
-        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
-        Err(error) => Err(reader_error(error)),
+    match context.readers().map_err(reader_error) {
+        Err(Error::Reader(ReaderError::NoReadersAvailable)) => Ok(Vec::new()),
+        other => other,
     }
 }
 
@@ -145,35 +137,40 @@ fn is_transient(cause: ReaderError) -> bool {
     )
 }
 
-/// The `pcsc` crate's error, by name, as keyward's.
-pub(crate) fn reader_error(error: pcsc::Error) -> Error {
-    use pcsc::Error as Pcsc;
-    Error::Reader(match error {
-        Pcsc::NoService => ReaderError::NoService,
-        Pcsc::ServiceStopped => ReaderError::ServiceStopped,
-        Pcsc::NoReadersAvailable => ReaderError::NoReadersAvailable,
-        Pcsc::UnknownReader => ReaderError::UnknownReader,
-        Pcsc::ReaderUnavailable => ReaderError::ReaderUnavailable,
-        Pcsc::NoSmartcard => ReaderError::NoSmartcard,
-        Pcsc::RemovedCard => ReaderError::RemovedCard,
-        Pcsc::ResetCard => ReaderError::ResetCard,
-        Pcsc::UnpoweredCard => ReaderError::UnpoweredCard,
-        Pcsc::UnresponsiveCard => ReaderError::UnresponsiveCard,
-        Pcsc::SharingViolation => ReaderError::SharingViolation,
-        Pcsc::ProtoMismatch => ReaderError::ProtocolMismatch,
-        Pcsc::NotReady => ReaderError::NotReady,
-        Pcsc::Timeout => ReaderError::Timeout,
-        Pcsc::Cancelled => ReaderError::Cancelled,
-        Pcsc::NotTransacted => ReaderError::NotTransacted,
-        Pcsc::CommError => ReaderError::CommunicationError,
-        Pcsc::CommDataLost => ReaderError::CommunicationDataLost,
-        Pcsc::InsufficientBuffer => ReaderError::InsufficientBuffer,
-        Pcsc::InvalidHandle => ReaderError::InvalidHandle,
-        Pcsc::InvalidParameter => ReaderError::InvalidParameter,
-        Pcsc::InvalidValue => ReaderError::InvalidValue,
-        Pcsc::NoMemory => ReaderError::NoMemory,
-        Pcsc::InternalError => ReaderError::InternalError,
-        Pcsc::UnsupportedFeature => ReaderError::UnsupportedFeature,
+/// pcsc-lite's return codes (`PCSC/pcsclite.h`) as keyward's errors; a missing library is
+/// `NoLibrary`.
+pub(crate) fn reader_error(failure: Failure) -> Error {
+    let code = match failure {
+        Failure::Library(_) => return Error::Reader(ReaderError::NoLibrary),
+        Failure::Code(code) => code,
+    };
+    Error::Reader(match code {
+        0x8010_001D => ReaderError::NoService,
+        0x8010_001E => ReaderError::ServiceStopped,
+        0x8010_002E => ReaderError::NoReadersAvailable,
+        0x8010_0009 => ReaderError::UnknownReader,
+        0x8010_0017 => ReaderError::ReaderUnavailable,
+        0x8010_000C => ReaderError::NoSmartcard,
+        0x8010_0069 => ReaderError::RemovedCard,
+        0x8010_0068 => ReaderError::ResetCard,
+        0x8010_0067 => ReaderError::UnpoweredCard,
+        0x8010_0066 => ReaderError::UnresponsiveCard,
+        0x8010_000B => ReaderError::SharingViolation,
+        0x8010_000F => ReaderError::ProtocolMismatch,
+        0x8010_0010 => ReaderError::NotReady,
+        0x8010_000A => ReaderError::Timeout,
+        0x8010_0002 => ReaderError::Cancelled,
+        0x8010_0016 => ReaderError::NotTransacted,
+        0x8010_0013 => ReaderError::CommunicationError,
+        0x8010_002F => ReaderError::CommunicationDataLost,
+        0x8010_0008 => ReaderError::InsufficientBuffer,
+        0x8010_0003 => ReaderError::InvalidHandle,
+        0x8010_0004 => ReaderError::InvalidParameter,
+        0x8010_0011 => ReaderError::InvalidValue,
+        0x8010_0006 => ReaderError::NoMemory,
+        0x8010_0001 => ReaderError::InternalError,
+        // pcsc-lite's SCARD_E_UNSUPPORTED_FEATURE (its SCARD_E_UNEXPECTED has the same value).
+        0x8010_001F => ReaderError::UnsupportedFeature,
         _ => ReaderError::Unknown,
     })
 }
@@ -187,29 +184,33 @@ mod tests {
     };
 
     #[test]
-    fn pcsc_errors_map_by_name_to_windows_values() {
-        // The pcsc-lite trap: the crate's UnsupportedFeature carries 0x8010001F on Linux.
-        #[cfg(not(target_os = "windows"))]
-        assert_eq!(pcsc::Error::UnsupportedFeature as u32, 0x8010_001F);
+    fn pcsc_lite_codes_map_to_windows_values() {
+        // The pcsc-lite trap: its SCARD_E_UNSUPPORTED_FEATURE is 0x8010001F.
         assert_eq!(
-            reader_error(pcsc::Error::UnsupportedFeature).status(),
+            reader_error(Failure::Code(0x8010_001F)).status(),
             SCARD_E_UNSUPPORTED_FEATURE
         );
-        for (error, status) in [
-            (pcsc::Error::NoService, SCARD_E_NO_SERVICE),
-            (
-                pcsc::Error::NoReadersAvailable,
-                SCARD_E_NO_READERS_AVAILABLE,
-            ),
-            (pcsc::Error::RemovedCard, SCARD_W_REMOVED_CARD),
+        for status in [
+            SCARD_E_NO_SERVICE,
+            SCARD_E_NO_READERS_AVAILABLE,
+            SCARD_W_REMOVED_CARD,
         ] {
-            assert_eq!(reader_error(error).status(), status);
             // Everywhere else the two sets of values agree.
-            assert_eq!(error as u32, status);
+            assert_eq!(reader_error(Failure::Code(status)).status(), status);
         }
+        // SCARD_W_CACHE_ITEM_STALE: a code keyward has no name for.
         assert_eq!(
-            reader_error(pcsc::Error::CacheItemStale),
+            reader_error(Failure::Code(0x8010_0071)),
             Error::Reader(ReaderError::Unknown)
+        );
+        let missing = reader_error(Failure::Library("gone".into()));
+        assert_eq!(missing, Error::Reader(ReaderError::NoLibrary));
+        let message = missing.to_string();
+        assert!(
+            message.contains("libpcsclite.so.1")
+                && message.contains("apt-get install libpcsclite1 pcscd")
+                && !message.contains('\n'),
+            "{message}"
         );
         assert!(is_transient(ReaderError::NoSmartcard));
         assert!(!is_transient(ReaderError::SharingViolation));

@@ -7,28 +7,44 @@ use keyward_card::card::vpcd::{self, Ended, Event, Shutdown, VpcdConfig};
 use keyward_card::card::{Personalization, VirtualCard};
 use keyward_card::transport::PcscTransport;
 
-use super::{call, read_keys, Options};
+use super::{call, read_keys, required, seconds, DEFAULT_WAIT_SECONDS};
+
+/// `keyward card emulate`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct EmulateArgs {
+    /// The card's state file.
+    #[arg(long, value_name = "FILE")]
+    state: PathBuf,
+    /// Create the card first, with the keyset of --keys and the two PINs.
+    #[arg(long, requires_all = ["keys", "user_pin", "admin_pin"])]
+    personalize: bool,
+    /// The SCP03 keys file (`keyward card new-keys`), with --personalize.
+    #[arg(long, value_name = "FILE", requires = "personalize")]
+    keys: Option<PathBuf>,
+    /// The user PIN, with --personalize.
+    #[arg(long, value_name = "PIN", requires = "personalize")]
+    user_pin: Option<String>,
+    /// The admin PIN, with --personalize.
+    #[arg(long, value_name = "PIN", requires = "personalize")]
+    admin_pin: Option<String>,
+    /// vpcd's address.
+    #[arg(long, value_name = "HOST:PORT", default_value = vpcd::DEFAULT_ADDRESS)]
+    vpcd: String,
+    /// Connect again after vpcd closed the connection (pcscd restarted), instead of stopping.
+    #[arg(long)]
+    reconnect: bool,
+    /// How long to wait for vpcd to accept the connection.
+    #[arg(long, value_name = "SECONDS", default_value = DEFAULT_WAIT_SECONDS, value_parser = seconds)]
+    wait: Duration,
+}
 
 /// `keyward card emulate`.
-pub(super) fn emulate(args: &[String]) -> Result<(), String> {
-    let options = Options::parse(
-        args,
-        &[
-            "--state",
-            "--keys",
-            "--user-pin",
-            "--admin-pin",
-            "--vpcd",
-            "--wait",
-        ],
-        &["--personalize", "--reconnect"],
-    )?;
-    options.no_positional()?;
-    let state = PathBuf::from(options.required("--state")?);
-    let mut card = if options.has("--personalize") {
-        let keys = read_keys(options.required("--keys")?)?;
-        let user_pin = options.required("--user-pin")?;
-        let admin_pin = options.required("--admin-pin")?;
+pub(super) fn emulate(args: EmulateArgs) -> Result<(), String> {
+    let state = args.state;
+    let mut card = if args.personalize {
+        let keys = read_keys(required(&args.keys, "--keys")?)?;
+        let user_pin = required(&args.user_pin, "--user-pin")?;
+        let admin_pin = required(&args.admin_pin, "--admin-pin")?;
         let personalization = Personalization::new(keys, user_pin.as_bytes(), admin_pin.as_bytes())
             .map_err(|err| format!("personalization: {err}"))?;
         let card = VirtualCard::create(&state, personalization)
@@ -39,21 +55,13 @@ pub(super) fn emulate(args: &[String]) -> Result<(), String> {
         );
         card
     } else {
-        for option in ["--keys", "--user-pin", "--admin-pin"] {
-            if options.get(option).is_some() {
-                return Err(format!("{option} only goes with --personalize"));
-            }
-        }
         VirtualCard::open(&state)
             .map_err(|err| format!("cannot open the card: {err} (create it with --personalize)"))?
     };
     let config = VpcdConfig {
-        address: options
-            .get("--vpcd")
-            .unwrap_or(vpcd::DEFAULT_ADDRESS)
-            .to_string(),
-        reconnect: options.has("--reconnect"),
-        connect_timeout: options.wait()?,
+        address: args.vpcd,
+        reconnect: args.reconnect,
+        connect_timeout: args.wait,
         poll_interval: Duration::from_millis(100),
     };
     let shutdown = Shutdown::new();
@@ -94,8 +102,7 @@ fn log_event(event: &Event) {
 }
 
 /// `keyward card readers`.
-pub(super) fn readers(args: &[String]) -> Result<(), String> {
-    Options::parse(args, &[], &[])?.no_positional()?;
+pub(super) fn readers() -> Result<(), String> {
     let names = call("pcsc", "SCardListReaders", PcscTransport::readers())?;
     for name in names {
         println!("{name}");

@@ -37,8 +37,9 @@ use keyward_card::minidriver::properties::{
     CP_ENUM_ALGORITHMS, CP_KEY_IMPORT_SUPPORT, CP_PADDING_SCHEMES,
 };
 use keyward_card::minidriver::secure_function::{
-    CardChangeAuthenticator, CardImportKeyPair, CSF_CHANGE_AUTHENTICATOR, CSF_IMPORT_KEYPAIR,
-    PIN_CHANGE_FLAG_CHANGEPIN, PIN_CHANGE_FLAG_UNBLOCK,
+    CardAuthenticate, CardChangeAuthenticator, CardImportKeyPair, CSF_AUTHENTICATE,
+    CSF_CHANGE_AUTHENTICATOR, CSF_IMPORT_KEYPAIR, PIN_CHANGE_FLAG_CHANGEPIN,
+    PIN_CHANGE_FLAG_UNBLOCK,
 };
 use keyward_card::minidriver::session_key::{
     wrap_session_key, OaepPaddingInfo, BCRYPT_KEY_DATA_BLOB,
@@ -54,79 +55,124 @@ use keyward_core::backend::{
 use keyward_core::SecretVec;
 
 use super::relay::{put_field, Fields, Half, Relay};
-use super::{call, call_failing, check, describe, read_keys, Options};
+use super::{
+    call, call_failing, check, describe, read_keys, required, seconds, DEFAULT_WAIT_SECONDS,
+};
 
 const DEFAULT_READER: &str = "Virtual PCD 00 00";
 const CARD_NAME: &str = "keyward virtual card";
 
 // ---- options --------------------------------------------------------------------------------
 
-/// The options every injection command takes, besides its payload's.
-const INJECTION_OPTIONS: [&str; 6] = [
-    "--role",
-    "--relay",
-    "--reader",
-    "--wait",
-    "--via",
-    "--wrap-container",
-];
-
 /// Which halves this process runs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum Role {
+    /// Both, in two threads of this process.
     Both,
+    /// The server half (no-card mode, with the static keys), relaying through --relay.
     Server,
+    /// The client half (at the reader), relaying through --relay.
     Client,
 }
 
-/// Parses the options of an injection command whose payload options are `payload`.
-fn injection_options(args: &[String], payload: &[&str]) -> Result<(Options, Role), String> {
-    let with_value: Vec<&str> = INJECTION_OPTIONS.iter().chain(payload).copied().collect();
-    let options = Options::parse(args, &with_value, &[])?;
-    options.no_positional()?;
-    let role = match options.get("--role").unwrap_or("both") {
-        "both" => Role::Both,
-        "server" => Role::Server,
-        "client" => Role::Client,
-        other => return Err(format!("--role {other:?}: both, server or client")),
-    };
-    match (role, options.get("--relay")) {
-        (Role::Both, Some(_)) => {
-            return Err("--relay goes with --role server or --role client".into())
-        }
-        (Role::Server | Role::Client, None) => {
-            return Err("--role server and --role client need --relay DIR".into())
-        }
-        _ => {}
+/// How the server and the card come to share a key (`--via`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum Via {
+    /// SCP03 with the card's static keys (`CardGetSharedKeyHandle`).
+    SharedKey,
+    /// An AES session key wrapped with a card container's RSA key (`CardImportSessionKey`).
+    SessionKey,
+}
+
+/// The PIN that guards an injected key pair (`--pin-role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum PinRole {
+    /// `ROLE_USER`.
+    User,
+    /// `ROLE_ADMIN`.
+    Admin,
+}
+
+/// The key spec of an RSA key pair (`--key-spec`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum KeySpec {
+    /// `AT_SIGNATURE`.
+    Signature,
+    /// `AT_KEYEXCHANGE`.
+    Exchange,
+}
+
+/// The reader and how long to wait for it.
+#[derive(Debug, clap::Args)]
+pub struct ReaderArgs {
+    /// The PC/SC reader whose name contains NAME (client half).
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+    /// How long to wait for pcscd, the reader, the card and the other half.
+    #[arg(long, value_name = "SECONDS", default_value = DEFAULT_WAIT_SECONDS, value_parser = seconds)]
+    wait: Duration,
+}
+
+impl ReaderArgs {
+    /// The reader name to look for.
+    fn name(&self) -> &str {
+        self.reader.as_deref().unwrap_or(DEFAULT_READER)
     }
-    let misplaced = match role {
-        Role::Both => None,
-        Role::Server => Some((["--reader"].as_slice(), "client")),
-        Role::Client => Some((payload, "server")),
-    };
-    if let Some((names, half)) = misplaced {
-        let names = names.iter().chain(match role {
-            Role::Client => ["--via", "--wrap-container"].as_slice(),
-            _ => &[],
-        });
-        for name in names {
-            if options.get(name).is_some() {
-                return Err(format!("{name} belongs to the {half} half (--role {half})"));
+}
+
+/// The options every injection command takes, besides its payload's.
+#[derive(Debug, clap::Args)]
+pub struct InjectionArgs {
+    /// Which halves this process runs.
+    #[arg(long, value_enum, default_value_t = Role::Both)]
+    role: Role,
+    /// The directory the two halves relay through (with --role server or client).
+    #[arg(long, value_name = "DIR")]
+    relay: Option<PathBuf>,
+    /// How the server and the card share a key (default shared-key).
+    #[arg(long, value_enum)]
+    via: Option<Via>,
+    /// The card container whose RSA key wraps the session key (--via session-key; default 1).
+    #[arg(long, value_name = "N")]
+    wrap_container: Option<u8>,
+    /// The reader.
+    #[command(flatten)]
+    reader: ReaderArgs,
+}
+
+impl InjectionArgs {
+    /// Checks that each half gets only its own options; `payload` names the server's payload
+    /// options and whether each was given.
+    fn check(&self, payload: &[(&str, bool)]) -> Result<Role, String> {
+        match (self.role, &self.relay) {
+            (Role::Both, Some(_)) => {
+                return Err("--relay goes with --role server or --role client".into())
+            }
+            (Role::Server | Role::Client, None) => {
+                return Err("--role server and --role client need --relay DIR".into())
+            }
+            _ => {}
+        }
+        match self.role {
+            Role::Both => {}
+            Role::Server => {
+                if self.reader.reader.is_some() {
+                    return Err("--reader belongs to the client half (--role client)".into());
+                }
+            }
+            Role::Client => {
+                let server_only = [
+                    ("--via", self.via.is_some()),
+                    ("--wrap-container", self.wrap_container.is_some()),
+                ];
+                for (name, given) in payload.iter().chain(&server_only) {
+                    if *given {
+                        return Err(format!("{name} belongs to the server half (--role server)"));
+                    }
+                }
             }
         }
-    }
-    Ok((options, role))
-}
-
-fn reader(options: &Options) -> &str {
-    options.get("--reader").unwrap_or(DEFAULT_READER)
-}
-
-fn pin_role(text: &str) -> Result<PinId, String> {
-    match text {
-        "user" => Ok(PinId::User),
-        "admin" => Ok(PinId::Admin),
-        other => Err(format!("--pin-role {other:?}: user or admin")),
+        Ok(self.role)
     }
 }
 
@@ -182,18 +228,16 @@ enum Establishment {
 }
 
 impl Establishment {
-    fn from_options(options: &Options) -> Result<Self, String> {
-        let container = options.get("--wrap-container");
-        match (options.get("--via").unwrap_or("shared-key"), container) {
-            ("shared-key", None) => Ok(Establishment::SharedKey),
-            ("shared-key", Some(_)) => Err("--wrap-container goes with --via session-key".into()),
-            ("session-key", container) => Ok(Establishment::SessionKey {
-                container: container
-                    .unwrap_or("1")
-                    .parse::<u8>()
-                    .map_err(|_| "--wrap-container: a number from 0 to 7")?,
+    fn from_options(options: &InjectionArgs) -> Result<Self, String> {
+        match (
+            options.via.unwrap_or(Via::SharedKey),
+            options.wrap_container,
+        ) {
+            (Via::SharedKey, None) => Ok(Establishment::SharedKey),
+            (Via::SharedKey, Some(_)) => Err("--wrap-container goes with --via session-key".into()),
+            (Via::SessionKey, container) => Ok(Establishment::SessionKey {
+                container: container.unwrap_or(1),
             }),
-            (other, _) => Err(format!("--via {other:?}: shared-key or session-key")),
         }
     }
 
@@ -421,10 +465,12 @@ fn chain_with_cbc(who: &str, context: &mut CardContext, key: CardKeyHandle) -> R
 
 // ---- the two halves -------------------------------------------------------------------------
 
-/// What the server injects: a secure function and its input structure.
+/// What the server injects: a secure function and its input structure, optionally after a
+/// `CARD_AUTHENTICATE` of the admin PIN in the same session (its blob goes first).
 struct Payload {
     function: &'static str,
     input: SecretVec,
+    admin: Option<SecretVec>,
 }
 
 /// The server half: no-card mode, the key establishment, `MDEncryptData`.
@@ -461,11 +507,19 @@ fn server_half(
     };
     chain_with_cbc("server", &mut server, key)?;
 
-    let blobs = call(
+    let mut blobs = match &payload.admin {
+        Some(admin) => call(
+            "server",
+            "MDEncryptData(\"Authenticate\", ROLE_ADMIN)",
+            server.md_encrypt_data(key, CSF_AUTHENTICATE, admin.expose(), 0),
+        )?,
+        None => Vec::new(),
+    };
+    blobs.extend(call(
         "server",
         &format!("MDEncryptData({:?})", payload.function),
         server.md_encrypt_data(key, payload.function, payload.input.expose(), 0),
-    )?;
+    )?);
     let mut message = Vec::new();
     put_field(&mut message, payload.function.as_bytes());
     for blob in &blobs {
@@ -580,11 +634,11 @@ fn run_half(
 /// Runs the halves this process has: both in two threads, or one through a relay directory.
 fn inject(
     role: Role,
-    options: &Options,
+    options: &InjectionArgs,
     server: Option<(&StaticKeys, Establishment, &Payload)>,
 ) -> Result<(), String> {
-    let wait = options.wait()?;
-    let reader = reader(options);
+    let wait = options.reader.wait;
+    let reader = options.reader.name();
     match (role, server) {
         (Role::Both, Some((keys, via, payload))) => {
             println!(
@@ -624,24 +678,48 @@ fn inject(
     }
 }
 
-fn relay_end(half: Half, options: &Options, wait: Duration) -> Result<Relay, String> {
-    let dir = PathBuf::from(options.required("--relay")?);
-    Relay::directory(half, &dir, wait)
+fn relay_end(half: Half, options: &InjectionArgs, wait: Duration) -> Result<Relay, String> {
+    Relay::directory(half, required(&options.relay, "--relay")?, wait)
 }
 
 // ---- inject-pin, check-pin ------------------------------------------------------------------
 
+/// `keyward card inject-pin`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct InjectPinArgs {
+    /// Where the halves run and how the key is shared.
+    #[command(flatten)]
+    injection: InjectionArgs,
+    /// The card's SCP03 keys file (server half).
+    #[arg(long, value_name = "FILE")]
+    keys: Option<PathBuf>,
+    /// The new user PIN.
+    #[arg(long, value_name = "PIN")]
+    new_pin: Option<String>,
+    /// The current user PIN (a PIN change).
+    #[arg(long, value_name = "PIN")]
+    current_pin: Option<String>,
+    /// The admin PIN (an unblock).
+    #[arg(long, value_name = "PIN")]
+    admin_pin: Option<String>,
+}
+
 /// `keyward card inject-pin`.
-pub(super) fn inject_pin(args: &[String]) -> Result<(), String> {
-    let payload_options = ["--keys", "--new-pin", "--current-pin", "--admin-pin"];
-    let (options, role) = injection_options(args, &payload_options)?;
+pub(super) fn inject_pin(args: InjectPinArgs) -> Result<(), String> {
+    let options = &args.injection;
+    let role = options.check(&[
+        ("--keys", args.keys.is_some()),
+        ("--new-pin", args.new_pin.is_some()),
+        ("--current-pin", args.current_pin.is_some()),
+        ("--admin-pin", args.admin_pin.is_some()),
+    ])?;
     if role == Role::Client {
-        return inject(role, &options, None);
+        return inject(role, options, None);
     }
-    let via = Establishment::from_options(&options)?;
-    let keys = read_keys(options.required("--keys")?)?;
-    let new_pin = SecretVec::from_slice(options.required("--new-pin")?.as_bytes());
-    let (change, old_user_pin) = match (options.get("--current-pin"), options.get("--admin-pin")) {
+    let via = Establishment::from_options(options)?;
+    let keys = read_keys(required(&args.keys, "--keys")?)?;
+    let new_pin = SecretVec::from_slice(required(&args.new_pin, "--new-pin")?.as_bytes());
+    let (change, old_user_pin) = match (&args.current_pin, &args.admin_pin) {
         (Some(current), None) => (
             CardChangeAuthenticator {
                 flags: PIN_CHANGE_FLAG_CHANGEPIN,
@@ -669,51 +747,57 @@ pub(super) fn inject_pin(args: &[String]) -> Result<(), String> {
     let payload = Payload {
         function: CSF_CHANGE_AUTHENTICATOR,
         input: SecretVec::new(change.to_bytes()),
+        admin: None,
     };
     drop(change);
-    inject(role, &options, Some((&keys, via, &payload)))?;
+    inject(role, options, Some((&keys, via, &payload)))?;
     if role == Role::Server {
         println!("PIN injected: the card took it (check it with `keyward card check-pin`)");
         return Ok(());
     }
-    authenticates(
-        &keys,
-        reader(&options),
-        options.wait()?,
-        &new_pin,
-        old_user_pin.as_ref(),
-    )?;
+    authenticates(&keys, &options.reader, &new_pin, old_user_pin.as_ref())?;
     println!("PIN injected: the new user PIN authenticates");
     Ok(())
 }
 
+/// `keyward card check-pin`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct CheckPinArgs {
+    /// The card's SCP03 keys file.
+    #[arg(long, value_name = "FILE")]
+    keys: PathBuf,
+    /// The user PIN that must authenticate.
+    #[arg(long, value_name = "PIN")]
+    pin: String,
+    /// A former user PIN that must no longer authenticate.
+    #[arg(long, value_name = "PIN")]
+    old_pin: Option<String>,
+    /// The reader.
+    #[command(flatten)]
+    reader: ReaderArgs,
+}
+
 /// `keyward card check-pin`: the user PIN authenticates (and an old one no longer does).
-pub(super) fn check_pin(args: &[String]) -> Result<(), String> {
-    let options = Options::parse(
-        args,
-        &["--keys", "--pin", "--old-pin", "--reader", "--wait"],
-        &[],
-    )?;
-    options.no_positional()?;
-    let keys = read_keys(options.required("--keys")?)?;
-    let pin = SecretVec::from_slice(options.required("--pin")?.as_bytes());
-    let old = options
-        .get("--old-pin")
+pub(super) fn check_pin(args: CheckPinArgs) -> Result<(), String> {
+    let keys = read_keys(&args.keys)?;
+    let pin = SecretVec::from_slice(args.pin.as_bytes());
+    let old = args
+        .old_pin
+        .as_ref()
         .map(|old| SecretVec::from_slice(old.as_bytes()));
-    authenticates(&keys, reader(&options), options.wait()?, &pin, old.as_ref())?;
+    authenticates(&keys, &args.reader, &pin, old.as_ref())?;
     println!("PIN checked: the user PIN authenticates");
     Ok(())
 }
 
 fn authenticates(
     keys: &StaticKeys,
-    reader: &str,
-    wait: Duration,
+    reader: &ReaderArgs,
     pin: &SecretVec,
     old: Option<&SecretVec>,
 ) -> Result<(), String> {
     println!("check: the user PIN authenticates (a new connection, the minidriver)");
-    let mut user = card_context(connect(reader, wait)?, Some(keys.clone()))?;
+    let mut user = card_context(connect(reader.name(), reader.wait)?, Some(keys.clone()))?;
     if let Some(old) = old.filter(|old| old.expose() != pin.expose()) {
         call_failing(
             "client",
@@ -742,10 +826,40 @@ struct ExpectedKey {
     pin: PinId,
 }
 
-/// The options that describe the key pair: `--key`, `--key-spec`, `--container`, `--pin-role`.
-const KEY_OPTIONS: [&str; 5] = ["--key", "--key-spec", "--container", "--pin", "--pin-role"];
+/// The options that describe the key pair.
+#[derive(Debug, clap::Args)]
+pub struct KeyPairArgs {
+    /// The key pair: RSA-2048 or EC P-256, PKCS#8 DER.
+    #[arg(long, value_name = "PKCS8.der")]
+    key: Option<PathBuf>,
+    /// The PIN of --pin-role.
+    #[arg(long, value_name = "PIN")]
+    pin: Option<String>,
+    /// The PIN that guards the key (default user).
+    #[arg(long, value_enum)]
+    pin_role: Option<PinRole>,
+    /// The card container (default 0).
+    #[arg(long, value_name = "N")]
+    container: Option<u8>,
+    /// The key spec of an RSA key (default signature).
+    #[arg(long, value_enum)]
+    key_spec: Option<KeySpec>,
+}
 
-fn expected_key(options: &Options, pkcs8: &[u8]) -> Result<ExpectedKey, String> {
+impl KeyPairArgs {
+    /// Each option with whether it was given.
+    fn given(&self) -> [(&'static str, bool); 5] {
+        [
+            ("--key", self.key.is_some()),
+            ("--pin", self.pin.is_some()),
+            ("--pin-role", self.pin_role.is_some()),
+            ("--container", self.container.is_some()),
+            ("--key-spec", self.key_spec.is_some()),
+        ]
+    }
+}
+
+fn expected_key(options: &KeyPairArgs, pkcs8: &[u8]) -> Result<ExpectedKey, String> {
     let key = PrivateKey::from_pkcs8(pkcs8).map_err(|err| {
         format!(
             "--key: {err} (a PKCS#8 PrivateKeyInfo in DER is needed; convert with \
@@ -774,26 +888,21 @@ fn expected_key(options: &Options, pkcs8: &[u8]) -> Result<ExpectedKey, String> 
         ),
         PrivateKey::Ecdsa(_) => return Err("--key: the card takes EC keys on P-256 only".into()),
     };
-    let key_spec = match (options.get("--key-spec"), &public) {
+    let key_spec = match (options.key_spec, &public) {
         (None, _) => default_spec,
-        (Some("signature"), PublicKey::Rsa { .. }) => AT_SIGNATURE,
-        (Some("exchange"), PublicKey::Rsa { .. }) => AT_KEYEXCHANGE,
-        (Some(other), _) => {
-            return Err(format!(
-                "--key-spec {other:?}: signature or exchange, for RSA keys"
-            ))
-        }
+        (Some(KeySpec::Signature), PublicKey::Rsa { .. }) => AT_SIGNATURE,
+        (Some(KeySpec::Exchange), PublicKey::Rsa { .. }) => AT_KEYEXCHANGE,
+        (Some(_), _) => return Err("--key-spec is for RSA keys".into()),
     };
     Ok(ExpectedKey {
         public,
         bits,
         key_spec,
-        container: options
-            .get("--container")
-            .unwrap_or("0")
-            .parse::<u8>()
-            .map_err(|_| "--container: a number from 0 to 7")?,
-        pin: pin_role(options.get("--pin-role").unwrap_or("user"))?,
+        container: options.container.unwrap_or(0),
+        pin: match options.pin_role.unwrap_or(PinRole::User) {
+            PinRole::User => PinId::User,
+            PinRole::Admin => PinId::Admin,
+        },
     })
 }
 
@@ -810,18 +919,41 @@ fn read_pkcs8(path: &Path) -> Result<SecretVec, String> {
     Ok(key)
 }
 
+/// `keyward card inject-keypair`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct InjectKeypairArgs {
+    /// Where the halves run and how the key is shared.
+    #[command(flatten)]
+    injection: InjectionArgs,
+    /// The card's SCP03 keys file (server half).
+    #[arg(long, value_name = "FILE")]
+    keys: Option<PathBuf>,
+    /// The key pair and where it goes (server half).
+    #[command(flatten)]
+    pair: KeyPairArgs,
+    /// The admin PIN, sent inside the session before the key pair (server half; required
+    /// with `--via session-key`, which authenticates nobody).
+    #[arg(long, value_name = "PIN")]
+    admin_pin: Option<String>,
+}
+
 /// `keyward card inject-keypair`.
-pub(super) fn inject_keypair(args: &[String]) -> Result<(), String> {
-    let payload_options: Vec<&str> = ["--keys"].iter().chain(&KEY_OPTIONS).copied().collect();
-    let (options, role) = injection_options(args, &payload_options)?;
+pub(super) fn inject_keypair(args: InjectKeypairArgs) -> Result<(), String> {
+    let options = &args.injection;
+    let mut payload = vec![
+        ("--keys", args.keys.is_some()),
+        ("--admin-pin", args.admin_pin.is_some()),
+    ];
+    payload.extend(args.pair.given());
+    let role = options.check(&payload)?;
     if role == Role::Client {
-        return inject(role, &options, None);
+        return inject(role, options, None);
     }
-    let via = Establishment::from_options(&options)?;
-    let keys = read_keys(options.required("--keys")?)?;
-    let pkcs8 = read_pkcs8(Path::new(options.required("--key")?))?;
-    let pin = SecretVec::from_slice(options.required("--pin")?.as_bytes());
-    let expected = expected_key(&options, pkcs8.expose())?;
+    let via = Establishment::from_options(options)?;
+    let keys = read_keys(required(&args.keys, "--keys")?)?;
+    let pkcs8 = read_pkcs8(required(&args.pair.key, "--key")?)?;
+    let pin = SecretVec::from_slice(required(&args.pair.pin, "--pin")?.as_bytes());
+    let expected = expected_key(&args.pair, pkcs8.expose())?;
     let import = CardImportKeyPair {
         container: expected.container,
         pin: expected.pin,
@@ -829,47 +961,71 @@ pub(super) fn inject_keypair(args: &[String]) -> Result<(), String> {
         key_size: expected.bits,
         key: pkcs8.expose().to_vec(),
     };
+    // A session-key session authenticates nobody: the card takes a key pair through it only
+    // after the admin PIN inside it.
+    let admin = match (args.admin_pin.as_deref(), via) {
+        (None, Establishment::SessionKey { .. }) => {
+            return Err("--via session-key injects a key pair only with --admin-pin".into())
+        }
+        (admin, _) => admin.map(|pin| {
+            SecretVec::new(
+                CardAuthenticate {
+                    flags: 0,
+                    pin: PinId::Admin,
+                    pin_data: pin.as_bytes().to_vec(),
+                }
+                .to_bytes(),
+            )
+        }),
+    };
     let payload = Payload {
         function: CSF_IMPORT_KEYPAIR,
         input: SecretVec::new(import.to_bytes()),
+        admin,
     };
     drop(import);
-    inject(role, &options, Some((&keys, via, &payload)))?;
+    inject(role, options, Some((&keys, via, &payload)))?;
     if role == Role::Server {
         println!(
             "key pair injected: the card took it (check it with `keyward card check-keypair`)"
         );
         return Ok(());
     }
-    signs(&keys, reader(&options), options.wait()?, &pin, &expected)
+    signs(&keys, &options.reader, &pin, &expected)
+}
+
+/// `keyward card check-keypair`: its arguments.
+#[derive(Debug, clap::Args)]
+pub struct CheckKeypairArgs {
+    /// The card's SCP03 keys file.
+    #[arg(long, value_name = "FILE")]
+    keys: PathBuf,
+    /// The key pair and where it should be.
+    #[command(flatten)]
+    pair: KeyPairArgs,
+    /// The reader.
+    #[command(flatten)]
+    reader: ReaderArgs,
 }
 
 /// `keyward card check-keypair`: the container holds the key pair of `--key` and signs.
-pub(super) fn check_keypair(args: &[String]) -> Result<(), String> {
-    let with_value: Vec<&str> = ["--keys", "--reader", "--wait"]
-        .iter()
-        .chain(&KEY_OPTIONS)
-        .copied()
-        .collect();
-    let options = Options::parse(args, &with_value, &[])?;
-    options.no_positional()?;
-    let keys = read_keys(options.required("--keys")?)?;
-    let pkcs8 = read_pkcs8(Path::new(options.required("--key")?))?;
-    let pin = SecretVec::from_slice(options.required("--pin")?.as_bytes());
-    let expected = expected_key(&options, pkcs8.expose())?;
-    signs(&keys, reader(&options), options.wait()?, &pin, &expected)
+pub(super) fn check_keypair(args: CheckKeypairArgs) -> Result<(), String> {
+    let keys = read_keys(&args.keys)?;
+    let pkcs8 = read_pkcs8(required(&args.pair.key, "--key")?)?;
+    let pin = SecretVec::from_slice(required(&args.pair.pin, "--pin")?.as_bytes());
+    let expected = expected_key(&args.pair, pkcs8.expose())?;
+    signs(&keys, &args.reader, &pin, &expected)
 }
 
 fn signs(
     keys: &StaticKeys,
-    reader: &str,
-    wait: Duration,
+    reader: &ReaderArgs,
     pin: &SecretVec,
     expected: &ExpectedKey,
 ) -> Result<(), String> {
     let (container, role) = (expected.container, expected.pin);
     println!("check: the injected key pair signs (a new connection)");
-    let mut user = card_context(connect(reader, wait)?, Some(keys.clone()))?;
+    let mut user = card_context(connect(reader.name(), reader.wait)?, Some(keys.clone()))?;
     call(
         "client",
         &format!("CardAuthenticateEx({}, the guarding PIN)", role_name(role)),
@@ -880,7 +1036,7 @@ fn signs(
         "check",
         "SCP03 secure channel (security level 33)",
         SecureChannel::open(
-            connect(reader, wait)?,
+            connect(reader.name(), reader.wait)?,
             &DEFAULT_AID,
             keys,
             SecurityLevel::Full,
@@ -937,17 +1093,27 @@ fn signs(
 mod tests {
     use super::*;
 
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_string).collect()
-    }
-
     #[test]
     fn roles_take_only_their_options() {
-        let pin = ["--keys", "--new-pin", "--current-pin", "--admin-pin"];
-        let parse = |text: &str| injection_options(&args(text), &pin).map(|(_, role)| role);
-        assert!(parse("--keys k --new-pin 1 --current-pin 2") == Ok(Role::Both));
-        assert!(parse("--role client --relay d --reader r") == Ok(Role::Client));
-        assert!(parse("--role server --relay d --keys k --new-pin 1") == Ok(Role::Server));
+        let role = |line: &str| match crate::tests::parse(&format!("card inject-pin {line}")) {
+            Ok(crate::Cli {
+                command:
+                    crate::Command::Card {
+                        command: super::super::CardCommand::InjectPin(args),
+                    },
+            }) => args.injection.check(&[
+                ("--keys", args.keys.is_some()),
+                ("--new-pin", args.new_pin.is_some()),
+            ]),
+            Ok(other) => panic!("{other:?}"),
+            Err(err) => Err(err.to_string()),
+        };
+        assert_eq!(role("--keys k --new-pin 1 --current-pin 2"), Ok(Role::Both));
+        assert_eq!(role("--role client --relay d --reader r"), Ok(Role::Client));
+        assert_eq!(
+            role("--role=server --relay=d --keys=k --new-pin=1"),
+            Ok(Role::Server)
+        );
         for bad in [
             "--relay d",
             "--role server",
@@ -955,8 +1121,10 @@ mod tests {
             "--role client --relay d --via session-key",
             "--role server --relay d --reader r",
             "--role mediator --relay d",
+            "--via other",
+            "--wrap-container 256",
         ] {
-            assert!(parse(bad).is_err(), "{bad}");
+            assert!(role(bad).is_err(), "{bad}");
         }
     }
 

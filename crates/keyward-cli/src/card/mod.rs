@@ -26,136 +26,82 @@ mod relay;
 
 use std::fs;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use clap::Subcommand;
 
 use keyward_card::error::status_name;
 use keyward_card::scp03::StaticKeys;
 use keyward_core::backend::fill_random;
 use keyward_core::SecretVec;
 
-/// The `keyward card` part of the usage text.
-pub const USAGE: &str = "\
-  card new-keys FILE
-          write a random AES-128 SCP03 keyset (KVN 30) to FILE (mode 0600)
-  card emulate --state FILE [--personalize --keys FILE --user-pin PIN --admin-pin PIN]
-               [--vpcd HOST:PORT] [--reconnect] [--wait SECONDS]
-          serve the virtual card (its state in FILE) to pcscd through vpcd (default
-          127.0.0.1:35963) until Ctrl-C / SIGTERM or vpcd closes the connection;
-          --personalize creates the card with the keyset and PINs first
-  card readers
-          list the PC/SC readers
-  card inject-pin --keys FILE --new-pin PIN (--current-pin PIN | --admin-pin PIN)
-                  [--via shared-key | --via session-key [--wrap-container N]]
-                  [--reader NAME] [--wait SECONDS]
-          secure key injection of a new user PIN (server and client in this process,
-          the card in the PC/SC reader whose name contains NAME, default
-          \"Virtual PCD 00 00\"), then check that it authenticates
-  card inject-keypair --keys FILE --key PKCS8.der --pin PIN [--pin-role user|admin]
-                      [--container N] [--key-spec signature|exchange]
-                      [--via shared-key | --via session-key [--wrap-container N]]
-                      [--reader NAME] [--wait SECONDS]
-          secure key injection of a key pair (RSA-2048 or EC P-256, PKCS#8 DER) into
-          container N (default 0), guarded by the PIN of --pin-role (default user), then
-          check that it signs
-  The server and the card share a key either through SCP03 with the card's static keys
-  (--via shared-key, the default: CardGetSharedKeyHandle) or through an AES session key the
-  server wraps with the RSA key-exchange key of card container N (--via session-key,
-  default container 1: CardImportSessionKey / MDImportSessionKey).
-  Two processes: run the server half with `--role server --relay DIR` and the options
-  above except --reader, and the client half (at the reader) with
-  `card inject-pin --role client --relay DIR [--reader NAME] [--wait SECONDS]` (or
-  inject-keypair); they relay through the files of DIR (an empty directory both can
-  reach). Then check from the server side:
-  card check-pin --keys FILE --pin PIN [--old-pin PIN] [--reader NAME]
-  card check-keypair --keys FILE --key PKCS8.der --pin PIN [--pin-role user|admin]
-                     [--container N] [--key-spec signature|exchange] [--reader NAME]
-";
+/// The `keyward card` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Write a random AES-128 SCP03 keyset (KVN 30) to FILE (mode 0600).
+    NewKeys {
+        /// The keys file to create.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Serve the virtual card to pcscd through vpcd until Ctrl-C / SIGTERM or vpcd closes the
+    /// connection (needs no PC/SC library).
+    Emulate(emulate::EmulateArgs),
+    /// List the PC/SC readers.
+    Readers,
+    /// Secure key injection of a new user PIN (server and client in this process, the card in
+    /// a PC/SC reader), then check that it authenticates.
+    #[command(long_about = INJECTION_ABOUT)]
+    InjectPin(inject::InjectPinArgs),
+    /// Secure key injection of a key pair (RSA-2048 or EC P-256, PKCS#8 DER) into a card
+    /// container, then check that it signs.
+    #[command(long_about = INJECTION_ABOUT)]
+    InjectKeypair(inject::InjectKeypairArgs),
+    /// Check that the user PIN authenticates (and an old one no longer does).
+    CheckPin(inject::CheckPinArgs),
+    /// Check that a card container holds the key pair of --key and signs with it.
+    CheckKeypair(inject::CheckKeypairArgs),
+}
 
-const DEFAULT_WAIT_SECONDS: u64 = 20;
+/// The long help of the injection commands.
+const INJECTION_ABOUT: &str = "\
+Secure key injection (cardmod.h v7). The server and the card share a key either through SCP03
+with the card's static keys (--via shared-key, the default: CardGetSharedKeyHandle) or through
+an AES session key the server wraps with the RSA key-exchange key of card container N (--via
+session-key, default container 1: CardImportSessionKey / MDImportSessionKey).
 
-/// Runs `keyward card <args>`.
-pub fn run(args: &[String]) -> Result<(), String> {
-    let Some((command, rest)) = args.split_first() else {
-        return Err(format!("a card command is needed\nusage:\n{USAGE}"));
-    };
-    match command.as_str() {
-        "new-keys" => new_keys(rest),
-        "emulate" => emulate::emulate(rest),
-        "readers" => emulate::readers(rest),
-        "inject-pin" => inject::inject_pin(rest),
-        "inject-keypair" => inject::inject_keypair(rest),
-        "check-pin" => inject::check_pin(rest),
-        "check-keypair" => inject::check_keypair(rest),
-        other => Err(format!("unknown card command {other:?}\nusage:\n{USAGE}")),
+Two processes: run the server half with `--role server --relay DIR` and the options except
+--reader, and the client half (at the reader) with `--role client --relay DIR [--reader NAME]
+[--wait SECONDS]`; they relay through the files of DIR (an empty directory both can reach).
+Then check from the server side with `keyward card check-pin` or `check-keypair`.";
+
+/// How long card commands wait for pcscd, the reader, the card or the other half by default.
+const DEFAULT_WAIT_SECONDS: &str = "20";
+
+/// A number of seconds (`--wait`; 0 is allowed).
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("{text:?} is not a number of seconds"))
+}
+
+/// Runs `keyward card …`.
+pub fn run(command: CardCommand) -> Result<(), String> {
+    match command {
+        CardCommand::NewKeys { file } => new_keys(&file),
+        CardCommand::Emulate(args) => emulate::emulate(args),
+        CardCommand::Readers => emulate::readers(),
+        CardCommand::InjectPin(args) => inject::inject_pin(args),
+        CardCommand::InjectKeypair(args) => inject::inject_keypair(args),
+        CardCommand::CheckPin(args) => inject::check_pin(args),
+        CardCommand::CheckKeypair(args) => inject::check_keypair(args),
     }
 }
 
-// ---- arguments ------------------------------------------------------------------------------
-
-/// Options of one command: `--name value` pairs, `--flag`s and positional arguments.
-struct Options {
-    values: Vec<(String, String)>,
-    flags: Vec<String>,
-    positional: Vec<String>,
-}
-
-impl Options {
-    fn parse(args: &[String], with_value: &[&str], flags: &[&str]) -> Result<Options, String> {
-        let mut options = Options {
-            values: Vec::new(),
-            flags: Vec::new(),
-            positional: Vec::new(),
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            if with_value.contains(&arg.as_str()) {
-                let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
-                if options.values.iter().any(|(name, _)| name == arg) {
-                    return Err(format!("{arg} is given twice"));
-                }
-                options.values.push((arg.clone(), value.clone()));
-            } else if flags.contains(&arg.as_str()) {
-                options.flags.push(arg.clone());
-            } else if arg.starts_with("--") {
-                return Err(format!("unknown option {arg}"));
-            } else {
-                options.positional.push(arg.clone());
-            }
-        }
-        Ok(options)
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    fn required(&self, name: &str) -> Result<&str, String> {
-        self.get(name).ok_or_else(|| format!("{name} is required"))
-    }
-
-    fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|f| f == flag)
-    }
-
-    fn no_positional(&self) -> Result<(), String> {
-        match self.positional.first() {
-            Some(extra) => Err(format!("unexpected argument {extra:?}")),
-            None => Ok(()),
-        }
-    }
-
-    fn wait(&self) -> Result<Duration, String> {
-        match self.get("--wait") {
-            None => Ok(Duration::from_secs(DEFAULT_WAIT_SECONDS)),
-            Some(text) => text
-                .parse::<u64>()
-                .map(Duration::from_secs)
-                .map_err(|_| format!("--wait {text:?} is not a number of seconds")),
-        }
-    }
+/// The value of a required option, or an error naming it.
+fn required<'a, T>(value: &'a Option<T>, name: &str) -> Result<&'a T, String> {
+    value.as_ref().ok_or_else(|| format!("{name} is required"))
 }
 
 // ---- the keys file --------------------------------------------------------------------------
@@ -203,21 +149,18 @@ fn parse_keys(text: &str) -> Result<StaticKeys, String> {
         .map_err(|err| format!("keys file: {err}"))
 }
 
-fn read_keys(path: &str) -> Result<StaticKeys, String> {
+fn read_keys(path: &Path) -> Result<StaticKeys, String> {
     let bytes = fs::read(path)
         .map(SecretVec::new)
-        .map_err(|err| format!("{path}: {err}"))?;
-    let text =
-        std::str::from_utf8(bytes.expose()).map_err(|_| format!("{path}: not a keys file"))?;
-    parse_keys(text).map_err(|err| format!("{path}: {err}"))
+        .map_err(|err| format!("{}: {err}", path.display()))?;
+    let text = std::str::from_utf8(bytes.expose())
+        .map_err(|_| format!("{}: not a keys file", path.display()))?;
+    parse_keys(text).map_err(|err| format!("{}: {err}", path.display()))
 }
 
 /// `keyward card new-keys FILE`.
-fn new_keys(args: &[String]) -> Result<(), String> {
-    let options = Options::parse(args, &[], &[])?;
-    let [path] = options.positional.as_slice() else {
-        return Err("usage: keyward card new-keys FILE".into());
-    };
+fn new_keys(path: &Path) -> Result<(), String> {
+    let shown = path.display();
     let mut material = SecretVec::zeroed(48);
     fill_random(material.expose_mut()).map_err(|err| format!("random keys: {err}"))?;
     let (enc, rest) = material.expose().split_at(16);
@@ -237,14 +180,14 @@ fn new_keys(args: &[String]) -> Result<(), String> {
         let mut open = fs::OpenOptions::new();
         open.write(true).create_new(true);
         std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-        open.open(path).map_err(|err| format!("{path}: {err}"))?
+        open.open(path).map_err(|err| format!("{shown}: {err}"))?
     };
     file.write_all(text.expose())
         .and_then(|()| file.sync_all())
-        .map_err(|err| format!("{path}: {err}"))?;
+        .map_err(|err| format!("{shown}: {err}"))?;
     let [enc_kcv, mac_kcv, dek_kcv] = keys.check_values().map_err(|err| err.to_string())?;
     println!(
-        "wrote {path}: SCP03 AES-128 keyset, KVN 30, key check values {} {} {}",
+        "wrote {shown}: SCP03 AES-128 keyset, KVN 30, key check values {} {} {}",
         hex::encode(enc_kcv),
         hex::encode(mac_kcv),
         hex::encode(dek_kcv)
@@ -318,28 +261,27 @@ fn check(what: &str, ok: bool) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_string).collect()
-    }
-
     #[test]
     fn options_parse_strictly() {
-        let options = Options::parse(
-            &args("--state s --reconnect extra"),
-            &["--state"],
-            &["--reconnect"],
-        )
-        .unwrap();
-        assert_eq!(options.get("--state"), Some("s"));
-        assert!(options.has("--reconnect"));
-        assert!(options.no_positional().is_err());
-        assert!(Options::parse(&args("--state"), &["--state"], &[]).is_err());
-        assert!(Options::parse(&args("--state a --state b"), &["--state"], &[]).is_err());
-        assert!(Options::parse(&args("--bogus"), &["--state"], &[]).is_err());
-        let wait = Options::parse(&args("--wait 3"), &["--wait"], &[]).unwrap();
-        assert_eq!(wait.wait(), Ok(Duration::from_secs(3)));
-        let wait = Options::parse(&args("--wait soon"), &["--wait"], &[]).unwrap();
-        assert!(wait.wait().is_err());
+        let parse = crate::tests::parse;
+        assert!(parse("card emulate --state s --reconnect").is_ok());
+        assert!(parse("card emulate --state=s --vpcd=127.0.0.1:1 --wait=3").is_ok());
+        for bad in [
+            "card emulate --state s --reconnect extra",
+            "card emulate --state",
+            "card emulate --state a --state b",
+            "card emulate --bogus",
+            "card emulate --state s --wait soon",
+            "card emulate --state s --keys k",
+            "card emulate --personalize --state s",
+            "card new-keys",
+            "card readers extra",
+            "card",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(seconds("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(seconds("0"), Ok(Duration::ZERO));
     }
 
     #[test]
@@ -382,7 +324,5 @@ mod tests {
         )
         .is_ok());
         assert!(call_failing("x", "y", Ok(()), 0x8010_006B).is_err());
-        assert!(run(&args("bogus")).is_err());
-        assert!(run(&[]).is_err());
     }
 }

@@ -26,13 +26,17 @@ use keyward_card::minidriver::shared_key::SharedKeyMessage;
 use keyward_card::minidriver::{Call, CardContext, CardKeyHandle};
 use keyward_card::transport::Transport;
 use keyward_card::Error;
+use keyward_core::SecretVec;
 
 use super::card_data::{vendor_config, CardData};
 use super::objects::{self, lock, Minidriver, SharedTransport};
 use super::public_key::container_blob;
 use super::types::*;
 use super::{boundary, Failure, Outcome, INVALID_PARAMETER};
-use crate::ptr::{in_ref, input, out, output, required_input, wide_string};
+use crate::ptr::{
+    in_ref, input, optional_out_ptr, out, out_buffer, out_ptr, output, required_input, wide_string,
+    OutPtr,
+};
 
 /// The longest string argument, in UTF-16 code units (names of properties, algorithms, blob
 /// types, secure functions, the card).
@@ -49,15 +53,24 @@ unsafe fn wide(text: LPCWSTR) -> Outcome<String> {
 }
 
 /// An optional out-parameter: NULL is `None`; misaligned is `SCARD_E_INVALID_PARAMETER`.
+/// It is written through its raw pointer ([`OutPtr`]): a caller may pass the same pointer for
+/// two out-parameters.
 ///
 /// # Safety
-/// A non-NULL `pointer` must point to a writable `T`.
-unsafe fn optional_out<'a, T>(pointer: *mut T) -> Outcome<Option<&'a mut T>> {
-    if pointer.is_null() {
-        return Ok(None);
-    }
+/// A non-NULL `pointer` must point to a writable `T` for the rest of the call.
+unsafe fn optional_out<'a, T: Copy>(pointer: *mut T) -> Outcome<Option<OutPtr<'a, T>>> {
     // SAFETY: forwarded from the caller.
-    Ok(Some(unsafe { out(pointer) }?))
+    Ok(unsafe { optional_out_ptr(pointer) }?)
+}
+
+/// A required out-parameter, written through its raw pointer ([`OutPtr`]); NULL or
+/// misaligned is `SCARD_E_INVALID_PARAMETER`.
+///
+/// # Safety
+/// A non-NULL `pointer` must point to a writable `T` for the rest of the call.
+unsafe fn required_out<'a, T: Copy>(pointer: *mut T) -> Outcome<OutPtr<'a, T>> {
+    // SAFETY: forwarded from the caller.
+    Ok(unsafe { out_ptr(pointer) }?)
 }
 
 /// The context of `pCardData` (`SCARD_E_INVALID_PARAMETER` for a NULL or misaligned
@@ -368,8 +381,10 @@ pub unsafe extern "system" fn CardAuthenticateEx(
         let mut context = lock(&minidriver);
         context.check_call(Call::CardAuthenticateEx)?;
         let role = Role::from_role(PinId)?;
+        // The PIN is copied before any out-parameter is written: an out-parameter may point
+        // into it.
         // SAFETY: forwarded from the caller.
-        let pin = unsafe { required_input(pbPinData, cbPinData) }?;
+        let pin = SecretVec::from_slice(unsafe { required_input(pbPinData, cbPinData) }?);
         // SAFETY: forwarded from the caller.
         let session_pin = unsafe { optional_out(ppbSessionPin) }?;
         // SAFETY: forwarded from the caller.
@@ -377,18 +392,19 @@ pub unsafe extern "system" fn CardAuthenticateEx(
         // SAFETY: forwarded from the caller.
         let attempts = unsafe { optional_out(pcAttemptsRemaining) }?;
         if let Some(session_pin) = session_pin {
-            *session_pin = null_mut();
+            session_pin.write(null_mut());
         }
         if let Some(length) = session_pin_len {
-            *length = 0;
+            length.write(0);
         }
-        let result = context.authenticate_ex(role, dwFlags & !CARD_PIN_SILENT_CONTEXT, pin);
+        let result =
+            context.authenticate_ex(role, dwFlags & !CARD_PIN_SILENT_CONTEXT, pin.expose());
         if let (Err(error), Some(attempts)) = (&result, attempts) {
             match error {
                 Error::WrongPin { attempts_remaining } => {
-                    *attempts = DWORD::from(*attempts_remaining)
+                    attempts.write(DWORD::from(*attempts_remaining))
                 }
-                Error::PinBlocked => *attempts = 0,
+                Error::PinBlocked => attempts.write(0),
                 _ => {}
             }
         }
@@ -491,8 +507,8 @@ pub unsafe extern "system" fn CardImportSessionKey(
         let mut context = lock(&minidriver);
         context.check_call(Call::CardImportSessionKey)?;
         // SAFETY: forwarded from the caller.
-        let key_out = unsafe { out(phKey) }?;
-        *key_out = 0;
+        let key_out = unsafe { required_out(phKey) }?;
+        key_out.write(0);
         // SAFETY: forwarded from the caller.
         let blob_type = unsafe { wide(pwszBlobType) }?;
         // SAFETY: forwarded from the caller.
@@ -517,7 +533,7 @@ pub unsafe extern "system" fn CardImportSessionKey(
             wrapped,
             dwFlags,
         )?;
-        *key_out = key.0;
+        key_out.write(key.0);
         Ok(())
     })
 }
@@ -576,37 +592,38 @@ pub unsafe extern "system" fn CardGetSharedKeyHandle(
         let (card_data, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardGetSharedKeyHandle)?;
+        // The message is copied before any out-parameter is written: one may point into it.
         // SAFETY: forwarded from the caller.
-        let message = unsafe { input(pbInput, cbInput) }?;
+        let message = unsafe { input(pbInput, cbInput) }?.to_vec();
         // SAFETY: forwarded from the caller.
-        let key_out = unsafe { out(phKey) }?;
+        let key_out = unsafe { required_out(phKey) }?;
         // SAFETY: forwarded from the caller.
-        let mut output_out = unsafe { optional_out(ppbOutput) }?;
+        let output_out = unsafe { optional_out(ppbOutput) }?;
         // SAFETY: forwarded from the caller.
-        let mut length_out = unsafe { optional_out(pcbOutput) }?;
-        *key_out = 0;
-        if let Some(output) = output_out.as_deref_mut() {
-            *output = null_mut();
+        let length_out = unsafe { optional_out(pcbOutput) }?;
+        key_out.write(0);
+        if let Some(output) = &output_out {
+            output.write(null_mut());
         }
-        if let Some(length) = length_out.as_deref_mut() {
-            *length = 0;
+        if let Some(length) = &length_out {
+            length.write(0);
         }
         let answers = context.is_no_card_mode()
             || matches!(
-                SharedKeyMessage::parse(message),
+                SharedKeyMessage::parse(&message),
                 Ok(SharedKeyMessage::HostChallenge { .. })
             );
         if answers && (output_out.is_none() || length_out.is_none()) {
             return Err(INVALID_PARAMETER);
         }
-        let step = context.get_shared_key_handle(message)?;
+        let step = context.get_shared_key_handle(&message)?;
         if let Some(reply) = step.output {
             let placed = match (output_out, length_out) {
                 (Some(output), Some(length)) => dword_len(reply.len()).and_then(|size| {
                     // SAFETY: forwarded from the caller.
                     let block = unsafe { card_data.alloc_copy(&reply) }?;
-                    *output = block;
-                    *length = size;
+                    output.write(block);
+                    length.write(size);
                     Ok(())
                 }),
                 _ => Err(INVALID_PARAMETER),
@@ -618,7 +635,7 @@ pub unsafe extern "system" fn CardGetSharedKeyHandle(
                 return Err(failure);
             }
         }
-        *key_out = step.key.map_or(0, |key| key.0);
+        key_out.write(step.key.map_or(0, |key| key.0));
         Ok(())
     })
 }
@@ -771,8 +788,8 @@ pub unsafe extern "system" fn MDImportSessionKey(
         let mut context = lock(&minidriver);
         context.check_call(Call::MdImportSessionKey)?;
         // SAFETY: forwarded from the caller.
-        let key_out = unsafe { out(phKey) }?;
-        *key_out = 0;
+        let key_out = unsafe { required_out(phKey) }?;
+        key_out.write(0);
         // SAFETY: forwarded from the caller.
         let blob_type = unsafe { wide(pwszBlobType) }?;
         // SAFETY: forwarded from the caller.
@@ -780,7 +797,7 @@ pub unsafe extern "system" fn MDImportSessionKey(
         // SAFETY: forwarded from the caller.
         let blob = unsafe { required_input(pbInput, cbInput) }?;
         let key = context.md_import_session_key(&blob_type, &algorithm, blob)?;
-        *key_out = key.0;
+        key_out.write(key.0);
         Ok(())
     })
 }
@@ -820,19 +837,23 @@ pub unsafe extern "system" fn MDEncryptData(
         context.check_call(Call::MdEncryptData)?;
         // SAFETY: forwarded from the caller.
         let function = unsafe { wide(pwszSecureFunction) }?;
+        // The payload (PINs, a private key) is copied before any out-parameter is written:
+        // one may point into it.
         // SAFETY: forwarded from the caller.
-        let payload = unsafe { required_input(pbInput, cbInput) }?;
+        let payload = SecretVec::from_slice(unsafe { required_input(pbInput, cbInput) }?);
         // SAFETY: forwarded from the caller.
-        let array_out = unsafe { out(ppEncryptedData) }?;
+        let array_out = unsafe { required_out(ppEncryptedData) }?;
         // SAFETY: forwarded from the caller.
-        let count_out = unsafe { out(pcEncryptedData) }?;
-        *array_out = null_mut();
-        *count_out = 0;
-        let blobs = context.md_encrypt_data(CardKeyHandle(hKey), &function, payload, dwFlags)?;
+        let count_out = unsafe { required_out(pcEncryptedData) }?;
+        array_out.write(null_mut());
+        count_out.write(0);
+        let blobs =
+            context.md_encrypt_data(CardKeyHandle(hKey), &function, payload.expose(), dwFlags)?;
         let count = dword_len(blobs.len())?;
         // SAFETY: forwarded from the caller.
-        *array_out = unsafe { encrypted_data_block(card_data, &blobs) }?;
-        *count_out = count;
+        let block = unsafe { encrypted_data_block(card_data, &blobs) }?;
+        array_out.write(block);
+        count_out.write(count);
         Ok(())
     })
 }
@@ -944,13 +965,13 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
         // SAFETY: forwarded from the caller.
         let length_out = unsafe { optional_out(pdwOutputLen) }?;
         // SAFETY: forwarded from the caller.
-        let buffer = unsafe { output(pbOutput, cbOutput) };
+        let buffer = unsafe { out_buffer(pbOutput, cbOutput) };
         let function = SecureFunction::from_name(&function_name).ok();
         if let (Some(buffer), Some(function)) = (&buffer, function) {
             let needed = plain_output(function).to_bytes().len();
             if buffer.len() < needed {
                 if let Some(length) = length_out {
-                    *length = dword_len(needed)?;
+                    length.write(dword_len(needed)?);
                 }
                 return Err(Failure(SCARD_E_INSUFFICIENT_BUFFER));
             }
@@ -968,14 +989,13 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
         if let Some(response) = response {
             let bytes = response.to_bytes();
             if let Some(length) = length_out {
-                *length = dword_len(bytes.len())?;
+                length.write(dword_len(bytes.len())?);
             }
             if let Some(buffer) = buffer {
                 // The buffer was checked against this length before the card was asked.
                 buffer
-                    .get_mut(..bytes.len())
-                    .ok_or(Failure(SCARD_F_INTERNAL_ERROR))?
-                    .copy_from_slice(&bytes);
+                    .write_prefix(&bytes)
+                    .map_err(|_| Failure(SCARD_F_INTERNAL_ERROR))?;
             }
         }
         result?;
@@ -1356,6 +1376,79 @@ mod tests {
         }
         assert_eq!(response_len, 12);
         assert_eq!(&response[..4], &7u32.to_le_bytes());
+
+        // Caller pointers that alias, as C allows. MDEncryptData with `*pcEncryptedData` on the
+        // payload's first DWORD: the payload is read whole before the count is written.
+        let mut aliased_payload = payload.clone();
+        let count_in_payload = aliased_payload.as_mut_ptr().cast::<DWORD>();
+        assert!(count_in_payload.is_aligned());
+        let mut blobs: PCARD_ENCRYPTED_DATA = null_mut();
+        // SAFETY: valid pointers; `count_in_payload` points to the payload's first 4 bytes.
+        unsafe {
+            let status = MDEncryptData(
+                &mut server,
+                server_key,
+                function.as_ptr(),
+                aliased_payload.as_mut_ptr(),
+                aliased_payload.len() as DWORD,
+                0,
+                &mut blobs,
+                count_in_payload,
+            );
+            assert_eq!(
+                status, 0,
+                "the payload was read before the count overwrote it"
+            );
+            assert_eq!(count_in_payload.read(), 1);
+            csp::free_block(blobs.cast());
+        }
+        // CardAuthenticateEx with one DWORD as the PIN, `*pcbSessionPin` and
+        // `*pcAttemptsRemaining`: the PIN is read before the session PIN length is written.
+        let mut user = card_data(7);
+        user.pvVendorSpecific = (&info as *const KEYWARD_CARD_VENDOR_INFO).cast_mut().cast();
+        user.pbAtr = atr.as_mut_ptr();
+        user.cbAtr = atr_len;
+        user.pwszCardName = name.as_mut_ptr();
+        user.hSCardCtx = context;
+        user.hScard = card;
+        let mut word = u32::from_ne_bytes(*b"1234");
+        let shared_word: *mut DWORD = &mut word;
+        let mut session_pin: PBYTE = null_mut();
+        // SAFETY: a complete CARD_DATA; every pointer is valid for the call.
+        unsafe {
+            assert_eq!(CardAcquireContext(&mut user, 0), 0);
+            let status = CardAuthenticateEx(
+                &mut user,
+                1,
+                0,
+                shared_word.cast(),
+                4,
+                &mut session_pin,
+                shared_word,
+                shared_word,
+            );
+            assert_eq!(status, 0, "the PIN was read before it was overwritten");
+            assert_eq!(shared_word.read(), 0, "*pcbSessionPin is 0");
+            assert!(session_pin.is_null());
+            shared_word.write(u32::from_ne_bytes(*b"0000"));
+            let status = CardAuthenticateEx(
+                &mut user,
+                1,
+                0,
+                shared_word.cast(),
+                4,
+                null_mut(),
+                shared_word,
+                shared_word,
+            );
+            assert_eq!(status, SCARD_W_WRONG_CHV);
+            assert_eq!(
+                shared_word.read(),
+                2,
+                "the last write, the tries left, wins"
+            );
+            assert_eq!(CardDeleteContext(&mut user), 0);
+        }
 
         // SAFETY: acquired CARD_DATAs and live handles.
         unsafe {

@@ -458,6 +458,19 @@ static void function_table(void) {
           table->ExpandPreSharedKey == SslExpandPreSharedKey &&
           table->EnumCipherSuitesEx == SslEnumCipherSuitesEx);
     CHECK(GetSChannelInterface(MS_SCHANNEL_PROVIDER, &table, 0) == 0);
+    /* The table is the caller's to write (one per process, as on Windows): hook a slot, see
+     * the hook through a second call, put it back. */
+    {
+        NCRYPT_SSL_FUNCTION_TABLE *again = NULL;
+        SslOpenProviderFn original = table->OpenProvider;
+        table->OpenProvider = NULL;
+        table->Version.MinorVersion = 9;
+        CHECK(GetSChannelInterface(NULL, &again, 0) == 0);
+        CHECK(again == table && again->OpenProvider == NULL && again->Version.MinorVersion == 9);
+        table->OpenProvider = original;
+        table->Version.MinorVersion = 0;
+        CHECK(again->OpenProvider == SslOpenProvider);
+    }
     CHECK(GetSChannelInterface(W("Other"), &table, 0) == (NTSTATUS)0xC0000225u);
     CHECK(GetSChannelInterface(NULL, NULL, 0) == (NTSTATUS)0xC000000Du);
 }
