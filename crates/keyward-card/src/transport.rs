@@ -2,7 +2,7 @@
 //! in, an encoded response out, as `SCardTransmit` does); [`InProcess`] reaches a
 //! [`VirtualCard`] in the same process; [`PcscTransport`] reaches a card in a PC/SC reader
 //! (pcscd, and through vpcd the virtual card of [`crate::card::vpcd`]) through pcsc-lite,
-//! loaded at run time by [`libpcsclite`] (the crate's only unsafe code).
+//! loaded at run time by `libpcsclite` (the crate's only unsafe code).
 
 mod libpcsclite;
 mod pcsc;

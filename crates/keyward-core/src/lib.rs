@@ -1,5 +1,38 @@
 //! keyward-core: what every keyward room shares.
 //!
+//! # Example
+//!
+//! The key store holds private keys with their certificates; the SSL provider finds a key by
+//! its certificate, as `SslOpenPrivateKey` does. Every error carries its Windows status.
+//!
+//! ```
+//! use keyward_core::store::{KeyKind, KeyStore};
+//! use keyward_core::{Error, Status};
+//!
+//! # fn main() -> keyward_core::Result<()> {
+//! # let dir = std::env::temp_dir().join(format!("keyward-core-doc-{}", std::process::id()));
+//! // A store in a directory of its own (KeyStore::open_default() honours $KEYWARD_HOME).
+//! let store = KeyStore::open(&dir)?;
+//! let created = store.generate_self_signed("localhost", KeyKind::EcP256, &["localhost"])?;
+//!
+//! // What SslOpenPrivateKey does with a certificate: an exact DER match.
+//! let found = store.find_by_certificate(created.certificate())?;
+//! assert_eq!((found.name(), found.kind()), ("localhost", KeyKind::EcP256));
+//!
+//! // A failure is an Error, and each Error has one SECURITY_STATUS.
+//! let missing = store.get("example.com").unwrap_err();
+//! assert_eq!(missing, Error::NotFound);
+//! assert_eq!(missing.status(), Status::NTE_NOT_FOUND);
+//!
+//! // The sealing key of opaque blobs is made on first use, then always the same.
+//! assert_eq!(store.sealing_key()?.expose(), store.sealing_key()?.expose());
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Contents
+//!
 //! - [`Status`]: the Windows `SECURITY_STATUS` values, and [`Error`] with its one table to them;
 //! - [`secret`]: byte containers that zeroize on drop and never print;
 //! - [`backend`]: the crypto facade over aws-lc-rs (aws-lc-sys only where the safe API lacks a
@@ -7,6 +40,8 @@
 //! - [`blob`]: CNG key blobs (`BCRYPT_*_BLOB`), parsed and emitted strictly;
 //! - [`store`]: the key store (private keys with their certificates, and the sealing keys);
 //! - [`private_fs`]: the owner and mode checks the key store and the card relay directory share.
+
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod backend;
 pub mod blob;

@@ -7,23 +7,6 @@
 //! ([`DeviceCredentials`]). The application side — what a media pipeline does with the
 //! certificate — is here too, so the whole exchange can run in one process.
 //!
-//! | step | keyward | Windows |
-//! |---|---|---|
-//! | capabilities | [`VideoDevice::content_protection_caps`], [`VideoDevice::check_crypto_key_exchange`] | `GetContentProtectionCaps`, `CheckCryptoKeyExchange` |
-//! | session | [`VideoDevice::create_crypto_session`], [`VideoDevice::destroy_crypto_session`] | `CreateCryptoSession`, `DestroyCryptoSession` |
-//! | certificate | [`VideoDevice::certificate_size`], [`VideoDevice::certificate`] | `GetCertificateSize`, `GetCertificate` |
-//! | key exchange (app) | [`new_session_key_blob`] | `BCryptEncrypt(BCRYPT_PAD_OAEP)` |
-//! | key exchange | [`VideoDevice::negotiate_key_exchange`] | `NegotiateCryptoSessionKeyExchange` |
-//! | blits | [`VideoDevice::encryption_blt`], [`VideoDevice::decryption_blt`] | `EncryptionBlt`, `DecryptionBlt` |
-//! | readback key | [`VideoDevice::encryption_blt_key`] | `GetEncryptionBltKey` |
-//! | key refresh | [`VideoDevice::start_session_key_refresh`], [`VideoDevice::finish_session_key_refresh`] | `StartSessionKeyRefresh`, `FinishSessionKeyRefresh` |
-//! | OPM | [`opm::OpmVideoOutput`], [`opm::OpmClient`] | `IOPMVideoOutput` |
-//!
-//! The choices the public documents leave open are made in one place each: the OAEP
-//! parameters in [`exchange`], the certificate-chain container in [`chain`], the AES-CTR
-//! counter layout and the partial-encryption stream in [`blt`]. Errors map to `HRESULT`s in
-//! [`Error::hresult`].
-//!
 //! # Example
 //!
 //! ```
@@ -72,8 +55,28 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # The calls
+//!
+//! | step | keyward | Windows |
+//! |---|---|---|
+//! | capabilities | [`VideoDevice::content_protection_caps`], [`VideoDevice::check_crypto_key_exchange`] | `GetContentProtectionCaps`, `CheckCryptoKeyExchange` |
+//! | session | [`VideoDevice::create_crypto_session`], [`VideoDevice::destroy_crypto_session`] | `CreateCryptoSession`, `DestroyCryptoSession` |
+//! | certificate | [`VideoDevice::certificate_size`], [`VideoDevice::certificate`] | `GetCertificateSize`, `GetCertificate` |
+//! | key exchange (app) | [`new_session_key_blob`] | `BCryptEncrypt(BCRYPT_PAD_OAEP)` |
+//! | key exchange | [`VideoDevice::negotiate_key_exchange`] | `NegotiateCryptoSessionKeyExchange` |
+//! | blits | [`VideoDevice::encryption_blt`], [`VideoDevice::decryption_blt`] | `EncryptionBlt`, `DecryptionBlt` |
+//! | readback key | [`VideoDevice::encryption_blt_key`] | `GetEncryptionBltKey` |
+//! | key refresh | [`VideoDevice::start_session_key_refresh`], [`VideoDevice::finish_session_key_refresh`] | `StartSessionKeyRefresh`, `FinishSessionKeyRefresh` |
+//! | OPM | [`opm::OpmVideoOutput`], [`opm::OpmClient`] | `IOPMVideoOutput` |
+//!
+//! The choices the public documents leave open are made in one place each: the OAEP
+//! parameters in [`exchange`], the certificate-chain container in [`chain`], the AES-CTR
+//! counter layout and the partial-encryption stream in [`blt`]. Errors map to `HRESULT`s in
+//! [`Error::hresult`].
 
 #![forbid(unsafe_code)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod blt;
 pub mod caps;

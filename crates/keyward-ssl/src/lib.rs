@@ -1,6 +1,67 @@
 //! keyward-ssl: the Windows CNG SSL Protocol Provider (`Sslprovider.h`, the `Ssl*` functions of
 //! ncrypt.dll) as a typed Rust API.
 //!
+//! # Example
+//!
+//! A TLS 1.2 ECDHE key exchange between a client and a server provider in one process, as
+//! Schannel drives ncrypt.dll: the ephemeral public keys cross as CNG blobs, both sides derive
+//! the same master secret without ever seeing it, and a record sealed by one opens at the
+//! other.
+//!
+//! ```
+//! use keyward_ssl::keys::BCRYPT_ECCPUBLIC_BLOB;
+//! use keyward_ssl::{Parameters, Protocol, Provider, Side};
+//!
+//! # fn main() -> keyward_core::Result<()> {
+//! let tls12 = Protocol::Tls12.to_u32();
+//! let suite = 0xC02F; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+//! let x25519 = 29;
+//! let client = Provider::open(None)?; // SslOpenProvider(MS_SCHANNEL_PROVIDER)
+//! let server = Provider::open(None)?;
+//!
+//! // SslCreateEphemeralKey on each side; SslExportKey / SslImportKey carry the public halves.
+//! let server_share = server.create_ephemeral_key(tls12, suite, x25519, 0, None)?;
+//! let client_share = client.create_ephemeral_key(tls12, suite, x25519, 0, None)?;
+//! let server_public = server_share.public_key().export(BCRYPT_ECCPUBLIC_BLOB)?;
+//! let client_public = client_share.public_key().export(BCRYPT_ECCPUBLIC_BLOB)?;
+//! let server_share_at_client = client.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &server_public)?;
+//! let client_share_at_server = server.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &client_public)?;
+//!
+//! // SslGenerateMasterKey, then SslGenerateSessionKeys, with the hello randoms.
+//! let (client_random, server_random) = ([1u8; 32], [2u8; 32]);
+//! let randoms = Parameters::with_randoms(&client_random, &server_random);
+//! let client_master = client.generate_master_key(
+//!     &client_share, &server_share_at_client, tls12, suite, &randoms, Side::Client,
+//! )?;
+//! let server_master = server.generate_master_key(
+//!     &server_share, &client_share_at_server, tls12, suite, &randoms, Side::Server,
+//! )?;
+//!
+//! // SslComputeFinishedHash over the same transcript agrees on both sides.
+//! let mut client_transcript = client.create_handshake_hash(tls12, suite)?;
+//! let mut server_transcript = server.create_handshake_hash(tls12, suite)?;
+//! client_transcript.update(b"ClientHello ... ClientKeyExchange");
+//! server_transcript.update(b"ClientHello ... ClientKeyExchange");
+//! assert_eq!(
+//!     client_master.compute_finished_hash(&client_transcript, Side::Client)?,
+//!     server_master.compute_finished_hash(&server_transcript, Side::Client)?,
+//! );
+//!
+//! // SslEncryptPacket at the client, SslDecryptPacket at the server.
+//! let client_keys = client_master.generate_session_keys(&randoms)?;
+//! let server_keys = server_master.generate_session_keys(&randoms)?;
+//! let request = b"GET / HTTP/1.1\r\n\r\n";
+//! let mut record = vec![0u8; client_keys.write.max_encrypted_len(request.len())];
+//! let record_len = client_keys.write.encrypt_packet(request, &mut record, 0, 23)?;
+//! let mut plaintext = vec![0u8; record_len];
+//! let plaintext_len = server_keys.read.decrypt_packet(&record[..record_len], &mut plaintext, 0)?;
+//! assert_eq!(&plaintext[..plaintext_len], request);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The flow
+//!
 //! The flow of a TLS 1.2 handshake, with the Windows function behind each step:
 //!
 //! | step | keyward | Windows |
@@ -15,6 +76,8 @@
 //! | records | [`SessionKey::encrypt_packet`], [`SessionKey::decrypt_packet`] | `SslEncryptPacket`, `SslDecryptPacket` |
 //!
 //! Secrets stay inside these objects; they leave only sealed, through the opaque export.
+
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod hash;
 pub mod keys;

@@ -1,6 +1,6 @@
 //! The crypto backend facade over aws-lc-rs: the only crypto API the rest of keyward calls.
 //!
-//! Safe aws-lc-rs is used wherever it has the primitive; [`sys`] (the crate's only `unsafe`)
+//! Safe aws-lc-rs is used wherever it has the primitive; `sys` (the crate's only `unsafe`)
 //! wraps the few AWS-LC functions it lacks (MD5, MD5‖SHA-1 PRF, raw RSA, FFDHE, ECDSA over any
 //! digest). See `shared/reference/crypto_backend.md` for the reasoning.
 

@@ -18,14 +18,14 @@
 //!   `include/cardmod.h` and checked against it by `tests/header_card.rs`.
 //!
 //! Conventions of every function here:
-//! - it runs inside [`boundary`]: a panic is `SCARD_F_INTERNAL_ERROR` and never unwinds into
+//! - it runs inside `boundary`: a panic is `SCARD_F_INTERNAL_ERROR` and never unwinds into
 //!   C;
 //! - statuses are the Windows `SCARD_*` values of keyward-card's one error table
 //!   ([`keyward_card::Error::status`]);
-//! - every pointer goes through [`crate::ptr`] or [`card_data`]: NULL where a pointer is
+//! - every pointer goes through `crate::ptr` or `card_data`: NULL where a pointer is
 //!   required, or a misaligned structure, is `SCARD_E_INVALID_PARAMETER`;
 //! - the minidriver context lives in `CARD_DATA.pvVendorSpecific` as a handle of
-//!   [`objects`]; an unknown, deleted or forged one is `SCARD_E_INVALID_HANDLE`;
+//!   `objects`; an unknown, deleted or forged one is `SCARD_E_INVALID_HANDLE`;
 //! - everything the minidriver returns in memory (`*ppbOutput` of `CardGetSharedKeyHandle`,
 //!   the `CARD_ENCRYPTED_DATA` array of `MDEncryptData`, the public keys of
 //!   `CardGetContainerInfo`) is allocated with `CARD_DATA.pfnCspAlloc` and freed by the

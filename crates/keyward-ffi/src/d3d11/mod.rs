@@ -13,13 +13,13 @@
 //! `tests/header_d3d11.rs` checks both headers against this module.
 //!
 //! Conventions of every function here:
-//! - it runs inside [`boundary`] (or [`report`] for the DDI's `VOID` functions): a panic is
+//! - it runs inside `boundary` (or `report` for the DDI's `VOID` functions): a panic is
 //!   `E_FAIL` and never unwinds into C;
-//! - every pointer goes through [`crate::ptr`]; NULL where a pointer is required, or a
+//! - every pointer goes through `crate::ptr`; NULL where a pointer is required, or a
 //!   misaligned structure, is `E_INVALIDARG`;
 //! - errors of the Rust API map to `HRESULT`s through its one table
 //!   ([`keyward_cryptosession::Error::hresult`]);
-//! - objects are named by handles of one table ([`objects`]); an unknown, closed or wrong-kind
+//! - objects are named by handles of one table (`objects`); an unknown, closed or wrong-kind
 //!   handle is `E_HANDLE`, never a crash. The crypto session lives in runtime-provided memory
 //!   (`hCryptoSession.pDrvPrivate`), which holds only a magic number and the session's handle,
 //!   both checked on every call.
