@@ -144,8 +144,11 @@ fn execute(
             let id = store
                 .rotate_sealing_key()
                 .map_err(|err| store_error(store, &err))?;
-            writeln!(out, "sealing key {id} is now the newest: new blobs are sealed under it")
-                .map_err(written)
+            writeln!(
+                out,
+                "sealing key {id} is now the newest: new blobs are sealed under it"
+            )
+            .map_err(written)
         }
     }
 }
