@@ -324,7 +324,8 @@ async fn connection(
                 .map(|(label, value)| format!("{label}={value}"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            info!(%peer, "handshake: {line}");
+            // The line holds what the client sent (server name, ALPN): escaped, never raw.
+            info!(%peer, "handshake: {}", line.escape_default());
             match session(&mut tls, peer, &report, timeouts.idle).await {
                 Ok(kind) => debug!(%peer, "{kind} connection closed"),
                 Err(err) => debug!(%peer, error = %err, "connection ended"),

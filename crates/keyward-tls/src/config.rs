@@ -72,6 +72,9 @@ fn default_suites() -> Vec<&'static CipherSuite> {
 /// The default largest record fragment: 2^14.
 const DEFAULT_MAX_FRAGMENT_LEN: usize = 16384;
 
+/// The default bound on a connection's queued TLS output: 64 KiB.
+pub const DEFAULT_MAX_QUEUED_OUTPUT: usize = 64 * 1024;
+
 /// A server's configuration.
 pub struct ServerConfig {
     /// The provider every cryptographic step goes through.
@@ -104,6 +107,9 @@ pub struct ServerConfig {
     pub session_cache: bool,
     /// The largest record fragment sent; default 16384.
     pub max_fragment_len: usize,
+    /// The bound on TLS output waiting for `write_tls`; default
+    /// [`DEFAULT_MAX_QUEUED_OUTPUT`]. See [`crate::ConnectionCommon::wants_read`].
+    pub max_queued_output: usize,
     pub(crate) sessions: ServerSessions,
 }
 
@@ -122,6 +128,7 @@ impl ServerConfig {
             session_tickets: true,
             session_cache: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
+            max_queued_output: DEFAULT_MAX_QUEUED_OUTPUT,
             sessions: ServerSessions::default(),
         }
     }
@@ -182,6 +189,9 @@ pub struct ClientConfig {
     pub resumption: bool,
     /// The largest record fragment sent; default 16384.
     pub max_fragment_len: usize,
+    /// The bound on TLS output waiting for `write_tls`; default
+    /// [`DEFAULT_MAX_QUEUED_OUTPUT`]. See [`crate::ConnectionCommon::wants_read`].
+    pub max_queued_output: usize,
     pub(crate) sessions: ClientSessions,
 }
 
@@ -198,6 +208,7 @@ impl ClientConfig {
             extended_master_secret: ExtendedMasterSecret::default(),
             resumption: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
+            max_queued_output: DEFAULT_MAX_QUEUED_OUTPUT,
             sessions: ClientSessions::default(),
         }
     }

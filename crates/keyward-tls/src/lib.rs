@@ -64,7 +64,18 @@
 //! The shape follows rustls: a [`ClientConnection`] or [`ServerConnection`] takes TLS bytes
 //! in with `read_tls`, hands them to `process_new_packets`, and gives TLS bytes out with
 //! `write_tls`; plaintext goes through `reader()` and `writer()`. [`stream`] wraps a
-//! connection and a blocking socket; [`tokio`] does the same for async sockets.
+//! connection and a blocking socket; `tokio` does the same for async sockets.
+//!
+//! Cargo features, both on by default: `tokio` (the async adapter, the module `tokio`) and
+//! `native-roots` (`ServerCertVerifier::system_roots`, the operating system's CA
+//! certificates). Without them (`default-features = false`) the crate needs neither tokio
+//! nor rustls-native-certs.
+//!
+//! Limits per connection: at most `max_queued_output` bytes (default 64 KiB) of TLS output
+//! wait for `write_tls`; beyond it the connection takes no more records and `wants_read`
+//! is false until the peer reads (backpressure). After [`conn::MAX_UNSOLICITED`] (32)
+//! KeyUpdates, refused renegotiations, warning alerts or empty records in a row without
+//! application data, the next one ends the connection with `unexpected_message`.
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
@@ -82,6 +93,7 @@ pub mod sign;
 pub mod stream;
 mod tls12;
 mod tls13;
+#[cfg(feature = "tokio")]
 pub mod tokio;
 pub mod verify;
 

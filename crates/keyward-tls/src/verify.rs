@@ -98,7 +98,8 @@ impl ServerCertVerifier {
 
     /// Trusts the operating system's CA certificates (rustls-native-certs: the system bundle,
     /// or `SSL_CERT_FILE` / `SSL_CERT_DIR`). Certificates that cannot be used as anchors are
-    /// skipped; finding none at all is an error.
+    /// skipped; finding none at all is an error. Needs the `native-roots` feature.
+    #[cfg(feature = "native-roots")]
     pub fn system_roots() -> Result<Self, Error> {
         let found = rustls_native_certs::load_native_certs();
         let anchors: Vec<TrustAnchor<'static>> = found

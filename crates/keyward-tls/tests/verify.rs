@@ -273,6 +273,7 @@ fn ca_files() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[cfg(feature = "native-roots")]
 #[test]
 fn system_roots_load_or_fail_cleanly() {
     match ServerCertVerifier::system_roots() {

@@ -58,12 +58,15 @@ pub struct SendQueue {
     chunks: VecDeque<Vec<u8>>,
     /// Bytes of the front chunk already written.
     written: usize,
+    /// Total bytes waiting.
+    len: usize,
 }
 
 impl SendQueue {
     /// Appends a record.
     pub fn push(&mut self, record: Vec<u8>) {
         if !record.is_empty() {
+            self.len += record.len();
             self.chunks.push_back(record);
         }
     }
@@ -75,7 +78,7 @@ impl SendQueue {
 
     /// Total bytes waiting.
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum::<usize>() - self.written
+        self.len
     }
 
     /// Writes what it can to `wr`; returns the number of bytes written.
@@ -93,6 +96,7 @@ impl SendQueue {
             }
             total += n;
             self.written += n;
+            self.len = self.len.saturating_sub(n);
             if self.written >= front.len() {
                 self.chunks.pop_front();
                 self.written = 0;
@@ -261,6 +265,17 @@ impl RecordLayer {
             };
             self.sendable.push(record);
         }
+        Ok(())
+    }
+
+    /// Sends one record with no content (tests of the limits on empty records).
+    #[cfg(test)]
+    pub(crate) fn send_empty_record(&mut self, content_type: ContentType) -> Result<(), Error> {
+        let record = match &mut self.write {
+            Some(writer) => writer.encrypt(content_type, &[])?,
+            None => plaintext_record(self.plaintext_version, content_type, &[]),
+        };
+        self.sendable.push(record);
         Ok(())
     }
 
