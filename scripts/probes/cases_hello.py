@@ -87,6 +87,16 @@ def ext_probes(family, version, server):
             probes.append(Probe(family, "%s-%s" % (name, case), expect,
                                 make_ext_run(version, name, bad), server=server,
                                 rfc="RFC 8446 §4.2, §6.2" if version == 13 else "RFC 5246 §7.4.1.4, §7.2.2"))
+    if version == 13:
+        for name, bad, expect, rfc in [
+            ("early_data-with-body", b"\x00", DECODE, "RFC 8446 §4.2.10 (empty in a ClientHello)"),
+            ("pre_shared_key-truncated", _psk_body()[:-1], DECODE, "RFC 8446 §4.2.11"),
+            ("pre_shared_key-binder-short", vec16(vec16(b"\x01" * 16) + bytes(4)) + vec16(vec8(bytes(31))),
+             DECODE, "RFC 8446 §4.2.11 PskBinderEntry<32..255>"),
+            ("cookie-empty", vec16(b""), DECODE, "RFC 8446 §4.2.2 cookie<1..2^16-1>"),
+        ]:
+            probes.append(Probe(family, name, expect, make_ext_run(version, name.split("-")[0], bad),
+                                server=server, rfc=rfc))
     # The extensions block itself.
     for case, expect in [("block-overrun", DECODE), ("block-underrun", DECODE),
                          ("block-trailing-byte", DECODE), ("ext-length-overrun", DECODE)]:
@@ -489,6 +499,27 @@ def tls13_rule_probes():
     hrr("hrr-second-hello-without-sv", ILLEGAL, "RFC 8446 §4.1.2 (version must stay)", lambda c: [],
         [X25519], second_edit=lambda c, e: without(e, "supported_versions"))
 
+    # The client's Finished (issue 14: a Finished that does not parse is decode_error).
+    def finished(name, make, expect, rfc):
+        def run(addr, env):
+            c = Client13(addr)
+            c.handshake_to_finished()
+            c.send_finished(make(c.finished_data()))
+            return c.c.await_end() if expect != OK else c.echo()
+        probes.append(Probe(F, "finished-" + name, expect, run, rfc=rfc))
+
+    for length in (0, 1, 16, 31, 33, 48, 64):
+        finished("length-%d" % length, (lambda n: lambda v: (v + bytes(64))[:n])(length), DECODE,
+                 "RFC 8446 §4.4.4 (Hash.length bytes), §6.2")
+    finished("padded-left", lambda v: b"\x00" + v, DECODE, "RFC 8446 §4.4.4, §6.2")
+    finished("padded-right", lambda v: v + b"\x00", DECODE, "RFC 8446 §4.4.4, §6.2")
+    finished("truncated-left", lambda v: v[1:], DECODE, "RFC 8446 §4.4.4, §6.2")
+    finished("first-bit-flipped", lambda v: bytes([v[0] ^ 1]) + v[1:], fatal("decrypt_error"),
+             "RFC 8446 §4.4.4")
+    finished("last-bit-flipped", lambda v: v[:-1] + bytes([v[-1] ^ 0x80]), fatal("decrypt_error"),
+             "RFC 8446 §4.4.4")
+    finished("all-zero", lambda v: bytes(32), fatal("decrypt_error"), "RFC 8446 §4.4.4")
+
     def x448_only(addr, env):
         return hello13(addr, lambda c, e: replace(replace(e, "supported_groups", u16_list([X448])),
                                                   "key_share", key_share_body([(X448, bytes(range(56)))])))
@@ -692,6 +723,15 @@ def etm_probes():
     run_etm(wire.ECDHE_RSA_AES128_CBC_SHA, b"\x00", "cbc-suite-etm-with-body-ignored",
             "RFC 7366 §2 (an unimplemented extension is ignored whatever its body)")
     run_etm(RSA_AES128_GCM, b"", "rsa-aead-etm-not-echoed", "RFC 7366 §3")
+
+    def mfl(addr, env):
+        c = Client12(addr)
+        c.full(default_extensions12() + [(1, u8(2))], suites=[ECDHE_RSA_AES128_GCM])
+        if 1 in c.server_hello["exts"]:
+            return Outcome("mismatch", note="server answered max_fragment_length")
+        return c.echo()
+    probes.append(Probe("ext12", "max_fragment_length-ignored", OK, mfl,
+                        rfc="RFC 6066 §4 (a server without it ignores the extension)"))
 
     def etm13(addr, env):
         return hello13(addr, lambda c, e: e + [("encrypt_then_mac", b"")])
