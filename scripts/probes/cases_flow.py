@@ -425,7 +425,7 @@ def record_probes():
     raw_first("plaintext-length-max-u16", wire.u8(HANDSHAKE) + u16(0x0301) + u16(0xffff) + bytes(100),
               OVERFLOW, "RFC 8446 §5.1")
     raw_first("ssl2-client-hello", b"\x80\x2e\x01\x03\x01\x00\x15\x00\x00\x00\x10" + bytes(21) + bytes(16),
-              UNEXPECTED, "RFC 6176 (SSL 2.0 hello)")
+              UNEXPECTED, "RFC 5246 §6 (unknown record type), RFC 6176")
 
     def hello_big(size, expect, name, rfc, version=13):
         def run(addr, env):
@@ -919,6 +919,10 @@ def bleichenbacher_probes():
                 block = dict(classes(size))[name]()
                 ct = c.rsa_encrypt_raw(block)
             c.send_key_exchange(cke_body=vec16(ct), pms=b"\x03\x03" + os.urandom(46))
+            # Nothing may come back before the client's Finished: no earlier difference.
+            early = _peek(c.c, 0.3)
+            if early:
+                return Outcome("mismatch", note="the server answered the ClientKeyExchange at once (%s)" % early)
             c.send_ccs()
             c.send_finished()
             return end(c)
@@ -943,4 +947,112 @@ def bleichenbacher_probes():
         probes.append(Probe("bleichenbacher", "%s-ciphertext-random" % prefix, BAD_MAC,
                             make("random", server, ems, raw=lambda c, size: b"\x00" + os.urandom(size - 1)),
                             server=server, rfc="RFC 5246 §7.4.7.1"))
+    return probes
+
+
+def _peek(conn, seconds):
+    """What the server sent within `seconds` (without consuming it), or ''."""
+    import socket as _socket
+    conn.sock.settimeout(seconds)
+    try:
+        data = conn.sock.recv(16, _socket.MSG_PEEK)
+        return "EOF" if not data else data.hex()
+    except (_socket.timeout, BlockingIOError):
+        return ""
+    except OSError as err:
+        return str(err)
+    finally:
+        conn.sock.settimeout(wire.TIMEOUT)
+
+
+# ------------------------------------------------------------------------------------ floods
+
+def flood_probes():
+    """Messages that carry no application data, sent without end: a peer may send a few, but
+    the server must cut off a flood (RFC 8446 §4.6.3 and §5.1 leave the count open; keyward
+    answers unexpected_message). A handful in a row must still pass."""
+    probes = []
+    F = "flood"
+
+    def tls13(name, unit, count, expect, rfc):
+        def run(addr, env):
+            c = done13(addr)
+            echo13(c)
+            for _ in range(count):
+                unit(c)
+            return echo13(c) if expect == OK else end(c)
+        probes.append(Probe(F, "tls13-%s-%d" % (name, count), expect, run, rfc=rfc))
+
+    def ku(c):
+        c.c.send_record(HANDSHAKE, handshake(KEY_UPDATE, u8(0)))
+        c.update_write()
+
+    def empty13(c):
+        c.c.send_record(APPDATA, b"")
+
+    def empty13_padded(c):
+        c.c.send_record(APPDATA, b"", pad=16)
+
+    def user_canceled13(c):
+        c.c.send_record(ALERT, bytes([1, 90]))
+
+    for count, expect in [(3, OK), (300, UNEXPECTED)]:
+        tls13("key-updates", ku, count, expect, "RFC 8446 §4.6.3")
+        tls13("empty-app-data", empty13, count, expect, "RFC 8446 §5.1")
+        tls13("empty-padded-app-data", empty13_padded, count, expect, "RFC 8446 §5.4")
+    tls13("user-canceled-warnings", user_canceled13, 300, UNEXPECTED, "RFC 8446 §6.1")
+
+    def tls12(name, unit, count, expect, rfc):
+        def run(addr, env):
+            c = done12(addr)
+            c.echo()
+            for _ in range(count):
+                unit(c)
+            if expect == OK:
+                return c.echo()
+            # Each refused renegotiation is answered with a warning; the end is what counts.
+            while True:
+                outcome = end(c)
+                if outcome != warning("no_renegotiation"):
+                    return outcome
+        probes.append(Probe(F, "tls12-%s-%d" % (name, count), expect, run, rfc=rfc))
+
+    def empty12(c):
+        c.c.send_record(APPDATA, b"")
+
+    def warning12(c):
+        c.c.send_record(ALERT, bytes([1, 90]))  # user_canceled
+
+    def reneg12(c):
+        c.c.send_record(HANDSHAKE, handshake(CLIENT_HELLO, client_hello_body(
+            replace(default_extensions12(), "renegotiation_info", vec8(c.client_verify)),
+            [ECDHE_RSA_AES128_GCM])))
+
+    for count, expect in [(3, OK), (300, UNEXPECTED)]:
+        tls12("empty-app-data", empty12, count, expect, "RFC 5246 §6.2.1")
+        tls12("user-canceled-warnings", warning12, count, expect, "RFC 5246 §7.2")
+    tls12("renegotiation-attempts", reneg12, 300, UNEXPECTED, "RFC 5746 §4.4, RFC 5246 §7.2.2")
+
+    def tls12_reneg_few(addr, env):
+        c = done12(addr)
+        c.echo()
+        for _ in range(3):
+            reneg12(c)
+        outcome = None
+        got = b""
+        c.c.send_record(APPDATA, b"ping\n")
+        warnings = 0
+        while len(got) < 5:
+            try:
+                ctype, body = c.c.read_record()
+            except Ended as ended:
+                if ended.outcome == warning("no_renegotiation"):
+                    warnings += 1
+                    continue
+                return ended.outcome
+            if ctype == APPDATA:
+                got += body
+        return OK if warnings == 3 and got == b"ping\n" else Outcome("mismatch", note="%d warnings" % warnings)
+    probes.append(Probe(F, "tls12-renegotiation-attempts-3", OK, tls12_reneg_few,
+                        rfc="RFC 5746 §4.4 (each refused with a warning)"))
     return probes

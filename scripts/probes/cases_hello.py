@@ -747,7 +747,16 @@ def legacy_probes():
 
     def case(name, edit, server, expect, rfc, suites=(ECDHE_RSA_AES128_GCM, ECDHE_ECDSA_AES128_GCM)):
         def run(addr, env):
-            return hello12(addr, edit, ems=False, suites=list(suites))
+            c = Client12(addr)
+            exts = edit(c, default_extensions12(ems=False))
+            c.full(exts, suites=list(suites))
+            if "signature_algorithms" not in dict(exts):
+                # RFC 5246 §7.4.1.4.1: such a client verifies {sha1,rsa} or {sha1,ecdsa} only.
+                ske = c.ske
+                scheme = ske[4 + ske[3]:6 + ske[3]]
+                if scheme not in (b"\x02\x01", b"\x02\x03"):
+                    return Outcome("mismatch", note="ServerKeyExchange signed with %s, not SHA-1" % scheme.hex())
+            return c.echo()
         probes.append(Probe(F, name, expect, run, server=server, rfc=rfc))
 
     no_sigs = lambda c, e: without(e, "signature_algorithms")

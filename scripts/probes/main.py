@@ -21,6 +21,7 @@ def all_probes():
     probes += cases_flow.record_probes()
     probes += cases_flow.keyupdate_probes()
     probes += cases_flow.reneg_probes()
+    probes += cases_flow.flood_probes()
     probes += cases_flow.bleichenbacher_probes()
     probes += cases_hello.ems_probes()
     probes += cases_hello.sni_probes()
