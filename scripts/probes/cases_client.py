@@ -13,7 +13,7 @@ import ecdsa
 from ecdsa.util import sigencode_der
 
 import wire
-from wire import (OK, Outcome, fatal, handshake, vec8, vec16, vec24, u8, u16, u24, record, ext,
+from wire import (OK, Outcome, fatal, handshake, vec8, vec16, vec24, u8, u16, record, ext,
                   EXT, X25519, SECP256R1, SECP384R1, X25519Key, Gcm, Ended, ProbeError, CCS, ALERT,
                   HANDSHAKE, APPDATA, CLIENT_HELLO, SERVER_HELLO, ENCRYPTED_EXTENSIONS, CERTIFICATE,
                   CERTIFICATE_VERIFY, FINISHED, SERVER_KEY_EXCHANGE, SERVER_HELLO_DONE,

@@ -9,7 +9,7 @@ from wire import (OK, Outcome, fatal, warning, handshake, vec8, vec16, u8, u16, 
                   SERVER_HELLO, CERTIFICATE, CERTIFICATE_VERIFY, CLIENT_KEY_EXCHANGE, FINISHED,
                   KEY_UPDATE, NEW_SESSION_TICKET, END_OF_EARLY_DATA, HELLO_REQUEST,
                   ENCRYPTED_EXTENSIONS, CERTIFICATE_REQUEST, SERVER_KEY_EXCHANGE,
-                  RSA_AES128_GCM, ECDHE_RSA_AES128_GCM, SECP256R1, P256Key, u16_list,
+                  RSA_AES128_GCM, ECDHE_RSA_AES128_GCM, SECP256R1, u16_list,
                   default_extensions12, default_extensions13, client_hello_body,
                   TLS_AES_128_GCM_SHA256, EMPTY_RENEGOTIATION_INFO_SCSV, EXT)
 from flows import echo13, replace, without
@@ -542,9 +542,12 @@ def record_probes():
             return r if r is not None else end(c)
         probes.append(Probe(F, "tls13-" + name, expect, run, rfc=rfc))
 
-    def send_then_echo(ctype, body, pad=0):
+    def send_then_echo(ctype, body, pad=0, version=None):
         def act(c):
-            c.c.send_record(ctype, body, pad=pad)
+            if version is None:
+                c.c.send_record(ctype, body, pad=pad)
+            else:
+                c.c.send_record(ctype, body, version=version, aad_version=version)
             if ctype == APPDATA and body:
                 got = c.c.read_app(len(body))
                 if got != body:
@@ -586,8 +589,10 @@ def record_probes():
     app13("unknown-inner-type", lambda c: c.c.send_record(99, b"x"), UNEXPECTED, "RFC 8446 §5")
     app13("outer-type-handshake", lambda c: c.c.send_record(APPDATA, b"x", outer=HANDSHAKE), UNEXPECTED,
           "RFC 8446 §5 (plaintext handshake under protection)")
-    app13("outer-version-tls10", lambda c: (c.c.send_record(APPDATA, b"ver\n", version=0x0301), None)[1] or
-          _echo_tail(c, b"ver\n"), BAD_MAC, "RFC 8446 §5.2 (the header is additional data)")
+    app13("outer-version-tls10-not-in-additional-data", lambda c: c.c.send_record(APPDATA, b"ver\n", version=0x0301),
+          BAD_MAC, "RFC 8446 §5.2 (the header as received is the additional data)")
+    app13("outer-version-tls10", send_then_echo(APPDATA, b"ver\n", version=0x0301), OK,
+          "RFC 8446 §5.1 (legacy_record_version is ignored), §5.2")
     app13("tag-flipped", lambda c: c.c.send(record(APPDATA, _flip(c.c.write_cipher.seal(APPDATA, b"x\x17")))),
           BAD_MAC, "RFC 8446 §5.2")
     app13("ciphertext-shorter-than-tag", lambda c: c.c.send(record(APPDATA, bytes(5))), BAD_MAC,
@@ -715,10 +720,6 @@ def record_probes():
 
 def _flip(sealed):
     return sealed[:-1] + bytes([sealed[-1] ^ 1])
-
-
-def _echo_tail(c, data):
-    return echo13(c)
 
 
 # ---------------------------------------------------------------------------------- KeyUpdate
@@ -1038,7 +1039,6 @@ def flood_probes():
         c.echo()
         for _ in range(3):
             reneg12(c)
-        outcome = None
         got = b""
         c.c.send_record(APPDATA, b"ping\n")
         warnings = 0

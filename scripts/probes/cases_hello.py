@@ -8,11 +8,11 @@ from tlslite.mathtls import FFDHE2048, FFDHE3072
 
 import wire
 from wire import (EXT, OK, Outcome, fatal, vec8, vec16, u8, u16, u16_list, sni_body,
-                  key_share_body, client_hello_body, handshake, record, Client12, Client13,
+                  key_share_body, client_hello_body, handshake, Client12, Client13,
                   X25519, SECP256R1, SECP384R1, X448, FFDHE2048 as G_FFDHE2048, X25519Key,
                   P256Key, default_extensions12, default_extensions13, TLS_AES_128_GCM_SHA256,
                   ECDHE_RSA_AES128_GCM, ECDHE_ECDSA_AES128_GCM, RSA_AES128_GCM,
-                  FALLBACK_SCSV, DOWNGRD_11, DOWNGRD_12, HANDSHAKE, CLIENT_HELLO, Conn)
+                  FALLBACK_SCSV, DOWNGRD_11, DOWNGRD_12, HANDSHAKE, CLIENT_HELLO)
 from flows import hello13, hello12, replace, without
 from runner import Probe
 
@@ -340,8 +340,6 @@ def version_probes():
 
 
 def _record_version(c, version):
-    orig = c.send_hello
-
     def send_hello(exts=None, suites=(TLS_AES_128_GCM_SHA256,), body=None, **kw):
         if body is None:
             exts = default_extensions13(c.share) if exts is None else exts

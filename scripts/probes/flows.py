@@ -1,9 +1,8 @@
 """The flows probes are built from: a whole TLS 1.3 or 1.2 handshake followed by an echo,
 with hooks for what to change."""
 
-from wire import (Client12, Client13, OK, Outcome, Ended, ProbeError, APPDATA, HANDSHAKE,
-                  KEY_UPDATE, NEW_SESSION_TICKET, default_extensions12, default_extensions13,
-                  handshake, u8, EXT)
+from wire import (Client12, Client13, OK, Outcome, APPDATA, HANDSHAKE, KEY_UPDATE,
+                  default_extensions12, default_extensions13)
 
 
 def hello13(addr, edit=None, **kw):

@@ -12,7 +12,6 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
-import wire
 from wire import Ended, Outcome, ProbeError
 
 # The servers the probes run against: name -> extra arguments of `keyward serve`.

@@ -227,7 +227,7 @@ class Gcm:
     def seal(self, ctype, data, version=0x0303):
         nonce = self.nonce()
         if self.tls13:
-            aad = u8(APPDATA) + u16(0x0303) + u16(len(data) + 16)
+            aad = u8(APPDATA) + u16(version) + u16(len(data) + 16)
             out = bytes(self.aead.seal(bytearray(nonce), bytearray(data), bytearray(aad)))
         else:
             aad = self.seq.to_bytes(8, "big") + u8(ctype) + u16(version) + u16(len(data))
@@ -305,12 +305,14 @@ class Conn:
         except OSError:
             pass  # the server may already have closed; what it said is still to be read
 
-    def send_record(self, ctype, body, version=0x0303, encrypt=True, pad=0, outer=None):
-        """Sends one record, protected by the current write cipher when `encrypt`."""
+    def send_record(self, ctype, body, version=0x0303, encrypt=True, pad=0, outer=None,
+                    aad_version=0x0303):
+        """Sends one record, protected by the current write cipher when `encrypt`. In TLS
+        1.3 the additional data names `aad_version`, whatever the header says."""
         if self.write_cipher is not None and encrypt:
             if self.tls13:
                 inner = body + u8(ctype) + bytes(pad)
-                sealed = self.write_cipher.seal(APPDATA, inner)
+                sealed = self.write_cipher.seal(APPDATA, inner, aad_version)
                 self.send(record(APPDATA if outer is None else outer, sealed, version))
             else:
                 self.send(record(ctype, self.write_cipher.seal(ctype, body, version), version))
