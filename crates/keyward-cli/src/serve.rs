@@ -19,7 +19,7 @@ use std::time::Duration;
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_ssl::{Group, Provider};
 use keyward_tls::certs::{CertResolver, CertifiedKey};
-use keyward_tls::ServerConfig;
+use keyward_tls::{Incompatibility, ServerConfig};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tracing::{debug, info, warn};
@@ -294,7 +294,10 @@ async fn connection(
         }
         Ok(Err(err)) => {
             Stats::count(&stats.failed);
-            warn!(%peer, error = %err, "handshake failed");
+            match policy_refusal(&err) {
+                Some(refusal) => warn!(%peer, "handshake failed: {refusal}"),
+                None => warn!(%peer, error = %err, "handshake failed"),
+            }
         }
         Ok(Ok(mut tls)) => {
             Stats::count(&stats.handshakes);
@@ -320,6 +323,21 @@ async fn connection(
         }
     }
     stats.active.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Why the default policy refused a client, and the flag that accepts it.
+fn policy_refusal(err: &std::io::Error) -> Option<String> {
+    let engine = err.get_ref()?.downcast_ref::<keyward_tls::Error>()?;
+    let keyward_tls::Error::PeerIncompatible(reason) = engine else {
+        return None;
+    };
+    let flag = match reason {
+        Incompatibility::NoExtendedMasterSecret => "--ems-optional",
+        Incompatibility::NoSignatureAlgorithms | Incompatibility::NoSupportedGroups => {
+            "--legacy-clients"
+        }
+    };
+    Some(format!("{reason}; {flag} accepts such clients"))
 }
 
 /// What a connection turned out to be.
@@ -661,6 +679,34 @@ mod tests {
         let mut rest = Vec::new();
         client.read_to_end(&mut rest).await.unwrap();
         assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn policy_refusals_name_their_flag() {
+        let refused = |reason| {
+            let err = std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                keyward_tls::Error::PeerIncompatible(reason),
+            );
+            policy_refusal(&err).unwrap()
+        };
+        let ems = refused(Incompatibility::NoExtendedMasterSecret);
+        assert!(ems.contains("extended master secret"), "{ems}");
+        assert!(
+            ems.ends_with("; --ems-optional accepts such clients"),
+            "{ems}"
+        );
+        let sigalgs = refused(Incompatibility::NoSignatureAlgorithms);
+        assert!(sigalgs.contains("signature_algorithms"), "{sigalgs}");
+        assert!(sigalgs.ends_with("; --legacy-clients accepts such clients"));
+        let groups = refused(Incompatibility::NoSupportedGroups);
+        assert!(groups.contains("supported_groups"), "{groups}");
+        assert!(groups.ends_with("; --legacy-clients accepts such clients"));
+        let other = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            keyward_tls::Error::BadRecordMac,
+        );
+        assert_eq!(policy_refusal(&other), None);
     }
 
     #[test]

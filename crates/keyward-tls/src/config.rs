@@ -72,6 +72,9 @@ fn default_suites() -> Vec<&'static CipherSuite> {
 /// The default largest record fragment: 2^14.
 const DEFAULT_MAX_FRAGMENT_LEN: usize = 16384;
 
+/// The default bound on a connection's queued TLS output: 64 KiB.
+pub const DEFAULT_MAX_QUEUED_OUTPUT: usize = 64 * 1024;
+
 /// A server's configuration.
 pub struct ServerConfig {
     /// The provider every cryptographic step goes through.
@@ -96,6 +99,17 @@ pub struct ServerConfig {
     pub session_cache: bool,
     /// The largest record fragment sent; default 16384.
     pub max_fragment_len: usize,
+    /// Accept TLS 1.2 clients that predate `signature_algorithms` and `supported_groups`;
+    /// default false. When true, a client that sent no `signature_algorithms` gets a SHA-1
+    /// ServerKeyExchange signature (`rsa_pkcs1_sha1` or `ecdsa_sha1`, as RFC 5246
+    /// §7.4.1.4.1 says it must then assume), and a client offering ECDHE without
+    /// `supported_groups` gets a curve the server chooses (P-256 first; RFC 8422 §4). Off
+    /// by default because SHA-1 signatures are forgeable by chosen-prefix collisions; when
+    /// off such clients get `handshake_failure` with [`Error::PeerIncompatible`].
+    pub legacy_clients: bool,
+    /// The bound on TLS output waiting for `write_tls`; default
+    /// [`DEFAULT_MAX_QUEUED_OUTPUT`]. See [`crate::ConnectionCommon::wants_read`].
+    pub max_queued_output: usize,
     pub(crate) sessions: ServerSessions,
 }
 
@@ -113,6 +127,8 @@ impl ServerConfig {
             session_tickets: true,
             session_cache: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
+            legacy_clients: false,
+            max_queued_output: DEFAULT_MAX_QUEUED_OUTPUT,
             sessions: ServerSessions::default(),
         }
     }
@@ -146,6 +162,7 @@ impl fmt::Debug for ServerConfig {
             .field("extended_master_secret", &self.extended_master_secret)
             .field("session_tickets", &self.session_tickets)
             .field("session_cache", &self.session_cache)
+            .field("legacy_clients", &self.legacy_clients)
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +189,9 @@ pub struct ClientConfig {
     pub resumption: bool,
     /// The largest record fragment sent; default 16384.
     pub max_fragment_len: usize,
+    /// The bound on TLS output waiting for `write_tls`; default
+    /// [`DEFAULT_MAX_QUEUED_OUTPUT`]. See [`crate::ConnectionCommon::wants_read`].
+    pub max_queued_output: usize,
     pub(crate) sessions: ClientSessions,
 }
 
@@ -188,6 +208,7 @@ impl ClientConfig {
             extended_master_secret: ExtendedMasterSecret::default(),
             resumption: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
+            max_queued_output: DEFAULT_MAX_QUEUED_OUTPUT,
             sessions: ClientSessions::default(),
         }
     }

@@ -113,10 +113,23 @@ pub(crate) trait State: Send {
 /// Most plaintext CCS records a TLS 1.3 connection drops (RFC 8446 §5 allows them; a
 /// bound stops a flood).
 const MAX_COMPAT_CCS: u8 = 8;
+/// Most messages in a row that carry no application data and that the connection answers or
+/// drops once the handshake is complete: TLS 1.3 KeyUpdates (but the answers to our own
+/// requests), refused TLS 1.2 renegotiations
+/// (a ClientHello or HelloRequest, answered by a `no_renegotiation` warning), warning alerts
+/// and empty application-data records. The next one in the row is fatal, with an
+/// `unexpected_message` alert; an application-data record with content starts a new row.
+/// 32 is what rustls allows for KeyUpdate requests and OpenSSL for empty records.
+pub const MAX_UNSOLICITED: u32 = 32;
 /// Most warning alerts in a row before the connection gives up.
 const MAX_WARNING_ALERTS: u8 = 4;
 /// Received plaintext beyond which `wants_read` turns false.
 const MAX_RECEIVED_PLAINTEXT: usize = 1 << 24;
+/// Room kept under the bound on queued output for the answers to one record: once the
+/// handshake is complete, one record brings at most [`MAX_UNSOLICITED`] refused
+/// renegotiations and a fatal alert (under 3 KiB with the largest CBC overhead), or one
+/// KeyUpdate (it ends its record, RFC 8446 §5.1).
+const ANSWER_ROOM: usize = 4096;
 
 /// Received plaintext, kept as the records brought it.
 #[derive(Default)]
@@ -182,6 +195,10 @@ pub(crate) struct CommonState {
     transport_eof: bool,
     warning_alerts: u8,
     compat_ccs_dropped: u8,
+    /// The bound on `record.sendable` (the configuration's `max_queued_output`).
+    max_queued_output: usize,
+    /// Messages without application data in a row (see [`MAX_UNSOLICITED`]).
+    unsolicited: u32,
 }
 
 impl CommonState {
@@ -200,7 +217,30 @@ impl CommonState {
             transport_eof: false,
             warning_alerts: 0,
             compat_ccs_dropped: 0,
+            max_queued_output: crate::config::DEFAULT_MAX_QUEUED_OUTPUT,
+            unsolicited: 0,
         }
+    }
+
+    /// Counts a message that carries no application data: a KeyUpdate, a refused
+    /// renegotiation, a warning alert or an empty record. The one after [`MAX_UNSOLICITED`]
+    /// in a row is `unexpected_message`.
+    pub(crate) fn count_unsolicited(&mut self) -> Result<(), Error> {
+        self.unsolicited += 1;
+        if self.unsolicited > MAX_UNSOLICITED {
+            return Err(Error::UnexpectedMessage(
+                "too many messages without application data",
+            ));
+        }
+        Ok(())
+    }
+
+    /// True while the queued output leaves no room for the answers to another record: the
+    /// connection takes no more records until `write_tls` drains it. An empty queue always
+    /// has room, so a connection configured with a tiny bound still makes progress.
+    fn output_is_full(&self) -> bool {
+        let queued = self.record.sendable.len();
+        queued > 0 && queued.saturating_add(ANSWER_ROOM) > self.max_queued_output
     }
 
     /// Queues a handshake message for sending.
@@ -277,7 +317,12 @@ impl ConnectionCommon {
     }
 
     fn process(&mut self) -> Result<(), Error> {
-        while let Some(record) = self.common.record.deframer.pop()? {
+        // Backpressure: records that arrive while the output is full stay in the deframer
+        // (whose buffer is bounded) until the peer reads our answers.
+        while !self.common.output_is_full() {
+            let Some(record) = self.common.record.deframer.pop()? else {
+                break;
+            };
             if self.common.received_close {
                 // Nothing after close_notify counts (RFC 8446 §6.1).
                 continue;
@@ -324,6 +369,11 @@ impl ConnectionCommon {
                         ));
                     }
                     self.common.warning_alerts = 0;
+                    if plain.payload.is_empty() {
+                        self.common.count_unsolicited()?;
+                    } else {
+                        self.common.unsolicited = 0;
+                    }
                     self.common.received_plaintext.push(plain.payload);
                 }
                 ContentType::Unknown(_) => {
@@ -389,20 +439,36 @@ impl ConnectionCommon {
         if self.common.warning_alerts > MAX_WARNING_ALERTS {
             return Err(Error::UnexpectedMessage("too many warning alerts"));
         }
-        Ok(())
+        self.common.count_unsolicited()
     }
 
-    /// True while the connection can use more TLS bytes.
+    /// True while the connection can use more TLS bytes. False, among other reasons, while
+    /// the queued output is full ([`Self::is_output_full`]): a peer that sends without
+    /// reading our answers is not read from until it does.
     pub fn wants_read(&self) -> bool {
         self.error.is_none()
             && !self.common.received_close
             && !self.common.transport_eof
             && self.common.received_plaintext.len() < MAX_RECEIVED_PLAINTEXT
+            && !self.common.output_is_full()
+    }
+
+    /// True while the TLS output waiting for `write_tls` is at the configuration's
+    /// `max_queued_output` (less room for the answers to one record). Meanwhile
+    /// `process_new_packets` leaves received records unprocessed and `wants_read` is false;
+    /// write the output, then call `process_new_packets` again for the records held back.
+    pub fn is_output_full(&self) -> bool {
+        self.common.output_is_full()
     }
 
     /// True while TLS bytes wait for `write_tls`.
     pub fn wants_write(&self) -> bool {
         !self.common.record.sendable.is_empty()
+    }
+
+    /// How many TLS bytes wait for `write_tls`.
+    pub fn queued_output(&self) -> usize {
+        self.common.record.sendable.len()
     }
 
     /// True until the handshake is complete.
@@ -550,7 +616,9 @@ impl ClientConnection {
     /// the ClientHello is ready for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
         config.check()?;
-        let (common, state) = crate::client::start(config, server_name)?;
+        let max_queued_output = config.max_queued_output;
+        let (mut common, state) = crate::client::start(config, server_name)?;
+        common.max_queued_output = max_queued_output;
         Ok(ClientConnection {
             inner: ConnectionCommon::new(common, state),
         })
@@ -579,7 +647,9 @@ impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         config.check()?;
-        let (common, state) = crate::server::start(config);
+        let max_queued_output = config.max_queued_output;
+        let (mut common, state) = crate::server::start(config);
+        common.max_queued_output = max_queued_output;
         Ok(ServerConnection {
             inner: ConnectionCommon::new(common, state),
         })
@@ -647,6 +717,10 @@ mod tests {
     }
 
     fn tls12_pair() -> (ClientConnection, ServerConnection, TempDir) {
+        pair(Version::Tls12)
+    }
+
+    fn pair(version: Version) -> (ClientConnection, ServerConnection, TempDir) {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -661,14 +735,12 @@ mod tests {
             PrivateKey::from_pkcs8(KEY, CERT).unwrap(),
         )
         .unwrap();
-        let server = Arc::new(ServerConfig::new(
-            provider.clone(),
-            CertResolver::new(vec![key]),
-        ));
+        let mut server = ServerConfig::new(provider.clone(), CertResolver::new(vec![key]));
+        server.session_tickets = false;
         let mut client = ClientConfig::new(provider, ServerCertVerifier::insecure());
-        client.versions = vec![Version::Tls12];
+        client.versions = vec![version];
         let mut c = ClientConnection::new(Arc::new(client), "rsa.fixture.test").unwrap();
-        let mut s = ServerConnection::new(server).unwrap();
+        let mut s = ServerConnection::new(Arc::new(server)).unwrap();
         pump(&mut c, &mut s);
         assert!(!c.is_handshaking() && !s.is_handshaking());
         (c, s, TempDir(dir))
@@ -703,6 +775,197 @@ mod tests {
         assert!(c.wants_write(), "the client answers");
         move_bytes(&mut c, &mut s).unwrap();
         still_talks(&mut s, &mut c);
+    }
+
+    /// Messages a peer sends in a flood without reading a byte of the answers.
+    const FLOOD: usize = 100_000;
+
+    /// How a flood ended.
+    struct Flooded {
+        /// Messages the server took.
+        taken: usize,
+        /// How the server's connection ended (`None`: it is still open).
+        error: Option<Error>,
+        /// Bytes the client sent that the server did not read yet.
+        unread: Vec<u8>,
+    }
+
+    /// The client sends `FLOOD` messages made by `send` and never reads; after each, the
+    /// server's queued output must stay within its bound.
+    fn flood(
+        c: &mut ClientConnection,
+        s: &mut ServerConnection,
+        mut send: impl FnMut(&mut ClientConnection),
+    ) -> Flooded {
+        let bound = crate::config::DEFAULT_MAX_QUEUED_OUTPUT;
+        for taken in 0..FLOOD {
+            send(c);
+            let mut wire = Vec::new();
+            while c.wants_write() {
+                c.write_tls(&mut wire).unwrap();
+            }
+            let mut rest = &wire[..];
+            while !rest.is_empty() {
+                if s.read_tls(&mut rest).is_err() {
+                    // The server's receive buffer is full: it takes no more until the
+                    // client reads, so a real peer blocks here.
+                    let unread = rest.to_vec();
+                    return Flooded {
+                        taken,
+                        error: None,
+                        unread,
+                    };
+                }
+                let result = s.process_new_packets();
+                let queued = s.queued_output();
+                assert!(
+                    queued <= bound,
+                    "after {taken} messages the server queues {queued} bytes (bound {bound})"
+                );
+                if let Err(error) = result {
+                    return Flooded {
+                        taken,
+                        error: Some(error),
+                        unread: Vec::new(),
+                    };
+                }
+            }
+        }
+        Flooded {
+            taken: FLOOD,
+            error: None,
+            unread: Vec::new(),
+        }
+    }
+
+    /// The server's output so far, for the client to read.
+    fn server_output(s: &mut ServerConnection) -> Vec<u8> {
+        let mut wire = Vec::new();
+        while s.wants_write() {
+            s.write_tls(&mut wire).unwrap();
+        }
+        wire
+    }
+
+    /// The client reads `wire` and ends on the server's fatal alert.
+    fn client_sees_alert(c: &mut ClientConnection, wire: &[u8], alert: AlertDescription) {
+        let mut rest = wire;
+        while !rest.is_empty() {
+            c.read_tls(&mut rest).unwrap();
+            if let Err(error) = c.process_new_packets() {
+                assert_eq!(error, Error::PeerAlert(alert));
+                return;
+            }
+        }
+        panic!("the server sent no fatal alert");
+    }
+
+    #[test]
+    fn tls12_renegotiation_flood_ends_with_unexpected_message() {
+        let (mut c, mut s, _dir) = tls12_pair();
+        let hello = encode_handshake(HandshakeType::ClientHello, &[3, 3]);
+        let Flooded { taken, error, .. } = flood(&mut c, &mut s, |c| {
+            c.inner.common.record.queue_handshake(&hello);
+            c.inner.common.record.flush_handshake().unwrap();
+        });
+        let error = error.unwrap_or_else(|| panic!("{taken} renegotiations and still open"));
+        assert_eq!(taken, MAX_UNSOLICITED as usize);
+        assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+        // Every refusal was a warning; the last record is the fatal alert (TLS 1.2 record
+        // headers show the content type).
+        let wire = server_output(&mut s);
+        let mut records = Vec::new();
+        let mut rest = &wire[..];
+        while rest.len() >= 5 {
+            let len = 5 + usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+            records.push(rest[0]);
+            rest = &rest[len..];
+        }
+        assert_eq!(records.len(), MAX_UNSOLICITED as usize + 1);
+        assert!(records.iter().all(|&kind| kind == 21), "alerts only");
+    }
+
+    #[test]
+    fn tls13_key_update_flood_ends_with_unexpected_message() {
+        let (mut c, mut s, _dir) = pair(Version::Tls13);
+        let Flooded { taken, error, .. } =
+            flood(&mut c, &mut s, |c| c.refresh_traffic_keys().unwrap());
+        let error = error.unwrap_or_else(|| panic!("{taken} KeyUpdates and still open"));
+        assert_eq!(taken, MAX_UNSOLICITED as usize);
+        assert_eq!(
+            error,
+            Error::UnexpectedMessage("too many messages without application data")
+        );
+        let wire = server_output(&mut s);
+        client_sees_alert(&mut c, &wire, AlertDescription::UnexpectedMessage);
+    }
+
+    #[test]
+    fn empty_record_flood_ends_with_unexpected_message() {
+        for version in [Version::Tls12, Version::Tls13] {
+            let (mut c, mut s, _dir) = pair(version);
+            let Flooded { taken, error, .. } = flood(&mut c, &mut s, |c| {
+                c.inner
+                    .common
+                    .record
+                    .send_empty_record(ContentType::ApplicationData)
+                    .unwrap()
+            });
+            let error = error.unwrap_or_else(|| panic!("{taken} empty records and still open"));
+            assert_eq!(taken, MAX_UNSOLICITED as usize, "{version}");
+            assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+            let wire = server_output(&mut s);
+            client_sees_alert(&mut c, &wire, AlertDescription::UnexpectedMessage);
+        }
+    }
+
+    /// Application data between the KeyUpdates resets the count, so only the bound on
+    /// queued output stops the flood: the server stops taking records once its answers
+    /// reach the bound, and goes on when the client reads them.
+    #[test]
+    fn key_updates_between_data_stop_at_the_output_bound() {
+        let (mut c, mut s, _dir) = pair(Version::Tls13);
+        let Flooded {
+            taken,
+            error,
+            unread,
+        } = flood(&mut c, &mut s, |c| {
+            c.writer().write_all(b"x").unwrap();
+            c.refresh_traffic_keys().unwrap();
+        });
+        assert_eq!(error, None);
+        assert!(taken < FLOOD, "the server took the whole flood");
+        assert!(
+            !s.wants_read(),
+            "backpressure: the server wants its output read first"
+        );
+        assert!(s.queued_output() > crate::config::DEFAULT_MAX_QUEUED_OUTPUT / 2);
+
+        // The client reads the answers: the server takes the held records and reads again.
+        let wire = server_output(&mut s);
+        let mut rest = &wire[..];
+        while !rest.is_empty() {
+            c.read_tls(&mut rest).unwrap();
+            c.process_new_packets().unwrap();
+        }
+        s.process_new_packets().unwrap();
+        assert!(s.wants_read());
+        let mut rest = &unread[..];
+        while !rest.is_empty() {
+            s.read_tls(&mut rest).unwrap();
+            s.process_new_packets().unwrap();
+        }
+        c.writer().write_all(b"after").unwrap();
+        pump(&mut c, &mut s);
+        let mut buf = vec![0u8; 2 * FLOOD];
+        let mut got = Vec::new();
+        while let Ok(n) = s.reader().read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(got.ends_with(b"after"));
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub enum Error {
     /// `handshake_failure` for TLS 1.2).
     #[error("missing extension: {0}")]
     MissingExtension(&'static str),
+    /// A client the server's policy refuses although the RFCs would let it in
+    /// (`handshake_failure`); the [`Incompatibility`] names the configuration option that
+    /// relaxes it.
+    #[error("client refused by this server's policy: {0}")]
+    PeerIncompatible(Incompatibility),
     /// The peer sent a fatal alert.
     #[error("peer sent alert {0:?}")]
     PeerAlert(AlertDescription),
@@ -58,8 +63,28 @@ impl Error {
             Error::RecordOverflow => AlertDescription::RecordOverflow,
             Error::DecryptError(_) => AlertDescription::DecryptError,
             Error::MissingExtension(_) => AlertDescription::MissingExtension,
+            Error::PeerIncompatible(_) => AlertDescription::HandshakeFailure,
             Error::Provider(_) | Error::General(_) => AlertDescription::InternalError,
             Error::PeerAlert(_) => return None,
         })
     }
+}
+
+/// Why a TLS 1.2 client was refused by the server's default, strict policy. Each has a
+/// [`ServerConfig`](crate::ServerConfig) option that accepts such clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Incompatibility {
+    /// The client does not offer the extended master secret (RFC 7627), which
+    /// [`ExtendedMasterSecret::Require`](crate::ExtendedMasterSecret::Require) demands;
+    /// `ExtendedMasterSecret::Offer` accepts it.
+    #[error("the client does not offer the extended master secret (RFC 7627)")]
+    NoExtendedMasterSecret,
+    /// The client sent no `signature_algorithms`, so only a SHA-1 ServerKeyExchange signature
+    /// would do (RFC 5246 §7.4.1.4.1); `ServerConfig::legacy_clients` accepts it.
+    #[error("the client sent no signature_algorithms and would need a SHA-1 signature (RFC 5246 7.4.1.4.1)")]
+    NoSignatureAlgorithms,
+    /// The client offers only ECDHE suites and sent no `supported_groups` (RFC 8422 §4);
+    /// `ServerConfig::legacy_clients` lets the server choose the curve.
+    #[error("the client offers ECDHE without supported_groups (RFC 8422 4)")]
+    NoSupportedGroups,
 }

@@ -28,4 +28,4 @@ pub mod verify;
 pub use alert::{AlertDescription, AlertLevel};
 pub use config::{ClientConfig, ExtendedMasterSecret, ServerConfig, Version};
 pub use conn::{ClientConnection, ConnectionCommon, ConnectionInfo, ServerConnection};
-pub use error::Error;
+pub use error::{Error, Incompatibility};

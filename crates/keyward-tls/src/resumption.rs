@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use keyward_ssl::{Provider, SessionKey};
 
-use crate::codec::{put_u16, put_u32, put_u8, put_vec_u16, put_vec_u8, Reader};
+use crate::codec::{put_u16, put_u32, put_u8, put_vec_exact, LengthPrefix, Reader};
 use crate::error::Error;
 
 /// How long sessions and tickets are good for, in seconds.
@@ -271,12 +271,12 @@ impl ServerSessions {
         put_u16(&mut plain, session.suite);
         put_u8(&mut plain, u8::from(session.extended_master_secret));
         plain.extend_from_slice(&session.created.to_be_bytes());
-        put_optional(&mut plain, session.alpn.as_deref());
+        put_optional(&mut plain, session.alpn.as_deref())?;
         put_optional(
             &mut plain,
             session.server_name.as_ref().map(String::as_bytes),
-        );
-        put_vec_u16(&mut plain, &session.master);
+        )?;
+        put_vec_exact(&mut plain, LengthPrefix::U16, &session.master).ok()?;
         self.protector(provider)?.seal(&plain)
     }
 
@@ -315,12 +315,12 @@ impl ServerSessions {
         put_u16(&mut plain, ticket.suite);
         put_u32(&mut plain, ticket.age_add);
         plain.extend_from_slice(&ticket.issued_ms.to_be_bytes());
-        put_optional(&mut plain, ticket.alpn.as_deref());
+        put_optional(&mut plain, ticket.alpn.as_deref())?;
         put_optional(
             &mut plain,
             ticket.server_name.as_ref().map(String::as_bytes),
-        );
-        put_vec_u16(&mut plain, &ticket.psk);
+        )?;
+        put_vec_exact(&mut plain, LengthPrefix::U16, &ticket.psk).ok()?;
         self.protector(provider)?.seal(&plain)
     }
 
@@ -353,20 +353,25 @@ impl ServerSessions {
     }
 }
 
-fn put_optional(out: &mut Vec<u8>, value: Option<&[u8]>) {
+/// Appends an optional value with its whole length (a two-byte prefix); `None` when it is
+/// too long for one, and the ticket is then not made rather than made with a cut value.
+fn put_optional(out: &mut Vec<u8>, value: Option<&[u8]>) -> Option<()> {
     match value {
         Some(value) => {
             put_u8(out, 1);
-            put_vec_u8(out, value);
+            put_vec_exact(out, LengthPrefix::U16, value).ok()
         }
-        None => put_u8(out, 0),
+        None => {
+            put_u8(out, 0);
+            Some(())
+        }
     }
 }
 
 fn read_optional(reader: &mut Reader<'_>) -> Option<Option<Vec<u8>>> {
     match reader.u8().ok()? {
         0 => Some(None),
-        1 => Some(Some(reader.vec_u8().ok()?.to_vec())),
+        1 => Some(Some(reader.vec_u16().ok()?.to_vec())),
         _ => None,
     }
 }
@@ -420,5 +425,78 @@ impl TicketProtector {
         let len = self.key.decrypt_packet(record, &mut out, seq).ok()?;
         out.truncate(len);
         Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::store::KeyStore;
+
+    /// A provider over a key store in a directory removed on drop.
+    struct TestProvider(Provider, std::path::PathBuf);
+
+    impl Drop for TestProvider {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+
+    fn provider(tag: &str) -> TestProvider {
+        let dir =
+            std::env::temp_dir().join(format!("keyward-resumption-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TestProvider(Provider::with_key_store(KeyStore::open(&dir).unwrap()), dir)
+    }
+
+    /// A 300-byte name: longer than a one-byte length prefix holds.
+    fn long_name() -> String {
+        ["a".repeat(63).as_str(); 5]
+            .join(".")
+            .chars()
+            .take(300)
+            .collect()
+    }
+
+    #[test]
+    fn tickets_keep_the_whole_server_name() {
+        let provider = provider("name");
+        let sessions = ServerSessions::default();
+        let ticket = ServerTicket13 {
+            psk: vec![7; 48],
+            suite: 0x1302,
+            age_add: 1,
+            issued_ms: now_millis(),
+            alpn: Some(b"h2".to_vec()),
+            server_name: Some(long_name()),
+        };
+        let sealed = sessions.seal_tls13(&provider.0, &ticket).unwrap();
+        assert_eq!(sessions.open_tls13(&provider.0, &sealed), Some(ticket));
+
+        let session = ServerSession12 {
+            master: vec![9; 48],
+            suite: 0xc02f,
+            extended_master_secret: true,
+            alpn: None,
+            server_name: Some(long_name()),
+            created: now_secs(),
+        };
+        let sealed = sessions.seal_tls12(&provider.0, &session).unwrap();
+        assert_eq!(sessions.open_tls12(&provider.0, &sealed), Some(session));
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_ticket_gets_no_ticket() {
+        let provider = provider("too-long");
+        let sessions = ServerSessions::default();
+        let ticket = ServerTicket13 {
+            psk: vec![7; 48],
+            suite: 0x1302,
+            age_add: 1,
+            issued_ms: now_millis(),
+            alpn: None,
+            server_name: Some("a".repeat(70_000)),
+        };
+        assert_eq!(sessions.seal_tls13(&provider.0, &ticket), None);
     }
 }

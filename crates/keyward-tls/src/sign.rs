@@ -31,6 +31,12 @@ pub enum SignatureScheme {
     EcdsaSecp256r1Sha256,
     /// `ecdsa_secp384r1_sha384` (0x0503); in TLS 1.2 ECDSA with SHA-384 on any curve.
     EcdsaSecp384r1Sha384,
+    /// `rsa_pkcs1_sha1` (0x0201): only for a TLS 1.2 ServerKeyExchange to a client that sent
+    /// no `signature_algorithms` (`ServerConfig::legacy_clients`); never offered, chosen or
+    /// accepted otherwise (not in [`SignatureScheme::ALL`]).
+    RsaPkcs1Sha1,
+    /// `ecdsa_sha1` (0x0203): as [`SignatureScheme::RsaPkcs1Sha1`], for ECDSA keys.
+    EcdsaSha1,
 }
 
 /// The family of a scheme.
@@ -38,7 +44,8 @@ pub enum SignatureScheme {
 enum Family {
     Pkcs1,
     Pss,
-    Ecdsa(Curve),
+    /// ECDSA; the curve the scheme names in TLS 1.3 (`None`: no curve, SHA-1).
+    Ecdsa(Option<Curve>),
 }
 
 impl SignatureScheme {
@@ -66,10 +73,13 @@ impl SignatureScheme {
             SignatureScheme::RsaPssRsaeSha512 => 0x0806,
             SignatureScheme::EcdsaSecp256r1Sha256 => 0x0403,
             SignatureScheme::EcdsaSecp384r1Sha384 => 0x0503,
+            SignatureScheme::RsaPkcs1Sha1 => 0x0201,
+            SignatureScheme::EcdsaSha1 => 0x0203,
         }
     }
 
-    /// The scheme for a wire value; `None` for schemes this engine does not implement.
+    /// The scheme for a wire value; `None` for schemes this engine does not implement or
+    /// accept from a peer (the SHA-1 schemes).
     pub fn from_u16(value: u16) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.to_u16() == value)
     }
@@ -85,6 +95,8 @@ impl SignatureScheme {
             SignatureScheme::RsaPssRsaeSha512 => "rsa_pss_rsae_sha512",
             SignatureScheme::EcdsaSecp256r1Sha256 => "ecdsa_secp256r1_sha256",
             SignatureScheme::EcdsaSecp384r1Sha384 => "ecdsa_secp384r1_sha384",
+            SignatureScheme::RsaPkcs1Sha1 => "rsa_pkcs1_sha1",
+            SignatureScheme::EcdsaSha1 => "ecdsa_sha1",
         }
     }
 
@@ -100,6 +112,7 @@ impl SignatureScheme {
             SignatureScheme::RsaPkcs1Sha512 | SignatureScheme::RsaPssRsaeSha512 => {
                 HashAlgorithm::Sha512
             }
+            SignatureScheme::RsaPkcs1Sha1 | SignatureScheme::EcdsaSha1 => HashAlgorithm::Sha1,
         }
     }
 
@@ -108,21 +121,24 @@ impl SignatureScheme {
         !matches!(self.family(), Family::Ecdsa(_))
     }
 
-    /// True when TLS 1.3 allows the scheme in CertificateVerify (not `rsa_pkcs1_*`).
+    /// True when TLS 1.3 allows the scheme in CertificateVerify (not `rsa_pkcs1_*`, not
+    /// SHA-1).
     pub fn allowed_in_tls13(self) -> bool {
-        self.family() != Family::Pkcs1
+        self.family() != Family::Pkcs1 && self.hash() != HashAlgorithm::Sha1
     }
 
     fn family(self) -> Family {
         match self {
             SignatureScheme::RsaPkcs1Sha256
             | SignatureScheme::RsaPkcs1Sha384
-            | SignatureScheme::RsaPkcs1Sha512 => Family::Pkcs1,
+            | SignatureScheme::RsaPkcs1Sha512
+            | SignatureScheme::RsaPkcs1Sha1 => Family::Pkcs1,
             SignatureScheme::RsaPssRsaeSha256
             | SignatureScheme::RsaPssRsaeSha384
             | SignatureScheme::RsaPssRsaeSha512 => Family::Pss,
-            SignatureScheme::EcdsaSecp256r1Sha256 => Family::Ecdsa(Curve::P256),
-            SignatureScheme::EcdsaSecp384r1Sha384 => Family::Ecdsa(Curve::P384),
+            SignatureScheme::EcdsaSecp256r1Sha256 => Family::Ecdsa(Some(Curve::P256)),
+            SignatureScheme::EcdsaSecp384r1Sha384 => Family::Ecdsa(Some(Curve::P384)),
+            SignatureScheme::EcdsaSha1 => Family::Ecdsa(None),
         }
     }
 
@@ -167,7 +183,9 @@ fn key_fits(key: KeyType, scheme: SignatureScheme, tls13: bool) -> bool {
     }
     match (key, scheme.family()) {
         (KeyType::Rsa, Family::Pkcs1 | Family::Pss) => true,
-        (KeyType::Ecdsa(curve), Family::Ecdsa(scheme_curve)) => !tls13 || curve == scheme_curve,
+        (KeyType::Ecdsa(curve), Family::Ecdsa(scheme_curve)) => {
+            !tls13 || Some(curve) == scheme_curve
+        }
         _ => false,
     }
 }
@@ -186,7 +204,7 @@ pub fn choose_scheme(
     let usable =
         |scheme: &SignatureScheme| key_fits(kind, *scheme, tls13) && offered.contains(scheme);
     let own_curve = SignatureScheme::ALL.into_iter().filter(
-        |scheme| matches!((kind, scheme.family()), (KeyType::Ecdsa(c), Family::Ecdsa(s)) if c == s),
+        |scheme| matches!((kind, scheme.family()), (KeyType::Ecdsa(c), Family::Ecdsa(s)) if Some(c) == s),
     );
     own_curve.chain(SignatureScheme::ALL).find(usable)
 }

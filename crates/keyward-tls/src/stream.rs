@@ -75,12 +75,29 @@ fn read_and_process<T: Read + Write + ?Sized>(
             other => break other?,
         }
     };
-    if let Err(error) = conn.process_new_packets() {
-        let _ = write_all_tls(conn, sock);
-        return Err(io_error(error));
-    }
-    write_all_tls(conn, sock)?;
+    process_and_answer(conn, sock)?;
     Ok(read)
+}
+
+/// Processes the records read so far and writes the answers. While the answers fill the
+/// connection's queued output, it holds the remaining records back (backpressure): they are
+/// processed once the answers are written, which blocks until the peer reads them.
+fn process_and_answer<T: Write + ?Sized>(
+    conn: &mut ConnectionCommon,
+    sock: &mut T,
+) -> io::Result<usize> {
+    let mut written = 0;
+    loop {
+        if let Err(error) = conn.process_new_packets() {
+            let _ = write_all_tls(conn, sock);
+            return Err(io_error(error));
+        }
+        let held_back = conn.is_output_full();
+        written += write_all_tls(conn, sock)?;
+        if !held_back {
+            return Ok(written);
+        }
+    }
 }
 
 /// Drives the connection over a blocking socket until the handshake is complete (if it is
@@ -111,11 +128,7 @@ pub fn complete_io<T: Read + Write + ?Sized>(
             }
         };
         read += n;
-        if let Err(error) = conn.process_new_packets() {
-            let _ = write_all_tls(conn, sock);
-            return Err(io_error(error));
-        }
-        written += write_all_tls(conn, sock)?;
+        written += process_and_answer(conn, sock)?;
         if n == 0 && conn.is_handshaking() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

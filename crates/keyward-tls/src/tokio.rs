@@ -74,6 +74,13 @@ pub struct TlsStream<IO, C> {
     conn: C,
     /// The transport reached its end.
     eof: bool,
+    /// The connection may hold received records back (its output was full): process them
+    /// before reading more.
+    held_back: bool,
+    /// The reading task, while it waits for the output to drain (backpressure).
+    read_waker: Option<Waker>,
+    /// The writing task, while it waits for the socket to take the output.
+    write_waker: Option<Waker>,
 }
 
 impl<IO, C> TlsStream<IO, C>
@@ -88,6 +95,9 @@ where
             io,
             conn,
             eof: false,
+            held_back: false,
+            read_waker: None,
+            write_waker: None,
         }
     }
 
@@ -168,11 +178,47 @@ where
         if n == 0 {
             self.eof = true;
         }
-        if let Err(error) = self.conn.process_new_packets() {
-            let _ = self.try_flush_tls();
-            return Poll::Ready(Err(io_error(error)));
+        if let Err(error) = self.process_held_back() {
+            return Poll::Ready(Err(error));
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// Processes the records read so far and notes whether the connection held some back
+    /// (its output is full). A TLS error queues its alert, which is written if the socket
+    /// takes it at once.
+    fn process_held_back(&mut self) -> io::Result<()> {
+        if let Err(error) = self.conn.process_new_packets() {
+            let _ = self.try_flush_tls();
+            return Err(io_error(error));
+        }
+        self.held_back = self.conn.is_output_full();
+        Ok(())
+    }
+
+    /// Wakes the reading task that waits for the output to drain.
+    fn wake_reader(&mut self) {
+        if let Some(waker) = self.read_waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Wakes the writing task that waits for the socket.
+    fn wake_writer(&mut self) {
+        if let Some(waker) = self.write_waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// The write side's flush: notes a waiting writer, and wakes a reader held by
+    /// backpressure once the output drained.
+    fn poll_flush_for_writer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = self.poll_write_tls(cx);
+        match &poll {
+            Poll::Pending => self.write_waker = Some(cx.waker().clone()),
+            Poll::Ready(_) => self.wake_reader(),
+        }
+        poll
     }
 
     /// Drives the handshake: write what is pending, read and process the peer's flight,
@@ -189,6 +235,11 @@ where
             }
             if !self.conn.is_handshaking() {
                 return Poll::Ready(Ok(()));
+            }
+            if self.held_back {
+                self.held_back = false;
+                self.process_held_back()?;
+                continue;
             }
             if self.eof || !self.conn.wants_read() {
                 if let Err(error) = self.conn.process_new_packets() {
@@ -235,6 +286,28 @@ where
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 Err(error) => return Poll::Ready(Err(error)),
             }
+            if this.conn.is_output_full() {
+                // Backpressure: a peer that does not read our answers (KeyUpdates, refusals)
+                // is not read from until it does.
+                match this.poll_flush_tls(cx) {
+                    Poll::Ready(Ok(())) => this.wake_writer(),
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                    Poll::Pending => {
+                        // A task writing through a split half may have registered for the
+                        // socket's write readiness before us: it is woken when we get on.
+                        this.read_waker = Some(cx.waker().clone());
+                        return Poll::Pending;
+                    }
+                }
+            }
+            if this.held_back {
+                // The records the connection held back while its output was full.
+                this.held_back = false;
+                if let Err(error) = this.process_held_back() {
+                    return Poll::Ready(Err(error));
+                }
+                continue;
+            }
             if this.eof || !this.conn.wants_read() {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -244,7 +317,8 @@ where
             match this.poll_read_tls(cx) {
                 Poll::Ready(Ok(_)) => {
                     // Answers the peer may need (KeyUpdate); what the socket does not take
-                    // now goes out with the next write or flush, which also reports errors.
+                    // now goes out with the next write or flush, which also reports errors,
+                    // or, once the output is full, before the next read.
                     let _ = this.try_flush_tls();
                 }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
@@ -273,7 +347,7 @@ where
             }
         }
         // Backpressure: take no more plaintext while earlier records wait for the socket.
-        match this.poll_write_tls(cx) {
+        match this.poll_flush_for_writer(cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
             Poll::Pending => return Poll::Pending,
@@ -281,7 +355,7 @@ where
         let chunk = buf.get(..buf.len().min(MAX_WRITE_CHUNK)).unwrap_or(buf);
         let n = this.conn.writer().write(chunk)?;
         // Start sending; what the socket does not take now goes out on the next call.
-        if let Poll::Ready(Err(error)) = this.poll_write_tls(cx) {
+        if let Poll::Ready(Err(error)) = this.poll_flush_for_writer(cx) {
             return Poll::Ready(Err(error));
         }
         Poll::Ready(Ok(n))
@@ -295,7 +369,10 @@ where
                 other => return other,
             }
         }
-        this.poll_flush_tls(cx)
+        match this.poll_flush_for_writer(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_flush(cx),
+            other => other,
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

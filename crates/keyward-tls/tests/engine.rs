@@ -11,7 +11,8 @@ use keyward_core::backend::{Curve, FfdheGroup};
 use keyward_ssl::Group;
 use keyward_tls::sign::SignatureScheme;
 use keyward_tls::{
-    AlertDescription, ClientConnection, Error, ExtendedMasterSecret, ServerConnection, Version,
+    AlertDescription, ClientConnection, Error, ExtendedMasterSecret, Incompatibility,
+    ServerConnection, Version,
 };
 
 const GROUPS: [Group; 5] = [
@@ -398,7 +399,9 @@ fn extended_master_secret_policies() {
                 Err("client"),
             ) => {}
             (
-                Err(Failure::Server(Error::Negotiation(_, AlertDescription::HandshakeFailure))),
+                Err(Failure::Server(Error::PeerIncompatible(
+                    Incompatibility::NoExtendedMasterSecret,
+                ))),
                 Err("server"),
             ) => {}
             (other, _) => panic!(

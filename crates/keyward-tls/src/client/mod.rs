@@ -248,6 +248,54 @@ impl Offer {
         Ok(())
     }
 
+    /// True when our ClientHello carried an extension of `kind`.
+    fn sent_extension(&self, kind: ExtensionType) -> bool {
+        let ext = &self.hello.extensions;
+        match kind {
+            ExtensionType::ServerName => ext.server_name.is_some(),
+            ExtensionType::SupportedGroups => ext.supported_groups.is_some(),
+            ExtensionType::EcPointFormats => ext.ec_point_formats.is_some(),
+            ExtensionType::SignatureAlgorithms => ext.signature_algorithms.is_some(),
+            ExtensionType::ApplicationLayerProtocolNegotiation => ext.alpn.is_some(),
+            ExtensionType::ExtendedMasterSecret => ext.extended_master_secret,
+            ExtensionType::RenegotiationInfo => ext.renegotiation_info.is_some(),
+            ExtensionType::SessionTicket => ext.session_ticket.is_some(),
+            ExtensionType::SupportedVersions => ext.supported_versions.is_some(),
+            ExtensionType::KeyShare => ext.key_shares.is_some(),
+            ExtensionType::PskKeyExchangeModes => ext.psk_modes.is_some(),
+            ExtensionType::EarlyData => ext.early_data,
+            ExtensionType::Cookie => ext.cookie.is_some(),
+            ExtensionType::PreSharedKey => ext.pre_shared_key.is_some(),
+            _ => false,
+        }
+    }
+
+    /// RFC 8446 §4.2: each extension of a server's `message` must be `allowed` there (or
+    /// `illegal_parameter`) and answer one we sent (or `unsupported_extension`, which
+    /// comes first: an extension we never sent is unsolicited wherever it appears).
+    /// `unsolicited_ok` lists the ones the server may send unasked (a HelloRetryRequest's
+    /// cookie).
+    fn check_server_extensions(
+        &self,
+        present: &[u16],
+        allowed: &[ExtensionType],
+        unsolicited_ok: &[ExtensionType],
+        message: &'static str,
+    ) -> Result<(), Error> {
+        for kind in present.iter().map(|k| ExtensionType::from_wire(*k)) {
+            if !self.sent_extension(kind) && !unsolicited_ok.contains(&kind) {
+                return Err(Error::Negotiation(
+                    message,
+                    AlertDescription::UnsupportedExtension,
+                ));
+            }
+            if !allowed.contains(&kind) {
+                return Err(Error::IllegalParameter(message));
+            }
+        }
+        Ok(())
+    }
+
     /// The offered suite with this id.
     fn suite(&self, id: u16) -> Option<&'static CipherSuite> {
         self.config
@@ -286,6 +334,7 @@ impl State for ExpectServerHello {
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::ServerHello, "expected ServerHello")?;
         let server_hello = ServerHello::parse(message.body())?;
+        crate::tls13::check_legacy_version(server_hello.legacy_version)?;
         let offer = &self.offer;
         if server_hello.is_retry_request() {
             if !offer.offered_tls13 || offer.retry.is_some() {
@@ -358,21 +407,16 @@ impl Offer {
                 "HelloRetryRequest does not echo the hello",
             ));
         }
-        let allowed = [
-            ExtensionType::SupportedVersions,
-            ExtensionType::KeyShare,
-            ExtensionType::Cookie,
-        ];
-        if ext
-            .present
-            .iter()
-            .any(|t| !allowed.contains(&ExtensionType::from_wire(*t)))
-        {
-            return Err(Error::Negotiation(
-                "HelloRetryRequest has an extension that was not offered",
-                AlertDescription::UnsupportedExtension,
-            ));
-        }
+        self.check_server_extensions(
+            &ext.present,
+            &[
+                ExtensionType::SupportedVersions,
+                ExtensionType::KeyShare,
+                ExtensionType::Cookie,
+            ],
+            &[ExtensionType::Cookie],
+            "HelloRetryRequest extension not offered or not allowed there",
+        )?;
         let current_group = self.key_share.as_ref().map(|k| k.group());
         let new_group = match ext.selected_group {
             Some(id) => {

@@ -24,7 +24,7 @@ use crate::resumption::{now_secs, ClientSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls12::traffic::Traffic;
 use crate::tls12::{check_peer_finished, finished, master_params, Randoms, PROTOCOL};
-use crate::tls13::key_share::{group_from_wire, import_peer, public_value};
+use crate::tls13::key_share::{agreement_error, group_from_wire, import_peer, public_value};
 use crate::verify::public_key_of;
 
 /// The handshake state shared by the states after the ServerHello.
@@ -364,14 +364,16 @@ impl State for ExpectServerHelloDone {
                 let session_hash = hs
                     .extended_master_secret
                     .then(|| hs.transcript.current_digest());
-                provider.generate_master_key(
-                    &own,
-                    peer,
-                    PROTOCOL,
-                    suite_id,
-                    &master_params(&hs.randoms, session_hash.as_deref()),
-                    Side::Client,
-                )?
+                provider
+                    .generate_master_key(
+                        &own,
+                        peer,
+                        PROTOCOL,
+                        suite_id,
+                        &master_params(&hs.randoms, session_hash.as_deref()),
+                        Side::Client,
+                    )
+                    .map_err(agreement_error)?
             }
         };
         let keys = master.generate_session_keys(&hs.randoms.params())?;

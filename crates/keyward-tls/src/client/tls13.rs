@@ -15,12 +15,15 @@ use crate::codec::handshake::{
 };
 use crate::codec::hello::ServerHello;
 use crate::config::{ClientConfig, Version};
-use crate::conn::{check_finished, CommonState, ConnectionInfo, Message, State};
+use crate::conn::{CommonState, ConnectionInfo, Message, State};
 use crate::error::Error;
 use crate::sign::{self, SignatureScheme};
-use crate::tls13::key_share::import_peer;
+use crate::tls13::key_share::{agreement_error, import_peer};
 use crate::tls13::traffic::{TicketReceiver, Traffic};
-use crate::tls13::{certificate_verify_content, new_transcript, same_hash, traffic_pair, PROTOCOL};
+use crate::tls13::{
+    certificate_verify_content, check_peer_finished, new_transcript, same_hash, traffic_pair,
+    PROTOCOL,
+};
 
 /// The handshake state shared by the states after the ServerHello.
 struct Handshake {
@@ -71,19 +74,16 @@ pub(super) fn server_hello(
         ));
     }
     let ext = &server_hello.extensions;
-    let allowed = [
-        ExtensionType::SupportedVersions,
-        ExtensionType::KeyShare,
-        ExtensionType::PreSharedKey,
-    ];
-    for kind in &ext.present {
-        if !allowed.contains(&ExtensionType::from_wire(*kind)) {
-            return Err(Error::Negotiation(
-                "ServerHello has an extension not allowed there",
-                AlertDescription::UnsupportedExtension,
-            ));
-        }
-    }
+    offer.check_server_extensions(
+        &ext.present,
+        &[
+            ExtensionType::SupportedVersions,
+            ExtensionType::KeyShare,
+            ExtensionType::PreSharedKey,
+        ],
+        &[],
+        "ServerHello extension not offered or not allowed there",
+    )?;
     let own = offer
         .key_share
         .as_ref()
@@ -126,7 +126,9 @@ pub(super) fn server_hello(
     let peer = import_peer(&provider, own.group(), &share.key_exchange, true)?;
     let suite_id = u32::from(suite.id);
     let early = provider.extract_early_key(psk.map(|t| &t.psk), PROTOCOL, suite_id)?;
-    let handshake_secret = provider.extract_handshake_key(own, &peer, &early)?;
+    let handshake_secret = provider
+        .extract_handshake_key(own, &peer, &early)
+        .map_err(agreement_error)?;
     let (client_hs, server_hs) =
         traffic_pair(provider.expand_traffic_keys(&handshake_secret, &transcript)?)?;
     cx.tls13 = true;
@@ -305,8 +307,7 @@ impl State for ExpectFinished {
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected Finished")?;
         let mut hs = self.0;
-        let expected = hs.server_hs.compute_finished_hash(&hs.transcript)?;
-        check_finished(&expected, message.body())?;
+        check_peer_finished(&hs.server_hs, &hs.transcript, message.body())?;
         hs.transcript.update(&message.encoded);
         let provider = hs.config.provider.clone();
         let master = provider.extract_master_key(&hs.handshake_secret)?;

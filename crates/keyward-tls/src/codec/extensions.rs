@@ -21,7 +21,8 @@ impl KeyShareEntry {
         let group = reader.u16()?;
         let key_exchange = reader.vec_u16()?;
         if key_exchange.is_empty() {
-            return Err(Error::Decode("empty key share"));
+            // No group has an empty public value (RFC 8446 §4.2.8): illegal_parameter.
+            return Err(Error::IllegalParameter("empty key share"));
         }
         Ok(KeyShareEntry {
             group,
@@ -82,8 +83,11 @@ impl OfferedPsks {
             }
             binders.push(binder.to_vec());
         }
-        if identities.is_empty() {
-            return Err(Error::Decode("pre_shared_key without identities"));
+        if identities.is_empty() || binders.is_empty() {
+            // identities<7..2^16-1>, binders<33..2^16-1> (RFC 8446 §4.2.11).
+            return Err(Error::Decode(
+                "pre_shared_key without identities or binders",
+            ));
         }
         if identities.len() != binders.len() {
             return Err(Error::IllegalParameter(
@@ -180,13 +184,57 @@ fn read_server_name(mut reader: Reader<'_>) -> Result<Option<String>, Error> {
         if name.is_empty() {
             return Err(Error::Decode("empty host name"));
         }
-        let name = std::str::from_utf8(name)
-            .ok()
-            .filter(|n| n.is_ascii())
-            .ok_or(Error::Decode("host name is not ASCII"))?;
-        host = Some(name.trim_end_matches('.').to_ascii_lowercase());
+        if !is_dns_host_name(name) {
+            return Err(Error::IllegalParameter(
+                "server name is not a DNS host name",
+            ));
+        }
+        host = Some(
+            name.iter()
+                .map(|&b| char::from(b.to_ascii_lowercase()))
+                .collect(),
+        );
     }
     Ok(host)
+}
+
+/// Longest host name (RFC 1035 §2.3.4, RFC 6066 §3).
+const MAX_HOST_NAME_LEN: usize = 255;
+/// Longest label of a host name.
+const MAX_LABEL_LEN: usize = 63;
+
+/// True for a DNS host name as RFC 6066 §3 wants it in `server_name`: labels of letters,
+/// digits and hyphens, of 1 to 63 bytes, joined by dots, at most 255 bytes in all, without a
+/// trailing dot.
+fn is_dns_host_name(name: &[u8]) -> bool {
+    name.len() <= MAX_HOST_NAME_LEN
+        && name.split(|&b| b == b'.').all(|label| {
+            (1..=MAX_LABEL_LEN).contains(&label.len())
+                && label
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// A set of `uint16` code points (extension types, groups): a 65,536-bit map, so that
+/// duplicate detection is linear in the list.
+struct SeenU16(Box<[u64; 1024]>);
+
+impl SeenU16 {
+    fn new() -> Self {
+        SeenU16(Box::new([0; 1024]))
+    }
+
+    /// Adds `value`; false when it was there already.
+    fn insert(&mut self, value: u16) -> bool {
+        let (word, bit) = (usize::from(value >> 6), 1u64 << (value & 63));
+        let Some(slot) = self.0.get_mut(word) else {
+            return false;
+        };
+        let fresh = *slot & bit == 0;
+        *slot |= bit;
+        fresh
+    }
 }
 
 fn read_alpn(mut reader: Reader<'_>) -> Result<Vec<Vec<u8>>, Error> {
@@ -215,10 +263,11 @@ fn empty(reader: Reader<'_>) -> Result<bool, Error> {
 /// (RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type").
 fn split_extensions<'a>(block: &mut Reader<'a>) -> Result<Vec<(u16, Reader<'a>)>, Error> {
     let mut out: Vec<(u16, Reader<'a>)> = Vec::new();
+    let mut seen = SeenU16::new();
     while !block.is_empty() {
         let kind = block.u16()?;
         let body = block.sub_u16()?;
-        if out.iter().any(|(k, _)| *k == kind) {
+        if !seen.insert(kind) {
             return Err(Error::IllegalParameter("duplicate extension"));
         }
         out.push((kind, body));
@@ -264,9 +313,10 @@ impl ClientExtensions {
                     let mut list = body.sub_u16()?;
                     body.finish()?;
                     let mut shares: Vec<KeyShareEntry> = Vec::new();
+                    let mut groups = SeenU16::new();
                     while !list.is_empty() {
                         let share = KeyShareEntry::read(&mut list)?;
-                        if shares.iter().any(|s| s.group == share.group) {
+                        if !groups.insert(share.group) {
                             return Err(Error::IllegalParameter("two key shares for one group"));
                         }
                         shares.push(share);
@@ -527,5 +577,127 @@ impl ServerExtensions {
     /// True when an extension of `kind` was present.
     pub fn has(&self, kind: ExtensionType) -> bool {
         self.present.contains(&kind.to_wire())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `server_name` extension block naming `name`.
+    fn server_name_block(name: &[u8]) -> Vec<u8> {
+        let mut block = Vec::new();
+        put_u16(&mut block, ExtensionType::ServerName.to_wire());
+        put_prefixed(&mut block, LengthPrefix::U16, |o| {
+            put_prefixed(o, LengthPrefix::U16, |o| {
+                put_u8(o, SERVER_NAME_HOST);
+                put_vec_u16(o, name);
+            })
+        });
+        block
+    }
+
+    fn read_name(name: &[u8]) -> Result<Option<String>, Error> {
+        let block = server_name_block(name);
+        ClientExtensions::read(&mut Reader::new(&block)).map(|ext| ext.server_name)
+    }
+
+    #[test]
+    fn server_names_that_are_dns_names_are_accepted() {
+        let label63 = "a".repeat(63);
+        let longest = [label63.as_str(); 4].join(".") + "a"; // 4 * 63 + 3 dots + 1 = 256
+        let longest = &longest[..255];
+        for name in [
+            "example.com",
+            "a",
+            "xn--bcher-kva.example",
+            "1-2.3",
+            longest,
+        ] {
+            assert_eq!(
+                read_name(name.as_bytes()),
+                Ok(Some(name.to_owned())),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            read_name(b"Example.COM"),
+            Ok(Some("example.com".to_owned()))
+        );
+    }
+
+    #[test]
+    fn server_names_that_are_not_dns_names_are_illegal_parameters() {
+        let label64 = "a".repeat(64);
+        let too_long = ["a".repeat(63).as_str(); 4].join(".") + ".a"; // 257 bytes
+        let bad: [&[u8]; 12] = [
+            b"evil\x1b[2J.example",
+            b"line\nbreak.example",
+            b"nul\0.example",
+            b"space name.example",
+            b"under_score.example",
+            b"example.com.",
+            b".example.com",
+            b"a..b",
+            b"caf\xc3\xa9.example",
+            b"*.example.com",
+            label64.as_bytes(),
+            too_long.as_bytes(),
+        ];
+        for name in bad {
+            assert_eq!(
+                read_name(name),
+                Err(Error::IllegalParameter(
+                    "server name is not a DNS host name"
+                )),
+                "{}",
+                name.escape_ascii()
+            );
+        }
+    }
+
+    /// The ClientHello extension block of `count` distinct empty extensions of types the
+    /// engine does not know.
+    fn many_unknown_extensions(count: u16) -> Vec<u8> {
+        let mut block = Vec::new();
+        for kind in 1000..1000 + count {
+            put_u16(&mut block, kind);
+            put_u16(&mut block, 0);
+        }
+        block
+    }
+
+    #[test]
+    fn sixteen_thousand_distinct_extensions_parse_and_a_late_duplicate_is_found() {
+        let mut block = many_unknown_extensions(16_000);
+        assert!(ClientExtensions::read(&mut Reader::new(&block)).is_ok());
+        block.extend_from_slice(&[0x3e, 0x7f, 0, 0]); // 15999 + 1000 again
+        assert_eq!(
+            ClientExtensions::read(&mut Reader::new(&block)),
+            Err(Error::IllegalParameter("duplicate extension"))
+        );
+    }
+
+    #[test]
+    fn many_key_shares_parse_and_a_late_duplicate_group_is_found() {
+        let mut shares = Vec::new();
+        for group in 0..10_000u16 {
+            put_u16(&mut shares, group);
+            put_vec_u16(&mut shares, &[1]);
+        }
+        let block = |shares: &[u8]| {
+            let mut block = Vec::new();
+            put_u16(&mut block, ExtensionType::KeyShare.to_wire());
+            put_prefixed(&mut block, LengthPrefix::U16, |o| put_vec_u16(o, shares));
+            block
+        };
+        let ext = ClientExtensions::read(&mut Reader::new(&block(&shares))).unwrap();
+        assert_eq!(ext.key_shares.map(|s| s.len()), Some(10_000));
+        put_u16(&mut shares, 9_999);
+        put_vec_u16(&mut shares, &[1]);
+        assert_eq!(
+            ClientExtensions::read(&mut Reader::new(&block(&shares))),
+            Err(Error::IllegalParameter("two key shares for one group"))
+        );
     }
 }

@@ -434,6 +434,18 @@ impl NewSessionTicket13 {
     }
 }
 
+/// Reads a Finished body: `verify_data` of exactly `verify_data_len` bytes (12 in TLS 1.2,
+/// the hash length in TLS 1.3). Any other length does not parse: `decode_error`
+/// (RFC 8446 §4.4.4 and §6.2, RFC 5246 §7.4.9), never `decrypt_error`, which is for a
+/// Finished that parses and does not verify.
+pub fn parse_finished(body: &[u8], verify_data_len: usize) -> Result<&[u8], Error> {
+    if body.len() == verify_data_len {
+        Ok(body)
+    } else {
+        Err(Error::Decode("Finished of the wrong length"))
+    }
+}
+
 /// Encodes a Finished message.
 pub fn encode_finished(verify_data: &[u8]) -> Vec<u8> {
     encode_handshake(HandshakeType::Finished, verify_data)

@@ -213,6 +213,18 @@ pub fn put_prefixed(out: &mut Vec<u8>, prefix: LengthPrefix, body: impl FnOnce(&
     }
 }
 
+/// Appends `bytes` with a length prefix of `prefix`, or fails, writing nothing, when they are
+/// longer than the prefix can say: for values whose length the engine does not bound
+/// beforehand (what a ticket keeps of the client's hello), where truncating would silently
+/// change them.
+pub fn put_vec_exact(out: &mut Vec<u8>, prefix: LengthPrefix, bytes: &[u8]) -> Result<(), Error> {
+    if bytes.len() > prefix.max() {
+        return Err(Error::General("value too long for its length prefix"));
+    }
+    put_prefixed(out, prefix, |o| o.extend_from_slice(bytes));
+    Ok(())
+}
+
 /// Appends `bytes` with a one-byte length prefix.
 pub fn put_vec_u8(out: &mut Vec<u8>, bytes: &[u8]) {
     put_prefixed(out, LengthPrefix::U8, |o| o.extend_from_slice(bytes));

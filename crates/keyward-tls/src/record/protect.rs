@@ -105,15 +105,16 @@ impl RecordDecrypter {
                 protected: true,
             });
         }
-        // TLSInnerPlaintext: content ‖ type ‖ zeros. The type is the last non-zero byte.
+        // TLSInnerPlaintext: content ‖ type ‖ zeros, at most 2^14 + 1 bytes however the
+        // padding splits them (RFC 8446 §5.4). The type is the last non-zero byte.
+        if out.len() > MAX_PLAINTEXT_LEN + 1 {
+            return Err(Error::RecordOverflow);
+        }
         let Some(type_at) = out.iter().rposition(|b| *b != 0) else {
             return Err(Error::UnexpectedMessage("record without a content type"));
         };
         let content_type = ContentType::from_wire(out[type_at]);
         out.truncate(type_at);
-        if out.len() > MAX_PLAINTEXT_LEN {
-            return Err(Error::RecordOverflow);
-        }
         match content_type {
             ContentType::Unknown(_) => Err(Error::UnexpectedMessage("unknown inner content type")),
             ContentType::ChangeCipherSpec => {

@@ -206,3 +206,95 @@ fn handshake_messages_are_coalesced_then_fragmented() {
     assert_eq!(&wire[..5], &[22, 3, 1, 0, 100]);
     assert_eq!(&wire[105..110], &[22, 3, 1, 0, 80]);
 }
+
+/// Seals `inner` (a `TLSInnerPlaintext` of any length) as TLS 1.3 record `seq` under the
+/// AES-128-GCM `key`, past the 2^14 bytes `SslEncryptPacket` seals: what a peer without
+/// the Windows limit sends.
+fn seal_inner_plaintext(provider: &Provider, key: &SessionKey, seq: u64, inner: &[u8]) -> Vec<u8> {
+    use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
+    use keyward_core::blob::KeyDataBlob;
+    let blob = provider.export_write_key_data(key).unwrap();
+    let material = KeyDataBlob::parse(&blob).unwrap();
+    let (enc_key, iv) = material.data().expose().split_at(16);
+    let mut nonce: [u8; 12] = iv.try_into().unwrap();
+    for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+        *n ^= s;
+    }
+    let mut header = vec![23, 3, 3];
+    header.extend_from_slice(&((inner.len() + 16) as u16).to_be_bytes());
+    let mut body = inner.to_vec();
+    let tag = AeadKey::new(AeadAlgorithm::Aes128Gcm, enc_key)
+        .unwrap()
+        .seal_in_place(&nonce, &header, &mut body)
+        .unwrap();
+    [header, body, tag.to_vec()].concat()
+}
+
+/// RFC 8446 §5.2, §5.4: a `TLSInnerPlaintext` of up to 2^14 + 1 bytes (2^14 of content and
+/// the type) is legal however the zero padding splits it; content over 2^14, or an inner
+/// plaintext over 2^14 + 1, is `record_overflow`.
+#[test]
+fn tls13_largest_legal_records_are_accepted() {
+    let provider = provider();
+    let cases: [(usize, usize, Result<usize, Error>); 7] = [
+        // (content, padding, what the receiver makes of it)
+        (16384, 0, Ok(16384)),
+        (16383, 1, Ok(16383)),
+        (100, 16284, Ok(100)),
+        (0, 16384, Ok(0)),
+        (1, 0, Ok(1)),
+        (16385, 0, Err(Error::RecordOverflow)),
+        (16384, 1, Err(Error::RecordOverflow)),
+    ];
+    for (content, padding, expected) in cases {
+        let (write, read) = tls13_keys(&provider);
+        let mut receiver = RecordLayer::new(0x0303, 16384);
+        receiver.set_read_key(read, true).unwrap();
+        let mut inner = vec![0x42; content];
+        inner.push(ContentType::ApplicationData.to_wire());
+        inner.resize(inner.len() + padding, 0);
+        receiver
+            .deframer
+            .push(&seal_inner_plaintext(&provider, &write, 0, &inner));
+        let record = receiver.deframer.pop().unwrap().unwrap();
+        let got = receiver
+            .unprotect(record)
+            .map(|plain| plain.unwrap().payload.len());
+        assert_eq!(
+            got, expected,
+            "{content} bytes of content, {padding} of padding"
+        );
+    }
+}
+
+/// RFC 8446 §5.4: a record whose TLSInnerPlaintext is empty (no content type, no padding:
+/// a body of only the tag) is `unexpected_message`, whether or not its tag is right.
+#[test]
+fn tls13_empty_inner_plaintext_is_an_unexpected_message() {
+    let provider = provider();
+    for sealed in [true, false] {
+        let (write, read) = tls13_keys(&provider);
+        let record = if sealed {
+            seal_inner_plaintext(&provider, &write, 0, &[])
+        } else {
+            wire_record(23, &[0x55; 16])
+        };
+        assert_eq!(record.len(), 5 + 16);
+        let mut receiver = RecordLayer::new(0x0303, 16384);
+        receiver.set_read_key(read, true).unwrap();
+        receiver.deframer.push(&record);
+        let record = receiver.deframer.pop().unwrap().unwrap();
+        assert!(
+            matches!(receiver.unprotect(record), Err(Error::UnexpectedMessage(_))),
+            "sealed: {sealed}"
+        );
+    }
+    // While refused early data is skipped, such a record is skipped like any other.
+    let (_, read) = tls13_keys(&provider);
+    let mut receiver = RecordLayer::new(0x0303, 16384);
+    receiver.set_read_key(read, true).unwrap();
+    receiver.skip_early_data();
+    receiver.deframer.push(&wire_record(23, &[0x55; 16]));
+    let record = receiver.deframer.pop().unwrap().unwrap();
+    assert_eq!(receiver.unprotect(record), Ok(None));
+}

@@ -50,6 +50,7 @@ impl State for ExpectClientHello {
 /// The version to speak (RFC 8446 §4.2.1, RFC 5246 §E.1), and the fallback check of
 /// RFC 7507.
 fn select_version(config: &ServerConfig, hello: &ClientHello) -> Result<Version, Error> {
+    crate::tls13::check_legacy_version(hello.legacy_version)?;
     let enabled = |v: Version| config.versions.contains(&v);
     let chosen = match &hello.extensions.supported_versions {
         Some(offered) => [Version::Tls13, Version::Tls12]

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use keyward_core::backend::{fill_random, FfdheGroup};
+use keyward_core::backend::{fill_random, Curve, FfdheGroup};
 use keyward_ssl::{
     CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, MasterKey, OpaqueKey, Protocol,
     SessionKey, Side,
@@ -22,19 +22,12 @@ use crate::codec::handshake::{
 use crate::codec::hello::{ClientHello, ServerHello};
 use crate::config::{ExtendedMasterSecret, ServerConfig, Version};
 use crate::conn::{CommonState, ConnectionInfo, Message, State};
-use crate::error::Error;
+use crate::error::{Error, Incompatibility};
 use crate::resumption::{now_secs, ServerSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls12::traffic::Traffic;
 use crate::tls12::{check_peer_finished, finished, master_params, Randoms, PROTOCOL};
-use crate::tls13::key_share::{import_peer, public_value};
-
-/// The signature schemes assumed when a client sends no `signature_algorithms`: RFC 5246
-/// §7.4.1.4.1 would imply SHA-1, which keyward does not sign with.
-const DEFAULT_SCHEMES: [SignatureScheme; 2] = [
-    SignatureScheme::RsaPkcs1Sha256,
-    SignatureScheme::EcdsaSecp256r1Sha256,
-];
+use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 
 /// The TLS 1.2 choices that hold for the whole handshake.
 struct Session {
@@ -94,11 +87,11 @@ pub(super) fn client_hello(
         || hello
             .cipher_suites
             .contains(&signal::EMPTY_RENEGOTIATION_INFO_SCSV);
+    check_point_formats(&hello)?;
     let client_ems = ext.extended_master_secret;
     if config.extended_master_secret == ExtendedMasterSecret::Require && !client_ems {
-        return Err(Error::Negotiation(
-            "the client does not use the extended master secret",
-            AlertDescription::HandshakeFailure,
+        return Err(Error::PeerIncompatible(
+            Incompatibility::NoExtendedMasterSecret,
         ));
     }
     let alpn = choose_alpn(&config, &hello)?;
@@ -220,6 +213,27 @@ pub(super) fn client_hello(
     }))
 }
 
+/// RFC 8422 §5.1.2: a client that names a curve of RFC 8422 in `supported_groups` and sends
+/// `ec_point_formats` without `uncompressed` is `illegal_parameter`.
+fn check_point_formats(hello: &ClientHello) -> Result<(), Error> {
+    const RFC8422_CURVES: [u16; 5] = [23, 24, 25, 29, 30];
+    let ext = &hello.extensions;
+    let names_a_curve = ext
+        .supported_groups
+        .as_ref()
+        .is_some_and(|groups| groups.iter().any(|g| RFC8422_CURVES.contains(g)));
+    let without_uncompressed = ext
+        .ec_point_formats
+        .as_ref()
+        .is_some_and(|formats| !formats.contains(&EC_POINT_UNCOMPRESSED));
+    if names_a_curve && without_uncompressed {
+        return Err(Error::IllegalParameter(
+            "ec_point_formats without the uncompressed format",
+        ));
+    }
+    Ok(())
+}
+
 /// A suite with what it needs: the certificate, the group and the signature scheme.
 struct SuiteChoice {
     suite: &'static CipherSuite,
@@ -228,12 +242,65 @@ struct SuiteChoice {
     scheme: Option<SignatureScheme>,
 }
 
-/// Our most preferred TLS 1.2 suite that the client offers and that we can serve: a
-/// certificate of the right kind, a group for (EC)DHE (RFC 8422 §5.1, RFC 7919 §4) and a
-/// signature scheme the client accepts.
+/// Our most preferred TLS 1.2 suite that the client offers and that we can serve. A client
+/// that the strict policy refuses and [`ServerConfig::legacy_clients`] would accept gets
+/// [`Error::PeerIncompatible`] saying why.
 fn choose_suite(config: &ServerConfig, hello: &ClientHello) -> Result<SuiteChoice, Error> {
+    let refused = match choose_suite_with(config, hello, config.legacy_clients) {
+        Ok(choice) => return Ok(choice),
+        Err(refused) => refused,
+    };
+    if config.legacy_clients {
+        return Err(refused);
+    }
+    match choose_suite_with(config, hello, true) {
+        Ok(choice) if choice.scheme.is_some_and(is_sha1) => Err(Error::PeerIncompatible(
+            Incompatibility::NoSignatureAlgorithms,
+        )),
+        Ok(_) => Err(Error::PeerIncompatible(Incompatibility::NoSupportedGroups)),
+        Err(_) => Err(refused),
+    }
+}
+
+fn is_sha1(scheme: SignatureScheme) -> bool {
+    matches!(
+        scheme,
+        SignatureScheme::RsaPkcs1Sha1 | SignatureScheme::EcdsaSha1
+    )
+}
+
+/// The curve for a client that offers ECDHE without `supported_groups` (RFC 8422 §4 lets
+/// the server choose): P-256, else P-384, else our first curve; such clients predate X25519.
+fn server_chosen_curve(config: &ServerConfig) -> Option<Group> {
+    let configured = |curve: Curve| {
+        config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| *g == Group::Ec(curve))
+    };
+    configured(Curve::P256)
+        .or_else(|| configured(Curve::P384))
+        .or_else(|| {
+            config
+                .groups
+                .iter()
+                .copied()
+                .find(|g| matches!(g, Group::Ec(_)))
+        })
+}
+
+/// [`choose_suite`] under one policy: a certificate of the right kind, a group for (EC)DHE
+/// (RFC 8422 §5.1, RFC 7919 §4) and a signature scheme the client accepts. `legacy` allows
+/// a SHA-1 signature to a client without `signature_algorithms` (RFC 5246 §7.4.1.4.1: it
+/// can check nothing else) and a server-chosen curve to one without `supported_groups`.
+fn choose_suite_with(
+    config: &ServerConfig,
+    hello: &ClientHello,
+    legacy: bool,
+) -> Result<SuiteChoice, Error> {
     let ext = &hello.extensions;
-    let schemes = offered_schemes(hello).unwrap_or_else(|| DEFAULT_SCHEMES.to_vec());
+    let schemes = offered_schemes(hello);
     let client_groups = ext.supported_groups.as_deref();
     let ec_group = match client_groups {
         Some(groups) => config
@@ -241,11 +308,8 @@ fn choose_suite(config: &ServerConfig, hello: &ClientHello) -> Result<SuiteChoic
             .iter()
             .copied()
             .find(|g| matches!(g, Group::Ec(_)) && groups.contains(&g.tls_id())),
-        None => config
-            .groups
-            .iter()
-            .copied()
-            .find(|g| matches!(g, Group::Ec(keyward_core::backend::Curve::P256))),
+        None if legacy => server_chosen_curve(config),
+        None => None,
     };
     let uncompressed_ok = ext
         .ec_point_formats
@@ -298,7 +362,16 @@ fn choose_suite(config: &ServerConfig, hello: &ClientHello) -> Result<SuiteChoic
                 let scheme = if suite.key_exchange == KeyExchange::Rsa {
                     None
                 } else {
-                    match sign::choose_scheme(&key.key, &schemes, false) {
+                    let scheme = match &schemes {
+                        Some(offered) => sign::choose_scheme(&key.key, offered, false),
+                        None if legacy => Some(if key.key.is_rsa() {
+                            SignatureScheme::RsaPkcs1Sha1
+                        } else {
+                            SignatureScheme::EcdsaSha1
+                        }),
+                        None => None,
+                    };
+                    match scheme {
                         Some(scheme) => Some(scheme),
                         None => continue,
                     }
@@ -485,14 +558,9 @@ impl State for ExpectClientKeyExchange {
             )?,
             Some((group, own)) => {
                 let peer = import_peer(provider, *group, &value, false)?;
-                provider.generate_master_key(
-                    own,
-                    &peer,
-                    PROTOCOL,
-                    suite_id,
-                    &params,
-                    Side::Server,
-                )?
+                provider
+                    .generate_master_key(own, &peer, PROTOCOL, suite_id, &params, Side::Server)
+                    .map_err(agreement_error)?
             }
         };
         let keys = master.generate_session_keys(&session.randoms.params())?;

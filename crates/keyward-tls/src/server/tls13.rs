@@ -24,11 +24,11 @@ use crate::conn::{check_finished, CommonState, ConnectionInfo, Message, State};
 use crate::error::Error;
 use crate::resumption::{now_millis, ServerTicket13, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
-use crate::tls13::key_share::{import_peer, public_value};
+use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 use crate::tls13::traffic::Traffic;
 use crate::tls13::{
-    certificate_verify_content, new_transcript, psk_binder, retry_transcript, same_hash,
-    traffic_pair, PROTOCOL,
+    certificate_verify_content, check_peer_finished, new_transcript, psk_binder, retry_transcript,
+    same_hash, traffic_pair, PROTOCOL,
 };
 
 /// How many tickets a server sends after a handshake.
@@ -133,6 +133,12 @@ pub(super) fn client_hello(
     let own =
         provider.create_ephemeral_key(PROTOCOL, suite_id, u32::from(group.tls_id()), 0, None)?;
     let peer = import_peer(&provider, group, &share.key_exchange, true)?;
+    // The agreement comes before the ServerHello, so that a peer value giving no secret is
+    // refused in plaintext, as the first answer.
+    let early = provider.extract_early_key(psk.as_ref().map(|(_, psk)| psk), PROTOCOL, suite_id)?;
+    let handshake = provider
+        .extract_handshake_key(&own, &peer, &early)
+        .map_err(agreement_error)?;
     let server_hello = ServerHello {
         legacy_version: version::TLS12,
         random: server_random(&config, Version::Tls13)?,
@@ -156,8 +162,6 @@ pub(super) fn client_hello(
         cx.record.send_change_cipher_spec(true)?;
     }
 
-    let early = provider.extract_early_key(psk.as_ref().map(|(_, psk)| psk), PROTOCOL, suite_id)?;
-    let handshake = provider.extract_handshake_key(&own, &peer, &early)?;
     let (client_hs, server_hs) =
         traffic_pair(provider.expand_traffic_keys(&handshake, &transcript)?)?;
     cx.record
@@ -403,8 +407,7 @@ impl State for ExpectFinished {
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
-        let expected = self.client_hs.compute_finished_hash(&self.transcript)?;
-        check_finished(&expected, message.body())?;
+        check_peer_finished(&self.client_hs, &self.transcript, message.body())?;
         self.transcript.update(&message.encoded);
         let provider = self.config.provider.clone();
         cx.record

@@ -5,7 +5,7 @@ pub mod traffic;
 
 use keyward_ssl::{HandshakeHash, MasterKey, Parameters, Side};
 
-use crate::codec::handshake::encode_finished;
+use crate::codec::handshake::{encode_finished, parse_finished};
 use crate::conn::check_finished;
 use crate::error::Error;
 
@@ -56,7 +56,8 @@ pub fn finished(
     ))
 }
 
-/// Checks the peer's Finished body against the transcript as it stands.
+/// Checks the peer's Finished body against the transcript as it stands: the wrong length is
+/// `decode_error`, the wrong value `decrypt_error`.
 pub fn check_peer_finished(
     master: &MasterKey,
     transcript: &HandshakeHash,
@@ -64,5 +65,73 @@ pub fn check_peer_finished(
     verify_data: &[u8],
 ) -> Result<(), Error> {
     let expected = master.compute_finished_hash(transcript, sender)?;
-    check_finished(&expected, verify_data)
+    check_finished(&expected, parse_finished(verify_data, expected.len())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_ssl::Provider;
+
+    /// A TLS 1.2 master key from a throw-away ECDHE agreement (suite 0xC02F).
+    fn master(provider: &Provider) -> MasterKey {
+        let suite = 0xC02F;
+        let own = provider
+            .create_ephemeral_key(PROTOCOL, suite, 23, 0, None)
+            .unwrap();
+        let peer = provider
+            .create_ephemeral_key(PROTOCOL, suite, 23, 0, None)
+            .unwrap();
+        let randoms = Randoms {
+            client: [1; 32],
+            server: [2; 32],
+        };
+        provider
+            .generate_master_key(
+                &own,
+                &peer.public_key(),
+                PROTOCOL,
+                suite,
+                &randoms.params(),
+                Side::Server,
+            )
+            .unwrap()
+    }
+
+    /// RFC 5246 §7.4.9: `verify_data` is 12 bytes. A Finished of another length does not
+    /// parse (`decode_error`); only a 12-byte one that differs is `decrypt_error`. Both sides
+    /// check the peer's Finished here.
+    #[test]
+    fn finished_of_the_wrong_length_is_a_decode_error() {
+        let provider = Provider::open(None).unwrap();
+        let master = master(&provider);
+        let mut transcript = provider.create_handshake_hash(PROTOCOL, 0xC02F).unwrap();
+        transcript.update(b"client hello, server hello, ...");
+        for sender in [Side::Client, Side::Server] {
+            let good = master.compute_finished_hash(&transcript, sender).unwrap();
+            assert_eq!(good.len(), 12);
+            assert_eq!(
+                check_peer_finished(&master, &transcript, sender, &good),
+                Ok(())
+            );
+            let mut flipped = good;
+            flipped[0] ^= 1;
+            assert!(matches!(
+                check_peer_finished(&master, &transcript, sender, &flipped),
+                Err(Error::DecryptError(_))
+            ));
+            let padded_after = [&good[..], &[0]].concat();
+            let padded_before = [&[0], &good[..]].concat();
+            for wrong in [&[][..], &good[..11], &padded_after, &padded_before] {
+                assert!(
+                    matches!(
+                        check_peer_finished(&master, &transcript, sender, wrong),
+                        Err(Error::Decode(_))
+                    ),
+                    "Finished of {} bytes",
+                    wrong.len()
+                );
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The TLS 1.2 traffic phase: application data flows in the connection; renegotiation is
-//! refused with a `no_renegotiation` warning (RFC 5246 §7.2.2, RFC 5746 §4.2 and §4.4).
+//! refused with a `no_renegotiation` warning (RFC 5246 §7.2.2, RFC 5746 §4.2 and §4.4), at
+//! most [`crate::conn::MAX_UNSOLICITED`] times in a row.
 
 use keyward_ssl::{MasterKey, Side};
 
@@ -38,6 +39,7 @@ impl State for Traffic {
             (Side::Client, HandshakeType::HelloRequest)
             | (Side::Server, HandshakeType::ClientHello) => {
                 tracing::debug!("renegotiation refused");
+                cx.count_unsolicited()?;
                 cx.record
                     .send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
                 Ok(self)

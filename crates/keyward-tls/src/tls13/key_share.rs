@@ -33,6 +33,19 @@ fn ecc_curve(curve: Curve) -> EccCurve {
     }
 }
 
+/// The error for a key agreement with the peer's value: `illegal_parameter` when the
+/// provider found the value unusable (`BadData`: an X25519 low-order point giving an
+/// all-zero secret, RFC 7748 §6.1, RFC 8446 §7.4.2, RFC 8422 §5.11); other provider
+/// failures stay `internal_error`.
+pub fn agreement_error(error: keyward_core::Error) -> Error {
+    match error {
+        keyward_core::Error::BadData(_) => {
+            Error::IllegalParameter("key agreement with the peer's value failed")
+        }
+        other => Error::Provider(other),
+    }
+}
+
 /// Imports the peer's public value in `group` through the provider (`SslImportKey`), which
 /// validates it. `exact_dh_length` asks for TLS 1.3's rule that a DH value is as long as the
 /// prime (RFC 8446 §4.2.8.1); TLS 1.2 values may be shorter and are left-padded. Anything

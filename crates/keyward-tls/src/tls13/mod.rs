@@ -6,7 +6,10 @@ pub mod traffic;
 
 use keyward_ssl::{CipherSuite, HandshakeHash, Provider, Tls13Secret};
 
-use crate::codec::handshake::message_hash;
+use crate::alert::AlertDescription;
+use crate::codec::enums::version;
+use crate::codec::handshake::{message_hash, parse_finished};
+use crate::conn::check_finished;
 use crate::error::Error;
 
 /// `dwProtocol` of TLS 1.3.
@@ -62,6 +65,30 @@ pub fn psk_binder(
     Ok(binder_key.compute_finished_hash(transcript)?)
 }
 
+/// Checks the peer's Finished body against `secret` (its handshake traffic secret) and the
+/// transcript as it stands: the wrong length is `decode_error`, the wrong value
+/// `decrypt_error`.
+pub fn check_peer_finished(
+    secret: &Tls13Secret,
+    transcript: &HandshakeHash,
+    verify_data: &[u8],
+) -> Result<(), Error> {
+    let expected = secret.compute_finished_hash(transcript)?;
+    check_finished(&expected, parse_finished(verify_data, expected.len())?)
+}
+
+/// RFC 8446 §D.5: a ClientHello or ServerHello whose `legacy_version` is SSL 3.0 (or
+/// older) is `protocol_version`, whatever `supported_versions` says.
+pub fn check_legacy_version(legacy_version: u16) -> Result<(), Error> {
+    if legacy_version < version::TLS10 {
+        return Err(Error::Negotiation(
+            "legacy_version of SSL 3.0 or older",
+            AlertDescription::ProtocolVersion,
+        ));
+    }
+    Ok(())
+}
+
 /// True when two TLS 1.3 suites share a hash (a PSK of one may be used with the other).
 pub fn same_hash(a: &CipherSuite, b: &CipherSuite) -> bool {
     a.sha384_prf == b.sha384_prf
@@ -74,5 +101,62 @@ pub fn traffic_pair(
     match pair {
         (Some(client), Some(server)) => Ok((client, server)),
         _ => Err(Error::General("the provider returned no traffic secret")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 8446 §4.4.4: `verify_data` is `Hash.length` bytes. A Finished of another length
+    /// (empty, or padded on either side) does not parse: `decode_error` (§6.2), not
+    /// `decrypt_error`. Client and server check the peer's Finished here.
+    #[test]
+    fn finished_of_the_wrong_length_is_a_decode_error() {
+        let provider = Provider::open(None).unwrap();
+        for suite in [0x1301u32, 0x1302] {
+            let own = provider
+                .create_ephemeral_key(PROTOCOL, suite, 29, 0, None)
+                .unwrap();
+            let peer = provider
+                .create_ephemeral_key(PROTOCOL, suite, 29, 0, None)
+                .unwrap();
+            let early = provider.extract_early_key(None, PROTOCOL, suite).unwrap();
+            let handshake = provider
+                .extract_handshake_key(&own, &peer.public_key(), &early)
+                .unwrap();
+            let mut transcript = provider.create_handshake_hash(PROTOCOL, suite).unwrap();
+            transcript.update(b"client hello, server hello");
+            let (client, server) = traffic_pair(
+                provider
+                    .expand_traffic_keys(&handshake, &transcript)
+                    .unwrap(),
+            )
+            .unwrap();
+            transcript.update(b"encrypted extensions ... certificate verify");
+            for secret in [&client, &server] {
+                let good = secret.compute_finished_hash(&transcript).unwrap();
+                assert_eq!(check_peer_finished(secret, &transcript, &good), Ok(()));
+                let mut flipped = good.clone();
+                flipped[3] ^= 0x80;
+                assert!(matches!(
+                    check_peer_finished(secret, &transcript, &flipped),
+                    Err(Error::DecryptError(_))
+                ));
+                let padded_after = [&good[..], &[0]].concat();
+                let padded_before = [&[0], &good[..]].concat();
+                let short = &good[..good.len() - 1];
+                for wrong in [&[][..], short, &padded_after, &padded_before] {
+                    assert!(
+                        matches!(
+                            check_peer_finished(secret, &transcript, wrong),
+                            Err(Error::Decode(_))
+                        ),
+                        "Finished of {} bytes",
+                        wrong.len()
+                    );
+                }
+            }
+        }
     }
 }

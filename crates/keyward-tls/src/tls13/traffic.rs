@@ -1,5 +1,6 @@
 //! The TLS 1.3 traffic phase: application data flows in the connection; here are the
-//! post-handshake messages — KeyUpdate (RFC 8446 §4.6.3) both ways and NewSessionTicket
+//! post-handshake messages — KeyUpdate (RFC 8446 §4.6.3) both ways, at most
+//! [`crate::conn::MAX_UNSOLICITED`] in a row without application data, and NewSessionTicket
 //! (§4.6.1) on the client.
 
 use std::sync::Arc;
@@ -37,6 +38,9 @@ pub struct Traffic {
     exporter: Tls13Secret,
     tickets: Option<TicketReceiver>,
     tickets_stored: usize,
+    /// Our KeyUpdates that asked the peer to update and that it has not answered yet: its
+    /// answers are not unsolicited.
+    answers_awaited: usize,
 }
 
 impl Traffic {
@@ -57,6 +61,7 @@ impl Traffic {
             exporter,
             tickets,
             tickets_stored: 0,
+            answers_awaited: 0,
         }
     }
 
@@ -117,6 +122,11 @@ impl State for Traffic {
         match message.kind {
             HandshakeType::KeyUpdate => {
                 let update_requested = parse_key_update(message.body())?;
+                if !update_requested && self.answers_awaited > 0 {
+                    self.answers_awaited -= 1;
+                } else {
+                    cx.count_unsolicited()?;
+                }
                 let next = self.peer_secret.update_traffic_secret()?;
                 cx.record
                     .set_read_key(self.provider.expand_write_key(&next)?, true)?;
@@ -147,6 +157,8 @@ impl State for Traffic {
     }
 
     fn refresh_traffic_keys(&mut self, cx: &mut CommonState) -> Result<(), Error> {
-        self.update_write_key(cx, true)
+        self.update_write_key(cx, true)?;
+        self.answers_awaited = self.answers_awaited.saturating_add(1);
+        Ok(())
     }
 }
