@@ -638,6 +638,9 @@ def ems_probes():
             return _finish_resumption(d, offered_id, master, expect_resumed)
         probes.append(Probe(F, name, expect, run, server=server, rfc=rfc))
 
+    probes.append(logged_refusal(F, "without-ems-refusal-logged", "log-ems", lambda c, e: e,
+                                 r"handshake failed: .*extended master secret.*--ems-optional",
+                                 "RFC 7627 §5.2; issue 14 (the log names the reason and the flag)"))
     for via in ("id", "ticket"):
         resume(True, True, via, True, "resume-%s-with-ems" % via, "RFC 7627 §5.3", "default")
         resume(True, False, via, False, "resume-%s-drops-ems" % via, "RFC 7627 §5.3 MUST abort",
@@ -764,6 +767,12 @@ def legacy_probes():
          "RFC 5246 §7.4.1.4.1 (strict default policy)")
     case("no-supported-groups-refused", no_groups, "ems-optional", HS_FAIL,
          "RFC 8422 §4 (strict default policy)")
+    probes.append(logged_refusal(F, "no-signature-algorithms-refusal-logged", "log-sigalgs", no_sigs,
+                                 r"handshake failed: .*signature_algorithms.*--legacy-clients",
+                                 "issue 14 (the log names the reason and the flag)"))
+    probes.append(logged_refusal(F, "no-supported-groups-refusal-logged", "log-groups", no_groups,
+                                 r"handshake failed: .*supported_groups.*--legacy-clients",
+                                 "issue 14 (the log names the reason and the flag)"))
     case("no-signature-algorithms-accepted", no_sigs, "legacy", OK, "RFC 5246 §7.4.1.4.1 {sha1,rsa}")
     case("no-signature-algorithms-ecdsa-accepted", no_sigs, "legacy", OK,
          "RFC 5246 §7.4.1.4.1 {sha1,ecdsa}", suites=[ECDHE_ECDSA_AES128_GCM])
@@ -773,3 +782,24 @@ def legacy_probes():
          lambda c, e: replace(e, "supported_groups", u16_list([0x0a0a])), "legacy", HS_FAIL,
          "RFC 8422 §5.1 (groups sent but none shared)", suites=[ECDHE_RSA_AES128_GCM])
     return probes
+
+
+def logged_refusal(family, name, server, edit, pattern, rfc):
+    """A refused TLS 1.2 client whose refusal `serve` must log in one line that names the
+    reason and the flag that relaxes it (issue 14). The probe's server serves only it."""
+    import re
+    import time
+
+    def run(addr, env):
+        try:
+            return hello12(addr, edit, ems=False)
+        except wire.Ended as ended:
+            outcome = ended.outcome
+        deadline = time.time() + 3
+        while time.time() < deadline:
+            with open(env.log_of(server), errors="replace") as f:
+                if any(re.search(pattern, line) for line in f):
+                    return outcome
+            time.sleep(0.1)
+        return Outcome("mismatch", note="%s, but no log line matching %r" % (outcome, pattern))
+    return Probe(family, name, HS_FAIL, run, server=server, rfc=rfc)

@@ -21,6 +21,10 @@ SERVERS = {
     "tls12": ["--tls1.2"],
     "tls12-ems-optional": ["--tls1.2", "--ems-optional"],
     "legacy": ["--legacy-clients", "--ems-optional"],
+    # Servers of one probe each, whose log that probe reads.
+    "log-ems": [],
+    "log-sigalgs": ["--ems-optional"],
+    "log-groups": ["--ems-optional"],
 }
 
 
@@ -85,6 +89,9 @@ class Env:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+    def log_of(self, name):
+        return os.path.join(self.work, "serve-%s.log" % name)
 
     def bundle(self):
         return os.path.join(self.home, "certs", "localhost.pem")
