@@ -19,7 +19,6 @@ SERVERS = {
     "default": [],
     "ems-optional": ["--ems-optional"],
     "tls12": ["--tls1.2"],
-    "tls12-ems-optional": ["--tls1.2", "--ems-optional"],
     "legacy": ["--legacy-clients", "--ems-optional"],
     # Servers of one probe each, whose log that probe reads.
     "log-ems": [],
