@@ -472,9 +472,6 @@ def record_probes():
                      name="tls13-client-hello-split-by-ccs", rfc="RFC 8446 §5.1, §5")
     fragmented_hello(12, 50, between=record(CCS, b"\x01"), expect=UNEXPECTED,
                      name="tls12-client-hello-split-by-ccs", rfc="RFC 5246 §7.1")
-    fragmented_hello(12, 50, between=record(ALERT, bytes([1, 90])), expect=OK,
-                     name="tls12-client-hello-split-by-warning-alert",
-                     rfc="RFC 5246 §6.2.1 (record types may interleave), §7.2")
     fragmented_hello(12, 50, between=record(APPDATA, b"x"), expect=UNEXPECTED,
                      name="tls12-client-hello-split-by-app-data", rfc="RFC 5246 §6")
 
