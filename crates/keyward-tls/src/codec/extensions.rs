@@ -205,15 +205,21 @@ const MAX_LABEL_LEN: usize = 63;
 
 /// True for a DNS host name as RFC 6066 §3 wants it in `server_name`: labels of letters,
 /// digits and hyphens, of 1 to 63 bytes, joined by dots, at most 255 bytes in all, without a
-/// trailing dot.
+/// trailing dot, and not a literal IPv4 address ("Literal IPv4 and IPv6 addresses are not
+/// permitted"): a name whose last label is all digits is refused, as no top-level domain is
+/// numeric (RFC 3696 §2). IPv6 literals already fail on their colons.
 fn is_dns_host_name(name: &[u8]) -> bool {
-    name.len() <= MAX_HOST_NAME_LEN
-        && name.split(|&b| b == b'.').all(|label| {
-            (1..=MAX_LABEL_LEN).contains(&label.len())
-                && label
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+    let labels_ok = name.split(|&b| b == b'.').all(|label| {
+        (1..=MAX_LABEL_LEN).contains(&label.len())
+            && label
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    let numeric_top = name
+        .rsplit(|&b| b == b'.')
+        .next()
+        .is_some_and(|top| top.iter().all(u8::is_ascii_digit));
+    name.len() <= MAX_HOST_NAME_LEN && labels_ok && !numeric_top
 }
 
 /// A set of `uint16` code points (extension types, groups): a 65,536-bit map, so that
@@ -611,7 +617,8 @@ mod tests {
             "example.com",
             "a",
             "xn--bcher-kva.example",
-            "1-2.3",
+            "1-2.3com",
+            "10.0.0.example",
             longest,
         ] {
             assert_eq!(
@@ -630,8 +637,11 @@ mod tests {
     fn server_names_that_are_not_dns_names_are_illegal_parameters() {
         let label64 = "a".repeat(64);
         let too_long = ["a".repeat(63).as_str(); 4].join(".") + ".a"; // 257 bytes
-        let bad: [&[u8]; 12] = [
+        let bad: [&[u8]; 15] = [
             b"evil\x1b[2J.example",
+            b"127.0.0.1",
+            b"192.0.2.300",
+            b"::1",
             b"line\nbreak.example",
             b"nul\0.example",
             b"space name.example",
