@@ -24,8 +24,11 @@
 //! assert_eq!(missing, Error::NotFound);
 //! assert_eq!(missing.status(), Status::NTE_NOT_FOUND);
 //!
-//! // The sealing key of opaque blobs is made on first use, then always the same.
-//! assert_eq!(store.sealing_key()?.expose(), store.sealing_key()?.expose());
+//! // The sealing keys of opaque blobs: the first is made on first use; a rotation adds a
+//! // newer one to seal with and keeps the old ones to open with.
+//! assert_eq!(store.sealing_keys()?.newest().map(|key| key.id()), Some(1));
+//! assert_eq!(store.rotate_sealing_key()?, 2);
+//! assert_eq!(store.sealing_keys()?.iter().count(), 2);
 //! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok(())
 //! # }
