@@ -9,26 +9,6 @@ use keyward_tls::codec::extensions::ServerExtensions;
 use keyward_tls::codec::hello::{ClientHello, ServerHello};
 use keyward_tls::{ClientConnection, Error, ServerConnection, Version};
 
-/// Wraps handshake bytes in plaintext records.
-fn records(content_type: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for chunk in payload.chunks(16384) {
-        out.extend_from_slice(&[content_type, 3, 3]);
-        out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
-        out.extend_from_slice(chunk);
-    }
-    out
-}
-
-/// Everything `conn` wants to send.
-fn sent(conn: &mut keyward_tls::ConnectionCommon) -> Vec<u8> {
-    let mut wire = Vec::new();
-    while conn.wants_write() {
-        conn.write_tls(&mut wire).unwrap();
-    }
-    wire
-}
-
 /// The ClientHello inside the handshake records of `wire` (skipping other records).
 fn client_hello_in(wire: &[u8]) -> ClientHello {
     let mut rest = wire;

@@ -102,17 +102,7 @@ impl AeadKey {
         in_out: &mut [u8],
         tag: &[u8; AEAD_TAG_LEN],
     ) -> Result<()> {
-        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
-        match self
-            .key
-            .open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, in_out)
-        {
-            Ok(_) => Ok(()),
-            Err(_) => {
-                in_out.fill(0);
-                Err(Error::DecryptionFailure)
-            }
-        }
+        open_separate(&self.key, nonce, aad, in_out, tag)
     }
 }
 
@@ -173,16 +163,25 @@ impl Aes256GcmSivKey {
         in_out: &mut [u8],
         tag: &[u8; AEAD_TAG_LEN],
     ) -> Result<()> {
-        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
-        match self
-            .key
-            .open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, in_out)
-        {
-            Ok(_) => Ok(()),
-            Err(_) => {
-                in_out.fill(0);
-                Err(Error::DecryptionFailure)
-            }
+        open_separate(&self.key, nonce, aad, in_out, tag)
+    }
+}
+
+/// Verifies `tag` and decrypts `in_out` in place under `key`; on failure zeroes `in_out`, so
+/// no unauthenticated plaintext is released, and answers `DecryptionFailure`.
+fn open_separate(
+    key: &aead::LessSafeKey,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    in_out: &mut [u8],
+    tag: &[u8; AEAD_TAG_LEN],
+) -> Result<()> {
+    let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+    match key.open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, in_out) {
+        Ok(_) => Ok(()),
+        Err(_) => {
+            in_out.fill(0);
+            Err(Error::DecryptionFailure)
         }
     }
 }

@@ -235,3 +235,23 @@ pub fn suite(name: &str) -> &'static keyward_ssl::CipherSuite {
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("no suite {name}"))
 }
+
+/// Wraps handshake bytes (or any content) in plaintext TLS 1.2 records.
+pub fn records(content_type: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for chunk in payload.chunks(16384) {
+        out.extend_from_slice(&[content_type, 3, 3]);
+        out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+/// Everything `conn` wants to send.
+pub fn sent(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut wire = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut wire).unwrap();
+    }
+    wire
+}
