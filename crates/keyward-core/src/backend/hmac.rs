@@ -1,7 +1,6 @@
-//! HMAC with SHA-1/SHA-256/SHA-384/SHA-512 for the MAC of TLS CBC records
-//! (`SslEncryptPacket` / `SslDecryptPacket`), with the key prepared once, and the pieces
-//! the constant-time (Lucky13) record check needs: the compression-call count of a
-//! message and a way to spend a given number of compression calls on nothing.
+//! HMAC with SHA-1/SHA-256/SHA-384/SHA-512 with the key prepared once. (The MAC of TLS CBC
+//! records is not made here: it is part of AWS-LC's constant-time TLS CBC code, see
+//! `tls_cbc`.)
 
 use core::fmt;
 
