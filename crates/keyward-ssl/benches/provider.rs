@@ -240,7 +240,13 @@ fn gcm_records(c: &mut Criterion) {
 }
 
 fn cbc_records(c: &mut Criterion) {
-    let plaintext = vec![0x42u8; 1024];
+    for size in [1024usize, 16384] {
+        cbc_record(c, size);
+    }
+}
+
+fn cbc_record(c: &mut Criterion, size: usize) {
+    let plaintext = vec![0x42u8; size];
     // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
     let (client_keys, server_keys, record) = connection(0xC027, &plaintext);
     let mac_key = hmac::Key::new(hmac::HMAC_SHA256, &[5; 32]);
@@ -253,8 +259,8 @@ fn cbc_records(c: &mut Criterion) {
     )
     .unwrap();
 
-    let mut group = c.benchmark_group("aes128cbc_sha256_1k_record");
-    group.throughput(Throughput::Bytes(1024));
+    let mut group = c.benchmark_group(format!("aes128cbc_sha256_{}k_record", size / 1024));
+    group.throughput(Throughput::Bytes(size as u64));
     let mut out = vec![0u8; record.len()];
     group.bench_function(BenchmarkId::new("encrypt", "keyward"), |b| {
         b.iter(|| {
@@ -264,14 +270,16 @@ fn cbc_records(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // MAC ‖ padding: 32 + 16 bytes for these sizes (multiples of the block length).
+    let padded = size + 32 + 16;
     group.bench_function(BenchmarkId::new("encrypt", "aws-lc-rs"), |b| {
         // MAC, pad, random IV, CBC: the same work, written directly.
-        let mut buf = vec![0u8; 1024 + 32 + 16];
+        let mut buf = vec![0u8; padded];
         b.iter(|| {
             let tag = hmac::sign(&mac_key, black_box(&plaintext));
-            buf[..1024].copy_from_slice(&plaintext);
-            buf[1024..1056].copy_from_slice(tag.as_ref());
-            buf[1056..].fill(15);
+            buf[..size].copy_from_slice(&plaintext);
+            buf[size..size + 32].copy_from_slice(tag.as_ref());
+            buf[size + 32..].fill(15);
             let mut iv = [0u8; 16];
             rand::fill(&mut iv).unwrap();
             enc.less_safe_encrypt(&mut buf, cipher::EncryptionContext::Iv128(iv.into()))
@@ -294,7 +302,7 @@ fn cbc_records(c: &mut Criterion) {
             buf.copy_from_slice(body);
             dec.decrypt(&mut buf, cipher::DecryptionContext::Iv128([0u8; 16].into()))
                 .unwrap();
-            hmac::verify(&mac_key, &buf[..1024], &buf[1024..1056]).is_ok()
+            hmac::verify(&mac_key, &buf[..size], &buf[size..size + 32]).is_ok()
         })
     });
     group.finish();

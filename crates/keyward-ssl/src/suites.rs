@@ -6,7 +6,11 @@
 //! Supported: key exchanges RSA, DHE_RSA, ECDHE_RSA, ECDHE_ECDSA with AES-128/256-GCM,
 //! ChaCha20-Poly1305 and AES-128/256-CBC with HMAC-SHA1/SHA256/SHA384 (TLS 1.0–1.2, DTLS), and the
 //! three TLS 1.3 suites. Not supported, by design, and answered with `NTE_NOT_SUPPORTED`: SSL 2/3,
-//! RC4, DES/3DES, export, NULL-cipher, DSS and PSK suites (all obsolete or insecure).
+//! RC4, DES/3DES, export, NULL-cipher, DSS and PSK suites (all obsolete or insecure), and
+//! AES-256-CBC with HMAC-SHA256 (`TLS_RSA_WITH_AES_256_CBC_SHA256` 0x003D,
+//! `TLS_DHE_RSA_WITH_AES_256_CBC_SHA256` 0x006B): CBC records are checked by AWS-LC's
+//! constant-time TLS CBC code (Lucky13), which has no AES-256/HMAC-SHA256 form, and keyward
+//! does not offer a CBC suite without a constant-time check.
 
 use crate::protocol::Protocol;
 use crate::record::{BulkCipher, MacAlgorithm};
@@ -221,14 +225,6 @@ pub static CIPHER_SUITES: &[CipherSuite] = &[
         false
     ),
     suite!(
-        0x006B,
-        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
-        DheRsa,
-        Aes256Cbc,
-        HmacSha256,
-        false
-    ),
-    suite!(
         0x0067,
         "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
         DheRsa,
@@ -298,14 +294,6 @@ pub static CIPHER_SUITES: &[CipherSuite] = &[
         Rsa,
         Aes128Gcm,
         Aead,
-        false
-    ),
-    suite!(
-        0x003D,
-        "TLS_RSA_WITH_AES_256_CBC_SHA256",
-        Rsa,
-        Aes256Cbc,
-        HmacSha256,
         false
     ),
     suite!(
@@ -454,6 +442,34 @@ pub fn supported() -> impl Iterator<Item = CipherSuiteInfo> {
 mod tests {
     use super::*;
     use keyward_core::Status;
+
+    #[test]
+    fn cbc_suites_without_constant_time_code_are_not_offered() {
+        // AES-256-CBC with HMAC-SHA256: AWS-LC has no constant-time TLS CBC AEAD for it.
+        for id in [0x003D, 0x006B] {
+            assert_eq!(
+                CipherSuite::lookup(Protocol::Tls12, id).map(|s| s.id),
+                Err(Error::NotSupported("unknown or unsupported cipher suite")),
+                "{id:#06x}"
+            );
+        }
+        for s in CIPHER_SUITES {
+            let pair = (s.cipher, s.mac);
+            assert!(
+                s.cipher.is_aead()
+                    || matches!(
+                        pair,
+                        (
+                            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc,
+                            MacAlgorithm::HmacSha1
+                        ) | (BulkCipher::Aes128Cbc, MacAlgorithm::HmacSha256)
+                            | (BulkCipher::Aes256Cbc, MacAlgorithm::HmacSha384)
+                    ),
+                "{}",
+                s.name
+            );
+        }
+    }
 
     #[test]
     fn ids_are_unique() {

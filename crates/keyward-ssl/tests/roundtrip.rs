@@ -245,8 +245,9 @@ fn every_protocol_suite_and_group() {
             count += 1;
         }
     }
-    // Across the five protocols: 20 DHE suites × 5 groups and 40 ECDHE suites × 4 curves.
-    assert_eq!(count, 20 * 5 + 40 * 4);
+    // Across the five protocols: 18 DHE suites × 5 groups and 40 ECDHE suites × 4 curves
+    // (DHE-RSA-AES256-SHA256 is not offered: no constant-time CBC check for it in AWS-LC).
+    assert_eq!(count, 18 * 5 + 40 * 4);
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn tls13_big_data_both_ways() {
 fn tls12_every_key_exchange() {
     let cases = [
         ("TLS_RSA_WITH_AES_128_GCM_SHA256", None),
-        ("TLS_RSA_WITH_AES_256_CBC_SHA256", None),
+        ("TLS_RSA_WITH_AES_128_CBC_SHA256", None),
         ("TLS_RSA_WITH_AES_128_CBC_SHA", None),
         (
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",

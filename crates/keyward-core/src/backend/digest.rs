@@ -43,24 +43,6 @@ impl HashAlgorithm {
         }
     }
 
-    /// Length of the message-length field of the final padding block, in bytes.
-    fn length_field_len(self) -> usize {
-        match self {
-            HashAlgorithm::Md5 | HashAlgorithm::Sha1 | HashAlgorithm::Sha256 => 8,
-            HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 16,
-        }
-    }
-
-    /// How many compression-function calls hashing `message_len` bytes costs after a first
-    /// full block such as the HMAC key block (Merkle–Damgård padding: one 0x80 byte and the
-    /// length field). Plain arithmetic on `message_len`: no branch depends on it.
-    pub fn compression_calls(self, message_len: usize) -> usize {
-        let padded = message_len
-            .saturating_add(1)
-            .saturating_add(self.length_field_len());
-        padded.div_ceil(self.block_len())
-    }
-
     /// The CNG algorithm identifier (`BCRYPT_*_ALGORITHM`), e.g. `"SHA256"`.
     pub fn cng_name(self) -> &'static str {
         match self {

@@ -1,11 +1,10 @@
-//! HMAC with SHA-1/SHA-256/SHA-384/SHA-512 for the MAC of TLS CBC records
-//! (`SslEncryptPacket` / `SslDecryptPacket`), with the key prepared once, and the pieces
-//! the constant-time (Lucky13) record check needs: the compression-call count of a
-//! message and a way to spend a given number of compression calls on nothing.
+//! HMAC with SHA-1/SHA-256/SHA-384/SHA-512 with the key prepared once. (The MAC of TLS CBC
+//! records is not made here: it is part of AWS-LC's constant-time TLS CBC code, see
+//! `tls_cbc`.)
 
 use core::fmt;
 
-use aws_lc_rs::{digest, hmac};
+use aws_lc_rs::hmac;
 
 use super::digest::HashAlgorithm;
 use crate::{Error, Result};
@@ -97,25 +96,6 @@ impl HmacKey {
             context: hmac::Context::with_key(&self.key),
         }
     }
-
-    /// Runs exactly `calls` compression-function calls of this key's hash on zero blocks
-    /// and throws the result away. The record layer uses it to make the total hashing
-    /// work of a CBC record check independent of the (secret) padding length; see
-    /// `compression_calls`.
-    pub fn run_dummy_compressions(&self, calls: usize) {
-        // The context starts right after the ipad block, so every whole block fed to
-        // `update` is hashed at once: `calls` blocks are `calls` compression calls. The
-        // context is dropped unfinished, which adds no further call.
-        const ZERO_BLOCK: [u8; digest::MAX_BLOCK_LEN] = [0; digest::MAX_BLOCK_LEN];
-        let block = ZERO_BLOCK
-            .get(..self.algorithm.block_len())
-            .unwrap_or(&ZERO_BLOCK);
-        let mut context = hmac::Context::with_key(&self.key);
-        for _ in 0..calls {
-            context.update(block);
-        }
-        drop(context);
-    }
 }
 
 impl fmt::Debug for HmacKey {
@@ -191,19 +171,5 @@ mod tests {
             let tag = HmacKey::new(alg, b"k").unwrap().sign(&[]);
             assert_eq!(tag.as_bytes().len(), out);
         }
-    }
-
-    #[test]
-    fn compression_call_counts() {
-        // SHA-256: 55 bytes fit one block with padding, 56 need two.
-        assert_eq!(HashAlgorithm::Sha256.compression_calls(0), 1);
-        assert_eq!(HashAlgorithm::Sha256.compression_calls(55), 1);
-        assert_eq!(HashAlgorithm::Sha256.compression_calls(56), 2);
-        // SHA-384: 111 bytes fit one block, 112 need two.
-        assert_eq!(HashAlgorithm::Sha384.compression_calls(111), 1);
-        assert_eq!(HashAlgorithm::Sha384.compression_calls(112), 2);
-        HmacKey::new(HashAlgorithm::Sha1, b"k")
-            .unwrap()
-            .run_dummy_compressions(3);
     }
 }

@@ -8,6 +8,7 @@ pub mod aes;
 pub mod cipher;
 pub mod cmac;
 pub mod hmac;
+pub mod tls_cbc;
 
 pub mod dh;
 pub mod digest;

@@ -835,3 +835,183 @@ impl DhHandle {
         true
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS CBC MAC-then-encrypt AEADs (BoringSSL's constant-time record code, `e_tls.c`)
+// ---------------------------------------------------------------------------------------------
+
+/// Which of AWS-LC's `EVP_aead_aes_*_cbc_*_tls` AEADs (explicit-IV forms: the IV is the nonce).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TlsCbcAlgorithm {
+    Aes128Sha1,
+    Aes256Sha1,
+    Aes128Sha256,
+    Aes256Sha384,
+}
+
+impl TlsCbcAlgorithm {
+    fn aead(self) -> *const ffi::EVP_AEAD {
+        // SAFETY: these functions only return a pointer to a static, immutable EVP_AEAD.
+        unsafe {
+            match self {
+                TlsCbcAlgorithm::Aes128Sha1 => ffi::EVP_aead_aes_128_cbc_sha1_tls(),
+                TlsCbcAlgorithm::Aes256Sha1 => ffi::EVP_aead_aes_256_cbc_sha1_tls(),
+                TlsCbcAlgorithm::Aes128Sha256 => ffi::EVP_aead_aes_128_cbc_sha256_tls(),
+                TlsCbcAlgorithm::Aes256Sha384 => ffi::EVP_aead_aes_256_cbc_sha384_tls(),
+            }
+        }
+    }
+}
+
+/// The length of the TLS CBC AEADs' additional data: seq ‖ type ‖ version (the AEAD adds the
+/// length field itself).
+pub(crate) const TLS_CBC_AD_LEN: usize = 11;
+/// The nonce of the explicit-IV TLS CBC AEADs: the record's CBC IV.
+pub(crate) const TLS_CBC_NONCE_LEN: usize = 16;
+
+/// One direction of a TLS CBC AEAD (`EVP_AEAD_CTX_init_with_direction`), cleaned up on drop.
+///
+/// The context holds a cipher and an HMAC context that AWS-LC updates during every seal and
+/// open (despite the `const` in the C signatures), so the methods take `&mut self`: callers
+/// share it behind a lock.
+pub(crate) struct TlsCbcContext(Box<ffi::EVP_AEAD_CTX>);
+
+// SAFETY: the context owns its state (heap data referenced only from inside it); moving it to
+// another thread is fine, and `&mut self` on every use keeps access exclusive.
+unsafe impl Send for TlsCbcContext {}
+// SAFETY: no method takes `&self` into AWS-LC, so shared references give no access at all.
+unsafe impl Sync for TlsCbcContext {}
+
+impl TlsCbcContext {
+    /// Initialises a sealing (`seal == true`) or opening context from `key` = MAC key ‖
+    /// encryption key (the AEAD's layout); `None` if AWS-LC refuses the key (wrong length).
+    pub(crate) fn new(algorithm: TlsCbcAlgorithm, key: &[u8], seal: bool) -> Option<Self> {
+        // SAFETY: EVP_AEAD_CTX is plain data; an all-zero value is what EVP_AEAD_CTX_zero
+        // writes, and is the state that cleanup and init expect.
+        let mut ctx: Box<ffi::EVP_AEAD_CTX> = Box::new(unsafe { core::mem::zeroed() });
+        // SAFETY: `ctx` points to a live, writable EVP_AEAD_CTX.
+        unsafe { ffi::EVP_AEAD_CTX_zero(&mut *ctx) };
+        let direction = if seal {
+            ffi::evp_aead_direction_t_evp_aead_seal
+        } else {
+            ffi::evp_aead_direction_t_evp_aead_open
+        };
+        // SAFETY: `key` is readable for `key.len()` bytes; tag length 0 asks for the default;
+        // the AEAD pointer is static. On failure AWS-LC leaves the context cleaned up.
+        let done = ok(unsafe {
+            ffi::EVP_AEAD_CTX_init_with_direction(
+                &mut *ctx,
+                algorithm.aead(),
+                key.as_ptr(),
+                key.len(),
+                0,
+                direction,
+            )
+        });
+        // The context is only cleaned up on drop once it is initialised.
+        done.then_some(TlsCbcContext(ctx))
+    }
+
+    /// MACs, pads and CBC-encrypts `buf[..plaintext_len]` in place under `iv`; the
+    /// ciphertext (data ‖ MAC ‖ padding) is written over `buf`. Returns its length, or `None`
+    /// if `buf` is too short or AWS-LC fails.
+    pub(crate) fn seal_in_place(
+        &mut self,
+        iv: &[u8; TLS_CBC_NONCE_LEN],
+        ad: &[u8; TLS_CBC_AD_LEN],
+        buf: &mut [u8],
+        plaintext_len: usize,
+    ) -> Option<usize> {
+        if plaintext_len > buf.len() {
+            return None;
+        }
+        let mut written = 0usize;
+        // SAFETY: `buf` is writable for `buf.len()` bytes, the first `plaintext_len` of which
+        // are the input: AWS-LC allows `in == out` exactly. Nonce and AD have the lengths
+        // passed; `written` is a valid out-pointer; AWS-LC never writes past `max_out_len`.
+        let done = ok(unsafe {
+            ffi::EVP_AEAD_CTX_seal(
+                &*self.0,
+                buf.as_mut_ptr(),
+                &mut written,
+                buf.len(),
+                iv.as_ptr(),
+                iv.len(),
+                buf.as_ptr(),
+                plaintext_len,
+                ad.as_ptr(),
+                ad.len(),
+            )
+        });
+        (done && written <= buf.len()).then_some(written)
+    }
+
+    /// Decrypts `input` (whole blocks of data ‖ MAC ‖ padding; `None`: `out` itself) under
+    /// `iv` into `out`, which must hold `input.len()` bytes, and checks padding and MAC in
+    /// constant time. Returns the data length, or `None` for any fault (AWS-LC then zeroes
+    /// `out`).
+    fn open_raw(
+        &mut self,
+        iv: &[u8; TLS_CBC_NONCE_LEN],
+        ad: &[u8; TLS_CBC_AD_LEN],
+        input: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Option<usize> {
+        let out_ptr = out.as_mut_ptr();
+        let (in_ptr, in_len) = match input {
+            Some(input) => (input.as_ptr(), input.len()),
+            None => (out_ptr.cast_const(), out.len()),
+        };
+        if out.len() < in_len {
+            return None;
+        }
+        let mut written = 0usize;
+        // SAFETY: the input is readable for `in_len` bytes and either a separate slice (a
+        // shared borrow cannot overlap the exclusive `out`) or exactly `out` (the aliasing
+        // AWS-LC allows); `out` is writable for `out.len()` bytes, the `max_out_len` passed.
+        let done = ok(unsafe {
+            ffi::EVP_AEAD_CTX_open(
+                &*self.0,
+                out_ptr,
+                &mut written,
+                out.len(),
+                iv.as_ptr(),
+                iv.len(),
+                in_ptr,
+                in_len,
+                ad.as_ptr(),
+                ad.len(),
+            )
+        });
+        (done && written <= in_len).then_some(written)
+    }
+
+    /// [`Self::open_raw`] from `input` into a separate `out` (at least `input.len()` bytes).
+    pub(crate) fn open(
+        &mut self,
+        iv: &[u8; TLS_CBC_NONCE_LEN],
+        ad: &[u8; TLS_CBC_AD_LEN],
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Option<usize> {
+        self.open_raw(iv, ad, Some(input), out)
+    }
+
+    /// [`Self::open_raw`] in place: the data ends up at the start of `buf`.
+    pub(crate) fn open_in_place(
+        &mut self,
+        iv: &[u8; TLS_CBC_NONCE_LEN],
+        ad: &[u8; TLS_CBC_AD_LEN],
+        buf: &mut [u8],
+    ) -> Option<usize> {
+        self.open_raw(iv, ad, None, buf)
+    }
+}
+
+impl Drop for TlsCbcContext {
+    fn drop(&mut self) {
+        // SAFETY: the context was initialised in `new` and is cleaned up exactly once; cleanup
+        // wipes and frees the key schedule and HMAC state it owns.
+        unsafe { ffi::EVP_AEAD_CTX_cleanup(&mut *self.0) }
+    }
+}

@@ -394,7 +394,7 @@ int main(int argc, char **argv) {
     ecdhe(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 29, 255, 0);
     ecdhe(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 0);
     rsa(provider, &certificate, TLS_RSA_WITH_AES_128_GCM_SHA256, 0);
-    rsa(provider, &certificate, TLS_RSA_WITH_AES_256_CBC_SHA256, 1);
+    rsa(provider, &certificate, TLS_RSA_WITH_AES_128_CBC_SHA256, 1);
     tls13(TLS_AES_128_GCM_SHA256);
     tls13(TLS_AES_256_GCM_SHA384);
     tls13(TLS_CHACHA20_POLY1305_SHA256);

@@ -11,11 +11,12 @@ const AEAD_CIPHERS: [BulkCipher; 3] = [
     BulkCipher::Aes256Gcm,
     BulkCipher::ChaCha20Poly1305,
 ];
-const CBC_CIPHERS: [BulkCipher; 2] = [BulkCipher::Aes128Cbc, BulkCipher::Aes256Cbc];
-const MACS: [MacAlgorithm; 3] = [
-    MacAlgorithm::HmacSha1,
-    MacAlgorithm::HmacSha256,
-    MacAlgorithm::HmacSha384,
+/// The CBC cipher and MAC pairs with constant-time AWS-LC code (the CBC suites keyward offers).
+const CBC_PAIRS: [(BulkCipher, MacAlgorithm); 4] = [
+    (BulkCipher::Aes128Cbc, MacAlgorithm::HmacSha1),
+    (BulkCipher::Aes256Cbc, MacAlgorithm::HmacSha1),
+    (BulkCipher::Aes128Cbc, MacAlgorithm::HmacSha256),
+    (BulkCipher::Aes256Cbc, MacAlgorithm::HmacSha384),
 ];
 
 /// Every (protocol, cipher, MAC) the record layer supports.
@@ -33,10 +34,8 @@ fn combinations() -> Vec<(Protocol, BulkCipher, MacAlgorithm)> {
         Protocol::Dtls10,
         Protocol::Dtls12,
     ] {
-        for cipher in CBC_CIPHERS {
-            for mac in MACS {
-                all.push((protocol, cipher, mac));
-            }
+        for (cipher, mac) in CBC_PAIRS {
+            all.push((protocol, cipher, mac));
         }
     }
     all
@@ -585,7 +584,7 @@ fn open_body_too_short_errors() {
     assert_eq!(&record[5 + 16..], &[0u8; 32], "decrypted bytes are wiped");
     let tls10 = key(
         Protocol::Tls10,
-        BulkCipher::Aes128Cbc,
+        BulkCipher::Aes256Cbc,
         MacAlgorithm::HmacSha384,
     );
     // TLS 1.0 has no explicit IV: 48 + 1 > 48 is too short, 64 is enough.
@@ -625,7 +624,7 @@ fn open_output_too_small_reports_the_largest_plaintext() {
         ),
         (
             Protocol::Tls12,
-            BulkCipher::Aes256Cbc,
+            BulkCipher::Aes128Cbc,
             MacAlgorithm::HmacSha256,
             16 + 32 + 1,
         ),
@@ -863,4 +862,21 @@ fn chacha_and_tls13_nonces_xor_the_sequence_number() {
     let tag = aead.seal_in_place(&nonce, &record[..5], &mut body).unwrap();
     assert_eq!(record[5..10], body[..]);
     assert_eq!(record[10..], tag);
+}
+
+/// CBC keys go through AWS-LC's constant-time TLS CBC code; the pair it lacks is refused.
+#[test]
+fn aes256_cbc_with_hmac_sha256_is_not_supported() {
+    let key = RecordKey::new(
+        Protocol::Tls12,
+        BulkCipher::Aes256Cbc,
+        MacAlgorithm::HmacSha256,
+        &[1; 32],
+        &[2; 32],
+        &[],
+    );
+    assert_eq!(
+        key.map(|_| ()).unwrap_err().status(),
+        Status::NTE_NOT_SUPPORTED
+    );
 }

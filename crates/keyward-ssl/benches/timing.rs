@@ -1,0 +1,483 @@
+//! A dudect-style timing test of the two places where keyward handles secret-dependent
+//! failures (issue 19), run in-process on the Rust API by `scripts/timing`:
+//!
+//! - `SslImportMasterKey` (RSA key exchange) with RSA-2048, 3072 and 4096 and the Marvin
+//!   classes of ciphertext (one fixed ciphertext per class): every class against the valid one;
+//! - `SslDecryptPacket` (the record layer's `open`) on TLS 1.2 CBC records of one length, for
+//!   every CBC suite keyward offers: every rejected class against every other rejected class
+//!   (valid against rejected is printed, not judged: whether a record is accepted is public).
+//!
+//! The classes are measured interleaved in a random order. Each comparison prints Welch's t
+//! (the largest |t| over dudect's crops: all data and data below the pooled 99th, 90th, 75th and
+//! 50th percentile), the Mann-Whitney rank statistic as a z score, the difference of the medians
+//! in ns with a 95% confidence interval, and a verdict: "no leak" when |t| < 4.5 and |z| < 4.5.
+//!
+//! Usage: `timing [--count N] [--rsa-count N] [--only rsa|cbc] [--rsa-bits 2048,3072,4096]`
+//! (measurements per class; defaults 1,000,000 for CBC and 100,000 for RSA). Exit status 1 when
+//! any judged comparison is not "no leak", 2 on a usage error.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rsa;
+use keyward_ssl::record::RecordKey;
+use keyward_ssl::suites::CIPHER_SUITES;
+use keyward_ssl::{Parameters, PrivateKey, Protocol, Provider};
+use num_bigint::BigUint;
+
+const TLS1_2: u32 = 0x0303;
+const T_LIMIT: f64 = 4.5;
+
+struct Options {
+    count: usize,
+    rsa_count: usize,
+    only: Option<String>,
+    rsa_bits: Vec<usize>,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut options = Options {
+        count: 1_000_000,
+        rsa_count: 100_000,
+        only: None,
+        rsa_bits: vec![2048, 3072, 4096],
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--count" => options.count = number(&value("--count")?)?,
+            "--rsa-count" => options.rsa_count = number(&value("--rsa-count")?)?,
+            "--only" => options.only = Some(value("--only")?),
+            "--rsa-bits" => {
+                options.rsa_bits = value("--rsa-bits")?
+                    .split(',')
+                    .map(number)
+                    .collect::<Result<_, _>>()?
+            }
+            // cargo bench passes --bench to harness-less benchmarks.
+            "--bench" => {}
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if options.count < 100 || options.rsa_count < 100 {
+        return Err("counts must be at least 100".into());
+    }
+    Ok(options)
+}
+
+fn number(text: &str) -> Result<usize, String> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| format!("not a number: {text}"))
+}
+
+fn main() {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("timing: {message}");
+            std::process::exit(2);
+        }
+    };
+    let mut rng = Rng::new();
+    let mut leaks = 0;
+    if options.only.as_deref() != Some("cbc") {
+        for &bits in &options.rsa_bits {
+            leaks += rsa_import(bits, options.rsa_count, &mut rng);
+        }
+    }
+    if options.only.as_deref() != Some("rsa") {
+        leaks += cbc_records(options.count, &mut rng);
+    }
+    if leaks > 0 {
+        println!("{leaks} comparison(s) not \"no leak\"");
+        std::process::exit(1);
+    }
+    println!("every judged comparison: no leak");
+}
+
+// ---------------------------------------------------------------------------------------------
+// SslImportMasterKey: the Marvin classes
+// ---------------------------------------------------------------------------------------------
+
+fn rsa_import(bits: usize, count: usize, rng: &mut Rng) -> usize {
+    let size = match bits {
+        2048 => rsa::KeySize::Rsa2048,
+        3072 => rsa::KeySize::Rsa3072,
+        4096 => rsa::KeySize::Rsa4096,
+        _ => {
+            eprintln!("timing: RSA size {bits} is not 2048, 3072 or 4096");
+            return 1;
+        }
+    };
+    let pair = rsa::KeyPair::generate(size).expect("RSA key generation");
+    let pkcs8: Pkcs8V1Der = pair.as_der().expect("PKCS#8");
+    let key = PrivateKey::from_pkcs8(pkcs8.as_ref(), b"").expect("keyward private key");
+    let public = keyward_core::backend::RsaPrivateKey::from_pkcs8(pkcs8.as_ref())
+        .expect("RSA key")
+        .public_key();
+    let n = BigUint::from_bytes_be(public.modulus());
+    let e = BigUint::from_bytes_be(public.exponent());
+    let k = public.modulus_len();
+    let encrypt = |em: Vec<u8>| -> Vec<u8> {
+        assert_eq!(em.len(), k);
+        let c = BigUint::from_bytes_be(&em).modpow(&e, &n).to_bytes_be();
+        let mut out = vec![0u8; k - c.len()];
+        out.extend_from_slice(&c);
+        out
+    };
+    // 00 02 PS 00 M with a nonzero PS of `k − 3 − |M|` bytes.
+    let em = |rng: &mut Rng, block_type: u8, message: &[u8]| -> Vec<u8> {
+        let mut em = vec![0x00, block_type];
+        em.extend(rng.nonzero_bytes(k - 3 - message.len()));
+        em.push(0x00);
+        em.extend_from_slice(message);
+        em
+    };
+    let premaster = |rng: &mut Rng, len: usize, version: [u8; 2]| -> Vec<u8> {
+        let mut m = version.to_vec();
+        m.extend(rng.bytes(len - 2));
+        m
+    };
+    let mut short_padding = vec![0x00, 0x02];
+    short_padding.extend(rng.nonzero_bytes(7));
+    short_padding.push(0x00);
+    short_padding.extend(rng.bytes(k - 10));
+    let mut no_separator = vec![0x00, 0x02];
+    no_separator.extend(rng.nonzero_bytes(k - 2));
+    let mut random = vec![0x00];
+    random.extend(rng.bytes(k - 1));
+    let valid = premaster(rng, 48, [3, 3]);
+    let wrong_version = premaster(rng, 48, [3, 1]);
+    let other = premaster(rng, 48, [3, 3]);
+    let short = premaster(rng, 47, [3, 3]);
+    let long = premaster(rng, 49, [3, 3]);
+    let classes: Vec<(&str, Vec<u8>)> = vec![
+        ("valid", encrypt(em(rng, 2, &valid))),
+        ("wrong version", encrypt(em(rng, 2, &wrong_version))),
+        ("wrong block type", encrypt(em(rng, 1, &other))),
+        ("no separator", encrypt(no_separator)),
+        ("padding < 8", encrypt(short_padding)),
+        ("premaster 47", encrypt(em(rng, 2, &short))),
+        ("premaster 49", encrypt(em(rng, 2, &long))),
+        ("empty message", encrypt(em(rng, 2, &[]))),
+        ("random ciphertext", random),
+    ];
+
+    let dir = std::env::temp_dir().join(format!("keyward-timing-{}", std::process::id()));
+    let provider = Provider::with_key_store(keyward_core::store::KeyStore::open(&dir).unwrap());
+    let (cr, sr) = ([1u8; 32], [2u8; 32]);
+    let params = Parameters::with_randoms(&cr, &sr).highest_version(TLS1_2);
+    let suite = 0x009C; // TLS_RSA_WITH_AES_128_GCM_SHA256
+    let import = |ciphertext: &[u8]| {
+        provider.import_master_key(&key, TLS1_2, suite, &params, black_box(ciphertext))
+    };
+    let mut leaks = 0;
+    for (name, ciphertext) in &classes {
+        // Implicit rejection: every class must yield a master key, never an error.
+        if let Err(error) = import(ciphertext) {
+            println!("RSA-{bits} {name}: SslImportMasterKey failed ({error:?}): an oracle");
+            leaks += 1;
+        }
+    }
+    let inputs: Vec<Vec<u8>> = classes.iter().map(|(_, input)| input.clone()).collect();
+    let samples = measure(&inputs, count, rng, |ciphertext| {
+        drop(black_box(import(ciphertext)));
+    });
+    std::fs::remove_dir_all(&dir).ok();
+    let target = format!("SslImportMasterKey RSA-{bits}");
+    for other in 1..classes.len() {
+        leaks += report(
+            &target,
+            (classes[other].0, &samples[other]),
+            (classes[0].0, &samples[0]),
+            true,
+        );
+    }
+    leaks
+}
+
+// ---------------------------------------------------------------------------------------------
+// SslDecryptPacket: CBC records
+// ---------------------------------------------------------------------------------------------
+
+/// Decrypted length of every CBC record measured (64 blocks), after the explicit IV.
+const CBC_BODY_LEN: usize = 1024;
+const HEADER_LEN: usize = 5;
+const IV_LEN: usize = 16;
+
+fn cbc_records(count: usize, rng: &mut Rng) -> usize {
+    let mut leaks = 0;
+    for suite in CIPHER_SUITES.iter().filter(|s| !s.cipher.is_aead()) {
+        let key = RecordKey::new(
+            Protocol::Tls12,
+            suite.cipher,
+            suite.mac,
+            &rng.bytes(suite.mac.key_len()),
+            &rng.bytes(suite.cipher.key_len()),
+            &[],
+        )
+        .expect("CBC record key");
+        let mac_len = suite.mac.mac_len();
+        let seq = 7;
+        // A record whose first CBC_BODY_LEN decrypted bytes are `content`: seal it (the
+        // provider adds MAC and padding after it) and cut the record after those blocks.
+        let truncated = |content: &[u8]| -> Vec<u8> {
+            assert_eq!(content.len(), CBC_BODY_LEN);
+            let mut record = vec![0u8; key.max_sealed_len(content.len())];
+            let len = key.seal(seq, 23, content, &mut record).expect("seal");
+            record.truncate(HEADER_LEN + IV_LEN + CBC_BODY_LEN);
+            assert!(len > record.len());
+            let body_len = u16::try_from(IV_LEN + CBC_BODY_LEN).unwrap().to_be_bytes();
+            record[3..5].copy_from_slice(&body_len);
+            record
+        };
+        // data ‖ a wrong MAC ‖ `padding`.
+        let content = |rng: &mut Rng, padding: &[u8]| -> Vec<u8> {
+            let mut content = rng.bytes(CBC_BODY_LEN - mac_len - padding.len());
+            content.extend(rng.bytes(mac_len));
+            content.extend_from_slice(padding);
+            content
+        };
+        let mut bad_padding = vec![15u8; 16];
+        bad_padding[0] = 14;
+        let valid = {
+            // Data that fills the record with MAC and a full block of padding (16 × 15).
+            let data = rng.bytes(CBC_BODY_LEN - mac_len - 16);
+            let mut record = vec![0u8; key.max_sealed_len(data.len())];
+            let len = key.seal(seq, 23, &data, &mut record).expect("seal");
+            assert_eq!(len, HEADER_LEN + IV_LEN + CBC_BODY_LEN);
+            record
+        };
+        let classes: Vec<(&str, Vec<u8>)> = vec![
+            ("valid record", valid),
+            ("pad 0, bad MAC", truncated(&content(rng, &[0]))),
+            ("pad 255, bad MAC", truncated(&content(rng, &[255; 256]))),
+            ("pad 15, bad MAC", truncated(&content(rng, &[15; 16]))),
+            ("bad padding", truncated(&content(rng, &bad_padding))),
+        ];
+        let mut out = vec![0u8; CBC_BODY_LEN];
+        for (index, (name, record)) in classes.iter().enumerate() {
+            let result = key.open(seq, record, &mut out);
+            let expected_ok = index == 0;
+            if result.is_ok() != expected_ok {
+                println!("{}: class {name} opened as {result:?}", suite.name);
+                leaks += 1;
+            }
+        }
+        let inputs: Vec<Vec<u8>> = classes.iter().map(|(_, input)| input.clone()).collect();
+        let samples = measure(&inputs, count, rng, |record| {
+            let _ = black_box(key.open(seq, record, &mut out));
+        });
+        let target = format!("SslDecryptPacket {}", suite.name);
+        for a in 1..classes.len() {
+            for b in a + 1..classes.len() {
+                leaks += report(
+                    &target,
+                    (classes[a].0, &samples[a]),
+                    (classes[b].0, &samples[b]),
+                    true,
+                );
+            }
+        }
+        for a in 1..classes.len() {
+            report(
+                &target,
+                (classes[0].0, &samples[0]),
+                (classes[a].0, &samples[a]),
+                false,
+            );
+        }
+    }
+    leaks
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement and statistics
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `op` `count` times on each of `inputs` (all of one length) in one random interleaved
+/// order; returns the durations in ns per input. Before each run the input is copied, outside
+/// the timed region, into one fixed buffer, so every class is read from the same address and
+/// no difference in memory layout between the classes shows up as a timing difference.
+fn measure(
+    inputs: &[Vec<u8>],
+    count: usize,
+    rng: &mut Rng,
+    mut op: impl FnMut(&[u8]),
+) -> Vec<Vec<f64>> {
+    let len = inputs.first().map_or(0, Vec::len);
+    assert!(
+        inputs.iter().all(|input| input.len() == len),
+        "inputs of one length"
+    );
+    let mut order: Vec<usize> = (0..inputs.len())
+        .flat_map(|class| std::iter::repeat_n(class, count))
+        .collect();
+    rng.shuffle(&mut order);
+    let mut buffer = vec![0u8; len];
+    // Warm caches and branch predictors before measuring.
+    for &class in order.iter().take(1000) {
+        buffer.copy_from_slice(&inputs[class]);
+        op(&buffer);
+    }
+    let mut samples = vec![Vec::with_capacity(count); inputs.len()];
+    for &class in &order {
+        buffer.copy_from_slice(&inputs[class]);
+        let start = Instant::now();
+        op(black_box(&buffer));
+        let elapsed = start.elapsed();
+        samples[class].push(elapsed.as_nanos() as f64);
+    }
+    samples
+}
+
+/// Prints one comparison; returns 1 when it is judged and not "no leak".
+fn report(
+    target: &str,
+    (name_a, a): (&str, &[f64]),
+    (name_b, b): (&str, &[f64]),
+    judged: bool,
+) -> usize {
+    let t = max_welch_t(a, b);
+    let z = mann_whitney_z(a, b);
+    let (difference, low, high) = median_difference(a, b);
+    let no_leak = t.abs() < T_LIMIT && z.abs() < T_LIMIT;
+    let verdict = match (judged, no_leak) {
+        (false, _) => "not judged (acceptance is public)",
+        (true, true) => "no leak",
+        (true, false) => "LEAK?",
+    };
+    println!(
+        "{target:<52} {name_a:>18} vs {name_b:<18} t={t:+8.2} z={z:+8.2} \
+         median diff {difference:+9.1} ns [{low:+9.1}, {high:+9.1}]  {verdict}"
+    );
+    usize::from(judged && !no_leak)
+}
+
+/// Welch's t of `a` against `b` on all data and on data cropped below the pooled 99th, 90th,
+/// 75th and 50th percentiles (dudect); the value of largest magnitude.
+fn max_welch_t(a: &[f64], b: &[f64]) -> f64 {
+    let mut pooled: Vec<f64> = a.iter().chain(b).copied().collect();
+    pooled.sort_by(f64::total_cmp);
+    let mut best = welch_t(a, b);
+    for p in [0.99, 0.90, 0.75, 0.50] {
+        let limit = percentile(&pooled, p);
+        let crop = |x: &[f64]| {
+            x.iter()
+                .copied()
+                .filter(|v| *v <= limit)
+                .collect::<Vec<_>>()
+        };
+        let t = welch_t(&crop(a), &crop(b));
+        if t.abs() > best.abs() {
+            best = t;
+        }
+    }
+    best
+}
+
+fn welch_t(a: &[f64], b: &[f64]) -> f64 {
+    let (ma, va) = mean_variance(a);
+    let (mb, vb) = mean_variance(b);
+    let se = (va / a.len() as f64 + vb / b.len() as f64).sqrt();
+    if a.len() < 2 || b.len() < 2 || se == 0.0 {
+        return 0.0;
+    }
+    (ma - mb) / se
+}
+
+fn mean_variance(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let variance = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, variance)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// The Mann-Whitney U statistic of `a` against `b` as a z score (normal approximation, average
+/// ranks for ties).
+fn mann_whitney_z(a: &[f64], b: &[f64]) -> f64 {
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|v| (*v, true))
+        .chain(b.iter().map(|v| (*v, false)))
+        .collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut rank_sum_a = 0.0;
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum_a += rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
+        i = j + 1;
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let u = rank_sum_a - na * (na + 1.0) / 2.0;
+    let sigma = (na * nb * (na + nb + 1.0) / 12.0).sqrt();
+    (u - na * nb / 2.0) / sigma
+}
+
+/// median(a) − median(b) with a 95% confidence interval from each median's order-statistic
+/// interval (n/2 ± 1.96·√n/2), combined as independent normal errors.
+fn median_difference(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
+    let interval = |x: &[f64]| {
+        let mut sorted = x.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len() as f64;
+        let half = 1.96 * n.sqrt() / 2.0;
+        let at = |r: f64| sorted[(r.round().max(0.0) as usize).min(sorted.len() - 1)];
+        let median = percentile(&sorted, 0.5);
+        let standard_error = (at(n / 2.0 + half) - at(n / 2.0 - half)) / (2.0 * 1.96);
+        (median, standard_error)
+    };
+    let (ma, sa) = interval(a);
+    let (mb, sb) = interval(b);
+    let difference = ma - mb;
+    let margin = 1.96 * (sa * sa + sb * sb).sqrt();
+    (difference, difference - margin, difference + margin)
+}
+
+/// Random bytes from AWS-LC; a xorshift generator for the measurement order.
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Self {
+        let mut seed = [0u8; 8];
+        aws_lc_rs::rand::fill(&mut seed).expect("random seed");
+        Rng(u64::from_le_bytes(seed) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = vec![0u8; len];
+        aws_lc_rs::rand::fill(&mut out).expect("random bytes");
+        out
+    }
+
+    fn nonzero_bytes(&mut self, len: usize) -> Vec<u8> {
+        self.bytes(len).into_iter().map(|b| b.max(1)).collect()
+    }
+
+    fn shuffle(&mut self, items: &mut [usize]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
