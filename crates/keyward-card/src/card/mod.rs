@@ -20,7 +20,7 @@
 //! PC/SC application.
 
 mod container;
-mod state;
+pub(crate) mod state;
 pub mod vpcd;
 
 use std::path::{Path, PathBuf};
