@@ -21,6 +21,15 @@
 //! state is written before each answer ([`VirtualCard`]), so stopping at any point loses
 //! nothing. The events it reports never carry APDU data.
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as SocketShutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -334,7 +343,7 @@ fn read_message(stream: &mut impl Read, shutdown: &Shutdown) -> Result<Received>
 fn fill(stream: &mut impl Read, buffer: &mut [u8], shutdown: &Shutdown) -> Result<Filled> {
     let mut filled = 0;
     while filled < buffer.len() {
-        match stream.read(&mut buffer[filled..]) {
+        match stream.read(buffer.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => return Ok(Filled::Closed),
             Ok(count) => filled += count,
             Err(error)
