@@ -23,8 +23,9 @@ pub(crate) enum Allocation {
     Providers {
         /// The entries.
         entries: Box<[NCryptProviderName]>,
-        /// The names and comments.
-        _strings: Box<[WCHAR]>,
+        /// The names and comments. A `Vec`, not a `Box`: moving a `Box` asserts unique
+        /// access, which would invalidate the entries' pointers into it (Stacked Borrows).
+        _strings: Vec<WCHAR>,
     },
     /// `SslEnumEccCurves`.
     Curves(Box<[NCRYPT_SSL_ECC_CURVE]>),
@@ -82,8 +83,16 @@ pub(crate) fn give(mut allocation: Allocation) -> Result<usize> {
     if empty {
         return Err(Error::Internal("empty allocation for the caller"));
     }
-    registry().0.insert(address, allocation);
-    Ok(address)
+    // Moving the allocation into the registry retags its boxes (Stacked Borrows), which
+    // would invalidate a pointer taken before the move: the caller's pointer is taken again
+    // from the stored allocation, and stays valid while the entry lives.
+    let mut registry = registry();
+    Ok(registry
+        .0
+        .entry(address)
+        .insert_entry(allocation)
+        .into_mut()
+        .address())
 }
 
 /// Frees what [`give`] handed out (`SslFreeBuffer`).
@@ -138,7 +147,7 @@ mod tests {
 
     #[test]
     fn every_allocation_kind_is_given_read_and_freed() {
-        let mut strings: Box<[WCHAR]> = vec![0x6B, 0, 0x63, 0].into_boxed_slice();
+        let mut strings: Vec<WCHAR> = vec![0x6B, 0, 0x63, 0];
         let name = strings.as_mut_ptr();
         let entries = vec![NCryptProviderName {
             pszName: name,
@@ -198,7 +207,7 @@ mod tests {
         assert!(give(Allocation::Curves(Box::new([]))).is_err());
         assert!(give(Allocation::Providers {
             entries: Box::new([]),
-            _strings: Box::new([]),
+            _strings: Vec::new(),
         })
         .is_err());
     }

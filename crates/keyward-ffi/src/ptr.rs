@@ -243,10 +243,8 @@ mod tests {
         // SAFETY: 0 of them are read.
         assert_eq!(unsafe { input(bytes.as_ptr(), 0) }.unwrap(), &[] as &[u8]);
         // SAFETY: NULL is checked.
-        assert_eq!(
-            unsafe { input(core::ptr::null(), 0) }.unwrap(),
-            &[] as &[u8]
-        );
+        let empty = unsafe { input(core::ptr::null(), 0) };
+        assert_eq!(empty.unwrap(), &[] as &[u8]);
         // SAFETY: NULL is checked.
         assert!(unsafe { input(core::ptr::null(), 1) }.is_err());
         // SAFETY: NULL and empty are checked; `bytes` has 2 readable bytes from index 2.
@@ -254,10 +252,8 @@ mod tests {
         // SAFETY: as above.
         assert!(unsafe { required_input(bytes.as_ptr(), 0) }.is_err());
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { required_input(bytes[2..].as_ptr(), 2) }.unwrap(),
-            &[3, 4]
-        );
+        let tail = unsafe { required_input(bytes[2..].as_ptr(), 2) };
+        assert_eq!(tail.unwrap(), &[3, 4]);
     }
 
     #[test]
