@@ -8,6 +8,15 @@
 //! The data fields may carry PINs and private keys before secure messaging wraps them, so both
 //! types wipe their data on drop and print only their header and lengths.
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use core::fmt;
 
 use zeroize::Zeroize;
@@ -142,8 +151,13 @@ impl CommandApdu {
                 } else if tail.len() == first + 2 {
                     // Case 4E.
                     let (data, le) = tail.split_at(first);
-                    let le = u16::from_be_bytes([le[0], le[1]]);
-                    (data, Some(extended_le(usize::from(le))))
+                    let &[high, low] = le else {
+                        return Err(MALFORMED);
+                    };
+                    (
+                        data,
+                        Some(extended_le(usize::from(u16::from_be_bytes([high, low])))),
+                    )
                 } else {
                     return Err(MALFORMED);
                 }
@@ -156,7 +170,10 @@ impl CommandApdu {
                 } else if rest.len() == lc + 1 {
                     // Case 4S.
                     let (data, le) = rest.split_at(lc);
-                    (data, Some(short_le(le[0])))
+                    let &[le] = le else {
+                        return Err(MALFORMED);
+                    };
+                    (data, Some(short_le(le)))
                 } else {
                     return Err(MALFORMED);
                 }

@@ -95,6 +95,9 @@ pub mod apdu;
 pub mod card;
 pub mod channel;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod instructions;
 pub mod minidriver;
 pub mod scp03;

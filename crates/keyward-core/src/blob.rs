@@ -16,6 +16,15 @@
 //! RFC 7748 (little-endian) strings into X and d unchanged, so keyward keeps the RFC 7748 byte
 //! order as is, and rejects a non-zero Y.
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::{Error, Result, SecretVec};
 
 /// The `ULONG` magic of a blob header: four ASCII bytes read as a little-endian `u32`

@@ -23,8 +23,9 @@ pub(crate) enum Allocation {
     Providers {
         /// The entries.
         entries: Box<[NCryptProviderName]>,
-        /// The names and comments.
-        _strings: Box<[WCHAR]>,
+        /// The names and comments. A `Vec`, not a `Box`: moving a `Box` asserts unique
+        /// access, which would invalidate the entries' pointers into it (Stacked Borrows).
+        _strings: Vec<WCHAR>,
     },
     /// `SslEnumEccCurves`.
     Curves(Box<[NCRYPT_SSL_ECC_CURVE]>),
@@ -82,8 +83,16 @@ pub(crate) fn give(mut allocation: Allocation) -> Result<usize> {
     if empty {
         return Err(Error::Internal("empty allocation for the caller"));
     }
-    registry().0.insert(address, allocation);
-    Ok(address)
+    // Moving the allocation into the registry retags its boxes (Stacked Borrows), which
+    // would invalidate a pointer taken before the move: the caller's pointer is taken again
+    // from the stored allocation, and stays valid while the entry lives.
+    let mut registry = registry();
+    Ok(registry
+        .0
+        .entry(address)
+        .insert_entry(allocation)
+        .into_mut()
+        .address())
 }
 
 /// Frees what [`give`] handed out (`SslFreeBuffer`).
@@ -125,5 +134,81 @@ mod tests {
         free(address).unwrap();
         assert!(free(address).is_err());
         assert!(give(Allocation::Bytes(Box::new([]))).is_err());
+    }
+
+    // Every allocation kind through give / with_state / free, for Miri: the addresses the
+    // caller sees point into the registered allocation, and freeing drops it exactly once.
+
+    fn zeroed<T: Copy>() -> T {
+        // SAFETY: the FFI structures are plain integers, arrays and raw pointers, for which
+        // all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    #[test]
+    fn every_allocation_kind_is_given_read_and_freed() {
+        let mut strings: Vec<WCHAR> = vec![0x6B, 0, 0x63, 0];
+        let name = strings.as_mut_ptr();
+        let entries = vec![NCryptProviderName {
+            pszName: name,
+            pszComment: name.wrapping_add(2),
+        }]
+        .into_boxed_slice();
+        let providers = give(Allocation::Providers {
+            entries,
+            _strings: strings,
+        })
+        .unwrap();
+        // SAFETY: the address is the registered entries array, alive until freed; the
+        // strings it points to are kept by the same allocation.
+        let first = unsafe { &*(providers as *const NCryptProviderName) };
+        // SAFETY: as above.
+        assert_eq!(unsafe { *first.pszComment }, 0x63);
+
+        let curves = give(Allocation::Curves(
+            vec![zeroed::<NCRYPT_SSL_ECC_CURVE>(); 2].into_boxed_slice(),
+        ))
+        .unwrap();
+        // SAFETY: the address is the registered array of 2 curves.
+        let second = unsafe { &*(curves as *const NCRYPT_SSL_ECC_CURVE).add(1) };
+        assert_eq!(second.dwCurveType, 0);
+
+        let suites = give(Allocation::CipherSuites(Box::new(SuiteEnumeration {
+            entries: vec![zeroed::<NCRYPT_SSL_CIPHER_SUITE>(); 3].into_boxed_slice(),
+            next: 0,
+        })))
+        .unwrap();
+        let taken = with_state(suites, |allocation| match allocation {
+            Allocation::CipherSuites(state) => {
+                state.next += 1;
+                Some(state.entries.len())
+            }
+            _ => None,
+        });
+        assert_eq!(taken, Ok(3));
+        let wrong_kind = with_state(suites, |allocation| match allocation {
+            Allocation::CipherSuitesEx(state) => Some(state.next),
+            _ => None,
+        });
+        assert!(wrong_kind.is_err());
+        assert!(with_state(curves, |_| Some(())).is_ok());
+        assert!(with_state(curves + 1, |_| Some(())).is_err());
+
+        let suites_ex = give(Allocation::CipherSuitesEx(Box::new(SuiteEnumeration {
+            entries: vec![zeroed::<NCRYPT_SSL_CIPHER_SUITE_EX>(); 1].into_boxed_slice(),
+            next: 1,
+        })))
+        .unwrap();
+        for address in [providers, curves, suites, suites_ex] {
+            free(address).unwrap();
+            assert!(free(address).is_err(), "freed twice");
+            assert!(with_state(address, |_| Some(())).is_err());
+        }
+        assert!(give(Allocation::Curves(Box::new([]))).is_err());
+        assert!(give(Allocation::Providers {
+            entries: Box::new([]),
+            _strings: Vec::new(),
+        })
+        .is_err());
     }
 }

@@ -39,3 +39,83 @@ pub(crate) unsafe fn parameters<'a>(desc: *const NCryptBufferDesc) -> Result<Par
     }
     Parameters::from_buffers(&typed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT_RANDOM: u32 = 20;
+    const SERVER_RANDOM: u32 = 21;
+
+    fn buffer(kind: u32, bytes: &mut [u8]) -> NCryptBuffer {
+        NCryptBuffer {
+            cbBuffer: bytes.len() as u32,
+            BufferType: kind,
+            pvBuffer: bytes.as_mut_ptr().cast(),
+        }
+    }
+
+    fn desc(buffers: &mut [NCryptBuffer]) -> NCryptBufferDesc {
+        NCryptBufferDesc {
+            ulVersion: NCRYPTBUFFER_VERSION,
+            cBuffers: buffers.len() as u32,
+            pBuffers: buffers.as_mut_ptr(),
+        }
+    }
+
+    // Every unsafe path for Miri: the descriptor, the buffer array and each buffer read at
+    // their bounds; NULL, empty and misaligned refused before any read.
+    #[test]
+    fn reads_the_callers_buffers() {
+        let (mut client, mut server) = ([1u8; 32], [2u8; 32]);
+        let mut buffers = [
+            buffer(CLIENT_RANDOM, &mut client),
+            buffer(SERVER_RANDOM, &mut server),
+        ];
+        let list = desc(&mut buffers);
+        // SAFETY: `list` points to 2 valid buffers of their stated lengths.
+        let params = unsafe { parameters(&list) }.unwrap();
+        let randoms = params.require_randoms().unwrap();
+        assert_eq!(randoms.client, &[1; 32]);
+        assert_eq!(randoms.server, &[2; 32]);
+    }
+
+    #[test]
+    fn refuses_bad_lists_before_reading_them() {
+        // SAFETY: NULL is checked.
+        assert!(unsafe { parameters(core::ptr::null()) }.is_err());
+        let mut random = [1u8; 32];
+        let mut buffers = [buffer(CLIENT_RANDOM, &mut random)];
+        let mut list = desc(&mut buffers);
+        list.ulVersion = 1;
+        // SAFETY: the version is checked before the buffers are read.
+        assert!(unsafe { parameters(&list) }.is_err());
+        let mut list = desc(&mut buffers);
+        list.cBuffers = MAX_BUFFERS + 1;
+        // SAFETY: the count is checked before the buffers are read.
+        assert!(unsafe { parameters(&list) }.is_err());
+        let mut list = desc(&mut buffers);
+        list.pBuffers = core::ptr::null_mut();
+        // SAFETY: NULL is checked.
+        assert!(unsafe { parameters(&list) }.is_err());
+        let mut list = desc(&mut buffers);
+        list.pBuffers = list.pBuffers.cast::<u8>().wrapping_add(1).cast();
+        // SAFETY: misalignment is checked before the read.
+        assert!(unsafe { parameters(&list) }.is_err());
+        let mut empty = [buffer(CLIENT_RANDOM, &mut [])];
+        let list = desc(&mut empty);
+        // SAFETY: the empty buffer is refused before it is read.
+        assert!(unsafe { parameters(&list) }.is_err());
+        let mut none = [NCryptBuffer {
+            cbBuffer: 4,
+            BufferType: CLIENT_RANDOM,
+            pvBuffer: core::ptr::null_mut(),
+        }];
+        let list = desc(&mut none);
+        // SAFETY: the NULL buffer is refused before it is read.
+        assert!(unsafe { parameters(&list) }.is_err());
+        let list = desc(&mut []);
+        // SAFETY: zero buffers from a dangling, aligned pointer read nothing.
+        assert!(unsafe { parameters(&list) }.is_ok());
+    }
+}

@@ -91,7 +91,6 @@ pub unsafe extern "system" fn SslEnumProtocolProviders(
             offsets.push(strings.len());
             strings.extend(wide(provider.comment));
         }
-        let mut strings = strings.into_boxed_slice();
         let base = strings.as_mut_ptr();
         let entries: Box<[NCryptProviderName]> = offsets
             .chunks_exact(2)

@@ -343,4 +343,129 @@ mod tests {
         unsafe { write_result(b"abcd", fits.as_mut_ptr(), 8, &mut len) }.unwrap();
         assert_eq!(&fits[..4], b"abcd");
     }
+
+    // Every unsafe path of this module, for Miri (`cargo +nightly miri test -p keyward-ffi
+    // --lib ptr::`): reads and writes through the caller's pointers at their bounds, NULL,
+    // misalignment, and the stopping points of the string readers.
+
+    #[test]
+    fn input_slices_borrow_exactly_the_callers_bytes() {
+        let bytes = [1u8, 2, 3, 4];
+        // SAFETY: `bytes` has 4 readable bytes.
+        assert_eq!(unsafe { input(bytes.as_ptr(), 4) }.unwrap(), &bytes);
+        // SAFETY: 0 of them are read.
+        assert_eq!(unsafe { input(bytes.as_ptr(), 0) }.unwrap(), &[] as &[u8]);
+        // SAFETY: NULL is checked.
+        let empty = unsafe { input(core::ptr::null(), 0) };
+        assert_eq!(empty.unwrap(), &[] as &[u8]);
+        // SAFETY: NULL is checked.
+        assert!(unsafe { input(core::ptr::null(), 1) }.is_err());
+        // SAFETY: NULL and empty are checked; `bytes` has 2 readable bytes from index 2.
+        assert!(unsafe { required_input(core::ptr::null(), 4) }.is_err());
+        // SAFETY: as above.
+        assert!(unsafe { required_input(bytes.as_ptr(), 0) }.is_err());
+        // SAFETY: as above.
+        let tail = unsafe { required_input(bytes[2..].as_ptr(), 2) };
+        assert_eq!(tail.unwrap(), &[3, 4]);
+    }
+
+    #[test]
+    fn output_slices_write_only_the_callers_bytes() {
+        let mut buffer = [0u8; 6];
+        // SAFETY: 4 writable bytes from index 1, not otherwise referenced.
+        let out = unsafe { output(buffer[1..].as_mut_ptr(), 4) }.unwrap();
+        out.copy_from_slice(b"abcd");
+        assert_eq!(&buffer, b"\0abcd\0");
+        // SAFETY: NULL is checked.
+        assert!(unsafe { output(core::ptr::null_mut(), 8) }.is_none());
+    }
+
+    #[test]
+    fn out_and_in_ref_check_null_and_alignment() {
+        let mut words = [0u32; 2];
+        // SAFETY: a writable, aligned `u32`.
+        *unsafe { out(&mut words[1] as *mut u32) }.unwrap() = 7;
+        assert_eq!(words, [0, 7]);
+        // SAFETY: NULL is checked.
+        assert!(unsafe { out::<u32>(core::ptr::null_mut()) }.is_err());
+        let misaligned = words
+            .as_mut_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<u32>();
+        // SAFETY: misalignment is checked before any access.
+        assert!(unsafe { out(misaligned) }.is_err());
+        // SAFETY: a readable, aligned `u32`.
+        assert_eq!(*unsafe { in_ref(&words[1] as *const u32) }.unwrap(), 7);
+        // SAFETY: NULL is checked.
+        assert!(unsafe { in_ref::<u32>(core::ptr::null()) }.is_err());
+        // SAFETY: misalignment is checked before any access.
+        assert!(unsafe { in_ref(misaligned.cast_const()) }.is_err());
+    }
+
+    #[test]
+    fn lengths_are_written_through_the_callers_pointer() {
+        let mut len: DWORD = 0;
+        // SAFETY: a writable `DWORD`.
+        unsafe { write_len(&mut len, 42) }.unwrap();
+        assert_eq!(len, 42);
+        // SAFETY: NULL is checked.
+        assert!(unsafe { write_len(core::ptr::null_mut(), 1) }.is_err());
+        // SAFETY: a writable `DWORD`; the length is refused before the write.
+        let too_long = unsafe { write_len(&mut len, usize::MAX) };
+        assert_eq!(too_long, Err(Error::Internal("length exceeds a DWORD")));
+        assert_eq!(len, 42);
+        let mut data = [0u8; 4];
+        // SAFETY: NULL `pcbResult` is checked first; nothing is written to `data`.
+        let missing = unsafe { write_result(b"ab", data.as_mut_ptr(), 4, core::ptr::null_mut()) };
+        assert!(missing.is_err());
+        assert_eq!(data, [0; 4]);
+    }
+
+    #[test]
+    fn wide_strings_stop_at_the_nul_or_the_limit() {
+        // Exactly `max_chars` units before the NUL: read to the NUL, no further.
+        let exact = wide("abcd");
+        // SAFETY: NUL-terminated.
+        assert_eq!(unsafe { wide_string(exact.as_ptr(), 4) }.unwrap(), "abcd");
+        // No NUL within the limit: at most `max_chars + 1` units are read.
+        let unterminated = [0x41u16; 3];
+        // SAFETY: 3 readable units = `max_chars + 1`.
+        assert!(unsafe { wide_string(unterminated.as_ptr(), 2) }.is_err());
+        // A lone surrogate is not UTF-16.
+        let lone = [0xD800u16, 0];
+        // SAFETY: NUL-terminated.
+        assert!(unsafe { wide_string(lone.as_ptr(), 8) }.is_err());
+        let empty = [0u16];
+        // SAFETY: NUL-terminated.
+        assert_eq!(unsafe { wide_string(empty.as_ptr(), 0) }.unwrap(), "");
+        let units = [0x41u16, 0x42, 0];
+        let misaligned = units.as_ptr().cast::<u8>().wrapping_add(1).cast::<u16>();
+        // SAFETY: misalignment is checked before any read.
+        assert!(unsafe { wide_string(misaligned, 8) }.is_err());
+    }
+
+    #[test]
+    fn c_strings_stop_at_the_nul_or_the_limit() {
+        let text = b"label\0";
+        // SAFETY: NUL-terminated.
+        let read = unsafe { c_string(text.as_ptr().cast(), 5) }.unwrap();
+        assert_eq!(read, b"label");
+        // SAFETY: 6 readable bytes = `max_len + 1`, no NUL among the first 5.
+        assert!(unsafe { c_string(text.as_ptr().cast(), 4) }.is_err());
+        // SAFETY: NULL is checked.
+        assert!(unsafe { c_string(core::ptr::null(), 4) }.is_err());
+        let empty = [0 as CHAR];
+        // SAFETY: NUL-terminated.
+        assert_eq!(unsafe { c_string(empty.as_ptr(), 0) }.unwrap(), b"");
+    }
+
+    #[test]
+    fn fixed_wide_fields_are_truncated_and_terminated() {
+        let mut field = [0xFFFFu16; 4];
+        fill_wide(&mut field, "abcdef");
+        assert_eq!(field, [0x61, 0x62, 0x63, 0]);
+        fill_wide(&mut field, "a");
+        assert_eq!(field, [0x61, 0, 0, 0]);
+    }
 }

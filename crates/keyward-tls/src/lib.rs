@@ -86,6 +86,9 @@ pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod record;
 mod resumption;
 mod server;

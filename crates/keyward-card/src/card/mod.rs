@@ -30,7 +30,7 @@
 //! PC/SC application.
 
 mod container;
-mod state;
+pub(crate) mod state;
 pub mod vpcd;
 
 use std::path::{Path, PathBuf};

@@ -15,6 +15,15 @@
 //! containers: count(1), then count × { index(1) key-spec(1) PIN id(1) length(2) PKCS#8 }
 //! ```
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -55,7 +64,9 @@ impl PinRecord {
             return Err(Error::InvalidParameter("PIN retry limit is not 1..=15"));
         }
         let mut value = [0u8; MAX_PIN_LEN];
-        value[..pin.len()].copy_from_slice(pin);
+        for (slot, byte) in value.iter_mut().zip(pin) {
+            *slot = *byte;
+        }
         Ok(PinRecord {
             value,
             len: pin.len() as u8,
@@ -70,7 +81,9 @@ impl PinRecord {
             return false;
         }
         let mut padded = [0u8; MAX_PIN_LEN];
-        padded[..candidate.len()].copy_from_slice(candidate);
+        for (slot, byte) in padded.iter_mut().zip(candidate) {
+            *slot = *byte;
+        }
         let same = padded.ct_eq(&self.value) & (candidate.len() as u8).ct_eq(&self.len);
         padded.zeroize();
         bool::from(same)
@@ -141,7 +154,7 @@ impl CardState {
         out.extend_from_slice(&self.sequence_counter.to_be_bytes()[1..]);
         for pin in [&self.user_pin, &self.admin_pin] {
             out.push(pin.len);
-            out.extend_from_slice(&pin.value[..usize::from(pin.len)]);
+            out.extend(pin.value.iter().take(usize::from(pin.len)));
             out.extend_from_slice(&[pin.retry_limit, pin.remaining]);
         }
         let occupied = self.containers.iter().filter(|c| c.is_some()).count();
@@ -204,8 +217,10 @@ impl CardState {
         let mac = reader.take(key_len)?;
         let dek = reader.take(key_len)?;
         let keys = StaticKeys::new(version, enc, mac, dek).map_err(|_| corrupt("keyset"))?;
-        let counter = reader.take(3)?;
-        let sequence_counter = u32::from_be_bytes([0, counter[0], counter[1], counter[2]]);
+        let &[c0, c1, c2] = reader.take(3)? else {
+            return Err(corrupt("truncated"));
+        };
+        let sequence_counter = u32::from_be_bytes([0, c0, c1, c2]);
         let user_pin = reader.pin()?;
         let admin_pin = reader.pin()?;
         let mut containers: [Option<Container>; MAX_CONTAINERS as usize] = Default::default();

@@ -21,6 +21,15 @@
 //! state is written before each answer ([`VirtualCard`]), so stopping at any point loses
 //! nothing. The events it reports never carry APDU data.
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as SocketShutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -228,14 +237,26 @@ fn serve(
         .set_read_timeout(Some(poll_interval.max(Duration::from_millis(1))))
         .map_err(socket_error)?;
     stream.set_nodelay(true).map_err(socket_error)?;
+    let ended = exchange(card, &mut stream, shutdown, on_event)?;
+    if ended == Ended::Shutdown {
+        let _ = stream.shutdown(SocketShutdown::Both);
+    }
+    Ok(ended)
+}
+
+/// Answers the messages of one connection until it closes or a shutdown is requested.
+pub(crate) fn exchange(
+    card: &mut VirtualCard,
+    stream: &mut (impl Read + Write),
+    shutdown: &Shutdown,
+    on_event: &mut impl FnMut(&Event),
+) -> Result<Ended> {
+    let socket_error = |error: io::Error| Error::Transport(format!("vpcd socket: {error}"));
     loop {
-        let mut message = match read_message(&mut stream, shutdown)? {
+        let mut message = match read_message(stream, shutdown)? {
             Received::Message(message) => message,
             Received::Closed => return Ok(Ended::Disconnected),
-            Received::Shutdown => {
-                let _ = stream.shutdown(SocketShutdown::Both);
-                return Ok(Ended::Shutdown);
-            }
+            Received::Shutdown => return Ok(Ended::Shutdown),
         };
         let answer = match message.as_slice() {
             [] => {
@@ -278,7 +299,7 @@ fn serve(
         };
         message.zeroize();
         if let Some((mut response, event)) = answer {
-            let written = write_message(&mut stream, &response);
+            let written = write_message(stream, &response);
             response.zeroize();
             match written {
                 Ok(()) => on_event(&event),
@@ -302,7 +323,7 @@ enum Filled {
 }
 
 /// Reads one length-prefixed message.
-fn read_message(stream: &mut TcpStream, shutdown: &Shutdown) -> Result<Received> {
+fn read_message(stream: &mut impl Read, shutdown: &Shutdown) -> Result<Received> {
     let mut header = [0u8; 2];
     match fill(stream, &mut header, shutdown)? {
         Filled::Done => {}
@@ -319,10 +340,10 @@ fn read_message(stream: &mut TcpStream, shutdown: &Shutdown) -> Result<Received>
 
 /// Fills `buffer` from the stream, looking at the shutdown flag at every read timeout; bytes
 /// already read are kept across timeouts.
-fn fill(stream: &mut TcpStream, buffer: &mut [u8], shutdown: &Shutdown) -> Result<Filled> {
+fn fill(stream: &mut impl Read, buffer: &mut [u8], shutdown: &Shutdown) -> Result<Filled> {
     let mut filled = 0;
     while filled < buffer.len() {
-        match stream.read(&mut buffer[filled..]) {
+        match stream.read(buffer.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => return Ok(Filled::Closed),
             Ok(count) => filled += count,
             Err(error)
@@ -344,7 +365,7 @@ fn fill(stream: &mut TcpStream, buffer: &mut [u8], shutdown: &Shutdown) -> Resul
 }
 
 /// Writes one length-prefixed message (at most 65535 bytes).
-fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
+fn write_message(stream: &mut impl Write, payload: &[u8]) -> io::Result<()> {
     let length = u16::try_from(payload.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "message above 65535 bytes"))?;
     let mut frame = Vec::with_capacity(2 + payload.len());

@@ -20,6 +20,15 @@
 //! | `02` | CARD CHALLENGE | the INITIALIZE UPDATE response data (29 or 32 bytes, GP Amd D Table 7-3) |
 //! | `03` | EXTERNAL AUTHENTICATE | the EXTERNAL AUTHENTICATE command APDU (21 bytes; P1 = the security level) |
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::apdu::CommandApdu;
 use crate::scp03::{Challenge, InitializeUpdateResponse};
 use crate::{Error, Result};

@@ -17,6 +17,15 @@
 //! be regular files of the current user, so a symlink planted in the directory is never
 //! followed.
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -302,6 +311,10 @@ impl<'a> Fields<'a> {
 }
 
 /// Appends a field with a 4-byte big-endian length.
+#[allow(
+    clippy::expect_used,
+    reason = "writes this process's own messages; nothing untrusted decides the length"
+)]
 pub(super) fn put_field(out: &mut Vec<u8>, field: &[u8]) {
     let len = u32::try_from(field.len()).expect("relayed fields are far below 4 GiB");
     out.extend_from_slice(&len.to_be_bytes());

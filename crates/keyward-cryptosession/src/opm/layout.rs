@@ -5,6 +5,15 @@
 //! ignored when parsed (the OMAC still covers them: verify a structure's raw bytes, not a
 //! rebuilt copy).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use super::{
     OpmRandomNumber, OPM_128_BIT_RANDOM_NUMBER_SIZE, OPM_CONFIGURE_SETTING_DATA_SIZE,
     OPM_GET_INFORMATION_PARAMETERS_SIZE, OPM_OMAC_SIZE, OPM_REQUESTED_INFORMATION_SIZE,
@@ -85,13 +94,14 @@ impl GetInfoParameters {
     /// The structure's bytes (parameters longer than 4056 bytes → [`Error::InvalidArgument`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let count = size_field(&self.parameters, OPM_GET_INFORMATION_PARAMETERS_SIZE)?;
-        let mut out = vec![0u8; Self::SIZE];
-        out[0..16].copy_from_slice(&self.omac);
-        out[16..32].copy_from_slice(&self.random_number);
-        out[32..48].copy_from_slice(&self.information.to_bytes());
-        out[48..52].copy_from_slice(&self.sequence_number.to_le_bytes());
-        out[52..56].copy_from_slice(&count.to_le_bytes());
-        out[56..56 + self.parameters.len()].copy_from_slice(&self.parameters);
+        let mut out = Vec::with_capacity(Self::SIZE);
+        out.extend_from_slice(&self.omac);
+        out.extend_from_slice(&self.random_number);
+        out.extend_from_slice(&self.information.to_bytes());
+        out.extend_from_slice(&self.sequence_number.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&self.parameters);
+        out.resize(Self::SIZE, 0);
         Ok(out)
     }
 
@@ -130,12 +140,13 @@ impl ConfigureParameters {
     /// The structure's bytes (parameters longer than 4056 bytes → [`Error::InvalidArgument`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let count = size_field(&self.parameters, OPM_CONFIGURE_SETTING_DATA_SIZE)?;
-        let mut out = vec![0u8; Self::SIZE];
-        out[0..16].copy_from_slice(&self.omac);
-        out[16..32].copy_from_slice(&self.setting.to_bytes());
-        out[32..36].copy_from_slice(&self.sequence_number.to_le_bytes());
-        out[36..40].copy_from_slice(&count.to_le_bytes());
-        out[40..40 + self.parameters.len()].copy_from_slice(&self.parameters);
+        let mut out = Vec::with_capacity(Self::SIZE);
+        out.extend_from_slice(&self.omac);
+        out.extend_from_slice(&self.setting.to_bytes());
+        out.extend_from_slice(&self.sequence_number.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&self.parameters);
+        out.resize(Self::SIZE, 0);
         Ok(out)
     }
 
@@ -170,10 +181,11 @@ impl RequestedInformation {
     /// [`Error::InvalidArgument`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let count = size_field(&self.information, OPM_REQUESTED_INFORMATION_SIZE)?;
-        let mut out = vec![0u8; Self::SIZE];
-        out[0..16].copy_from_slice(&self.omac);
-        out[16..20].copy_from_slice(&count.to_le_bytes());
-        out[20..20 + self.information.len()].copy_from_slice(&self.information);
+        let mut out = Vec::with_capacity(Self::SIZE);
+        out.extend_from_slice(&self.omac);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&self.information);
+        out.resize(Self::SIZE, 0);
         Ok(out)
     }
 

@@ -1,6 +1,15 @@
 //! Hello extensions: what a ClientHello offers and what a ServerHello, HelloRetryRequest or
 //! EncryptedExtensions answers (RFC 5246 §7.4.1.4, RFC 8446 §4.2, and the RFCs of each one).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use super::enums::{ExtensionType, SERVER_NAME_HOST};
 use super::{
     put_prefixed, put_u16, put_u32, put_u8, put_vec_u16, put_vec_u8, LengthPrefix, Reader,

@@ -1,6 +1,15 @@
 //! Handshake framing and the handshake messages other than the hellos (RFC 5246 §7.4,
 //! RFC 8446 §4, RFC 5077 §3.3, RFC 8422 §5.4, RFC 7919).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use super::enums::{ExtensionType, HandshakeType, EC_CURVE_TYPE_NAMED};
 use super::extensions::ServerExtensions;
 use super::{

@@ -1,5 +1,14 @@
 //! ClientHello, ServerHello and HelloRetryRequest (RFC 5246 §7.4.1, RFC 8446 §4.1).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use super::enums::{HandshakeType, HELLO_RETRY_REQUEST_RANDOM};
 use super::extensions::{ClientExtensions, ServerExtensions};
 use super::handshake::encode_handshake;

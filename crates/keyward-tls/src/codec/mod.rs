@@ -6,6 +6,15 @@
 //! use all of its bytes. Malformed input is [`Error::Decode`] (`decode_error`); a value that
 //! parses but is not allowed is [`Error::IllegalParameter`].
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
@@ -208,8 +217,9 @@ pub fn put_prefixed(out: &mut Vec<u8>, prefix: LengthPrefix, body: impl FnOnce(&
         len = prefix.max();
     }
     let bytes = (len as u32).to_be_bytes();
-    if let Some(slot) = out.get_mut(start..body_start) {
-        slot.copy_from_slice(&bytes[4 - prefix.len()..]);
+    let value = bytes.get(4 - prefix.len()..);
+    if let (Some(slot), Some(value)) = (out.get_mut(start..body_start), value) {
+        slot.copy_from_slice(value);
     }
 }
 

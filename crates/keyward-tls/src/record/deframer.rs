@@ -1,5 +1,14 @@
 //! Framing received bytes into records (RFC 5246 §6.2.1, RFC 8446 §5.1).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::io;
 
 use super::{HEADER_LEN, MAX_CIPHERTEXT_LEN_TLS12};
@@ -61,7 +70,7 @@ impl Deframer {
         let start = self.buf.len();
         let want = READ_CHUNK.min(MAX_BUFFERED - start);
         self.buf.resize(start + want, 0);
-        let result = rd.read(&mut self.buf[start..]);
+        let result = rd.read(self.buf.get_mut(start..).unwrap_or_default());
         let n = match &result {
             Ok(n) => (*n).min(want),
             Err(_) => 0,
@@ -93,17 +102,17 @@ impl Deframer {
     /// `decode_error`, a length over 2^14 + 2048 is `record_overflow`.
     pub fn pop(&mut self) -> Result<Option<OpaqueRecord>, Error> {
         let pending = self.buf.get(self.used..).unwrap_or(&[]);
-        let Some(header) = pending.get(..HEADER_LEN) else {
+        let Some(&[content_type, major, _, l0, l1]) = pending.first_chunk::<HEADER_LEN>() else {
             if let Some(&first) = pending.first() {
                 check_content_type(first)?;
             }
             return Ok(None);
         };
-        check_content_type(header[0])?;
-        if header[1] != 3 {
+        check_content_type(content_type)?;
+        if major != 3 {
             return Err(Error::Decode("record version is not TLS"));
         }
-        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
         if len > MAX_CIPHERTEXT_LEN_TLS12 {
             return Err(Error::RecordOverflow);
         }

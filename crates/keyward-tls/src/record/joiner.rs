@@ -1,6 +1,15 @@
 //! Joining handshake messages from record payloads: one message may span records and one
 //! record may hold several messages (RFC 8446 §5.1).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::codec::enums::HandshakeType;
 use crate::codec::handshake::{HandshakeMessage, HANDSHAKE_HEADER_LEN, MAX_HANDSHAKE_LEN};
 use crate::error::Error;
@@ -27,9 +36,8 @@ impl HandshakeJoiner {
     }
 
     fn check_header(&self) -> Result<(), Error> {
-        if let Some(header) = self.buf.get(..HANDSHAKE_HEADER_LEN) {
-            let len =
-                usize::from(header[1]) << 16 | usize::from(header[2]) << 8 | usize::from(header[3]);
+        if let Some(&[_, l0, l1, l2]) = self.buf.first_chunk::<HANDSHAKE_HEADER_LEN>() {
+            let len = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
             if len > MAX_HANDSHAKE_LEN {
                 return Err(Error::Decode("handshake message too long"));
             }
@@ -45,12 +53,11 @@ impl HandshakeJoiner {
     /// The next complete message, if one is buffered.
     pub fn pop(&mut self) -> Result<Option<HandshakeMessage>, Error> {
         self.check_header()?;
-        let Some(header) = self.buf.get(..HANDSHAKE_HEADER_LEN) else {
+        let Some(&[kind, l0, l1, l2]) = self.buf.first_chunk::<HANDSHAKE_HEADER_LEN>() else {
             return Ok(None);
         };
-        let len =
-            usize::from(header[1]) << 16 | usize::from(header[2]) << 8 | usize::from(header[3]);
-        let kind = HandshakeType::from_wire(header[0]);
+        let len = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
+        let kind = HandshakeType::from_wire(kind);
         let total = HANDSHAKE_HEADER_LEN + len;
         if self.buf.len() < total {
             return Ok(None);

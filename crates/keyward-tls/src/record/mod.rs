@@ -5,6 +5,15 @@
 //! Sequence numbers are kept here, one per direction, and reset to zero at every key change
 //! (the provider takes them per call).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 mod deframer;
 mod joiner;
 mod protect;

@@ -2,6 +2,15 @@
 //! `SslEncryptPacket` builds them, and the TLS 1.3 `TLSInnerPlaintext` (content type and
 //! padding) around them (RFC 8446 §5.2, §5.4).
 
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
+// (tests may: clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use keyward_ssl::SessionKey;
 
 use super::{OpaqueRecord, PlainRecord, MAX_PLAINTEXT_LEN};
@@ -110,10 +119,10 @@ impl RecordDecrypter {
         if out.len() > MAX_PLAINTEXT_LEN + 1 {
             return Err(Error::RecordOverflow);
         }
-        let Some(type_at) = out.iter().rposition(|b| *b != 0) else {
+        let Some((type_at, &content_type)) = out.iter().enumerate().rfind(|(_, b)| **b != 0) else {
             return Err(Error::UnexpectedMessage("record without a content type"));
         };
-        let content_type = ContentType::from_wire(out[type_at]);
+        let content_type = ContentType::from_wire(content_type);
         out.truncate(type_at);
         match content_type {
             ContentType::Unknown(_) => Err(Error::UnexpectedMessage("unknown inner content type")),
