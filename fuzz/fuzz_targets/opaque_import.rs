@@ -5,7 +5,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM_SIV};
 use keyward_core::store::KeyStore;
 use keyward_fuzz::{provider, store_dir};
 use keyward_ssl::OpaqueKey;
@@ -24,13 +24,17 @@ struct Input<'a> {
 
 fn sealed(input: &Input<'_>) -> Vec<u8> {
     let store = KeyStore::open(store_dir()).expect("fuzz key store");
-    let key = store.sealing_key().expect("sealing key");
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key.expose()).expect("AES key"));
-    let mut blob = b"KWOK\x01".to_vec();
+    let keys = store.sealing_keys().expect("sealing keys");
+    let key = keys.newest().expect("a sealing key");
+    let key_id = key.id();
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM_SIV, key.expose()).expect("AES key"));
+    // Format version 2: magic, version, kind, protocol, suite, role, 0, key id, nonce.
+    let mut blob = b"KWOK\x02".to_vec();
     blob.push(input.kind);
     blob.extend_from_slice(&input.protocol.to_be_bytes());
     blob.extend_from_slice(&input.suite.to_be_bytes());
     blob.extend_from_slice(&[input.role, 0]);
+    blob.extend_from_slice(&key_id.to_be_bytes());
     blob.extend_from_slice(&[7; 12]);
     let nonce = Nonce::assume_unique_for_key([7; 12]);
     let mut secret = input.secret.to_vec();

@@ -15,10 +15,10 @@ pub fn card_state_round_trip(bytes: &[u8]) -> bool {
         return false;
     };
     let encoded = state.encode();
-    let again = CardState::decode(encoded.expose())
+    let again = CardState::decode(encoded.as_slice())
         .unwrap_or_else(|e| panic!("an encoded state does not decode: {e}"));
     assert!(
-        again.encode().expose() == encoded.expose(),
+        again.encode().as_slice() == encoded.as_slice(),
         "decode and encode disagree"
     );
     true
