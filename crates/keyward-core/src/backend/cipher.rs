@@ -80,17 +80,7 @@ impl AeadKey {
         aad: &[u8],
         in_out: &mut [u8],
     ) -> Result<[u8; AEAD_TAG_LEN]> {
-        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
-        let tag = self
-            .key
-            .seal_in_place_separate_tag(nonce, aead::Aad::from(aad), in_out)?;
-        let mut out = [0u8; AEAD_TAG_LEN];
-        let tag = tag.as_ref();
-        if tag.len() != AEAD_TAG_LEN {
-            return Err(Error::Internal("AEAD tag length"));
-        }
-        out.copy_from_slice(tag);
-        Ok(out)
+        seal_separate(&self.key, nonce, aad, in_out)
     }
 
     /// Verifies `tag` and decrypts `in_out` in place. On failure `in_out` is zeroed (no
@@ -145,13 +135,7 @@ impl Aes256GcmSivKey {
         aad: &[u8],
         in_out: &mut [u8],
     ) -> Result<[u8; AEAD_TAG_LEN]> {
-        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
-        let tag = self
-            .key
-            .seal_in_place_separate_tag(nonce, aead::Aad::from(aad), in_out)?;
-        tag.as_ref()
-            .try_into()
-            .map_err(|_| Error::Internal("AEAD tag length"))
+        seal_separate(&self.key, nonce, aad, in_out)
     }
 
     /// Verifies `tag` and decrypts `in_out` in place. On failure `in_out` is zeroed and the
@@ -165,6 +149,20 @@ impl Aes256GcmSivKey {
     ) -> Result<()> {
         open_separate(&self.key, nonce, aad, in_out, tag)
     }
+}
+
+/// Encrypts `in_out` in place under `key` and returns the tag.
+fn seal_separate(
+    key: &aead::LessSafeKey,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    in_out: &mut [u8],
+) -> Result<[u8; AEAD_TAG_LEN]> {
+    let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+    let tag = key.seal_in_place_separate_tag(nonce, aead::Aad::from(aad), in_out)?;
+    tag.as_ref()
+        .try_into()
+        .map_err(|_| Error::Internal("AEAD tag length"))
 }
 
 /// Verifies `tag` and decrypts `in_out` in place under `key`; on failure zeroes `in_out`, so
