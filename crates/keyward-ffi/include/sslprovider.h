@@ -118,6 +118,13 @@ extern "C" {
 #define NCRYPTBUFFER_SSL_CLEAR_KEY 23
 #define NCRYPTBUFFER_SSL_KEY_ARG_DATA 24
 #define NCRYPTBUFFER_SSL_SESSION_HASH 25
+/* keyward extension, not in Windows: a DWORD parameter of SslGenerateSessionKeys. 1 makes the
+   session keys of a CBC suite encrypt-then-MAC (RFC 7366, the TLS encrypt_then_mac extension);
+   0, or no such buffer, keeps MAC-then-encrypt. Another value or length, or 1 for an AEAD
+   suite, is NTE_INVALID_PARAMETER. Opaque exports (SslExportKey) keep the mode. The value
+   lies outside Microsoft's NCRYPTBUFFER_ and KDF_ ranges (all below 0x100); Windows'
+   providers do not know it, and ignore it as an unknown buffer type. */
+#define NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC 0x4B570001
 #define CT_CHANGE_CIPHER_SPEC 20
 #define CT_ALERT 21
 #define CT_HANDSHAKE 22
@@ -364,6 +371,15 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(
     DWORD dwFlags);
 
 /* Master secret (TLS 1.0-1.2) */
+
+/* SslGenerateMasterKey with a DHE (FFDHE) key: the shared secret's leading zero bytes are
+   stripped before it enters the PRF (RFC 5246 section 8.1.2), so the PRF's time depends on
+   whether the secret starts with a zero byte (the Raccoon attack, 2020). That is harmless only
+   when each ephemeral private key (SslCreateEphemeralKey) takes part in one key agreement:
+   the attack needs many handshakes against the same private key, each leaking whether one
+   related secret begins with a zero byte; with a fresh key an attacker learns that about a
+   single secret, which no later handshake shares. Never reuse an ephemeral DH key across handshakes; the keyward TLS engine makes a fresh one
+   for every handshake, on both sides. Prefer ECDHE, whose secrets are not stripped. */
 
 SECURITY_STATUS WINAPI SslGenerateMasterKey(
     NCRYPT_PROV_HANDLE hSslProvider,

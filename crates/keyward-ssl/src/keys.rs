@@ -578,9 +578,16 @@ impl EphemeralKey {
     /// The TLS ≤ 1.2 premaster: like [`Self::agree`] but a finite-field secret loses its
     /// leading zero bytes (RFC 5246 §8.1.2). An empty result is `NTE_INTERNAL_ERROR`.
     ///
-    /// The stripping is the protocol's own rule and makes the PRF input length depend on the
-    /// secret (the "Raccoon" timing issue of DHE in TLS ≤ 1.2, which TLS 1.3 fixes by padding);
-    /// prefer ECDHE suites where that matters.
+    /// The stripping is the protocol's own rule and makes the PRF input length, and so the
+    /// time of `SslGenerateMasterKey`, depend on the secret: a secret with a leading zero byte
+    /// hashes one byte less, and with a key longer than the hash block it can also save a
+    /// compression call (the "Raccoon" attack on DHE in TLS ≤ 1.2; TLS 1.3 pads instead).
+    /// `scripts/timing --only dhe` measures it. It is harmless only when **an ephemeral DH key
+    /// is used for one key agreement**: Raccoon needs many handshakes against the same private
+    /// key, each telling whether a related secret starts with a zero byte. The TLS engine
+    /// (keyward-tls) makes a fresh key for every handshake on both sides; C callers must do
+    /// the same (the `SslGenerateMasterKey` comment in `sslprovider.h` says so). Prefer ECDHE,
+    /// whose secrets are never stripped.
     pub fn agree_tls12(&self, peer: &PublicKey) -> Result<SecretVec> {
         let shared = self.agree(peer)?;
         if let Group::Ec(_) = self.group {

@@ -4,6 +4,7 @@
 use crate::hash::HandshakeHash;
 use crate::params::Parameters;
 use crate::protocol::Protocol;
+use crate::record::CbcMode;
 use crate::session::{Direction, SessionKey, SessionKeys, MAX_MATERIAL_LEN};
 use crate::side::Side;
 use crate::suites::CipherSuite;
@@ -115,8 +116,23 @@ impl MasterKey {
     /// `key_block = PRF(master, "key expansion", server_random ‖ client_random)`, partitioned as
     /// RFC 5246 §6.3: client MAC key, server MAC key, client key, server key, client IV, server IV.
     /// The client writes with the client half; the server with the server half.
+    ///
+    /// With [`Parameters::encrypt_then_mac`] (keyward's
+    /// `NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`, no Windows equivalent) the keys of a CBC suite
+    /// protect records encrypt-then-MAC (RFC 7366); for an AEAD suite it is
+    /// `NTE_INVALID_PARAMETER`.
     pub fn generate_session_keys(&self, params: &Parameters<'_>) -> Result<SessionKeys> {
         let randoms = params.require_randoms()?;
+        let cbc_mode = if params.encrypt_then_mac {
+            if self.suite.cipher.is_aead() {
+                return Err(Error::InvalidParameter(
+                    "encrypt-then-MAC needs a CBC cipher suite",
+                ));
+            }
+            CbcMode::EncryptThenMac
+        } else {
+            CbcMode::MacThenEncrypt
+        };
         let mac_len = self.suite.mac.key_len();
         let key_len = self.suite.cipher.key_len();
         let iv_len = self.suite.cipher.fixed_iv_len(self.protocol);
@@ -151,16 +167,22 @@ impl MasterKey {
             Side::Server => (server, client),
         };
         Ok(SessionKeys {
-            read: self.session_key(Direction::Read, &read)?,
-            write: self.session_key(Direction::Write, &write)?,
+            read: self.session_key(Direction::Read, cbc_mode, &read)?,
+            write: self.session_key(Direction::Write, cbc_mode, &write)?,
         })
     }
 
-    fn session_key(&self, direction: Direction, material: &KeyMaterial<'_>) -> Result<SessionKey> {
+    fn session_key(
+        &self,
+        direction: Direction,
+        cbc_mode: CbcMode,
+        material: &KeyMaterial<'_>,
+    ) -> Result<SessionKey> {
         SessionKey::new(
             self.protocol,
             self.suite,
             direction,
+            cbc_mode,
             material.mac_key,
             material.enc_key,
             material.iv,

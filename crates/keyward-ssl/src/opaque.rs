@@ -15,7 +15,8 @@
 //!  8     2   cipher suite (big-endian)
 //! 10     1   master key: 1 client, 2 server; session key: 1 read, 2 write;
 //!            TLS 1.3 secret: its kind (index in `SecretKind::ALL`)
-//! 11     1   reserved, 0
+//! 11     1   flags: session key: bit 0 set for encrypt-then-MAC (RFC 7366; CBC only);
+//!            every other bit, and every bit for other kinds, 0
 //! 12     4   sealing key id (big-endian; see `KeyStore::rotate_sealing_key`)
 //! 16    12   nonce (random)
 //! 28     n   sealed secret: the 48-byte master secret; a session key's state (MAC key ‖ key ‖
@@ -25,8 +26,10 @@
 //! ```
 //! Bytes 0..28 are the additional authenticated data, so kind, protocol, suite, direction and
 //! key id are bound to the secret. The importer gets the direction the blob names and no
-//! other (see [`crate::session`]); a TLS 1.0 CBC key continues its IV chain where the
-//! exported key stood. Sequence numbers are the caller's and are not carried.
+//! other (see [`crate::session`]), and the order of MAC and encryption the blob names; a TLS
+//! 1.0 CBC key continues its IV chain where the exported key stood. Byte 11 was reserved
+//! (0) before encrypt-then-MAC keys existed, so every older blob still reads as the
+//! MAC-then-encrypt key it was. Sequence numbers are the caller's and are not carried.
 //!
 //! A blob whose sealing key id the store does not have (sealed under another store, or under
 //! a key since deleted) is `NTE_BAD_DATA`, like any other blob this store cannot open: another
@@ -37,6 +40,7 @@
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::protocol::Protocol;
 use crate::provider::Provider;
+use crate::record::CbcMode;
 use crate::session::{Direction, SessionKey};
 use crate::side::Side;
 use crate::suites::CipherSuite;
@@ -53,6 +57,9 @@ const HEADER_LEN: usize = 28;
 const KEY_ID_AT: usize = 12;
 const NONCE_AT: usize = 16;
 const TAG_LEN: usize = 16;
+const FLAGS_AT: usize = 11;
+/// Flag of a session key made encrypt-then-MAC.
+const FLAG_ENCRYPT_THEN_MAC: u8 = 1;
 
 /// A key imported from an opaque blob.
 pub enum OpaqueKey {
@@ -76,23 +83,29 @@ impl Provider {
             key.protocol(),
             key.suite(),
             role,
+            0,
             key.secret().expose(),
         )
     }
 
     /// Seals a session key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`),
-    /// with its direction and the state it needs to continue (a TLS 1.0 CBC key's chaining
-    /// IV as of now; see the module documentation).
+    /// with its direction, its order of MAC and encryption, and the state it needs to
+    /// continue (a TLS 1.0 CBC key's chaining IV as of now; see the module documentation).
     pub fn export_session_key(&self, key: &SessionKey) -> Result<Vec<u8>> {
         let role = match key.direction() {
             Direction::Read => 1,
             Direction::Write => 2,
+        };
+        let flags = match key.cbc_mode() {
+            CbcMode::MacThenEncrypt => 0,
+            CbcMode::EncryptThenMac => FLAG_ENCRYPT_THEN_MAC,
         };
         self.seal(
             KIND_SESSION,
             key.protocol(),
             key.suite(),
             role,
+            flags,
             key.state()?.expose(),
         )
     }
@@ -104,6 +117,7 @@ impl Provider {
             Protocol::Tls13,
             secret.suite(),
             secret.kind().code(),
+            0,
             secret.secret().expose(),
         )
     }
@@ -129,9 +143,10 @@ impl Provider {
             return Err(BAD);
         }
         let (header, sealed) = blob.split_at(HEADER_LEN);
-        if &header[..4] != MAGIC || header[4] != VERSION || header[11] != 0 {
+        if &header[..4] != MAGIC || header[4] != VERSION {
             return Err(BAD);
         }
+        let flags = header[FLAGS_AT];
         let protocol = Protocol::from_u32(u32::from(u16::from_be_bytes([header[6], header[7]])))
             .map_err(|_| BAD)?;
         let suite = CipherSuite::lookup(
@@ -154,6 +169,13 @@ impl Provider {
             .open_in_place(nonce, header, secret.expose_mut(), tag)
             .map_err(|_| BAD)?;
         match (kind, role) {
+            _ if flags != 0
+                && (kind != KIND_SESSION
+                    || flags != FLAG_ENCRYPT_THEN_MAC
+                    || suite.cipher.is_aead()) =>
+            {
+                Err(BAD)
+            }
             (KIND_MASTER, 1 | 2) => {
                 let bytes: [u8; MASTER_SECRET_LEN] = secret.expose().try_into().map_err(|_| BAD)?;
                 let side = if role == 1 {
@@ -174,10 +196,16 @@ impl Provider {
                 } else {
                     Direction::Write
                 };
+                let cbc_mode = if flags == FLAG_ENCRYPT_THEN_MAC {
+                    CbcMode::EncryptThenMac
+                } else {
+                    CbcMode::MacThenEncrypt
+                };
                 Ok(OpaqueKey::Session(SessionKey::from_material(
                     protocol,
                     suite,
                     direction,
+                    cbc_mode,
                     secret.expose(),
                 )?))
             }
@@ -196,6 +224,7 @@ impl Provider {
         protocol: Protocol,
         suite: &CipherSuite,
         role: u8,
+        flags: u8,
         secret: &[u8],
     ) -> Result<Vec<u8>> {
         let mut blob = Vec::with_capacity(HEADER_LEN + secret.len() + TAG_LEN);
@@ -203,7 +232,7 @@ impl Provider {
         blob.extend_from_slice(&[VERSION, kind]);
         blob.extend_from_slice(&protocol.wire_version().to_be_bytes());
         blob.extend_from_slice(&suite.id.to_be_bytes());
-        blob.extend_from_slice(&[role, 0]);
+        blob.extend_from_slice(&[role, flags]);
         let sealers = self.sealers()?;
         let (key_id, sealer) = sealers.newest()?;
         blob.extend_from_slice(&key_id.to_be_bytes());

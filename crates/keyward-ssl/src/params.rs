@@ -4,6 +4,9 @@
 //! `SslGeneratePreMasterKey`, `SslGenerateSessionKeys`): randoms are exactly 32 bytes and come as
 //! a pair, the session hash (RFC 7627) replaces the randoms, the highest version is a 4-byte
 //! `DWORD`. Any violation is `NTE_INVALID_PARAMETER`.
+//!
+//! One buffer type is keyward's own, not Windows': [`NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`]
+//! asks `SslGenerateSessionKeys` for encrypt-then-MAC CBC keys (RFC 7366).
 
 use keyward_core::{Error, Result};
 
@@ -17,6 +20,14 @@ pub const NCRYPTBUFFER_SSL_HIGHEST_VERSION: u32 = 22;
 pub const NCRYPTBUFFER_SSL_CLEAR_KEY: u32 = 23;
 /// `NCRYPTBUFFER_SSL_SESSION_HASH` (extended master secret, RFC 7627).
 pub const NCRYPTBUFFER_SSL_SESSION_HASH: u32 = 25;
+/// keyward extension, not in Windows: a 4-byte `DWORD` buffer of `SslGenerateSessionKeys`.
+/// 1 makes the session keys of a CBC suite encrypt-then-MAC (RFC 7366, the TLS
+/// `encrypt_then_mac` extension), 0 leaves them MAC-then-encrypt (the default, as without
+/// the buffer). Any other value or length is `NTE_INVALID_PARAMETER`, and so is 1 for an
+/// AEAD suite. The value ("KW" and 1) lies outside every `NCRYPTBUFFER_*` and `KDF_*` range
+/// of Microsoft's headers (all below 0x100). Functions other than `SslGenerateSessionKeys`
+/// ignore it, as they ignore every buffer type they do not use.
+pub const NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC: u32 = 0x4B57_0001;
 /// The most buffers a list may hold.
 pub const MAX_BUFFERS: usize = 64;
 
@@ -32,6 +43,9 @@ pub struct Parameters<'a> {
     pub highest_version: Option<u32>,
     /// The RFC 7627 session hash; when present the extended master secret is derived.
     pub session_hash: Option<&'a [u8]>,
+    /// Session keys of a CBC suite are encrypt-then-MAC (RFC 7366); keyward's
+    /// [`NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`]. Read by `SslGenerateSessionKeys` only.
+    pub encrypt_then_mac: bool,
 }
 
 /// The two hello randoms.
@@ -58,6 +72,14 @@ impl<'a> Parameters<'a> {
             session_hash: Some(session_hash),
             ..Parameters::default()
         }
+    }
+
+    /// Asks for encrypt-then-MAC session keys (RFC 7366;
+    /// [`NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`] = 1). Only for a CBC suite:
+    /// `SslGenerateSessionKeys` refuses it for an AEAD suite with `NTE_INVALID_PARAMETER`.
+    pub fn encrypt_then_mac(mut self) -> Self {
+        self.encrypt_then_mac = true;
+        self
     }
 
     /// Adds the client's highest version (needed by the RSA premaster functions).
@@ -108,6 +130,17 @@ impl<'a> Parameters<'a> {
                         return Err(Error::InvalidParameter("bad session hash length"));
                     }
                     params.session_hash = Some(data);
+                }
+                NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC => {
+                    params.encrypt_then_mac = match data {
+                        [1, 0, 0, 0] => true,
+                        [0, 0, 0, 0] => false,
+                        _ => {
+                            return Err(Error::InvalidParameter(
+                                "encrypt-then-MAC parameter must be a DWORD 0 or 1",
+                            ))
+                        }
+                    };
                 }
                 _ => {} // other buffer types are ignored, as by Windows
             }
@@ -175,6 +208,26 @@ mod tests {
         }
         let many = vec![(1u32, &CR[..]); 65];
         assert!(Parameters::from_buffers(&many).is_err());
+    }
+
+    #[test]
+    fn encrypt_then_mac_buffer_is_a_dword_0_or_1() {
+        let on = 1u32.to_le_bytes();
+        let off = 0u32.to_le_bytes();
+        let etm = NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC;
+        let p = Parameters::from_buffers(&[(20, &CR), (21, &SR), (etm, &on)]).unwrap();
+        assert_eq!(p, Parameters::with_randoms(&CR, &SR).encrypt_then_mac());
+        let p = Parameters::from_buffers(&[(20, &CR), (21, &SR), (etm, &off)]).unwrap();
+        assert_eq!(p, Parameters::with_randoms(&CR, &SR));
+        for bad in [
+            &2u32.to_le_bytes()[..],
+            &[1],
+            &[1, 0, 0, 0, 0],
+            &[0, 0, 0, 1],
+        ] {
+            let err = Parameters::from_buffers(&[(etm, bad)]).unwrap_err();
+            assert!(matches!(err, Error::InvalidParameter(_)), "{bad:?}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! `SslExpandReadKey`), so it serves both directions, and its blob imports it so.
 
 use crate::protocol::Protocol;
-use crate::record::RecordKey;
+use crate::record::{CbcMode, RecordKey};
 use crate::suites::CipherSuite;
 use keyward_core::{Error, Result, Secret, SecretVec};
 
@@ -58,14 +58,16 @@ impl SessionKey {
         protocol: Protocol,
         suite: &'static CipherSuite,
         direction: Direction,
+        cbc_mode: CbcMode,
         mac_key: &[u8],
         enc_key: &[u8],
         fixed_iv: &[u8],
     ) -> Result<Self> {
-        let record = RecordKey::new(
+        let record = RecordKey::with_cbc_mode(
             protocol,
             suite.cipher,
             suite.mac,
+            cbc_mode,
             mac_key,
             enc_key,
             fixed_iv,
@@ -97,6 +99,7 @@ impl SessionKey {
         protocol: Protocol,
         suite: &'static CipherSuite,
         direction: Direction,
+        cbc_mode: CbcMode,
         material: &[u8],
     ) -> Result<Self> {
         let mac_len = suite.mac.key_len();
@@ -107,7 +110,7 @@ impl SessionKey {
         }
         let (mac_key, rest) = material.split_at(mac_len);
         let (enc_key, iv) = rest.split_at(key_len);
-        SessionKey::new(protocol, suite, direction, mac_key, enc_key, iv)
+        SessionKey::new(protocol, suite, direction, cbc_mode, mac_key, enc_key, iv)
     }
 
     /// The key material, for sealing into an opaque blob only.
@@ -159,6 +162,13 @@ impl SessionKey {
     /// Read or write.
     pub fn direction(&self) -> Direction {
         self.direction
+    }
+
+    /// MAC-then-encrypt, or encrypt-then-MAC for a CBC key made with
+    /// [`Parameters::encrypt_then_mac`](crate::Parameters::encrypt_then_mac) (a keyward
+    /// extension; RFC 7366).
+    pub fn cbc_mode(&self) -> CbcMode {
+        self.record.cbc_mode()
     }
 
     /// Protects one record (`SslEncryptPacket`): writes the complete record, header included,

@@ -20,6 +20,7 @@ use crate::hash::HandshakeHash;
 use crate::keys::{EphemeralKey, PublicKey};
 use crate::protocol::Protocol;
 use crate::provider::Provider;
+use crate::record::CbcMode;
 use crate::session::{Direction, SessionKey};
 use crate::suites::{CipherSuite, KeyExchange};
 use keyward_core::backend::hmac::HmacKey;
@@ -427,6 +428,7 @@ impl Provider {
             Protocol::Tls13,
             traffic.suite,
             Direction::Write,
+            CbcMode::MacThenEncrypt,
             &[],
             key.expose(),
             iv.expose(),

@@ -93,6 +93,10 @@ pub struct ServerConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// The TLS 1.2 extended master secret policy.
     pub extended_master_secret: ExtendedMasterSecret,
+    /// Use encrypt-then-MAC (RFC 7366) with a client that offers it whenever a CBC suite is
+    /// chosen; default true. Off: the extension is ignored and CBC records are
+    /// MAC-then-encrypt. Sessions made with it are resumed only with it (RFC 7366 §3.1).
+    pub encrypt_then_mac: bool,
     /// Accept TLS 1.2 clients that predate `signature_algorithms` and `supported_groups`;
     /// default false. When true, a client that sent no `signature_algorithms` gets a SHA-1
     /// ServerKeyExchange signature (`rsa_pkcs1_sha1` or `ecdsa_sha1`, as RFC 5246
@@ -124,6 +128,7 @@ impl ServerConfig {
             groups: default_groups(),
             alpn_protocols: Vec::new(),
             extended_master_secret: ExtendedMasterSecret::default(),
+            encrypt_then_mac: true,
             legacy_clients: false,
             session_tickets: true,
             session_cache: true,
@@ -160,6 +165,7 @@ impl fmt::Debug for ServerConfig {
             )
             .field("groups", &self.groups)
             .field("extended_master_secret", &self.extended_master_secret)
+            .field("encrypt_then_mac", &self.encrypt_then_mac)
             .field("session_tickets", &self.session_tickets)
             .field("session_cache", &self.session_cache)
             .field("legacy_clients", &self.legacy_clients)
@@ -185,6 +191,10 @@ pub struct ClientConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// The TLS 1.2 extended master secret policy.
     pub extended_master_secret: ExtendedMasterSecret,
+    /// Offer encrypt-then-MAC (RFC 7366) when a CBC suite is offered, and use it when the
+    /// server accepts; default true. Off: not offered, and sessions made with it are not
+    /// offered for resumption.
+    pub encrypt_then_mac: bool,
     /// Keep sessions (in memory, by server name) and resume them; default true.
     pub resumption: bool,
     /// The largest record fragment sent; default 16384.
@@ -206,6 +216,7 @@ impl ClientConfig {
             groups: default_groups(),
             alpn_protocols: Vec::new(),
             extended_master_secret: ExtendedMasterSecret::default(),
+            encrypt_then_mac: true,
             resumption: true,
             max_fragment_len: DEFAULT_MAX_FRAGMENT_LEN,
             max_queued_output: DEFAULT_MAX_QUEUED_OUTPUT,
@@ -238,6 +249,7 @@ impl fmt::Debug for ClientConfig {
             )
             .field("groups", &self.groups)
             .field("extended_master_secret", &self.extended_master_secret)
+            .field("encrypt_then_mac", &self.encrypt_then_mac)
             .field("resumption", &self.resumption)
             .finish_non_exhaustive()
     }

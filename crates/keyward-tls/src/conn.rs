@@ -32,6 +32,9 @@ pub struct ConnectionInfo {
     /// TLS 1.2: the extended master secret is in use (RFC 7627); always true for TLS 1.3,
     /// whose key schedule binds the transcript.
     pub extended_master_secret: bool,
+    /// TLS 1.2 with a CBC suite: records are encrypt-then-MAC (RFC 7366). False for AEAD
+    /// suites and TLS 1.3, which have no MAC of their own.
+    pub encrypt_then_mac: bool,
     /// The session was resumed.
     pub resumed: bool,
     /// The application protocol agreed with ALPN.

@@ -55,6 +55,8 @@ pub struct ClientSession12 {
     pub suite: u16,
     /// Whether the session used the extended master secret.
     pub extended_master_secret: bool,
+    /// Whether the session's CBC records were encrypt-then-MAC (RFC 7366).
+    pub encrypt_then_mac: bool,
     /// The negotiated protocol.
     pub alpn: Option<Vec<u8>>,
     /// The server's chain, reported again on resumption.
@@ -180,6 +182,8 @@ pub struct ServerSession12 {
     pub suite: u16,
     /// Whether the session used the extended master secret.
     pub extended_master_secret: bool,
+    /// Whether the session's CBC records were encrypt-then-MAC (RFC 7366).
+    pub encrypt_then_mac: bool,
     /// The negotiated protocol.
     pub alpn: Option<Vec<u8>>,
     /// The client's server name.
@@ -219,6 +223,21 @@ pub struct ServerSessions {
 }
 
 const TICKET_KIND_TLS12: u8 = 1;
+/// Flags byte of a TLS 1.2 ticket: the extended master secret (RFC 7627).
+const FLAG_EMS: u8 = 1;
+/// Flags byte of a TLS 1.2 ticket: encrypt-then-MAC (RFC 7366 §3.1 keeps it on resumption).
+const FLAG_ETM: u8 = 2;
+
+fn session_flags(session: &ServerSession12) -> u8 {
+    let mut flags = 0;
+    if session.extended_master_secret {
+        flags |= FLAG_EMS;
+    }
+    if session.encrypt_then_mac {
+        flags |= FLAG_ETM;
+    }
+    flags
+}
 const TICKET_KIND_TLS13: u8 = 2;
 
 impl ServerSessions {
@@ -270,7 +289,7 @@ impl ServerSessions {
         let mut plain = Vec::new();
         put_u8(&mut plain, TICKET_KIND_TLS12);
         put_u16(&mut plain, session.suite);
-        put_u8(&mut plain, u8::from(session.extended_master_secret));
+        put_u8(&mut plain, session_flags(session));
         plain.extend_from_slice(&session.created.to_be_bytes());
         put_optional(&mut plain, session.alpn.as_deref())?;
         put_optional(
@@ -290,7 +309,12 @@ impl ServerSessions {
             return None;
         }
         let suite = reader.u16().ok()?;
-        let extended_master_secret = reader.u8().ok()? == 1;
+        let flags = reader.u8().ok()?;
+        if flags & !(FLAG_EMS | FLAG_ETM) != 0 {
+            return None;
+        }
+        let extended_master_secret = flags & FLAG_EMS != 0;
+        let encrypt_then_mac = flags & FLAG_ETM != 0;
         let created = u64::from_be_bytes(reader.array().ok()?);
         let alpn = read_optional(&mut reader)?;
         let server_name = read_optional(&mut reader)?.and_then(|n| String::from_utf8(n).ok());
@@ -303,6 +327,7 @@ impl ServerSessions {
             master,
             suite,
             extended_master_secret,
+            encrypt_then_mac,
             alpn,
             server_name,
             created,
@@ -499,8 +524,9 @@ mod tests {
 
         let session = ServerSession12 {
             master: vec![9; 48],
-            suite: 0xc02f,
+            suite: 0xc013,
             extended_master_secret: true,
+            encrypt_then_mac: true,
             alpn: None,
             server_name: Some(long_name()),
             created: now_secs(),

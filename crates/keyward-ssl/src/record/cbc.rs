@@ -14,6 +14,9 @@
 //!
 //! Suites with no constant-time AWS-LC code (AES-256 with HMAC-SHA256) are refused with
 //! `NotSupported` when the key is made.
+//!
+//! A key made in encrypt-then-MAC mode (RFC 7366, [`CbcMode::EncryptThenMac`]) has the same
+//! IV handling here, around [`EtmKey`] instead of the AWS-LC AEAD.
 
 use core::ops::Range;
 use std::sync::Mutex;
@@ -24,12 +27,30 @@ use keyward_core::backend::HashAlgorithm;
 use keyward_core::{Error, Result, Secret};
 use zeroize::{Zeroize, Zeroizing};
 
+use super::etm::EtmKey;
+
 /// seq(8) ‖ type(1) ‖ version(2): the MAC header without its length field.
 pub(super) type MacPrefix = TlsCbcPrefix;
 
-/// One direction's CBC state: the AWS-LC TLS CBC key and (TLS 1.0) the IV chain.
+/// The order of MAC and encryption in a CBC record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CbcMode {
+    /// MAC-then-encrypt (RFC 5246 §6.2.3.2): the TLS default.
+    #[default]
+    MacThenEncrypt,
+    /// Encrypt-then-MAC (RFC 7366), negotiated with the `encrypt_then_mac` extension.
+    EncryptThenMac,
+}
+
+/// The MAC, padding and cipher of one direction, in either order.
+enum CbcCore {
+    MacThenEncrypt(TlsCbcAead),
+    EncryptThenMac(Box<EtmKey>),
+}
+
+/// One direction's CBC state: the MAC and cipher keys and (TLS 1.0) the IV chain.
 pub(super) struct CbcProtection {
-    aead: TlsCbcAead,
+    core: CbcCore,
     /// TLS 1.0: the IV of the next record (the previous record's last ciphertext
     /// block). Updated only when a record is sealed or opened successfully.
     chain: Option<Mutex<Secret<AES_BLOCK_LEN>>>,
@@ -37,8 +58,11 @@ pub(super) struct CbcProtection {
 
 impl CbcProtection {
     /// Prepares the keys; `implicit_iv` is `Some` (16 bytes) for TLS 1.0 chained IVs.
-    /// AES-256 with HMAC-SHA256 is `NotSupported` (no constant-time check in AWS-LC).
+    /// AES-256 with HMAC-SHA256 is `NotSupported` in either mode (keyward offers no suite
+    /// without constant-time MAC-then-encrypt code, so an encrypt-then-MAC key of it could
+    /// never be negotiated down to).
     pub(super) fn new(
+        mode: CbcMode,
         enc_key: &[u8],
         hash: HashAlgorithm,
         mac_key: &[u8],
@@ -53,10 +77,23 @@ impl CbcProtection {
                 Some(Mutex::new(Secret::new(iv)))
             }
         };
-        Ok(CbcProtection {
-            aead: TlsCbcAead::new(enc_key, hash, mac_key)?,
-            chain,
-        })
+        // The MAC-then-encrypt key is made in both modes: it decides which pairs exist.
+        let mac_then_encrypt = TlsCbcAead::new(enc_key, hash, mac_key)?;
+        let core = match mode {
+            CbcMode::MacThenEncrypt => CbcCore::MacThenEncrypt(mac_then_encrypt),
+            CbcMode::EncryptThenMac => {
+                CbcCore::EncryptThenMac(Box::new(EtmKey::new(enc_key, hash, mac_key)?))
+            }
+        };
+        Ok(CbcProtection { core, chain })
+    }
+
+    /// The order of MAC and encryption.
+    pub(super) fn mode(&self) -> CbcMode {
+        match self.core {
+            CbcCore::MacThenEncrypt(_) => CbcMode::MacThenEncrypt,
+            CbcCore::EncryptThenMac(_) => CbcMode::EncryptThenMac,
+        }
     }
 
     /// TLS 1.0: the IV of the next record; `None` with explicit IVs.
@@ -76,21 +113,37 @@ impl CbcProtection {
         }
     }
 
-    /// Body length (explicit IV, ciphertext of data ‖ MAC ‖ minimal padding).
+    /// Body length (explicit IV, ciphertext of data ‖ MAC ‖ minimal padding; with
+    /// encrypt-then-MAC, ciphertext of data ‖ padding, then the MAC).
     pub(super) fn sealed_len(&self, plaintext_len: usize) -> usize {
-        self.explicit_iv_len()
-            .saturating_add(self.aead.sealed_len(plaintext_len))
+        let after_iv = match &self.core {
+            CbcCore::MacThenEncrypt(aead) => aead.sealed_len(plaintext_len),
+            CbcCore::EncryptThenMac(etm) => etm.sealed_len(plaintext_len),
+        };
+        self.explicit_iv_len().saturating_add(after_iv)
     }
 
     /// The largest plaintext a body of `body_len` bytes can hold (body − IV − MAC − 1).
-    /// A body that is not whole blocks, or too short for IV, MAC and one padding byte,
-    /// is `BadData`.
+    /// A body that is not whole blocks (with encrypt-then-MAC: whole blocks and a MAC), or
+    /// too short for IV, MAC and one padding byte, is `BadData`.
     pub(super) fn max_plaintext_len(&self, body_len: usize) -> Result<usize> {
+        let aead = match &self.core {
+            CbcCore::MacThenEncrypt(aead) => aead,
+            CbcCore::EncryptThenMac(etm) => {
+                let after_iv =
+                    body_len
+                        .checked_sub(self.explicit_iv_len())
+                        .ok_or(Error::BadData(
+                            "CBC record too short for IV, MAC and padding",
+                        ))?;
+                return etm.max_plaintext_len(after_iv);
+            }
+        };
         if body_len % AES_BLOCK_LEN != 0 {
             return Err(Error::BadData("CBC record is not a whole number of blocks"));
         }
         body_len
-            .checked_sub(self.explicit_iv_len() + self.aead.mac_len() + 1)
+            .checked_sub(self.explicit_iv_len() + aead.mac_len() + 1)
             .ok_or(Error::BadData(
                 "CBC record too short for IV, MAC and padding",
             ))
@@ -112,10 +165,8 @@ impl CbcProtection {
             }
             Some(chain) => {
                 let mut iv = lock(chain)?;
-                let len = self
-                    .aead
-                    .seal_in_place(iv.expose(), prefix, body, plaintext_len)?;
-                let next = last_block(body.get(..len).unwrap_or(&[]))?;
+                let len = self.seal_after_iv(iv.expose(), &[], prefix, body, plaintext_len)?;
+                let next = last_block(self.ciphertext_of(body.get(..len).unwrap_or(&[])))?;
                 *iv.expose_mut() = next;
                 Ok(len)
             }
@@ -141,14 +192,43 @@ impl CbcProtection {
         }
         let (iv_slot, rest) = body.split_at_mut(AES_BLOCK_LEN);
         iv_slot.copy_from_slice(iv);
-        let len = self.aead.seal_in_place(iv, prefix, rest, plaintext_len)?;
+        let len = self.seal_after_iv(iv, iv, prefix, rest, plaintext_len)?;
         Ok(AES_BLOCK_LEN + len)
     }
 
-    /// Opens `body` ([explicit IV] ‖ ciphertext) in place; returns where the plaintext is
-    /// inside `body`. Any MAC or padding fault is `DecryptionFailure` (decided in
-    /// constant time by AWS-LC) and leaves the decrypted region zeroed and the IV chain
-    /// unchanged.
+    /// Seals `buf[..plaintext_len]` in place under `iv`; `sent_iv` is the explicit IV as it
+    /// goes on the wire (empty for TLS 1.0), which encrypt-then-MAC authenticates.
+    fn seal_after_iv(
+        &self,
+        iv: &[u8; AES_BLOCK_LEN],
+        sent_iv: &[u8],
+        prefix: &MacPrefix,
+        buf: &mut [u8],
+        plaintext_len: usize,
+    ) -> Result<usize> {
+        match &self.core {
+            CbcCore::MacThenEncrypt(aead) => aead.seal_in_place(iv, prefix, buf, plaintext_len),
+            CbcCore::EncryptThenMac(etm) => {
+                etm.seal_in_place(iv, sent_iv, prefix, buf, plaintext_len)
+            }
+        }
+    }
+
+    /// The CBC ciphertext within what follows the IV: all of it, or (encrypt-then-MAC) all
+    /// but the MAC. Its last block is the next TLS 1.0 IV.
+    fn ciphertext_of<'a>(&self, after_iv: &'a [u8]) -> &'a [u8] {
+        match &self.core {
+            CbcCore::MacThenEncrypt(_) => after_iv,
+            CbcCore::EncryptThenMac(etm) => after_iv
+                .get(..after_iv.len().saturating_sub(etm.mac_len()))
+                .unwrap_or(&[]),
+        }
+    }
+
+    /// Opens `body` ([explicit IV] ‖ ciphertext [‖ MAC]) in place; returns where the
+    /// plaintext is inside `body`. Any MAC or padding fault is `DecryptionFailure` (decided
+    /// in constant time by AWS-LC; with encrypt-then-MAC, the MAC is checked before anything
+    /// is decrypted) and leaves the decrypted region zeroed and the IV chain unchanged.
     pub(super) fn open_in_place(
         &self,
         prefix: &MacPrefix,
@@ -159,12 +239,12 @@ impl CbcProtection {
         let len = match &self.chain {
             None => {
                 let iv = explicit_iv(iv_part)?;
-                self.aead.open_in_place(&iv, prefix, ciphertext)?
+                self.open_after_iv_in_place(&iv, &iv, prefix, ciphertext)?
             }
             Some(chain) => {
                 let mut iv = lock(chain)?;
-                let next = last_block(ciphertext)?;
-                let len = self.aead.open_in_place(iv.expose(), prefix, ciphertext)?;
+                let next = last_block(self.ciphertext_of(ciphertext))?;
+                let len = self.open_after_iv_in_place(iv.expose(), &[], prefix, ciphertext)?;
                 *iv.expose_mut() = next;
                 len
             }
@@ -183,14 +263,46 @@ impl CbcProtection {
         }
         let (iv_part, ciphertext) = body.split_at(self.explicit_iv_len());
         match &self.chain {
-            None => self.open_ciphertext_to(&explicit_iv(iv_part)?, prefix, ciphertext, out),
+            None => {
+                let iv = explicit_iv(iv_part)?;
+                self.open_after_iv_to(&iv, &iv, prefix, ciphertext, out)
+            }
             Some(chain) => {
                 let mut iv = lock(chain)?;
-                let next = last_block(ciphertext)?;
-                let len = self.open_ciphertext_to(iv.expose(), prefix, ciphertext, out)?;
+                let next = last_block(self.ciphertext_of(ciphertext))?;
+                let len = self.open_after_iv_to(iv.expose(), &[], prefix, ciphertext, out)?;
                 *iv.expose_mut() = next;
                 Ok(len)
             }
+        }
+    }
+
+    fn open_after_iv_in_place(
+        &self,
+        iv: &[u8; AES_BLOCK_LEN],
+        sent_iv: &[u8],
+        prefix: &MacPrefix,
+        buf: &mut [u8],
+    ) -> Result<usize> {
+        match &self.core {
+            CbcCore::MacThenEncrypt(aead) => aead.open_in_place(iv, prefix, buf),
+            CbcCore::EncryptThenMac(etm) => etm.open_in_place(iv, sent_iv, prefix, buf),
+        }
+    }
+
+    fn open_after_iv_to(
+        &self,
+        iv: &[u8; AES_BLOCK_LEN],
+        sent_iv: &[u8],
+        prefix: &MacPrefix,
+        after_iv: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize> {
+        match &self.core {
+            CbcCore::MacThenEncrypt(aead) => {
+                self.open_ciphertext_to(aead, iv, prefix, after_iv, out)
+            }
+            CbcCore::EncryptThenMac(etm) => etm.open_to(iv, sent_iv, prefix, after_iv, out),
         }
     }
 
@@ -199,20 +311,21 @@ impl CbcProtection {
     /// scratch copy. Only the data is left in `out`.
     fn open_ciphertext_to(
         &self,
+        aead: &TlsCbcAead,
         iv: &[u8; AES_BLOCK_LEN],
         prefix: &MacPrefix,
         ciphertext: &[u8],
         out: &mut [u8],
     ) -> Result<usize> {
         if let Some(whole) = out.get_mut(..ciphertext.len()) {
-            let len = self.aead.open_to(iv, prefix, ciphertext, whole)?;
+            let len = aead.open_to(iv, prefix, ciphertext, whole)?;
             if let Some(trailer) = whole.get_mut(len..) {
                 trailer.zeroize();
             }
             return Ok(len);
         }
         let mut scratch = Zeroizing::new(ciphertext.to_vec());
-        let len = self.aead.open_in_place(iv, prefix, &mut scratch)?;
+        let len = aead.open_in_place(iv, prefix, &mut scratch)?;
         let data = scratch
             .get(..len)
             .ok_or(Error::Internal("CBC plaintext length"))?;

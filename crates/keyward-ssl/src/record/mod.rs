@@ -7,10 +7,12 @@
 //! Sequence numbers are the caller's (for DTLS, epoch ‖ sequence as one `u64`).
 //!
 //! Supported: AES-GCM and ChaCha20-Poly1305 (TLS 1.2, DTLS 1.2, TLS 1.3) and AES-CBC with
-//! HMAC-SHA1/SHA256/SHA384 (TLS 1.0–1.2, DTLS 1.0/1.2).
+//! HMAC-SHA1/SHA256/SHA384 (TLS 1.0–1.2, DTLS 1.0/1.2), MAC-then-encrypt or, as a keyward
+//! extension, encrypt-then-MAC (RFC 7366; [`CbcMode`]).
 
 mod aead;
 mod cbc;
+mod etm;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -23,6 +25,7 @@ use keyward_core::backend::HashAlgorithm;
 use keyward_core::{Error, Result, Secret};
 
 use self::aead::{AeadProtection, NonceStyle};
+pub use self::cbc::CbcMode;
 use self::cbc::{CbcProtection, MacPrefix};
 use crate::Protocol;
 
@@ -225,6 +228,7 @@ impl core::fmt::Debug for RecordKey {
             .field("protocol", &self.protocol)
             .field("cipher", &self.cipher)
             .field("mac", &self.mac)
+            .field("cbc_mode", &self.cbc_mode())
             .finish_non_exhaustive()
     }
 }
@@ -255,7 +259,8 @@ impl RecordKey {
     /// [`BulkCipher::key_len`] and [`BulkCipher::fixed_iv_len`] (`InvalidParameter`
     /// otherwise); AEAD ciphers go with [`MacAlgorithm::Aead`] and CBC with an HMAC
     /// (`InvalidParameter`); AEAD needs TLS 1.2 / DTLS 1.2 or later and TLS 1.3 needs
-    /// AEAD (`NotSupported`).
+    /// AEAD (`NotSupported`). CBC keys are MAC-then-encrypt; see
+    /// [`RecordKey::with_cbc_mode`] for encrypt-then-MAC.
     pub fn new(
         protocol: Protocol,
         cipher: BulkCipher,
@@ -264,7 +269,35 @@ impl RecordKey {
         enc_key: &[u8],
         fixed_iv: &[u8],
     ) -> Result<Self> {
+        RecordKey::with_cbc_mode(
+            protocol,
+            cipher,
+            mac,
+            CbcMode::MacThenEncrypt,
+            mac_key,
+            enc_key,
+            fixed_iv,
+        )
+    }
+
+    /// [`RecordKey::new`] with the order of MAC and encryption of a CBC key chosen
+    /// (`SslGenerateSessionKeys` with keyward's encrypt-then-MAC parameter). Encrypt-then-MAC
+    /// with an AEAD cipher is `InvalidParameter`; other errors as for [`RecordKey::new`].
+    pub fn with_cbc_mode(
+        protocol: Protocol,
+        cipher: BulkCipher,
+        mac: MacAlgorithm,
+        cbc_mode: CbcMode,
+        mac_key: &[u8],
+        enc_key: &[u8],
+        fixed_iv: &[u8],
+    ) -> Result<Self> {
         let protection = match (cipher.aead_algorithm(), mac.hash()) {
+            (Some(_), None) if cbc_mode == CbcMode::EncryptThenMac => {
+                return Err(Error::InvalidParameter(
+                    "encrypt-then-MAC needs a CBC cipher suite",
+                ))
+            }
             (Some(algorithm), None) => {
                 let style = match protocol {
                     Protocol::Tls12 | Protocol::Dtls12 if !cipher_is_chacha(cipher) => {
@@ -285,6 +318,7 @@ impl RecordKey {
                 check_key_lengths(protocol, cipher, mac, mac_key, enc_key, fixed_iv)?;
                 let implicit_iv = protocol.has_implicit_cbc_iv().then_some(fixed_iv);
                 Protection::Cbc(Box::new(CbcProtection::new(
+                    cbc_mode,
                     enc_key,
                     hash,
                     mac_key,
@@ -328,6 +362,14 @@ impl RecordKey {
     /// The MAC algorithm of this key.
     pub fn mac(&self) -> MacAlgorithm {
         self.mac
+    }
+
+    /// The order of MAC and encryption: encrypt-then-MAC only for a CBC key made so.
+    pub fn cbc_mode(&self) -> CbcMode {
+        match &self.protection {
+            Protection::Cbc(p) => p.mode(),
+            Protection::Aead(_) => CbcMode::MacThenEncrypt,
+        }
     }
 
     /// Per-record overhead as `SslLookupCipherLengths` reports it.

@@ -6,7 +6,7 @@ use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
 use keyward_core::backend::HashAlgorithm;
 use keyward_core::Error;
 
-use super::cbc::{CbcProtection, MacPrefix};
+use super::cbc::{CbcMode, CbcProtection, MacPrefix};
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/");
 
@@ -84,7 +84,14 @@ fn run_legacy(file: &LegacyFile) -> (usize, usize, usize, usize) {
             assert_eq!(&case.ad[11..], &(case.input.len() as u16).to_be_bytes());
         }
         let new_key = || {
-            CbcProtection::new(enc_key, file.hash, mac_key, file.implicit_iv.then_some(iv)).unwrap()
+            CbcProtection::new(
+                CbcMode::MacThenEncrypt,
+                enc_key,
+                file.hash,
+                mac_key,
+                file.implicit_iv.then_some(iv),
+            )
+            .unwrap()
         };
         // The record body as it travels: explicit IV (if any) ‖ CT ‖ TAG, and the data.
         let (body, data) = if file.stitch {
@@ -202,7 +209,7 @@ fn aes256_cbc_sha256_keys_are_refused() {
         let (mac_key, enc_key) = case.key.split_at(file.hash.output_len());
         assert_eq!(enc_key.len(), file.enc_key_len);
         assert!(matches!(
-            CbcProtection::new(enc_key, file.hash, mac_key, None),
+            CbcProtection::new(CbcMode::MacThenEncrypt, enc_key, file.hash, mac_key, None),
             Err(Error::NotSupported(_))
         ));
     }

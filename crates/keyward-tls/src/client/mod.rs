@@ -125,7 +125,9 @@ impl Offer {
                     ExtendedMasterSecret::Offer => true,
                     ExtendedMasterSecret::Off => !s.extended_master_secret,
                 };
-                suite_ok && ems_ok
+                // RFC 7366 §3.1: an encrypt-then-MAC session is resumed only with it.
+                let etm_ok = config.encrypt_then_mac || !s.encrypt_then_mac;
+                suite_ok && ems_ok && etm_ok
             })
         } else {
             None
@@ -156,6 +158,13 @@ impl Offer {
             alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
             extended_master_secret: offered_tls12
                 && config.extended_master_secret != ExtendedMasterSecret::Off,
+            // RFC 7366: worth offering only with a CBC suite.
+            encrypt_then_mac: offered_tls12
+                && config.encrypt_then_mac
+                && config
+                    .cipher_suites
+                    .iter()
+                    .any(|s| s.key_exchange != KeyExchange::Tls13 && !s.cipher.is_aead()),
             renegotiation_info: offered_tls12.then(Vec::new),
             session_ticket: (offered_tls12 && config.resumption).then(|| {
                 session12
@@ -258,6 +267,7 @@ impl Offer {
             ExtensionType::SignatureAlgorithms => ext.signature_algorithms.is_some(),
             ExtensionType::ApplicationLayerProtocolNegotiation => ext.alpn.is_some(),
             ExtensionType::ExtendedMasterSecret => ext.extended_master_secret,
+            ExtensionType::EncryptThenMac => ext.encrypt_then_mac,
             ExtensionType::RenegotiationInfo => ext.renegotiation_info.is_some(),
             ExtensionType::SessionTicket => ext.session_ticket.is_some(),
             ExtensionType::SupportedVersions => ext.supported_versions.is_some(),

@@ -1,6 +1,7 @@
 //! The TLS 1.2 client handshake after the ServerHello (RFC 5246 §7.3): the server's
 //! certificate and key exchange, our ClientKeyExchange, Finished both ways; or the
-//! abbreviated handshake of a resumed session (by ID or RFC 5077 ticket).
+//! abbreviated handshake of a resumed session (by ID or RFC 5077 ticket). Encrypt-then-MAC
+//! (RFC 7366) is used when the server answers our offer for a CBC suite.
 
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ struct Handshake {
     /// The session ID the server gave.
     session_id: Vec<u8>,
     extended_master_secret: bool,
+    /// CBC records are encrypt-then-MAC (RFC 7366).
+    encrypt_then_mac: bool,
     alpn: Option<Vec<u8>>,
     /// The server said a NewSessionTicket will come.
     expect_ticket: bool,
@@ -69,6 +72,7 @@ pub(super) fn server_hello(
         let offered = match ExtensionType::from_wire(*kind) {
             ExtensionType::RenegotiationInfo | ExtensionType::EcPointFormats => true,
             ExtensionType::ExtendedMasterSecret => offer.hello.extensions.extended_master_secret,
+            ExtensionType::EncryptThenMac => offer.hello.extensions.encrypt_then_mac,
             ExtensionType::SessionTicket => offer.hello.extensions.session_ticket.is_some(),
             ExtensionType::ApplicationLayerProtocolNegotiation => !config.alpn_protocols.is_empty(),
             ExtensionType::ServerName => offer.sni.is_some(),
@@ -107,6 +111,14 @@ pub(super) fn server_hello(
             AlertDescription::HandshakeFailure,
         ));
     }
+    // RFC 7366 §3: a server that selects an AEAD suite must not answer encrypt_then_mac; an
+    // answer there contradicts the suite it chose.
+    let encrypt_then_mac = ext.encrypt_then_mac;
+    if encrypt_then_mac && suite.cipher.is_aead() {
+        return Err(Error::IllegalParameter(
+            "encrypt_then_mac answered for an AEAD suite",
+        ));
+    }
     if let Some(protocol) = &ext.alpn {
         if !config.alpn_protocols.contains(protocol) {
             return Err(Error::IllegalParameter(
@@ -131,6 +143,7 @@ pub(super) fn server_hello(
         transcript,
         session_id: server_hello.session_id.clone(),
         extended_master_secret,
+        encrypt_then_mac,
         alpn: ext.alpn.clone(),
         expect_ticket: ext.session_ticket,
         ticket: None,
@@ -159,6 +172,14 @@ pub(super) fn server_hello(
             AlertDescription::HandshakeFailure,
         ));
     }
+    // RFC 7366 §3.1: a session keeps its record format; resuming an encrypt-then-MAC
+    // session without it would be a downgrade.
+    if session.encrypt_then_mac != encrypt_then_mac {
+        return Err(Error::Negotiation(
+            "encrypt-then-MAC differs from the resumed session",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
     let master = match config.provider.import_opaque_key(&session.master) {
         Ok(OpaqueKey::Master(master)) if master.suite().id == suite.id => master,
         _ => return Err(Error::General("the stored master key did not open")),
@@ -172,7 +193,7 @@ pub(super) fn server_hello(
         // Keep offering the ticket we resumed with.
         hs.ticket = session.ticket.map(|t| (t, session.lifetime));
     }
-    let keys = master.generate_session_keys(&hs.randoms.params())?;
+    let keys = master.generate_session_keys(&hs.randoms.session_key_params(encrypt_then_mac))?;
     Ok(Box::new(ExpectChangeCipherSpec {
         hs,
         master,
@@ -376,7 +397,8 @@ impl State for ExpectServerHelloDone {
                     .map_err(agreement_error)?
             }
         };
-        let keys = master.generate_session_keys(&hs.randoms.params())?;
+        let keys =
+            master.generate_session_keys(&hs.randoms.session_key_params(hs.encrypt_then_mac))?;
         cx.record.send_change_cipher_spec(false)?;
         cx.record.set_write_key(keys.write, false)?;
         let client_finished = finished(&master, &hs.transcript, Side::Client)?;
@@ -478,6 +500,7 @@ impl State for ExpectFinished {
             group: hs.server_share.as_ref().map(|(group, _)| *group),
             signature_scheme: hs.signature_scheme,
             extended_master_secret: hs.extended_master_secret,
+            encrypt_then_mac: hs.encrypt_then_mac,
             resumed: hs.resumed,
             alpn: hs.alpn.clone(),
             server_name: Some(hs.server_name.clone()),
@@ -510,6 +533,7 @@ fn store_session(hs: &Handshake, master: &MasterKey) {
             master: sealed,
             suite: hs.suite.id,
             extended_master_secret: hs.extended_master_secret,
+            encrypt_then_mac: hs.encrypt_then_mac,
             alpn: hs.alpn.clone(),
             peer_certificates: hs.peer_chain.clone(),
             created: now_secs(),

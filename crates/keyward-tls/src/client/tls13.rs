@@ -181,6 +181,7 @@ impl ExpectEncryptedExtensions {
                 | ExtensionType::PskKeyExchangeModes
                 | ExtensionType::SignatureAlgorithms
                 | ExtensionType::ExtendedMasterSecret
+                | ExtensionType::EncryptThenMac
                 | ExtensionType::RenegotiationInfo
                 | ExtensionType::SessionTicket
                 | ExtensionType::EcPointFormats => {
@@ -355,6 +356,7 @@ impl State for ExpectFinished {
             group: Some(hs.group),
             signature_scheme: hs.signature_scheme,
             extended_master_secret: true,
+            encrypt_then_mac: false,
             resumed: hs.resumed,
             alpn: hs.alpn,
             server_name: Some(hs.server_name),

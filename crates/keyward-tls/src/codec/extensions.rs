@@ -139,6 +139,8 @@ pub struct ClientExtensions {
     pub alpn: Option<Vec<Vec<u8>>>,
     /// `extended_master_secret` present.
     pub extended_master_secret: bool,
+    /// `encrypt_then_mac` present (RFC 7366).
+    pub encrypt_then_mac: bool,
     /// `renegotiation_info`: `renegotiated_connection` (empty on a first handshake).
     pub renegotiation_info: Option<Vec<u8>>,
     /// `session_ticket`: the ticket (empty to ask for one).
@@ -310,6 +312,7 @@ impl ClientExtensions {
                     ext.alpn = Some(read_alpn(body)?)
                 }
                 ExtensionType::ExtendedMasterSecret => ext.extended_master_secret = empty(body)?,
+                ExtensionType::EncryptThenMac => ext.encrypt_then_mac = empty(body)?,
                 ExtensionType::RenegotiationInfo => {
                     ext.renegotiation_info = Some(u8_list(body, 0)?)
                 }
@@ -410,6 +413,9 @@ impl ClientExtensions {
                 })
             });
         }
+        if self.encrypt_then_mac {
+            ext(ExtensionType::EncryptThenMac, &|_| {});
+        }
         if self.extended_master_secret {
             ext(ExtensionType::ExtendedMasterSecret, &|_| {});
         }
@@ -463,6 +469,8 @@ pub struct ServerExtensions {
     pub renegotiation_info: Option<Vec<u8>>,
     /// `extended_master_secret` present (TLS 1.2).
     pub extended_master_secret: bool,
+    /// `encrypt_then_mac` present (TLS 1.2 with a CBC suite; RFC 7366).
+    pub encrypt_then_mac: bool,
     /// `ec_point_formats` (TLS 1.2).
     pub ec_point_formats: Option<Vec<u8>>,
     /// `session_ticket` present: a NewSessionTicket will follow (TLS 1.2).
@@ -516,6 +524,7 @@ impl ServerExtensions {
                     ext.renegotiation_info = Some(u8_list(body, 0)?)
                 }
                 ExtensionType::ExtendedMasterSecret => ext.extended_master_secret = empty(body)?,
+                ExtensionType::EncryptThenMac => ext.encrypt_then_mac = empty(body)?,
                 ExtensionType::EcPointFormats => ext.ec_point_formats = Some(u8_list(body, 1)?),
                 ExtensionType::SessionTicket => ext.session_ticket = empty(body)?,
                 ExtensionType::ApplicationLayerProtocolNegotiation => {
@@ -562,6 +571,9 @@ impl ServerExtensions {
         }
         if self.extended_master_secret {
             ext(ExtensionType::ExtendedMasterSecret, &|_| {});
+        }
+        if self.encrypt_then_mac {
+            ext(ExtensionType::EncryptThenMac, &|_| {});
         }
         if let Some(formats) = &self.ec_point_formats {
             ext(ExtensionType::EcPointFormats, &|o| put_vec_u8(o, formats));

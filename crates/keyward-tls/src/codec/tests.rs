@@ -20,6 +20,7 @@ fn full_client_hello() -> ClientHello {
             signature_algorithms: Some(vec![0x0804, 0x0403]),
             alpn: Some(vec![b"h2".to_vec(), b"http/1.1".to_vec()]),
             extended_master_secret: true,
+            encrypt_then_mac: true,
             renegotiation_info: Some(Vec::new()),
             session_ticket: Some(vec![9; 40]),
             supported_versions: Some(vec![version::TLS13, version::TLS12]),

@@ -1,6 +1,7 @@
 //! The TLS 1.2 server handshake (RFC 5246 §7.3): RSA, ECDHE_RSA, ECDHE_ECDSA and DHE_RSA key
 //! exchange, the extended master secret (RFC 7627), secure renegotiation signalling
-//! (RFC 5746), and resumption by session ID or ticket (RFC 5077).
+//! (RFC 5746), encrypt-then-MAC for CBC suites (RFC 7366), and resumption by session ID or
+//! ticket (RFC 5077).
 
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ struct Session {
     randoms: Randoms,
     session_id: Vec<u8>,
     extended_master_secret: bool,
+    /// CBC records are encrypt-then-MAC (RFC 7366).
+    encrypt_then_mac: bool,
     /// The client's `client_version`, bound into an RSA premaster.
     client_version: u16,
     alpn: Option<Vec<u8>>,
@@ -55,6 +58,7 @@ impl Session {
             group,
             signature_scheme: scheme,
             extended_master_secret: self.extended_master_secret,
+            encrypt_then_mac: self.encrypt_then_mac,
             resumed,
             alpn: self.alpn.clone(),
             server_name: self.server_name.clone(),
@@ -113,6 +117,8 @@ pub(super) fn client_hello(
     let choice = choose_suite(&config, &hello)?;
     let extended_master_secret =
         client_ems && config.extended_master_secret != ExtendedMasterSecret::Off;
+    // RFC 7366 §3: only with a CBC suite; never echoed for an AEAD one.
+    let encrypt_then_mac = wants_encrypt_then_mac(&config, &hello, choice.suite);
     let issue_ticket = config.session_tickets && ext.session_ticket.is_some();
     let mut session_id = Vec::new();
     if config.session_cache || issue_ticket {
@@ -128,6 +134,7 @@ pub(super) fn client_hello(
         },
         session_id,
         extended_master_secret,
+        encrypt_then_mac,
         client_version: hello.legacy_version,
         alpn,
         server_name,
@@ -142,6 +149,7 @@ pub(super) fn client_hello(
         extensions: ServerExtensions {
             renegotiation_info: secure_renegotiation.then(Vec::new),
             extended_master_secret,
+            encrypt_then_mac,
             ec_point_formats: (ecdhe && ext.ec_point_formats.is_some())
                 .then(|| vec![EC_POINT_UNCOMPRESSED]),
             session_ticket: issue_ticket,
@@ -211,6 +219,12 @@ pub(super) fn client_hello(
         scheme: choice.scheme,
         issue_ticket,
     }))
+}
+
+/// Encrypt-then-MAC for this handshake: the client offered it, the configuration allows it
+/// and `suite` is a CBC suite (RFC 7366 §3: an AEAD suite gets no response).
+fn wants_encrypt_then_mac(config: &ServerConfig, hello: &ClientHello, suite: &CipherSuite) -> bool {
+    config.encrypt_then_mac && hello.extensions.encrypt_then_mac && !suite.cipher.is_aead()
 }
 
 /// RFC 8422 §5.1.2: a client that names a curve of RFC 8422 in `supported_groups` and sends
@@ -435,6 +449,22 @@ fn find_session(
             return Ok(None);
         }
     }
+    // RFC 7366 §3.1: no downgrade from encrypt-then-MAC to MAC-then-encrypt. A session made
+    // with it and a ClientHello without it (or a configuration that has turned it off) get
+    // a full handshake, which negotiates afresh; so does the reverse, which keeps the
+    // resumed session's record format the one it was made with.
+    let etm_now = config
+        .cipher_suites
+        .iter()
+        .any(|s| s.id == session.suite && wants_encrypt_then_mac(config, hello, s));
+    if session.encrypt_then_mac != etm_now {
+        tracing::debug!(
+            session = session.encrypt_then_mac,
+            offered = etm_now,
+            "encrypt-then-MAC differs from the session's: full handshake"
+        );
+        return Ok(None);
+    }
     Ok(Some(session))
 }
 
@@ -466,6 +496,7 @@ fn resume(
         },
         session_id: hello.session_id.clone(),
         extended_master_secret: resumed.extended_master_secret,
+        encrypt_then_mac: resumed.encrypt_then_mac,
         client_version: hello.legacy_version,
         alpn: resumed.alpn.clone(),
         server_name: resumed.server_name.clone(),
@@ -479,6 +510,7 @@ fn resume(
         extensions: ServerExtensions {
             renegotiation_info: secure_renegotiation.then(Vec::new),
             extended_master_secret: resumed.extended_master_secret,
+            encrypt_then_mac: resumed.encrypt_then_mac,
             alpn: session
                 .alpn
                 .clone()
@@ -493,7 +525,8 @@ fn resume(
     transcript.update(encoded);
     transcript.update(&server_hello);
     cx.send_handshake(&server_hello);
-    let keys = master.generate_session_keys(&session.randoms.params())?;
+    let keys = master
+        .generate_session_keys(&session.randoms.session_key_params(session.encrypt_then_mac))?;
     cx.record.send_change_cipher_spec(false)?;
     cx.record.set_write_key(keys.write, false)?;
     let server_finished = finished(&master, &transcript, Side::Server)?;
@@ -563,7 +596,8 @@ impl State for ExpectClientKeyExchange {
                     .map_err(agreement_error)?
             }
         };
-        let keys = master.generate_session_keys(&session.randoms.params())?;
+        let keys = master
+            .generate_session_keys(&session.randoms.session_key_params(session.encrypt_then_mac))?;
         let info_group = self.ephemeral.as_ref().map(|(group, _)| *group);
         Ok(Box::new(ExpectChangeCipherSpec {
             session: self.session,
@@ -709,6 +743,7 @@ impl ExpectFinished {
                 master,
                 suite: self.session.suite.id,
                 extended_master_secret: self.session.extended_master_secret,
+                encrypt_then_mac: self.session.encrypt_then_mac,
                 alpn: self.session.alpn.clone(),
                 server_name: self.session.server_name.clone(),
                 created: now_secs(),

@@ -214,6 +214,7 @@ pub(super) fn client_hello(
         group: Some(group),
         signature_scheme,
         extended_master_secret: true,
+        encrypt_then_mac: false,
         resumed: psk.is_some(),
         alpn,
         server_name,

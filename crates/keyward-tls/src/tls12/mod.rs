@@ -30,9 +30,20 @@ impl Randoms {
         out
     }
 
-    /// The parameter list of the session keys (and of a classic master secret).
+    /// The parameter list of a classic master secret.
     pub fn params(&self) -> Parameters<'_> {
         Parameters::with_randoms(&self.client, &self.server)
+    }
+
+    /// The parameter list of the session keys: the randoms, and encrypt-then-MAC when it
+    /// was negotiated (RFC 7366; keyward's parameter of `SslGenerateSessionKeys`).
+    pub fn session_key_params(&self, encrypt_then_mac: bool) -> Parameters<'_> {
+        let params = self.params();
+        if encrypt_then_mac {
+            params.encrypt_then_mac()
+        } else {
+            params
+        }
     }
 }
 
