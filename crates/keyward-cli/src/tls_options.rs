@@ -215,6 +215,10 @@ pub struct TlsArgs {
     /// require it).
     #[arg(long = "ems-optional")]
     pub ems_optional: bool,
+    /// No encrypt-then-MAC (RFC 7366) for CBC suites: MAC-then-encrypt records (default:
+    /// offer or accept it whenever a CBC suite is chosen).
+    #[arg(long = "no-etm")]
+    pub no_etm: bool,
 }
 
 /// A positive number of seconds (`--handshake-timeout`, `--idle-timeout`, `--timeout`).
@@ -238,6 +242,8 @@ pub struct TlsOptions {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// The extended master secret policy.
     pub extended_master_secret: ExtendedMasterSecret,
+    /// Encrypt-then-MAC for CBC suites (off with `--no-etm`).
+    pub encrypt_then_mac: bool,
 }
 
 impl TlsOptions {
@@ -287,6 +293,7 @@ impl TlsOptions {
             groups,
             alpn_protocols,
             extended_master_secret,
+            encrypt_then_mac: !args.no_etm,
         })
     }
 
@@ -301,6 +308,7 @@ impl TlsOptions {
         }
         config.alpn_protocols = self.alpn_protocols.clone();
         config.extended_master_secret = self.extended_master_secret;
+        config.encrypt_then_mac = self.encrypt_then_mac;
     }
 
     /// Applies the options to a client configuration.
@@ -314,6 +322,7 @@ impl TlsOptions {
         }
         config.alpn_protocols = self.alpn_protocols.clone();
         config.extended_master_secret = self.extended_master_secret;
+        config.encrypt_then_mac = self.encrypt_then_mac;
     }
 }
 
@@ -341,6 +350,7 @@ pub fn describe(info: &ConnectionInfo) -> Vec<(&'static str, String)> {
             "extended master secret",
             yes_no(info.extended_master_secret),
         ),
+        ("encrypt-then-mac", yes_no(info.encrypt_then_mac)),
         ("resumed", yes_no(info.resumed)),
         (
             "alpn",
@@ -490,6 +500,12 @@ mod tests {
         assert_eq!(all.cipher_suites, None);
         assert_eq!(all.groups, None);
         assert_eq!(all.extended_master_secret, ExtendedMasterSecret::Require);
+        assert!(all.encrypt_then_mac);
+        assert!(
+            !TlsOptions::from_args(&args("--no-etm"))
+                .unwrap()
+                .encrypt_then_mac
+        );
         let tls12 = TlsOptions::from_args(&args("--tls1.2")).unwrap();
         assert_eq!(tls12.versions, [Version::Tls12]);
         let both = TlsOptions::from_args(&args("--tls1.2 --tls1.3")).unwrap();
