@@ -377,6 +377,15 @@ def client_probes():
          t12(sh_exts=lambda e: e + [(0x1234, b"")]))
     case("tls12-unsolicited-alpn", UNSUPPORTED_EXT, "RFC 5246 §7.4.1.4, RFC 7301 §3.1",
          t12(sh_exts=lambda e: e + [(EXT["alpn"], vec16(vec8(b"h2")))]))
+    # RFC 7366: `keyward connect` offers encrypt_then_mac (its default suites include CBC).
+    case("tls12-etm-for-aead-suite", ILLEGAL, "RFC 7366 §3 (no EtM answer for an AEAD suite)",
+         t12(sh_exts=lambda e: e + [(EXT["encrypt_then_mac"], b"")]))
+    case("tls12-etm-unsolicited", UNSUPPORTED_EXT, "RFC 5246 §7.4.1.4 (`connect --no-etm`)",
+         t12(sh_exts=lambda e: e + [(EXT["encrypt_then_mac"], b"")]), extra=["--no-etm"])
+    case("tls13-etm-in-server-hello", ILLEGAL, "RFC 8446 §4.2 (wrong message), RFC 7366",
+         t13(sh_exts=lambda e: e + [(EXT["encrypt_then_mac"], b"")]))
+    case("tls13-etm-in-encrypted-extensions", ILLEGAL, "RFC 8446 §4.2 (wrong message), RFC 7366",
+         t13(ee_exts=[(EXT["encrypt_then_mac"], b"")]))
     case("tls12-no-ems", fatal("handshake_failure"), "RFC 7627 §5.2 (client requires EMS)",
          t12(sh_exts=lambda e: [x for x in e if x[0] != EXT["extended_master_secret"]]))
     case("tls12-renegotiation-info-not-empty", fatal("handshake_failure"), "RFC 5746 §3.4",

@@ -662,6 +662,7 @@ def _finish_resumption(d, offered_id, master, expect_resumed):
     sh = wire.parse_server_hello(body)
     d.server_hello, d.server_random, d.suite = sh, sh["random"], sh["suite"]
     d.ems = EXT["extended_master_secret"] in sh["exts"]
+    d.etm = EXT["encrypt_then_mac"] in sh["exts"]
     resumed = sh["session_id"] == offered_id and len(offered_id) > 0
     if resumed != expect_resumed:
         return Outcome("mismatch", note="resumed" if resumed else "not resumed")
@@ -706,24 +707,123 @@ def _finish_resumption(d, offered_id, master, expect_resumed):
 # ------------------------------------------------------------------------- encrypt_then_mac
 
 def etm_probes():
+    """RFC 7366: encrypt-then-MAC answered for CBC suites only, records really in its
+    format (this client checks the MAC over IV ‖ ciphertext of every record it opens), and
+    never dropped or added on resumption. The tlslite-* probes use tlslite-ng's own TLS
+    client and record layer instead of the byte-level one."""
     probes = []
     F = "etm"
+    CBC = wire.ECDHE_RSA_AES128_CBC_SHA
 
-    def run_etm(suite, body, name, rfc):
+    def run_etm(suite, body, name, rfc, expect_etm, expect=OK, server="default"):
         def run(addr, env):
             c = Client12(addr)
             c.full(default_extensions12() + [("encrypt_then_mac", body)], suites=[suite])
-            if EXT["encrypt_then_mac"] in c.server_hello["exts"]:
-                return Outcome("mismatch", note="server answered encrypt_then_mac")
+            answered = EXT["encrypt_then_mac"] in c.server_hello["exts"]
+            if answered != expect_etm:
+                return Outcome("mismatch", note="server %s encrypt_then_mac" %
+                               ("answered" if answered else "did not answer"))
             return c.echo()
+        probes.append(Probe(F, name, expect, run, server=server, rfc=rfc))
+
+    run_etm(CBC, b"", "cbc-suite-etm-negotiated", "RFC 7366 §2, §3 (records are EtM both ways)", True)
+    run_etm(ECDHE_RSA_AES128_GCM, b"", "aead-suite-etm-not-echoed", "RFC 7366 §3", False)
+    run_etm(RSA_AES128_GCM, b"", "rsa-aead-etm-not-echoed", "RFC 7366 §3", False)
+    run_etm(CBC, b"", "cbc-suite-etm-server-turned-off", "RFC 7366 §2 (`serve --no-etm` ignores it)",
+            False, server="no-etm")
+    probes.append(Probe(F, "cbc-suite-etm-with-body", DECODE,
+                        lambda addr, env: hello12(addr, lambda c, e: e + [("encrypt_then_mac", b"\x00")],
+                                                  suites=[CBC]),
+                        rfc="RFC 7366 §2 (extension_data empty), RFC 5246 §7.2.2"))
+
+    def cbc_without_etm(addr, env):
+        c = Client12(addr)
+        c.full(default_extensions12(), suites=[CBC])
+        if EXT["encrypt_then_mac"] in c.server_hello["exts"]:
+            return Outcome("mismatch", note="encrypt_then_mac answered unasked")
+        return c.echo()
+    probes.append(Probe(F, "cbc-suite-without-etm-is-mac-then-encrypt", OK, cbc_without_etm,
+                        rfc="RFC 7366 §2, RFC 5246 §6.2.3.2"))
+
+    def mte_after_etm(addr, env):
+        """EtM negotiated, then a Finished sealed MAC-then-encrypt: bad_record_mac."""
+        c = Client12(addr)
+        c.send_hello(default_extensions12() + [("encrypt_then_mac", b"")], suites=[CBC])
+        c.read_server_flight()
+        if not c.etm:
+            return Outcome("mismatch", note="encrypt_then_mac not answered")
+        c.send_key_exchange()
+        c.pending_write.etm = False
+        c.send_ccs()
+        c.send_finished()
+        return c.c.await_end()
+    probes.append(Probe(F, "mac-then-encrypt-record-after-etm", fatal("bad_record_mac"), mte_after_etm,
+                        rfc="RFC 7366 §3 (the MAC covers IV and ciphertext)"))
+
+    def resume(first_etm, second_etm, via, expect_resumed, name, rfc):
+        def run(addr, env):
+            def exts(etm):
+                e = default_extensions12() + ([("encrypt_then_mac", b"")] if etm else [])
+                return e + [("session_ticket", b"")] if via == "ticket" else e
+            c = Client12(addr)
+            c.full(exts(first_etm), suites=[CBC])
+            if c.etm != first_etm:
+                return Outcome("mismatch", note="first handshake EtM %s" % c.etm)
+            c.echo()
+            session_id, master, ticket = c.server_hello["session_id"], c.master, c.ticket
+            c.c.close()
+            if via == "ticket" and not ticket:
+                return Outcome("mismatch", note="no NewSessionTicket")
+            d = Client12(addr)
+            second = exts(second_etm)
+            offered_id = session_id if via == "id" else os.urandom(32)
+            if via == "ticket":
+                second = [(n, b) for n, b in second if n != "session_ticket"] + [("session_ticket", ticket)]
+            d.send_hello(second, suites=[CBC], session_id=offered_id)
+            got = _finish_resumption(d, offered_id, master, expect_resumed)
+            if got == OK and d.etm != second_etm:
+                return Outcome("mismatch", note="EtM %s after resumption" % d.etm)
+            return got
         probes.append(Probe(F, name, OK, run, rfc=rfc))
 
-    run_etm(wire.ECDHE_RSA_AES128_CBC_SHA, b"", "cbc-suite-etm-ignored",
-            "RFC 7366 §2 (a server without EtM ignores it; MAC-then-encrypt follows)")
-    run_etm(ECDHE_RSA_AES128_GCM, b"", "aead-suite-etm-not-echoed", "RFC 7366 §3")
-    run_etm(wire.ECDHE_RSA_AES128_CBC_SHA, b"\x00", "cbc-suite-etm-with-body-ignored",
-            "RFC 7366 §2 (an unimplemented extension is ignored whatever its body)")
-    run_etm(RSA_AES128_GCM, b"", "rsa-aead-etm-not-echoed", "RFC 7366 §3")
+    for via in ("id", "ticket"):
+        resume(True, True, via, True, "resume-%s-with-etm" % via, "RFC 7366 §3.1")
+        resume(True, False, via, False, "resume-%s-drops-etm-full-handshake" % via,
+               "RFC 7366 §3.1 (no downgrade: a full handshake instead)")
+        resume(False, True, via, False, "resume-%s-adds-etm-full-handshake" % via,
+               "RFC 7366 §3.1 (a session keeps its record format)")
+        resume(False, False, via, True, "resume-%s-without-etm" % via, "RFC 7366 §3.1")
+
+    def tlslite(cipher, mac, kex, etm):
+        def run(addr, env):
+            import socket
+            from tlslite.api import TLSConnection, HandshakeSettings
+            settings = HandshakeSettings()
+            settings.minVersion, settings.maxVersion = (3, 3), (3, 3)
+            settings.cipherNames, settings.macNames = [cipher], [mac]
+            settings.keyExchangeNames = [kex]
+            settings.useEncryptThenMAC = etm
+            sock = socket.create_connection(addr, timeout=wire.TIMEOUT)
+            conn = TLSConnection(sock)
+            try:
+                conn.handshakeClientCert(settings=settings, serverName="localhost")
+                if bool(conn.encryptThenMAC) != etm:
+                    return Outcome("mismatch", note="tlslite-ng EtM %s" % conn.encryptThenMAC)
+                conn.write(b"ping\n")
+                got = b""
+                while len(got) < 5:
+                    got += bytes(conn.read(max=5 - len(got)))
+                return OK if got == b"ping\n" else Outcome("mismatch", note="echo differs")
+            finally:
+                sock.close()
+        name = "tlslite-%s-%s-%s-%s" % (kex.replace("_", "-"), cipher, mac, "etm" if etm else "no-etm")
+        probes.append(Probe(F, name, OK, run, rfc="RFC 7366 §3 (tlslite-ng's record layer)"))
+
+    for cipher, mac, kex in (("aes128", "sha", "ecdhe_rsa"), ("aes256", "sha", "ecdhe_rsa"),
+                             ("aes128", "sha256", "ecdhe_rsa"), ("aes256", "sha384", "ecdhe_rsa"),
+                             ("aes128", "sha", "dhe_rsa"), ("aes128", "sha", "rsa")):
+        tlslite(cipher, mac, kex, True)
+    tlslite("aes128", "sha", "ecdhe_rsa", False)
 
     def mfl(addr, env):
         c = Client12(addr)

@@ -20,6 +20,7 @@ SERVERS = {
     "ems-optional": ["--ems-optional"],
     "tls12": ["--tls1.2"],
     "legacy": ["--legacy-clients", "--ems-optional"],
+    "no-etm": ["--no-etm"],
     # Servers of one probe each, whose log that probe reads.
     "log-ems": [],
     "log-sigalgs": ["--ems-optional"],

@@ -252,12 +252,25 @@ class Gcm:
 
 
 class CbcSha:
-    """AES-128-CBC with HMAC-SHA1, MAC-then-encrypt (RFC 5246 §6.2.3.2), explicit IVs."""
+    """AES-128-CBC with HMAC-SHA1, explicit IVs: MAC-then-encrypt (RFC 5246 §6.2.3.2), or
+    encrypt-then-MAC (RFC 7366 §3) with `etm`, whose MAC is checked on every record opened."""
 
-    def __init__(self, key, mac_key):
-        self.key, self.mac_key, self.seq = key, mac_key, 0
+    def __init__(self, key, mac_key, etm=False):
+        self.key, self.mac_key, self.seq, self.etm = key, mac_key, 0, etm
+
+    def etm_mac(self, ctype, version, iv_and_ciphertext):
+        return hmac.new(self.mac_key, self.seq.to_bytes(8, "big") + u8(ctype) + u16(version)
+                        + u16(len(iv_and_ciphertext)) + iv_and_ciphertext, "sha1").digest()
 
     def seal(self, ctype, data, version=0x0303):
+        if self.etm:
+            pad = 15 - len(data) % 16
+            iv = os.urandom(16)
+            body = iv + bytes(createAES(bytearray(self.key), bytearray(iv), ["python"]).encrypt(
+                bytearray(data + bytes([pad] * (pad + 1)))))
+            mac = self.etm_mac(ctype, version, body)
+            self.seq += 1
+            return body + mac
         mac = hmac.new(self.mac_key, self.seq.to_bytes(8, "big") + u8(ctype) + u16(version)
                        + u16(len(data)) + data, "sha1").digest()
         body = data + mac
@@ -268,6 +281,19 @@ class CbcSha:
         return iv + bytes(createAES(bytearray(self.key), bytearray(iv), ["python"]).encrypt(bytearray(body)))
 
     def open(self, ctype, data, version=0x0303):
+        if self.etm:
+            if len(data) < 16 + 16 + 20 or (len(data) - 20) % 16:
+                raise ProbeError("encrypt-then-MAC record of %d bytes" % len(data))
+            body, mac = data[:-20], data[-20:]
+            if not hmac.compare_digest(self.etm_mac(ctype, version, body), mac):
+                raise ProbeError("the server's record is not encrypt-then-MAC (MAC over IV and ciphertext)")
+            iv, ciphertext = body[:16], body[16:]
+            plain = bytes(createAES(bytearray(self.key), bytearray(iv), ["python"]).decrypt(bytearray(ciphertext)))
+            pad = plain[-1]
+            if pad + 1 > len(plain) or plain[-(pad + 1):] != bytes([pad] * (pad + 1)):
+                raise ProbeError("bad padding in the server's encrypt-then-MAC record")
+            self.seq += 1
+            return plain[:-(pad + 1)]
         iv, body = data[:16], data[16:]
         plain = bytes(createAES(bytearray(self.key), bytearray(iv), ["python"]).decrypt(bytearray(body)))
         pad = plain[-1]
@@ -604,6 +630,7 @@ class Client12:
         self.share = X25519Key()
         self.cert = None
         self.ticket = None
+        self.etm = False
 
     def send_hello(self, exts=None, suites=(ECDHE_RSA_AES128_GCM, ECDHE_ECDSA_AES128_GCM),
                    body=None, record_version=0x0301, **kw):
@@ -627,6 +654,7 @@ class Client12:
         self.server_random = sh["random"]
         self.suite = sh["suite"]
         self.ems = EXT["extended_master_secret"] in sh["exts"]
+        self.etm = EXT["encrypt_then_mac"] in sh["exts"]
         self.ske = None
         while True:
             htype, body, raw = self.c.read_handshake()
@@ -688,7 +716,8 @@ class Client12:
         if self.suite == ECDHE_RSA_AES128_CBC_SHA:
             kb = prf12(self.master, b"key expansion", seed, 2 * 20 + 2 * 16)
             cmac, smac, ckey, skey = kb[:20], kb[20:40], kb[40:56], kb[56:72]
-            self.pending_write, self.pending_read = CbcSha(ckey, cmac), CbcSha(skey, smac)
+            self.pending_write = CbcSha(ckey, cmac, self.etm)
+            self.pending_read = CbcSha(skey, smac, self.etm)
         else:
             kb = prf12(self.master, b"key expansion", seed, 2 * 16 + 2 * 4)
             ckey, skey, civ, siv = kb[:16], kb[16:32], kb[32:36], kb[36:40]
