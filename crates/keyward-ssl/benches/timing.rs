@@ -4,26 +4,32 @@
 //! - `SslImportMasterKey` (RSA key exchange) with RSA-2048, 3072 and 4096 and the Marvin
 //!   classes of ciphertext (one fixed ciphertext per class): every class against the valid one;
 //! - `SslDecryptPacket` (the record layer's `open`) on TLS 1.2 CBC records of one length, for
-//!   every CBC suite keyward offers: every rejected class against every other rejected class
-//!   (valid against rejected is printed, not judged: whether a record is accepted is public).
+//!   every CBC suite keyward offers, MAC-then-encrypt and encrypt-then-MAC (RFC 7366): every
+//!   rejected class against every other rejected class (valid against rejected is printed, not
+//!   judged: whether a record is accepted is public);
+//! - `SslGenerateMasterKey` with DHE (Raccoon): a fixed server key and two peers whose shared
+//!   secrets start with a zero byte or do not (TLS ≤ 1.2 strips it before the PRF). Printed,
+//!   not judged: the stripping is harmless with a fresh key per handshake (see
+//!   `EphemeralKey::agree_tls12`), which this measures without.
 //!
 //! The classes are measured interleaved in a random order. Each comparison prints Welch's t
 //! (the largest |t| over dudect's crops: all data and data below the pooled 99th, 90th, 75th and
 //! 50th percentile), the Mann-Whitney rank statistic as a z score, the difference of the medians
 //! in ns with a 95% confidence interval, and a verdict: "no leak" when |t| < 4.5 and |z| < 4.5.
 //!
-//! Usage: `timing [--count N] [--rsa-count N] [--only rsa|cbc] [--rsa-bits 2048,3072,4096]`
-//! (measurements per class; defaults 1,000,000 for CBC and 100,000 for RSA). Exit status 1 when
+//! Usage: `timing [--count N] [--rsa-count N] [--dhe-count N] [--only rsa|cbc|dhe]
+//! [--rsa-bits 2048,3072,4096]` (measurements per class; defaults 1,000,000 for CBC, 100,000
+//! for RSA and 20,000 for DHE). Exit status 1 when
 //! any judged comparison is not "no leak", 2 on a usage error.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
-use aws_lc_rs::rsa;
+use aws_lc_rs::{hmac, rsa};
 use keyward_ssl::record::RecordKey;
 use keyward_ssl::suites::CIPHER_SUITES;
-use keyward_ssl::{Parameters, PrivateKey, Protocol, Provider};
+use keyward_ssl::{CbcMode, Parameters, PrivateKey, Protocol, Provider, PublicKey, Side};
 use num_bigint::BigUint;
 
 const TLS1_2: u32 = 0x0303;
@@ -32,6 +38,7 @@ const T_LIMIT: f64 = 4.5;
 struct Options {
     count: usize,
     rsa_count: usize,
+    dhe_count: usize,
     only: Option<String>,
     rsa_bits: Vec<usize>,
 }
@@ -40,6 +47,7 @@ fn parse_options() -> Result<Options, String> {
     let mut options = Options {
         count: 1_000_000,
         rsa_count: 100_000,
+        dhe_count: 20_000,
         only: None,
         rsa_bits: vec![2048, 3072, 4096],
     };
@@ -49,6 +57,7 @@ fn parse_options() -> Result<Options, String> {
         match arg.as_str() {
             "--count" => options.count = number(&value("--count")?)?,
             "--rsa-count" => options.rsa_count = number(&value("--rsa-count")?)?,
+            "--dhe-count" => options.dhe_count = number(&value("--dhe-count")?)?,
             "--only" => options.only = Some(value("--only")?),
             "--rsa-bits" => {
                 options.rsa_bits = value("--rsa-bits")?
@@ -61,8 +70,13 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if options.count < 100 || options.rsa_count < 100 {
+    if options.count < 100 || options.rsa_count < 100 || options.dhe_count < 100 {
         return Err("counts must be at least 100".into());
+    }
+    if let Some(only) = &options.only {
+        if !["rsa", "cbc", "dhe"].contains(&only.as_str()) {
+            return Err(format!("--only {only}: not rsa, cbc or dhe"));
+        }
     }
     Ok(options)
 }
@@ -83,13 +97,19 @@ fn main() {
     };
     let mut rng = Rng::new();
     let mut leaks = 0;
-    if options.only.as_deref() != Some("cbc") {
+    let runs = |section: &str| options.only.as_deref().is_none_or(|only| only == section);
+    if runs("rsa") {
         for &bits in &options.rsa_bits {
             leaks += rsa_import(bits, options.rsa_count, &mut rng);
         }
     }
-    if options.only.as_deref() != Some("rsa") {
-        leaks += cbc_records(options.count, &mut rng);
+    if runs("cbc") {
+        for mode in [CbcMode::MacThenEncrypt, CbcMode::EncryptThenMac] {
+            leaks += cbc_records(mode, options.count, &mut rng);
+        }
+    }
+    if runs("dhe") {
+        leaks += dhe_leading_zero(options.dhe_count, &mut rng);
     }
     if leaks > 0 {
         println!("{leaks} comparison(s) not \"no leak\"");
@@ -193,7 +213,7 @@ fn rsa_import(bits: usize, count: usize, rng: &mut Rng) -> usize {
             &target,
             (classes[other].0, &samples[other]),
             (classes[0].0, &samples[0]),
-            true,
+            Judged::Yes,
         );
     }
     leaks
@@ -208,33 +228,82 @@ const CBC_BODY_LEN: usize = 1024;
 const HEADER_LEN: usize = 5;
 const IV_LEN: usize = 16;
 
-fn cbc_records(count: usize, rng: &mut Rng) -> usize {
+/// The classes, all records of one length (header, IV, 64 blocks [, MAC]):
+///
+/// MAC-then-encrypt (the MAC is inside the ciphertext, checked after the padding):
+/// - "valid record": data, MAC and 16 bytes of padding 15;
+/// - "pad 0/255/15, bad MAC": the 64 blocks decrypt to data ‖ a wrong MAC ‖ that padding;
+/// - "bad padding": they end in 16 bytes of padding that disagree.
+///
+/// Encrypt-then-MAC (RFC 7366; the MAC follows the ciphertext and is checked first, over IV
+/// and ciphertext, so nothing is decrypted for a wrong one):
+/// - "valid record": as above, then its MAC;
+/// - "pad 0/255/15, bad MAC" and "bad pad, bad MAC": the same 64 decrypted shapes, with a
+///   random MAC after them. These are what an attacker can send; they must not differ, i.e. the
+///   padding must not matter before the MAC is checked;
+/// - "bad pad, good MAC": bad padding under a MAC that is right. Only a holder of the MAC key
+///   can make it (the harness computes the MAC by hand), so it is printed against the others
+///   but not judged: it decrypts and they do not.
+fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
+    let etm = mode == CbcMode::EncryptThenMac;
     let mut leaks = 0;
     for suite in CIPHER_SUITES.iter().filter(|s| !s.cipher.is_aead()) {
-        let key = RecordKey::new(
+        let mac_key = rng.bytes(suite.mac.key_len());
+        let key = RecordKey::with_cbc_mode(
             Protocol::Tls12,
             suite.cipher,
             suite.mac,
-            &rng.bytes(suite.mac.key_len()),
+            mode,
+            &mac_key,
             &rng.bytes(suite.cipher.key_len()),
             &[],
         )
         .expect("CBC record key");
         let mac_len = suite.mac.mac_len();
-        let seq = 7;
+        let hmac_key = hmac::Key::new(
+            match mac_len {
+                20 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+                32 => hmac::HMAC_SHA256,
+                _ => hmac::HMAC_SHA384,
+            },
+            &mac_key,
+        );
+        let seq: u64 = 7;
+        let record_len = HEADER_LEN + IV_LEN + CBC_BODY_LEN + if etm { mac_len } else { 0 };
         // A record whose first CBC_BODY_LEN decrypted bytes are `content`: seal it (the
-        // provider adds MAC and padding after it) and cut the record after those blocks.
-        let truncated = |content: &[u8]| -> Vec<u8> {
+        // provider adds MAC and padding after it) and cut the ciphertext after those blocks;
+        // with encrypt-then-MAC, a MAC follows: `mac(iv ‖ ciphertext)`.
+        let truncated = |content: &[u8], mac: &dyn Fn(&[u8]) -> Vec<u8>| -> Vec<u8> {
             assert_eq!(content.len(), CBC_BODY_LEN);
             let mut record = vec![0u8; key.max_sealed_len(content.len())];
             let len = key.seal(seq, 23, content, &mut record).expect("seal");
             record.truncate(HEADER_LEN + IV_LEN + CBC_BODY_LEN);
             assert!(len > record.len());
-            let body_len = u16::try_from(IV_LEN + CBC_BODY_LEN).unwrap().to_be_bytes();
-            record[3..5].copy_from_slice(&body_len);
+            if etm {
+                let tag = mac(&record[HEADER_LEN..]);
+                record.extend_from_slice(&tag);
+            }
+            let body_len = u16::try_from(record.len() - HEADER_LEN).unwrap();
+            record[3..5].copy_from_slice(&body_len.to_be_bytes());
+            assert_eq!(record.len(), record_len);
             record
         };
-        // data ‖ a wrong MAC ‖ `padding`.
+        let random_mac = |_: &[u8]| -> Vec<u8> {
+            let mut tag = vec![0u8; mac_len];
+            aws_lc_rs::rand::fill(&mut tag).expect("random MAC");
+            tag
+        };
+        // RFC 7366 §3: HMAC(seq ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext).
+        let good_mac = |iv_and_ciphertext: &[u8]| -> Vec<u8> {
+            let length = u16::try_from(iv_and_ciphertext.len()).unwrap();
+            let mut context = hmac::Context::with_key(&hmac_key);
+            context.update(&seq.to_be_bytes());
+            context.update(&[23, 3, 3]);
+            context.update(&length.to_be_bytes());
+            context.update(iv_and_ciphertext);
+            context.sign().as_ref().to_vec()
+        };
+        // MAC-then-encrypt: data ‖ a wrong MAC ‖ `padding`; encrypt-then-MAC: data ‖ `padding`.
         let content = |rng: &mut Rng, padding: &[u8]| -> Vec<u8> {
             let mut content = rng.bytes(CBC_BODY_LEN - mac_len - padding.len());
             content.extend(rng.bytes(mac_len));
@@ -244,22 +313,52 @@ fn cbc_records(count: usize, rng: &mut Rng) -> usize {
         let mut bad_padding = vec![15u8; 16];
         bad_padding[0] = 14;
         let valid = {
-            // Data that fills the record with MAC and a full block of padding (16 × 15).
-            let data = rng.bytes(CBC_BODY_LEN - mac_len - 16);
+            // Data that fills the 64 blocks with (MtE: MAC and) a full block of padding.
+            let mac_inside = if etm { 0 } else { mac_len };
+            let data = rng.bytes(CBC_BODY_LEN - mac_inside - 16);
             let mut record = vec![0u8; key.max_sealed_len(data.len())];
             let len = key.seal(seq, 23, &data, &mut record).expect("seal");
-            assert_eq!(len, HEADER_LEN + IV_LEN + CBC_BODY_LEN);
+            assert_eq!(len, record_len);
             record
         };
-        let classes: Vec<(&str, Vec<u8>)> = vec![
-            ("valid record", valid),
-            ("pad 0, bad MAC", truncated(&content(rng, &[0]))),
-            ("pad 255, bad MAC", truncated(&content(rng, &[255; 256]))),
-            ("pad 15, bad MAC", truncated(&content(rng, &[15; 16]))),
-            ("bad padding", truncated(&content(rng, &bad_padding))),
+        let mut classes: Vec<(&str, Vec<u8>, Judged)> = vec![
+            ("valid record", valid, Judged::Public),
+            (
+                "pad 0, bad MAC",
+                truncated(&content(rng, &[0]), &random_mac),
+                Judged::Yes,
+            ),
+            (
+                "pad 255, bad MAC",
+                truncated(&content(rng, &[255; 256]), &random_mac),
+                Judged::Yes,
+            ),
+            (
+                "pad 15, bad MAC",
+                truncated(&content(rng, &[15; 16]), &random_mac),
+                Judged::Yes,
+            ),
         ];
-        let mut out = vec![0u8; CBC_BODY_LEN];
-        for (index, (name, record)) in classes.iter().enumerate() {
+        if etm {
+            classes.push((
+                "bad pad, bad MAC",
+                truncated(&content(rng, &bad_padding), &random_mac),
+                Judged::Yes,
+            ));
+            classes.push((
+                "bad pad, good MAC",
+                truncated(&content(rng, &bad_padding), &good_mac),
+                Judged::NeedsKey,
+            ));
+        } else {
+            classes.push((
+                "bad padding",
+                truncated(&content(rng, &bad_padding), &random_mac),
+                Judged::Yes,
+            ));
+        }
+        let mut out = vec![0u8; record_len];
+        for (index, (name, record, _)) in classes.iter().enumerate() {
             let result = key.open(seq, record, &mut out);
             let expected_ok = index == 0;
             if result.is_ok() != expected_ok {
@@ -267,18 +366,27 @@ fn cbc_records(count: usize, rng: &mut Rng) -> usize {
                 leaks += 1;
             }
         }
-        let inputs: Vec<Vec<u8>> = classes.iter().map(|(_, input)| input.clone()).collect();
+        let inputs: Vec<Vec<u8>> = classes.iter().map(|(_, input, _)| input.clone()).collect();
         let samples = measure(&inputs, count, rng, |record| {
             let _ = black_box(key.open(seq, record, &mut out));
         });
-        let target = format!("SslDecryptPacket {}", suite.name);
+        let target = format!(
+            "SslDecryptPacket {} {}",
+            suite.name,
+            if etm { "EtM" } else { "MtE" }
+        );
         for a in 1..classes.len() {
             for b in a + 1..classes.len() {
+                let judged = if classes[a].2 == Judged::Yes && classes[b].2 == Judged::Yes {
+                    Judged::Yes
+                } else {
+                    Judged::NeedsKey
+                };
                 leaks += report(
                     &target,
                     (classes[a].0, &samples[a]),
                     (classes[b].0, &samples[b]),
-                    true,
+                    judged,
                 );
             }
         }
@@ -287,11 +395,76 @@ fn cbc_records(count: usize, rng: &mut Rng) -> usize {
                 &target,
                 (classes[0].0, &samples[0]),
                 (classes[a].0, &samples[a]),
-                false,
+                Judged::Public,
             );
         }
     }
     leaks
+}
+
+// ---------------------------------------------------------------------------------------------
+// SslGenerateMasterKey with DHE: the leading zero byte (Raccoon)
+// ---------------------------------------------------------------------------------------------
+
+/// A fixed server key (as Raccoon needs: one private key in many handshakes) and client
+/// public keys whose shared secret with it starts with a zero byte, or does not. The timed
+/// operation is the provider's whole DHE master-key path: the agreement, the stripping of
+/// leading zero bytes (RFC 5246 §8.1.2) and the PRF.
+fn dhe_leading_zero(count: usize, rng: &mut Rng) -> usize {
+    const DHE_RSA_AES128_GCM_SHA256: u32 = 0x009E;
+    let dir = std::env::temp_dir().join(format!("keyward-timing-dhe-{}", std::process::id()));
+    let provider = Provider::with_key_store(keyward_core::store::KeyStore::open(&dir).unwrap());
+    let (cr, sr) = ([1u8; 32], [2u8; 32]);
+    let params = Parameters::with_randoms(&cr, &sr);
+    for group in [256u32, 257, 258] {
+        let new_key = || {
+            provider
+                .create_ephemeral_key(TLS1_2, DHE_RSA_AES128_GCM_SHA256, group, 0, None)
+                .expect("DHE key")
+        };
+        let server = new_key();
+        // Peers until one of each kind: a secret starting with 0x00 (1 in 256), and two that
+        // do not (two, to show the noise between classes that do the same work).
+        let (mut zero, mut nonzero): (Vec<PublicKey>, Vec<PublicKey>) = (Vec::new(), Vec::new());
+        let mut tries = 0;
+        while zero.is_empty() || nonzero.len() < 2 {
+            tries += 1;
+            let peer = new_key().public_key();
+            let secret = server.agree(&peer).expect("agreement");
+            match secret.expose().first() {
+                Some(0) if zero.is_empty() => zero.push(peer),
+                Some(0) => {}
+                _ if nonzero.len() < 2 => nonzero.push(peer),
+                _ => {}
+            }
+        }
+        let peers = [&nonzero[0], &nonzero[1], &zero[0]];
+        let names = ["no zero byte", "no zero byte (2)", "leading zero byte"];
+        let bits = server.group().bits();
+        let inputs: Vec<Vec<u8>> = (0..peers.len()).map(|i| vec![i as u8]).collect();
+        let samples = measure(&inputs, count, rng, |which| {
+            let peer = peers[usize::from(which[0])];
+            let _ = black_box(provider.generate_master_key(
+                &server,
+                peer,
+                TLS1_2,
+                DHE_RSA_AES128_GCM_SHA256,
+                &params,
+                Side::Server,
+            ));
+        });
+        let target = format!("SslGenerateMasterKey DHE ffdhe{bits} ({tries} peers tried)");
+        for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+            report(
+                &target,
+                (names[a], &samples[a]),
+                (names[b], &samples[b]),
+                Judged::FreshKeys,
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,27 +507,43 @@ fn measure(
     samples
 }
 
+/// Whether a comparison is judged, and if not, why.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    /// An attacker can send both classes: a difference is a leak.
+    Yes,
+    /// Whether a record is accepted is public.
+    Public,
+    /// One class needs the MAC key to make (encrypt-then-MAC: bad padding under a good MAC).
+    NeedsKey,
+    /// DHE: harmless with a fresh key per handshake (Raccoon needs a reused one).
+    FreshKeys,
+}
+
 /// Prints one comparison; returns 1 when it is judged and not "no leak".
 fn report(
     target: &str,
     (name_a, a): (&str, &[f64]),
     (name_b, b): (&str, &[f64]),
-    judged: bool,
+    judged: Judged,
 ) -> usize {
     let t = max_welch_t(a, b);
     let z = mann_whitney_z(a, b);
     let (difference, low, high) = median_difference(a, b);
     let no_leak = t.abs() < T_LIMIT && z.abs() < T_LIMIT;
     let verdict = match (judged, no_leak) {
-        (false, _) => "not judged (acceptance is public)",
-        (true, true) => "no leak",
-        (true, false) => "LEAK?",
+        (Judged::Public, _) => "not judged (acceptance is public)",
+        (Judged::NeedsKey, _) => "not judged (needs the MAC key)",
+        (Judged::FreshKeys, true) => "no difference (not judged: fresh keys)",
+        (Judged::FreshKeys, false) => "DIFFERS (not judged: fresh keys)",
+        (Judged::Yes, true) => "no leak",
+        (Judged::Yes, false) => "LEAK?",
     };
     println!(
         "{target:<52} {name_a:>18} vs {name_b:<18} t={t:+8.2} z={z:+8.2} \
          median diff {difference:+9.1} ns [{low:+9.1}, {high:+9.1}]  {verdict}"
     );
-    usize::from(judged && !no_leak)
+    usize::from(judged == Judged::Yes && !no_leak)
 }
 
 /// Welch's t of `a` against `b` on all data and on data cropped below the pooled 99th, 90th,

@@ -579,10 +579,13 @@ impl EphemeralKey {
     /// leading zero bytes (RFC 5246 §8.1.2). An empty result is `NTE_INTERNAL_ERROR`.
     ///
     /// The stripping is the protocol's own rule and makes the PRF input length, and so the
-    /// time of `SslGenerateMasterKey`, depend on the secret: a secret with a leading zero byte
-    /// hashes one byte less, and with a key longer than the hash block it can also save a
-    /// compression call (the "Raccoon" attack on DHE in TLS ≤ 1.2; TLS 1.3 pads instead).
-    /// `scripts/timing --only dhe` measures it. It is harmless only when **an ephemeral DH key
+    /// time of `SslGenerateMasterKey`, depend on the secret (the "Raccoon" attack on DHE in
+    /// TLS ≤ 1.2; TLS 1.3 pads instead). The PRF's HMAC hashes a secret longer than its block
+    /// first; for the RFC 7919 groups one stripped byte never changes the number of
+    /// compression calls of that hash (256/255, 384/383 and 512/511 bytes take 5, 7 and 9
+    /// SHA-256 blocks, 3, 4 and 5 SHA-384 blocks); 9 (SHA-256) or 17 (SHA-384) zero bytes
+    /// would. What is left is the length handling itself. `scripts/timing --only dhe`
+    /// measures the whole path with a fixed server key. It is harmless only when **an ephemeral DH key
     /// is used for one key agreement**: Raccoon needs many handshakes against the same private
     /// key, each telling whether a related secret starts with a zero byte. The TLS engine
     /// (keyward-tls) makes a fresh key for every handshake on both sides; C callers must do
