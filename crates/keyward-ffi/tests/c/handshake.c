@@ -2,7 +2,8 @@
  * handshake.c: complete key exchanges between two provider instances, through the C ABI
  * only: TLS 1.2 ECDHE (with and without the extended master secret), TLS 1.2 RSA key
  * exchange (one call, and through SslGeneratePreMasterKey), and TLS 1.3. Each checks that
- * both sides agree (Finished, exporters) and that records round-trip both ways.
+ * both sides agree (Finished, exporters) and that records round-trip both ways. CBC session
+ * keys also in keyward's encrypt-then-MAC mode (NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC).
  *
  * Usage: handshake RSA_KEY.pk8.der RSA_CERT.der
  * Part of keyward. SPDX-License-Identifier: Apache-2.0 OR MIT
@@ -117,13 +118,46 @@ static void check_exporter(side_t *client, side_t *server) {
     CHECK(memcmp(a, b, sizeof a) == 0);
 }
 
-static void session_keys(side_t *side) {
+/* Record protection of the session keys: MAC-then-encrypt, keyward's encrypt-then-MAC
+   extension, or encrypt-then-MAC asked for and refused (an AEAD suite, or a value not 0/1). */
+typedef enum { MTE, ETM, ETM_REFUSED } record_mode;
+
+static void session_keys(side_t *side, record_mode mode) {
     kw_params params;
+    DWORD on = 1, two = 2;
+    kw_randoms(&params, client_random, server_random, NULL);
+    if (mode == ETM_REFUSED) {
+        kw_params_add(&params, NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC, &on, sizeof on);
+        EXPECT(NTE_INVALID_PARAMETER, SslGenerateSessionKeys(side->provider, side->master,
+                                                             &side->read, &side->write,
+                                                             &params.desc, 0));
+        kw_randoms(&params, client_random, server_random, NULL);
+    } else if (mode == ETM) {
+        kw_params_add(&params, NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC, &two, sizeof two);
+        EXPECT(NTE_INVALID_PARAMETER, SslGenerateSessionKeys(side->provider, side->master,
+                                                             &side->read, &side->write,
+                                                             &params.desc, 0));
+        params.buffers[2].pvBuffer = &on;
+    }
     OK(SslGenerateSessionKeys(side->provider, side->master, &side->read, &side->write,
-                              kw_randoms(&params, client_random, server_random, NULL), 0));
+                              &params.desc, 0));
 }
 
-static void ecdhe(DWORD suite, DWORD curve, DWORD bits, int extended_master_secret) {
+/* An empty record is IV, one block of padding and the MAC after it in encrypt-then-MAC; MAC
+   and padding fill fewer bytes inside the ciphertext in MAC-then-encrypt. */
+static void check_etm_layout(side_t *side, DWORD suite) {
+    NCRYPT_SSL_CIPHER_LENGTHS lengths;
+    DWORD needed = 0;
+    BYTE none = 0;
+    OK(SslLookupCipherLengths(side->provider, TLS1_2_PROTOCOL_VERSION, suite, 0, &lengths,
+                              sizeof lengths, 0));
+    OK(SslEncryptPacket(side->provider, side->write, &none, 0, NULL, 0, &needed, 0,
+                        CT_APPLICATIONDATA, 0));
+    CHECK(needed == 5 + lengths.dwHeaderLen + 16 + lengths.dwFixedTrailerLen);
+}
+
+static void ecdhe(DWORD suite, DWORD curve, DWORD bits, int extended_master_secret,
+                  record_mode mode) {
     side_t client, server;
     NCRYPT_KEY_HANDLE client_share, server_share, client_peer, server_peer;
     kw_params params;
@@ -165,8 +199,10 @@ static void ecdhe(DWORD suite, DWORD curve, DWORD bits, int extended_master_secr
     OK(SslGenerateMasterKey(server.provider, server_share, server_peer, &server.master,
                             TLS1_2_PROTOCOL_VERSION, suite, &params.desc, NULL, 0, NULL,
                             NCRYPT_SSL_SERVER_FLAG));
-    session_keys(&client);
-    session_keys(&server);
+    session_keys(&client, mode);
+    session_keys(&server, mode == ETM ? ETM : MTE);
+    if (mode == ETM)
+        check_etm_layout(&client, suite);
     hash_both(&client, &server, "Finished");
     check_finished(&client, &server);
     check_exporter(&client, &server);
@@ -227,8 +263,8 @@ static void rsa(NCRYPT_PROV_HANDLE store_provider, PCCERT_CONTEXT certificate, D
     CHECK(length == 256);
     OK(SslImportMasterKey(server.provider, server_key, &server.master, TLS1_2_PROTOCOL_VERSION,
                           suite, &params.desc, encrypted, length, NCRYPT_SSL_SERVER_FLAG));
-    session_keys(&client);
-    session_keys(&server);
+    session_keys(&client, MTE);
+    session_keys(&server, MTE);
     hash_both(&client, &server, "ClientKeyExchange Finished");
     check_finished(&client, &server);
     check_exporter(&client, &server);
@@ -388,11 +424,14 @@ int main(int argc, char **argv) {
     OK(KeywardImportPrivateKey(provider, W("c-handshake-rsa"), pkcs8, pkcs8_len, der, der_len,
                                0));
 
-    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 0);
-    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 1);
-    ecdhe(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECC_P384_CURVE_KEY_TYPE, 384, 1);
-    ecdhe(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 29, 255, 0);
-    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 0);
+    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 0, MTE);
+    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 1,
+          ETM_REFUSED);
+    ecdhe(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECC_P384_CURVE_KEY_TYPE, 384, 1, MTE);
+    ecdhe(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, 29, 255, 0, MTE);
+    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 0, MTE);
+    ecdhe(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, TLS_ECC_P256_CURVE_KEY_TYPE, 256, 1, ETM);
+    ecdhe(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, TLS_ECC_P384_CURVE_KEY_TYPE, 384, 1, ETM);
     rsa(provider, &certificate, TLS_RSA_WITH_AES_128_GCM_SHA256, 0);
     rsa(provider, &certificate, TLS_RSA_WITH_AES_128_CBC_SHA256, 1);
     tls13(TLS_AES_128_GCM_SHA256);
