@@ -58,9 +58,9 @@ pub(super) struct CbcProtection {
 
 impl CbcProtection {
     /// Prepares the keys; `implicit_iv` is `Some` (16 bytes) for TLS 1.0 chained IVs.
-    /// AES-256 with HMAC-SHA256 is `NotSupported` in either mode (keyward offers no suite
-    /// without constant-time MAC-then-encrypt code, so an encrypt-then-MAC key of it could
-    /// never be negotiated down to).
+    /// AES-256 with HMAC-SHA256 is `NotSupported` in either mode: keyward does not offer
+    /// those suites at all, since a peer without encrypt-then-MAC would need
+    /// MAC-then-encrypt, which has no constant-time code for them.
     pub(super) fn new(
         mode: CbcMode,
         enc_key: &[u8],
@@ -77,7 +77,8 @@ impl CbcProtection {
                 Some(Mutex::new(Secret::new(iv)))
             }
         };
-        // The MAC-then-encrypt key is made in both modes: it decides which pairs exist.
+        // AWS-LC's MAC-then-encrypt key is made in both modes: it is the one place that
+        // decides which cipher and MAC pairs keyward supports.
         let mac_then_encrypt = TlsCbcAead::new(enc_key, hash, mac_key)?;
         let core = match mode {
             CbcMode::MacThenEncrypt => CbcCore::MacThenEncrypt(mac_then_encrypt),
