@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use crate::handles::{self, Object};
-use crate::ptr::{boundary, no_flags, out, required_input, wide_string};
+use keyward_core::Error;
+
+use crate::boundary::StatusFamily;
+use crate::ptr::{no_flags, out, required_input, wide_string};
 use crate::types::*;
 
 /// Longest key name accepted, in UTF-16 code units.
@@ -28,7 +31,7 @@ pub unsafe extern "system" fn KeywardImportPrivateKey(
     cbCertificate: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let name = wide_string(pszKeyName, MAX_KEY_NAME)?;
         let pkcs8 = required_input(pbPkcs8, cbPkcs8)?;
@@ -52,7 +55,7 @@ pub unsafe extern "system" fn KeywardUpdateTrafficSecret(
     phNewTrafficKey: *mut NCRYPT_KEY_HANDLE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let traffic = handles::tls13_secret(hTrafficKey)?;
         let handle = out(phNewTrafficKey)?;

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use keyward_core::Error;
 
+use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
-use crate::ptr::{boundary, input, no_flags, out, wide_string, write_result};
+use crate::ptr::{input, no_flags, out, wide_string, write_result};
 use crate::types::*;
 
 /// `SslCreateHandshakeHash`: MD5 + SHA-1 before TLS 1.2, else the suite's hash. The flags
@@ -22,7 +23,7 @@ pub unsafe extern "system" fn SslCreateHandshakeHash(
     dwCipherSuite: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         no_flags(dwFlags)?;
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phHandshakeHash)?;
@@ -44,7 +45,7 @@ pub unsafe extern "system" fn SslHashHandshake(
     cbInput: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let hash = handles::hash(hHandshakeHash)?;
         let data = input(pbInput, cbInput)?;
@@ -65,7 +66,7 @@ pub unsafe extern "system" fn SslDuplicateTranscriptHash(
     phTranscriptHash: *mut NCRYPT_HASH_HANDLE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let hash = handles::hash(hTranscriptHash)?;
         let handle = out(phTranscriptHash)?;
@@ -90,7 +91,7 @@ pub unsafe extern "system" fn SslCreateClientAuthHash(
     pszHashAlgId: LPCWSTR,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phHandshakeHash)?;
         let algorithm = wide_string(pszHashAlgId, NCRYPT_SSL_MAX_NAME_SIZE)?;
@@ -116,7 +117,7 @@ pub unsafe extern "system" fn SslComputeSessionHash(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let hash = handles::hash(hHandshakeHash)?;
         out(pcbResult)?;

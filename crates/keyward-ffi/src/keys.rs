@@ -8,10 +8,11 @@ use keyward_core::Error;
 use keyward_ssl::{EphemeralKey, OpaqueKey, PublicKey, SignaturePadding};
 use zeroize::Zeroizing;
 
+use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
 use crate::handles::{self, Object};
 use crate::ptr::{
-    boundary, in_ref, input, no_flags, out, required_input, wide_string, write_len, write_result,
+    in_ref, input, no_flags, out, required_input, wide_string, write_len, write_result,
 };
 use crate::types::*;
 
@@ -32,7 +33,7 @@ pub unsafe extern "system" fn SslOpenPrivateKey(
     pCertContext: PCCERT_CONTEXT,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phPrivateKey)?;
         let context = in_ref(pCertContext)?;
@@ -62,7 +63,7 @@ pub unsafe extern "system" fn SslCreateEphemeralKey(
     cbParams: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phEphemeralKey)?;
         no_flags(dwFlags)?;
@@ -97,7 +98,7 @@ pub unsafe extern "system" fn SslImportKey(
     cbKeyBlob: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phKey)?;
         let blob_type = wide_string(pszBlobType, MAX_NAME)?;
@@ -155,7 +156,7 @@ pub unsafe extern "system" fn SslExportKey(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         out(pcbResult)?;
         no_flags(dwFlags)?;
@@ -196,7 +197,7 @@ pub unsafe extern "system" fn SslGetKeyProperty(
     pcbOutput: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let key = handles::get(hKey)?;
         let name = wide_string(pszProperty, MAX_NAME)?;
         let output = out(ppbOutput)?;
@@ -269,7 +270,7 @@ pub unsafe extern "system" fn SslSignHash(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::private_key(hPrivateKey)?;
         out(pcbResult)?;
@@ -298,7 +299,7 @@ pub unsafe extern "system" fn SslVerifySignature(
     cbSignature: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::public_key(hPublicKey)?;
         let hash_value = required_input(pbHashValue, cbHashValue)?;

@@ -9,11 +9,11 @@ use keyward_core::Error;
 use keyward_ssl::master::{EAP_KEY_BLOCK_LEN, FINISHED_LEN};
 use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side};
 
+use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
 use crate::params::parameters;
 use crate::ptr::{
-    boundary, c_string, input, no_flags, out, output, required_input, wide_string, write_len,
-    write_result,
+    c_string, input, no_flags, out, output, required_input, wide_string, write_len, write_result,
 };
 use crate::types::*;
 
@@ -82,7 +82,7 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phMasterKey)?;
         let cipher_suite = suite(dwProtocol, dwCipherSuite)?;
@@ -151,7 +151,7 @@ pub unsafe extern "system" fn SslImportMasterKey(
     cbEncryptedKey: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let cipher_suite = suite(dwProtocol, dwCipherSuite)?;
         let key = handles::private_key(hPrivateKey)?;
@@ -190,7 +190,7 @@ pub unsafe extern "system" fn SslGeneratePreMasterKey(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = out(phPreMasterKey)?;
         suite(dwProtocol, dwCipherSuite)?;
@@ -230,7 +230,7 @@ pub unsafe extern "system" fn SslGenerateSessionKeys(
     pParameterList: PNCryptBufferDesc,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let master = handles::master_key(hMasterKey)?;
         let read = out(phReadKey)?;
@@ -268,7 +268,7 @@ pub unsafe extern "system" fn SslComputeFinishedHash(
     cbOutput: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::get(hMasterKey)?;
         let hash = handles::hash(hHandshakeHash)?;
@@ -317,7 +317,7 @@ pub unsafe extern "system" fn SslComputeClientAuthHash(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let master = handles::master_key(hMasterKey)?;
         let hash = handles::hash(hHandshakeHash)?;
@@ -346,7 +346,7 @@ pub unsafe extern "system" fn SslComputeEapKeyBlock(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let master = handles::master_key(hMasterKey)?;
         out(pcbResult)?;
@@ -391,7 +391,7 @@ pub unsafe extern "system" fn SslExportKeyingMaterial(
     cbOutput: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::get(hMasterKey)?;
         let label = c_string(sLabel, MAX_LABEL)?;

@@ -1,25 +1,13 @@
-//! The boundary between C and Rust: the panic guard, and every conversion of a caller's
-//! pointer into a Rust reference. All of the crate's pointer reads and writes happen here.
+//! Every conversion of a caller's pointer into a Rust value or reference: all of the crate's
+//! reads and writes of the caller's memory happen here.
 //!
 //! NULL where a pointer is required is `NTE_INVALID_PARAMETER`; so is a misaligned pointer.
 //! The caller guarantees the rest (that a non-NULL pointer points to as many valid bytes as
 //! its length says), exactly as with the Windows functions.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use keyward_core::{Error, Result};
 
-use keyward_core::{Error, Result, Status};
-
-use crate::types::{CHAR, DWORD, LPCWSTR, SECURITY_STATUS};
-
-/// Runs the body of an exported function: maps its error to a status and turns a panic
-/// into `NTE_INTERNAL_ERROR`, so nothing ever unwinds into C.
-pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> SECURITY_STATUS {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => 0,
-        Ok(Err(error)) => error.status().0,
-        Err(_) => Status::NTE_INTERNAL_ERROR.0,
-    }
-}
+use crate::types::{CHAR, DWORD, LPCWSTR};
 
 /// `flags` must be zero (`NTE_BAD_FLAGS` otherwise): the reserved `dwFlags`.
 pub(crate) fn no_flags(flags: DWORD) -> Result<()> {
@@ -277,14 +265,6 @@ pub(crate) fn wide(text: &str) -> Vec<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn panics_become_internal_error() {
-        let status = boundary(|| panic!("boom"));
-        assert_eq!(status, Status::NTE_INTERNAL_ERROR.0);
-        assert_eq!(boundary(|| Err(Error::BadFlags)), Status::NTE_BAD_FLAGS.0);
-        assert_eq!(boundary(|| Ok(())), 0);
-    }
 
     #[test]
     fn wide_strings_are_bounded() {

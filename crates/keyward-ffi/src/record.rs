@@ -10,8 +10,9 @@
 use keyward_core::Error;
 use keyward_ssl::SessionKey;
 
+use crate::boundary::StatusFamily;
 use crate::handles;
-use crate::ptr::{boundary, input, no_flags, out, output, write_len};
+use crate::ptr::{input, no_flags, out, output, write_len};
 use crate::types::*;
 
 /// Where the plaintext of a record starts: after the header and the explicit IV.
@@ -55,7 +56,7 @@ pub unsafe extern "system" fn SslEncryptPacket(
     dwContentType: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::session_key(hKey)?;
         out(pcbResult)?;
@@ -115,7 +116,7 @@ pub unsafe extern "system" fn SslDecryptPacket(
     SequenceNumber: ULONGLONG,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::session_key(hKey)?;
         if pbInput.is_null() || cbInput == 0 || pbOutput.is_null() {

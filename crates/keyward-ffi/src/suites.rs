@@ -5,9 +5,10 @@
 use keyward_core::Error;
 use keyward_ssl::CipherSuiteInfo;
 
+use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation, SuiteEnumeration};
 use crate::handles;
-use crate::ptr::{boundary, fill_wide, no_flags, out};
+use crate::ptr::{fill_wide, no_flags, out};
 use crate::types::*;
 
 fn cipher_suite(info: &CipherSuiteInfo) -> NCRYPT_SSL_CIPHER_SUITE {
@@ -72,7 +73,7 @@ unsafe fn enumerate<T: Copy>(
     wrap: fn(Box<SuiteEnumeration<T>>) -> Allocation,
     unwrap: fn(&mut Allocation) -> Option<&mut SuiteEnumeration<T>>,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let entry = out(ppCipherSuite)?;
         let state = out(ppEnumState)?;
@@ -177,7 +178,7 @@ pub unsafe extern "system" fn SslLookupCipherSuiteInfo(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = dwKeyType;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let entry = out(pCipherSuite)?;
         no_flags(dwFlags)?;
@@ -202,7 +203,7 @@ pub unsafe extern "system" fn SslLookupCipherLengths(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = dwKeyType;
-    boundary(|| {
+    Error::boundary(|| {
         if dwProtocol < TLS1_1_PROTOCOL_VERSION {
             return Err(Error::NotSupported("protocol below TLS 1.1"));
         }
@@ -239,7 +240,7 @@ pub unsafe extern "system" fn SslGetCipherSuitePRFHashAlgorithm(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = dwKeyType;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let name = out(szPRFHash as *mut [WCHAR; NCRYPT_SSL_MAX_NAME_SIZE])?;
         no_flags(dwFlags)?;
@@ -262,7 +263,7 @@ pub unsafe extern "system" fn SslEnumEccCurves(
     ppEccCurve: *mut *mut NCRYPT_SSL_ECC_CURVE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let count = out(pEccCurveCount)?;
         let list = out(ppEccCurve)?;

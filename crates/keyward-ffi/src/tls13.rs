@@ -11,8 +11,9 @@ use std::sync::Arc;
 use keyward_core::Error;
 use keyward_ssl::Tls13Secret;
 
+use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
-use crate::ptr::{boundary, input, no_flags, out};
+use crate::ptr::{input, no_flags, out};
 use crate::types::*;
 
 /// Registers a new TLS 1.3 secret made through `provider` in `*handle`.
@@ -43,7 +44,7 @@ unsafe fn expand_with_transcript(
         &keyward_ssl::HandshakeHash,
     ) -> Result<Tls13Secret, Error>,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider_object = handles::provider(provider)?;
         let secret = handles::tls13_secret(secret)?;
         let hash = handles::hash(hash)?;
@@ -75,7 +76,7 @@ pub unsafe extern "system" fn SslExtractEarlyKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let psk = match hPreSharedKey {
             0 => None,
@@ -104,7 +105,7 @@ pub unsafe extern "system" fn SslExtractHandshakeKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let own = handles::ephemeral_key(hPrivateKey)?;
         let peer = handles::public_key(hPublicKey)?;
@@ -132,7 +133,7 @@ pub unsafe extern "system" fn SslExtractMasterKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handshake = handles::tls13_secret(hHandshakeKey)?;
         let handle = out(phMasterKey)?;
@@ -162,7 +163,7 @@ pub unsafe extern "system" fn SslExpandTrafficKeys(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let base = handles::tls13_secret(hBaseKey)?;
         let hash = handles::hash(hHashValue)?;
@@ -222,7 +223,7 @@ pub unsafe extern "system" fn SslExpandWriteKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let traffic = handles::tls13_secret(hBaseTrafficKey)?;
         let handle = out(phWriteKey)?;
@@ -302,7 +303,7 @@ pub unsafe extern "system" fn SslExpandBinderKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let early = handles::tls13_secret(hEarlyKey)?;
         let handle = out(phBinderKey)?;
@@ -334,7 +335,7 @@ pub unsafe extern "system" fn SslExpandPreSharedKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let resumption = handles::tls13_secret(hResumptionMasterKey)?;
         let nonce = input(pbTicketNonce, cbTicketNonce)?;

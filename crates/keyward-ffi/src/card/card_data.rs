@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::objects::{self, Minidriver};
 use super::types::*;
-use super::{Failure, Outcome, INVALID_PARAMETER};
+use super::{Outcome, ScardStatus, INVALID_PARAMETER};
 use crate::ptr::{in_ref, input};
 
 /// The caller's `CARD_DATA`, checked to be non-NULL and aligned.
@@ -145,7 +145,7 @@ impl CardData {
         // SAFETY: the CSP's allocator, called as cardmod.h documents it.
         let block = unsafe { alloc(size.max(1)) }.cast::<u8>();
         if block.is_null() {
-            return Err(Failure(SCARD_E_NO_MEMORY));
+            return Err(ScardStatus(SCARD_E_NO_MEMORY));
         }
         Ok(block)
     }
@@ -277,7 +277,7 @@ mod tests {
         let pointer = (&mut info as *mut KEYWARD_CARD_VENDOR_INFO).cast();
         // SAFETY: a valid vendor info.
         let outcome = unsafe { vendor_config(pointer) }.err();
-        assert_eq!(outcome, Some(Failure(SCARD_E_UNSUPPORTED_FEATURE)));
+        assert_eq!(outcome, Some(ScardStatus(SCARD_E_UNSUPPORTED_FEATURE)));
         info.dwSecurityLevel = 0;
         info.dwVersion = 2;
         let pointer = (&mut info as *mut KEYWARD_CARD_VENDOR_INFO).cast();

@@ -18,7 +18,8 @@ use super::card_data::static_keys;
 use super::objects;
 use super::public_key::parse_rsa_public_key_blob;
 use super::types::*;
-use super::{boundary, Failure, Outcome, INVALID_PARAMETER};
+use super::{Outcome, ScardStatus, INVALID_PARAMETER};
+use crate::boundary::StatusFamily;
 use crate::ptr::{c_string, input, out, required_input, wide_string, write_len, write_result};
 
 /// The longest path of a virtual card's state file, in bytes.
@@ -60,7 +61,7 @@ unsafe fn path_argument(path: LPCSTR) -> Outcome<std::path::PathBuf> {
 /// `phSCardCtx` must be NULL or point to a writable `SCARDCONTEXT`.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardEstablishContext(phSCardCtx: *mut SCARDCONTEXT) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let context_out = unsafe { out(phSCardCtx) }?;
         *context_out = objects::establish_context()?;
@@ -77,7 +78,7 @@ pub unsafe extern "system" fn KeywardCardEstablishContext(phSCardCtx: *mut SCARD
 /// None beyond the function's contract (the handle is never dereferenced).
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardReleaseContext(hSCardCtx: SCARDCONTEXT) -> DWORD {
-    boundary(|| objects::release_context(hSCardCtx))
+    ScardStatus::boundary(|| objects::release_context(hSCardCtx))
 }
 
 /// `KeywardCardConnectVirtual`: connects to the virtual card whose state file is at
@@ -98,7 +99,7 @@ pub unsafe extern "system" fn KeywardCardConnectVirtual(
     pszStatePath: LPCSTR,
     phScard: *mut SCARDHANDLE,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let path = unsafe { path_argument(pszStatePath) }?;
         // SAFETY: forwarded from the caller.
@@ -126,7 +127,7 @@ pub unsafe extern "system" fn KeywardCardConnectReader(
     pszReader: LPCSTR,
     phScard: *mut SCARDHANDLE,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let reader = unsafe { c_string(pszReader, MAX_READER_LEN) }?;
         let reader = std::str::from_utf8(reader).map_err(|_| INVALID_PARAMETER)?;
@@ -146,7 +147,7 @@ pub unsafe extern "system" fn KeywardCardConnectReader(
 /// None beyond the function's contract (the handle is never dereferenced).
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardDisconnect(hScard: SCARDHANDLE) -> DWORD {
-    boundary(|| objects::disconnect(hScard))
+    ScardStatus::boundary(|| objects::disconnect(hScard))
 }
 
 /// `KeywardCardGetAtr`: the card's ATR, for `CARD_DATA.pbAtr` (the stand-in for
@@ -165,7 +166,7 @@ pub unsafe extern "system" fn KeywardCardGetAtr(
     cbAtr: DWORD,
     pcbAtr: PDWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         unsafe { out(pcbAtr) }?;
         let atr = objects::any_connection(hScard)?.with_link(|link| link.atr())?;
@@ -195,7 +196,7 @@ pub unsafe extern "system" fn KeywardCardCreateVirtualCard(
     pbAdminPin: *const BYTE,
     cbAdminPin: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let path = unsafe { path_argument(pszStatePath) }?;
         // SAFETY: forwarded from the caller.
@@ -238,7 +239,7 @@ pub unsafe extern "system" fn KeywardCardWrapSessionKey(
     cbOutput: DWORD,
     pcbResult: PDWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let blob = unsafe { required_input(pbPublicKeyBlob, cbPublicKeyBlob) }?;
         // SAFETY: forwarded from the caller.
@@ -262,7 +263,7 @@ pub unsafe extern "system" fn KeywardCardWrapSessionKey(
             if pbOutput.is_null() {
                 return Ok(());
             }
-            return Err(Failure(SCARD_E_INSUFFICIENT_BUFFER));
+            return Err(ScardStatus(SCARD_E_INSUFFICIENT_BUFFER));
         }
         let wrapped = wrap_session_key(&public, hash, session_key)?;
         // SAFETY: forwarded from the caller.

@@ -32,7 +32,8 @@ use super::card_data::{vendor_config, CardData};
 use super::objects::{self, lock, Minidriver, SharedTransport};
 use super::public_key::container_blob;
 use super::types::*;
-use super::{boundary, Failure, Outcome, INVALID_PARAMETER};
+use super::{Outcome, ScardStatus, INVALID_PARAMETER};
+use crate::boundary::StatusFamily;
 use crate::ptr::{
     in_ref, input, optional_out_ptr, out, out_buffer, out_ptr, output, required_input, wide_string,
     OutPtr,
@@ -87,7 +88,7 @@ unsafe fn enter(pCardData: PCARD_DATA) -> Outcome<(CardData, Minidriver)> {
 
 /// A `DWORD` length.
 fn dword_len(length: usize) -> Outcome<DWORD> {
-    DWORD::try_from(length).map_err(|_| Failure(SCARD_F_INTERNAL_ERROR))
+    DWORD::try_from(length).map_err(|_| ScardStatus(SCARD_F_INTERNAL_ERROR))
 }
 
 /// cardmod's rule for a property value: `*pdwDataLen` always receives the value's length; a
@@ -145,7 +146,7 @@ fn plain_output(function: SecureFunction) -> SecureFunctionOutput {
 /// structure), readable and writable; its pointers valid as cardmod.h documents.
 #[no_mangle]
 pub unsafe extern "system" fn CardAcquireContext(pCardData: PCARD_DATA, dwFlags: DWORD) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         let card_data = CardData::new(pCardData)?;
         // SAFETY: forwarded from the caller.
         let fields = unsafe { card_data.fields() };
@@ -281,7 +282,7 @@ unsafe fn fill_slots(p: PCARD_DATA, version: DWORD) {
 /// `pCardData` must point to a readable and writable `CARD_DATA` (at least its base part).
 #[no_mangle]
 pub unsafe extern "system" fn CardDeleteContext(pCardData: PCARD_DATA) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         let card_data = CardData::new(pCardData)?;
         // SAFETY: forwarded from the caller.
         objects::remove_minidriver(unsafe { card_data.context_handle() })?;
@@ -313,7 +314,7 @@ pub unsafe extern "system" fn CardGetContainerInfo(
     dwFlags: DWORD,
     pContainerInfo: PCONTAINER_INFO,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (card_data, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -375,7 +376,7 @@ pub unsafe extern "system" fn CardAuthenticateEx(
     pcbSessionPin: PDWORD,
     pcAttemptsRemaining: PDWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -426,7 +427,7 @@ pub unsafe extern "system" fn CardDeauthenticateEx(
     PinId: PIN_SET,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -456,7 +457,7 @@ pub unsafe extern "system" fn CardGetProperty(
     pdwDataLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let context = lock(&minidriver);
@@ -501,7 +502,7 @@ pub unsafe extern "system" fn CardImportSessionKey(
     cbInput: DWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -587,7 +588,7 @@ pub unsafe extern "system" fn CardGetSharedKeyHandle(
     pcbOutput: PDWORD,
     phKey: PCARD_KEY_HANDLE,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (card_data, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -650,7 +651,7 @@ pub unsafe extern "system" fn CardDestroyKey(
     pCardData: PCARD_DATA,
     hKey: CARD_KEY_HANDLE,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -678,7 +679,7 @@ pub unsafe extern "system" fn CardGetAlgorithmProperty(
     pdwDataLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let context = lock(&minidriver);
@@ -715,7 +716,7 @@ pub unsafe extern "system" fn CardGetKeyProperty(
     pdwDataLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let context = lock(&minidriver);
@@ -750,7 +751,7 @@ pub unsafe extern "system" fn CardSetKeyProperty(
     cbInput: DWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -782,7 +783,7 @@ pub unsafe extern "system" fn MDImportSessionKey(
     pbInput: PBYTE,
     cbInput: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -830,7 +831,7 @@ pub unsafe extern "system" fn MDEncryptData(
     ppEncryptedData: *mut PCARD_ENCRYPTED_DATA,
     pcEncryptedData: PDWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (card_data, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -871,7 +872,7 @@ unsafe fn encrypted_data_block(
         dword_len(blob.len())?;
         total
             .checked_add(blob.len())
-            .ok_or(Failure(SCARD_F_INTERNAL_ERROR))
+            .ok_or(ScardStatus(SCARD_F_INTERNAL_ERROR))
     })?;
     // SAFETY: forwarded from the caller.
     let block = unsafe { card_data.alloc(total) }?;
@@ -953,7 +954,7 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
     pdwOutputLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         // SAFETY: forwarded from the caller.
         let (_, minidriver) = unsafe { enter(pCardData) }?;
         let mut context = lock(&minidriver);
@@ -973,7 +974,7 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
                 if let Some(length) = length_out {
                     length.write(dword_len(needed)?);
                 }
-                return Err(Failure(SCARD_E_INSUFFICIENT_BUFFER));
+                return Err(ScardStatus(SCARD_E_INSUFFICIENT_BUFFER));
             }
         }
         let result =
@@ -995,7 +996,7 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
                 // The buffer was checked against this length before the card was asked.
                 buffer
                     .write_prefix(&bytes)
-                    .map_err(|_| Failure(SCARD_F_INTERNAL_ERROR))?;
+                    .map_err(|_| ScardStatus(SCARD_F_INTERNAL_ERROR))?;
             }
         }
         result?;

@@ -25,7 +25,8 @@ use zeroize::Zeroizing;
 
 use super::objects::{self, SESSION_PRIVATE_SIZE};
 use super::types::*;
-use super::{array, array_out, boundary, report, required_output, Failure, Outcome};
+use super::{array, array_out, report, required_output, HResult, Outcome};
+use crate::boundary::StatusFamily;
 use crate::ptr::{in_ref, input, out, output};
 
 /// A `D3D11_1DDI_AES_CTR_IV` given as `IVSize` bytes at `pIV`: exactly 16 bytes, else
@@ -35,7 +36,7 @@ use crate::ptr::{in_ref, input, out, output};
 /// A non-NULL `pIV` must point to `IVSize` readable bytes.
 unsafe fn read_iv(IVSize: UINT, pIV: *const VOID) -> Outcome<AesCtrIv> {
     if pIV.is_null() || IVSize as usize != AesCtrIv::SIZE {
-        return Err(Failure(E_INVALIDARG));
+        return Err(HResult(E_INVALIDARG));
     }
     // SAFETY: forwarded from the caller.
     let bytes = unsafe { input(pIV.cast::<u8>(), IVSize) }?;
@@ -67,7 +68,7 @@ unsafe fn certificate_chain(
     // SAFETY: forwarded from the caller.
     let info = unsafe { in_ref(pCertificateInfo) }?;
     if info.CertificateType != D3D11_1DDI_CERTIFICATE_TYPE_CRYPTO_SESSION {
-        return Err(Failure(E_INVALIDARG));
+        return Err(HResult(E_INVALIDARG));
     }
     // SAFETY: every bit pattern of the union's bytes is a valid GUID.
     let crypto_type: Guid = unsafe { info.Anonymous.CryptoSessionType }.into();
@@ -93,7 +94,7 @@ pub unsafe extern "system" fn GetContentProtectionCaps(
     pDecodeProfile: *const GUID,
     pCaps: *mut D3D11_1DDI_VIDEO_CONTENT_PROTECTION_CAPS,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
         let crypto_type = read_guid(pCryptoType, false)?;
         let profile = read_guid(pDecodeProfile, true)?;
@@ -124,7 +125,7 @@ pub unsafe extern "system" fn GetCryptoKeyExchangeType(
     Index: UINT,
     pKeyExchangeType: *mut GUID,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
         let crypto_type = read_guid(pCryptoType, false)?;
         let profile = read_guid(pDecodeProfile, true)?;
@@ -172,11 +173,11 @@ pub unsafe extern "system" fn CreateCryptoSession(
     hRTCryptoSession: D3D11_1DDI_HRTCRYPTOSESSION,
 ) -> HRESULT {
     let _ = hRTCryptoSession;
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
         let create = in_ref(pCreateData)?;
         if hCryptoSession.pDrvPrivate.is_null() {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         let session = device.device.create_crypto_session(
             &create.CryptoType.into(),
@@ -218,7 +219,7 @@ pub unsafe extern "system" fn CryptoSessionGetHandle(
     hCryptoSession: D3D11_1DDI_HCRYPTOSESSION,
     pHandle: *mut HANDLE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
         let session = objects::session(hCryptoSession)?;
         let handle = out(pHandle)?;
@@ -250,7 +251,7 @@ pub unsafe extern "system" fn GetCertificateSize(
         let device = objects::device(hDevice)?;
         let chain = certificate_chain(&device.device, pCertificateInfo)?;
         let size = out(pCertificateSize)?;
-        *size = UINT::try_from(chain.len()).map_err(|_| Failure(E_INVALIDARG))?;
+        *size = UINT::try_from(chain.len()).map_err(|_| HResult(E_INVALIDARG))?;
         Ok(())
     })
 }
@@ -275,7 +276,7 @@ pub unsafe extern "system" fn GetCertificate(
         let target = required_output(pCertificate.cast(), CertificateSize)?;
         target
             .get_mut(..chain.len())
-            .ok_or(Failure(E_INVALIDARG))?
+            .ok_or(HResult(E_INVALIDARG))?
             .copy_from_slice(chain);
         Ok(())
     })
@@ -299,7 +300,7 @@ pub unsafe extern "system" fn NegotiateCryptoSessionKeyExchange(
     DataSize: UINT,
     pData: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
         let session = objects::session(hCryptoSession)?;
         let data = input(pData, DataSize)?;
@@ -340,7 +341,7 @@ pub unsafe extern "system" fn EncryptionBlt(
         let source = objects::resource(hDevice, hSrcResource)?;
         let destination = objects::resource(hDevice, hDstResource)?;
         if IVSize as usize != AesCtrIv::SIZE {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         // The IV is the blit's output (see above): the caller passes writable memory.
         let iv_out = required_output(pIV.cast_mut(), IVSize)?;
@@ -393,7 +394,7 @@ pub unsafe extern "system" fn DecryptionBlt(
         };
         let content_key = if pContentKey.is_null() {
             if ContentKeySize != 0 {
-                return Err(Failure(E_INVALIDARG));
+                return Err(HResult(E_INVALIDARG));
             }
             None
         } else {
@@ -496,7 +497,7 @@ pub unsafe extern "system" fn GetEncryptionBltKey(
 /// `phDevice` must be valid for a write.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11OpenDevice(phDevice: *mut D3D10DDI_HDEVICE) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let handle = out(phDevice)?;
         let device = VideoDevice::open_default()?;
         *handle = objects::insert_device(device)?;
@@ -512,7 +513,7 @@ pub unsafe extern "system" fn KeywardD3D11OpenDevice(phDevice: *mut D3D10DDI_HDE
 /// None beyond passing a handle.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11CloseDevice(hDevice: D3D10DDI_HDEVICE) -> HRESULT {
-    boundary(|| objects::close_device(hDevice))
+    HResult::boundary(|| objects::close_device(hDevice))
 }
 
 /// `KeywardD3D11GetLastError`: the outcome of the last `VOID` DDI call made with `hDevice`
@@ -524,7 +525,7 @@ pub unsafe extern "system" fn KeywardD3D11CloseDevice(hDevice: D3D10DDI_HDEVICE)
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11GetLastError(hDevice: D3D10DDI_HDEVICE) -> HRESULT {
     let mut last = S_OK;
-    match boundary(|| {
+    match HResult::boundary(|| {
         last = objects::last_error(hDevice)?;
         Ok(())
     }) {
@@ -545,11 +546,11 @@ pub unsafe extern "system" fn KeywardD3D11CreateResource(
     DataSize: UINT,
     phResource: *mut D3D10DDI_HRESOURCE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         let handle = out(phResource)?;
         if DataSize == 0 {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         let data = if pData.is_null() {
             vec![0u8; DataSize as usize]
@@ -575,16 +576,16 @@ pub unsafe extern "system" fn KeywardD3D11ReadResource(
     pData: *mut VOID,
     pDataSize: *mut UINT,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         let resource = objects::resource(hDevice, hResource)?;
         let size_out = out(pDataSize)?;
         let data = resource.read();
-        *size_out = UINT::try_from(data.len()).map_err(|_| Failure(E_INVALIDARG))?;
+        *size_out = UINT::try_from(data.len()).map_err(|_| HResult(E_INVALIDARG))?;
         if let Some(target) = output(pData.cast::<u8>(), DataSize) {
             target
                 .get_mut(..data.len())
-                .ok_or(Failure(E_INVALIDARG))?
+                .ok_or(HResult(E_INVALIDARG))?
                 .copy_from_slice(&data);
         }
         Ok(())
@@ -603,11 +604,11 @@ pub unsafe extern "system" fn KeywardD3D11WriteResource(
     pData: *const VOID,
     DataSize: UINT,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         let resource = objects::resource(hDevice, hResource)?;
         if pData.is_null() {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         resource.write(input(pData.cast::<u8>(), DataSize)?)
     })
@@ -623,7 +624,7 @@ pub unsafe extern "system" fn KeywardD3D11DestroyResource(
     hDevice: D3D10DDI_HDEVICE,
     hResource: D3D10DDI_HRESOURCE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         objects::remove_resource(hDevice, hResource)
     })
@@ -647,7 +648,7 @@ pub unsafe extern "system" fn KeywardD3D11BuildSessionKeyBlob(
     pbSessionKey: *mut BYTE,
     pbBlob: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let chain = input(pbCertificateChain, cbCertificateChain)?;
         let key_out = array_out::<SESSION_KEY_LEN>(pbSessionKey)?;
         let blob_out = array_out::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob)?;
@@ -677,7 +678,7 @@ pub unsafe extern "system" fn KeywardD3D11AesCtr(
     pbData: *mut BYTE,
     cbData: UINT,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let key = Zeroizing::new(array::<SESSION_KEY_LEN>(pbKey)?);
         let iv = read_iv(AesCtrIv::SIZE as UINT, pIV.cast())?;
         let pattern: Option<EncryptedBlockInfo> = if pEncryptedBlockInfo.is_null() {
@@ -688,7 +689,7 @@ pub unsafe extern "system" fn KeywardD3D11AesCtr(
         let data: &mut [u8] = match output(pbData, cbData) {
             Some(data) => data,
             None if cbData == 0 => &mut [],
-            None => return Err(Failure(E_INVALIDARG)),
+            None => return Err(HResult(E_INVALIDARG)),
         };
         let cipher = AesKey::new(&key[..])?;
         apply_ctr(&cipher, &iv, pattern.as_ref(), data)?;
@@ -707,7 +708,7 @@ pub unsafe extern "system" fn KeywardD3D11WrapKey(
     pbKey: *const BYTE,
     pbWrappedKey: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let session_key = Secret::new(array::<SESSION_KEY_LEN>(pbSessionKey)?);
         let key = Secret::new(array::<SESSION_KEY_LEN>(pbKey)?);
         let wrapped_out = array_out::<SESSION_KEY_LEN>(pbWrappedKey)?;
@@ -727,7 +728,7 @@ pub unsafe extern "system" fn KeywardD3D11UnwrapKey(
     pbWrappedKey: *const BYTE,
     pbKey: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let session_key = Secret::new(array::<SESSION_KEY_LEN>(pbSessionKey)?);
         let wrapped = array::<SESSION_KEY_LEN>(pbWrappedKey)?;
         let key_out = array_out::<SESSION_KEY_LEN>(pbKey)?;
