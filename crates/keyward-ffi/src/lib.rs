@@ -130,6 +130,7 @@
 //! (pointers valid for the lengths given).
 
 #![deny(rustdoc::broken_intra_doc_links)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_snake_case)]
 // The Windows signatures have up to 11 parameters.
 #![allow(clippy::too_many_arguments)]

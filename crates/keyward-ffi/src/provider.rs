@@ -9,7 +9,7 @@ use keyward_ssl::Provider;
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
 use crate::handles;
-use crate::ptr::{no_flags, out, wide, wide_string, write_len};
+use crate::ptr::{caller, no_flags, out, wide, wide_string, write_len};
 use crate::types::*;
 
 /// Longest provider name accepted, in UTF-16 code units.
@@ -28,14 +28,14 @@ pub unsafe extern "system" fn SslOpenProvider(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     Error::boundary(|| {
-        let handle = out(phSslProvider)?;
+        let handle = caller!(out(phSslProvider))?;
         if dwFlags != 0 {
             return Err(Error::InvalidParameter("dwFlags must be 0"));
         }
         let name = if pszProviderName.is_null() {
             None
         } else {
-            Some(wide_string(pszProviderName, MAX_PROVIDER_NAME)?)
+            Some(caller!(wide_string(pszProviderName, MAX_PROVIDER_NAME))?)
         };
         *handle = handles::insert_provider(Provider::open(name.as_deref())?)?;
         Ok(())
@@ -80,8 +80,8 @@ pub unsafe extern "system" fn SslEnumProtocolProviders(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     Error::boundary(|| {
-        let count = out(pdwProviderCount)?;
-        let list = out(ppProviderList)?;
+        let count = caller!(out(pdwProviderCount))?;
+        let list = caller!(out(ppProviderList))?;
         no_flags(dwFlags)?;
         let providers = enum_protocol_providers();
         let mut strings: Vec<u16> = Vec::new();
@@ -158,9 +158,9 @@ pub unsafe extern "system" fn SslGetProviderProperty(
     let _ = ppEnumState;
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let name = wide_string(pszProperty, MAX_PROPERTY_NAME)?;
-        out(ppbOutput)?;
-        write_len(pcbOutput, 0)?;
+        let name = caller!(wide_string(pszProperty, MAX_PROPERTY_NAME))?;
+        caller!(out(ppbOutput))?;
+        caller!(write_len(pcbOutput, 0))?;
         no_flags(dwFlags)?;
         provider.property(&name).map(|_| ())
     })

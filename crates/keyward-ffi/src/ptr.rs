@@ -9,6 +9,29 @@ use keyward_core::{Error, Result};
 
 use crate::types::{CHAR, DWORD, LPCWSTR};
 
+/// Calls an `unsafe fn` of this crate on pointers that came from C: the reader of a caller's
+/// pointer (this module), or a lookup through one (`card::card_data`, `d3d11::objects`).
+///
+/// `caller!(input(pbInput, cbInput))` reads as the exported function's translation: "the
+/// caller's input". Every exported function is `unsafe` with the contract of its Windows
+/// original, spelled out in its `# Safety` section: each pointer argument is NULL or valid as
+/// the Windows documentation says (readable or writable for the length passed with it,
+/// strings NUL-terminated, structures of their type whose own pointers are valid in turn), and
+/// stays so for the call. That is exactly the precondition of each function called through
+/// this macro, which checks NULL and alignment itself. So the macro is for calls whose
+/// pointer arguments are an exported function's arguments, or fields of the structures they
+/// point to, or pointers an `unsafe fn` of this crate received under the same contract
+/// (its `# Safety` says so); for nothing else.
+macro_rules! caller {
+    ($($call:tt)+) => {
+        // SAFETY: the pointers passed are those of an exported function's caller, valid by
+        // the Windows contract in its `# Safety` section, which is the precondition of the
+        // function called (see the macro's documentation).
+        unsafe { $($call)+ }
+    };
+}
+pub(crate) use caller;
+
 /// `flags` must be zero (`NTE_BAD_FLAGS` otherwise): the reserved `dwFlags`.
 pub(crate) fn no_flags(flags: DWORD) -> Result<()> {
     if flags == 0 {
@@ -43,8 +66,7 @@ pub(crate) unsafe fn required_input<'a>(ptr: *const u8, len: DWORD) -> Result<&'
     if ptr.is_null() || len == 0 {
         return Err(Error::InvalidParameter("missing input buffer"));
     }
-    // SAFETY: forwarded from the caller.
-    unsafe { input(ptr, len) }
+    caller!(input(ptr, len))
 }
 
 /// The caller's output buffer, or `None` for NULL (a size query).
@@ -115,8 +137,7 @@ pub(crate) unsafe fn optional_out_ptr<'a, T: Copy>(ptr: *mut T) -> Result<Option
     if ptr.is_null() {
         return Ok(None);
     }
-    // SAFETY: forwarded from the caller.
-    unsafe { out_ptr(ptr) }.map(Some)
+    caller!(out_ptr(ptr)).map(Some)
 }
 
 /// A caller's output buffer of `len` bytes, written through its raw pointer (see [`OutPtr`]).
@@ -219,8 +240,7 @@ pub(crate) unsafe fn c_string<'a>(ptr: *const CHAR, max_len: usize) -> Result<&'
 /// As [`out`].
 pub(crate) unsafe fn write_len(ptr: *mut DWORD, len: usize) -> Result<()> {
     let len = DWORD::try_from(len).map_err(|_| Error::Internal("length exceeds a DWORD"))?;
-    // SAFETY: forwarded from the caller.
-    *unsafe { out(ptr) }? = len;
+    *caller!(out(ptr))? = len;
     Ok(())
 }
 
@@ -236,10 +256,8 @@ pub(crate) unsafe fn write_result(
     cb_output: DWORD,
     pcb_result: *mut DWORD,
 ) -> Result<()> {
-    // SAFETY: forwarded from the caller.
-    unsafe { write_len(pcb_result, data.len()) }?;
-    // SAFETY: forwarded from the caller.
-    let Some(out) = (unsafe { output(pb_output, cb_output) }) else {
+    caller!(write_len(pcb_result, data.len()))?;
+    let Some(out) = caller!(output(pb_output, cb_output)) else {
         return Ok(());
     };
     let dest = out

@@ -10,7 +10,7 @@ use crate::hash::*;
 use crate::keys::*;
 use crate::master::*;
 use crate::provider::*;
-use crate::ptr::{out_ptr, wide_string};
+use crate::ptr::{caller, out_ptr, wide_string};
 use crate::record::*;
 use crate::suites::*;
 use crate::tls13::*;
@@ -173,13 +173,14 @@ pub unsafe extern "system" fn GetSChannelInterface(
             return Err(Status::STATUS_INVALID_PARAMETER);
         }
         if !pszProviderName.is_null() {
-            match wide_string(pszProviderName, 256) {
+            match caller!(wide_string(pszProviderName, 256)) {
                 Ok(name) if name == MS_SCHANNEL_PROVIDER => {}
                 Ok(_) => return Err(Status::STATUS_NOT_FOUND),
                 Err(_) => return Err(Status::STATUS_INVALID_PARAMETER),
             }
         }
-        let table = out_ptr(ppFunctionTable).map_err(|_| Status::STATUS_INVALID_PARAMETER)?;
+        let table =
+            caller!(out_ptr(ppFunctionTable)).map_err(|_| Status::STATUS_INVALID_PARAMETER)?;
         table.write(FUNCTION_TABLE.0.get());
         Ok(())
     })

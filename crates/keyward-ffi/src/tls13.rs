@@ -13,7 +13,7 @@ use keyward_ssl::Tls13Secret;
 
 use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
-use crate::ptr::{input, no_flags, out};
+use crate::ptr::{caller, input, no_flags, out};
 use crate::types::*;
 
 /// Registers a new TLS 1.3 secret made through `provider` in `*handle`.
@@ -82,7 +82,7 @@ pub unsafe extern "system" fn SslExtractEarlyKey(
             0 => None,
             handle => Some(handles::tls13_secret(handle)?),
         };
-        let handle = out(phEarlyKey)?;
+        let handle = caller!(out(phEarlyKey))?;
         no_flags(dwFlags)?;
         let early = provider.extract_early_key(psk.as_deref(), dwProtocol, dwCipherSuite)?;
         give(hSslProvider, handle, early)
@@ -110,7 +110,7 @@ pub unsafe extern "system" fn SslExtractHandshakeKey(
         let own = handles::ephemeral_key(hPrivateKey)?;
         let peer = handles::public_key(hPublicKey)?;
         let early = handles::tls13_secret(hEarlyKey)?;
-        let handle = out(phHandshakeKey)?;
+        let handle = caller!(out(phHandshakeKey))?;
         no_flags(dwFlags)?;
         give(
             hSslProvider,
@@ -136,7 +136,7 @@ pub unsafe extern "system" fn SslExtractMasterKey(
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handshake = handles::tls13_secret(hHandshakeKey)?;
-        let handle = out(phMasterKey)?;
+        let handle = caller!(out(phMasterKey))?;
         no_flags(dwFlags)?;
         give(
             hSslProvider,
@@ -168,10 +168,10 @@ pub unsafe extern "system" fn SslExpandTrafficKeys(
         let base = handles::tls13_secret(hBaseKey)?;
         let hash = handles::hash(hHashValue)?;
         let client = (!phClientTrafficKey.is_null())
-            .then(|| out(phClientTrafficKey))
+            .then(|| caller!(out(phClientTrafficKey)))
             .transpose()?;
         let server = (!phServerTrafficKey.is_null())
-            .then(|| out(phServerTrafficKey))
+            .then(|| caller!(out(phServerTrafficKey)))
             .transpose()?;
         if client.is_none() && server.is_none() {
             return Err(Error::InvalidParameter("no output handle"));
@@ -226,7 +226,7 @@ pub unsafe extern "system" fn SslExpandWriteKey(
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let traffic = handles::tls13_secret(hBaseTrafficKey)?;
-        let handle = out(phWriteKey)?;
+        let handle = caller!(out(phWriteKey))?;
         no_flags(dwFlags)?;
         let key = provider.expand_write_key(&traffic)?;
         *handle = handles::insert(hSslProvider, Object::SessionKey(Arc::new(key)))?;
@@ -306,7 +306,7 @@ pub unsafe extern "system" fn SslExpandBinderKey(
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let early = handles::tls13_secret(hEarlyKey)?;
-        let handle = out(phBinderKey)?;
+        let handle = caller!(out(phBinderKey))?;
         let resumption = match dwFlags {
             NCRYPT_SSL_EXTERNAL_PSK_FLAG => false,
             NCRYPT_SSL_RESUMPTION_PSK_FLAG => true,
@@ -338,8 +338,8 @@ pub unsafe extern "system" fn SslExpandPreSharedKey(
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let resumption = handles::tls13_secret(hResumptionMasterKey)?;
-        let nonce = input(pbTicketNonce, cbTicketNonce)?;
-        let handle = out(phPreSharedKey)?;
+        let nonce = caller!(input(pbTicketNonce, cbTicketNonce))?;
+        let handle = caller!(out(phPreSharedKey))?;
         no_flags(dwFlags)?;
         give(
             hSslProvider,

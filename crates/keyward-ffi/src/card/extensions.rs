@@ -20,7 +20,9 @@ use super::public_key::parse_rsa_public_key_blob;
 use super::types::*;
 use super::{Outcome, ScardStatus, INVALID_PARAMETER};
 use crate::boundary::StatusFamily;
-use crate::ptr::{c_string, input, out, required_input, wide_string, write_len, write_result};
+use crate::ptr::{
+    c_string, caller, input, out, required_input, wide_string, write_len, write_result,
+};
 
 /// The longest path of a virtual card's state file, in bytes.
 const MAX_PATH_LEN: usize = 4096;
@@ -33,8 +35,7 @@ const MAX_READER_LEN: usize = 256;
 /// # Safety
 /// A non-NULL `path` must be NUL-terminated or hold `MAX_PATH_LEN + 1` readable bytes.
 unsafe fn path_argument(path: LPCSTR) -> Outcome<std::path::PathBuf> {
-    // SAFETY: forwarded from the caller.
-    let bytes = unsafe { c_string(path, MAX_PATH_LEN) }?;
+    let bytes = caller!(c_string(path, MAX_PATH_LEN))?;
     if bytes.is_empty() {
         return Err(INVALID_PARAMETER);
     }
@@ -62,8 +63,7 @@ unsafe fn path_argument(path: LPCSTR) -> Outcome<std::path::PathBuf> {
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardEstablishContext(phSCardCtx: *mut SCARDCONTEXT) -> DWORD {
     ScardStatus::boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let context_out = unsafe { out(phSCardCtx) }?;
+        let context_out = caller!(out(phSCardCtx))?;
         *context_out = objects::establish_context()?;
         Ok(())
     })
@@ -100,10 +100,8 @@ pub unsafe extern "system" fn KeywardCardConnectVirtual(
     phScard: *mut SCARDHANDLE,
 ) -> DWORD {
     ScardStatus::boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let path = unsafe { path_argument(pszStatePath) }?;
-        // SAFETY: forwarded from the caller.
-        let card_out = unsafe { out(phScard) }?;
+        let path = caller!(path_argument(pszStatePath))?;
+        let card_out = caller!(out(phScard))?;
         *card_out = objects::connect_virtual(hSCardCtx, &path)?;
         Ok(())
     })
@@ -128,11 +126,9 @@ pub unsafe extern "system" fn KeywardCardConnectReader(
     phScard: *mut SCARDHANDLE,
 ) -> DWORD {
     ScardStatus::boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let reader = unsafe { c_string(pszReader, MAX_READER_LEN) }?;
+        let reader = caller!(c_string(pszReader, MAX_READER_LEN))?;
         let reader = std::str::from_utf8(reader).map_err(|_| INVALID_PARAMETER)?;
-        // SAFETY: forwarded from the caller.
-        let card_out = unsafe { out(phScard) }?;
+        let card_out = caller!(out(phScard))?;
         *card_out = objects::connect_reader(hSCardCtx, reader)?;
         Ok(())
     })
@@ -167,11 +163,9 @@ pub unsafe extern "system" fn KeywardCardGetAtr(
     pcbAtr: PDWORD,
 ) -> DWORD {
     ScardStatus::boundary(|| {
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pcbAtr) }?;
+        caller!(out(pcbAtr))?;
         let atr = objects::any_connection(hScard)?.with_link(|link| link.atr())?;
-        // SAFETY: forwarded from the caller.
-        Ok(unsafe { write_result(&atr, pbAtr, cbAtr, pcbAtr) }?)
+        Ok(caller!(write_result(&atr, pbAtr, cbAtr, pcbAtr))?)
     })
 }
 
@@ -197,14 +191,10 @@ pub unsafe extern "system" fn KeywardCardCreateVirtualCard(
     cbAdminPin: DWORD,
 ) -> DWORD {
     ScardStatus::boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let path = unsafe { path_argument(pszStatePath) }?;
-        // SAFETY: forwarded from the caller.
-        let keys = unsafe { static_keys(pKeys) }?;
-        // SAFETY: forwarded from the caller.
-        let user_pin = unsafe { required_input(pbUserPin, cbUserPin) }?;
-        // SAFETY: forwarded from the caller.
-        let admin_pin = unsafe { required_input(pbAdminPin, cbAdminPin) }?;
+        let path = caller!(path_argument(pszStatePath))?;
+        let keys = caller!(static_keys(pKeys))?;
+        let user_pin = caller!(required_input(pbUserPin, cbUserPin))?;
+        let admin_pin = caller!(required_input(pbAdminPin, cbAdminPin))?;
         let personalization = Personalization::new(keys, user_pin, admin_pin)?;
         VirtualCard::create(&path, personalization)?;
         Ok(())
@@ -240,14 +230,10 @@ pub unsafe extern "system" fn KeywardCardWrapSessionKey(
     pcbResult: PDWORD,
 ) -> DWORD {
     ScardStatus::boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let blob = unsafe { required_input(pbPublicKeyBlob, cbPublicKeyBlob) }?;
-        // SAFETY: forwarded from the caller.
-        let hash_name = unsafe { wide_string(pszOaepAlgId, 64) }?;
-        // SAFETY: forwarded from the caller.
-        let session_key = unsafe { input(pbSessionKey, cbSessionKey) }?;
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pcbResult) }?;
+        let blob = caller!(required_input(pbPublicKeyBlob, cbPublicKeyBlob))?;
+        let hash_name = caller!(wide_string(pszOaepAlgId, 64))?;
+        let session_key = caller!(input(pbSessionKey, cbSessionKey))?;
+        caller!(out(pcbResult))?;
         let public = parse_rsa_public_key_blob(blob)?;
         let hash = OaepHash::from_cng_name(&hash_name)?;
         if !matches!(session_key.len(), 16 | 24 | 32) {
@@ -258,16 +244,16 @@ pub unsafe extern "system" fn KeywardCardWrapSessionKey(
         };
         let length = modulus.len();
         if pbOutput.is_null() || (cbOutput as usize) < length {
-            // SAFETY: forwarded from the caller.
-            unsafe { write_len(pcbResult, length) }?;
+            caller!(write_len(pcbResult, length))?;
             if pbOutput.is_null() {
                 return Ok(());
             }
             return Err(ScardStatus(SCARD_E_INSUFFICIENT_BUFFER));
         }
         let wrapped = wrap_session_key(&public, hash, session_key)?;
-        // SAFETY: forwarded from the caller.
-        Ok(unsafe { write_result(&wrapped, pbOutput, cbOutput, pcbResult) }?)
+        Ok(caller!(write_result(
+            &wrapped, pbOutput, cbOutput, pcbResult
+        ))?)
     })
 }
 

@@ -27,7 +27,7 @@ use super::objects::{self, SESSION_PRIVATE_SIZE};
 use super::types::*;
 use super::{array, array_out, report, required_output, HResult, Outcome};
 use crate::boundary::StatusFamily;
-use crate::ptr::{in_ref, input, out, output};
+use crate::ptr::{caller, in_ref, input, out, output};
 
 /// A `D3D11_1DDI_AES_CTR_IV` given as `IVSize` bytes at `pIV`: exactly 16 bytes, else
 /// `E_INVALIDARG`.
@@ -38,8 +38,7 @@ unsafe fn read_iv(IVSize: UINT, pIV: *const VOID) -> Outcome<AesCtrIv> {
     if pIV.is_null() || IVSize as usize != AesCtrIv::SIZE {
         return Err(HResult(E_INVALIDARG));
     }
-    // SAFETY: forwarded from the caller.
-    let bytes = unsafe { input(pIV.cast::<u8>(), IVSize) }?;
+    let bytes = caller!(input(pIV.cast::<u8>(), IVSize))?;
     Ok(AesCtrIv::parse(bytes)?)
 }
 
@@ -51,8 +50,7 @@ unsafe fn read_guid(pointer: *const GUID, null_allowed: bool) -> Outcome<Guid> {
     if pointer.is_null() && null_allowed {
         return Ok(Guid::NULL);
     }
-    // SAFETY: forwarded from the caller.
-    Ok((*unsafe { in_ref(pointer) }?).into())
+    Ok((*caller!(in_ref(pointer))?).into())
 }
 
 /// The certificate chain `pCertificateInfo` asks for: only crypto-session certificates of a
@@ -65,8 +63,7 @@ unsafe fn certificate_chain(
     device: &VideoDevice,
     pCertificateInfo: *const D3D11_1DDI_CERTIFICATE_INFO,
 ) -> Outcome<&[u8]> {
-    // SAFETY: forwarded from the caller.
-    let info = unsafe { in_ref(pCertificateInfo) }?;
+    let info = caller!(in_ref(pCertificateInfo))?;
     if info.CertificateType != D3D11_1DDI_CERTIFICATE_TYPE_CRYPTO_SESSION {
         return Err(HResult(E_INVALIDARG));
     }
@@ -96,9 +93,9 @@ pub unsafe extern "system" fn GetContentProtectionCaps(
 ) -> HRESULT {
     HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let crypto_type = read_guid(pCryptoType, false)?;
-        let profile = read_guid(pDecodeProfile, true)?;
-        let caps_out = out(pCaps)?;
+        let crypto_type = caller!(read_guid(pCryptoType, false))?;
+        let profile = caller!(read_guid(pDecodeProfile, true))?;
+        let caps_out = caller!(out(pCaps))?;
         let caps = device
             .device
             .content_protection_caps(&crypto_type, &profile)?;
@@ -127,9 +124,9 @@ pub unsafe extern "system" fn GetCryptoKeyExchangeType(
 ) -> HRESULT {
     HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let crypto_type = read_guid(pCryptoType, false)?;
-        let profile = read_guid(pDecodeProfile, true)?;
-        let exchange_out = out(pKeyExchangeType)?;
+        let crypto_type = caller!(read_guid(pCryptoType, false))?;
+        let profile = caller!(read_guid(pDecodeProfile, true))?;
+        let exchange_out = caller!(out(pKeyExchangeType))?;
         let exchange = device
             .device
             .check_crypto_key_exchange(&crypto_type, &profile, Index)?;
@@ -175,7 +172,7 @@ pub unsafe extern "system" fn CreateCryptoSession(
     let _ = hRTCryptoSession;
     HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let create = in_ref(pCreateData)?;
+        let create = caller!(in_ref(pCreateData))?;
         if hCryptoSession.pDrvPrivate.is_null() {
             return Err(HResult(E_INVALIDARG));
         }
@@ -184,7 +181,7 @@ pub unsafe extern "system" fn CreateCryptoSession(
             &create.DecodeProfile.into(),
             &create.KeyExchangeType.into(),
         )?;
-        objects::insert_session(hDevice, hCryptoSession, session)
+        caller!(objects::insert_session(hDevice, hCryptoSession, session))
     })
 }
 
@@ -202,9 +199,9 @@ pub unsafe extern "system" fn DestroyCryptoSession(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         device.device.destroy_crypto_session(&session.session)?;
-        objects::remove_session(hCryptoSession, &session)
+        caller!(objects::remove_session(hCryptoSession, &session))
     })
 }
 
@@ -221,8 +218,8 @@ pub unsafe extern "system" fn CryptoSessionGetHandle(
 ) -> HRESULT {
     HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let handle = out(pHandle)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let handle = caller!(out(pHandle))?;
         if session.session.device_id() != device.device.id() {
             return Err(keyward_cryptosession::Error::WrongDevice.into());
         }
@@ -249,8 +246,8 @@ pub unsafe extern "system" fn GetCertificateSize(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let chain = certificate_chain(&device.device, pCertificateInfo)?;
-        let size = out(pCertificateSize)?;
+        let chain = caller!(certificate_chain(&device.device, pCertificateInfo))?;
+        let size = caller!(out(pCertificateSize))?;
         *size = UINT::try_from(chain.len()).map_err(|_| HResult(E_INVALIDARG))?;
         Ok(())
     })
@@ -272,8 +269,8 @@ pub unsafe extern "system" fn GetCertificate(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let chain = certificate_chain(&device.device, pCertificateInfo)?;
-        let target = required_output(pCertificate.cast(), CertificateSize)?;
+        let chain = caller!(certificate_chain(&device.device, pCertificateInfo))?;
+        let target = caller!(required_output(pCertificate.cast(), CertificateSize))?;
         target
             .get_mut(..chain.len())
             .ok_or(HResult(E_INVALIDARG))?
@@ -302,8 +299,8 @@ pub unsafe extern "system" fn NegotiateCryptoSessionKeyExchange(
 ) -> HRESULT {
     HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let data = input(pData, DataSize)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let data = caller!(input(pData, DataSize))?;
         device
             .device
             .negotiate_key_exchange(&session.session, data)?;
@@ -337,14 +334,14 @@ pub unsafe extern "system" fn EncryptionBlt(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         let source = objects::resource(hDevice, hSrcResource)?;
         let destination = objects::resource(hDevice, hDstResource)?;
         if IVSize as usize != AesCtrIv::SIZE {
             return Err(HResult(E_INVALIDARG));
         }
         // The IV is the blit's output (see above): the caller passes writable memory.
-        let iv_out = required_output(pIV.cast_mut(), IVSize)?;
+        let iv_out = caller!(required_output(pIV.cast_mut(), IVSize))?;
         let plain = source.read();
         let mut encrypted = Zeroizing::new(vec![0u8; destination.len()]);
         let iv = device
@@ -384,13 +381,13 @@ pub unsafe extern "system" fn DecryptionBlt(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         let source = objects::resource(hDevice, hSrcResource)?;
         let destination = objects::resource(hDevice, hDstResource)?;
         let block_info: Option<EncryptedBlockInfo> = if pEncryptedBlockInfo.is_null() {
             None
         } else {
-            Some((*in_ref(pEncryptedBlockInfo)?).into())
+            Some((*caller!(in_ref(pEncryptedBlockInfo))?).into())
         };
         let content_key = if pContentKey.is_null() {
             if ContentKeySize != 0 {
@@ -398,9 +395,9 @@ pub unsafe extern "system" fn DecryptionBlt(
             }
             None
         } else {
-            Some(input(pContentKey.cast::<u8>(), ContentKeySize)?)
+            Some(caller!(input(pContentKey.cast::<u8>(), ContentKeySize))?)
         };
-        let iv = read_iv(IVSize, pIV)?;
+        let iv = caller!(read_iv(IVSize, pIV))?;
         let encrypted = source.read();
         let mut plain = Zeroizing::new(vec![0u8; destination.len()]);
         device.device.decryption_blt(
@@ -433,8 +430,8 @@ pub unsafe extern "system" fn StartSessionKeyRefresh(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let random_number = required_output(pRandomNumber, RandomNumberSize)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let random_number = caller!(required_output(pRandomNumber, RandomNumberSize))?;
         device
             .device
             .start_session_key_refresh(&session.session, random_number)?;
@@ -455,7 +452,7 @@ pub unsafe extern "system" fn FinishSessionKeyRefresh(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         device.device.finish_session_key_refresh(&session.session)?;
         Ok(())
     })
@@ -477,8 +474,8 @@ pub unsafe extern "system" fn GetEncryptionBltKey(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let wrapped = required_output(pReadbackKey, KeySize)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let wrapped = caller!(required_output(pReadbackKey, KeySize))?;
         device
             .device
             .encryption_blt_key(&session.session, wrapped)?;
@@ -498,7 +495,7 @@ pub unsafe extern "system" fn GetEncryptionBltKey(
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11OpenDevice(phDevice: *mut D3D10DDI_HDEVICE) -> HRESULT {
     HResult::boundary(|| {
-        let handle = out(phDevice)?;
+        let handle = caller!(out(phDevice))?;
         let device = VideoDevice::open_default()?;
         *handle = objects::insert_device(device)?;
         Ok(())
@@ -548,14 +545,14 @@ pub unsafe extern "system" fn KeywardD3D11CreateResource(
 ) -> HRESULT {
     HResult::boundary(|| {
         objects::device(hDevice)?;
-        let handle = out(phResource)?;
+        let handle = caller!(out(phResource))?;
         if DataSize == 0 {
             return Err(HResult(E_INVALIDARG));
         }
         let data = if pData.is_null() {
             vec![0u8; DataSize as usize]
         } else {
-            input(pData.cast::<u8>(), DataSize)?.to_vec()
+            caller!(input(pData.cast::<u8>(), DataSize))?.to_vec()
         };
         *handle = objects::insert_resource(hDevice, data)?;
         Ok(())
@@ -579,10 +576,10 @@ pub unsafe extern "system" fn KeywardD3D11ReadResource(
     HResult::boundary(|| {
         objects::device(hDevice)?;
         let resource = objects::resource(hDevice, hResource)?;
-        let size_out = out(pDataSize)?;
+        let size_out = caller!(out(pDataSize))?;
         let data = resource.read();
         *size_out = UINT::try_from(data.len()).map_err(|_| HResult(E_INVALIDARG))?;
-        if let Some(target) = output(pData.cast::<u8>(), DataSize) {
+        if let Some(target) = caller!(output(pData.cast::<u8>(), DataSize)) {
             target
                 .get_mut(..data.len())
                 .ok_or(HResult(E_INVALIDARG))?
@@ -610,7 +607,7 @@ pub unsafe extern "system" fn KeywardD3D11WriteResource(
         if pData.is_null() {
             return Err(HResult(E_INVALIDARG));
         }
-        resource.write(input(pData.cast::<u8>(), DataSize)?)
+        resource.write(caller!(input(pData.cast::<u8>(), DataSize))?)
     })
 }
 
@@ -649,9 +646,9 @@ pub unsafe extern "system" fn KeywardD3D11BuildSessionKeyBlob(
     pbBlob: *mut BYTE,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let chain = input(pbCertificateChain, cbCertificateChain)?;
-        let key_out = array_out::<SESSION_KEY_LEN>(pbSessionKey)?;
-        let blob_out = array_out::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob)?;
+        let chain = caller!(input(pbCertificateChain, cbCertificateChain))?;
+        let key_out = caller!(array_out::<SESSION_KEY_LEN>(pbSessionKey))?;
+        let blob_out = caller!(array_out::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob))?;
         let (session_key, blob) = new_session_key_blob(chain)?;
         key_out.copy_from_slice(session_key.expose());
         blob_out.copy_from_slice(&blob);
@@ -679,14 +676,14 @@ pub unsafe extern "system" fn KeywardD3D11AesCtr(
     cbData: UINT,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let key = Zeroizing::new(array::<SESSION_KEY_LEN>(pbKey)?);
-        let iv = read_iv(AesCtrIv::SIZE as UINT, pIV.cast())?;
+        let key = Zeroizing::new(caller!(array::<SESSION_KEY_LEN>(pbKey))?);
+        let iv = caller!(read_iv(AesCtrIv::SIZE as UINT, pIV.cast()))?;
         let pattern: Option<EncryptedBlockInfo> = if pEncryptedBlockInfo.is_null() {
             None
         } else {
-            Some((*in_ref(pEncryptedBlockInfo)?).into())
+            Some((*caller!(in_ref(pEncryptedBlockInfo))?).into())
         };
-        let data: &mut [u8] = match output(pbData, cbData) {
+        let data: &mut [u8] = match caller!(output(pbData, cbData)) {
             Some(data) => data,
             None if cbData == 0 => &mut [],
             None => return Err(HResult(E_INVALIDARG)),
@@ -709,9 +706,9 @@ pub unsafe extern "system" fn KeywardD3D11WrapKey(
     pbWrappedKey: *mut BYTE,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let session_key = Secret::new(array::<SESSION_KEY_LEN>(pbSessionKey)?);
-        let key = Secret::new(array::<SESSION_KEY_LEN>(pbKey)?);
-        let wrapped_out = array_out::<SESSION_KEY_LEN>(pbWrappedKey)?;
+        let session_key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbSessionKey))?);
+        let key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbKey))?);
+        let wrapped_out = caller!(array_out::<SESSION_KEY_LEN>(pbWrappedKey))?;
         *wrapped_out = wrap_key(&session_key, &key)?;
         Ok(())
     })
@@ -729,9 +726,9 @@ pub unsafe extern "system" fn KeywardD3D11UnwrapKey(
     pbKey: *mut BYTE,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let session_key = Secret::new(array::<SESSION_KEY_LEN>(pbSessionKey)?);
-        let wrapped = array::<SESSION_KEY_LEN>(pbWrappedKey)?;
-        let key_out = array_out::<SESSION_KEY_LEN>(pbKey)?;
+        let session_key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbSessionKey))?);
+        let wrapped = caller!(array::<SESSION_KEY_LEN>(pbWrappedKey))?;
+        let key_out = caller!(array_out::<SESSION_KEY_LEN>(pbKey))?;
         key_out.copy_from_slice(unwrap_key(&session_key, &wrapped)?.expose());
         Ok(())
     })

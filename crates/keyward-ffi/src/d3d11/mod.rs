@@ -30,6 +30,7 @@ mod objects;
 pub mod opm;
 pub mod types;
 
+use crate::ptr::caller;
 use keyward_cryptosession::hresult::E_INVALIDARG;
 pub(crate) use keyward_cryptosession::HResult;
 
@@ -58,8 +59,7 @@ pub(crate) fn report(hDevice: D3D10DDI_HDEVICE, body: impl FnOnce() -> Outcome) 
 /// A non-NULL `pointer` must point to `size` writable bytes not otherwise referenced during
 /// the call.
 pub(crate) unsafe fn required_output<'a>(pointer: *mut VOID, size: UINT) -> Outcome<&'a mut [u8]> {
-    // SAFETY: forwarded from the caller.
-    unsafe { output(pointer.cast::<u8>(), size) }.ok_or(HResult(E_INVALIDARG))
+    caller!(output(pointer.cast::<u8>(), size)).ok_or(HResult(E_INVALIDARG))
 }
 
 /// A fixed-size array of the caller's; NULL is `E_INVALIDARG`.
@@ -80,8 +80,7 @@ pub(crate) unsafe fn array<const N: usize>(pointer: *const BYTE) -> Outcome<[u8;
 /// # Safety
 /// A non-NULL `pointer` must point to `N` writable bytes not otherwise referenced.
 pub(crate) unsafe fn array_out<'a, const N: usize>(pointer: *mut BYTE) -> Outcome<&'a mut [u8; N]> {
-    // SAFETY: forwarded from the caller.
-    unsafe { required_output(pointer.cast(), N as UINT) }?
+    caller!(required_output(pointer.cast(), N as UINT))?
         .try_into()
         .map_err(|_| HResult(E_INVALIDARG))
 }

@@ -13,6 +13,7 @@
 //! session and overwrites the magic number, so a call on a destroyed session is `E_HANDLE`,
 //! never undefined behaviour (as long as the caller has not freed the memory yet).
 
+use crate::ptr::caller;
 use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -311,8 +312,7 @@ unsafe fn header<'a>(memory: *mut SessionPrivate) -> &'a SessionPrivate {
 /// bytes (the memory `CreateCryptoSession` was given).
 pub(crate) unsafe fn session(hCryptoSession: D3D11_1DDI_HCRYPTOSESSION) -> Outcome<Arc<Session>> {
     let memory = session_memory(hCryptoSession)?;
-    // SAFETY: forwarded from the caller.
-    let header = unsafe { header(memory) };
+    let header = caller!(header(memory));
     if header.magic.load(Ordering::Acquire) != LIVE {
         return Err(HResult(E_HANDLE));
     }
@@ -335,8 +335,7 @@ pub(crate) unsafe fn remove_session(
     session: &Session,
 ) -> Outcome {
     let memory = session_memory(hCryptoSession)?;
-    // SAFETY: forwarded from the caller.
-    let header = unsafe { header(memory) };
+    let header = caller!(header(memory));
     let handle = header.handle.load(Ordering::Acquire);
     {
         let mut table = TABLE.write();

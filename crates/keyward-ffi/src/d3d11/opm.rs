@@ -20,15 +20,14 @@ use super::types::*;
 use super::{array, HResult, Outcome};
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
-use crate::ptr::{in_ref, input, out, output};
+use crate::ptr::{caller, in_ref, input, out, output};
 
 /// The bytes of the caller's structure at `pointer` (NULL or misaligned is `E_INVALIDARG`).
 ///
 /// # Safety
 /// A non-NULL `pointer` must point to a readable `T`.
 unsafe fn bytes_of<'a, T>(pointer: *const T) -> Outcome<&'a [u8]> {
-    // SAFETY: forwarded from the caller.
-    unsafe { in_ref(pointer) }?;
+    caller!(in_ref(pointer))?;
     // SAFETY: non-NULL and aligned (checked); a readable `T` is `size_of::<T>()` readable bytes.
     Ok(unsafe { input(pointer.cast::<u8>(), size_of::<T>() as UINT) }?)
 }
@@ -40,8 +39,7 @@ unsafe fn bytes_of<'a, T>(pointer: *const T) -> Outcome<&'a [u8]> {
 /// # Safety
 /// A non-NULL `pointer` must point to a writable `T`.
 unsafe fn write_bytes_of<T>(pointer: *mut T, bytes: &[u8]) -> Outcome {
-    // SAFETY: forwarded from the caller.
-    unsafe { out(pointer) }?;
+    caller!(out(pointer))?;
     // SAFETY: non-NULL and aligned (checked); a writable `T` is `size_of::<T>()` bytes.
     let target = unsafe { output(pointer.cast::<u8>(), size_of::<T>() as UINT) }
         .ok_or(HResult(E_INVALIDARG))?;
@@ -70,7 +68,7 @@ pub unsafe extern "system" fn KeywardOPMGetVideoOutput(
 ) -> HRESULT {
     HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let output_out = out(ppOPMVideoOutput)?;
+        let output_out = caller!(out(ppOPMVideoOutput))?;
         if vos != OPM_VOS_OPM_SEMANTICS {
             return Err(Error::UnsupportedRequest.into());
         }
@@ -128,9 +126,9 @@ pub unsafe extern "system" fn OPMVideoOutputStartInitialization(
 ) -> HRESULT {
     HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let random_out = out(prnRandomNumber)?;
-        let certificate_out = out(ppbCertificate)?;
-        let length_out = out(pulCertificateLength)?;
+        let random_out = caller!(out(prnRandomNumber))?;
+        let certificate_out = caller!(out(ppbCertificate))?;
+        let length_out = caller!(out(pulCertificateLength))?;
         let (random_number, chain) = output.start_initialization()?;
         let length = ULONG::try_from(chain.len()).map_err(|_| HResult(E_INVALIDARG))?;
         let address = buffers::give(Allocation::Bytes(chain.into_boxed_slice()))?;
@@ -157,7 +155,7 @@ pub unsafe extern "system" fn OPMVideoOutputFinishInitialization(
 ) -> HRESULT {
     HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let parameters = bytes_of(pParameters)?;
+        let parameters = caller!(bytes_of(pParameters))?;
         output.finish_initialization(parameters)?;
         Ok(())
     })
@@ -186,10 +184,10 @@ pub unsafe extern "system" fn OPMVideoOutputGetInformation(
 ) -> HRESULT {
     HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let request = bytes_of(pParameters)?;
-        out(pRequestedInformation)?;
+        let request = caller!(bytes_of(pParameters))?;
+        caller!(out(pRequestedInformation))?;
         let response = output.get_information(request)?;
-        write_bytes_of(pRequestedInformation, &response)
+        caller!(write_bytes_of(pRequestedInformation, &response))
     })
 }
 
@@ -207,8 +205,8 @@ pub unsafe extern "system" fn OPMVideoOutputCOPPCompatibleGetInformation(
 ) -> HRESULT {
     HResult::boundary(|| {
         objects::output(pVideoOutput)?;
-        in_ref(pParameters)?;
-        out(pRequestedInformation)?;
+        caller!(in_ref(pParameters))?;
+        caller!(out(pRequestedInformation))?;
         Err(Error::UnsupportedRequest.into())
     })
 }
@@ -231,8 +229,8 @@ pub unsafe extern "system" fn OPMVideoOutputConfigure(
 ) -> HRESULT {
     HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let command = bytes_of(pParameters)?;
-        let additional = input(pbAdditionalParameters, ulAdditionalParametersSize)?;
+        let command = caller!(bytes_of(pParameters))?;
+        let additional = caller!(input(pbAdditionalParameters, ulAdditionalParametersSize))?;
         output.configure(command, additional)?;
         Ok(())
     })
@@ -262,9 +260,9 @@ pub unsafe extern "system" fn KeywardOPMEncryptInitializationParameters(
     pEncryptedParameters: *mut OPM_ENCRYPTED_INITIALIZATION_PARAMETERS,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let chain = input(pbCertificate, cbCertificate)?;
-        let plaintext = input(pbParameters, cbParameters)?;
-        let encrypted_out = out(pEncryptedParameters)?;
+        let chain = caller!(input(pbCertificate, cbCertificate))?;
+        let plaintext = caller!(input(pbParameters, cbParameters))?;
+        let encrypted_out = caller!(out(pEncryptedParameters))?;
         if plaintext.is_empty() || plaintext.len() > max_oaep_plaintext() {
             return Err(HResult(E_INVALIDARG));
         }
@@ -289,9 +287,9 @@ pub unsafe extern "system" fn KeywardOPMComputeOMAC(
     pOmac: *mut OPM_OMAC,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let key = Secret::new(array::<SESSION_KEY_LEN>(pbKey)?);
-        let data = input(pbData, cbData)?;
-        let omac_out = out(pOmac)?;
+        let key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbKey))?);
+        let data = caller!(input(pbData, cbData))?;
+        let omac_out = caller!(out(pOmac))?;
         omac_out.abOMAC = Omac::new(&key)?.sign(data)?;
         Ok(())
     })
