@@ -43,6 +43,7 @@
 //! fails with `SCARD_E_NO_SMARTCARD` ([`Error::NoCard`]).
 
 pub mod properties;
+pub mod public_key_blob;
 pub mod secure_function;
 pub mod session_key;
 pub mod shared_key;

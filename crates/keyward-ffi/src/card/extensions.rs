@@ -12,11 +12,11 @@
 use keyward_card::card::{Personalization, VirtualCard};
 use keyward_card::instructions::OaepHash;
 use keyward_card::instructions::PublicKey;
+use keyward_card::minidriver::public_key_blob::parse_rsa_public_key_blob;
 use keyward_card::minidriver::session_key::wrap_session_key;
 
 use super::card_data::static_keys;
 use super::objects;
-use super::public_key::parse_rsa_public_key_blob;
 use super::types::*;
 use super::{Outcome, ScardStatus, INVALID_PARAMETER};
 use crate::boundary::StatusFamily;

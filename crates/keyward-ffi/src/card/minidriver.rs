@@ -20,6 +20,7 @@ use core::ptr::{addr_of_mut, null_mut};
 
 use keyward_card::instructions::{OaepHash, PinId as Role};
 use keyward_card::minidriver::properties::copy_out;
+use keyward_card::minidriver::public_key_blob::container_blob;
 use keyward_card::minidriver::secure_function::{SecureFunction, SecureFunctionOutput};
 use keyward_card::minidriver::session_key::OaepPaddingInfo;
 use keyward_card::minidriver::shared_key::SharedKeyMessage;
@@ -30,7 +31,6 @@ use keyward_core::SecretVec;
 
 use super::card_data::{vendor_config, CardData};
 use super::objects::{self, lock, Minidriver, SharedTransport};
-use super::public_key::container_blob;
 use super::types::*;
 use super::{Outcome, ScardStatus, INVALID_PARAMETER};
 use crate::boundary::StatusFamily;

@@ -36,7 +36,6 @@ mod card_data;
 pub mod extensions;
 pub mod minidriver;
 mod objects;
-pub mod public_key;
 pub mod types;
 
 pub(crate) use keyward_card::ScardStatus;
