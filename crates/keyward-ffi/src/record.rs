@@ -8,21 +8,11 @@
 //! `NTE_BUFFERS_OVERLAP`.
 
 use keyward_core::Error;
-use keyward_ssl::SessionKey;
 
 use crate::boundary::StatusFamily;
 use crate::handles;
 use crate::ptr::{caller, input, no_flags, out, output, write_len};
 use crate::types::*;
-
-/// Where the plaintext of a record starts: after the header and the explicit IV.
-fn plaintext_offsets(key: &SessionKey) -> (usize, usize) {
-    let header = key.protocol().record_header_len();
-    (
-        header,
-        header + key.suite().cipher.record_iv_len(key.protocol()),
-    )
-}
 
 fn overlaps(a: usize, a_len: usize, b: usize, b_len: usize) -> bool {
     a_len != 0 && b_len != 0 && a < b.saturating_add(b_len) && b < a.saturating_add(a_len)
@@ -71,11 +61,11 @@ pub unsafe extern "system" fn SslEncryptPacket(
         if pbOutput.is_null() {
             return caller!(write_len(pcbResult, needed));
         }
-        let (header_end, body_start) = plaintext_offsets(&key);
+        let layout = key.in_place_layout();
         let (input_at, output_at) = (pbInput as usize, pbOutput as usize);
         let written = if overlaps(input_at, len, output_at, cbOutput as usize) {
             let shift = input_at.wrapping_sub(output_at);
-            if shift != body_start && shift != header_end {
+            if !layout.is_plaintext_place(shift) {
                 return Err(Error::BuffersOverlap);
             }
             let buf = caller!(output(pbOutput, cbOutput)).ok_or(Error::Internal("NULL output"))?;
@@ -83,7 +73,7 @@ pub unsafe extern "system" fn SslEncryptPacket(
                 caller!(write_len(pcbResult, needed))?;
                 return Err(Error::BufferTooSmall { needed });
             }
-            buf.copy_within(shift..shift + len, body_start);
+            buf.copy_within(shift..shift + len, layout.plaintext_offset);
             key.encrypt_packet_in_place(buf, len, SequenceNumber, content_type)
         } else {
             let plaintext = caller!(input(pbInput, cbInput))?;
@@ -124,11 +114,11 @@ pub unsafe extern "system" fn SslDecryptPacket(
         }
         caller!(out(pcbResult))?;
         no_flags(dwFlags)?;
-        let (header_end, body_start) = plaintext_offsets(&key);
+        let layout = key.in_place_layout();
         let (input_at, output_at) = (pbInput as usize, pbOutput as usize);
         let len = if overlaps(input_at, cbInput as usize, output_at, cbOutput as usize) {
             let shift = output_at.wrapping_sub(input_at);
-            if shift != body_start && shift != header_end {
+            if !layout.is_plaintext_place(shift) {
                 return Err(Error::BuffersOverlap);
             }
             // The record is decrypted within itself, then the plaintext moved to the output.

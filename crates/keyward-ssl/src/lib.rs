@@ -99,6 +99,7 @@ pub use opaque::OpaqueKey;
 pub use params::Parameters;
 pub use protocol::Protocol;
 pub use provider::{PreMasterKey, Provider};
+pub use record::InPlaceLayout;
 pub use session::{Direction, SessionKey, SessionKeys};
 pub use side::Side;
 pub use suites::{CipherSuite, CipherSuiteInfo, KeyExchange};

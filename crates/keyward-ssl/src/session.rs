@@ -14,7 +14,7 @@
 //! `SslExpandReadKey`), so it serves both directions, and its blob imports it so.
 
 use crate::protocol::Protocol;
-use crate::record::RecordKey;
+use crate::record::{InPlaceLayout, RecordKey};
 use crate::suites::CipherSuite;
 use keyward_core::{Error, Result, Secret, SecretVec};
 
@@ -214,6 +214,13 @@ impl SessionKey {
     ) -> Result<&'a [u8]> {
         self.check_use(Direction::Read)?;
         self.record.open_in_place(sequence_number, record)
+    }
+
+    /// Where a plaintext may sit in the record's buffer for
+    /// [`SessionKey::encrypt_packet_in_place`] and [`SessionKey::decrypt_packet_in_place`]
+    /// (`SslEncryptPacket` / `SslDecryptPacket` with overlapping buffers).
+    pub fn in_place_layout(&self) -> InPlaceLayout {
+        self.record.in_place_layout()
     }
 
     /// The largest record `encrypt_packet` can produce for `plaintext_len` bytes.
