@@ -352,6 +352,18 @@ impl CardContext {
         }
     }
 
+    /// Whether the `CardGetSharedKeyHandle` step for `input` answers with a message for the
+    /// other side: every server step (no-card mode) does, and so does the client's first (on
+    /// a HOST CHALLENGE); the client's last does not. A caller that must place the answer
+    /// (cardmod's `ppbOutput`, `pcbOutput`) can refuse a missing place before the step runs.
+    pub fn shared_key_step_has_output(&self, input: &[u8]) -> bool {
+        self.is_no_card_mode()
+            || matches!(
+                SharedKeyMessage::parse(input),
+                Ok(SharedKeyMessage::HostChallenge { .. })
+            )
+    }
+
     /// `CardGetSharedKeyHandle`: one step of the relayed SCP03 establishment (the message
     /// formats and the four steps are in [`shared_key`]). On the server (no-card mode) an empty
     /// `input` starts a new establishment, abandoning an unfinished one; on the client an

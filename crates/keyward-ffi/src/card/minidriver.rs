@@ -23,7 +23,6 @@ use keyward_card::minidriver::properties::copy_out;
 use keyward_card::minidriver::public_key_blob::container_blob;
 use keyward_card::minidriver::secure_function::{SecureFunction, SecureFunctionOutput};
 use keyward_card::minidriver::session_key::OaepPaddingInfo;
-use keyward_card::minidriver::shared_key::SharedKeyMessage;
 use keyward_card::minidriver::{Call, CardContext, CardKeyHandle};
 use keyward_card::transport::Transport;
 use keyward_card::Error;
@@ -553,12 +552,9 @@ pub unsafe extern "system" fn CardGetSharedKeyHandle(
         if let Some(length) = &length_out {
             length.write(0);
         }
-        let answers = context.is_no_card_mode()
-            || matches!(
-                SharedKeyMessage::parse(&message),
-                Ok(SharedKeyMessage::HostChallenge { .. })
-            );
-        if answers && (output_out.is_none() || length_out.is_none()) {
+        if context.shared_key_step_has_output(&message)
+            && (output_out.is_none() || length_out.is_none())
+        {
             return Err(INVALID_PARAMETER);
         }
         let step = context.get_shared_key_handle(&message)?;
