@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use keyward_core::Error;
 use keyward_ssl::master::{EAP_KEY_BLOCK_LEN, FINISHED_LEN};
-use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side};
+use keyward_ssl::{
+    CipherSuite, KeyExchange, MasterKeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side,
+};
 
 use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
@@ -86,18 +88,18 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = caller!(out(phMasterKey))?;
-        let cipher_suite = suite(dwProtocol, dwCipherSuite)?;
+        // The suite is checked here, in the Windows order; the key exchange decides below.
+        suite(dwProtocol, dwCipherSuite)?;
         let params = caller!(parameters(pParameterList))?;
         let side = side(dwFlags)?;
-        let master = match cipher_suite.key_exchange {
-            KeyExchange::Rsa if side == Side::Server => {
-                return Err(Error::NotSupported("RSA servers use SslImportMasterKey"))
-            }
-            KeyExchange::Rsa if hPrivateKey != 0 => match handles::get(hPrivateKey)? {
+        let exchange =
+            provider.master_key_exchange(dwProtocol, dwCipherSuite, side, hPrivateKey != 0)?;
+        let master = match exchange {
+            MasterKeyExchange::RsaPremaster => match handles::get(hPrivateKey)? {
                 Object::PreMasterKey(premaster) => premaster.master_key(&params)?,
                 _ => return Err(Error::InvalidHandle),
             },
-            KeyExchange::Rsa => {
+            MasterKeyExchange::RsaNewPremaster => {
                 let Some(premaster) = caller!(rsa_premaster(
                     &provider,
                     hPublicKey,
@@ -113,10 +115,7 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
                 };
                 premaster.master_key(&params)?
             }
-            KeyExchange::Tls13 => {
-                return Err(Error::NotSupported("TLS 1.3 uses SslExtractHandshakeKey"))
-            }
-            KeyExchange::DheRsa | KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => {
+            MasterKeyExchange::Agreement => {
                 let own = handles::ephemeral_key(hPrivateKey)?;
                 let peer = handles::public_key(hPublicKey)?;
                 provider.generate_master_key(

@@ -98,7 +98,7 @@ pub use master::MasterKey;
 pub use opaque::OpaqueKey;
 pub use params::Parameters;
 pub use protocol::Protocol;
-pub use provider::{PreMasterKey, Provider};
+pub use provider::{MasterKeyExchange, PreMasterKey, Provider};
 pub use record::InPlaceLayout;
 pub use session::{Direction, SessionKey, SessionKeys};
 pub use side::Side;
