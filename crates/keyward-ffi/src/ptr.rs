@@ -83,6 +83,36 @@ pub(crate) unsafe fn output<'a>(ptr: *mut u8, len: DWORD) -> Option<&'a mut [u8]
     }
 }
 
+/// Like [`output`], but NULL is `InvalidParameter`.
+///
+/// # Safety
+/// As [`output`].
+pub(crate) unsafe fn required_output<'a>(ptr: *mut u8, len: DWORD) -> Result<&'a mut [u8]> {
+    caller!(output(ptr, len)).ok_or(Error::InvalidParameter("NULL output buffer"))
+}
+
+/// A copy of the caller's `N` bytes at `ptr` (a key, a nonce); NULL is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `N` readable bytes.
+pub(crate) unsafe fn input_array<const N: usize>(ptr: *const u8) -> Result<[u8; N]> {
+    let len = DWORD::try_from(N).map_err(|_| Error::Internal("array longer than a DWORD"))?;
+    caller!(required_input(ptr, len))?
+        .try_into()
+        .map_err(|_| Error::Internal("array length"))
+}
+
+/// The caller's `N` writable bytes at `ptr`; NULL is `InvalidParameter`.
+///
+/// # Safety
+/// As [`output`], with `N` bytes.
+pub(crate) unsafe fn output_array<'a, const N: usize>(ptr: *mut u8) -> Result<&'a mut [u8; N]> {
+    let len = DWORD::try_from(N).map_err(|_| Error::Internal("array longer than a DWORD"))?;
+    caller!(required_output(ptr, len))?
+        .try_into()
+        .map_err(|_| Error::Internal("array length"))
+}
+
 /// The caller's out-parameter; NULL or misaligned is `InvalidParameter`.
 ///
 /// # Safety
@@ -365,6 +395,25 @@ mod tests {
         // SAFETY: as above.
         let tail = unsafe { required_input(bytes[2..].as_ptr(), 2) };
         assert_eq!(tail.unwrap(), &[3, 4]);
+    }
+
+    #[test]
+    fn fixed_arrays_are_exactly_n_bytes() {
+        let bytes = [1u8, 2, 3, 4, 5];
+        // SAFETY: `bytes` has 4 readable bytes from index 1.
+        let copied = unsafe { input_array::<4>(bytes[1..].as_ptr()) };
+        assert_eq!(copied.unwrap(), [2, 3, 4, 5]);
+        // SAFETY: NULL is checked.
+        assert!(unsafe { input_array::<4>(core::ptr::null()) }.is_err());
+        let mut out = [0u8; 6];
+        // SAFETY: 4 writable bytes from index 1, not otherwise referenced.
+        let array = unsafe { output_array::<4>(out[1..].as_mut_ptr()) }.unwrap();
+        *array = *b"wxyz";
+        assert_eq!(&out, b"\0wxyz\0");
+        // SAFETY: NULL is checked.
+        assert!(unsafe { output_array::<4>(core::ptr::null_mut()) }.is_err());
+        // SAFETY: NULL is checked.
+        assert!(unsafe { required_output(core::ptr::null_mut(), 4) }.is_err());
     }
 
     #[test]

@@ -25,9 +25,9 @@ use zeroize::Zeroizing;
 
 use super::objects::{self, SESSION_PRIVATE_SIZE};
 use super::types::*;
-use super::{array, array_out, report, required_output, HResult, Outcome};
+use super::{report, HResult, Outcome};
 use crate::boundary::StatusFamily;
-use crate::ptr::{caller, in_ref, input, out, output};
+use crate::ptr::{caller, in_ref, input, input_array, out, output, output_array, required_output};
 
 /// A `D3D11_1DDI_AES_CTR_IV` given as `IVSize` bytes at `pIV`: exactly 16 bytes, else
 /// `E_INVALIDARG`.
@@ -341,7 +341,7 @@ pub unsafe extern "system" fn EncryptionBlt(
             return Err(HResult(E_INVALIDARG));
         }
         // The IV is the blit's output (see above): the caller passes writable memory.
-        let iv_out = caller!(required_output(pIV.cast_mut(), IVSize))?;
+        let iv_out = caller!(required_output(pIV.cast_mut().cast(), IVSize))?;
         let plain = source.read();
         let mut encrypted = Zeroizing::new(vec![0u8; destination.len()]);
         let iv = device
@@ -431,7 +431,7 @@ pub unsafe extern "system" fn StartSessionKeyRefresh(
     report(hDevice, || {
         let device = objects::device(hDevice)?;
         let session = caller!(objects::session(hCryptoSession))?;
-        let random_number = caller!(required_output(pRandomNumber, RandomNumberSize))?;
+        let random_number = caller!(required_output(pRandomNumber.cast(), RandomNumberSize))?;
         device
             .device
             .start_session_key_refresh(&session.session, random_number)?;
@@ -475,7 +475,7 @@ pub unsafe extern "system" fn GetEncryptionBltKey(
     report(hDevice, || {
         let device = objects::device(hDevice)?;
         let session = caller!(objects::session(hCryptoSession))?;
-        let wrapped = caller!(required_output(pReadbackKey, KeySize))?;
+        let wrapped = caller!(required_output(pReadbackKey.cast(), KeySize))?;
         device
             .device
             .encryption_blt_key(&session.session, wrapped)?;
@@ -647,8 +647,8 @@ pub unsafe extern "system" fn KeywardD3D11BuildSessionKeyBlob(
 ) -> HRESULT {
     HResult::boundary(|| {
         let chain = caller!(input(pbCertificateChain, cbCertificateChain))?;
-        let key_out = caller!(array_out::<SESSION_KEY_LEN>(pbSessionKey))?;
-        let blob_out = caller!(array_out::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob))?;
+        let key_out = caller!(output_array::<SESSION_KEY_LEN>(pbSessionKey))?;
+        let blob_out = caller!(output_array::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob))?;
         let (session_key, blob) = new_session_key_blob(chain)?;
         key_out.copy_from_slice(session_key.expose());
         blob_out.copy_from_slice(&blob);
@@ -676,7 +676,7 @@ pub unsafe extern "system" fn KeywardD3D11AesCtr(
     cbData: UINT,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let key = Zeroizing::new(caller!(array::<SESSION_KEY_LEN>(pbKey))?);
+        let key = Zeroizing::new(caller!(input_array::<SESSION_KEY_LEN>(pbKey))?);
         let iv = caller!(read_iv(AesCtrIv::SIZE as UINT, pIV.cast()))?;
         let pattern: Option<EncryptedBlockInfo> = if pEncryptedBlockInfo.is_null() {
             None
@@ -706,9 +706,9 @@ pub unsafe extern "system" fn KeywardD3D11WrapKey(
     pbWrappedKey: *mut BYTE,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let session_key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbSessionKey))?);
-        let key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbKey))?);
-        let wrapped_out = caller!(array_out::<SESSION_KEY_LEN>(pbWrappedKey))?;
+        let session_key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbSessionKey))?);
+        let key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbKey))?);
+        let wrapped_out = caller!(output_array::<SESSION_KEY_LEN>(pbWrappedKey))?;
         *wrapped_out = wrap_key(&session_key, &key)?;
         Ok(())
     })
@@ -726,9 +726,9 @@ pub unsafe extern "system" fn KeywardD3D11UnwrapKey(
     pbKey: *mut BYTE,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let session_key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbSessionKey))?);
-        let wrapped = caller!(array::<SESSION_KEY_LEN>(pbWrappedKey))?;
-        let key_out = caller!(array_out::<SESSION_KEY_LEN>(pbKey))?;
+        let session_key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbSessionKey))?);
+        let wrapped = caller!(input_array::<SESSION_KEY_LEN>(pbWrappedKey))?;
+        let key_out = caller!(output_array::<SESSION_KEY_LEN>(pbKey))?;
         key_out.copy_from_slice(unwrap_key(&session_key, &wrapped)?.expose());
         Ok(())
     })

@@ -30,13 +30,10 @@ mod objects;
 pub mod opm;
 pub mod types;
 
-use crate::ptr::caller;
-use keyward_cryptosession::hresult::E_INVALIDARG;
 pub(crate) use keyward_cryptosession::HResult;
 
-use self::types::{BYTE, D3D10DDI_HDEVICE, UINT, VOID};
+use self::types::D3D10DDI_HDEVICE;
 use crate::boundary::StatusFamily;
-use crate::ptr::output;
 
 /// Result of the body of an exported function.
 pub(crate) type Outcome<T = ()> = core::result::Result<T, HResult>;
@@ -51,36 +48,4 @@ pub(crate) fn report(hDevice: D3D10DDI_HDEVICE, body: impl FnOnce() -> Outcome) 
         objects::set_last_error(hDevice, hresult);
         Ok(())
     });
-}
-
-/// The caller's `size` writable bytes at `pointer`; NULL is `E_INVALIDARG`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to `size` writable bytes not otherwise referenced during
-/// the call.
-pub(crate) unsafe fn required_output<'a>(pointer: *mut VOID, size: UINT) -> Outcome<&'a mut [u8]> {
-    caller!(output(pointer.cast::<u8>(), size)).ok_or(HResult(E_INVALIDARG))
-}
-
-/// A fixed-size array of the caller's; NULL is `E_INVALIDARG`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to `N` readable bytes.
-pub(crate) unsafe fn array<const N: usize>(pointer: *const BYTE) -> Outcome<[u8; N]> {
-    if pointer.is_null() {
-        return Err(HResult(E_INVALIDARG));
-    }
-    // SAFETY: non-NULL; the caller guarantees `N` readable bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(pointer, N) };
-    bytes.try_into().map_err(|_| HResult(E_INVALIDARG))
-}
-
-/// A fixed-size output array of the caller's; NULL is `E_INVALIDARG`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to `N` writable bytes not otherwise referenced.
-pub(crate) unsafe fn array_out<'a, const N: usize>(pointer: *mut BYTE) -> Outcome<&'a mut [u8; N]> {
-    caller!(required_output(pointer.cast(), N as UINT))?
-        .try_into()
-        .map_err(|_| HResult(E_INVALIDARG))
 }

@@ -17,10 +17,10 @@ use keyward_cryptosession::{Error, SESSION_KEY_LEN};
 
 use super::objects;
 use super::types::*;
-use super::{array, HResult, Outcome};
+use super::{HResult, Outcome};
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
-use crate::ptr::{caller, in_ref, input, out, output};
+use crate::ptr::{caller, in_ref, input, input_array, out, output};
 
 /// The bytes of the caller's structure at `pointer` (NULL or misaligned is `E_INVALIDARG`).
 ///
@@ -287,7 +287,7 @@ pub unsafe extern "system" fn KeywardOPMComputeOMAC(
     pOmac: *mut OPM_OMAC,
 ) -> HRESULT {
     HResult::boundary(|| {
-        let key = Secret::new(caller!(array::<SESSION_KEY_LEN>(pbKey))?);
+        let key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbKey))?);
         let data = caller!(input(pbData, cbData))?;
         let omac_out = caller!(out(pOmac))?;
         omac_out.abOMAC = Omac::new(&key)?.sign(data)?;
