@@ -21,13 +21,18 @@ use crate::types::{CHAR, DWORD, LPCWSTR};
 /// this macro, which checks NULL and alignment itself. So the macro is for calls whose
 /// pointer arguments are an exported function's arguments, or fields of the structures they
 /// point to, or pointers an `unsafe fn` of this crate received under the same contract
-/// (its `# Safety` says so); for nothing else.
+/// (its `# Safety` says so); for nothing else. It takes one call, of a function or of a
+/// method of a local, with plain arguments (places, casts, references, arithmetic).
 macro_rules! caller {
-    ($($call:tt)+) => {
+    ($($function:ident)::+ $(::<$($generic:tt),+>)? ($($argument:expr),* $(,)?)) => {
         // SAFETY: the pointers passed are those of an exported function's caller, valid by
         // the Windows contract in its `# Safety` section, which is the precondition of the
         // function called (see the macro's documentation).
-        unsafe { $($call)+ }
+        unsafe { $($function)::+ $(::<$($generic),+>)? ($($argument),*) }
+    };
+    ($receiver:ident . $method:ident ($($argument:expr),* $(,)?)) => {
+        // SAFETY: as above, for a method of a wrapper around the caller's pointer.
+        unsafe { $receiver.$method($($argument),*) }
     };
 }
 pub(crate) use caller;
