@@ -69,7 +69,7 @@ fn card() -> InProcess {
 /// Runs the four CardGetSharedKeyHandle steps; returns (server handle, client handle). Each
 /// step's output is what `shared_key_step_has_output` said before it ran.
 fn establish(server: &mut CardContext, client: &mut CardContext) -> (CardKeyHandle, CardKeyHandle) {
-    let mut step = |context: &mut CardContext, input: &[u8]| {
+    let step = |context: &mut CardContext, input: &[u8]| {
         let predicted = context.shared_key_step_has_output(input);
         let step = context.get_shared_key_handle(input).unwrap();
         assert_eq!(step.output.is_some(), predicted);
