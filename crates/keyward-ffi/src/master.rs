@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use keyward_core::Error;
 use keyward_ssl::master::{EAP_KEY_BLOCK_LEN, FINISHED_LEN};
-use keyward_ssl::{
-    CipherSuite, KeyExchange, MasterKeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side,
-};
+use keyward_ssl::provider::MasterKeyExchange;
+use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side};
 
 use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};

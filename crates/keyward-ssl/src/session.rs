@@ -14,7 +14,7 @@
 //! `SslExpandReadKey`), so it serves both directions, and its blob imports it so.
 
 use crate::protocol::Protocol;
-use crate::record::{InPlaceLayout, RecordKey};
+use crate::record::RecordKey;
 use crate::suites::CipherSuite;
 use keyward_core::{Error, Result, Secret, SecretVec};
 
@@ -219,7 +219,7 @@ impl SessionKey {
     /// Where a plaintext may sit in the record's buffer for
     /// [`SessionKey::encrypt_packet_in_place`] and [`SessionKey::decrypt_packet_in_place`]
     /// (`SslEncryptPacket` / `SslDecryptPacket` with overlapping buffers).
-    pub fn in_place_layout(&self) -> InPlaceLayout {
+    pub fn in_place_layout(&self) -> crate::record::InPlaceLayout {
         self.record.in_place_layout()
     }
 

@@ -10,8 +10,8 @@ use keyward_core::Status;
 use keyward_ssl::keys::{
     BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB, SSL_KEY_TYPE_PROPERTY,
 };
-use keyward_ssl::provider::{enum_protocol_providers, MS_SCHANNEL_PROVIDER};
-use keyward_ssl::{MasterKeyExchange, Parameters, Provider, Side, SignaturePadding};
+use keyward_ssl::provider::{enum_protocol_providers, MasterKeyExchange, MS_SCHANNEL_PROVIDER};
+use keyward_ssl::{Parameters, Provider, Side, SignaturePadding};
 
 #[test]
 fn open_and_enumerate() {
