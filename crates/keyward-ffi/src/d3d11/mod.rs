@@ -38,10 +38,11 @@ use crate::boundary::StatusFamily;
 /// Result of the body of an exported function.
 pub(crate) type Outcome<T = ()> = core::result::Result<T, HResult>;
 
-/// Runs the body of a DDI function that returns `VOID` inside the one boundary ([`StatusFamily::boundary`]): the
-/// `HRESULT` it would return becomes the last error of `hDevice` (`KeywardD3D11GetLastError`),
-/// the stand-in for the runtime's `pfnSetErrorCb`. With a handle that names no open device
-/// there is no device to record on, and nothing is recorded.
+/// Runs the body of a DDI function that returns `VOID` inside the one panic boundary
+/// ([`StatusFamily::boundary`]): the `HRESULT` it would return becomes the last error of
+/// `hDevice` (`KeywardD3D11GetLastError`), the stand-in for the runtime's `pfnSetErrorCb`.
+/// With a handle that names no open device there is no device to record on, and nothing is
+/// recorded.
 pub(crate) fn report(hDevice: D3D10DDI_HDEVICE, body: impl FnOnce() -> Outcome) {
     let hresult = HResult::boundary(body);
     HResult::boundary(|| {
