@@ -346,10 +346,17 @@ mod tests {
         assert!(unsafe { optional_out_ptr::<u32>(core::ptr::null_mut()) }
             .unwrap()
             .is_none());
-        let mut bytes = [0u8; 8];
-        let misaligned = bytes.as_mut_ptr().wrapping_add(1).cast::<u32>();
+        // One byte into a `u32` array is misaligned for `u32` wherever the array sits (a
+        // `[u8; 8]` may start anywhere, e.g. at 3 mod 4 under Miri's address randomization).
+        let mut words = [0u32; 2];
+        let misaligned = words
+            .as_mut_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<u32>();
         // SAFETY: as above.
         assert!(unsafe { out_ptr(misaligned) }.is_err());
+        let mut bytes = [0u8; 8];
         // SAFETY: `bytes` holds 8 writable bytes.
         let buffer = unsafe { out_buffer(bytes.as_mut_ptr(), 4) }.unwrap();
         buffer.write_prefix(b"abc").unwrap();
