@@ -79,19 +79,6 @@ unsafe fn property_out(value: &[u8], pbData: PBYTE, cbData: DWORD, pdwDataLen: P
     Ok(())
 }
 
-/// What `CardProcessEncryptedData` returns for `function` when the card says nothing more.
-fn plain_output(function: SecureFunction) -> SecureFunctionOutput {
-    match function {
-        SecureFunction::Authenticate => SecureFunctionOutput::Authenticate {
-            attempts_remaining: None,
-        },
-        SecureFunction::ChangeAuthenticator => SecureFunctionOutput::ChangeAuthenticator {
-            attempts_remaining: None,
-        },
-        SecureFunction::ImportKeyPair => SecureFunctionOutput::ImportKeyPair,
-    }
-}
-
 // ---- Context --------------------------------------------------------------------------------
 
 /// `CardAcquireContext`: checks `*pCardData` and `dwFlags`, negotiates the version to
@@ -361,12 +348,8 @@ pub unsafe extern "system" fn CardAuthenticateEx(
         let result =
             context.authenticate_ex(role, dwFlags & !CARD_PIN_SILENT_CONTEXT, pin.expose());
         if let (Err(error), Some(attempts)) = (&result, attempts) {
-            match error {
-                Error::WrongPin { attempts_remaining } => {
-                    attempts.write(DWORD::from(*attempts_remaining))
-                }
-                Error::PinBlocked => attempts.write(0),
-                _ => {}
+            if let Some(remaining) = error.attempts_remaining() {
+                attempts.write(remaining);
             }
         }
         Ok(result?)
@@ -877,7 +860,7 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
         let buffer = caller!(out_buffer(pbOutput, cbOutput));
         let function = SecureFunction::from_name(&function_name).ok();
         if let (Some(buffer), Some(function)) = (&buffer, function) {
-            let needed = plain_output(function).to_bytes().len();
+            let needed = SecureFunctionOutput::len_of(function);
             if buffer.len() < needed {
                 if let Some(length) = length_out {
                     length.write(dword_len(needed)?);
@@ -889,11 +872,8 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
             context.process_encrypted_data(CardKeyHandle(hKey), &function_name, &blobs, dwFlags);
         let response = match (&result, function) {
             (Ok(response), _) => Some(response.clone()),
-            (Err(Error::WrongPin { attempts_remaining }), Some(function)) => {
-                Some(with_attempts(function, u32::from(*attempts_remaining)))
-            }
-            (Err(Error::PinBlocked), Some(function)) => Some(with_attempts(function, 0)),
-            _ => None,
+            (Err(error), Some(function)) => SecureFunctionOutput::after_refusal(function, error),
+            (Err(_), None) => None,
         };
         if let Some(response) = response {
             let bytes = response.to_bytes();
@@ -910,19 +890,6 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
         result?;
         Ok(())
     })
-}
-
-/// The response of `function` with `attempts` tries left.
-fn with_attempts(function: SecureFunction, attempts: u32) -> SecureFunctionOutput {
-    match function {
-        SecureFunction::Authenticate => SecureFunctionOutput::Authenticate {
-            attempts_remaining: Some(attempts),
-        },
-        SecureFunction::ChangeAuthenticator => SecureFunctionOutput::ChangeAuthenticator {
-            attempts_remaining: Some(attempts),
-        },
-        SecureFunction::ImportKeyPair => SecureFunctionOutput::ImportKeyPair,
-    }
 }
 
 /// The slots of the functions keyward's minidriver does not implement: each has its slot's
@@ -982,22 +949,24 @@ mod tests {
     #[test]
     fn responses_have_the_sizes_of_their_structures() {
         assert_eq!(
-            plain_output(SecureFunction::Authenticate).to_bytes().len(),
+            SecureFunctionOutput::len_of(SecureFunction::Authenticate),
             size_of::<CARD_AUTHENTICATE_RESPONSE>()
         );
         assert_eq!(
-            plain_output(SecureFunction::ChangeAuthenticator)
-                .to_bytes()
-                .len(),
+            SecureFunctionOutput::len_of(SecureFunction::ChangeAuthenticator),
             size_of::<CARD_CHANGE_AUTHENTICATOR_RESPONSE>()
         );
-        assert!(plain_output(SecureFunction::ImportKeyPair)
-            .to_bytes()
-            .is_empty());
-        let wrong = with_attempts(SecureFunction::Authenticate, 2).to_bytes();
+        assert_eq!(
+            SecureFunctionOutput::len_of(SecureFunction::ImportKeyPair),
+            0
+        );
+        let wrong = SecureFunctionOutput::new(SecureFunction::Authenticate, Some(2)).to_bytes();
         assert_eq!(&wrong[8..12], &2u32.to_le_bytes());
-        let unknown = plain_output(SecureFunction::ChangeAuthenticator).to_bytes();
-        assert_eq!(&unknown[4..8], &CARD_DATA_VALUE_UNKNOWN.to_le_bytes());
+        let unknown = SecureFunctionOutput::new(SecureFunction::ChangeAuthenticator, None);
+        assert_eq!(
+            &unknown.to_bytes()[4..8],
+            &CARD_DATA_VALUE_UNKNOWN.to_le_bytes()
+        );
     }
 
     #[test]
