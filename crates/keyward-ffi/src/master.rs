@@ -237,18 +237,16 @@ pub unsafe extern "system" fn SslGenerateSessionKeys(
         no_flags(dwFlags)?;
         let params = caller!(parameters(pParameterList))?;
         let keys = master.generate_session_keys(&params)?;
-        let read_handle = handles::insert(hSslProvider, Object::SessionKey(Arc::new(keys.read)))?;
-        match handles::insert(hSslProvider, Object::SessionKey(Arc::new(keys.write))) {
-            Ok(write_handle) => {
-                *read = read_handle;
-                *write = write_handle;
-                Ok(())
-            }
-            Err(error) => {
-                handles::free(read_handle)?;
-                Err(error)
-            }
-        }
+        let [read_handle, write_handle] = handles::insert_all(
+            hSslProvider,
+            [
+                Some(Object::SessionKey(Arc::new(keys.read))),
+                Some(Object::SessionKey(Arc::new(keys.write))),
+            ],
+        )?;
+        *read = read_handle;
+        *write = write_handle;
+        Ok(())
     })
 }
 

@@ -179,26 +179,18 @@ pub unsafe extern "system" fn SslExpandTrafficKeys(
         no_flags(dwFlags)?;
         let transcript = handles::lock(&hash).duplicate();
         let (client_secret, server_secret) = provider.expand_traffic_keys(&base, &transcript)?;
-        let insert = |secret: Option<Tls13Secret>| match secret {
-            Some(secret) => handles::insert(hSslProvider, Object::Tls13Secret(Arc::new(secret))),
-            None => Ok(0),
+        let secret = |wanted: bool, secret: Option<Tls13Secret>| {
+            secret
+                .filter(|_| wanted)
+                .map(|secret| Object::Tls13Secret(Arc::new(secret)))
         };
-        let client_handle = match client {
-            Some(_) => insert(client_secret)?,
-            None => 0,
-        };
-        let server_handle = match server {
-            Some(_) => match insert(server_secret) {
-                Ok(handle) => handle,
-                Err(error) => {
-                    if client_handle != 0 {
-                        handles::free(client_handle)?;
-                    }
-                    return Err(error);
-                }
-            },
-            None => 0,
-        };
+        let [client_handle, server_handle] = handles::insert_all(
+            hSslProvider,
+            [
+                secret(client.is_some(), client_secret),
+                secret(server.is_some(), server_secret),
+            ],
+        )?;
         if let Some(client) = client {
             *client = client_handle;
         }

@@ -90,6 +90,28 @@ pub(crate) fn insert(owner: usize, object: Object) -> Result<usize> {
     })
 }
 
+/// Registers the objects of one call made through `owner`, all or none: if one cannot be
+/// registered, those already registered are freed. An absent object gets the handle 0.
+pub(crate) fn insert_all<const N: usize>(
+    owner: usize,
+    objects: [Option<Object>; N],
+) -> Result<[usize; N]> {
+    let mut handles = [0; N];
+    for (slot, object) in handles.iter_mut().zip(objects) {
+        let Some(object) = object else { continue };
+        match insert(owner, object) {
+            Ok(handle) => *slot = handle,
+            Err(error) => {
+                for handle in handles.into_iter().filter(|handle| *handle != 0) {
+                    free(handle)?;
+                }
+                return Err(error);
+            }
+        }
+    }
+    Ok(handles)
+}
+
 /// The object behind `handle`; unknown handles and providers the caller has released are
 /// `InvalidHandle`.
 pub(crate) fn get(handle: usize) -> Result<Object> {
@@ -254,6 +276,25 @@ mod tests {
         assert_eq!(insert(p, hash_object()), Err(Error::InvalidHandle));
         free(h).unwrap();
         assert!(!read().contains_key(&p));
+    }
+
+    #[test]
+    fn objects_of_one_call_are_registered_together() {
+        let point = || {
+            Some(Object::PublicKey(Arc::new(PublicKey::Ecdh {
+                curve: keyward_core::backend::Curve::P256,
+                point: vec![4; 65],
+            })))
+        };
+        let p = open();
+        let [first, absent, last] = insert_all(p, [point(), None, point()]).unwrap();
+        assert!(first != 0 && last != 0 && first != last);
+        assert_eq!(absent, 0);
+        assert!(public_key(first).is_ok() && public_key(last).is_ok());
+        free(first).unwrap();
+        free(last).unwrap();
+        free(p).unwrap();
+        assert_eq!(insert_all(p, [point(), point()]), Err(Error::InvalidHandle));
     }
 
     #[test]
