@@ -165,6 +165,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The PIN tries left that this error tells: those of a wrong PIN, 0 for a blocked one
+    /// (`*pcAttemptsRemaining` of `CardAuthenticateEx`, `cAttemptsRemaining` of a secure
+    /// function's response); `None` for any other error.
+    pub fn attempts_remaining(&self) -> Option<u32> {
+        match self {
+            Error::WrongPin { attempts_remaining } => Some(u32::from(*attempts_remaining)),
+            Error::PinBlocked => Some(0),
+            _ => None,
+        }
+    }
+
     /// The Windows status (`DWORD`) a minidriver function returns for this error: the one table
     /// from errors to status values.
     pub fn status(&self) -> u32 {

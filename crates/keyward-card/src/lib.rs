@@ -101,6 +101,8 @@ pub mod fuzzing;
 pub mod instructions;
 pub mod minidriver;
 pub mod scp03;
+pub mod status;
 pub mod transport;
 
 pub use error::{Error, Result};
+pub use status::ScardStatus;

@@ -66,23 +66,24 @@ fn card() -> InProcess {
     InProcess::new(VirtualCard::in_memory(personalization()).unwrap())
 }
 
-/// Runs the four CardGetSharedKeyHandle steps; returns (server handle, client handle).
+/// Runs the four CardGetSharedKeyHandle steps; returns (server handle, client handle). Each
+/// step's output is what `shared_key_step_has_output` said before it ran.
 fn establish(server: &mut CardContext, client: &mut CardContext) -> (CardKeyHandle, CardKeyHandle) {
-    let step1 = server.get_shared_key_handle(&[]).unwrap();
+    let step = |context: &mut CardContext, input: &[u8]| {
+        let predicted = context.shared_key_step_has_output(input);
+        let step = context.get_shared_key_handle(input).unwrap();
+        assert_eq!(step.output.is_some(), predicted);
+        step
+    };
+    let step1 = step(server, &[]);
     assert_eq!(step1.key, None);
-    let step2 = client
-        .get_shared_key_handle(&step1.output.unwrap())
-        .unwrap();
+    let step2 = step(client, &step1.output.unwrap());
     assert_eq!(
         step2.key, None,
         "the client is not complete after INITIALIZE UPDATE"
     );
-    let step3 = server
-        .get_shared_key_handle(&step2.output.unwrap())
-        .unwrap();
-    let step4 = client
-        .get_shared_key_handle(&step3.output.unwrap())
-        .unwrap();
+    let step3 = step(server, &step2.output.unwrap());
+    let step4 = step(client, &step3.output.unwrap());
     assert_eq!(step4.output, None);
     (step3.key.unwrap(), step4.key.unwrap())
 }

@@ -88,6 +88,7 @@ pub mod exchange;
 pub mod guid;
 pub mod opm;
 pub mod session;
+pub mod status;
 
 pub use blt::{apply_ctr, unwrap_key, wrap_key, AesCtrIv, EncryptedBlockInfo};
 pub use caps::ContentProtectionCaps;
@@ -97,6 +98,7 @@ pub use error::{hresult, Error, Result};
 pub use exchange::{new_session_key_blob, KeyExchangeKey, KeyExchangePublicKey, SESSION_KEY_LEN};
 pub use guid::{Guid, D3D11_CRYPTO_TYPE_AES128_CTR, D3D11_KEY_EXCHANGE_RSAES_OAEP};
 pub use session::{CryptoSession, DeviceId};
+pub use status::HResult;
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use crate::handles::{self, Object};
-use crate::ptr::{boundary, no_flags, out, required_input, wide_string};
+use keyward_core::Error;
+
+use crate::boundary::StatusFamily;
+use crate::ptr::{caller, no_flags, out, required_input, wide_string};
 use crate::types::*;
 
 /// Longest key name accepted, in UTF-16 code units.
@@ -28,11 +31,11 @@ pub unsafe extern "system" fn KeywardImportPrivateKey(
     cbCertificate: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let name = wide_string(pszKeyName, MAX_KEY_NAME)?;
-        let pkcs8 = required_input(pbPkcs8, cbPkcs8)?;
-        let certificate = required_input(pbCertificate, cbCertificate)?;
+        let name = caller!(wide_string(pszKeyName, MAX_KEY_NAME))?;
+        let pkcs8 = caller!(required_input(pbPkcs8, cbPkcs8))?;
+        let certificate = caller!(required_input(pbCertificate, cbCertificate))?;
         no_flags(dwFlags)?;
         provider.key_store()?.import(&name, pkcs8, certificate)?;
         Ok(())
@@ -52,10 +55,10 @@ pub unsafe extern "system" fn KeywardUpdateTrafficSecret(
     phNewTrafficKey: *mut NCRYPT_KEY_HANDLE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let traffic = handles::tls13_secret(hTrafficKey)?;
-        let handle = out(phNewTrafficKey)?;
+        let handle = caller!(out(phNewTrafficKey))?;
         no_flags(dwFlags)?;
         let next = traffic.update_traffic_secret()?;
         *handle = handles::insert(hSslProvider, Object::Tls13Secret(Arc::new(next)))?;

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use keyward_core::Error;
 
+use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
-use crate::ptr::{boundary, input, no_flags, out, wide_string, write_result};
+use crate::ptr::{caller, input, no_flags, out, wide_string, write_result};
 use crate::types::*;
 
 /// `SslCreateHandshakeHash`: MD5 + SHA-1 before TLS 1.2, else the suite's hash. The flags
@@ -22,10 +23,10 @@ pub unsafe extern "system" fn SslCreateHandshakeHash(
     dwCipherSuite: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         no_flags(dwFlags)?;
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phHandshakeHash)?;
+        let handle = caller!(out(phHandshakeHash))?;
         let hash = provider.create_handshake_hash(dwProtocol, dwCipherSuite)?;
         *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(hash))))?;
         Ok(())
@@ -44,10 +45,10 @@ pub unsafe extern "system" fn SslHashHandshake(
     cbInput: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let hash = handles::hash(hHandshakeHash)?;
-        let data = input(pbInput, cbInput)?;
+        let data = caller!(input(pbInput, cbInput))?;
         no_flags(dwFlags)?;
         handles::lock(&hash).update(data);
         Ok(())
@@ -65,10 +66,10 @@ pub unsafe extern "system" fn SslDuplicateTranscriptHash(
     phTranscriptHash: *mut NCRYPT_HASH_HANDLE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let hash = handles::hash(hTranscriptHash)?;
-        let handle = out(phTranscriptHash)?;
+        let handle = caller!(out(phTranscriptHash))?;
         no_flags(dwFlags)?;
         let copy = handles::lock(&hash).duplicate();
         *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(copy))))?;
@@ -90,10 +91,10 @@ pub unsafe extern "system" fn SslCreateClientAuthHash(
     pszHashAlgId: LPCWSTR,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phHandshakeHash)?;
-        let algorithm = wide_string(pszHashAlgId, NCRYPT_SSL_MAX_NAME_SIZE)?;
+        let handle = caller!(out(phHandshakeHash))?;
+        let algorithm = caller!(wide_string(pszHashAlgId, NCRYPT_SSL_MAX_NAME_SIZE))?;
         no_flags(dwFlags)?;
         let hash = provider.create_client_auth_hash(dwProtocol, dwCipherSuite, &algorithm)?;
         *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(hash))))?;
@@ -116,10 +117,10 @@ pub unsafe extern "system" fn SslComputeSessionHash(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let hash = handles::hash(hHandshakeHash)?;
-        out(pcbResult)?;
+        caller!(out(pcbResult))?;
         no_flags(dwFlags)?;
         let digest = {
             let hash = handles::lock(&hash);
@@ -130,6 +131,6 @@ pub unsafe extern "system" fn SslComputeSessionHash(
             }
             hash.current_digest()
         };
-        write_result(&digest, pbOutput, cbOutput, pcbResult)
+        caller!(write_result(&digest, pbOutput, cbOutput, pcbResult))
     })
 }

@@ -8,10 +8,11 @@ use keyward_core::Error;
 use keyward_ssl::{EphemeralKey, OpaqueKey, PublicKey, SignaturePadding};
 use zeroize::Zeroizing;
 
+use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
 use crate::handles::{self, Object};
 use crate::ptr::{
-    boundary, in_ref, input, no_flags, out, required_input, wide_string, write_len, write_result,
+    caller, in_ref, input, no_flags, out, required_input, wide_string, write_len, write_result,
 };
 use crate::types::*;
 
@@ -32,12 +33,12 @@ pub unsafe extern "system" fn SslOpenPrivateKey(
     pCertContext: PCCERT_CONTEXT,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phPrivateKey)?;
-        let context = in_ref(pCertContext)?;
+        let handle = caller!(out(phPrivateKey))?;
+        let context = caller!(in_ref(pCertContext))?;
         no_flags(dwFlags)?;
-        let certificate = required_input(context.pbCertEncoded, context.cbCertEncoded)?;
+        let certificate = caller!(required_input(context.pbCertEncoded, context.cbCertEncoded))?;
         let key = provider.open_private_key(certificate)?;
         *handle = handles::insert(hSslProvider, Object::PrivateKey(Arc::new(key)))?;
         Ok(())
@@ -62,11 +63,11 @@ pub unsafe extern "system" fn SslCreateEphemeralKey(
     cbParams: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phEphemeralKey)?;
+        let handle = caller!(out(phEphemeralKey))?;
         no_flags(dwFlags)?;
-        let params = input(pbParams, cbParams)?;
+        let params = caller!(input(pbParams, cbParams))?;
         let key = provider.create_ephemeral_key(
             dwProtocol,
             dwCipherSuite,
@@ -97,11 +98,11 @@ pub unsafe extern "system" fn SslImportKey(
     cbKeyBlob: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phKey)?;
-        let blob_type = wide_string(pszBlobType, MAX_NAME)?;
-        let blob = required_input(pbKeyBlob, cbKeyBlob)?;
+        let handle = caller!(out(phKey))?;
+        let blob_type = caller!(wide_string(pszBlobType, MAX_NAME))?;
+        let blob = caller!(required_input(pbKeyBlob, cbKeyBlob))?;
         no_flags(dwFlags)?;
         let object = match blob_type.as_str() {
             BCRYPT_RSAPUBLIC_BLOB | BCRYPT_ECCPUBLIC_BLOB | BCRYPT_DH_PUBLIC_BLOB => {
@@ -155,12 +156,12 @@ pub unsafe extern "system" fn SslExportKey(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        out(pcbResult)?;
+        caller!(out(pcbResult))?;
         no_flags(dwFlags)?;
         let key = handles::get(hKey)?;
-        let blob_type = wide_string(pszBlobType, MAX_NAME)?;
+        let blob_type = caller!(wide_string(pszBlobType, MAX_NAME))?;
         let opaque = blob_type == BCRYPT_OPAQUE_KEY_BLOB;
         let key_data = blob_type == BCRYPT_KEY_DATA_BLOB;
         let blob = Zeroizing::new(match key {
@@ -178,7 +179,7 @@ pub unsafe extern "system" fn SslExportKey(
             | Object::PreMasterKey(_) => return Err(Error::NotSupported("blob type for this key")),
             Object::Provider(_) | Object::Hash(_) => return Err(Error::InvalidHandle),
         });
-        write_result(&blob, pbOutput, cbOutput, pcbResult)
+        caller!(write_result(&blob, pbOutput, cbOutput, pcbResult))
     })
 }
 
@@ -196,11 +197,11 @@ pub unsafe extern "system" fn SslGetKeyProperty(
     pcbOutput: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let key = handles::get(hKey)?;
-        let name = wide_string(pszProperty, MAX_NAME)?;
-        let output = out(ppbOutput)?;
-        out(pcbOutput)?;
+        let name = caller!(wide_string(pszProperty, MAX_NAME))?;
+        let output = caller!(out(ppbOutput))?;
+        caller!(out(pcbOutput))?;
         no_flags(dwFlags)?;
         let value = match key {
             Object::EphemeralKey(key) => key.property(&name)?,
@@ -209,7 +210,7 @@ pub unsafe extern "system" fn SslGetKeyProperty(
         };
         let len = value.len();
         let address = buffers::give(Allocation::Bytes(value.into_boxed_slice()))?;
-        write_len(pcbOutput, len)?;
+        caller!(write_len(pcbOutput, len))?;
         *output = address as PBYTE;
         Ok(())
     })
@@ -269,17 +270,22 @@ pub unsafe extern "system" fn SslSignHash(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::private_key(hPrivateKey)?;
-        out(pcbResult)?;
-        let hash_value = required_input(pbHashValue, cbHashValue)?;
+        caller!(out(pcbResult))?;
+        let hash_value = caller!(required_input(pbHashValue, cbHashValue))?;
         let (padding, hash) = signature_padding(dwFlags, hash_value, key.is_rsa())?;
         if pbSignature.is_null() {
-            return write_len(pcbResult, key.signature_len());
+            return caller!(write_len(pcbResult, key.signature_len()));
         }
         let signature = key.sign_hash(hash, padding)?;
-        write_result(&signature, pbSignature, cbSignature, pcbResult)
+        caller!(write_result(
+            &signature,
+            pbSignature,
+            cbSignature,
+            pcbResult
+        ))
     })
 }
 
@@ -298,11 +304,11 @@ pub unsafe extern "system" fn SslVerifySignature(
     cbSignature: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::public_key(hPublicKey)?;
-        let hash_value = required_input(pbHashValue, cbHashValue)?;
-        let signature = required_input(pbSignature, cbSignature)?;
+        let hash_value = caller!(required_input(pbHashValue, cbHashValue))?;
+        let signature = caller!(required_input(pbSignature, cbSignature))?;
         let rsa = matches!(*key, PublicKey::Rsa(_));
         let (padding, hash) = signature_padding(dwFlags, hash_value, rsa)?;
         key.verify_signature(hash, signature, padding)

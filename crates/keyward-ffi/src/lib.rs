@@ -119,21 +119,27 @@
 //! statuses, and hands out memory through the caller's `CARD_DATA.pfnCspAlloc`.
 //!
 //! This crate holds no cryptography. Each exported function:
-//! - runs inside `ptr::boundary`, so a panic returns `NTE_INTERNAL_ERROR` and never
-//!   unwinds into C;
+//! - runs inside the one panic boundary of `boundary`, so a panic returns its status
+//!   family's internal error (`NTE_INTERNAL_ERROR` here) and never unwinds into C;
 //! - reads the caller's pointers only through `ptr` (NULL where required is
 //!   `NTE_INVALID_PARAMETER`), and writes outputs with the two-call size query of Windows;
-//! - names objects through the one handle table of `handles`;
+//! - leaves every decision of the domain (record layouts, key-exchange dispatch, the
+//!   relay's steps, key blobs) to the crate below that owns it;
+//! - names objects through a table of `handles` (the one generic `HandleTable`);
 //! - returns memory only through `buffers`, released by `SslFreeBuffer`.
 //!
 //! The exported functions are `unsafe`: their contract is that of the Windows function
-//! (pointers valid for the lengths given).
+//! (pointers valid for the lengths given). Inside them that contract is relied on in one
+//! place, the `caller!` macro of `ptr` that calls the pointer readers; every other unsafe
+//! operation has its own `// SAFETY:` reason (`unsafe_op_in_unsafe_fn` is denied).
 
 #![deny(rustdoc::broken_intra_doc_links)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_snake_case)]
 // The Windows signatures have up to 11 parameters.
 #![allow(clippy::too_many_arguments)]
 
+mod boundary;
 mod buffers;
 pub mod card;
 pub mod d3d11;

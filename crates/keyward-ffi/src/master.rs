@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use keyward_core::Error;
 use keyward_ssl::master::{EAP_KEY_BLOCK_LEN, FINISHED_LEN};
+use keyward_ssl::provider::MasterKeyExchange;
 use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side};
 
+use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
 use crate::params::parameters;
 use crate::ptr::{
-    boundary, c_string, input, no_flags, out, output, required_input, wide_string, write_len,
+    c_string, caller, input, no_flags, out, output, required_input, wide_string, write_len,
     write_result,
 };
 use crate::types::*;
@@ -48,7 +50,7 @@ unsafe fn rsa_premaster(
 ) -> Result<Option<PreMasterKey>, Error> {
     let server_key = handles::public_key(hPublicKey)?;
     let needed = provider.encrypted_premaster_len(&server_key)?;
-    write_len(pcbResult, needed)?;
+    caller!(write_len(pcbResult, needed))?;
     if pbOutput.is_null() {
         return Ok(None);
     }
@@ -57,7 +59,7 @@ unsafe fn rsa_premaster(
     }
     let (premaster, encrypted) =
         provider.generate_premaster_key(&server_key, dwProtocol, dwCipherSuite, params)?;
-    write_result(&encrypted, pbOutput, cbOutput, pcbResult)?;
+    caller!(write_result(&encrypted, pbOutput, cbOutput, pcbResult))?;
     Ok(Some(premaster))
 }
 
@@ -82,22 +84,22 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phMasterKey)?;
-        let cipher_suite = suite(dwProtocol, dwCipherSuite)?;
-        let params = parameters(pParameterList)?;
+        let handle = caller!(out(phMasterKey))?;
+        // The suite is checked here, in the Windows order; the key exchange decides below.
+        suite(dwProtocol, dwCipherSuite)?;
+        let params = caller!(parameters(pParameterList))?;
         let side = side(dwFlags)?;
-        let master = match cipher_suite.key_exchange {
-            KeyExchange::Rsa if side == Side::Server => {
-                return Err(Error::NotSupported("RSA servers use SslImportMasterKey"))
-            }
-            KeyExchange::Rsa if hPrivateKey != 0 => match handles::get(hPrivateKey)? {
+        let exchange =
+            provider.master_key_exchange(dwProtocol, dwCipherSuite, side, hPrivateKey != 0)?;
+        let master = match exchange {
+            MasterKeyExchange::RsaPremaster => match handles::get(hPrivateKey)? {
                 Object::PreMasterKey(premaster) => premaster.master_key(&params)?,
                 _ => return Err(Error::InvalidHandle),
             },
-            KeyExchange::Rsa => {
-                let Some(premaster) = rsa_premaster(
+            MasterKeyExchange::RsaNewPremaster => {
+                let Some(premaster) = caller!(rsa_premaster(
                     &provider,
                     hPublicKey,
                     dwProtocol,
@@ -106,16 +108,13 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
                     pbOutput,
                     cbOutput,
                     pcbResult,
-                )?
+                ))?
                 else {
                     return Ok(());
                 };
                 premaster.master_key(&params)?
             }
-            KeyExchange::Tls13 => {
-                return Err(Error::NotSupported("TLS 1.3 uses SslExtractHandshakeKey"))
-            }
-            KeyExchange::DheRsa | KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => {
+            MasterKeyExchange::Agreement => {
                 let own = handles::ephemeral_key(hPrivateKey)?;
                 let peer = handles::public_key(hPublicKey)?;
                 provider.generate_master_key(
@@ -151,19 +150,19 @@ pub unsafe extern "system" fn SslImportMasterKey(
     cbEncryptedKey: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let cipher_suite = suite(dwProtocol, dwCipherSuite)?;
         let key = handles::private_key(hPrivateKey)?;
-        let handle = out(phMasterKey)?;
+        let handle = caller!(out(phMasterKey))?;
         if cipher_suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::BadAlgorithm);
         }
-        let encrypted = required_input(pbEncryptedKey, cbEncryptedKey)?;
+        let encrypted = caller!(required_input(pbEncryptedKey, cbEncryptedKey))?;
         if dwFlags & !NCRYPT_SSL_SERVER_FLAG != 0 {
             return Err(Error::BadFlags);
         }
-        let params = parameters(pParameterList)?;
+        let params = caller!(parameters(pParameterList))?;
         let master =
             provider.import_master_key(&key, dwProtocol, dwCipherSuite, &params, encrypted)?;
         *handle = handles::insert(hSslProvider, Object::MasterKey(Arc::new(master)))?;
@@ -190,15 +189,15 @@ pub unsafe extern "system" fn SslGeneratePreMasterKey(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let handle = out(phPreMasterKey)?;
+        let handle = caller!(out(phPreMasterKey))?;
         suite(dwProtocol, dwCipherSuite)?;
-        let params = parameters(pParameterList)?;
+        let params = caller!(parameters(pParameterList))?;
         if dwFlags & !NCRYPT_SSL_CLIENT_FLAG != 0 {
             return Err(Error::BadFlags);
         }
-        let Some(premaster) = rsa_premaster(
+        let Some(premaster) = caller!(rsa_premaster(
             &provider,
             hPublicKey,
             dwProtocol,
@@ -207,7 +206,7 @@ pub unsafe extern "system" fn SslGeneratePreMasterKey(
             pbOutput,
             cbOutput,
             pcbResult,
-        )?
+        ))?
         else {
             return Ok(());
         };
@@ -230,26 +229,24 @@ pub unsafe extern "system" fn SslGenerateSessionKeys(
     pParameterList: PNCryptBufferDesc,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let master = handles::master_key(hMasterKey)?;
-        let read = out(phReadKey)?;
-        let write = out(phWriteKey)?;
+        let read = caller!(out(phReadKey))?;
+        let write = caller!(out(phWriteKey))?;
         no_flags(dwFlags)?;
-        let params = parameters(pParameterList)?;
+        let params = caller!(parameters(pParameterList))?;
         let keys = master.generate_session_keys(&params)?;
-        let read_handle = handles::insert(hSslProvider, Object::SessionKey(Arc::new(keys.read)))?;
-        match handles::insert(hSslProvider, Object::SessionKey(Arc::new(keys.write))) {
-            Ok(write_handle) => {
-                *read = read_handle;
-                *write = write_handle;
-                Ok(())
-            }
-            Err(error) => {
-                handles::free(read_handle)?;
-                Err(error)
-            }
-        }
+        let [read_handle, write_handle] = handles::insert_all(
+            hSslProvider,
+            [
+                Some(Object::SessionKey(Arc::new(keys.read))),
+                Some(Object::SessionKey(Arc::new(keys.write))),
+            ],
+        )?;
+        *read = read_handle;
+        *write = write_handle;
+        Ok(())
     })
 }
 
@@ -268,11 +265,11 @@ pub unsafe extern "system" fn SslComputeFinishedHash(
     cbOutput: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::get(hMasterKey)?;
         let hash = handles::hash(hHandshakeHash)?;
-        let out = output(pbOutput, cbOutput)
+        let out = caller!(output(pbOutput, cbOutput))
             .filter(|out| !out.is_empty())
             .ok_or(Error::InvalidParameter("missing output buffer"))?;
         let transcript = handles::lock(&hash).duplicate();
@@ -317,16 +314,16 @@ pub unsafe extern "system" fn SslComputeClientAuthHash(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let master = handles::master_key(hMasterKey)?;
         let hash = handles::hash(hHandshakeHash)?;
-        out(pcbResult)?;
+        caller!(out(pcbResult))?;
         no_flags(dwFlags)?;
-        let algorithm = wide_string(pszAlgId, NCRYPT_SSL_MAX_NAME_SIZE)?;
+        let algorithm = caller!(wide_string(pszAlgId, NCRYPT_SSL_MAX_NAME_SIZE))?;
         let transcript = handles::lock(&hash).duplicate();
         let digest = master.compute_client_auth_hash(&transcript, &algorithm)?;
-        write_result(&digest, pbOutput, cbOutput, pcbResult)
+        caller!(write_result(&digest, pbOutput, cbOutput, pcbResult))
     })
 }
 
@@ -346,18 +343,18 @@ pub unsafe extern "system" fn SslComputeEapKeyBlock(
     pcbResult: *mut DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let master = handles::master_key(hMasterKey)?;
-        out(pcbResult)?;
+        caller!(out(pcbResult))?;
         if dwFlags & !NCRYPT_SSL_EAP_PRF_FIELD != 0 || dwFlags > NCRYPT_SSL_EAP_FAST_ID {
             return Err(Error::BadFlags);
         }
-        let randoms: &[u8; 64] = required_input(pbRandoms, cbRandoms)?
+        let randoms: &[u8; 64] = caller!(required_input(pbRandoms, cbRandoms))?
             .try_into()
             .map_err(|_| Error::InvalidParameter("cbRandoms must be 64"))?;
-        write_len(pcbResult, EAP_KEY_BLOCK_LEN)?;
-        let Some(out) = output(pbOutput, cbOutput) else {
+        caller!(write_len(pcbResult, EAP_KEY_BLOCK_LEN))?;
+        let Some(out) = caller!(output(pbOutput, cbOutput)) else {
             return Ok(());
         };
         let out = out
@@ -391,18 +388,18 @@ pub unsafe extern "system" fn SslExportKeyingMaterial(
     cbOutput: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::get(hMasterKey)?;
-        let label = c_string(sLabel, MAX_LABEL)?;
+        let label = caller!(c_string(sLabel, MAX_LABEL))?;
         no_flags(dwFlags)?;
-        let randoms = input(pbRandoms, cbRandoms)?;
+        let randoms = caller!(input(pbRandoms, cbRandoms))?;
         let context = if pbContextValue.is_null() {
             None
         } else {
-            Some(input(pbContextValue, DWORD::from(cbContextValue))?)
+            Some(caller!(input(pbContextValue, DWORD::from(cbContextValue)))?)
         };
-        let out = output(pbOutput, cbOutput)
+        let out = caller!(output(pbOutput, cbOutput))
             .filter(|out| !out.is_empty())
             .ok_or(Error::InvalidParameter("missing output buffer"))?;
         match key {

@@ -3,7 +3,7 @@
 use keyward_core::{Error, Result};
 use keyward_ssl::Parameters;
 
-use crate::ptr::{in_ref, input};
+use crate::ptr::{caller, in_ref, input};
 use crate::types::{NCryptBuffer, NCryptBufferDesc, NCRYPTBUFFER_VERSION};
 
 /// The most buffers a list may hold.
@@ -17,8 +17,7 @@ const MAX_BUFFERS: u32 = 64;
 /// A non-NULL `desc` must point to a valid `NCryptBufferDesc` whose buffers are valid for
 /// their lengths.
 pub(crate) unsafe fn parameters<'a>(desc: *const NCryptBufferDesc) -> Result<Parameters<'a>> {
-    // SAFETY: forwarded from the caller.
-    let desc = unsafe { in_ref(desc) }?;
+    let desc = caller!(in_ref(desc))?;
     if desc.ulVersion != NCRYPTBUFFER_VERSION || desc.cBuffers > MAX_BUFFERS {
         return Err(Error::InvalidParameter("parameter list header"));
     }

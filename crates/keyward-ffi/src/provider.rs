@@ -6,9 +6,10 @@ use keyward_core::{Error, Status};
 use keyward_ssl::provider::enum_protocol_providers;
 use keyward_ssl::Provider;
 
+use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
 use crate::handles;
-use crate::ptr::{boundary, no_flags, out, wide, wide_string, write_len};
+use crate::ptr::{caller, no_flags, out, wide, wide_string, write_len};
 use crate::types::*;
 
 /// Longest provider name accepted, in UTF-16 code units.
@@ -26,15 +27,15 @@ pub unsafe extern "system" fn SslOpenProvider(
     pszProviderName: LPCWSTR,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
-        let handle = out(phSslProvider)?;
+    Error::boundary(|| {
+        let handle = caller!(out(phSslProvider))?;
         if dwFlags != 0 {
             return Err(Error::InvalidParameter("dwFlags must be 0"));
         }
         let name = if pszProviderName.is_null() {
             None
         } else {
-            Some(wide_string(pszProviderName, MAX_PROVIDER_NAME)?)
+            Some(caller!(wide_string(pszProviderName, MAX_PROVIDER_NAME))?)
         };
         *handle = handles::insert_provider(Provider::open(name.as_deref())?)?;
         Ok(())
@@ -49,7 +50,7 @@ pub unsafe extern "system" fn SslOpenProvider(
 pub unsafe extern "system" fn SslIncrementProviderReferenceCount(
     hSslProvider: NCRYPT_PROV_HANDLE,
 ) -> SECURITY_STATUS {
-    boundary(|| handles::add_provider_ref(hSslProvider))
+    Error::boundary(|| handles::add_provider_ref(hSslProvider))
 }
 
 /// `SslDecrementProviderReferenceCount`. A bad handle is `STATUS_INVALID_HANDLE`, as
@@ -61,7 +62,7 @@ pub unsafe extern "system" fn SslIncrementProviderReferenceCount(
 pub unsafe extern "system" fn SslDecrementProviderReferenceCount(
     hSslProvider: NCRYPT_PROV_HANDLE,
 ) -> SECURITY_STATUS {
-    match boundary(|| handles::release_provider(hSslProvider)) {
+    match Error::boundary(|| handles::release_provider(hSslProvider)) {
         status if status == Status::NTE_INVALID_HANDLE.0 => Status::STATUS_INVALID_HANDLE.0,
         status => status,
     }
@@ -78,9 +79,9 @@ pub unsafe extern "system" fn SslEnumProtocolProviders(
     ppProviderList: *mut *mut NCryptProviderName,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
-        let count = out(pdwProviderCount)?;
-        let list = out(ppProviderList)?;
+    Error::boundary(|| {
+        let count = caller!(out(pdwProviderCount))?;
+        let list = caller!(out(ppProviderList))?;
         no_flags(dwFlags)?;
         let providers = enum_protocol_providers();
         let mut strings: Vec<u16> = Vec::new();
@@ -118,7 +119,7 @@ pub unsafe extern "system" fn SslFreeObject(
     hObject: NCRYPT_HANDLE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::get(hObject)?;
         no_flags(dwFlags)?;
         handles::free(hObject)
@@ -132,7 +133,7 @@ pub unsafe extern "system" fn SslFreeObject(
 /// None: the pointer is only looked up, never dereferenced unless the library made it.
 #[no_mangle]
 pub unsafe extern "system" fn SslFreeBuffer(pvInput: PVOID) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         if pvInput.is_null() {
             return Err(Error::InvalidParameter("NULL buffer"));
         }
@@ -155,11 +156,11 @@ pub unsafe extern "system" fn SslGetProviderProperty(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = ppEnumState;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let name = wide_string(pszProperty, MAX_PROPERTY_NAME)?;
-        out(ppbOutput)?;
-        write_len(pcbOutput, 0)?;
+        let name = caller!(wide_string(pszProperty, MAX_PROPERTY_NAME))?;
+        caller!(out(ppbOutput))?;
+        caller!(write_len(pcbOutput, 0))?;
         no_flags(dwFlags)?;
         provider.property(&name).map(|_| ())
     })

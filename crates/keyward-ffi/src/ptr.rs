@@ -1,25 +1,41 @@
-//! The boundary between C and Rust: the panic guard, and every conversion of a caller's
-//! pointer into a Rust reference. All of the crate's pointer reads and writes happen here.
+//! Every conversion of a caller's pointer into a Rust value or reference: all of the crate's
+//! reads and writes of the caller's memory happen here.
 //!
 //! NULL where a pointer is required is `NTE_INVALID_PARAMETER`; so is a misaligned pointer.
 //! The caller guarantees the rest (that a non-NULL pointer points to as many valid bytes as
 //! its length says), exactly as with the Windows functions.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use keyward_core::{Error, Result};
 
-use keyward_core::{Error, Result, Status};
+use crate::types::{CHAR, DWORD, LPCWSTR};
 
-use crate::types::{CHAR, DWORD, LPCWSTR, SECURITY_STATUS};
-
-/// Runs the body of an exported function: maps its error to a status and turns a panic
-/// into `NTE_INTERNAL_ERROR`, so nothing ever unwinds into C.
-pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> SECURITY_STATUS {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => 0,
-        Ok(Err(error)) => error.status().0,
-        Err(_) => Status::NTE_INTERNAL_ERROR.0,
-    }
+/// Calls an `unsafe fn` of this crate on pointers that came from C: the reader of a caller's
+/// pointer (this module), or a lookup through one (`card::card_data`, `d3d11::objects`).
+///
+/// `caller!(input(pbInput, cbInput))` reads as the exported function's translation: "the
+/// caller's input". Every exported function is `unsafe` with the contract of its Windows
+/// original, spelled out in its `# Safety` section: each pointer argument is NULL or valid as
+/// the Windows documentation says (readable or writable for the length passed with it,
+/// strings NUL-terminated, structures of their type whose own pointers are valid in turn), and
+/// stays so for the call. That is exactly the precondition of each function called through
+/// this macro, which checks NULL and alignment itself. So the macro is for calls whose
+/// pointer arguments are an exported function's arguments, or fields of the structures they
+/// point to, or pointers an `unsafe fn` of this crate received under the same contract
+/// (its `# Safety` says so); for nothing else. It takes one call, of a function or of a
+/// method of a local, with plain arguments (places, casts, references, arithmetic).
+macro_rules! caller {
+    ($($function:ident)::+ $(::<$($generic:tt),+>)? ($($argument:expr),* $(,)?)) => {
+        // SAFETY: the pointers passed are those of an exported function's caller, valid by
+        // the Windows contract in its `# Safety` section, which is the precondition of the
+        // function called (see the macro's documentation).
+        unsafe { $($function)::+ $(::<$($generic),+>)? ($($argument),*) }
+    };
+    ($receiver:ident . $method:ident ($($argument:expr),* $(,)?)) => {
+        // SAFETY: as above, for a method of a wrapper around the caller's pointer.
+        unsafe { $receiver.$method($($argument),*) }
+    };
 }
+pub(crate) use caller;
 
 /// `flags` must be zero (`NTE_BAD_FLAGS` otherwise): the reserved `dwFlags`.
 pub(crate) fn no_flags(flags: DWORD) -> Result<()> {
@@ -55,8 +71,7 @@ pub(crate) unsafe fn required_input<'a>(ptr: *const u8, len: DWORD) -> Result<&'
     if ptr.is_null() || len == 0 {
         return Err(Error::InvalidParameter("missing input buffer"));
     }
-    // SAFETY: forwarded from the caller.
-    unsafe { input(ptr, len) }
+    caller!(input(ptr, len))
 }
 
 /// The caller's output buffer, or `None` for NULL (a size query).
@@ -71,6 +86,36 @@ pub(crate) unsafe fn output<'a>(ptr: *mut u8, len: DWORD) -> Option<&'a mut [u8]
         // SAFETY: non-NULL, and the caller guarantees `len` writable, unaliased bytes.
         Some(unsafe { core::slice::from_raw_parts_mut(ptr, len as usize) })
     }
+}
+
+/// Like [`output`], but NULL is `InvalidParameter`.
+///
+/// # Safety
+/// As [`output`].
+pub(crate) unsafe fn required_output<'a>(ptr: *mut u8, len: DWORD) -> Result<&'a mut [u8]> {
+    caller!(output(ptr, len)).ok_or(Error::InvalidParameter("NULL output buffer"))
+}
+
+/// A copy of the caller's `N` bytes at `ptr` (a key, a nonce); NULL is `InvalidParameter`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `N` readable bytes.
+pub(crate) unsafe fn input_array<const N: usize>(ptr: *const u8) -> Result<[u8; N]> {
+    let len = DWORD::try_from(N).map_err(|_| Error::Internal("array longer than a DWORD"))?;
+    caller!(required_input(ptr, len))?
+        .try_into()
+        .map_err(|_| Error::Internal("array length"))
+}
+
+/// The caller's `N` writable bytes at `ptr`; NULL is `InvalidParameter`.
+///
+/// # Safety
+/// As [`output`], with `N` bytes.
+pub(crate) unsafe fn output_array<'a, const N: usize>(ptr: *mut u8) -> Result<&'a mut [u8; N]> {
+    let len = DWORD::try_from(N).map_err(|_| Error::Internal("array longer than a DWORD"))?;
+    caller!(required_output(ptr, len))?
+        .try_into()
+        .map_err(|_| Error::Internal("array length"))
 }
 
 /// The caller's out-parameter; NULL or misaligned is `InvalidParameter`.
@@ -127,8 +172,7 @@ pub(crate) unsafe fn optional_out_ptr<'a, T: Copy>(ptr: *mut T) -> Result<Option
     if ptr.is_null() {
         return Ok(None);
     }
-    // SAFETY: forwarded from the caller.
-    unsafe { out_ptr(ptr) }.map(Some)
+    caller!(out_ptr(ptr)).map(Some)
 }
 
 /// A caller's output buffer of `len` bytes, written through its raw pointer (see [`OutPtr`]).
@@ -231,8 +275,7 @@ pub(crate) unsafe fn c_string<'a>(ptr: *const CHAR, max_len: usize) -> Result<&'
 /// As [`out`].
 pub(crate) unsafe fn write_len(ptr: *mut DWORD, len: usize) -> Result<()> {
     let len = DWORD::try_from(len).map_err(|_| Error::Internal("length exceeds a DWORD"))?;
-    // SAFETY: forwarded from the caller.
-    *unsafe { out(ptr) }? = len;
+    *caller!(out(ptr))? = len;
     Ok(())
 }
 
@@ -248,10 +291,8 @@ pub(crate) unsafe fn write_result(
     cb_output: DWORD,
     pcb_result: *mut DWORD,
 ) -> Result<()> {
-    // SAFETY: forwarded from the caller.
-    unsafe { write_len(pcb_result, data.len()) }?;
-    // SAFETY: forwarded from the caller.
-    let Some(out) = (unsafe { output(pb_output, cb_output) }) else {
+    caller!(write_len(pcb_result, data.len()))?;
+    let Some(out) = caller!(output(pb_output, cb_output)) else {
         return Ok(());
     };
     let dest = out
@@ -277,14 +318,6 @@ pub(crate) fn wide(text: &str) -> Vec<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn panics_become_internal_error() {
-        let status = boundary(|| panic!("boom"));
-        assert_eq!(status, Status::NTE_INTERNAL_ERROR.0);
-        assert_eq!(boundary(|| Err(Error::BadFlags)), Status::NTE_BAD_FLAGS.0);
-        assert_eq!(boundary(|| Ok(())), 0);
-    }
 
     #[test]
     fn wide_strings_are_bounded() {
@@ -313,10 +346,17 @@ mod tests {
         assert!(unsafe { optional_out_ptr::<u32>(core::ptr::null_mut()) }
             .unwrap()
             .is_none());
-        let mut bytes = [0u8; 8];
-        let misaligned = bytes.as_mut_ptr().wrapping_add(1).cast::<u32>();
+        // One byte into a `u32` array is misaligned for `u32` wherever the array sits (a
+        // `[u8; 8]` may start anywhere, e.g. at 3 mod 4 under Miri's address randomization).
+        let mut words = [0u32; 2];
+        let misaligned = words
+            .as_mut_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<u32>();
         // SAFETY: as above.
         assert!(unsafe { out_ptr(misaligned) }.is_err());
+        let mut bytes = [0u8; 8];
         // SAFETY: `bytes` holds 8 writable bytes.
         let buffer = unsafe { out_buffer(bytes.as_mut_ptr(), 4) }.unwrap();
         buffer.write_prefix(b"abc").unwrap();
@@ -367,6 +407,25 @@ mod tests {
         // SAFETY: as above.
         let tail = unsafe { required_input(bytes[2..].as_ptr(), 2) };
         assert_eq!(tail.unwrap(), &[3, 4]);
+    }
+
+    #[test]
+    fn fixed_arrays_are_exactly_n_bytes() {
+        let bytes = [1u8, 2, 3, 4, 5];
+        // SAFETY: `bytes` has 4 readable bytes from index 1.
+        let copied = unsafe { input_array::<4>(bytes[1..].as_ptr()) };
+        assert_eq!(copied.unwrap(), [2, 3, 4, 5]);
+        // SAFETY: NULL is checked.
+        assert!(unsafe { input_array::<4>(core::ptr::null()) }.is_err());
+        let mut out = [0u8; 6];
+        // SAFETY: 4 writable bytes from index 1, not otherwise referenced.
+        let array = unsafe { output_array::<4>(out[1..].as_mut_ptr()) }.unwrap();
+        *array = *b"wxyz";
+        assert_eq!(&out, b"\0wxyz\0");
+        // SAFETY: NULL is checked.
+        assert!(unsafe { output_array::<4>(core::ptr::null_mut()) }.is_err());
+        // SAFETY: NULL is checked.
+        assert!(unsafe { required_output(core::ptr::null_mut(), 4) }.is_err());
     }
 
     #[test]

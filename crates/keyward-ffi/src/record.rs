@@ -8,20 +8,11 @@
 //! `NTE_BUFFERS_OVERLAP`.
 
 use keyward_core::Error;
-use keyward_ssl::SessionKey;
 
+use crate::boundary::StatusFamily;
 use crate::handles;
-use crate::ptr::{boundary, input, no_flags, out, output, write_len};
+use crate::ptr::{caller, input, no_flags, out, output, write_len};
 use crate::types::*;
-
-/// Where the plaintext of a record starts: after the header and the explicit IV.
-fn plaintext_offsets(key: &SessionKey) -> (usize, usize) {
-    let header = key.protocol().record_header_len();
-    (
-        header,
-        header + key.suite().cipher.record_iv_len(key.protocol()),
-    )
-}
 
 fn overlaps(a: usize, a_len: usize, b: usize, b_len: usize) -> bool {
     a_len != 0 && b_len != 0 && a < b.saturating_add(b_len) && b < a.saturating_add(a_len)
@@ -30,7 +21,7 @@ fn overlaps(a: usize, a_len: usize, b: usize, b_len: usize) -> bool {
 /// Sets `*pcbResult` to the needed size when `result` is `NTE_BUFFER_TOO_SMALL`.
 unsafe fn report_needed<T>(result: Result<T, Error>, pcb_result: *mut DWORD) -> Result<T, Error> {
     if let Err(Error::BufferTooSmall { needed }) = &result {
-        write_len(pcb_result, *needed)?;
+        caller!(write_len(pcb_result, *needed))?;
     }
     result
 }
@@ -55,10 +46,10 @@ pub unsafe extern "system" fn SslEncryptPacket(
     dwContentType: DWORD,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::session_key(hKey)?;
-        out(pcbResult)?;
+        caller!(out(pcbResult))?;
         no_flags(dwFlags)?;
         let content_type =
             u8::try_from(dwContentType).map_err(|_| Error::InvalidParameter("dwContentType"))?;
@@ -68,31 +59,31 @@ pub unsafe extern "system" fn SslEncryptPacket(
         let len = cbInput as usize;
         let needed = key.max_encrypted_len(len);
         if pbOutput.is_null() {
-            return write_len(pcbResult, needed);
+            return caller!(write_len(pcbResult, needed));
         }
-        let (header_end, body_start) = plaintext_offsets(&key);
+        let layout = key.in_place_layout();
         let (input_at, output_at) = (pbInput as usize, pbOutput as usize);
         let written = if overlaps(input_at, len, output_at, cbOutput as usize) {
             let shift = input_at.wrapping_sub(output_at);
-            if shift != body_start && shift != header_end {
+            if !layout.is_plaintext_place(shift) {
                 return Err(Error::BuffersOverlap);
             }
-            let buf = output(pbOutput, cbOutput).ok_or(Error::Internal("NULL output"))?;
+            let buf = caller!(output(pbOutput, cbOutput)).ok_or(Error::Internal("NULL output"))?;
             if buf.len() < needed.max(shift + len) {
-                write_len(pcbResult, needed)?;
+                caller!(write_len(pcbResult, needed))?;
                 return Err(Error::BufferTooSmall { needed });
             }
-            buf.copy_within(shift..shift + len, body_start);
+            buf.copy_within(shift..shift + len, layout.plaintext_offset);
             key.encrypt_packet_in_place(buf, len, SequenceNumber, content_type)
         } else {
-            let plaintext = input(pbInput, cbInput)?;
-            let buf = output(pbOutput, cbOutput).ok_or(Error::Internal("NULL output"))?;
-            report_needed(
+            let plaintext = caller!(input(pbInput, cbInput))?;
+            let buf = caller!(output(pbOutput, cbOutput)).ok_or(Error::Internal("NULL output"))?;
+            caller!(report_needed(
                 key.encrypt_packet(plaintext, buf, SequenceNumber, content_type),
                 pcbResult,
-            )
+            ))
         }?;
-        write_len(pcbResult, written)
+        caller!(write_len(pcbResult, written))
     })
 }
 
@@ -115,37 +106,40 @@ pub unsafe extern "system" fn SslDecryptPacket(
     SequenceNumber: ULONGLONG,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         handles::provider(hSslProvider)?;
         let key = handles::session_key(hKey)?;
         if pbInput.is_null() || cbInput == 0 || pbOutput.is_null() {
             return Err(Error::InvalidParameter("missing buffer"));
         }
-        out(pcbResult)?;
+        caller!(out(pcbResult))?;
         no_flags(dwFlags)?;
-        let (header_end, body_start) = plaintext_offsets(&key);
+        let layout = key.in_place_layout();
         let (input_at, output_at) = (pbInput as usize, pbOutput as usize);
         let len = if overlaps(input_at, cbInput as usize, output_at, cbOutput as usize) {
             let shift = output_at.wrapping_sub(input_at);
-            if shift != body_start && shift != header_end {
+            if !layout.is_plaintext_place(shift) {
                 return Err(Error::BuffersOverlap);
             }
             // The record is decrypted within itself, then the plaintext moved to the output.
-            let record = output(pbInput, cbInput).ok_or(Error::Internal("NULL input"))?;
+            let record = caller!(output(pbInput, cbInput)).ok_or(Error::Internal("NULL input"))?;
             let plaintext = key.decrypt_packet_in_place(record, SequenceNumber)?;
             let (start, len) = (plaintext.as_ptr() as usize - input_at, plaintext.len());
             if (cbOutput as usize) < len {
                 record[start..start + len].fill(0);
-                write_len(pcbResult, len)?;
+                caller!(write_len(pcbResult, len))?;
                 return Err(Error::BufferTooSmall { needed: len });
             }
             record.copy_within(start..start + len, shift);
             len
         } else {
-            let record = input(pbInput, cbInput)?;
-            let buf = output(pbOutput, cbOutput).ok_or(Error::Internal("NULL output"))?;
-            report_needed(key.decrypt_packet(record, buf, SequenceNumber), pcbResult)?
+            let record = caller!(input(pbInput, cbInput))?;
+            let buf = caller!(output(pbOutput, cbOutput)).ok_or(Error::Internal("NULL output"))?;
+            caller!(report_needed(
+                key.decrypt_packet(record, buf, SequenceNumber),
+                pcbResult
+            ))?
         };
-        write_len(pcbResult, len)
+        caller!(write_len(pcbResult, len))
     })
 }

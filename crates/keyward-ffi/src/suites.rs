@@ -5,9 +5,10 @@
 use keyward_core::Error;
 use keyward_ssl::CipherSuiteInfo;
 
+use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation, SuiteEnumeration};
 use crate::handles;
-use crate::ptr::{boundary, fill_wide, no_flags, out};
+use crate::ptr::{caller, fill_wide, no_flags, out};
 use crate::types::*;
 
 fn cipher_suite(info: &CipherSuiteInfo) -> NCRYPT_SSL_CIPHER_SUITE {
@@ -72,10 +73,10 @@ unsafe fn enumerate<T: Copy>(
     wrap: fn(Box<SuiteEnumeration<T>>) -> Allocation,
     unwrap: fn(&mut Allocation) -> Option<&mut SuiteEnumeration<T>>,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let entry = out(ppCipherSuite)?;
-        let state = out(ppEnumState)?;
+        let entry = caller!(out(ppCipherSuite))?;
+        let state = caller!(out(ppEnumState))?;
         no_flags(dwFlags)?;
         let key = match hPrivateKey {
             0 => None,
@@ -120,7 +121,7 @@ pub unsafe extern "system" fn SslEnumCipherSuites(
     ppEnumState: *mut PVOID,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    enumerate(
+    caller!(enumerate(
         hSslProvider,
         hPrivateKey,
         ppCipherSuite,
@@ -132,7 +133,7 @@ pub unsafe extern "system" fn SslEnumCipherSuites(
             Allocation::CipherSuites(state) => Some(state),
             _ => None,
         },
-    )
+    ))
 }
 
 /// `SslEnumCipherSuitesEx`: as `SslEnumCipherSuites`, with `NCRYPT_SSL_CIPHER_SUITE_EX`.
@@ -147,7 +148,7 @@ pub unsafe extern "system" fn SslEnumCipherSuitesEx(
     ppEnumState: *mut PVOID,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    enumerate(
+    caller!(enumerate(
         hSslProvider,
         hPrivateKey,
         ppCipherSuite,
@@ -159,7 +160,7 @@ pub unsafe extern "system" fn SslEnumCipherSuitesEx(
             Allocation::CipherSuitesEx(state) => Some(state),
             _ => None,
         },
-    )
+    ))
 }
 
 /// `SslLookupCipherSuiteInfo`: fills one `NCRYPT_SSL_CIPHER_SUITE`. `dwKeyType` does not
@@ -177,9 +178,9 @@ pub unsafe extern "system" fn SslLookupCipherSuiteInfo(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = dwKeyType;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let entry = out(pCipherSuite)?;
+        let entry = caller!(out(pCipherSuite))?;
         no_flags(dwFlags)?;
         *entry = cipher_suite(&provider.lookup_cipher_suite_info(dwProtocol, dwCipherSuite)?);
         Ok(())
@@ -202,7 +203,7 @@ pub unsafe extern "system" fn SslLookupCipherLengths(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = dwKeyType;
-    boundary(|| {
+    Error::boundary(|| {
         if dwProtocol < TLS1_1_PROTOCOL_VERSION {
             return Err(Error::NotSupported("protocol below TLS 1.1"));
         }
@@ -210,7 +211,7 @@ pub unsafe extern "system" fn SslLookupCipherLengths(
         if (cbCipherLengths as usize) < core::mem::size_of::<NCRYPT_SSL_CIPHER_LENGTHS>() {
             return Err(Error::InvalidParameter("cbCipherLengths below 20"));
         }
-        let entry = out(pCipherLengths)?;
+        let entry = caller!(out(pCipherLengths))?;
         no_flags(dwFlags)?;
         let lengths = provider.lookup_cipher_lengths(dwProtocol, dwCipherSuite)?;
         *entry = NCRYPT_SSL_CIPHER_LENGTHS {
@@ -239,9 +240,9 @@ pub unsafe extern "system" fn SslGetCipherSuitePRFHashAlgorithm(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = dwKeyType;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let name = out(szPRFHash as *mut [WCHAR; NCRYPT_SSL_MAX_NAME_SIZE])?;
+        let name = caller!(out(szPRFHash as *mut [WCHAR; NCRYPT_SSL_MAX_NAME_SIZE]))?;
         no_flags(dwFlags)?;
         fill_wide(
             name,
@@ -262,10 +263,10 @@ pub unsafe extern "system" fn SslEnumEccCurves(
     ppEccCurve: *mut *mut NCRYPT_SSL_ECC_CURVE,
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let count = out(pEccCurveCount)?;
-        let list = out(ppEccCurve)?;
+        let count = caller!(out(pEccCurveCount))?;
+        let list = caller!(out(ppEccCurve))?;
         no_flags(dwFlags)?;
         let curves: Box<[NCRYPT_SSL_ECC_CURVE]> = provider
             .enum_ecc_curves()

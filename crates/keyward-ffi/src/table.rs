@@ -5,11 +5,12 @@ use core::ffi::c_void;
 
 use keyward_core::Status;
 
+use crate::boundary::StatusFamily;
 use crate::hash::*;
 use crate::keys::*;
 use crate::master::*;
 use crate::provider::*;
-use crate::ptr::{out_ptr, wide_string};
+use crate::ptr::{caller, out_ptr, wide_string};
 use crate::record::*;
 use crate::suites::*;
 use crate::tls13::*;
@@ -167,24 +168,22 @@ pub unsafe extern "system" fn GetSChannelInterface(
     ppFunctionTable: *mut *mut NCRYPT_SSL_FUNCTION_TABLE,
     dwFlags: DWORD,
 ) -> NTSTATUS {
-    let result = std::panic::catch_unwind(|| {
+    Status::boundary(|| {
         if dwFlags != 0 {
-            return Status::STATUS_INVALID_PARAMETER;
+            return Err(Status::STATUS_INVALID_PARAMETER);
         }
         if !pszProviderName.is_null() {
-            match wide_string(pszProviderName, 256) {
+            match caller!(wide_string(pszProviderName, 256)) {
                 Ok(name) if name == MS_SCHANNEL_PROVIDER => {}
-                Ok(_) => return Status::STATUS_NOT_FOUND,
-                Err(_) => return Status::STATUS_INVALID_PARAMETER,
+                Ok(_) => return Err(Status::STATUS_NOT_FOUND),
+                Err(_) => return Err(Status::STATUS_INVALID_PARAMETER),
             }
         }
-        let Ok(table) = out_ptr(ppFunctionTable) else {
-            return Status::STATUS_INVALID_PARAMETER;
-        };
+        let table =
+            caller!(out_ptr(ppFunctionTable)).map_err(|_| Status::STATUS_INVALID_PARAMETER)?;
         table.write(FUNCTION_TABLE.0.get());
-        Status(0)
-    });
-    result.unwrap_or(Status::NTE_INTERNAL_ERROR).0
+        Ok(())
+    })
 }
 
 #[cfg(test)]

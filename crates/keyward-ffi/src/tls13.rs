@@ -11,8 +11,9 @@ use std::sync::Arc;
 use keyward_core::Error;
 use keyward_ssl::Tls13Secret;
 
+use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
-use crate::ptr::{boundary, input, no_flags, out};
+use crate::ptr::{caller, input, no_flags, out};
 use crate::types::*;
 
 /// Registers a new TLS 1.3 secret made through `provider` in `*handle`.
@@ -43,7 +44,7 @@ unsafe fn expand_with_transcript(
         &keyward_ssl::HandshakeHash,
     ) -> Result<Tls13Secret, Error>,
 ) -> SECURITY_STATUS {
-    boundary(|| {
+    Error::boundary(|| {
         let provider_object = handles::provider(provider)?;
         let secret = handles::tls13_secret(secret)?;
         let hash = handles::hash(hash)?;
@@ -75,13 +76,13 @@ pub unsafe extern "system" fn SslExtractEarlyKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let psk = match hPreSharedKey {
             0 => None,
             handle => Some(handles::tls13_secret(handle)?),
         };
-        let handle = out(phEarlyKey)?;
+        let handle = caller!(out(phEarlyKey))?;
         no_flags(dwFlags)?;
         let early = provider.extract_early_key(psk.as_deref(), dwProtocol, dwCipherSuite)?;
         give(hSslProvider, handle, early)
@@ -104,12 +105,12 @@ pub unsafe extern "system" fn SslExtractHandshakeKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let own = handles::ephemeral_key(hPrivateKey)?;
         let peer = handles::public_key(hPublicKey)?;
         let early = handles::tls13_secret(hEarlyKey)?;
-        let handle = out(phHandshakeKey)?;
+        let handle = caller!(out(phHandshakeKey))?;
         no_flags(dwFlags)?;
         give(
             hSslProvider,
@@ -132,10 +133,10 @@ pub unsafe extern "system" fn SslExtractMasterKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handshake = handles::tls13_secret(hHandshakeKey)?;
-        let handle = out(phMasterKey)?;
+        let handle = caller!(out(phMasterKey))?;
         no_flags(dwFlags)?;
         give(
             hSslProvider,
@@ -162,15 +163,15 @@ pub unsafe extern "system" fn SslExpandTrafficKeys(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let base = handles::tls13_secret(hBaseKey)?;
         let hash = handles::hash(hHashValue)?;
         let client = (!phClientTrafficKey.is_null())
-            .then(|| out(phClientTrafficKey))
+            .then(|| caller!(out(phClientTrafficKey)))
             .transpose()?;
         let server = (!phServerTrafficKey.is_null())
-            .then(|| out(phServerTrafficKey))
+            .then(|| caller!(out(phServerTrafficKey)))
             .transpose()?;
         if client.is_none() && server.is_none() {
             return Err(Error::InvalidParameter("no output handle"));
@@ -178,26 +179,18 @@ pub unsafe extern "system" fn SslExpandTrafficKeys(
         no_flags(dwFlags)?;
         let transcript = handles::lock(&hash).duplicate();
         let (client_secret, server_secret) = provider.expand_traffic_keys(&base, &transcript)?;
-        let insert = |secret: Option<Tls13Secret>| match secret {
-            Some(secret) => handles::insert(hSslProvider, Object::Tls13Secret(Arc::new(secret))),
-            None => Ok(0),
+        let secret = |wanted: bool, secret: Option<Tls13Secret>| {
+            secret
+                .filter(|_| wanted)
+                .map(|secret| Object::Tls13Secret(Arc::new(secret)))
         };
-        let client_handle = match client {
-            Some(_) => insert(client_secret)?,
-            None => 0,
-        };
-        let server_handle = match server {
-            Some(_) => match insert(server_secret) {
-                Ok(handle) => handle,
-                Err(error) => {
-                    if client_handle != 0 {
-                        handles::free(client_handle)?;
-                    }
-                    return Err(error);
-                }
-            },
-            None => 0,
-        };
+        let [client_handle, server_handle] = handles::insert_all(
+            hSslProvider,
+            [
+                secret(client.is_some(), client_secret),
+                secret(server.is_some(), server_secret),
+            ],
+        )?;
         if let Some(client) = client {
             *client = client_handle;
         }
@@ -222,10 +215,10 @@ pub unsafe extern "system" fn SslExpandWriteKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let traffic = handles::tls13_secret(hBaseTrafficKey)?;
-        let handle = out(phWriteKey)?;
+        let handle = caller!(out(phWriteKey))?;
         no_flags(dwFlags)?;
         let key = provider.expand_write_key(&traffic)?;
         *handle = handles::insert(hSslProvider, Object::SessionKey(Arc::new(key)))?;
@@ -302,10 +295,10 @@ pub unsafe extern "system" fn SslExpandBinderKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let early = handles::tls13_secret(hEarlyKey)?;
-        let handle = out(phBinderKey)?;
+        let handle = caller!(out(phBinderKey))?;
         let resumption = match dwFlags {
             NCRYPT_SSL_EXTERNAL_PSK_FLAG => false,
             NCRYPT_SSL_RESUMPTION_PSK_FLAG => true,
@@ -334,11 +327,11 @@ pub unsafe extern "system" fn SslExpandPreSharedKey(
     dwFlags: DWORD,
 ) -> SECURITY_STATUS {
     let _ = pParameterList;
-    boundary(|| {
+    Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let resumption = handles::tls13_secret(hResumptionMasterKey)?;
-        let nonce = input(pbTicketNonce, cbTicketNonce)?;
-        let handle = out(phPreSharedKey)?;
+        let nonce = caller!(input(pbTicketNonce, cbTicketNonce))?;
+        let handle = caller!(out(phPreSharedKey))?;
         no_flags(dwFlags)?;
         give(
             hSslProvider,

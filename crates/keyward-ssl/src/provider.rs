@@ -363,6 +363,34 @@ impl Provider {
         Ok((premaster.master_key(params)?, encrypted))
     }
 
+    /// How `SslGenerateMasterKey` makes the master key of `suite` for `side`: the
+    /// dispatch on the suite's key exchange and the side, before any key is looked at.
+    /// `with_premaster` says whether the caller passed a private key, which for an RSA client
+    /// is a premaster of [`Provider::generate_premaster_key`].
+    ///
+    /// Errors: an RSA server (it uses [`Provider::import_master_key`]) and TLS 1.3 (the TLS
+    /// 1.3 key schedule) are `NotSupported`; an unknown suite as [`CipherSuite::lookup`].
+    pub fn master_key_exchange(
+        &self,
+        protocol: u32,
+        suite: u32,
+        side: Side,
+        with_premaster: bool,
+    ) -> Result<MasterKeyExchange> {
+        let suite = CipherSuite::lookup(Protocol::from_u32(protocol)?, suite)?;
+        match suite.key_exchange {
+            KeyExchange::Rsa if side == Side::Server => {
+                Err(Error::NotSupported("RSA servers use SslImportMasterKey"))
+            }
+            KeyExchange::Rsa if with_premaster => Ok(MasterKeyExchange::RsaPremaster),
+            KeyExchange::Rsa => Ok(MasterKeyExchange::RsaNewPremaster),
+            KeyExchange::Tls13 => Err(Error::NotSupported("TLS 1.3 uses SslExtractHandshakeKey")),
+            KeyExchange::DheRsa | KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => {
+                Ok(MasterKeyExchange::Agreement)
+            }
+        }
+    }
+
     /// (EC)DHE key agreement, either side (`SslGenerateMasterKey` with an ephemeral key and the
     /// peer's public key). `side` records who owns the master key, which decides the direction
     /// of the session keys.
@@ -416,6 +444,21 @@ impl Provider {
             .ok_or(Error::NotSupported("client-auth hash algorithm"))?;
         Ok(HandshakeHash::for_client_auth(protocol, suite, algorithm))
     }
+}
+
+/// How a TLS ≤ 1.2 master key is made (`SslGenerateMasterKey`), as
+/// [`Provider::master_key_exchange`] decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasterKeyExchange {
+    /// RSA client with a premaster from [`Provider::generate_premaster_key`]:
+    /// [`PreMasterKey::master_key`].
+    RsaPremaster,
+    /// RSA client without one: a new premaster, encrypted to the server's RSA key
+    /// ([`Provider::generate_master_key_rsa`]).
+    RsaNewPremaster,
+    /// (EC)DHE, either side: the own ephemeral key agrees with the peer's
+    /// ([`Provider::generate_master_key`]).
+    Agreement,
 }
 
 /// An RSA premaster secret made by the client (the "ssl7" object of

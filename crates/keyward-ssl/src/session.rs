@@ -226,6 +226,13 @@ impl SessionKey {
         self.record.open_in_place(sequence_number, record)
     }
 
+    /// Where a plaintext may sit in the record's buffer for
+    /// [`SessionKey::encrypt_packet_in_place`] and [`SessionKey::decrypt_packet_in_place`]
+    /// (`SslEncryptPacket` / `SslDecryptPacket` with overlapping buffers).
+    pub fn in_place_layout(&self) -> crate::record::InPlaceLayout {
+        self.record.in_place_layout()
+    }
+
     /// The largest record `encrypt_packet` can produce for `plaintext_len` bytes.
     pub fn max_encrypted_len(&self, plaintext_len: usize) -> usize {
         self.record.max_sealed_len(plaintext_len)

@@ -10,7 +10,7 @@ use keyward_core::Status;
 use keyward_ssl::keys::{
     BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB, SSL_KEY_TYPE_PROPERTY,
 };
-use keyward_ssl::provider::{enum_protocol_providers, MS_SCHANNEL_PROVIDER};
+use keyward_ssl::provider::{enum_protocol_providers, MasterKeyExchange, MS_SCHANNEL_PROVIDER};
 use keyward_ssl::{Parameters, Provider, Side, SignaturePadding};
 
 #[test]
@@ -25,6 +25,39 @@ fn open_and_enumerate() {
     let p = Provider::open(None).unwrap();
     assert_eq!(status(p.property("Name")), Status::NTE_NOT_SUPPORTED);
     assert_eq!(status(p.property("")), Status::NTE_INVALID_PARAMETER);
+}
+
+#[test]
+fn master_key_exchange_follows_the_suite_and_side() {
+    let p = common::provider();
+    let rsa = 0x009C; // TLS_RSA_WITH_AES_128_GCM_SHA256
+    let ecdhe = 0xC02F; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    let exchange =
+        |suite, side, with_premaster| p.master_key_exchange(0x0303, suite, side, with_premaster);
+    assert_eq!(
+        exchange(rsa, Side::Client, true),
+        Ok(MasterKeyExchange::RsaPremaster)
+    );
+    assert_eq!(
+        exchange(rsa, Side::Client, false),
+        Ok(MasterKeyExchange::RsaNewPremaster)
+    );
+    assert_eq!(
+        status(exchange(rsa, Side::Server, false)),
+        Status::NTE_NOT_SUPPORTED
+    );
+    for side in [Side::Client, Side::Server] {
+        assert_eq!(
+            exchange(ecdhe, side, true),
+            Ok(MasterKeyExchange::Agreement)
+        );
+    }
+    let tls13 = p.master_key_exchange(0x0304, 0x1301, Side::Client, true);
+    assert_eq!(status(tls13), Status::NTE_NOT_SUPPORTED);
+    assert_eq!(
+        status(exchange(0xFFFF, Side::Client, true)),
+        Status::NTE_NOT_SUPPORTED
+    );
 }
 
 #[test]

@@ -43,6 +43,7 @@
 //! fails with `SCARD_E_NO_SMARTCARD` ([`Error::NoCard`]).
 
 pub mod properties;
+pub mod public_key_blob;
 pub mod secure_function;
 pub mod session_key;
 pub mod shared_key;
@@ -349,6 +350,18 @@ impl CardContext {
                 return Ok(CardKeyHandle(value));
             }
         }
+    }
+
+    /// Whether the `CardGetSharedKeyHandle` step for `input` answers with a message for the
+    /// other side: every server step (no-card mode) does, and so does the client's first (on
+    /// a HOST CHALLENGE); the client's last does not. A caller that must place the answer
+    /// (cardmod's `ppbOutput`, `pcbOutput`) can refuse a missing place before the step runs.
+    pub fn shared_key_step_has_output(&self, input: &[u8]) -> bool {
+        self.is_no_card_mode()
+            || matches!(
+                SharedKeyMessage::parse(input),
+                Ok(SharedKeyMessage::HostChallenge { .. })
+            )
     }
 
     /// `CardGetSharedKeyHandle`: one step of the relayed SCP03 establishment (the message

@@ -308,6 +308,31 @@ pub enum SecureFunctionOutput {
 }
 
 impl SecureFunctionOutput {
+    /// The response of `function`, with the PIN tries left when known.
+    pub fn new(function: SecureFunction, attempts_remaining: Option<u32>) -> Self {
+        match function {
+            SecureFunction::Authenticate => {
+                SecureFunctionOutput::Authenticate { attempts_remaining }
+            }
+            SecureFunction::ChangeAuthenticator => {
+                SecureFunctionOutput::ChangeAuthenticator { attempts_remaining }
+            }
+            SecureFunction::ImportKeyPair => SecureFunctionOutput::ImportKeyPair,
+        }
+    }
+
+    /// The response a refused secure function still returns (`CardProcessEncryptedData`): the
+    /// tries left after a wrong or blocked PIN; `None` when `error` tells none.
+    pub fn after_refusal(function: SecureFunction, error: &Error) -> Option<Self> {
+        let attempts = error.attempts_remaining()?;
+        Some(SecureFunctionOutput::new(function, Some(attempts)))
+    }
+
+    /// The length of `function`'s response structure (0 for `CSF_IMPORT_KEYPAIR`).
+    pub fn len_of(function: SecureFunction) -> usize {
+        SecureFunctionOutput::new(function, None).to_bytes().len()
+    }
+
     /// The response structure's bytes (empty for `CSF_IMPORT_KEYPAIR`); unknown attempts are
     /// written as `0xFFFFFFFF`.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -332,6 +357,45 @@ impl SecureFunctionOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_functions_still_tell_the_tries_left() {
+        let wrong = Error::WrongPin {
+            attempts_remaining: 2,
+        };
+        assert_eq!(
+            SecureFunctionOutput::after_refusal(SecureFunction::Authenticate, &wrong),
+            Some(SecureFunctionOutput::Authenticate {
+                attempts_remaining: Some(2)
+            })
+        );
+        assert_eq!(
+            SecureFunctionOutput::after_refusal(
+                SecureFunction::ChangeAuthenticator,
+                &Error::PinBlocked
+            ),
+            Some(SecureFunctionOutput::ChangeAuthenticator {
+                attempts_remaining: Some(0)
+            })
+        );
+        let other = Error::InvalidParameter("x");
+        assert_eq!(
+            SecureFunctionOutput::after_refusal(SecureFunction::Authenticate, &other),
+            None
+        );
+        assert_eq!(
+            SecureFunctionOutput::len_of(SecureFunction::Authenticate),
+            12
+        );
+        assert_eq!(
+            SecureFunctionOutput::len_of(SecureFunction::ChangeAuthenticator),
+            8
+        );
+        assert_eq!(
+            SecureFunctionOutput::len_of(SecureFunction::ImportKeyPair),
+            0
+        );
+    }
 
     #[test]
     fn layouts_round_trip() {

@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 
 use super::objects::{self, Minidriver};
 use super::types::*;
-use super::{Failure, Outcome, INVALID_PARAMETER};
-use crate::ptr::{in_ref, input};
+use super::{Outcome, ScardStatus, INVALID_PARAMETER};
+use crate::ptr::{caller, in_ref, input};
 
 /// The caller's `CARD_DATA`, checked to be non-NULL and aligned.
 #[derive(Clone, Copy)]
@@ -114,8 +114,7 @@ impl CardData {
     /// # Safety
     /// The caller's `CARD_DATA` must be readable up to `pvVendorSpecific`.
     pub(crate) unsafe fn context(self) -> Outcome<Minidriver> {
-        // SAFETY: forwarded from the caller.
-        objects::minidriver(unsafe { self.context_handle() })
+        objects::minidriver(caller!(self.context_handle()))
     }
 
     /// A copy of `bytes` in memory from `pfnCspAlloc`, for the caller to free with
@@ -126,8 +125,7 @@ impl CardData {
     /// The caller's `CARD_DATA` must be readable up to `pvVendorSpecific`, and its
     /// `pfnCspAlloc` must behave as `malloc` does.
     pub(crate) unsafe fn alloc_copy(self, bytes: &[u8]) -> Outcome<*mut u8> {
-        // SAFETY: forwarded from the caller.
-        let block = unsafe { self.alloc(bytes.len()) }?;
+        let block = caller!(self.alloc(bytes.len()))?;
         // SAFETY: `block` is a fresh allocation of at least `bytes.len()` bytes, which
         // cannot overlap `bytes`.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), block, bytes.len()) };
@@ -145,7 +143,7 @@ impl CardData {
         // SAFETY: the CSP's allocator, called as cardmod.h documents it.
         let block = unsafe { alloc(size.max(1)) }.cast::<u8>();
         if block.is_null() {
-            return Err(Failure(SCARD_E_NO_MEMORY));
+            return Err(ScardStatus(SCARD_E_NO_MEMORY));
         }
         Ok(block)
     }
@@ -170,16 +168,16 @@ pub(crate) unsafe fn vendor_config(vendor: PVOID) -> Outcome<VendorConfig> {
     if objects::is_minidriver(vendor as usize) {
         return Err(INVALID_PARAMETER);
     }
-    // SAFETY: forwarded from the caller (checked non-NULL and aligned by `in_ref`).
-    let info = unsafe { in_ref(vendor.cast_const().cast::<KEYWARD_CARD_VENDOR_INFO>()) }?;
+    let info = caller!(in_ref(
+        vendor.cast_const().cast::<KEYWARD_CARD_VENDOR_INFO>()
+    ))?;
     if info.dwVersion != KEYWARD_CARD_VENDOR_INFO_VERSION {
         return Err(INVALID_PARAMETER);
     }
     let static_keys = if info.pStaticKeys.is_null() {
         None
     } else {
-        // SAFETY: forwarded from the caller.
-        Some(unsafe { static_keys(info.pStaticKeys) }?)
+        Some(caller!(static_keys(info.pStaticKeys))?)
     };
     let mut config = VendorConfig::new(static_keys);
     if info.dwSecurityLevel != KEYWARD_CARD_SECURITY_LEVEL_DEFAULT {
@@ -190,8 +188,7 @@ pub(crate) unsafe fn vendor_config(vendor: PVOID) -> Outcome<VendorConfig> {
         if info.cbAid == 0 {
             return Err(INVALID_PARAMETER);
         }
-        // SAFETY: forwarded from the caller.
-        config.aid = unsafe { input(info.pbAid, info.cbAid) }?.to_vec();
+        config.aid = caller!(input(info.pbAid, info.cbAid))?.to_vec();
     }
     Ok(config)
 }
@@ -202,8 +199,7 @@ pub(crate) unsafe fn vendor_config(vendor: PVOID) -> Outcome<VendorConfig> {
 /// # Safety
 /// A non-NULL `keys` must point to a readable `KEYWARD_CARD_KEYSET`.
 pub(crate) unsafe fn static_keys(keys: *const KEYWARD_CARD_KEYSET) -> Outcome<StaticKeys> {
-    // SAFETY: forwarded from the caller.
-    let keys = unsafe { in_ref(keys) }?;
+    let keys = caller!(in_ref(keys))?;
     let length = match keys.cbKey {
         16 | 24 | 32 => keys.cbKey as usize,
         _ => return Err(INVALID_PARAMETER),
@@ -277,7 +273,7 @@ mod tests {
         let pointer = (&mut info as *mut KEYWARD_CARD_VENDOR_INFO).cast();
         // SAFETY: a valid vendor info.
         let outcome = unsafe { vendor_config(pointer) }.err();
-        assert_eq!(outcome, Some(Failure(SCARD_E_UNSUPPORTED_FEATURE)));
+        assert_eq!(outcome, Some(ScardStatus(SCARD_E_UNSUPPORTED_FEATURE)));
         info.dwSecurityLevel = 0;
         info.dwVersion = 2;
         let pointer = (&mut info as *mut KEYWARD_CARD_VENDOR_INFO).cast();

@@ -12,14 +12,17 @@
 use keyward_card::card::{Personalization, VirtualCard};
 use keyward_card::instructions::OaepHash;
 use keyward_card::instructions::PublicKey;
+use keyward_card::minidriver::public_key_blob::parse_rsa_public_key_blob;
 use keyward_card::minidriver::session_key::wrap_session_key;
 
 use super::card_data::static_keys;
 use super::objects;
-use super::public_key::parse_rsa_public_key_blob;
 use super::types::*;
-use super::{boundary, Failure, Outcome, INVALID_PARAMETER};
-use crate::ptr::{c_string, input, out, required_input, wide_string, write_len, write_result};
+use super::{Outcome, ScardStatus, INVALID_PARAMETER};
+use crate::boundary::StatusFamily;
+use crate::ptr::{
+    c_string, caller, input, out, required_input, wide_string, write_len, write_result,
+};
 
 /// The longest path of a virtual card's state file, in bytes.
 const MAX_PATH_LEN: usize = 4096;
@@ -32,8 +35,7 @@ const MAX_READER_LEN: usize = 256;
 /// # Safety
 /// A non-NULL `path` must be NUL-terminated or hold `MAX_PATH_LEN + 1` readable bytes.
 unsafe fn path_argument(path: LPCSTR) -> Outcome<std::path::PathBuf> {
-    // SAFETY: forwarded from the caller.
-    let bytes = unsafe { c_string(path, MAX_PATH_LEN) }?;
+    let bytes = caller!(c_string(path, MAX_PATH_LEN))?;
     if bytes.is_empty() {
         return Err(INVALID_PARAMETER);
     }
@@ -60,9 +62,8 @@ unsafe fn path_argument(path: LPCSTR) -> Outcome<std::path::PathBuf> {
 /// `phSCardCtx` must be NULL or point to a writable `SCARDCONTEXT`.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardEstablishContext(phSCardCtx: *mut SCARDCONTEXT) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let context_out = unsafe { out(phSCardCtx) }?;
+    ScardStatus::boundary(|| {
+        let context_out = caller!(out(phSCardCtx))?;
         *context_out = objects::establish_context()?;
         Ok(())
     })
@@ -77,7 +78,7 @@ pub unsafe extern "system" fn KeywardCardEstablishContext(phSCardCtx: *mut SCARD
 /// None beyond the function's contract (the handle is never dereferenced).
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardReleaseContext(hSCardCtx: SCARDCONTEXT) -> DWORD {
-    boundary(|| objects::release_context(hSCardCtx))
+    ScardStatus::boundary(|| objects::release_context(hSCardCtx))
 }
 
 /// `KeywardCardConnectVirtual`: connects to the virtual card whose state file is at
@@ -98,11 +99,9 @@ pub unsafe extern "system" fn KeywardCardConnectVirtual(
     pszStatePath: LPCSTR,
     phScard: *mut SCARDHANDLE,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let path = unsafe { path_argument(pszStatePath) }?;
-        // SAFETY: forwarded from the caller.
-        let card_out = unsafe { out(phScard) }?;
+    ScardStatus::boundary(|| {
+        let path = caller!(path_argument(pszStatePath))?;
+        let card_out = caller!(out(phScard))?;
         *card_out = objects::connect_virtual(hSCardCtx, &path)?;
         Ok(())
     })
@@ -126,12 +125,10 @@ pub unsafe extern "system" fn KeywardCardConnectReader(
     pszReader: LPCSTR,
     phScard: *mut SCARDHANDLE,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let reader = unsafe { c_string(pszReader, MAX_READER_LEN) }?;
+    ScardStatus::boundary(|| {
+        let reader = caller!(c_string(pszReader, MAX_READER_LEN))?;
         let reader = std::str::from_utf8(reader).map_err(|_| INVALID_PARAMETER)?;
-        // SAFETY: forwarded from the caller.
-        let card_out = unsafe { out(phScard) }?;
+        let card_out = caller!(out(phScard))?;
         *card_out = objects::connect_reader(hSCardCtx, reader)?;
         Ok(())
     })
@@ -146,7 +143,7 @@ pub unsafe extern "system" fn KeywardCardConnectReader(
 /// None beyond the function's contract (the handle is never dereferenced).
 #[no_mangle]
 pub unsafe extern "system" fn KeywardCardDisconnect(hScard: SCARDHANDLE) -> DWORD {
-    boundary(|| objects::disconnect(hScard))
+    ScardStatus::boundary(|| objects::disconnect(hScard))
 }
 
 /// `KeywardCardGetAtr`: the card's ATR, for `CARD_DATA.pbAtr` (the stand-in for
@@ -165,12 +162,10 @@ pub unsafe extern "system" fn KeywardCardGetAtr(
     cbAtr: DWORD,
     pcbAtr: PDWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pcbAtr) }?;
+    ScardStatus::boundary(|| {
+        caller!(out(pcbAtr))?;
         let atr = objects::any_connection(hScard)?.with_link(|link| link.atr())?;
-        // SAFETY: forwarded from the caller.
-        Ok(unsafe { write_result(&atr, pbAtr, cbAtr, pcbAtr) }?)
+        Ok(caller!(write_result(&atr, pbAtr, cbAtr, pcbAtr))?)
     })
 }
 
@@ -195,15 +190,11 @@ pub unsafe extern "system" fn KeywardCardCreateVirtualCard(
     pbAdminPin: *const BYTE,
     cbAdminPin: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let path = unsafe { path_argument(pszStatePath) }?;
-        // SAFETY: forwarded from the caller.
-        let keys = unsafe { static_keys(pKeys) }?;
-        // SAFETY: forwarded from the caller.
-        let user_pin = unsafe { required_input(pbUserPin, cbUserPin) }?;
-        // SAFETY: forwarded from the caller.
-        let admin_pin = unsafe { required_input(pbAdminPin, cbAdminPin) }?;
+    ScardStatus::boundary(|| {
+        let path = caller!(path_argument(pszStatePath))?;
+        let keys = caller!(static_keys(pKeys))?;
+        let user_pin = caller!(required_input(pbUserPin, cbUserPin))?;
+        let admin_pin = caller!(required_input(pbAdminPin, cbAdminPin))?;
         let personalization = Personalization::new(keys, user_pin, admin_pin)?;
         VirtualCard::create(&path, personalization)?;
         Ok(())
@@ -238,15 +229,11 @@ pub unsafe extern "system" fn KeywardCardWrapSessionKey(
     cbOutput: DWORD,
     pcbResult: PDWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let blob = unsafe { required_input(pbPublicKeyBlob, cbPublicKeyBlob) }?;
-        // SAFETY: forwarded from the caller.
-        let hash_name = unsafe { wide_string(pszOaepAlgId, 64) }?;
-        // SAFETY: forwarded from the caller.
-        let session_key = unsafe { input(pbSessionKey, cbSessionKey) }?;
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pcbResult) }?;
+    ScardStatus::boundary(|| {
+        let blob = caller!(required_input(pbPublicKeyBlob, cbPublicKeyBlob))?;
+        let hash_name = caller!(wide_string(pszOaepAlgId, 64))?;
+        let session_key = caller!(input(pbSessionKey, cbSessionKey))?;
+        caller!(out(pcbResult))?;
         let public = parse_rsa_public_key_blob(blob)?;
         let hash = OaepHash::from_cng_name(&hash_name)?;
         if !matches!(session_key.len(), 16 | 24 | 32) {
@@ -257,16 +244,16 @@ pub unsafe extern "system" fn KeywardCardWrapSessionKey(
         };
         let length = modulus.len();
         if pbOutput.is_null() || (cbOutput as usize) < length {
-            // SAFETY: forwarded from the caller.
-            unsafe { write_len(pcbResult, length) }?;
+            caller!(write_len(pcbResult, length))?;
             if pbOutput.is_null() {
                 return Ok(());
             }
-            return Err(Failure(SCARD_E_INSUFFICIENT_BUFFER));
+            return Err(ScardStatus(SCARD_E_INSUFFICIENT_BUFFER));
         }
         let wrapped = wrap_session_key(&public, hash, session_key)?;
-        // SAFETY: forwarded from the caller.
-        Ok(unsafe { write_result(&wrapped, pbOutput, cbOutput, pcbResult) }?)
+        Ok(caller!(write_result(
+            &wrapped, pbOutput, cbOutput, pcbResult
+        ))?)
     })
 }
 

@@ -20,9 +20,9 @@ use core::ptr::{addr_of_mut, null_mut};
 
 use keyward_card::instructions::{OaepHash, PinId as Role};
 use keyward_card::minidriver::properties::copy_out;
+use keyward_card::minidriver::public_key_blob::container_blob;
 use keyward_card::minidriver::secure_function::{SecureFunction, SecureFunctionOutput};
 use keyward_card::minidriver::session_key::OaepPaddingInfo;
-use keyward_card::minidriver::shared_key::SharedKeyMessage;
 use keyward_card::minidriver::{Call, CardContext, CardKeyHandle};
 use keyward_card::transport::Transport;
 use keyward_card::Error;
@@ -30,12 +30,12 @@ use keyward_core::SecretVec;
 
 use super::card_data::{vendor_config, CardData};
 use super::objects::{self, lock, Minidriver, SharedTransport};
-use super::public_key::container_blob;
 use super::types::*;
-use super::{boundary, Failure, Outcome, INVALID_PARAMETER};
+use super::{Outcome, ScardStatus, INVALID_PARAMETER};
+use crate::boundary::StatusFamily;
 use crate::ptr::{
-    in_ref, input, optional_out_ptr, out, out_buffer, out_ptr, output, required_input, wide_string,
-    OutPtr,
+    caller, in_ref, input, optional_out_ptr, out, out_buffer, out_ptr, output, required_input,
+    wide_string,
 };
 
 /// The longest string argument, in UTF-16 code units (names of properties, algorithms, blob
@@ -48,29 +48,7 @@ const MAX_NAME: usize = 256;
 /// # Safety
 /// A non-NULL `text` must be NUL-terminated or hold at least `MAX_NAME + 1` readable units.
 unsafe fn wide(text: LPCWSTR) -> Outcome<String> {
-    // SAFETY: forwarded from the caller.
-    Ok(unsafe { wide_string(text, MAX_NAME) }?)
-}
-
-/// An optional out-parameter: NULL is `None`; misaligned is `SCARD_E_INVALID_PARAMETER`.
-/// It is written through its raw pointer ([`OutPtr`]): a caller may pass the same pointer for
-/// two out-parameters.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to a writable `T` for the rest of the call.
-unsafe fn optional_out<'a, T: Copy>(pointer: *mut T) -> Outcome<Option<OutPtr<'a, T>>> {
-    // SAFETY: forwarded from the caller.
-    Ok(unsafe { optional_out_ptr(pointer) }?)
-}
-
-/// A required out-parameter, written through its raw pointer ([`OutPtr`]); NULL or
-/// misaligned is `SCARD_E_INVALID_PARAMETER`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to a writable `T` for the rest of the call.
-unsafe fn required_out<'a, T: Copy>(pointer: *mut T) -> Outcome<OutPtr<'a, T>> {
-    // SAFETY: forwarded from the caller.
-    Ok(unsafe { out_ptr(pointer) }?)
+    Ok(caller!(wide_string(text, MAX_NAME))?)
 }
 
 /// The context of `pCardData` (`SCARD_E_INVALID_PARAMETER` for a NULL or misaligned
@@ -80,14 +58,13 @@ unsafe fn required_out<'a, T: Copy>(pointer: *mut T) -> Outcome<OutPtr<'a, T>> {
 /// A non-NULL `pCardData` must point to a readable `CARD_DATA` (at least its base part).
 unsafe fn enter(pCardData: PCARD_DATA) -> Outcome<(CardData, Minidriver)> {
     let card_data = CardData::new(pCardData)?;
-    // SAFETY: forwarded from the caller.
-    let context = unsafe { card_data.context() }?;
+    let context = caller!(card_data.context())?;
     Ok((card_data, context))
 }
 
 /// A `DWORD` length.
 fn dword_len(length: usize) -> Outcome<DWORD> {
-    DWORD::try_from(length).map_err(|_| Failure(SCARD_F_INTERNAL_ERROR))
+    DWORD::try_from(length).map_err(|_| ScardStatus(SCARD_F_INTERNAL_ERROR))
 }
 
 /// cardmod's rule for a property value: `*pdwDataLen` always receives the value's length; a
@@ -97,24 +74,9 @@ fn dword_len(length: usize) -> Outcome<DWORD> {
 /// `pbData` must be NULL or hold `cbData` writable bytes; `pdwDataLen` must be NULL or point
 /// to a writable `DWORD`; they must not overlap.
 unsafe fn property_out(value: &[u8], pbData: PBYTE, cbData: DWORD, pdwDataLen: PDWORD) -> Outcome {
-    // SAFETY: forwarded from the caller.
-    *unsafe { out(pdwDataLen) }? = dword_len(value.len())?;
-    // SAFETY: forwarded from the caller.
-    copy_out(value, unsafe { output(pbData, cbData) })?;
+    *caller!(out(pdwDataLen))? = dword_len(value.len())?;
+    copy_out(value, caller!(output(pbData, cbData)))?;
     Ok(())
-}
-
-/// What `CardProcessEncryptedData` returns for `function` when the card says nothing more.
-fn plain_output(function: SecureFunction) -> SecureFunctionOutput {
-    match function {
-        SecureFunction::Authenticate => SecureFunctionOutput::Authenticate {
-            attempts_remaining: None,
-        },
-        SecureFunction::ChangeAuthenticator => SecureFunctionOutput::ChangeAuthenticator {
-            attempts_remaining: None,
-        },
-        SecureFunction::ImportKeyPair => SecureFunctionOutput::ImportKeyPair,
-    }
 }
 
 // ---- Context --------------------------------------------------------------------------------
@@ -145,10 +107,9 @@ fn plain_output(function: SecureFunction) -> SecureFunctionOutput {
 /// structure), readable and writable; its pointers valid as cardmod.h documents.
 #[no_mangle]
 pub unsafe extern "system" fn CardAcquireContext(pCardData: PCARD_DATA, dwFlags: DWORD) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         let card_data = CardData::new(pCardData)?;
-        // SAFETY: forwarded from the caller.
-        let fields = unsafe { card_data.fields() };
+        let fields = caller!(card_data.fields());
         if fields.version < CARD_DATA_VERSION_FOUR {
             return Err(Error::RevisionMismatch.into());
         }
@@ -163,13 +124,11 @@ pub unsafe extern "system" fn CardAcquireContext(pCardData: PCARD_DATA, dwFlags:
             (None, Vec::new(), String::new())
         } else {
             let connection = objects::connection(fields.context, fields.card)?;
-            // SAFETY: forwarded from the caller.
-            let atr = unsafe { input(fields.atr, fields.atr_len) }?.to_vec();
+            let atr = caller!(input(fields.atr, fields.atr_len))?.to_vec();
             let card_name = if fields.card_name.is_null() {
                 String::new()
             } else {
-                // SAFETY: forwarded from the caller.
-                unsafe { wide(fields.card_name) }?
+                caller!(wide(fields.card_name))?
             };
             (
                 Some(Box::new(SharedTransport(connection)) as Box<dyn Transport>),
@@ -177,8 +136,7 @@ pub unsafe extern "system" fn CardAcquireContext(pCardData: PCARD_DATA, dwFlags:
                 card_name,
             )
         };
-        // SAFETY: forwarded from the caller.
-        let vendor = unsafe { vendor_config(fields.vendor) }?;
+        let vendor = caller!(vendor_config(fields.vendor))?;
         let context = CardContext::acquire(
             keyward_card::minidriver::CardData {
                 version: fields.version,
@@ -281,12 +239,10 @@ unsafe fn fill_slots(p: PCARD_DATA, version: DWORD) {
 /// `pCardData` must point to a readable and writable `CARD_DATA` (at least its base part).
 #[no_mangle]
 pub unsafe extern "system" fn CardDeleteContext(pCardData: PCARD_DATA) -> DWORD {
-    boundary(|| {
+    ScardStatus::boundary(|| {
         let card_data = CardData::new(pCardData)?;
-        // SAFETY: forwarded from the caller.
-        objects::remove_minidriver(unsafe { card_data.context_handle() })?;
-        // SAFETY: forwarded from the caller.
-        unsafe { card_data.set_vendor(null_mut()) };
+        objects::remove_minidriver(caller!(card_data.context_handle()))?;
+        caller!(card_data.set_vendor(null_mut()));
         Ok(())
     })
 }
@@ -313,13 +269,11 @@ pub unsafe extern "system" fn CardGetContainerInfo(
     dwFlags: DWORD,
     pContainerInfo: PCONTAINER_INFO,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (card_data, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (card_data, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardGetContainerInfo)?;
-        // SAFETY: forwarded from the caller.
-        let info = unsafe { out(pContainerInfo) }?;
+        let info = caller!(out(pContainerInfo))?;
         if dwFlags != 0 {
             return Err(INVALID_PARAMETER);
         }
@@ -329,8 +283,7 @@ pub unsafe extern "system" fn CardGetContainerInfo(
         let key = context.get_container_info(bContainerIndex)?;
         let blob = container_blob(&key)?;
         let length = dword_len(blob.blob.len())?;
-        // SAFETY: forwarded from the caller.
-        let block = unsafe { card_data.alloc_copy(&blob.blob) }?;
+        let block = caller!(card_data.alloc_copy(&blob.blob))?;
         let (mut signature, mut exchange) = ((0, null_mut()), (0, null_mut()));
         if blob.signature {
             signature = (length, block);
@@ -375,22 +328,17 @@ pub unsafe extern "system" fn CardAuthenticateEx(
     pcbSessionPin: PDWORD,
     pcAttemptsRemaining: PDWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardAuthenticateEx)?;
         let role = Role::from_role(PinId)?;
         // The PIN is copied before any out-parameter is written: an out-parameter may point
         // into it.
-        // SAFETY: forwarded from the caller.
-        let pin = SecretVec::from_slice(unsafe { required_input(pbPinData, cbPinData) }?);
-        // SAFETY: forwarded from the caller.
-        let session_pin = unsafe { optional_out(ppbSessionPin) }?;
-        // SAFETY: forwarded from the caller.
-        let session_pin_len = unsafe { optional_out(pcbSessionPin) }?;
-        // SAFETY: forwarded from the caller.
-        let attempts = unsafe { optional_out(pcAttemptsRemaining) }?;
+        let pin = SecretVec::from_slice(caller!(required_input(pbPinData, cbPinData))?);
+        let session_pin = caller!(optional_out_ptr(ppbSessionPin))?;
+        let session_pin_len = caller!(optional_out_ptr(pcbSessionPin))?;
+        let attempts = caller!(optional_out_ptr(pcAttemptsRemaining))?;
         if let Some(session_pin) = session_pin {
             session_pin.write(null_mut());
         }
@@ -400,12 +348,8 @@ pub unsafe extern "system" fn CardAuthenticateEx(
         let result =
             context.authenticate_ex(role, dwFlags & !CARD_PIN_SILENT_CONTEXT, pin.expose());
         if let (Err(error), Some(attempts)) = (&result, attempts) {
-            match error {
-                Error::WrongPin { attempts_remaining } => {
-                    attempts.write(DWORD::from(*attempts_remaining))
-                }
-                Error::PinBlocked => attempts.write(0),
-                _ => {}
+            if let Some(remaining) = error.attempts_remaining() {
+                attempts.write(remaining);
             }
         }
         Ok(result?)
@@ -426,9 +370,8 @@ pub unsafe extern "system" fn CardDeauthenticateEx(
     PinId: PIN_SET,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         Ok(context.deauthenticate_ex(PinId, dwFlags)?)
     })
@@ -456,18 +399,14 @@ pub unsafe extern "system" fn CardGetProperty(
     pdwDataLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let context = lock(&minidriver);
         context.check_call(Call::CardGetProperty)?;
-        // SAFETY: forwarded from the caller.
-        let property = unsafe { wide(wszProperty) }?;
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pdwDataLen) }?;
+        let property = caller!(wide(wszProperty))?;
+        caller!(out(pdwDataLen))?;
         let value = context.get_property(&property, dwFlags)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { property_out(&value, pbData, cbData, pdwDataLen) }
+        caller!(property_out(&value, pbData, cbData, pdwDataLen))
     })
 }
 
@@ -501,23 +440,17 @@ pub unsafe extern "system" fn CardImportSessionKey(
     cbInput: DWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardImportSessionKey)?;
-        // SAFETY: forwarded from the caller.
-        let key_out = unsafe { required_out(phKey) }?;
+        let key_out = caller!(out_ptr(phKey))?;
         key_out.write(0);
-        // SAFETY: forwarded from the caller.
-        let blob_type = unsafe { wide(pwszBlobType) }?;
-        // SAFETY: forwarded from the caller.
-        let algorithm = unsafe { wide(pwszAlgId) }?;
-        // SAFETY: forwarded from the caller.
-        let wrapped = unsafe { required_input(pbInput, cbInput) }?;
+        let blob_type = caller!(wide(pwszBlobType))?;
+        let algorithm = caller!(wide(pwszAlgId))?;
+        let wrapped = caller!(required_input(pbInput, cbInput))?;
         let padding = if dwFlags == CARD_PADDING_OAEP {
-            // SAFETY: forwarded from the caller.
-            unsafe { oaep_padding(pPaddingInfo) }?
+            caller!(oaep_padding(pPaddingInfo))?
         } else {
             // The Rust minidriver refuses these flags; the padding is not read.
             OaepPaddingInfo {
@@ -545,12 +478,11 @@ pub unsafe extern "system" fn CardImportSessionKey(
 /// A non-NULL `pointer` must point to a readable `BCRYPT_OAEP_PADDING_INFO` whose pointers are
 /// valid.
 unsafe fn oaep_padding(pointer: LPVOID) -> Outcome<OaepPaddingInfo> {
-    // SAFETY: forwarded from the caller.
-    let info = unsafe { in_ref(pointer.cast_const().cast::<BCRYPT_OAEP_PADDING_INFO>()) }?;
-    // SAFETY: forwarded from the caller.
-    let hash = OaepHash::from_cng_name(&unsafe { wide(info.pszAlgId) }?)?;
-    // SAFETY: forwarded from the caller.
-    let label = unsafe { input(info.pbLabel, info.cbLabel) }?.to_vec();
+    let info = caller!(in_ref(
+        pointer.cast_const().cast::<BCRYPT_OAEP_PADDING_INFO>()
+    ))?;
+    let hash = OaepHash::from_cng_name(&caller!(wide(info.pszAlgId))?)?;
+    let label = caller!(input(info.pbLabel, info.cbLabel))?.to_vec();
     Ok(OaepPaddingInfo { hash, label })
 }
 
@@ -587,20 +519,15 @@ pub unsafe extern "system" fn CardGetSharedKeyHandle(
     pcbOutput: PDWORD,
     phKey: PCARD_KEY_HANDLE,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (card_data, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (card_data, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardGetSharedKeyHandle)?;
         // The message is copied before any out-parameter is written: one may point into it.
-        // SAFETY: forwarded from the caller.
-        let message = unsafe { input(pbInput, cbInput) }?.to_vec();
-        // SAFETY: forwarded from the caller.
-        let key_out = unsafe { required_out(phKey) }?;
-        // SAFETY: forwarded from the caller.
-        let output_out = unsafe { optional_out(ppbOutput) }?;
-        // SAFETY: forwarded from the caller.
-        let length_out = unsafe { optional_out(pcbOutput) }?;
+        let message = caller!(input(pbInput, cbInput))?.to_vec();
+        let key_out = caller!(out_ptr(phKey))?;
+        let output_out = caller!(optional_out_ptr(ppbOutput))?;
+        let length_out = caller!(optional_out_ptr(pcbOutput))?;
         key_out.write(0);
         if let Some(output) = &output_out {
             output.write(null_mut());
@@ -608,20 +535,16 @@ pub unsafe extern "system" fn CardGetSharedKeyHandle(
         if let Some(length) = &length_out {
             length.write(0);
         }
-        let answers = context.is_no_card_mode()
-            || matches!(
-                SharedKeyMessage::parse(&message),
-                Ok(SharedKeyMessage::HostChallenge { .. })
-            );
-        if answers && (output_out.is_none() || length_out.is_none()) {
+        if context.shared_key_step_has_output(&message)
+            && (output_out.is_none() || length_out.is_none())
+        {
             return Err(INVALID_PARAMETER);
         }
         let step = context.get_shared_key_handle(&message)?;
         if let Some(reply) = step.output {
             let placed = match (output_out, length_out) {
                 (Some(output), Some(length)) => dword_len(reply.len()).and_then(|size| {
-                    // SAFETY: forwarded from the caller.
-                    let block = unsafe { card_data.alloc_copy(&reply) }?;
+                    let block = caller!(card_data.alloc_copy(&reply))?;
                     output.write(block);
                     length.write(size);
                     Ok(())
@@ -650,9 +573,8 @@ pub unsafe extern "system" fn CardDestroyKey(
     pCardData: PCARD_DATA,
     hKey: CARD_KEY_HANDLE,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         Ok(context.destroy_key(CardKeyHandle(hKey))?)
     })
@@ -678,20 +600,15 @@ pub unsafe extern "system" fn CardGetAlgorithmProperty(
     pdwDataLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let context = lock(&minidriver);
         context.check_call(Call::CardGetAlgorithmProperty)?;
-        // SAFETY: forwarded from the caller.
-        let algorithm = unsafe { wide(pwszAlgId) }?;
-        // SAFETY: forwarded from the caller.
-        let property = unsafe { wide(pwszProperty) }?;
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pdwDataLen) }?;
+        let algorithm = caller!(wide(pwszAlgId))?;
+        let property = caller!(wide(pwszProperty))?;
+        caller!(out(pdwDataLen))?;
         let value = context.get_algorithm_property(&algorithm, &property, dwFlags)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { property_out(&value, pbData, cbData, pdwDataLen) }
+        caller!(property_out(&value, pbData, cbData, pdwDataLen))
     })
 }
 
@@ -715,18 +632,14 @@ pub unsafe extern "system" fn CardGetKeyProperty(
     pdwDataLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let context = lock(&minidriver);
         context.check_call(Call::CardGetKeyProperty)?;
-        // SAFETY: forwarded from the caller.
-        let property = unsafe { wide(pwszProperty) }?;
-        // SAFETY: forwarded from the caller.
-        unsafe { out(pdwDataLen) }?;
+        let property = caller!(wide(pwszProperty))?;
+        caller!(out(pdwDataLen))?;
         let value = context.get_key_property(CardKeyHandle(hKey), &property, dwFlags)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { property_out(&value, pbData, cbData, pdwDataLen) }
+        caller!(property_out(&value, pbData, cbData, pdwDataLen))
     })
 }
 
@@ -750,15 +663,12 @@ pub unsafe extern "system" fn CardSetKeyProperty(
     cbInput: DWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardSetKeyProperty)?;
-        // SAFETY: forwarded from the caller.
-        let property = unsafe { wide(pwszProperty) }?;
-        // SAFETY: forwarded from the caller.
-        let value = unsafe { input(pbInput, cbInput) }?;
+        let property = caller!(wide(pwszProperty))?;
+        let value = caller!(input(pbInput, cbInput))?;
         Ok(context.set_key_property(CardKeyHandle(hKey), &property, value, dwFlags)?)
     })
 }
@@ -782,20 +692,15 @@ pub unsafe extern "system" fn MDImportSessionKey(
     pbInput: PBYTE,
     cbInput: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::MdImportSessionKey)?;
-        // SAFETY: forwarded from the caller.
-        let key_out = unsafe { required_out(phKey) }?;
+        let key_out = caller!(out_ptr(phKey))?;
         key_out.write(0);
-        // SAFETY: forwarded from the caller.
-        let blob_type = unsafe { wide(pwszBlobType) }?;
-        // SAFETY: forwarded from the caller.
-        let algorithm = unsafe { wide(pwszAlgId) }?;
-        // SAFETY: forwarded from the caller.
-        let blob = unsafe { required_input(pbInput, cbInput) }?;
+        let blob_type = caller!(wide(pwszBlobType))?;
+        let algorithm = caller!(wide(pwszAlgId))?;
+        let blob = caller!(required_input(pbInput, cbInput))?;
         let key = context.md_import_session_key(&blob_type, &algorithm, blob)?;
         key_out.write(key.0);
         Ok(())
@@ -830,28 +735,22 @@ pub unsafe extern "system" fn MDEncryptData(
     ppEncryptedData: *mut PCARD_ENCRYPTED_DATA,
     pcEncryptedData: PDWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (card_data, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (card_data, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::MdEncryptData)?;
-        // SAFETY: forwarded from the caller.
-        let function = unsafe { wide(pwszSecureFunction) }?;
+        let function = caller!(wide(pwszSecureFunction))?;
         // The payload (PINs, a private key) is copied before any out-parameter is written:
         // one may point into it.
-        // SAFETY: forwarded from the caller.
-        let payload = SecretVec::from_slice(unsafe { required_input(pbInput, cbInput) }?);
-        // SAFETY: forwarded from the caller.
-        let array_out = unsafe { required_out(ppEncryptedData) }?;
-        // SAFETY: forwarded from the caller.
-        let count_out = unsafe { required_out(pcEncryptedData) }?;
+        let payload = SecretVec::from_slice(caller!(required_input(pbInput, cbInput))?);
+        let array_out = caller!(out_ptr(ppEncryptedData))?;
+        let count_out = caller!(out_ptr(pcEncryptedData))?;
         array_out.write(null_mut());
         count_out.write(0);
         let blobs =
             context.md_encrypt_data(CardKeyHandle(hKey), &function, payload.expose(), dwFlags)?;
         let count = dword_len(blobs.len())?;
-        // SAFETY: forwarded from the caller.
-        let block = unsafe { encrypted_data_block(card_data, &blobs) }?;
+        let block = caller!(encrypted_data_block(card_data, &blobs))?;
         array_out.write(block);
         count_out.write(count);
         Ok(())
@@ -871,10 +770,9 @@ unsafe fn encrypted_data_block(
         dword_len(blob.len())?;
         total
             .checked_add(blob.len())
-            .ok_or(Failure(SCARD_F_INTERNAL_ERROR))
+            .ok_or(ScardStatus(SCARD_F_INTERNAL_ERROR))
     })?;
-    // SAFETY: forwarded from the caller.
-    let block = unsafe { card_data.alloc(total) }?;
+    let block = caller!(card_data.alloc(total))?;
     let mut offset = entries;
     for (index, blob) in blobs.iter().enumerate() {
         // SAFETY: `block` holds `total` bytes: the entries, then every blob in order, so both
@@ -913,8 +811,7 @@ unsafe fn read_blobs(array: PCARD_ENCRYPTED_DATA, count: DWORD) -> Outcome<Vec<V
     entries
         .iter()
         .map(|entry| {
-            // SAFETY: forwarded from the caller.
-            let blob = unsafe { required_input(entry.pbEncryptedData, entry.cbEncryptedData) }?;
+            let blob = caller!(required_input(entry.pbEncryptedData, entry.cbEncryptedData))?;
             Ok(blob.to_vec())
         })
         .collect()
@@ -953,38 +850,30 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
     pdwOutputLen: PDWORD,
     dwFlags: DWORD,
 ) -> DWORD {
-    boundary(|| {
-        // SAFETY: forwarded from the caller.
-        let (_, minidriver) = unsafe { enter(pCardData) }?;
+    ScardStatus::boundary(|| {
+        let (_, minidriver) = caller!(enter(pCardData))?;
         let mut context = lock(&minidriver);
         context.check_call(Call::CardProcessEncryptedData)?;
-        // SAFETY: forwarded from the caller.
-        let function_name = unsafe { wide(pwszSecureFunction) }?;
-        // SAFETY: forwarded from the caller.
-        let blobs = unsafe { read_blobs(pEncryptedData, cEncryptedData) }?;
-        // SAFETY: forwarded from the caller.
-        let length_out = unsafe { optional_out(pdwOutputLen) }?;
-        // SAFETY: forwarded from the caller.
-        let buffer = unsafe { out_buffer(pbOutput, cbOutput) };
+        let function_name = caller!(wide(pwszSecureFunction))?;
+        let blobs = caller!(read_blobs(pEncryptedData, cEncryptedData))?;
+        let length_out = caller!(optional_out_ptr(pdwOutputLen))?;
+        let buffer = caller!(out_buffer(pbOutput, cbOutput));
         let function = SecureFunction::from_name(&function_name).ok();
         if let (Some(buffer), Some(function)) = (&buffer, function) {
-            let needed = plain_output(function).to_bytes().len();
+            let needed = SecureFunctionOutput::len_of(function);
             if buffer.len() < needed {
                 if let Some(length) = length_out {
                     length.write(dword_len(needed)?);
                 }
-                return Err(Failure(SCARD_E_INSUFFICIENT_BUFFER));
+                return Err(ScardStatus(SCARD_E_INSUFFICIENT_BUFFER));
             }
         }
         let result =
             context.process_encrypted_data(CardKeyHandle(hKey), &function_name, &blobs, dwFlags);
         let response = match (&result, function) {
             (Ok(response), _) => Some(response.clone()),
-            (Err(Error::WrongPin { attempts_remaining }), Some(function)) => {
-                Some(with_attempts(function, u32::from(*attempts_remaining)))
-            }
-            (Err(Error::PinBlocked), Some(function)) => Some(with_attempts(function, 0)),
-            _ => None,
+            (Err(error), Some(function)) => SecureFunctionOutput::after_refusal(function, error),
+            (Err(_), None) => None,
         };
         if let Some(response) = response {
             let bytes = response.to_bytes();
@@ -995,25 +884,12 @@ pub unsafe extern "system" fn CardProcessEncryptedData(
                 // The buffer was checked against this length before the card was asked.
                 buffer
                     .write_prefix(&bytes)
-                    .map_err(|_| Failure(SCARD_F_INTERNAL_ERROR))?;
+                    .map_err(|_| ScardStatus(SCARD_F_INTERNAL_ERROR))?;
             }
         }
         result?;
         Ok(())
     })
-}
-
-/// The response of `function` with `attempts` tries left.
-fn with_attempts(function: SecureFunction, attempts: u32) -> SecureFunctionOutput {
-    match function {
-        SecureFunction::Authenticate => SecureFunctionOutput::Authenticate {
-            attempts_remaining: Some(attempts),
-        },
-        SecureFunction::ChangeAuthenticator => SecureFunctionOutput::ChangeAuthenticator {
-            attempts_remaining: Some(attempts),
-        },
-        SecureFunction::ImportKeyPair => SecureFunctionOutput::ImportKeyPair,
-    }
 }
 
 /// The slots of the functions keyward's minidriver does not implement: each has its slot's
@@ -1073,22 +949,24 @@ mod tests {
     #[test]
     fn responses_have_the_sizes_of_their_structures() {
         assert_eq!(
-            plain_output(SecureFunction::Authenticate).to_bytes().len(),
+            SecureFunctionOutput::len_of(SecureFunction::Authenticate),
             size_of::<CARD_AUTHENTICATE_RESPONSE>()
         );
         assert_eq!(
-            plain_output(SecureFunction::ChangeAuthenticator)
-                .to_bytes()
-                .len(),
+            SecureFunctionOutput::len_of(SecureFunction::ChangeAuthenticator),
             size_of::<CARD_CHANGE_AUTHENTICATOR_RESPONSE>()
         );
-        assert!(plain_output(SecureFunction::ImportKeyPair)
-            .to_bytes()
-            .is_empty());
-        let wrong = with_attempts(SecureFunction::Authenticate, 2).to_bytes();
+        assert_eq!(
+            SecureFunctionOutput::len_of(SecureFunction::ImportKeyPair),
+            0
+        );
+        let wrong = SecureFunctionOutput::new(SecureFunction::Authenticate, Some(2)).to_bytes();
         assert_eq!(&wrong[8..12], &2u32.to_le_bytes());
-        let unknown = plain_output(SecureFunction::ChangeAuthenticator).to_bytes();
-        assert_eq!(&unknown[4..8], &CARD_DATA_VALUE_UNKNOWN.to_le_bytes());
+        let unknown = SecureFunctionOutput::new(SecureFunction::ChangeAuthenticator, None);
+        assert_eq!(
+            &unknown.to_bytes()[4..8],
+            &CARD_DATA_VALUE_UNKNOWN.to_le_bytes()
+        );
     }
 
     #[test]

@@ -1,11 +1,10 @@
-//! The one handle table of the minidriver ABI: keyward's resource-manager contexts
-//! (`SCARDCONTEXT`), its card connections (`SCARDHANDLE`) and the minidriver contexts that
-//! `CardAcquireContext` keeps in `CARD_DATA.pvVendorSpecific`.
+//! The objects of the minidriver ABI, in one [`HandleTable`]: keyward's resource-manager
+//! contexts (`SCARDCONTEXT`), its card connections (`SCARDHANDLE`) and the minidriver contexts
+//! that `CardAcquireContext` keeps in `CARD_DATA.pvVendorSpecific`.
 //!
-//! A handle is a random non-zero word, so a forged, stale or wrong-kind handle is simply
-//! unknown to its typed getter: `SCARD_E_INVALID_HANDLE`, never a dereference. Minidriver
-//! context handles are odd, so one can never be mistaken for a (aligned) pointer to a
-//! `KEYWARD_CARD_VENDOR_INFO`.
+//! A forged, stale or wrong-kind handle is unknown to its typed getter:
+//! `SCARD_E_INVALID_HANDLE`, never a dereference. Minidriver context handles are odd, so one
+//! can never be mistaken for a (aligned) pointer to a `KEYWARD_CARD_VENDOR_INFO`.
 //!
 //! A connection owns the way to the card (an in-process virtual card, or a PC/SC connection);
 //! every minidriver context acquired over it shares it through [`SharedTransport`]. After
@@ -14,19 +13,17 @@
 //! with a PC/SC handle that was disconnected. Connections to the same virtual-card state file
 //! share one card, as PC/SC connections to one reader do.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use keyward_card::card::VirtualCard;
 use keyward_card::error::ReaderError;
 use keyward_card::minidriver::CardContext;
 use keyward_card::transport::{InProcess, PcscTransport, Transport};
-use keyward_card::Error;
-use keyward_core::backend::fill_random;
+use keyward_card::{Error, ScardStatus};
 
-use super::types::SCARD_F_INTERNAL_ERROR;
-use super::Failure;
+use crate::handles::HandleTable;
 
 /// How a connection reaches its card.
 pub(crate) enum Link {
@@ -109,70 +106,34 @@ enum Object {
     Minidriver(Minidriver),
 }
 
-static TABLE: LazyLock<RwLock<HashMap<usize, Object>>> = LazyLock::new(Default::default);
+static TABLE: HandleTable<Object> = HandleTable::new();
 
-fn table_read() -> std::sync::RwLockReadGuard<'static, HashMap<usize, Object>> {
-    TABLE.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn table_write() -> std::sync::RwLockWriteGuard<'static, HashMap<usize, Object>> {
-    TABLE.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A fresh handle: random, non-zero, unused, and odd when `odd`.
-fn insert(object: Object, odd: bool) -> Result<usize, Failure> {
-    insert_locked(&mut table_write(), object, odd)
-}
-
-fn insert_locked(
-    table: &mut HashMap<usize, Object>,
-    object: Object,
-    odd: bool,
-) -> Result<usize, Failure> {
-    loop {
-        let mut bytes = [0u8; core::mem::size_of::<usize>()];
-        fill_random(&mut bytes).map_err(|_| Failure(SCARD_F_INTERNAL_ERROR))?;
-        let mut handle = usize::from_ne_bytes(bytes);
-        if odd {
-            handle |= 1;
-        }
-        if handle != 0 && !table.contains_key(&handle) {
-            table.insert(handle, object);
-            return Ok(handle);
-        }
-    }
-}
-
-const INVALID_HANDLE: Failure = Failure(super::types::SCARD_E_INVALID_HANDLE);
+const INVALID_HANDLE: ScardStatus = ScardStatus::INVALID_HANDLE;
 
 /// `KeywardCardEstablishContext`: a new resource-manager context.
-pub(crate) fn establish_context() -> Result<usize, Failure> {
-    insert(Object::ResourceContext, false)
+pub(crate) fn establish_context() -> Result<usize, ScardStatus> {
+    Ok(TABLE.insert(Object::ResourceContext)?)
 }
 
 /// `KeywardCardReleaseContext`: forgets the context and closes every connection made in it.
-pub(crate) fn release_context(context: usize) -> Result<(), Failure> {
-    let mut table = table_write();
+pub(crate) fn release_context(context: usize) -> Result<(), ScardStatus> {
+    let mut table = TABLE.write();
     if !matches!(table.get(&context), Some(Object::ResourceContext)) {
         return Err(INVALID_HANDLE);
     }
     table.remove(&context);
-    let cards: Vec<usize> = table
-        .iter()
-        .filter_map(|(handle, object)| match object {
-            Object::Connection(connection) if connection.owner == context => Some(*handle),
-            _ => None,
-        })
-        .collect();
+    let cards = table.remove_where(
+        |_, object| matches!(object, Object::Connection(connection) if connection.owner == context),
+    );
     for card in cards {
-        if let Some(Object::Connection(connection)) = table.remove(&card) {
+        if let Object::Connection(connection) = card {
             connection.close();
         }
     }
     Ok(())
 }
 
-fn check_context(table: &HashMap<usize, Object>, context: usize) -> Result<(), Failure> {
+fn check_context(table: &BTreeMap<usize, Object>, context: usize) -> Result<(), ScardStatus> {
     match table.get(&context) {
         Some(Object::ResourceContext) => Ok(()),
         _ => Err(INVALID_HANDLE),
@@ -181,12 +142,12 @@ fn check_context(table: &HashMap<usize, Object>, context: usize) -> Result<(), F
 
 /// `KeywardCardConnectVirtual`: a connection to the virtual card whose state is at `path`
 /// (shared with every open connection to the same file).
-pub(crate) fn connect_virtual(context: usize, path: &Path) -> Result<usize, Failure> {
-    check_context(&table_read(), context)?;
+pub(crate) fn connect_virtual(context: usize, path: &Path) -> Result<usize, ScardStatus> {
+    check_context(&TABLE.read(), context)?;
     let canonical = std::fs::canonicalize(path)
         .map_err(|error| Error::Storage(format!("{}: {error}", path.display())))?;
     // Under the write lock, so two connects of one file cannot open two cards.
-    let mut table = table_write();
+    let mut table = TABLE.write();
     check_context(&table, context)?;
     let shared = table.values().find_map(|object| match object {
         Object::Connection(connection) => connection.virtual_card(&canonical),
@@ -200,22 +161,18 @@ pub(crate) fn connect_virtual(context: usize, path: &Path) -> Result<usize, Fail
         path: canonical,
         card,
     };
-    insert_locked(&mut table, connection_object(context, link), false)
+    Ok(table.insert(connection_object(context, link))?)
 }
 
 /// `KeywardCardConnectReader`: a PC/SC connection to the card in the first reader whose name
 /// contains `reader`.
-pub(crate) fn connect_reader(context: usize, reader: &str) -> Result<usize, Failure> {
-    check_context(&table_read(), context)?;
+pub(crate) fn connect_reader(context: usize, reader: &str) -> Result<usize, ScardStatus> {
+    check_context(&TABLE.read(), context)?;
     let pcsc = PcscTransport::connect(reader)?;
-    let mut table = table_write();
+    let mut table = TABLE.write();
     // The context may have been released meanwhile: then the connection goes with it.
     check_context(&table, context)?;
-    insert_locked(
-        &mut table,
-        connection_object(context, Link::Pcsc(pcsc)),
-        false,
-    )
+    Ok(table.insert(connection_object(context, Link::Pcsc(pcsc)))?)
 }
 
 fn connection_object(context: usize, link: Link) -> Object {
@@ -226,8 +183,8 @@ fn connection_object(context: usize, link: Link) -> Object {
 }
 
 /// `KeywardCardDisconnect`: closes the connection.
-pub(crate) fn disconnect(card: usize) -> Result<(), Failure> {
-    let mut table = table_write();
+pub(crate) fn disconnect(card: usize) -> Result<(), ScardStatus> {
+    let mut table = TABLE.write();
     match table.get(&card) {
         Some(Object::Connection(_)) => {}
         _ => return Err(INVALID_HANDLE),
@@ -239,8 +196,8 @@ pub(crate) fn disconnect(card: usize) -> Result<(), Failure> {
 }
 
 /// The connection `card`, which must belong to `context`.
-pub(crate) fn connection(context: usize, card: usize) -> Result<Arc<Connection>, Failure> {
-    match table_read().get(&card) {
+pub(crate) fn connection(context: usize, card: usize) -> Result<Arc<Connection>, ScardStatus> {
+    match TABLE.read().get(&card) {
         Some(Object::Connection(connection)) if connection.owner == context => {
             Ok(connection.clone())
         }
@@ -249,35 +206,40 @@ pub(crate) fn connection(context: usize, card: usize) -> Result<Arc<Connection>,
 }
 
 /// The connection `card`, whatever its context.
-pub(crate) fn any_connection(card: usize) -> Result<Arc<Connection>, Failure> {
-    match table_read().get(&card) {
-        Some(Object::Connection(connection)) => Ok(connection.clone()),
-        _ => Err(INVALID_HANDLE),
-    }
+pub(crate) fn any_connection(card: usize) -> Result<Arc<Connection>, ScardStatus> {
+    TABLE
+        .find(card, |object| match object {
+            Object::Connection(connection) => Some(connection.clone()),
+            _ => None,
+        })
+        .ok_or(INVALID_HANDLE)
 }
 
 /// Registers a minidriver context; its handle is odd.
-pub(crate) fn insert_minidriver(context: CardContext) -> Result<usize, Failure> {
-    insert(Object::Minidriver(Arc::new(Mutex::new(context))), true)
+pub(crate) fn insert_minidriver(context: CardContext) -> Result<usize, ScardStatus> {
+    let minidriver = Object::Minidriver(Arc::new(Mutex::new(context)));
+    Ok(TABLE.write().insert_odd(minidriver)?)
 }
 
 /// The minidriver context `handle`.
-pub(crate) fn minidriver(handle: usize) -> Result<Minidriver, Failure> {
-    match table_read().get(&handle) {
-        Some(Object::Minidriver(context)) => Ok(context.clone()),
-        _ => Err(INVALID_HANDLE),
-    }
+pub(crate) fn minidriver(handle: usize) -> Result<Minidriver, ScardStatus> {
+    TABLE
+        .find(handle, |object| match object {
+            Object::Minidriver(context) => Some(context.clone()),
+            _ => None,
+        })
+        .ok_or(INVALID_HANDLE)
 }
 
 /// True when `handle` names a live minidriver context.
 pub(crate) fn is_minidriver(handle: usize) -> bool {
-    matches!(table_read().get(&handle), Some(Object::Minidriver(_)))
+    matches!(TABLE.read().get(&handle), Some(Object::Minidriver(_)))
 }
 
 /// Removes the minidriver context `handle` (`CardDeleteContext`); its keys go with it once
 /// a call still running on it has finished.
-pub(crate) fn remove_minidriver(handle: usize) -> Result<(), Failure> {
-    let mut table = table_write();
+pub(crate) fn remove_minidriver(handle: usize) -> Result<(), ScardStatus> {
+    let mut table = TABLE.write();
     match table.get(&handle) {
         Some(Object::Minidriver(_)) => {
             table.remove(&handle);

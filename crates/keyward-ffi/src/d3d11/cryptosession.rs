@@ -25,8 +25,9 @@ use zeroize::Zeroizing;
 
 use super::objects::{self, SESSION_PRIVATE_SIZE};
 use super::types::*;
-use super::{array, array_out, boundary, report, required_output, Failure, Outcome};
-use crate::ptr::{in_ref, input, out, output};
+use super::{report, HResult, Outcome};
+use crate::boundary::StatusFamily;
+use crate::ptr::{caller, in_ref, input, input_array, out, output, output_array, required_output};
 
 /// A `D3D11_1DDI_AES_CTR_IV` given as `IVSize` bytes at `pIV`: exactly 16 bytes, else
 /// `E_INVALIDARG`.
@@ -35,10 +36,9 @@ use crate::ptr::{in_ref, input, out, output};
 /// A non-NULL `pIV` must point to `IVSize` readable bytes.
 unsafe fn read_iv(IVSize: UINT, pIV: *const VOID) -> Outcome<AesCtrIv> {
     if pIV.is_null() || IVSize as usize != AesCtrIv::SIZE {
-        return Err(Failure(E_INVALIDARG));
+        return Err(HResult(E_INVALIDARG));
     }
-    // SAFETY: forwarded from the caller.
-    let bytes = unsafe { input(pIV.cast::<u8>(), IVSize) }?;
+    let bytes = caller!(input(pIV.cast::<u8>(), IVSize))?;
     Ok(AesCtrIv::parse(bytes)?)
 }
 
@@ -50,8 +50,7 @@ unsafe fn read_guid(pointer: *const GUID, null_allowed: bool) -> Outcome<Guid> {
     if pointer.is_null() && null_allowed {
         return Ok(Guid::NULL);
     }
-    // SAFETY: forwarded from the caller.
-    Ok((*unsafe { in_ref(pointer) }?).into())
+    Ok((*caller!(in_ref(pointer))?).into())
 }
 
 /// The certificate chain `pCertificateInfo` asks for: only crypto-session certificates of a
@@ -64,10 +63,9 @@ unsafe fn certificate_chain(
     device: &VideoDevice,
     pCertificateInfo: *const D3D11_1DDI_CERTIFICATE_INFO,
 ) -> Outcome<&[u8]> {
-    // SAFETY: forwarded from the caller.
-    let info = unsafe { in_ref(pCertificateInfo) }?;
+    let info = caller!(in_ref(pCertificateInfo))?;
     if info.CertificateType != D3D11_1DDI_CERTIFICATE_TYPE_CRYPTO_SESSION {
-        return Err(Failure(E_INVALIDARG));
+        return Err(HResult(E_INVALIDARG));
     }
     // SAFETY: every bit pattern of the union's bytes is a valid GUID.
     let crypto_type: Guid = unsafe { info.Anonymous.CryptoSessionType }.into();
@@ -93,11 +91,11 @@ pub unsafe extern "system" fn GetContentProtectionCaps(
     pDecodeProfile: *const GUID,
     pCaps: *mut D3D11_1DDI_VIDEO_CONTENT_PROTECTION_CAPS,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let crypto_type = read_guid(pCryptoType, false)?;
-        let profile = read_guid(pDecodeProfile, true)?;
-        let caps_out = out(pCaps)?;
+        let crypto_type = caller!(read_guid(pCryptoType, false))?;
+        let profile = caller!(read_guid(pDecodeProfile, true))?;
+        let caps_out = caller!(out(pCaps))?;
         let caps = device
             .device
             .content_protection_caps(&crypto_type, &profile)?;
@@ -124,11 +122,11 @@ pub unsafe extern "system" fn GetCryptoKeyExchangeType(
     Index: UINT,
     pKeyExchangeType: *mut GUID,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let crypto_type = read_guid(pCryptoType, false)?;
-        let profile = read_guid(pDecodeProfile, true)?;
-        let exchange_out = out(pKeyExchangeType)?;
+        let crypto_type = caller!(read_guid(pCryptoType, false))?;
+        let profile = caller!(read_guid(pDecodeProfile, true))?;
+        let exchange_out = caller!(out(pKeyExchangeType))?;
         let exchange = device
             .device
             .check_crypto_key_exchange(&crypto_type, &profile, Index)?;
@@ -172,18 +170,18 @@ pub unsafe extern "system" fn CreateCryptoSession(
     hRTCryptoSession: D3D11_1DDI_HRTCRYPTOSESSION,
 ) -> HRESULT {
     let _ = hRTCryptoSession;
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let create = in_ref(pCreateData)?;
+        let create = caller!(in_ref(pCreateData))?;
         if hCryptoSession.pDrvPrivate.is_null() {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         let session = device.device.create_crypto_session(
             &create.CryptoType.into(),
             &create.DecodeProfile.into(),
             &create.KeyExchangeType.into(),
         )?;
-        objects::insert_session(hDevice, hCryptoSession, session)
+        caller!(objects::insert_session(hDevice, hCryptoSession, session))
     })
 }
 
@@ -201,9 +199,9 @@ pub unsafe extern "system" fn DestroyCryptoSession(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         device.device.destroy_crypto_session(&session.session)?;
-        objects::remove_session(hCryptoSession, &session)
+        caller!(objects::remove_session(hCryptoSession, &session))
     })
 }
 
@@ -218,10 +216,10 @@ pub unsafe extern "system" fn CryptoSessionGetHandle(
     hCryptoSession: D3D11_1DDI_HCRYPTOSESSION,
     pHandle: *mut HANDLE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let handle = out(pHandle)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let handle = caller!(out(pHandle))?;
         if session.session.device_id() != device.device.id() {
             return Err(keyward_cryptosession::Error::WrongDevice.into());
         }
@@ -248,9 +246,9 @@ pub unsafe extern "system" fn GetCertificateSize(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let chain = certificate_chain(&device.device, pCertificateInfo)?;
-        let size = out(pCertificateSize)?;
-        *size = UINT::try_from(chain.len()).map_err(|_| Failure(E_INVALIDARG))?;
+        let chain = caller!(certificate_chain(&device.device, pCertificateInfo))?;
+        let size = caller!(out(pCertificateSize))?;
+        *size = UINT::try_from(chain.len()).map_err(|_| HResult(E_INVALIDARG))?;
         Ok(())
     })
 }
@@ -271,11 +269,11 @@ pub unsafe extern "system" fn GetCertificate(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let chain = certificate_chain(&device.device, pCertificateInfo)?;
-        let target = required_output(pCertificate.cast(), CertificateSize)?;
+        let chain = caller!(certificate_chain(&device.device, pCertificateInfo))?;
+        let target = caller!(required_output(pCertificate.cast(), CertificateSize))?;
         target
             .get_mut(..chain.len())
-            .ok_or(Failure(E_INVALIDARG))?
+            .ok_or(HResult(E_INVALIDARG))?
             .copy_from_slice(chain);
         Ok(())
     })
@@ -299,10 +297,10 @@ pub unsafe extern "system" fn NegotiateCryptoSessionKeyExchange(
     DataSize: UINT,
     pData: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let data = input(pData, DataSize)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let data = caller!(input(pData, DataSize))?;
         device
             .device
             .negotiate_key_exchange(&session.session, data)?;
@@ -336,14 +334,14 @@ pub unsafe extern "system" fn EncryptionBlt(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         let source = objects::resource(hDevice, hSrcResource)?;
         let destination = objects::resource(hDevice, hDstResource)?;
         if IVSize as usize != AesCtrIv::SIZE {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         // The IV is the blit's output (see above): the caller passes writable memory.
-        let iv_out = required_output(pIV.cast_mut(), IVSize)?;
+        let iv_out = caller!(required_output(pIV.cast_mut().cast(), IVSize))?;
         let plain = source.read();
         let mut encrypted = Zeroizing::new(vec![0u8; destination.len()]);
         let iv = device
@@ -383,23 +381,23 @@ pub unsafe extern "system" fn DecryptionBlt(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         let source = objects::resource(hDevice, hSrcResource)?;
         let destination = objects::resource(hDevice, hDstResource)?;
         let block_info: Option<EncryptedBlockInfo> = if pEncryptedBlockInfo.is_null() {
             None
         } else {
-            Some((*in_ref(pEncryptedBlockInfo)?).into())
+            Some((*caller!(in_ref(pEncryptedBlockInfo))?).into())
         };
         let content_key = if pContentKey.is_null() {
             if ContentKeySize != 0 {
-                return Err(Failure(E_INVALIDARG));
+                return Err(HResult(E_INVALIDARG));
             }
             None
         } else {
-            Some(input(pContentKey.cast::<u8>(), ContentKeySize)?)
+            Some(caller!(input(pContentKey.cast::<u8>(), ContentKeySize))?)
         };
-        let iv = read_iv(IVSize, pIV)?;
+        let iv = caller!(read_iv(IVSize, pIV))?;
         let encrypted = source.read();
         let mut plain = Zeroizing::new(vec![0u8; destination.len()]);
         device.device.decryption_blt(
@@ -432,8 +430,8 @@ pub unsafe extern "system" fn StartSessionKeyRefresh(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let random_number = required_output(pRandomNumber, RandomNumberSize)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let random_number = caller!(required_output(pRandomNumber.cast(), RandomNumberSize))?;
         device
             .device
             .start_session_key_refresh(&session.session, random_number)?;
@@ -454,7 +452,7 @@ pub unsafe extern "system" fn FinishSessionKeyRefresh(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
+        let session = caller!(objects::session(hCryptoSession))?;
         device.device.finish_session_key_refresh(&session.session)?;
         Ok(())
     })
@@ -476,8 +474,8 @@ pub unsafe extern "system" fn GetEncryptionBltKey(
 ) {
     report(hDevice, || {
         let device = objects::device(hDevice)?;
-        let session = objects::session(hCryptoSession)?;
-        let wrapped = required_output(pReadbackKey, KeySize)?;
+        let session = caller!(objects::session(hCryptoSession))?;
+        let wrapped = caller!(required_output(pReadbackKey.cast(), KeySize))?;
         device
             .device
             .encryption_blt_key(&session.session, wrapped)?;
@@ -496,8 +494,8 @@ pub unsafe extern "system" fn GetEncryptionBltKey(
 /// `phDevice` must be valid for a write.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11OpenDevice(phDevice: *mut D3D10DDI_HDEVICE) -> HRESULT {
-    boundary(|| {
-        let handle = out(phDevice)?;
+    HResult::boundary(|| {
+        let handle = caller!(out(phDevice))?;
         let device = VideoDevice::open_default()?;
         *handle = objects::insert_device(device)?;
         Ok(())
@@ -512,7 +510,7 @@ pub unsafe extern "system" fn KeywardD3D11OpenDevice(phDevice: *mut D3D10DDI_HDE
 /// None beyond passing a handle.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11CloseDevice(hDevice: D3D10DDI_HDEVICE) -> HRESULT {
-    boundary(|| objects::close_device(hDevice))
+    HResult::boundary(|| objects::close_device(hDevice))
 }
 
 /// `KeywardD3D11GetLastError`: the outcome of the last `VOID` DDI call made with `hDevice`
@@ -524,7 +522,7 @@ pub unsafe extern "system" fn KeywardD3D11CloseDevice(hDevice: D3D10DDI_HDEVICE)
 #[no_mangle]
 pub unsafe extern "system" fn KeywardD3D11GetLastError(hDevice: D3D10DDI_HDEVICE) -> HRESULT {
     let mut last = S_OK;
-    match boundary(|| {
+    match HResult::boundary(|| {
         last = objects::last_error(hDevice)?;
         Ok(())
     }) {
@@ -545,16 +543,16 @@ pub unsafe extern "system" fn KeywardD3D11CreateResource(
     DataSize: UINT,
     phResource: *mut D3D10DDI_HRESOURCE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
-        let handle = out(phResource)?;
+        let handle = caller!(out(phResource))?;
         if DataSize == 0 {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         let data = if pData.is_null() {
             vec![0u8; DataSize as usize]
         } else {
-            input(pData.cast::<u8>(), DataSize)?.to_vec()
+            caller!(input(pData.cast::<u8>(), DataSize))?.to_vec()
         };
         *handle = objects::insert_resource(hDevice, data)?;
         Ok(())
@@ -575,16 +573,16 @@ pub unsafe extern "system" fn KeywardD3D11ReadResource(
     pData: *mut VOID,
     pDataSize: *mut UINT,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         let resource = objects::resource(hDevice, hResource)?;
-        let size_out = out(pDataSize)?;
+        let size_out = caller!(out(pDataSize))?;
         let data = resource.read();
-        *size_out = UINT::try_from(data.len()).map_err(|_| Failure(E_INVALIDARG))?;
-        if let Some(target) = output(pData.cast::<u8>(), DataSize) {
+        *size_out = UINT::try_from(data.len()).map_err(|_| HResult(E_INVALIDARG))?;
+        if let Some(target) = caller!(output(pData.cast::<u8>(), DataSize)) {
             target
                 .get_mut(..data.len())
-                .ok_or(Failure(E_INVALIDARG))?
+                .ok_or(HResult(E_INVALIDARG))?
                 .copy_from_slice(&data);
         }
         Ok(())
@@ -603,13 +601,13 @@ pub unsafe extern "system" fn KeywardD3D11WriteResource(
     pData: *const VOID,
     DataSize: UINT,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         let resource = objects::resource(hDevice, hResource)?;
         if pData.is_null() {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
-        resource.write(input(pData.cast::<u8>(), DataSize)?)
+        resource.write(caller!(input(pData.cast::<u8>(), DataSize))?)
     })
 }
 
@@ -623,7 +621,7 @@ pub unsafe extern "system" fn KeywardD3D11DestroyResource(
     hDevice: D3D10DDI_HDEVICE,
     hResource: D3D10DDI_HRESOURCE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::device(hDevice)?;
         objects::remove_resource(hDevice, hResource)
     })
@@ -647,10 +645,10 @@ pub unsafe extern "system" fn KeywardD3D11BuildSessionKeyBlob(
     pbSessionKey: *mut BYTE,
     pbBlob: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
-        let chain = input(pbCertificateChain, cbCertificateChain)?;
-        let key_out = array_out::<SESSION_KEY_LEN>(pbSessionKey)?;
-        let blob_out = array_out::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob)?;
+    HResult::boundary(|| {
+        let chain = caller!(input(pbCertificateChain, cbCertificateChain))?;
+        let key_out = caller!(output_array::<SESSION_KEY_LEN>(pbSessionKey))?;
+        let blob_out = caller!(output_array::<{ KEY_EXCHANGE_DATA_SIZE }>(pbBlob))?;
         let (session_key, blob) = new_session_key_blob(chain)?;
         key_out.copy_from_slice(session_key.expose());
         blob_out.copy_from_slice(&blob);
@@ -677,18 +675,18 @@ pub unsafe extern "system" fn KeywardD3D11AesCtr(
     pbData: *mut BYTE,
     cbData: UINT,
 ) -> HRESULT {
-    boundary(|| {
-        let key = Zeroizing::new(array::<SESSION_KEY_LEN>(pbKey)?);
-        let iv = read_iv(AesCtrIv::SIZE as UINT, pIV.cast())?;
+    HResult::boundary(|| {
+        let key = Zeroizing::new(caller!(input_array::<SESSION_KEY_LEN>(pbKey))?);
+        let iv = caller!(read_iv(AesCtrIv::SIZE as UINT, pIV.cast()))?;
         let pattern: Option<EncryptedBlockInfo> = if pEncryptedBlockInfo.is_null() {
             None
         } else {
-            Some((*in_ref(pEncryptedBlockInfo)?).into())
+            Some((*caller!(in_ref(pEncryptedBlockInfo))?).into())
         };
-        let data: &mut [u8] = match output(pbData, cbData) {
+        let data: &mut [u8] = match caller!(output(pbData, cbData)) {
             Some(data) => data,
             None if cbData == 0 => &mut [],
-            None => return Err(Failure(E_INVALIDARG)),
+            None => return Err(HResult(E_INVALIDARG)),
         };
         let cipher = AesKey::new(&key[..])?;
         apply_ctr(&cipher, &iv, pattern.as_ref(), data)?;
@@ -707,10 +705,10 @@ pub unsafe extern "system" fn KeywardD3D11WrapKey(
     pbKey: *const BYTE,
     pbWrappedKey: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
-        let session_key = Secret::new(array::<SESSION_KEY_LEN>(pbSessionKey)?);
-        let key = Secret::new(array::<SESSION_KEY_LEN>(pbKey)?);
-        let wrapped_out = array_out::<SESSION_KEY_LEN>(pbWrappedKey)?;
+    HResult::boundary(|| {
+        let session_key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbSessionKey))?);
+        let key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbKey))?);
+        let wrapped_out = caller!(output_array::<SESSION_KEY_LEN>(pbWrappedKey))?;
         *wrapped_out = wrap_key(&session_key, &key)?;
         Ok(())
     })
@@ -727,10 +725,10 @@ pub unsafe extern "system" fn KeywardD3D11UnwrapKey(
     pbWrappedKey: *const BYTE,
     pbKey: *mut BYTE,
 ) -> HRESULT {
-    boundary(|| {
-        let session_key = Secret::new(array::<SESSION_KEY_LEN>(pbSessionKey)?);
-        let wrapped = array::<SESSION_KEY_LEN>(pbWrappedKey)?;
-        let key_out = array_out::<SESSION_KEY_LEN>(pbKey)?;
+    HResult::boundary(|| {
+        let session_key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbSessionKey))?);
+        let wrapped = caller!(input_array::<SESSION_KEY_LEN>(pbWrappedKey))?;
+        let key_out = caller!(output_array::<SESSION_KEY_LEN>(pbKey))?;
         key_out.copy_from_slice(unwrap_key(&session_key, &wrapped)?.expose());
         Ok(())
     })

@@ -13,12 +13,13 @@
 //! `tests/header_d3d11.rs` checks both headers against this module.
 //!
 //! Conventions of every function here:
-//! - it runs inside `boundary` (or `report` for the DDI's `VOID` functions): a panic is
-//!   `E_FAIL` and never unwinds into C;
+//! - it runs inside the one panic `boundary` (through `report` for the DDI's `VOID`
+//!   functions): a panic is `E_FAIL` and never unwinds into C;
 //! - every pointer goes through `crate::ptr`; NULL where a pointer is required, or a
 //!   misaligned structure, is `E_INVALIDARG`;
-//! - errors of the Rust API map to `HRESULT`s through its one table
-//!   ([`keyward_cryptosession::Error::hresult`]);
+//! - errors of the Rust API map to [`HResult`]s through its one table
+//!   ([`keyward_cryptosession::Error::hresult`]; a bad pointer or size found by `crate::ptr`
+//!   is `E_INVALIDARG`);
 //! - objects are named by handles of one table (`objects`); an unknown, closed or wrong-kind
 //!   handle is `E_HANDLE`, never a crash. The crypto session lives in runtime-provided memory
 //!   (`hCryptoSession.pDrvPrivate`), which holds only a magic number and the session's handle,
@@ -29,87 +30,23 @@ mod objects;
 pub mod opm;
 pub mod types;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+pub(crate) use keyward_cryptosession::HResult;
 
-use keyward_cryptosession::hresult::{E_FAIL, E_INVALIDARG, S_OK};
-
-use self::types::{BYTE, D3D10DDI_HDEVICE, HRESULT, UINT, VOID};
-use crate::ptr::output;
-
-/// A failed call: the `HRESULT` it returns (or records, for `VOID` functions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Failure(pub(crate) HRESULT);
+use self::types::D3D10DDI_HDEVICE;
+use crate::boundary::StatusFamily;
 
 /// Result of the body of an exported function.
-pub(crate) type Outcome<T = ()> = core::result::Result<T, Failure>;
+pub(crate) type Outcome<T = ()> = core::result::Result<T, HResult>;
 
-impl From<keyward_cryptosession::Error> for Failure {
-    fn from(error: keyward_cryptosession::Error) -> Self {
-        Failure(error.hresult())
-    }
-}
-
-/// The pointer helpers of [`crate::ptr`] report with `keyward_core` errors: a bad pointer or
-/// size is `E_INVALIDARG`, anything else `E_FAIL`.
-impl From<keyward_core::Error> for Failure {
-    fn from(error: keyward_core::Error) -> Self {
-        match error {
-            keyward_core::Error::InvalidParameter(_)
-            | keyward_core::Error::BufferTooSmall { .. } => Failure(E_INVALIDARG),
-            _ => Failure(E_FAIL),
-        }
-    }
-}
-
-/// Runs the body of an exported `HRESULT` function: `S_OK`, the failure's `HRESULT`, or
-/// `E_FAIL` for a panic (which never unwinds into C).
-pub(crate) fn boundary(body: impl FnOnce() -> Outcome) -> HRESULT {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => S_OK,
-        Ok(Err(Failure(hresult))) => hresult,
-        Err(_) => E_FAIL,
-    }
-}
-
-/// Runs the body of a DDI function that returns `VOID`: the outcome, as [`boundary`] would
-/// return it, becomes the last error of `hDevice` (`KeywardD3D11GetLastError`), the stand-in
-/// for the runtime's `pfnSetErrorCb`. With a handle that names no open device there is no
-/// device to record on, and nothing is recorded.
+/// Runs the body of a DDI function that returns `VOID` inside the one panic boundary
+/// ([`StatusFamily::boundary`]): the `HRESULT` it would return becomes the last error of
+/// `hDevice` (`KeywardD3D11GetLastError`), the stand-in for the runtime's `pfnSetErrorCb`.
+/// With a handle that names no open device there is no device to record on, and nothing is
+/// recorded.
 pub(crate) fn report(hDevice: D3D10DDI_HDEVICE, body: impl FnOnce() -> Outcome) {
-    let hresult = boundary(body);
-    let _ = catch_unwind(|| objects::set_last_error(hDevice, hresult));
-}
-
-/// The caller's `size` writable bytes at `pointer`; NULL is `E_INVALIDARG`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to `size` writable bytes not otherwise referenced during
-/// the call.
-pub(crate) unsafe fn required_output<'a>(pointer: *mut VOID, size: UINT) -> Outcome<&'a mut [u8]> {
-    // SAFETY: forwarded from the caller.
-    unsafe { output(pointer.cast::<u8>(), size) }.ok_or(Failure(E_INVALIDARG))
-}
-
-/// A fixed-size array of the caller's; NULL is `E_INVALIDARG`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to `N` readable bytes.
-pub(crate) unsafe fn array<const N: usize>(pointer: *const BYTE) -> Outcome<[u8; N]> {
-    if pointer.is_null() {
-        return Err(Failure(E_INVALIDARG));
-    }
-    // SAFETY: non-NULL; the caller guarantees `N` readable bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(pointer, N) };
-    bytes.try_into().map_err(|_| Failure(E_INVALIDARG))
-}
-
-/// A fixed-size output array of the caller's; NULL is `E_INVALIDARG`.
-///
-/// # Safety
-/// A non-NULL `pointer` must point to `N` writable bytes not otherwise referenced.
-pub(crate) unsafe fn array_out<'a, const N: usize>(pointer: *mut BYTE) -> Outcome<&'a mut [u8; N]> {
-    // SAFETY: forwarded from the caller.
-    unsafe { required_output(pointer.cast(), N as UINT) }?
-        .try_into()
-        .map_err(|_| Failure(E_INVALIDARG))
+    let hresult = HResult::boundary(body);
+    HResult::boundary(|| {
+        objects::set_last_error(hDevice, hresult);
+        Ok(())
+    });
 }

@@ -1,10 +1,8 @@
-//! The one table behind every handle of the D3D11 and OPM functions: devices, resources, crypto
-//! sessions and OPM outputs.
+//! The objects behind every handle of the D3D11 and OPM functions, in one [`HandleTable`]:
+//! devices, resources, crypto sessions and OPM outputs.
 //!
-//! A handle is a random non-zero word drawn from the system generator, so a forged, stale
-//! (closed, destroyed, from another run) or wrong-kind handle is refused with `E_HANDLE`. The
-//! table holds `Arc`s; a call clones the `Arc` it needs and releases the lock before any
-//! cryptography runs, so a close racing with a use is safe.
+//! A forged, stale (closed, destroyed, from another run) or wrong-kind handle is refused with
+//! `E_HANDLE`.
 //!
 //! Devices, resources and outputs are named by the handle itself (in `pDrvPrivate`, or as the
 //! `IOPMVideoOutput` pointer), never dereferenced. A crypto session lives in memory the runtime
@@ -15,12 +13,11 @@
 //! session and overwrites the magic number, so a call on a destroyed session is `E_HANDLE`,
 //! never undefined behaviour (as long as the caller has not freed the memory yet).
 
-use std::collections::HashMap;
+use crate::ptr::caller;
 use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use keyward_core::backend::fill_random;
-use keyward_cryptosession::hresult::{E_FAIL, E_HANDLE, E_INVALIDARG, S_OK};
+use keyward_cryptosession::hresult::{E_HANDLE, E_INVALIDARG, S_OK};
 use keyward_cryptosession::opm::OpmVideoOutput;
 use keyward_cryptosession::{CryptoSession, VideoDevice};
 use zeroize::Zeroizing;
@@ -28,7 +25,8 @@ use zeroize::Zeroizing;
 use super::types::{
     IOPMVideoOutput, D3D10DDI_HDEVICE, D3D10DDI_HRESOURCE, D3D11_1DDI_HCRYPTOSESSION, HRESULT, VOID,
 };
-use super::{Failure, Outcome};
+use super::{HResult, Outcome};
+use crate::handles::HandleTable;
 
 /// An open device (`KeywardD3D11OpenDevice`).
 pub(crate) struct Device {
@@ -63,7 +61,7 @@ impl Resource {
     pub(crate) fn write(&self, data: &[u8]) -> Outcome {
         let mut current = self.lock();
         if current.len() != data.len() {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         current.copy_from_slice(data);
         Ok(())
@@ -91,19 +89,11 @@ struct Entry {
     owner: Option<usize>,
 }
 
-static TABLE: LazyLock<RwLock<HashMap<usize, Entry>>> = LazyLock::new(Default::default);
+static TABLE: HandleTable<Entry> = HandleTable::new();
 
-fn table_read() -> std::sync::RwLockReadGuard<'static, HashMap<usize, Entry>> {
-    TABLE.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn table_write() -> std::sync::RwLockWriteGuard<'static, HashMap<usize, Entry>> {
-    TABLE.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Registers `object` under a fresh random handle.
+/// Registers `object`, of the device `owner` if given, under a fresh random handle.
 fn insert(object: Object, owner: Option<usize>) -> Outcome<usize> {
-    let mut table = table_write();
+    let mut table = TABLE.write();
     if let Some(owner) = owner {
         if !matches!(
             table.get(&owner),
@@ -112,19 +102,10 @@ fn insert(object: Object, owner: Option<usize>) -> Outcome<usize> {
                 ..
             })
         ) {
-            return Err(Failure(E_HANDLE));
+            return Err(HResult(E_HANDLE));
         }
     }
-    let handle = loop {
-        let mut bytes = [0u8; core::mem::size_of::<usize>()];
-        fill_random(&mut bytes).map_err(|_| Failure(E_FAIL))?;
-        let handle = usize::from_ne_bytes(bytes);
-        if handle != 0 && !table.contains_key(&handle) {
-            break handle;
-        }
-    };
-    table.insert(handle, Entry { object, owner });
-    Ok(handle)
+    Ok(table.insert(Entry { object, owner })?)
 }
 
 fn handle_of(pointer: *mut VOID) -> usize {
@@ -151,13 +132,14 @@ pub(crate) fn insert_device(device: VideoDevice) -> Outcome<D3D10DDI_HDEVICE> {
 
 /// The device `hDevice` names; anything else is `E_HANDLE`.
 pub(crate) fn device(hDevice: D3D10DDI_HDEVICE) -> Outcome<Arc<Device>> {
-    match table_read().get(&handle_of(hDevice.pDrvPrivate)) {
-        Some(Entry {
-            object: Object::Device(device),
-            ..
-        }) => Ok(device.clone()),
-        _ => Err(Failure(E_HANDLE)),
-    }
+    TABLE
+        .find(handle_of(hDevice.pDrvPrivate), |entry| {
+            match &entry.object {
+                Object::Device(device) => Some(device.clone()),
+                _ => None,
+            }
+        })
+        .ok_or(HResult(E_HANDLE))
 }
 
 /// Closes a device with everything it owns: its resources and OPM outputs are freed, its
@@ -167,7 +149,7 @@ pub(crate) fn device(hDevice: D3D10DDI_HDEVICE) -> Outcome<Arc<Device>> {
 pub(crate) fn close_device(hDevice: D3D10DDI_HDEVICE) -> Outcome {
     let handle = handle_of(hDevice.pDrvPrivate);
     let removed: Vec<Entry> = {
-        let mut table = table_write();
+        let mut table = TABLE.write();
         if !matches!(
             table.get(&handle),
             Some(Entry {
@@ -175,14 +157,9 @@ pub(crate) fn close_device(hDevice: D3D10DDI_HDEVICE) -> Outcome {
                 ..
             })
         ) {
-            return Err(Failure(E_HANDLE));
+            return Err(HResult(E_HANDLE));
         }
-        let owned: Vec<usize> = table
-            .iter()
-            .filter(|(key, entry)| **key == handle || entry.owner == Some(handle))
-            .map(|(key, _)| *key)
-            .collect();
-        owned.iter().filter_map(|key| table.remove(key)).collect()
+        table.remove_where(|key, entry| key == handle || entry.owner == Some(handle))
     };
     // Outside the lock: wiping keys does not need the table.
     let device = removed.iter().find_map(|entry| match &entry.object {
@@ -237,7 +214,7 @@ pub(crate) fn resource(
     hDevice: D3D10DDI_HDEVICE,
     hResource: D3D10DDI_HRESOURCE,
 ) -> Outcome<Arc<Resource>> {
-    match table_read().get(&handle_of(hResource.pDrvPrivate)) {
+    match TABLE.read().get(&handle_of(hResource.pDrvPrivate)) {
         Some(Entry {
             object: Object::Resource(resource),
             owner,
@@ -245,17 +222,17 @@ pub(crate) fn resource(
             if *owner == Some(handle_of(hDevice.pDrvPrivate)) {
                 Ok(resource.clone())
             } else {
-                Err(Failure(E_INVALIDARG))
+                Err(HResult(E_INVALIDARG))
             }
         }
-        _ => Err(Failure(E_HANDLE)),
+        _ => Err(HResult(E_HANDLE)),
     }
 }
 
 /// Removes a resource (checked as by [`resource`]).
 pub(crate) fn remove_resource(hDevice: D3D10DDI_HDEVICE, hResource: D3D10DDI_HRESOURCE) -> Outcome {
     resource(hDevice, hResource)?;
-    let removed = table_write().remove(&handle_of(hResource.pDrvPrivate));
+    let removed = TABLE.write().remove(&handle_of(hResource.pDrvPrivate));
     drop(removed);
     Ok(())
 }
@@ -281,7 +258,7 @@ const DESTROYED: u64 = u64::from_be_bytes(*b"kwCSdead");
 fn session_memory(hCryptoSession: D3D11_1DDI_HCRYPTOSESSION) -> Outcome<*mut SessionPrivate> {
     let memory = hCryptoSession.pDrvPrivate.cast::<SessionPrivate>();
     if memory.is_null() || !memory.is_aligned() {
-        return Err(Failure(E_INVALIDARG));
+        return Err(HResult(E_INVALIDARG));
     }
     Ok(memory)
 }
@@ -335,17 +312,16 @@ unsafe fn header<'a>(memory: *mut SessionPrivate) -> &'a SessionPrivate {
 /// bytes (the memory `CreateCryptoSession` was given).
 pub(crate) unsafe fn session(hCryptoSession: D3D11_1DDI_HCRYPTOSESSION) -> Outcome<Arc<Session>> {
     let memory = session_memory(hCryptoSession)?;
-    // SAFETY: forwarded from the caller.
-    let header = unsafe { header(memory) };
+    let header = caller!(header(memory));
     if header.magic.load(Ordering::Acquire) != LIVE {
-        return Err(Failure(E_HANDLE));
+        return Err(HResult(E_HANDLE));
     }
-    match table_read().get(&header.handle.load(Ordering::Acquire)) {
+    match TABLE.read().get(&header.handle.load(Ordering::Acquire)) {
         Some(Entry {
             object: Object::Session(session),
             ..
         }) if session.private == memory as usize => Ok(session.clone()),
-        _ => Err(Failure(E_HANDLE)),
+        _ => Err(HResult(E_HANDLE)),
     }
 }
 
@@ -359,11 +335,10 @@ pub(crate) unsafe fn remove_session(
     session: &Session,
 ) -> Outcome {
     let memory = session_memory(hCryptoSession)?;
-    // SAFETY: forwarded from the caller.
-    let header = unsafe { header(memory) };
+    let header = caller!(header(memory));
     let handle = header.handle.load(Ordering::Acquire);
     {
-        let mut table = table_write();
+        let mut table = TABLE.write();
         match table.get(&handle) {
             Some(Entry {
                 object: Object::Session(registered),
@@ -371,7 +346,7 @@ pub(crate) unsafe fn remove_session(
             }) if core::ptr::eq(&**registered, session) => {
                 table.remove(&handle);
             }
-            _ => return Err(Failure(E_HANDLE)),
+            _ => return Err(HResult(E_HANDLE)),
         }
     }
     header.magic.store(DESTROYED, Ordering::Release);
@@ -395,19 +370,18 @@ pub(crate) fn insert_output(
 
 /// The output `pVideoOutput` names; anything else is `E_HANDLE`.
 pub(crate) fn output(pVideoOutput: *mut IOPMVideoOutput) -> Outcome<Arc<OpmVideoOutput>> {
-    match table_read().get(&(pVideoOutput as usize)) {
-        Some(Entry {
-            object: Object::Output(output),
-            ..
-        }) => Ok(output.clone()),
-        _ => Err(Failure(E_HANDLE)),
-    }
+    TABLE
+        .find(pVideoOutput as usize, |entry| match &entry.object {
+            Object::Output(output) => Some(output.clone()),
+            _ => None,
+        })
+        .ok_or(HResult(E_HANDLE))
 }
 
 /// Releases an output (checked as by [`output`]).
 pub(crate) fn remove_output(pVideoOutput: *mut IOPMVideoOutput) -> Outcome {
     output(pVideoOutput)?;
-    let removed = table_write().remove(&(pVideoOutput as usize));
+    let removed = TABLE.write().remove(&(pVideoOutput as usize));
     drop(removed);
     Ok(())
 }
@@ -467,11 +441,11 @@ mod tests {
             let hResource = D3D10DDI_HRESOURCE {
                 pDrvPrivate: pointer,
             };
-            assert_eq!(device(hDevice).err(), Some(Failure(E_HANDLE)));
-            assert_eq!(last_error(hDevice).err(), Some(Failure(E_HANDLE)));
-            assert_eq!(resource(hDevice, hResource).err(), Some(Failure(E_HANDLE)));
-            assert_eq!(output(pointer.cast()).err(), Some(Failure(E_HANDLE)));
-            assert_eq!(close_device(hDevice), Err(Failure(E_HANDLE)));
+            assert_eq!(device(hDevice).err(), Some(HResult(E_HANDLE)));
+            assert_eq!(last_error(hDevice).err(), Some(HResult(E_HANDLE)));
+            assert_eq!(resource(hDevice, hResource).err(), Some(HResult(E_HANDLE)));
+            assert_eq!(output(pointer.cast()).err(), Some(HResult(E_HANDLE)));
+            assert_eq!(close_device(hDevice), Err(HResult(E_HANDLE)));
         }
     }
 
@@ -483,13 +457,13 @@ mod tests {
         let as_device = D3D10DDI_HDEVICE {
             pDrvPrivate: hResource.pDrvPrivate,
         };
-        assert_eq!(device(as_device).err(), Some(Failure(E_HANDLE)));
+        assert_eq!(device(as_device).err(), Some(HResult(E_HANDLE)));
         let as_resource = D3D10DDI_HRESOURCE {
             pDrvPrivate: hDevice.pDrvPrivate,
         };
         assert_eq!(
             resource(hDevice, as_resource).err(),
-            Some(Failure(E_HANDLE))
+            Some(HResult(E_HANDLE))
         );
         assert_eq!(resource(hDevice, hResource).unwrap().len(), 3);
         close_device(hDevice).unwrap();
@@ -511,24 +485,24 @@ mod tests {
         let mut copy = words;
         // SAFETY: `copy` is initialized and readable.
         let outcome = unsafe { super::session(memory_of(&mut copy)) };
-        assert_eq!(outcome.err(), Some(Failure(E_HANDLE)));
+        assert_eq!(outcome.err(), Some(HResult(E_HANDLE)));
         // Zeroed memory holds no session; NULL and misaligned memory are bad arguments.
         let mut zeroed = [0u64; 4];
         // SAFETY: `zeroed` is initialized and readable.
         let outcome = unsafe { super::session(memory_of(&mut zeroed)) };
-        assert_eq!(outcome.err(), Some(Failure(E_HANDLE)));
+        assert_eq!(outcome.err(), Some(HResult(E_HANDLE)));
         let null = D3D11_1DDI_HCRYPTOSESSION {
             pDrvPrivate: core::ptr::null_mut(),
         };
         // SAFETY: NULL is refused before any read.
         let outcome = unsafe { super::session(null) };
-        assert_eq!(outcome.err(), Some(Failure(E_INVALIDARG)));
+        assert_eq!(outcome.err(), Some(HResult(E_INVALIDARG)));
         let misaligned = D3D11_1DDI_HCRYPTOSESSION {
             pDrvPrivate: words.as_mut_ptr().cast::<u8>().wrapping_add(1).cast(),
         };
         // SAFETY: misaligned memory is refused before any read.
         let outcome = unsafe { super::session(misaligned) };
-        assert_eq!(outcome.err(), Some(Failure(E_INVALIDARG)));
+        assert_eq!(outcome.err(), Some(HResult(E_INVALIDARG)));
 
         // Destroyed: unregistered and marked.
         let memory = memory_of(&mut words);
@@ -538,10 +512,10 @@ mod tests {
         let memory = memory_of(&mut words);
         // SAFETY: `words` is initialized and readable.
         let outcome = unsafe { super::session(memory) };
-        assert_eq!(outcome.err(), Some(Failure(E_HANDLE)));
+        assert_eq!(outcome.err(), Some(HResult(E_HANDLE)));
         // SAFETY: as above.
         let outcome = unsafe { remove_session(memory, &session) };
-        assert_eq!(outcome, Err(Failure(E_HANDLE)));
+        assert_eq!(outcome, Err(HResult(E_HANDLE)));
         close_device(hDevice).unwrap();
     }
 
@@ -565,17 +539,17 @@ mod tests {
         let session = unsafe { session(memory) }.unwrap();
         assert_eq!(
             resource(other, hResource).err(),
-            Some(Failure(E_INVALIDARG))
+            Some(HResult(E_INVALIDARG))
         );
 
         close_device(hDevice).unwrap();
-        assert_eq!(close_device(hDevice), Err(Failure(E_HANDLE)));
-        assert_eq!(resource(hDevice, hResource).err(), Some(Failure(E_HANDLE)));
-        assert_eq!(super::output(output).err(), Some(Failure(E_HANDLE)));
+        assert_eq!(close_device(hDevice), Err(HResult(E_HANDLE)));
+        assert_eq!(resource(hDevice, hResource).err(), Some(HResult(E_HANDLE)));
+        assert_eq!(super::output(output).err(), Some(HResult(E_HANDLE)));
         // SAFETY: `words` is initialized and readable (still marked live: close does not
         // touch the caller's memory).
         let outcome = unsafe { super::session(memory_of(&mut words)) };
-        assert_eq!(outcome.err(), Some(Failure(E_HANDLE)));
+        assert_eq!(outcome.err(), Some(HResult(E_HANDLE)));
         assert_eq!(words[0], LIVE);
         assert!(session.session.is_destroyed());
         // The other device and its resource are untouched.
@@ -584,7 +558,7 @@ mod tests {
         // Nothing may be made for a closed device.
         assert_eq!(
             insert_resource(hDevice, vec![1]).err(),
-            Some(Failure(E_HANDLE))
+            Some(HResult(E_HANDLE))
         );
     }
 }

@@ -17,17 +17,17 @@ use keyward_cryptosession::{Error, SESSION_KEY_LEN};
 
 use super::objects;
 use super::types::*;
-use super::{array, boundary, Failure, Outcome};
+use super::{HResult, Outcome};
+use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
-use crate::ptr::{in_ref, input, out, output};
+use crate::ptr::{caller, in_ref, input, input_array, out, output};
 
 /// The bytes of the caller's structure at `pointer` (NULL or misaligned is `E_INVALIDARG`).
 ///
 /// # Safety
 /// A non-NULL `pointer` must point to a readable `T`.
 unsafe fn bytes_of<'a, T>(pointer: *const T) -> Outcome<&'a [u8]> {
-    // SAFETY: forwarded from the caller.
-    unsafe { in_ref(pointer) }?;
+    caller!(in_ref(pointer))?;
     // SAFETY: non-NULL and aligned (checked); a readable `T` is `size_of::<T>()` readable bytes.
     Ok(unsafe { input(pointer.cast::<u8>(), size_of::<T>() as UINT) }?)
 }
@@ -39,13 +39,12 @@ unsafe fn bytes_of<'a, T>(pointer: *const T) -> Outcome<&'a [u8]> {
 /// # Safety
 /// A non-NULL `pointer` must point to a writable `T`.
 unsafe fn write_bytes_of<T>(pointer: *mut T, bytes: &[u8]) -> Outcome {
-    // SAFETY: forwarded from the caller.
-    unsafe { out(pointer) }?;
+    caller!(out(pointer))?;
     // SAFETY: non-NULL and aligned (checked); a writable `T` is `size_of::<T>()` bytes.
     let target = unsafe { output(pointer.cast::<u8>(), size_of::<T>() as UINT) }
-        .ok_or(Failure(E_INVALIDARG))?;
+        .ok_or(HResult(E_INVALIDARG))?;
     if target.len() != bytes.len() {
-        return Err(Failure(E_FAIL));
+        return Err(HResult(E_FAIL));
     }
     target.copy_from_slice(bytes);
     Ok(())
@@ -67,9 +66,9 @@ pub unsafe extern "system" fn KeywardOPMGetVideoOutput(
     vos: OPM_VIDEO_OUTPUT_SEMANTICS,
     ppOPMVideoOutput: *mut *mut IOPMVideoOutput,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let device = objects::device(hDevice)?;
-        let output_out = out(ppOPMVideoOutput)?;
+        let output_out = caller!(out(ppOPMVideoOutput))?;
         if vos != OPM_VOS_OPM_SEMANTICS {
             return Err(Error::UnsupportedRequest.into());
         }
@@ -88,7 +87,7 @@ pub unsafe extern "system" fn KeywardOPMGetVideoOutput(
 pub unsafe extern "system" fn KeywardOPMReleaseVideoOutput(
     pVideoOutput: *mut IOPMVideoOutput,
 ) -> HRESULT {
-    boundary(|| objects::remove_output(pVideoOutput))
+    HResult::boundary(|| objects::remove_output(pVideoOutput))
 }
 
 /// `KeywardOPMFreeMemory` (`CoTaskMemFree` on Windows): frees memory an `OPMVideoOutput*`
@@ -100,7 +99,7 @@ pub unsafe extern "system" fn KeywardOPMReleaseVideoOutput(
 /// None: the pointer is only looked up, never dereferenced unless the library made it.
 #[no_mangle]
 pub unsafe extern "system" fn KeywardOPMFreeMemory(pv: PVOID) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         if pv.is_null() {
             return Ok(());
         }
@@ -125,13 +124,13 @@ pub unsafe extern "system" fn OPMVideoOutputStartInitialization(
     ppbCertificate: *mut *mut BYTE,
     pulCertificateLength: *mut ULONG,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let random_out = out(prnRandomNumber)?;
-        let certificate_out = out(ppbCertificate)?;
-        let length_out = out(pulCertificateLength)?;
+        let random_out = caller!(out(prnRandomNumber))?;
+        let certificate_out = caller!(out(ppbCertificate))?;
+        let length_out = caller!(out(pulCertificateLength))?;
         let (random_number, chain) = output.start_initialization()?;
-        let length = ULONG::try_from(chain.len()).map_err(|_| Failure(E_INVALIDARG))?;
+        let length = ULONG::try_from(chain.len()).map_err(|_| HResult(E_INVALIDARG))?;
         let address = buffers::give(Allocation::Bytes(chain.into_boxed_slice()))?;
         random_out.abRandomNumber = random_number;
         *certificate_out = address as *mut BYTE;
@@ -154,9 +153,9 @@ pub unsafe extern "system" fn OPMVideoOutputFinishInitialization(
     pVideoOutput: *mut IOPMVideoOutput,
     pParameters: *const OPM_ENCRYPTED_INITIALIZATION_PARAMETERS,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let parameters = bytes_of(pParameters)?;
+        let parameters = caller!(bytes_of(pParameters))?;
         output.finish_initialization(parameters)?;
         Ok(())
     })
@@ -183,12 +182,12 @@ pub unsafe extern "system" fn OPMVideoOutputGetInformation(
     pParameters: *const OPM_GET_INFO_PARAMETERS,
     pRequestedInformation: *mut OPM_REQUESTED_INFORMATION,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let request = bytes_of(pParameters)?;
-        out(pRequestedInformation)?;
+        let request = caller!(bytes_of(pParameters))?;
+        caller!(out(pRequestedInformation))?;
         let response = output.get_information(request)?;
-        write_bytes_of(pRequestedInformation, &response)
+        caller!(write_bytes_of(pRequestedInformation, &response))
     })
 }
 
@@ -204,10 +203,10 @@ pub unsafe extern "system" fn OPMVideoOutputCOPPCompatibleGetInformation(
     pParameters: *const OPM_COPP_COMPATIBLE_GET_INFO_PARAMETERS,
     pRequestedInformation: *mut OPM_REQUESTED_INFORMATION,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         objects::output(pVideoOutput)?;
-        in_ref(pParameters)?;
-        out(pRequestedInformation)?;
+        caller!(in_ref(pParameters))?;
+        caller!(out(pRequestedInformation))?;
         Err(Error::UnsupportedRequest.into())
     })
 }
@@ -228,10 +227,10 @@ pub unsafe extern "system" fn OPMVideoOutputConfigure(
     ulAdditionalParametersSize: ULONG,
     pbAdditionalParameters: *const BYTE,
 ) -> HRESULT {
-    boundary(|| {
+    HResult::boundary(|| {
         let output = objects::output(pVideoOutput)?;
-        let command = bytes_of(pParameters)?;
-        let additional = input(pbAdditionalParameters, ulAdditionalParametersSize)?;
+        let command = caller!(bytes_of(pParameters))?;
+        let additional = caller!(input(pbAdditionalParameters, ulAdditionalParametersSize))?;
         output.configure(command, additional)?;
         Ok(())
     })
@@ -260,12 +259,12 @@ pub unsafe extern "system" fn KeywardOPMEncryptInitializationParameters(
     cbParameters: ULONG,
     pEncryptedParameters: *mut OPM_ENCRYPTED_INITIALIZATION_PARAMETERS,
 ) -> HRESULT {
-    boundary(|| {
-        let chain = input(pbCertificate, cbCertificate)?;
-        let plaintext = input(pbParameters, cbParameters)?;
-        let encrypted_out = out(pEncryptedParameters)?;
+    HResult::boundary(|| {
+        let chain = caller!(input(pbCertificate, cbCertificate))?;
+        let plaintext = caller!(input(pbParameters, cbParameters))?;
+        let encrypted_out = caller!(out(pEncryptedParameters))?;
         if plaintext.is_empty() || plaintext.len() > max_oaep_plaintext() {
-            return Err(Failure(E_INVALIDARG));
+            return Err(HResult(E_INVALIDARG));
         }
         let key = KeyExchangePublicKey::from_certificate_chain(chain)?;
         encrypted_out.abEncryptedInitializationParameters = key.encrypt(plaintext)?;
@@ -287,10 +286,10 @@ pub unsafe extern "system" fn KeywardOPMComputeOMAC(
     cbData: ULONG,
     pOmac: *mut OPM_OMAC,
 ) -> HRESULT {
-    boundary(|| {
-        let key = Secret::new(array::<SESSION_KEY_LEN>(pbKey)?);
-        let data = input(pbData, cbData)?;
-        let omac_out = out(pOmac)?;
+    HResult::boundary(|| {
+        let key = Secret::new(caller!(input_array::<SESSION_KEY_LEN>(pbKey))?);
+        let data = caller!(input(pbData, cbData))?;
+        let omac_out = caller!(out(pOmac))?;
         omac_out.abOMAC = Omac::new(&key)?.sign(data)?;
         Ok(())
     })

@@ -212,6 +212,25 @@ enum Protection {
     Cbc(Box<CbcProtection>),
 }
 
+/// The places a record's plaintext may take inside the record's own buffer when a record is
+/// protected or opened in place (`SslEncryptPacket` / `SslDecryptPacket` with overlapping
+/// buffers): right after the header, or after the header and the explicit IV, where
+/// [`RecordKey::seal_in_place`] wants it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InPlaceLayout {
+    /// The record header's length.
+    pub header_len: usize,
+    /// Where the plaintext starts in a sealed record: after the header and the explicit IV.
+    pub plaintext_offset: usize,
+}
+
+impl InPlaceLayout {
+    /// True when `offset` from the start of the record is one of the two places.
+    pub fn is_plaintext_place(&self, offset: usize) -> bool {
+        offset == self.header_len || offset == self.plaintext_offset
+    }
+}
+
 /// One direction's record protection state (the `hKey` of `SslEncryptPacket` /
 /// `SslDecryptPacket`): prepared keys, fixed IV and, for TLS 1.0 CBC, the IV chain.
 /// `Send + Sync`; share it with `Arc`.
@@ -516,7 +535,17 @@ impl RecordKey {
 
     /// Where the plaintext goes in a sealed record: after the header and explicit IV.
     fn plaintext_offset(&self) -> usize {
-        self.protocol.record_header_len() + self.cipher.record_iv_len(self.protocol)
+        self.in_place_layout().plaintext_offset
+    }
+
+    /// Where a plaintext may sit in the record's own buffer, for [`RecordKey::seal_in_place`]
+    /// and [`RecordKey::open_in_place`].
+    pub fn in_place_layout(&self) -> InPlaceLayout {
+        let header_len = self.protocol.record_header_len();
+        InPlaceLayout {
+            header_len,
+            plaintext_offset: header_len + self.cipher.record_iv_len(self.protocol),
+        }
     }
 
     /// The version field this key writes: the protocol's, or 0x0303 for TLS 1.3.

@@ -269,6 +269,11 @@ fn in_place_and_copying_forms_agree() {
         let copied = seal(&a, 11, 23, &plaintext);
         let mut buf = vec![0u8; b.max_sealed_len(plaintext.len()) + 7];
         let start = protocol.record_header_len() + cipher.record_iv_len(protocol);
+        let layout = b.in_place_layout();
+        assert_eq!(layout.header_len, protocol.record_header_len());
+        assert_eq!(layout.plaintext_offset, start);
+        assert!(layout.is_plaintext_place(layout.header_len) && layout.is_plaintext_place(start));
+        assert!(!layout.is_plaintext_place(start + 1) && !layout.is_plaintext_place(0));
         buf[start..start + plaintext.len()].copy_from_slice(&plaintext);
         let len = b.seal_in_place(11, 23, &mut buf, plaintext.len()).unwrap();
         assert_eq!(len, copied.len());

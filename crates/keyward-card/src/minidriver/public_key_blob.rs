@@ -4,10 +4,23 @@
 //! Signature keys (`AT_SIGNATURE`, `AT_ECDSA_P256`) go to `pbSigPublicKey`, key-exchange
 //! keys (`AT_KEYEXCHANGE`, `AT_ECDHE_P256`) to `pbKeyExPublicKey`.
 
-use keyward_card::instructions::{ContainerPublicKey, PublicKey, AT_ECDSA_P256, AT_SIGNATURE};
-use keyward_card::Error;
+use crate::instructions::{ContainerPublicKey, PublicKey, AT_ECDSA_P256, AT_SIGNATURE};
+use crate::Error;
 
-use super::types::*;
+/// `PUBLICKEYBLOB` (wincrypt.h): the blob type of `BLOBHEADER`.
+const PUBLICKEYBLOB: u8 = 0x6;
+/// `CUR_BLOB_VERSION` (wincrypt.h).
+const CUR_BLOB_VERSION: u8 = 2;
+/// `CALG_RSA_KEYX` (wincrypt.h): an RSA key-exchange key.
+const CALG_RSA_KEYX: u32 = 0xA400;
+/// `CALG_RSA_SIGN` (wincrypt.h): an RSA signature key.
+const CALG_RSA_SIGN: u32 = 0x2400;
+/// `RSA1_MAGIC` ("RSA1"), the magic of `RSAPUBKEY`.
+const RSA1_MAGIC: u32 = 0x3141_5352;
+/// `BCRYPT_ECDH_PUBLIC_P256_MAGIC` ("ECK1", bcrypt.h).
+const BCRYPT_ECDH_PUBLIC_P256_MAGIC: u32 = 0x314B_4345;
+/// `BCRYPT_ECDSA_PUBLIC_P256_MAGIC` ("ECS1", bcrypt.h).
+const BCRYPT_ECDSA_PUBLIC_P256_MAGIC: u32 = 0x3153_4345;
 
 /// The length of `BLOBHEADER` + `RSAPUBKEY`.
 const RSA_HEADER_LEN: usize = 20;
@@ -26,7 +39,7 @@ pub struct ContainerBlob {
 /// The blob of a container's public key. An RSA exponent that does not fit a `DWORD` is
 /// `SCARD_E_UNSUPPORTED_FEATURE` (a `PUBLICKEYBLOB` cannot carry it); a malformed EC point is
 /// `SCARD_E_UNEXPECTED`.
-pub fn container_blob(key: &ContainerPublicKey) -> keyward_card::Result<ContainerBlob> {
+pub fn container_blob(key: &ContainerPublicKey) -> crate::Result<ContainerBlob> {
     match &key.key {
         PublicKey::Rsa { modulus, exponent } => {
             let signature = key.key_spec == AT_SIGNATURE;
@@ -89,7 +102,7 @@ pub fn container_blob(key: &ContainerPublicKey) -> keyward_card::Result<Containe
 /// `PUBLICKEYBLOB`, version `CUR_BLOB_VERSION`, algorithm `CALG_RSA_KEYX` or
 /// `CALG_RSA_SIGN`, magic "RSA1", a bit length that is a whole number of bytes, and exactly
 /// that many modulus bytes. Anything else is `SCARD_E_INVALID_PARAMETER`.
-pub fn parse_rsa_public_key_blob(blob: &[u8]) -> keyward_card::Result<PublicKey> {
+pub fn parse_rsa_public_key_blob(blob: &[u8]) -> crate::Result<PublicKey> {
     const MALFORMED: Error = Error::InvalidParameter("not an RSA PUBLICKEYBLOB");
     let (header, modulus) = blob
         .split_first_chunk::<RSA_HEADER_LEN>()
@@ -121,7 +134,7 @@ pub fn parse_rsa_public_key_blob(blob: &[u8]) -> keyward_card::Result<PublicKey>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keyward_card::instructions::{PinId, AT_ECDHE_P256, AT_KEYEXCHANGE};
+    use crate::instructions::{PinId, AT_ECDHE_P256, AT_KEYEXCHANGE};
 
     fn rsa(key_spec: u8) -> ContainerPublicKey {
         let mut modulus = vec![0u8; 257];

@@ -1,11 +1,7 @@
-//! The one handle table behind every `NCRYPT_*_HANDLE` the library hands out.
+//! The objects behind every `NCRYPT_*_HANDLE` of the SSL provider, in one [`HandleTable`].
 //!
-//! A handle is a random non-zero word drawn from the system generator, so a forged or
-//! stale handle (freed, or from another run) is unknown to the table, and a handle of the
-//! wrong kind is caught by the typed getters: all of these give `NTE_INVALID_HANDLE`.
-//! The table holds `Arc`s; a call clones the `Arc` it needs and releases the lock before
-//! any cryptography runs, so a free racing with a use is safe (the use finishes on its own
-//! reference).
+//! A forged or stale handle is unknown to the table, and a handle of the wrong kind is caught
+//! by the typed getters: all of these give `NTE_INVALID_HANDLE`.
 //!
 //! Providers are reference-counted as Windows does: `SslOpenProvider` and
 //! `SslIncrementProviderReferenceCount` add a reference, `SslFreeObject` and
@@ -13,16 +9,16 @@
 //! holds it, so the provider lives until its last object is freed; once its caller
 //! references are gone the provider handle is no longer accepted by calls.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLockReadGuard};
 
-#[cfg(not(miri))]
-use keyward_core::backend::fill_random;
 use keyward_core::{Error, Result};
 use keyward_ssl::{
     EphemeralKey, HandshakeHash, MasterKey, PreMasterKey, PrivateKey, Provider, PublicKey,
     SessionKey, Tls13Secret,
 };
+
+use super::{Entries, HandleTable};
 
 /// Everything a handle can name (the "ssl1" … "ssl7" objects of Windows).
 #[derive(Clone)]
@@ -57,58 +53,24 @@ struct Entry {
     child_refs: usize,
 }
 
-static TABLE: LazyLock<RwLock<HashMap<usize, Entry>>> = LazyLock::new(Default::default);
+static TABLE: HandleTable<Entry> = HandleTable::new();
 
-fn read() -> RwLockReadGuard<'static, HashMap<usize, Entry>> {
-    TABLE.read().unwrap_or_else(PoisonError::into_inner)
+fn read() -> RwLockReadGuard<'static, BTreeMap<usize, Entry>> {
+    TABLE.read()
 }
 
-fn write() -> RwLockWriteGuard<'static, HashMap<usize, Entry>> {
-    TABLE.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn fresh_handle(table: &HashMap<usize, Entry>) -> Result<usize> {
-    loop {
-        let handle = random_word()?;
-        if handle != 0 && !table.contains_key(&handle) {
-            return Ok(handle);
-        }
-    }
-}
-
-fn random_word() -> Result<usize> {
-    let mut bytes = [0u8; core::mem::size_of::<usize>()];
-    fill_random(&mut bytes)?;
-    Ok(usize::from_ne_bytes(bytes))
-}
-
-/// Under Miri, which cannot run aws-lc's generator: a counter stands in (the table's logic,
-/// not the handles' unpredictability, is what Miri checks).
-#[cfg(miri)]
-fn fill_random(bytes: &mut [u8]) -> Result<()> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0x5EED);
-    let word = NEXT.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
-    for (byte, value) in bytes.iter_mut().zip(word.to_le_bytes().iter().cycle()) {
-        *byte = *value;
-    }
-    Ok(())
+fn write() -> Entries<'static, Entry> {
+    TABLE.write()
 }
 
 /// Registers a new provider with one caller reference.
 pub(crate) fn insert_provider(provider: Provider) -> Result<usize> {
-    let mut table = write();
-    let handle = fresh_handle(&table)?;
-    table.insert(
-        handle,
-        Entry {
-            object: Object::Provider(Arc::new(provider)),
-            owner: None,
-            caller_refs: 1,
-            child_refs: 0,
-        },
-    );
-    Ok(handle)
+    TABLE.insert(Entry {
+        object: Object::Provider(Arc::new(provider)),
+        owner: None,
+        caller_refs: 1,
+        child_refs: 0,
+    })
 }
 
 /// Registers an object made through the provider `owner`, which it keeps alive.
@@ -120,17 +82,34 @@ pub(crate) fn insert(owner: usize, object: Object) -> Result<usize> {
         }
         _ => return Err(Error::InvalidHandle),
     }
-    let handle = fresh_handle(&table)?;
-    table.insert(
-        handle,
-        Entry {
-            object,
-            owner: Some(owner),
-            caller_refs: 0,
-            child_refs: 0,
-        },
-    );
-    Ok(handle)
+    table.insert(Entry {
+        object,
+        owner: Some(owner),
+        caller_refs: 0,
+        child_refs: 0,
+    })
+}
+
+/// Registers the objects of one call made through `owner`, all or none: if one cannot be
+/// registered, those already registered are freed. An absent object gets the handle 0.
+pub(crate) fn insert_all<const N: usize>(
+    owner: usize,
+    objects: [Option<Object>; N],
+) -> Result<[usize; N]> {
+    let mut handles = [0; N];
+    for (slot, object) in handles.iter_mut().zip(objects) {
+        let Some(object) = object else { continue };
+        match insert(owner, object) {
+            Ok(handle) => *slot = handle,
+            Err(error) => {
+                for handle in handles.into_iter().filter(|handle| *handle != 0) {
+                    free(handle)?;
+                }
+                return Err(error);
+            }
+        }
+    }
+    Ok(handles)
 }
 
 /// The object behind `handle`; unknown handles and providers the caller has released are
@@ -189,7 +168,7 @@ pub(crate) fn release_provider(handle: usize) -> Result<()> {
     }
 }
 
-fn remove_provider_if_unused(table: &mut HashMap<usize, Entry>, handle: usize) {
+fn remove_provider_if_unused(table: &mut Entries<'_, Entry>, handle: usize) {
     if table
         .get(&handle)
         .is_some_and(|entry| entry.caller_refs == 0 && entry.child_refs == 0)
@@ -297,6 +276,25 @@ mod tests {
         assert_eq!(insert(p, hash_object()), Err(Error::InvalidHandle));
         free(h).unwrap();
         assert!(!read().contains_key(&p));
+    }
+
+    #[test]
+    fn objects_of_one_call_are_registered_together() {
+        let point = || {
+            Some(Object::PublicKey(Arc::new(PublicKey::Ecdh {
+                curve: keyward_core::backend::Curve::P256,
+                point: vec![4; 65],
+            })))
+        };
+        let p = open();
+        let [first, absent, last] = insert_all(p, [point(), None, point()]).unwrap();
+        assert!(first != 0 && last != 0 && first != last);
+        assert_eq!(absent, 0);
+        assert!(public_key(first).is_ok() && public_key(last).is_ok());
+        free(first).unwrap();
+        free(last).unwrap();
+        free(p).unwrap();
+        assert_eq!(insert_all(p, [point(), point()]), Err(Error::InvalidHandle));
     }
 
     #[test]
