@@ -16,6 +16,7 @@ use keyward_card::scp03::{
     InitializeUpdateResponse, ScpOptions, SecurityLevel, StaticKeys,
 };
 use keyward_card::Error;
+use keyward_test_support::unhex;
 
 const ISD_R_AID: &str = "a0000005591010ffffffff8900000100";
 const GET_EID_PLAIN: &str = "80e2910006bf3e035c015a00";
@@ -178,10 +179,6 @@ const VECTORS: [Vector; 9] = [
         ],
     },
 ];
-
-fn unhex(text: &str) -> Vec<u8> {
-    hex::decode(text).unwrap()
-}
 
 /// pySim's keysets: ENC = 00 01 .. 0f, MAC = 10 11 .. 1f, DEK = 20 21 .. 2f, repeated to the
 /// key length; KVN 30 / 31 / 32 for AES-128 / 192 / 256.
