@@ -1,5 +1,6 @@
 //! Temporary directories for key stores, `KEYWARD_HOME`s and card state files.
 
+use std::ffi::OsStr;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +55,14 @@ impl Deref for TempDir {
 impl AsRef<Path> for TempDir {
     fn as_ref(&self) -> &Path {
         &self.0
+    }
+}
+
+/// So a `TempDir` can be handed to `Command::env` or `Command::arg` as it is (a
+/// `KEYWARD_HOME`, a `--home` argument).
+impl AsRef<OsStr> for TempDir {
+    fn as_ref(&self) -> &OsStr {
+        self.0.as_os_str()
     }
 }
 
