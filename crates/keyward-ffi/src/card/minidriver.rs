@@ -1213,13 +1213,8 @@ mod tests {
         use std::ffi::CString;
         use std::os::unix::ffi::OsStrExt;
 
-        let mut random = [0u8; 8];
-        keyward_core::backend::fill_random(&mut random).unwrap();
-        let path = std::env::temp_dir().join(format!(
-            "keyward-ffi-card-{}-{:x}.state",
-            std::process::id(),
-            u64::from_ne_bytes(random)
-        ));
+        let dir = keyward_test_support::TempDir::new("ffi-card");
+        let path = dir.join("card.state");
         let c_path = CString::new(path.as_os_str().as_bytes()).unwrap();
         let mut keys = KEYWARD_CARD_KEYSET {
             dwKeyVersion: 0x30,
