@@ -68,7 +68,8 @@ fn every_wycheproof_case_yields_a_random_premaster() {
             let id = &test["tcId"];
             if ct.is_empty() {
                 // `cbEncryptedKey == 0` is a public length fault: NTE_INVALID_PARAMETER
-                // (reference §8.3), like Windows; it reveals nothing about any plaintext.
+                // (docs/ssl-provider.md, "RSA key exchange"), like Windows; it reveals nothing
+                // about any plaintext.
                 let err = provider.import_master_key(&key, TLS1_2, SUITE, &params, &ct);
                 let status = err.err().map(|e| e.status());
                 assert_eq!(status, Some(keyward_core::Status::NTE_INVALID_PARAMETER));
@@ -123,7 +124,7 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
         ct.len()
     );
 
-    // A higher version than offered is accepted (reference §8.3 step 4) ...
+    // A higher version than offered is accepted (docs/ssl-provider.md, "RSA key exchange") ...
     premaster[..2].copy_from_slice(&[3, 4]);
     let ct = public.encrypt_pkcs1(&premaster).unwrap();
     let master = provider

@@ -1,5 +1,5 @@
 /*
- * errors.c: the error paths reference sections 3 and 8 document, each with its status code:
+ * errors.c: the error paths docs/ssl-provider.md documents, each with its status code:
  * NULL pointers, bad flags, wrong-kind, forged and freed handles, short buffers, bad blobs,
  * bad parameter lists and wrong random lengths, and the documented check orders.
  *
