@@ -21,7 +21,8 @@ pub mod hresult {
     /// `E_INVALIDARG` (0x80070057).
     pub const E_INVALIDARG: i32 = 0x8007_0057_u32 as i32;
     /// `D3DDDIERR_UNSUPPORTEDCRYPTO` = `D3DERR_UNSUPPORTEDCRYPTO` = `MAKE_D3DHRESULT(2174)` =
-    /// `MAKE_HRESULT(1, _FACILITY_D3D = 0x876, 2174)` (reference A.3, arithmetic there and here).
+    /// `MAKE_HRESULT(1, _FACILITY_D3D = 0x876, 2174)` (docs/cryptosession-and-card.md, "GUIDs,
+    /// capabilities and error codes": arithmetic there and here).
     pub const D3DDDIERR_UNSUPPORTEDCRYPTO: i32 = 0x8876_087E_u32 as i32;
     /// `DXGI_ERROR_INVALID_CALL` (0x887A0001). Not in the reference: computed as
     /// `MAKE_HRESULT(1, _FACILITY_DXGI = 0x87A, 1)`.
@@ -109,7 +110,8 @@ impl Error {
             Error::SessionDestroyed => E_HANDLE,
             Error::InvalidCall(_) => DXGI_ERROR_INVALID_CALL,
             // The Microsoft OPM sample driver refuses a sequence mismatch with E_ACCESSDENIED
-            // (reference A.6); a forged OMAC is refused the same way.
+            // (docs/cryptosession-and-card.md, "OPM signing and sequence numbers"); a forged OMAC
+            // is refused the same way.
             Error::BadOmac => E_ACCESSDENIED,
             Error::SequenceMismatch => E_ACCESSDENIED,
             Error::UnsupportedRequest => HRESULT_ERROR_NOT_SUPPORTED,

@@ -260,7 +260,8 @@ pub struct CardContext {
 
 impl CardContext {
     /// `CardAcquireContext`: checks `data` and `flags` and negotiates the version down to
-    /// `min(data.version, 7)` (OpenSC's behaviour, reference B.1).
+    /// `min(data.version, 7)` (OpenSC's behaviour, docs/cryptosession-and-card.md, "CARD_DATA and
+    /// context acquisition").
     ///
     /// Errors, in this order: version below 4 → `RevisionMismatch`; unknown flags →
     /// `InvalidParameter`; no-card mode with a version below 7, or without the static keys in
