@@ -1,7 +1,8 @@
 //! SCP03 against vectors we did not write: the nine osmocom pySim sessions
 //! (`tests/unittests/test_globalplatform.py`, AES-128/192/256 × levels 11, 03, 33), replayed in
 //! pySim's order on **both** sides, pySim's key check values, and the S-ENC/S-MAC/S-RMAC of
-//! the AES-128/11 session from the reference (re-computed there with Python `cryptography`).
+//! the AES-128/11 session (derived from pySim's session and re-computed independently with Python
+//! `cryptography`).
 //!
 //! pySim's card challenges are pseudo-random: each one equals the Amd D §6.2.2.1 derivation
 //! from the response's sequence counter and the SGP.22 ISD-R AID A0000005591010FFFFFFFF89000001

@@ -869,7 +869,7 @@ impl CardContext {
     /// `CardImportSessionKey` (client; not in no-card mode): hands `input`, a session key
     /// wrapped with the RSA key of `container` (see [`session_key`]), to the card, which opens
     /// a session keyed from it and returns its nonce (the key's `CKP_INITIALIZATION_VECTOR`).
-    /// `flags` is the padding of `padding` (`dwFlags` = `CARD_PADDING_OAEP`: our reading, the reference is silent);
+    /// `flags` is the padding of `padding` (`dwFlags` = `CARD_PADDING_OAEP`: our reading, cardmod.h is silent);
     /// `blob_type` is `BCRYPT_KEY_DATA_BLOB`, `algorithm` `AES`. Importing ends the card's
     /// previous session, so this context's other key handles stop working.
     ///

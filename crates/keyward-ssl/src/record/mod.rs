@@ -413,7 +413,7 @@ impl RecordKey {
     /// `BufferTooSmall`; a MAC, padding or tag fault is `DecryptionFailure` (TLS 1.3:
     /// `AuthTagMismatch`). The MAC and AAD use the header's type and version and the
     /// caller's `seq`; for DTLS the header's epoch ‖ sequence field must equal `seq`
-    /// (`BadData` otherwise; the reference is silent, RFC 6347 §4.1.2.1 MACs that field).
+    /// (`BadData` otherwise; Microsoft documents nothing here, RFC 6347 §4.1.2.1 MACs that field).
     pub fn open(&self, seq: u64, record: &[u8], out: &mut [u8]) -> Result<usize> {
         let header = self.parse_header(seq, record)?;
         let body = record
