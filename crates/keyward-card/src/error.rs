@@ -399,7 +399,8 @@ mod tests {
 
     #[test]
     fn windows_values_not_pcsc_lite() {
-        // The pcsc-lite trap (reference B.5): UNSUPPORTED_FEATURE is 0x80100022 on Windows.
+        // The pcsc-lite trap (docs/cryptosession-and-card.md, "SCARD status values"):
+        // UNSUPPORTED_FEATURE is 0x80100022 on Windows.
         assert_eq!(Error::UnsupportedFeature("x").status(), 0x8010_0022);
         assert_ne!(Error::UnsupportedFeature("x").status(), SCARD_E_UNEXPECTED);
         assert_eq!(Error::NoKeyContainer.status(), 0x8010_0030);

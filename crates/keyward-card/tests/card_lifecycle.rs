@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::{
-    card_at, ec_key, keys, p384_pkcs8, personalization, rsa_key, TempDir, ADMIN_PIN, USER_PIN,
-};
+use common::{card_at, ec_key, keys, p384_pkcs8, personalization, rsa_key, ADMIN_PIN, USER_PIN};
 use keyward_card::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use keyward_card::card::{Personalization, VirtualCard, DEFAULT_AID};
 use keyward_card::channel::SecureChannel;
@@ -17,6 +15,7 @@ use keyward_card::instructions::{
 use keyward_card::scp03::{ScpOptions, SecurityLevel, StaticKeys};
 use keyward_card::transport::{InProcess, Transport};
 use keyward_card::Error;
+use keyward_test_support::TempDir;
 
 const ISD_R_AID: &str = "a0000005591010ffffffff8900000100";
 
@@ -87,7 +86,7 @@ fn replays_pysim_sessions_against_the_card() {
 #[test]
 fn sequence_counter_persists_and_runs_out() {
     let dir = TempDir::new("counter");
-    let path = dir.path("card.state");
+    let path = dir.join("card.state");
     let card = personalization()
         .with_options(ScpOptions::PSEUDO_RANDOM_FULL)
         .with_sequence_counter(0xFF_FFFD)
@@ -134,7 +133,7 @@ fn sequence_counter_persists_and_runs_out() {
 #[test]
 fn put_key_replaces_the_keyset() {
     let dir = TempDir::new("putkey");
-    let path = dir.path("card.state");
+    let path = dir.join("card.state");
     let card = VirtualCard::create(
         &path,
         personalization()
@@ -306,7 +305,7 @@ fn key_imports_that_the_card_refuses() {
 #[test]
 fn failed_writes_leave_the_state_as_it_was() {
     let dir = TempDir::new("readonly");
-    let state_dir = dir.path("gone");
+    let state_dir = dir.join("gone");
     std::fs::create_dir(&state_dir).unwrap();
     let path = state_dir.join("card.state");
     let transport = InProcess::new(card_at(&path));
@@ -385,7 +384,7 @@ impl Drop for ReadOnly {
 #[test]
 fn a_read_only_state_directory_never_bypasses_the_pin_counter() {
     let dir = TempDir::new("pin-counter");
-    let state_dir = dir.path("state");
+    let state_dir = dir.join("state");
     std::fs::create_dir(&state_dir).unwrap();
     let path = state_dir.join("card.state");
     let transport = InProcess::new(card_at(&path));
@@ -443,7 +442,7 @@ fn a_read_only_state_directory_never_bypasses_the_pin_counter() {
 fn a_pin_try_is_charged_in_the_file_before_the_compare() {
     // The state on disk after a wrong PIN, a right PIN and a third of two wrong ones.
     let dir = TempDir::new("pin-charge");
-    let path = dir.path("card.state");
+    let path = dir.join("card.state");
     let transport = InProcess::new(card_at(&path));
     let mut secure = SecureChannel::open(
         transport.clone(),
@@ -483,7 +482,7 @@ fn a_pin_try_is_charged_in_the_file_before_the_compare() {
 #[test]
 fn state_files_must_be_whole_and_ours() {
     let dir = TempDir::new("corrupt");
-    let path = dir.path("card.state");
+    let path = dir.join("card.state");
     drop(card_at(&path));
     // create refuses to overwrite.
     assert!(matches!(
@@ -492,8 +491,8 @@ fn state_files_must_be_whole_and_ours() {
     ));
     // Nor does it replace whatever else is at the path, such as a dangling symlink (the name
     // exists, though nothing it points to does): checked in the call that creates the file.
-    let link = dir.path("link.state");
-    std::os::unix::fs::symlink(dir.path("nowhere"), &link).unwrap();
+    let link = dir.join("link.state");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &link).unwrap();
     assert!(matches!(
         VirtualCard::create(&link, personalization()),
         Err(Error::Storage(_))
@@ -502,9 +501,9 @@ fn state_files_must_be_whole_and_ours() {
         .unwrap()
         .file_type()
         .is_symlink());
-    assert!(!dir.path("nowhere").exists());
+    assert!(!dir.join("nowhere").exists());
     assert_eq!(
-        std::fs::read_dir(&dir.0).unwrap().count(),
+        std::fs::read_dir(dir.path()).unwrap().count(),
         2,
         "no temporary file is left behind"
     );
@@ -521,7 +520,7 @@ fn state_files_must_be_whole_and_ours() {
     version[7] = 2;
     cases.push(version);
     for (index, bytes) in cases.iter().enumerate() {
-        let broken = dir.path(&format!("broken-{index}"));
+        let broken = dir.join(format!("broken-{index}"));
         std::fs::write(&broken, bytes).unwrap();
         assert!(
             matches!(VirtualCard::open(&broken), Err(Error::Storage(_))),
@@ -529,7 +528,7 @@ fn state_files_must_be_whole_and_ours() {
         );
     }
     assert!(matches!(
-        VirtualCard::open(dir.path("missing")),
+        VirtualCard::open(dir.join("missing")),
         Err(Error::Storage(_))
     ));
 }

@@ -9,8 +9,8 @@
 
 use keyward_card::scp03::kdf::counter_mode_cmac;
 use keyward_core::backend::cmac::CmacKey;
+use keyward_test_support::{hex, vectors};
 
-#[derive(Default)]
 struct Case {
     key: Vec<u8>,
     bits: usize,
@@ -32,8 +32,8 @@ fn run(prf: &str, location: &str, counter_len: usize, case: &Case) {
     let mut out = vec![0u8; case.bits / 8];
     counter_mode_cmac(&key, counter_len, before, after, &mut out).unwrap();
     assert_eq!(
-        hex::encode(&out),
-        hex::encode(&case.expected),
+        hex(&out),
+        hex(&case.expected),
         "{prf} {location} r={}",
         counter_len * 8
     );
@@ -41,69 +41,43 @@ fn run(prf: &str, location: &str, counter_len: usize, case: &Case) {
 
 #[test]
 fn nist_cavp_counter_mode_cmac_aes() {
-    let path = format!(
-        "{}/../../testdata/nist-cavp-sp800-108/KDFCTR_gen.rsp",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut prf = String::new();
-    let mut location = String::new();
-    let mut counter_len = 0usize;
-    let mut case: Option<Case> = None;
     let mut sections = std::collections::BTreeMap::<String, usize>::new();
-
-    let mut finish = |prf: &str, location: &str, counter_len: usize, case: Option<Case>| {
-        if let Some(case) = case {
-            run(prf, location, counter_len, &case);
-            *sections
-                .entry(format!("{prf} {location} {}", counter_len * 8))
-                .or_default() += 1;
-        }
-    };
-
-    for line in text.lines().map(str::trim) {
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            finish(&prf, &location, counter_len, case.take());
-            let (name, value) = header.split_once('=').unwrap();
-            match name {
-                "PRF" => prf = value.to_string(),
-                "CTRLOCATION" => location = value.to_string(),
-                "RLEN" => {
-                    counter_len = match value {
-                        "8_BITS" => 1,
-                        "16_BITS" => 2,
-                        "24_BITS" => 3,
-                        "32_BITS" => 4,
-                        other => panic!("unknown RLEN {other}"),
-                    }
-                }
-                other => panic!("unknown section header {other}"),
-            }
-            continue;
-        }
+    vectors::run("nist-cavp-sp800-108/KDFCTR_gen.rsp", |section, case| {
+        let prf = section.parameter("PRF");
         if !prf.starts_with("CMAC_AES") {
-            continue;
+            case.skip_all();
+            return;
         }
-        let Some((name, value)) = line.split_once(" = ").or_else(|| line.split_once('=')) else {
-            continue;
+        let location = section.parameter("CTRLOCATION");
+        let counter_len = match section.parameter("RLEN") {
+            "8_BITS" => 1,
+            "16_BITS" => 2,
+            "24_BITS" => 3,
+            "32_BITS" => 4,
+            other => panic!("unknown RLEN {other}"),
         };
-        let value = value.trim();
-        match name.trim() {
-            "COUNT" => {
-                finish(&prf, &location, counter_len, case.take());
-                case = Some(Case::default());
-            }
-            "L" => case.as_mut().unwrap().bits = value.parse().unwrap(),
-            "KI" => case.as_mut().unwrap().key = hex::decode(value).unwrap(),
-            "FixedInputData" => case.as_mut().unwrap().fixed = hex::decode(value).unwrap(),
-            "DataBeforeCtrData" => case.as_mut().unwrap().before = hex::decode(value).unwrap(),
-            "DataAfterCtrData" => case.as_mut().unwrap().after = hex::decode(value).unwrap(),
-            "KO" => case.as_mut().unwrap().expected = hex::decode(value).unwrap(),
-            "FixedInputDataByteLen" | "DataBeforeCtrLen" | "DataAfterCtrLen" => {}
-            other => panic!("unknown field {other}"),
-        }
-    }
-    finish(&prf, &location, counter_len, case.take());
+        case.skip(&[
+            "COUNT",
+            "FixedInputDataByteLen",
+            "DataBeforeCtrLen",
+            "DataAfterCtrLen",
+        ]);
+        let fixed = case.optional_bytes("FixedInputData").unwrap_or_default();
+        let before = case.optional_bytes("DataBeforeCtrData").unwrap_or_default();
+        let after = case.optional_bytes("DataAfterCtrData").unwrap_or_default();
+        let case = Case {
+            key: case.bytes("KI"),
+            bits: case.number("L"),
+            fixed,
+            before,
+            after,
+            expected: case.bytes("KO"),
+        };
+        run(prf, location, counter_len, &case);
+        *sections
+            .entry(format!("{prf} {location} {}", counter_len * 8))
+            .or_default() += 1;
+    });
 
     assert_eq!(sections.len(), 36, "{sections:?}");
     for (section, count) in &sections {

@@ -25,7 +25,7 @@ use std::thread;
 use std::time::Duration;
 
 use aws_lc_rs::signature::{KeyPair, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
-use common::{keys, rsa_key, TempDir, ADMIN_PIN, USER_PIN};
+use common::{keys, rsa_key, ADMIN_PIN, USER_PIN};
 use keyward_card::card::vpcd::{self, Ended, Shutdown, VpcdConfig};
 use keyward_card::card::{VirtualCard, ATR};
 use keyward_card::channel::SecureChannel;
@@ -47,6 +47,7 @@ use keyward_card::minidriver::{
 use keyward_card::scp03::SecurityLevel;
 use keyward_card::transport::{PcscTransport, Transport};
 use keyward_card::Error;
+use keyward_test_support::TempDir;
 
 const NEW_PIN: &[u8] = b"86427531";
 const THIRD_PIN: &[u8] = b"3141592653";
@@ -66,7 +67,7 @@ fn secure_key_injection_through_pcscd() {
     let address = setting("KEYWARD_TEST_VPCD", "127.0.0.1:35964");
     let reader = setting("KEYWARD_TEST_READER", "Virtual PCD 00 01");
     let dir = TempDir::new("pcsc");
-    let state = dir.path("card.state");
+    let state = dir.join("card.state");
     VirtualCard::create(&state, common::personalization()).unwrap();
 
     // The card, on vpcd, in a thread of its own.

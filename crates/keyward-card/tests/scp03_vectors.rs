@@ -1,7 +1,8 @@
 //! SCP03 against vectors we did not write: the nine osmocom pySim sessions
 //! (`tests/unittests/test_globalplatform.py`, AES-128/192/256 × levels 11, 03, 33), replayed in
 //! pySim's order on **both** sides, pySim's key check values, and the S-ENC/S-MAC/S-RMAC of
-//! the AES-128/11 session from the reference (re-computed there with Python `cryptography`).
+//! the AES-128/11 session (derived from pySim's session and re-computed independently with Python
+//! `cryptography`).
 //!
 //! pySim's card challenges are pseudo-random: each one equals the Amd D §6.2.2.1 derivation
 //! from the response's sequence counter and the SGP.22 ISD-R AID A0000005591010FFFFFFFF89000001
@@ -16,6 +17,7 @@ use keyward_card::scp03::{
     InitializeUpdateResponse, ScpOptions, SecurityLevel, StaticKeys,
 };
 use keyward_card::Error;
+use keyward_test_support::unhex;
 
 const ISD_R_AID: &str = "a0000005591010ffffffff8900000100";
 const GET_EID_PLAIN: &str = "80e2910006bf3e035c015a00";
@@ -178,10 +180,6 @@ const VECTORS: [Vector; 9] = [
         ],
     },
 ];
-
-fn unhex(text: &str) -> Vec<u8> {
-    hex::decode(text).unwrap()
-}
 
 /// pySim's keysets: ENC = 00 01 .. 0f, MAC = 10 11 .. 1f, DEK = 20 21 .. 2f, repeated to the
 /// key length; KVN 30 / 31 / 32 for AES-128 / 192 / 256.

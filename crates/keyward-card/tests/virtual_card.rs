@@ -10,7 +10,7 @@ use aws_lc_rs::signature::{
     RsaPublicKeyComponents, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256,
     RSA_PKCS1_SHA256,
 };
-use common::{card_at, ec_key, keys, personalization, rsa_key, TempDir, ADMIN_PIN, USER_PIN};
+use common::{card_at, ec_key, keys, personalization, rsa_key, ADMIN_PIN, USER_PIN};
 use keyward_card::apdu::{CommandApdu, StatusWord};
 use keyward_card::card::{VirtualCard, ATR, DEFAULT_AID};
 use keyward_card::channel::SecureChannel;
@@ -20,6 +20,7 @@ use keyward_card::instructions::{
 use keyward_card::scp03::{HostHandshake, ScpOptions, SecurityLevel, StaticKeys};
 use keyward_card::transport::{InProcess, Transport};
 use keyward_card::Error;
+use keyward_test_support::TempDir;
 
 fn channel(transport: &InProcess, level: SecurityLevel) -> SecureChannel<InProcess> {
     SecureChannel::open(transport.clone(), &DEFAULT_AID, &keys(16), level).unwrap()
@@ -33,7 +34,7 @@ fn sw(transport: &mut InProcess, hex_command: &str) -> StatusWord {
 #[test]
 fn import_sign_and_restart() {
     let dir = TempDir::new("import");
-    let path = dir.path("card.state");
+    let path = dir.join("card.state");
     let transport = InProcess::new(card_at(&path));
     let mut secure = channel(&transport, SecurityLevel::Full);
     let (rsa_pair, rsa_pkcs8) = rsa_key();
@@ -149,13 +150,13 @@ fn import_sign_and_restart() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     // Only the state file is left in the directory (no temporary files).
-    assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
 #[test]
 fn pin_retry_counters_block_persist_and_unblock() {
     let dir = TempDir::new("pins");
-    let path = dir.path("card.state");
+    let path = dir.join("card.state");
     let transport = InProcess::new(card_at(&path));
     let mut secure = channel(&transport, SecurityLevel::CMacCDecryption);
     assert_eq!(

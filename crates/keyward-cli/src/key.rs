@@ -354,6 +354,7 @@ fn ip_text(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::Command;
+    use keyward_test_support::TempDir;
 
     fn parse_key(line: &str) -> Result<KeyCommand, clap::Error> {
         match crate::tests::parse(&format!("key {line}"))?.command {
@@ -362,13 +363,12 @@ mod tests {
         }
     }
 
-    struct TempStore(PathBuf, KeyStore);
+    /// A key store in a temporary directory (removed with it).
+    struct TempStore(TempDir, KeyStore);
 
     impl TempStore {
         fn new(tag: &str) -> TempStore {
-            let dir =
-                std::env::temp_dir().join(format!("keyward-key-{tag}-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&dir);
+            let dir = TempDir::new(&format!("cli-key-{tag}"));
             let store = KeyStore::open(&dir).unwrap();
             TempStore(dir, store)
         }
@@ -383,12 +383,6 @@ mod tests {
             let path = self.0.join(name);
             fs::write(&path, contents).unwrap();
             path.display().to_string()
-        }
-    }
-
-    impl Drop for TempStore {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
         }
     }
 

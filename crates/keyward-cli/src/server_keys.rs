@@ -251,8 +251,7 @@ mod tests {
 
     #[test]
     fn default_keys_are_created_once() {
-        let dir = std::env::temp_dir().join(format!("keyward-server-keys-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let dir = keyward_test_support::TempDir::new("cli-server-keys");
         let store = KeyStore::open(&dir).unwrap();
         let first = load(&store, &[]).unwrap();
         assert_eq!(first.created, [DEFAULT_RSA, DEFAULT_ECDSA]);
@@ -267,6 +266,5 @@ mod tests {
         assert_eq!(named.keys.len(), 1);
         assert_eq!(named.pem_files[0], first.pem_files[1]);
         assert!(load(&store, &["missing"]).unwrap_err().contains("missing"));
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

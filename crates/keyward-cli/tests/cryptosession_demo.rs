@@ -21,14 +21,7 @@ fn run(home: &std::path::Path) -> String {
 
 #[test]
 fn demo_runs_and_reuses_the_device_key() {
-    let home = std::env::temp_dir().join(format!(
-        "keyward-cli-cryptosession-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let home = keyward_test_support::TempDir::new("cli-cryptosession");
     let first = run(&home);
     assert!(first.contains("creating an RSA-2048 device key"), "{first}");
     for line in [
@@ -55,5 +48,4 @@ fn demo_runs_and_reuses_the_device_key() {
             .map(str::to_owned)
     };
     assert_eq!(certificate_line(&first), certificate_line(&second));
-    std::fs::remove_dir_all(&home).unwrap();
 }

@@ -8,15 +8,15 @@ use tls_support::{keyward, TempDir};
 #[test]
 fn help_texts() {
     let home = TempDir::new("help");
-    let help = keyward(&home.0, &["help"], b"");
+    let help = keyward(home.path(), &["help"], b"");
     assert!(help.status.success());
     for text in ["serve", "connect", "key", "card", "completions"] {
         assert!(help.stdout.contains(text), "{text}: {}", help.stdout);
     }
-    let serve = keyward(&home.0, &["serve", "--help"], b"");
+    let serve = keyward(home.path(), &["serve", "--help"], b"");
     // `keyward help serve` is the same text.
     assert_eq!(
-        keyward(&home.0, &["help", "serve"], b"").stdout,
+        keyward(home.path(), &["help", "serve"], b"").stdout,
         serve.stdout
     );
     assert!(serve.status.success());
@@ -29,7 +29,7 @@ fn help_texts() {
     ] {
         assert!(serve.stdout.contains(text), "{text}: {}", serve.stdout);
     }
-    let connect = keyward(&home.0, &["connect", "-h"], b"");
+    let connect = keyward(home.path(), &["connect", "-h"], b"");
     assert!(connect.status.success());
     for text in [
         "--reconnect",
@@ -40,7 +40,7 @@ fn help_texts() {
         assert!(connect.stdout.contains(text), "{text}: {}", connect.stdout);
     }
     // Nothing was written to the key store.
-    assert_eq!(std::fs::read_dir(&home.0).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn bad_serve_options_are_refused_clearly() {
     for (args, message) in cases {
         let mut all = vec!["serve"];
         all.extend_from_slice(args);
-        let output = keyward(&home.0, &all, b"");
+        let output = keyward(home.path(), &all, b"");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(
             output.stderr.contains(message),
@@ -83,7 +83,7 @@ fn bad_serve_options_are_refused_clearly() {
     }
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let output = keyward(&home.0, &["serve", "--addr", &addr], b"");
+    let output = keyward(home.path(), &["serve", "--addr", &addr], b"");
     assert_eq!(output.status.code(), Some(1));
     assert!(
         output.stderr.contains(&format!("cannot listen on {addr}")),
@@ -116,7 +116,7 @@ fn bad_connect_options_are_refused_clearly() {
     for (args, message) in cases {
         let mut all = vec!["connect"];
         all.extend_from_slice(args);
-        let output = keyward(&home.0, &all, b"");
+        let output = keyward(home.path(), &all, b"");
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", output.stderr);
         assert!(
             output.stderr.contains(message),
@@ -131,7 +131,7 @@ fn bad_connect_options_are_refused_clearly() {
         .unwrap()
         .port();
     let target = format!("127.0.0.1:{port}");
-    let output = keyward(&home.0, &["connect", &target, "--insecure"], b"");
+    let output = keyward(home.path(), &["connect", &target, "--insecure"], b"");
     assert_eq!(output.status.code(), Some(1));
     assert!(
         output

@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[test]
 fn serve_creates_keys_answers_and_stops_cleanly() {
     let home = TempDir::new("serve");
-    let server = Server::start(&home.0, &[]);
+    let server = Server::start(home.path(), &[]);
     let banner = server.banner.join("\n");
     for name in ["keyward-localhost-rsa", "keyward-localhost-ecdsa"] {
         assert!(
@@ -28,12 +28,12 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
                 && banner.contains("(created: self-signed for localhost, 127.0.0.1, ::1)"),
             "{banner}"
         );
-        assert!(home.0.join(format!("certs/{name}.pem")).exists());
+        assert!(home.path().join(format!("certs/{name}.pem")).exists());
     }
-    assert!(banner.contains(&bundle(&home.0)), "{banner}");
+    assert!(banner.contains(&bundle(home.path())), "{banner}");
 
     // The status page over TLS 1.3 (the default) with what the client saw.
-    let page = fetch_page(&home.0, &server, &[]);
+    let page = fetch_page(home.path(), &server, &[]);
     for line in [
         "protocol: TLSv1.3",
         "group: x25519",
@@ -55,15 +55,19 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
     assert!(page.stderr.contains("verification: CA file"));
 
     // TLS 1.2 with RSA key exchange.
-    let page = fetch_page(&home.0, &server, &["--tls1.2", "--ciphers", "AES128-SHA"]);
+    let page = fetch_page(
+        home.path(),
+        &server,
+        &["--tls1.2", "--ciphers", "AES128-SHA"],
+    );
     assert!(has_line(&page.stdout, "openssl name: AES128-SHA"));
     assert!(has_line(&page.stdout, "group: none"));
     assert!(has_line(&page.stdout, "extended master secret: yes"));
     // The server requires the extended master secret by default.
     let target = server.localhost();
-    let ca = bundle(&home.0);
+    let ca = bundle(home.path());
     let refused = keyward(
-        &home.0,
+        home.path(),
         &["connect", &target, "--cafile", &ca, "--tls1.2", "--no-ems"],
         b"",
     );
@@ -76,7 +80,7 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
 
     // Resumption inside one connect run, both versions.
     for version in ["--tls1.2", "--tls1.3"] {
-        let page = fetch_page(&home.0, &server, &["--reconnect", version]);
+        let page = fetch_page(home.path(), &server, &["--reconnect", version]);
         assert!(has_line(&page.stderr, "resumed: no"), "{}", page.stderr);
         assert!(has_line(&page.stderr, "resumed: yes"), "{}", page.stderr);
         assert_eq!(page.stdout.matches("HTTP/1.0 200 OK").count(), 2);
@@ -85,7 +89,7 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
 
     // Not HTTP: echoed back until the client's close_notify.
     let echoed = keyward(
-        &home.0,
+        home.path(),
         &["connect", &target, "--cafile", &ca],
         b"hello keyward\nsecond line",
     );
@@ -94,7 +98,7 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
 
     // A name the certificate is not for, and a CA that did not sign it.
     let wrong_name = keyward(
-        &home.0,
+        home.path(),
         &[
             "connect",
             &target,
@@ -112,7 +116,7 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
         wrong_name.stderr
     );
     let other = TempDir::new("other-ca");
-    KeyStore::open(&other.0)
+    KeyStore::open(other.path())
         .unwrap()
         .generate_self_signed(
             "other",
@@ -120,9 +124,9 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
             &["localhost"],
         )
         .unwrap();
-    let other_server = Server::start(&other.0, &["--cert", "other"]);
+    let other_server = Server::start(other.path(), &["--cert", "other"]);
     let untrusted = keyward(
-        &home.0,
+        home.path(),
         &["connect", &other_server.localhost(), "--cafile", &ca],
         b"",
     );
@@ -133,7 +137,7 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
         untrusted.stderr
     );
     let insecure = keyward(
-        &home.0,
+        home.path(),
         &["connect", &other_server.localhost(), "--insecure"],
         b"GET / HTTP/1.0\r\n\r\n",
     );
@@ -158,21 +162,21 @@ fn serve_creates_keys_answers_and_stops_cleanly() {
     );
 
     // A second run keeps the keys.
-    let again = Server::start(&home.0, &[]);
+    let again = Server::start(home.path(), &[]);
     assert!(!again.banner.join("\n").contains("created"));
 }
 
 #[test]
 fn every_suite_by_both_names() {
     let home = TempDir::new("suites");
-    let server = Server::start(&home.0, &[]);
+    let server = Server::start(home.path(), &[]);
     for suite in CIPHER_SUITES {
         let version = if suite.key_exchange == KeyExchange::Tls13 {
             "--tls1.3"
         } else {
             "--tls1.2"
         };
-        let by_iana = fetch_page(&home.0, &server, &[version, "--ciphers", suite.name]);
+        let by_iana = fetch_page(home.path(), &server, &[version, "--ciphers", suite.name]);
         assert!(
             has_line(&by_iana.stdout, &format!("cipher suite: {}", suite.name)),
             "{}: {}",
@@ -185,7 +189,7 @@ fn every_suite_by_both_names() {
             .find_map(|line| line.strip_prefix("openssl name: "))
             .unwrap()
             .to_owned();
-        let by_openssl = fetch_page(&home.0, &server, &[version, "--ciphers", &openssl_name]);
+        let by_openssl = fetch_page(home.path(), &server, &[version, "--ciphers", &openssl_name]);
         assert!(
             has_line(&by_openssl.stdout, &format!("cipher suite: {}", suite.name)),
             "{openssl_name}: {}",
@@ -231,10 +235,10 @@ fn a_thousand_idle_connections() {
         );
     }
     let home = TempDir::new("thousand");
-    let server = Server::start(&home.0, &[]);
-    let store = KeyStore::open(&home.0).unwrap();
+    let server = Server::start(home.path(), &[]);
+    let store = KeyStore::open(home.path()).unwrap();
     let verifier =
-        ServerCertVerifier::from_ca_file(std::path::Path::new(&bundle(&home.0))).unwrap();
+        ServerCertVerifier::from_ca_file(std::path::Path::new(&bundle(home.path()))).unwrap();
     let config = Arc::new(ClientConfig::new(
         Arc::new(Provider::with_key_store(store)),
         verifier,
@@ -276,7 +280,7 @@ fn a_thousand_idle_connections() {
     assert_eq!(streams.len(), CONNECTIONS);
 
     // With all of them open, a new client is still served.
-    let page = fetch_page(&home.0, &server, &[]);
+    let page = fetch_page(home.path(), &server, &[]);
     assert!(has_line(&page.stdout, "protocol: TLSv1.3"));
 
     // And every one of them is alive: each echoes its own line.
@@ -317,7 +321,7 @@ fn a_thousand_idle_connections() {
 #[test]
 fn silent_clients_are_dropped_after_the_handshake_timeout() {
     let home = TempDir::new("timeout");
-    let server = Server::start(&home.0, &["--handshake-timeout", "1"]);
+    let server = Server::start(home.path(), &["--handshake-timeout", "1"]);
     let mut socket = TcpStream::connect(server.addr()).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(15)))

@@ -1,4 +1,6 @@
-//! CNG key blobs (`BCRYPT_*_BLOB`), parsed and emitted strictly (reference §6).
+//! CNG key blobs (`BCRYPT_*_BLOB`), parsed and emitted strictly. The layouts are Microsoft's
+//! (the BCRYPT_RSAKEY_BLOB, BCRYPT_ECCKEY_BLOB and BCRYPT_DH_KEY_BLOB structures (bcrypt.h),
+//! Microsoft Learn); a summary: docs/ssl-provider.md, "Key blobs".
 //!
 //! Every header field is a little-endian `ULONG`; every number that follows is big-endian,
 //! unsigned, of the fixed width the header gives. Parsing accepts exactly one layout per blob:

@@ -164,30 +164,8 @@ fn refusal(message: String) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keyward_test_support::TempDir;
     use std::os::unix::fs::{symlink, PermissionsExt};
-    use std::path::PathBuf;
-
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> Self {
-            let mut random = [0u8; 8];
-            aws_lc_rs::rand::fill(&mut random).unwrap();
-            let dir = std::env::temp_dir().join(format!(
-                "keyward-private-fs-{tag}-{}-{}",
-                std::process::id(),
-                u64::from_le_bytes(random)
-            ));
-            ensure_dir(&dir, true).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn chmod(path: &Path, mode: u32) {
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
@@ -197,23 +175,23 @@ mod tests {
     fn directories_writable_by_others_are_refused() {
         let dir = TempDir::new("dir-mode");
         for mode in [0o777, 0o770, 0o702, 0o1777] {
-            chmod(&dir.0, mode);
-            let error = check_dir(&dir.0, true).unwrap_err().to_string();
-            assert!(error.contains(&dir.0.display().to_string()), "{error}");
+            chmod(&dir, mode);
+            let error = check_dir(&dir, true).unwrap_err().to_string();
+            assert!(error.contains(&dir.display().to_string()), "{error}");
             assert!(error.contains(&format!("{mode:04o}")), "{error}");
         }
         for mode in [0o700, 0o750, 0o755] {
-            chmod(&dir.0, mode);
-            check_dir(&dir.0, true).unwrap();
+            chmod(&dir, mode);
+            check_dir(&dir, true).unwrap();
         }
     }
 
     #[test]
     fn symlinked_directories_are_refused_inside() {
         let dir = TempDir::new("dir-link");
-        let real = dir.0.join("real");
+        let real = dir.join("real");
         ensure_dir(&real, false).unwrap();
-        let link = dir.0.join("link");
+        let link = dir.join("link");
         symlink(&real, &link).unwrap();
         let error = check_dir(&link, false).unwrap_err().to_string();
         assert!(error.contains("symlink"), "{error}");
@@ -224,7 +202,7 @@ mod tests {
     #[test]
     fn files_are_checked_on_the_descriptor() {
         let dir = TempDir::new("files");
-        let path = dir.0.join("secret");
+        let path = dir.join("secret");
         create_new_file(&path, b"k").unwrap();
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         open_file(&path, Contents::Secret).unwrap();
@@ -244,18 +222,18 @@ mod tests {
             "{error}"
         );
 
-        let link = dir.0.join("link");
+        let link = dir.join("link");
         chmod(&path, 0o600);
         symlink(&path, &link).unwrap();
         let error = open_file(&link, Contents::Secret).unwrap_err().to_string();
         assert!(error.contains("symlink"), "{error}");
         // A planted symlink is not followed when creating either.
-        let target = dir.0.join("target");
-        let planted = dir.0.join("planted");
+        let target = dir.join("target");
+        let planted = dir.join("planted");
         symlink(&target, &planted).unwrap();
         assert!(create_new_file(&planted, b"x").is_err());
         assert!(!target.exists());
         // Directories are not files.
-        assert!(open_file(&dir.0, Contents::Public).is_err());
+        assert!(open_file(&dir, Contents::Public).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Windows `SECURITY_STATUS` values returned by the CNG SSL provider.
 //!
-//! The values are the HRESULT-style `NTE_*` codes of `winerror.h` (reference §7) and the few
-//! NTSTATUS codes Microsoft documents for individual functions.
+//! The values are the HRESULT-style `NTE_*` codes of `winerror.h` (docs/ssl-provider.md, "Status
+//! codes") and the few NTSTATUS codes Microsoft documents for individual functions.
 
 use core::fmt;
 

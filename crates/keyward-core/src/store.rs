@@ -779,7 +779,7 @@ fn not_found_or_io(path: &Path, error: &io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use keyward_test_support::TempDir;
 
     /// A throwaway RSA-1024 PKCS#8 key (made with `openssl genpkey` and `openssl pkcs8 -topk8`) for the size check.
     const RSA_1024_PKCS8: &str = concat!(
@@ -800,31 +800,6 @@ mod tests {
         "2ae0b7f044fc477e5f0a7bdc188f3c4edc5d",
     );
 
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> Self {
-            static COUNTER: AtomicU64 = AtomicU64::new(0);
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos();
-            let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let name = format!(
-                "keyward-store-{tag}-{}-{nanos}-{unique}",
-                std::process::id()
-            );
-            TempDir(std::env::temp_dir().join(name))
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-
     /// A key of `kind` and a self-signed certificate for it, made outside the store.
     fn key_and_certificate(kind: KeyKind, dns_name: &str) -> (SecretVec, Vec<u8>) {
         let pkcs8 = generate_pkcs8(kind).unwrap();
@@ -843,8 +818,8 @@ mod tests {
     #[test]
     fn import_get_find_list_remove() {
         let dir = TempDir::new("import");
-        let store = KeyStore::open(&dir.0).unwrap();
-        assert_eq!(store.dir(), dir.0.as_path());
+        let store = KeyStore::open(&dir).unwrap();
+        assert_eq!(store.dir(), dir.path());
         assert_eq!(store.list().unwrap(), Vec::<String>::new());
         let (pkcs8, certificate) = key_and_certificate(KeyKind::EcP256, "a.example");
         let (other_pkcs8, other_certificate) = key_and_certificate(KeyKind::EcP384, "b.example");
@@ -876,7 +851,7 @@ mod tests {
         assert_eq!(store.find_by_certificate(&[]).unwrap_err(), Error::NotFound);
 
         // A second store object on the same directory sees the same keys.
-        let reopened = KeyStore::open(&dir.0).unwrap();
+        let reopened = KeyStore::open(&dir).unwrap();
         assert_eq!(
             reopened.get("web-1").unwrap().pkcs8().expose(),
             pkcs8.expose()
@@ -902,7 +877,7 @@ mod tests {
             .unwrap();
 
         // No temporary files are left behind.
-        let leftovers = fs::read_dir(dir.0.join(KEYS_DIR))
+        let leftovers = fs::read_dir(dir.join(KEYS_DIR))
             .unwrap()
             .filter(|entry| {
                 entry
@@ -919,7 +894,7 @@ mod tests {
     #[test]
     fn debug_does_not_print_the_key() {
         let dir = TempDir::new("debug");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         let key = store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
             .unwrap();
@@ -934,7 +909,7 @@ mod tests {
     #[test]
     fn generate_each_kind() {
         let dir = TempDir::new("generate");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         let kinds = [
             ("rsa", KeyKind::Rsa { bits: 2048 }),
             ("p256", KeyKind::EcP256),
@@ -976,7 +951,7 @@ mod tests {
     #[test]
     fn rsa_sizes() {
         let dir = TempDir::new("rsa-sizes");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         let key = store
             .generate_self_signed("big", KeyKind::Rsa { bits: 4096 }, &["big.example"])
             .unwrap();
@@ -1004,7 +979,7 @@ mod tests {
     #[test]
     fn unsupported_and_malformed_keys() {
         let dir = TempDir::new("unsupported");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         let (_, certificate) = key_and_certificate(KeyKind::EcP256, "x.example");
         let rng = SystemRandom::new();
         let p521 =
@@ -1024,7 +999,7 @@ mod tests {
     #[test]
     fn certificate_must_match_the_key() {
         let dir = TempDir::new("mismatch");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         let (p256, p256_certificate) = key_and_certificate(KeyKind::EcP256, "a.example");
         let (_, other_p256_certificate) = key_and_certificate(KeyKind::EcP256, "b.example");
         let (p384, p384_certificate) = key_and_certificate(KeyKind::EcP384, "c.example");
@@ -1055,7 +1030,7 @@ mod tests {
     #[test]
     fn names_are_checked() {
         let dir = TempDir::new("names");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         let (pkcs8, certificate) = key_and_certificate(KeyKind::EcP256, "a.example");
         let too_long = "a".repeat(65);
         let bad = [
@@ -1086,7 +1061,7 @@ mod tests {
     #[test]
     fn files_are_private() {
         let dir = TempDir::new("modes");
-        let nested = dir.0.join("nested").join("store");
+        let nested = dir.join("nested").join("store");
         let store = KeyStore::open(&nested).unwrap();
         store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
@@ -1107,12 +1082,12 @@ mod tests {
     #[test]
     fn sealing_key_is_created_once_and_shared() {
         let dir = TempDir::new("sealing");
-        let first = newest(&KeyStore::open(&dir.0).unwrap());
-        let second = newest(&KeyStore::open(&dir.0).unwrap());
+        let first = newest(&KeyStore::open(&dir).unwrap());
+        let second = newest(&KeyStore::open(&dir).unwrap());
         assert_eq!((first.id(), first.expose()), (1, second.expose()));
         assert_ne!(first.expose(), &[0; 32]);
         assert_eq!(
-            fs::read(dir.0.join("sealing/00000001.key")).unwrap(),
+            fs::read(dir.join("sealing/00000001.key")).unwrap(),
             first.expose()
         );
         assert_eq!(format!("{first:?}"), "SealingKey { id: 1, .. }");
@@ -1121,7 +1096,7 @@ mod tests {
         let racing = TempDir::new("sealing-race");
         let threads: Vec<_> = (0..8)
             .map(|_| {
-                let path = racing.0.clone();
+                let path = racing.path().to_path_buf();
                 std::thread::spawn(move || *newest(&KeyStore::open(path).unwrap()).expose())
             })
             .collect();
@@ -1130,19 +1105,16 @@ mod tests {
             .map(|thread| thread.join().unwrap())
             .collect();
         assert!(keys.iter().all(|key| key == &keys[0]));
-        let store = KeyStore::open(&racing.0).unwrap();
+        let store = KeyStore::open(&racing).unwrap();
         assert_eq!(store.sealing_keys().unwrap().iter().count(), 1);
         let other = TempDir::new("sealing-other");
-        assert_ne!(
-            newest(&KeyStore::open(&other.0).unwrap()).expose(),
-            &keys[0]
-        );
+        assert_ne!(newest(&KeyStore::open(&other).unwrap()).expose(), &keys[0]);
     }
 
     #[test]
     fn rotation_adds_a_newer_key_and_keeps_the_old_ones() {
         let dir = TempDir::new("rotate");
-        let store = KeyStore::open(&dir.0).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
         // Rotating a store that has no key yet makes key 1.
         assert_eq!(store.rotate_sealing_key().unwrap(), 1);
         let first = newest(&store);
@@ -1157,7 +1129,7 @@ mod tests {
         // Concurrent rotations each add their own key.
         let threads: Vec<_> = (0..4)
             .map(|_| {
-                let path = dir.0.clone();
+                let path = dir.path().to_path_buf();
                 std::thread::spawn(move || KeyStore::open(path).unwrap().rotate_sealing_key())
             })
             .collect();
@@ -1176,8 +1148,8 @@ mod tests {
         assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
 
         // A retired (deleted) key is gone; the others stay; files that are not keys are skipped.
-        fs::remove_file(dir.0.join("sealing/00000002.key")).unwrap();
-        fs::write(dir.0.join("sealing/notes.txt"), b"x").unwrap();
+        fs::remove_file(dir.join("sealing/00000002.key")).unwrap();
+        fs::write(dir.join("sealing/notes.txt"), b"x").unwrap();
         let keys = store.sealing_keys().unwrap();
         assert!(keys.get(2).is_none());
         assert_eq!(keys.get(1).unwrap().expose(), first.expose());
@@ -1206,22 +1178,18 @@ mod tests {
     #[test]
     fn corrupt_files_are_bad_data() {
         let dir = TempDir::new("corrupt");
-        let store = KeyStore::open(&dir.0).unwrap();
-        private_fs::create_new_file(&dir.0.join("sealing/00000001.key"), &[7u8; 31]).unwrap();
+        let store = KeyStore::open(&dir).unwrap();
+        private_fs::create_new_file(&dir.join("sealing/00000001.key"), &[7u8; 31]).unwrap();
         assert!(matches!(store.sealing_keys(), Err(Error::BadData(_))));
         store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
             .unwrap();
         let (other, _) = key_and_certificate(KeyKind::EcP256, "x.example");
-        fs::write(dir.0.join("keys/k.p8"), other.expose()).unwrap();
+        fs::write(dir.join("keys/k.p8"), other.expose()).unwrap();
         assert!(matches!(store.get("k"), Err(Error::BadData(_))));
-        fs::write(dir.0.join("keys/k.p8"), b"junk").unwrap();
+        fs::write(dir.join("keys/k.p8"), b"junk").unwrap();
         assert!(matches!(store.get("k"), Err(Error::BadData(_))));
-        fs::write(
-            dir.0.join("keys/k.p8"),
-            vec![0u8; MAX_FILE_LEN as usize + 1],
-        )
-        .unwrap();
+        fs::write(dir.join("keys/k.p8"), vec![0u8; MAX_FILE_LEN as usize + 1]).unwrap();
         assert!(matches!(store.get("k"), Err(Error::BadData(_))));
     }
 
@@ -1253,17 +1221,8 @@ mod tests {
 mod permission_tests {
     //! Issue 12 item 6: the store refuses what another user could have planted or can change.
     use super::*;
+    use keyward_test_support::TempDir;
     use std::os::unix::fs::{symlink, PermissionsExt};
-
-    fn temp(tag: &str) -> PathBuf {
-        let mut random = [0u8; 8];
-        rand::fill(&mut random).unwrap();
-        std::env::temp_dir().join(format!(
-            "keyward-store-perm-{tag}-{}-{:016x}",
-            std::process::id(),
-            u64::from_le_bytes(random)
-        ))
-    }
 
     fn chmod(path: &Path, mode: u32) {
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
@@ -1280,33 +1239,33 @@ mod permission_tests {
 
     #[test]
     fn an_existing_store_writable_by_others_is_refused() {
-        let dir = temp("dir-mode");
+        let scratch = TempDir::new("store-perm");
+        let dir = scratch.join("dir-mode");
         KeyStore::open(&dir).unwrap();
         chmod(&dir, 0o777);
         refused(KeyStore::open(&dir), &dir, "0777");
         chmod(&dir, 0o700);
         chmod(&dir.join("keys"), 0o770);
         refused(KeyStore::open(&dir), &dir.join("keys"), "0770");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_symlinked_keys_dir_is_refused() {
-        let dir = temp("keys-link");
-        let elsewhere = temp("keys-elsewhere");
+        let scratch = TempDir::new("store-perm");
+        let dir = scratch.join("keys-link");
+        let elsewhere = scratch.join("keys-elsewhere");
         fs::create_dir_all(&elsewhere).unwrap();
         chmod(&elsewhere, 0o700);
         fs::create_dir_all(&dir).unwrap();
         chmod(&dir, 0o700);
         symlink(&elsewhere, dir.join("keys")).unwrap();
         refused(KeyStore::open(&dir), &dir.join("keys"), "symlink");
-        fs::remove_dir_all(&dir).unwrap();
-        fs::remove_dir_all(&elsewhere).unwrap();
     }
 
     #[test]
     fn symlinked_or_loose_key_files_are_refused() {
-        let dir = temp("files");
+        let scratch = TempDir::new("store-perm");
+        let dir = scratch.join("files");
         let store = KeyStore::open(&dir).unwrap();
         store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
@@ -1322,26 +1281,25 @@ mod permission_tests {
         store.get("k").unwrap();
 
         // A key file that is a symlink to a key elsewhere is not followed.
-        let planted = temp("planted");
+        let planted = scratch.join("planted");
         fs::copy(&key, &planted).unwrap();
         chmod(&planted, 0o600);
         fs::remove_file(&key).unwrap();
         symlink(&planted, &key).unwrap();
         refused(store.get("k"), &key, "symlink");
-        fs::remove_dir_all(&dir).unwrap();
-        fs::remove_file(&planted).unwrap();
     }
 
     #[test]
     fn symlinked_or_loose_sealing_keys_are_refused() {
-        let dir = temp("sealing");
+        let scratch = TempDir::new("store-perm");
+        let dir = scratch.join("sealing");
         let store = KeyStore::open(&dir).unwrap();
         store.sealing_keys().unwrap();
         let key = dir.join("sealing/00000001.key");
         chmod(&key, 0o604);
         refused(store.sealing_keys(), &key, "0604");
         chmod(&key, 0o600);
-        let planted = temp("planted-sealing");
+        let planted = scratch.join("planted-sealing");
         fs::copy(&key, &planted).unwrap();
         chmod(&planted, 0o600);
         let second = dir.join("sealing/00000002.key");
@@ -1353,19 +1311,18 @@ mod permission_tests {
 
         // A symlinked sealing directory is refused when the store is opened.
         fs::remove_dir_all(dir.join("sealing")).unwrap();
-        let elsewhere = temp("sealing-elsewhere");
+        let elsewhere = scratch.join("sealing-elsewhere");
         fs::create_dir_all(&elsewhere).unwrap();
         chmod(&elsewhere, 0o700);
         symlink(&elsewhere, dir.join("sealing")).unwrap();
         refused(KeyStore::open(&dir), &dir.join("sealing"), "symlink");
-        fs::remove_dir_all(&dir).unwrap();
-        fs::remove_dir_all(&elsewhere).unwrap();
     }
 
     #[test]
     fn a_store_of_another_user_is_refused() {
         use std::os::unix::fs::MetadataExt;
-        let dir = temp("owner");
+        let scratch = TempDir::new("store-perm");
+        let dir = scratch.join("owner");
         KeyStore::open(&dir).unwrap();
         let own_uid = fs::metadata(&dir).unwrap().uid();
         if own_uid == 0 {
@@ -1384,7 +1341,6 @@ mod permission_tests {
             let root = Path::new("/");
             refused(KeyStore::open(root), root, "owned by uid 0");
         }
-        fs::remove_dir_all(&dir).unwrap();
     }
 }
 
@@ -1396,13 +1352,7 @@ mod validity_tests {
     /// from 1975 to 4096.
     #[test]
     fn generated_certificates_are_valid_for_two_years_from_an_hour_ago() {
-        let mut random = [0u8; 8];
-        rand::fill(&mut random).unwrap();
-        let dir = std::env::temp_dir().join(format!(
-            "keyward-store-validity-{}-{:016x}",
-            std::process::id(),
-            u64::from_le_bytes(random)
-        ));
+        let dir = keyward_test_support::TempDir::new("store-validity");
         let store = KeyStore::open(&dir).unwrap();
         let key = store
             .generate_self_signed("k", KeyKind::EcP256, &["k.example"])
@@ -1423,7 +1373,6 @@ mod validity_tests {
             (not_before + two_years - 60..=not_before + two_years + 60).contains(&not_after),
             "not after {not_after}, not before {not_before}"
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     /// Issue 12 item 9: rcgen's copy of the private key is wiped, not left in freed memory.

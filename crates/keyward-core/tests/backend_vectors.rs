@@ -1,29 +1,15 @@
 //! Known-answer and edge-case vectors for the crypto backend facade, read from the repository's
-//! copies in `testdata/` (provenance: shared/vectors/SOURCES.md).
+//! copies in `testdata/` (provenance: `testdata/SOURCES.md`).
 
 use keyward_core::backend::{
     tls_prf, Curve, DhPrivateKey, EcdhPrivateKey, FfdheGroup, PrfHash, RsaPrivateKey,
 };
 use keyward_core::Error;
+use keyward_test_support::{json, unhex_number};
 use serde_json::Value;
-
-fn load(path: &str) -> Value {
-    let full = format!("{}/../../testdata/{path}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
 
 fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("missing {key}"))
-}
-
-/// Hex to bytes; odd-length values (big integers such as "0") get a leading zero nibble.
-fn unhex(s: &str) -> Vec<u8> {
-    if s.len() % 2 == 1 {
-        hex::decode(format!("0{s}")).unwrap()
-    } else {
-        hex::decode(s).unwrap()
-    }
 }
 
 fn flags(test: &Value) -> Vec<&str> {
@@ -37,7 +23,7 @@ fn flags(test: &Value) -> Vec<&str> {
 
 #[test]
 fn tls_prf_all_cases() {
-    let kat = load("generated/tls_prf_kat.json");
+    let kat = json("generated/tls_prf_kat.json");
     let mut per_hash = [0usize; 4];
     for case in kat["tests"].as_array().unwrap() {
         let (hash, slot) = match text(case, "digest") {
@@ -47,9 +33,9 @@ fn tls_prf_all_cases() {
             "SHA512" => (PrfHash::Sha512, 3),
             other => panic!("unexpected digest {other}"),
         };
-        let secret = unhex(text(case, "secret"));
-        let seed = unhex(text(case, "seed"));
-        let expected = unhex(text(case, "output"));
+        let secret = unhex_number(text(case, "secret"));
+        let seed = unhex_number(text(case, "seed"));
+        let expected = unhex_number(text(case, "output"));
         assert_eq!(
             case["outputLength"].as_u64().unwrap() as usize,
             expected.len()
@@ -93,20 +79,22 @@ fn tls_prf_all_cases() {
 
 #[test]
 fn ffdhe_all_cases() {
-    let kat = load("generated/ffdhe_kat.json");
+    let kat = json("generated/ffdhe_kat.json");
     let (mut agreements, mut invalid) = (0, 0);
     for entry in kat["groups"].as_array().unwrap() {
-        let p = unhex(text(entry, "p"));
+        let p = unhex_number(text(entry, "p"));
         let g = entry["g"].as_u64().unwrap() as u8;
         let group = FfdheGroup::from_params(&p, &[g]).unwrap();
         assert_eq!(format!("ffdhe{}", group.bits()), text(entry, "group"));
         for case in entry["tests"].as_array().unwrap() {
-            let a = DhPrivateKey::from_private(group, &unhex(text(case, "privateA"))).unwrap();
-            let b = DhPrivateKey::from_private(group, &unhex(text(case, "privateB"))).unwrap();
-            assert_eq!(a.public_key(), unhex(text(case, "publicA")));
-            assert_eq!(b.public_key(), unhex(text(case, "publicB")));
-            let padded = unhex(text(case, "sharedSecretPadded"));
-            let stripped = unhex(text(case, "sharedSecretStripped"));
+            let a =
+                DhPrivateKey::from_private(group, &unhex_number(text(case, "privateA"))).unwrap();
+            let b =
+                DhPrivateKey::from_private(group, &unhex_number(text(case, "privateB"))).unwrap();
+            assert_eq!(a.public_key(), unhex_number(text(case, "publicA")));
+            assert_eq!(b.public_key(), unhex_number(text(case, "publicB")));
+            let padded = unhex_number(text(case, "sharedSecretPadded"));
+            let stripped = unhex_number(text(case, "sharedSecretStripped"));
             let zeros = case["leadingZeroBytes"].as_u64().unwrap() as usize;
             let ab = a.agree(&b.public_key()).unwrap();
             let ba = b.agree(&a.public_key()).unwrap();
@@ -118,13 +106,13 @@ fn ffdhe_all_cases() {
             // The exponent round-trips through export (left-padded to the prime length).
             let x = a.private_exponent().unwrap();
             assert_eq!(x.len(), group.prime_len());
-            let x_hex = unhex(text(case, "privateA"));
+            let x_hex = unhex_number(text(case, "privateA"));
             assert_eq!(&x.expose()[group.prime_len() - x_hex.len()..], &x_hex[..]);
             agreements += 1;
         }
         let key = DhPrivateKey::generate(group).unwrap();
         for bad in entry["invalidPeerPublicKeys"].as_array().unwrap() {
-            let peer = unhex(text(bad, "peerPublic"));
+            let peer = unhex_number(text(bad, "peerPublic"));
             assert!(
                 matches!(key.agree(&peer), Err(Error::BadData(_))),
                 "{}",
@@ -138,15 +126,15 @@ fn ffdhe_all_cases() {
 
 #[test]
 fn rsa_pkcs1_premaster_all_wycheproof_cases() {
-    let file = load("wycheproof/testvectors_v1/rsa_pkcs1_2048_test.json");
+    let file = json("wycheproof/testvectors_v1/rsa_pkcs1_2048_test.json");
     let fallback = [0xc3u8; 48];
     let (mut total, mut premasters, mut valid_decrypts) = (0, 0, 0);
     for group in file["testGroups"].as_array().unwrap() {
-        let key = RsaPrivateKey::from_pkcs8(&unhex(text(group, "privateKeyPkcs8"))).unwrap();
+        let key = RsaPrivateKey::from_pkcs8(&unhex_number(text(group, "privateKeyPkcs8"))).unwrap();
         assert_eq!(key.bits(), 2048);
         for case in group["tests"].as_array().unwrap() {
-            let ct = unhex(text(case, "ct"));
-            let msg = unhex(text(case, "msg"));
+            let ct = unhex_number(text(case, "ct"));
+            let msg = unhex_number(text(case, "msg"));
             let valid = text(case, "result") == "valid";
             let is_premaster = valid && msg.len() == 48;
             let client_version = if is_premaster {
@@ -183,18 +171,19 @@ fn rsa_pkcs1_premaster_all_wycheproof_cases() {
 /// with BadData, because TLS (RFC 8422 §5.1.2 / RFC 8446 §4.2.8.2) and CNG blobs carry only
 /// uncompressed points.
 fn ecdh_ecpoint_file(path: &str, curve: Curve) -> (usize, usize, usize) {
-    let file = load(path);
+    let file = json(path);
     let (mut valid, mut invalid, mut acceptable) = (0, 0, 0);
     for group in file["testGroups"].as_array().unwrap() {
         for case in group["tests"].as_array().unwrap() {
             let key =
-                EcdhPrivateKey::from_private_scalar(curve, &unhex(text(case, "private"))).unwrap();
-            let result = key.agree(&unhex(text(case, "public")));
+                EcdhPrivateKey::from_private_scalar(curve, &unhex_number(text(case, "private")))
+                    .unwrap();
+            let result = key.agree(&unhex_number(text(case, "public")));
             match text(case, "result") {
                 "valid" => {
                     assert_eq!(
                         result.unwrap().expose(),
-                        &unhex(text(case, "shared"))[..],
+                        &unhex_number(text(case, "shared"))[..],
                         "tcId {}",
                         case["tcId"]
                     );
@@ -246,15 +235,17 @@ fn ecdh_p384_wycheproof() {
 /// is all zeros are refused with BadData (RFC 7748 §6.1, RFC 8446 §7.4.2).
 #[test]
 fn x25519_wycheproof() {
-    let file = load("wycheproof/testvectors_v1/x25519_test.json");
+    let file = json("wycheproof/testvectors_v1/x25519_test.json");
     let (mut computed, mut zero_rejected) = (0, 0);
     for group in file["testGroups"].as_array().unwrap() {
         for case in group["tests"].as_array().unwrap() {
-            let key =
-                EcdhPrivateKey::from_private_scalar(Curve::X25519, &unhex(text(case, "private")))
-                    .unwrap();
-            let result = key.agree(&unhex(text(case, "public")));
-            let expected = unhex(text(case, "shared"));
+            let key = EcdhPrivateKey::from_private_scalar(
+                Curve::X25519,
+                &unhex_number(text(case, "private")),
+            )
+            .unwrap();
+            let result = key.agree(&unhex_number(text(case, "public")));
+            let expected = unhex_number(text(case, "shared"));
             assert_ne!(
                 text(case, "result"),
                 "invalid",

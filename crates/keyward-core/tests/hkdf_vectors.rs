@@ -9,26 +9,16 @@
 use keyward_core::backend::hkdf::{expand, extract};
 use keyward_core::backend::HashAlgorithm;
 use keyward_core::Status;
+use keyward_test_support::{json, unhex};
 use serde_json::Value;
-
-/// Parses one Wycheproof file from `testdata/wycheproof/testvectors_v1/`.
-fn load(name: &str) -> Value {
-    let full = format!(
-        "{}/../../testdata/wycheproof/testvectors_v1/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
 
 /// A hex string field of a test case.
 fn bytes(case: &Value, key: &str) -> Vec<u8> {
-    hex::decode(
+    unhex(
         case[key]
             .as_str()
             .unwrap_or_else(|| panic!("missing {key}")),
     )
-    .unwrap()
 }
 
 /// Counts of what one file exercised.
@@ -42,7 +32,7 @@ struct Counts {
 
 /// Runs every case of `file` with `hash`; checks the file's declared test count.
 fn run(file: &str, hash: HashAlgorithm, algorithm: &str) -> Counts {
-    let doc = load(file);
+    let doc = json(&format!("wycheproof/testvectors_v1/{file}"));
     assert_eq!(doc["algorithm"].as_str().unwrap(), algorithm);
     let hash_len = hash.output_len();
     let mut counts = Counts::default();

@@ -1,13 +1,15 @@
-//! `EncryptionBlt` / `DecryptionBlt` data protection: AES-128-CTR under a
-//! `D3D11_AES_CTR_IV`, optionally over a `D3D11_ENCRYPTED_BLOCK_INFO` pattern, and the AES-ECB
-//! key wrapping of content keys and readback keys (reference A.1, A.2, A.4).
+//! `EncryptionBlt` / `DecryptionBlt` data protection: AES-128-CTR under a `D3D11_AES_CTR_IV`,
+//! optionally over a `D3D11_ENCRYPTED_BLOCK_INFO` pattern, and the AES-ECB key wrapping of content
+//! keys and readback keys (docs/cryptosession-and-card.md, "Application and driver calls";
+//! "Structures and the counter block").
 //!
-//! **Counter layout** (reference A.4 and Appendix B question 2 leave it open; this is the
-//! choice keyward makes). The initial counter block is the 16 bytes of `D3D11_AES_CTR_IV`
-//! exactly as they lie in memory: `IV` as 8 big-endian bytes, then `Count` as 8 big-endian
-//! bytes. Each 16-byte block of data uses the next counter, the whole 128-bit block being
-//! incremented as one big-endian integer (NIST SP 800-38A, as `openssl enc -aes-128-ctr -iv
-//! <IV‖Count>` does), so `Count` is the block count and a carry out of `Count` runs into `IV`.
+//! **Counter layout** (docs/cryptosession-and-card.md, "Structures and the counter block" and "Open
+//! questions", 2, leave it open; this is the choice keyward makes). The initial counter block is
+//! the 16 bytes of `D3D11_AES_CTR_IV` exactly as they lie in memory: `IV` as 8 big-endian bytes,
+//! then `Count` as 8 big-endian bytes. Each 16-byte block of data uses the next counter, the whole
+//! 128-bit block being incremented as one big-endian integer (NIST SP 800-38A, as `openssl enc
+//! -aes-128-ctr -iv <IV‖Count>` does), so `Count` is the block count and a carry out of `Count`
+//! runs into `IV`.
 //!
 //! **Partial encryption.** With a `D3D11_ENCRYPTED_BLOCK_INFO`, the buffer is: the first
 //! `NumEncryptedBytesAtBeginning` bytes encrypted, then repeatedly `NumBytesInSkipPattern`

@@ -1,6 +1,7 @@
 //! Content-protection capabilities: the `D3D11_CONTENT_PROTECTION_CAPS` flags and the
 //! `D3D11_VIDEO_CONTENT_PROTECTION_CAPS` structure that `GetContentProtectionCaps` fills
-//! (reference A.3, A.4).
+//! (docs/cryptosession-and-card.md, "GUIDs, capabilities and error codes" and "Structures and the
+//! counter block").
 
 use crate::error::{Error, Result};
 

@@ -2,11 +2,12 @@
 //! `StartInitialization` (OPM) return it.
 //!
 //! Both interfaces return "an X.509 certificate chain, DER-encoded" without naming a container
-//! (reference A.5; Appendix B question 3). keyward returns the certificates' DER encodings
-//! **concatenated, leaf first**, each certificate signed by the next and the last one
-//! self-signed: `leaf ‖ root` for the device chain. The leaf holds the RSA-2048 key that
-//! decrypts key-exchange blobs. [`verify`] checks such a chain and returns the leaf's
-//! public key; it is what the application-side helpers use before encrypting anything.
+//! (docs/cryptosession-and-card.md, "The RSAES-OAEP key exchange and the OPM handshake"; "Open
+//! questions", 3). keyward returns the certificates' DER encodings **concatenated, leaf first**,
+//! each certificate signed by the next and the last one self-signed: `leaf ‖ root` for the device
+//! chain. The leaf holds the RSA-2048 key that decrypts key-exchange blobs. [`verify`] checks such
+//! a chain and returns the leaf's public key; it is what the application-side helpers use before
+//! encrypting anything.
 
 use crate::error::{Error, Result};
 use crate::exchange::KeyExchangePublicKey;

@@ -256,7 +256,7 @@ mod tests {
         let chains: Vec<Vec<u8>> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..4)
                 .map(|_| {
-                    let dir = dir.clone();
+                    let dir = dir.path().to_path_buf();
                     scope.spawn(move || {
                         let store = KeyStore::open(&dir).unwrap();
                         DeviceCredentials::load_or_create(&store)
@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_device_without_its_root_is_refused() {
-        let (_, store) = fresh_store();
+        let (_dir, store) = fresh_store();
         DeviceCredentials::load_or_create(&store).unwrap();
         store.remove(ROOT_KEY_NAME).unwrap();
         assert!(matches!(
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn from_parts_checks_chain_and_key() {
-        let (_, store) = fresh_store();
+        let (_dir, store) = fresh_store();
         let credentials = DeviceCredentials::load_or_create(&store).unwrap();
         let device = store.get(DEVICE_KEY_NAME).unwrap();
         let root = store.get(ROOT_KEY_NAME).unwrap();

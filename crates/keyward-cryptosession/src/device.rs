@@ -1,6 +1,6 @@
 //! The software video device: the `ID3D11VideoDevice` capability queries and
 //! `CreateCryptoSession`, and the `ID3D11VideoContext` crypto calls (the D3D11.1 UMD DDI
-//! functions of the same names, reference A.1, A.2).
+//! functions of the same names, docs/cryptosession-and-card.md, "Application and driver calls").
 //!
 //! The device supports exactly one configuration: crypto type
 //! [`D3D11_CRYPTO_TYPE_AES128_CTR`] with key exchange [`D3D11_KEY_EXCHANGE_RSAES_OAEP`] and

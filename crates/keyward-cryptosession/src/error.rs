@@ -9,21 +9,22 @@ pub mod hresult {
     pub const E_FAIL: i32 = 0x8000_4005_u32 as i32;
     /// `E_ACCESSDENIED` (0x80070005).
     pub const E_ACCESSDENIED: i32 = 0x8007_0005_u32 as i32;
-    /// `E_HANDLE` (0x80070006). Not in the reference: computed as
+    /// `E_HANDLE` (0x80070006). Not read from a header: computed as
     /// `MAKE_HRESULT(SEVERITY_ERROR, FACILITY_WIN32 = 7, ERROR_INVALID_HANDLE = 6)`.
     pub const E_HANDLE: i32 = 0x8007_0006_u32 as i32;
     /// `E_OUTOFMEMORY` (0x8007000E). Not produced by the Rust API (allocation failure aborts);
     /// here for the C ABI, whose DDI functions document it.
     pub const E_OUTOFMEMORY: i32 = 0x8007_000E_u32 as i32;
-    /// `HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED)` (0x80070032). Not in the reference: computed as
+    /// `HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED)` (0x80070032). Not read from a header: computed as
     /// `MAKE_HRESULT(SEVERITY_ERROR, FACILITY_WIN32 = 7, ERROR_NOT_SUPPORTED = 50)`.
     pub const HRESULT_ERROR_NOT_SUPPORTED: i32 = 0x8007_0032_u32 as i32;
     /// `E_INVALIDARG` (0x80070057).
     pub const E_INVALIDARG: i32 = 0x8007_0057_u32 as i32;
     /// `D3DDDIERR_UNSUPPORTEDCRYPTO` = `D3DERR_UNSUPPORTEDCRYPTO` = `MAKE_D3DHRESULT(2174)` =
-    /// `MAKE_HRESULT(1, _FACILITY_D3D = 0x876, 2174)` (reference A.3, arithmetic there and here).
+    /// `MAKE_HRESULT(1, _FACILITY_D3D = 0x876, 2174)` (docs/cryptosession-and-card.md, "GUIDs,
+    /// capabilities and error codes": arithmetic there and here).
     pub const D3DDDIERR_UNSUPPORTEDCRYPTO: i32 = 0x8876_087E_u32 as i32;
-    /// `DXGI_ERROR_INVALID_CALL` (0x887A0001). Not in the reference: computed as
+    /// `DXGI_ERROR_INVALID_CALL` (0x887A0001). Not read from a header: computed as
     /// `MAKE_HRESULT(1, _FACILITY_DXGI = 0x87A, 1)`.
     pub const DXGI_ERROR_INVALID_CALL: i32 = 0x887A_0001_u32 as i32;
 
@@ -109,7 +110,8 @@ impl Error {
             Error::SessionDestroyed => E_HANDLE,
             Error::InvalidCall(_) => DXGI_ERROR_INVALID_CALL,
             // The Microsoft OPM sample driver refuses a sequence mismatch with E_ACCESSDENIED
-            // (reference A.6); a forged OMAC is refused the same way.
+            // (docs/cryptosession-and-card.md, "OPM signing and sequence numbers"); a forged OMAC
+            // is refused the same way.
             Error::BadOmac => E_ACCESSDENIED,
             Error::SequenceMismatch => E_ACCESSDENIED,
             Error::UnsupportedRequest => HRESULT_ERROR_NOT_SUPPORTED,

@@ -2,12 +2,13 @@
 //! and `FinishInitialization` (OPM).
 //!
 //! **Parameters.** RSAES-OAEP (PKCS #1 v2.2 §7.1) with **SHA-512, MGF1-SHA-512 and an empty
-//! label**, under the device's RSA-2048 key, so every blob is exactly 256 bytes. No
-//! Microsoft document gives the parameter table (the DDI page's "RSAES-OAEP and MGF1
-//! Parameters" table is empty); Microsoft's own OPM sample encrypts, and its codec-merit
-//! sample decrypts, with `BCRYPT_OAEP_PADDING_INFO { BCRYPT_SHA512_ALGORITHM, no label }`,
-//! and CNG uses the OAEP hash for MGF1 too. The DDI says the crypto-session exchange is
-//! "identical" to OPM's, so both use these parameters (reference A.5).
+//! label**, under the device's RSA-2048 key, so every blob is exactly 256 bytes. No Microsoft
+//! document gives the parameter table (the DDI page's "RSAES-OAEP and MGF1 Parameters" table is
+//! empty); Microsoft's own OPM sample encrypts, and its codec-merit sample decrypts, with
+//! `BCRYPT_OAEP_PADDING_INFO { BCRYPT_SHA512_ALGORITHM, no label }`, and CNG uses the OAEP hash for
+//! MGF1 too. The DDI says the crypto-session exchange is "identical" to OPM's, so both use these
+//! parameters (docs/cryptosession-and-card.md, "The RSAES-OAEP key exchange and the OPM
+//! handshake").
 //!
 //! **Plaintexts.** Crypto session: exactly the 16-byte AES-128 session key. OPM: at least the
 //! 40-byte `OPM` initialization parameters (anything after byte 40 is ignored, as the DDI

@@ -1,5 +1,5 @@
 //! Windows `GUID`s and the crypto-type and key-exchange GUIDs of `d3d9caps.h` / `d3d11.h`
-//! (reference A.3).
+//! (docs/cryptosession-and-card.md, "GUIDs, capabilities and error codes").
 
 use core::fmt;
 

@@ -122,22 +122,12 @@ mod tests {
 pub(crate) mod test_support {
     use crate::credentials::DeviceCredentials;
     use keyward_core::store::KeyStore;
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use keyward_test_support::TempDir;
     use std::sync::{Arc, OnceLock};
 
-    /// A new, empty key store directory with a unique name.
-    pub(crate) fn fresh_store() -> (PathBuf, KeyStore) {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "keyward-cryptosession-unit-{}-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| elapsed.as_nanos())
-                .unwrap_or(0),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+    /// A new, empty key store in a temporary directory, removed when the [`TempDir`] drops.
+    pub(crate) fn fresh_store() -> (TempDir, KeyStore) {
+        let dir = TempDir::new("cryptosession-unit");
         let store = KeyStore::open(&dir).expect("temporary key store");
         (dir, store)
     }
@@ -147,7 +137,8 @@ pub(crate) mod test_support {
         static CREDENTIALS: OnceLock<Arc<DeviceCredentials>> = OnceLock::new();
         CREDENTIALS
             .get_or_init(|| {
-                let (_, store) = fresh_store();
+                // The credentials are read into memory; the store may go afterwards.
+                let (_dir, store) = fresh_store();
                 Arc::new(DeviceCredentials::load_or_create(&store).expect("device credentials"))
             })
             .clone()

@@ -6,13 +6,11 @@
 //! - NIST SP 800-38B Appendix D examples (pyca `CMAC/nist-800-38b-aes{128,192,256}.txt`);
 //! - NIST CAVP CMACVer AES-128 (BoringSSL `cavp_aes128_cmac_tests.txt`, pass and fail cases).
 
-mod common;
-
-use common::{field, json, read_testdata, records, unhex};
 use keyward_core::backend::cmac::CmacKey;
 use keyward_core::Secret;
 use keyward_cryptosession::opm::Omac;
 use keyward_cryptosession::Error;
+use keyward_test_support::{json, unhex, vectors};
 
 /// The OPM signer for a 16-byte key.
 fn omac(key: &[u8]) -> Omac {
@@ -76,13 +74,12 @@ fn nist_sp800_38b_examples() {
         ("pyca-cryptography-vectors/CMAC/nist-800-38b-aes192.txt", 24),
         ("pyca-cryptography-vectors/CMAC/nist-800-38b-aes256.txt", 32),
     ] {
-        let cases = records(&read_testdata(file));
-        assert_eq!(cases.len(), 4, "{file}");
-        for case in &cases {
-            let key = unhex(field(case, "key"));
+        let cases = vectors::run(file, |_, case| {
+            case.skip(&["COUNT"]);
+            let key = case.bytes("KEY");
             assert_eq!(key.len(), key_len);
-            let message = unhex(field(case, "message"));
-            let output = unhex(field(case, "output"));
+            let message = case.bytes("MESSAGE");
+            let output = case.bytes("OUTPUT");
             let cmac = CmacKey::new(&key).unwrap();
             assert_eq!(cmac.sign(&[&message]).unwrap().to_vec(), output, "{file}");
             if key_len == 16 {
@@ -91,48 +88,44 @@ fn nist_sp800_38b_examples() {
                 signer.verify(&message, &output).unwrap();
                 through_omac += 1;
             }
-        }
+        });
+        assert_eq!(cases, 4, "{file}");
     }
     assert_eq!(through_omac, 4);
 }
 
 #[test]
 fn nist_cavp_cmac_verify_aes128() {
-    let cases = records(&read_testdata(
-        "boringssl/crypto/fipsmodule/cmac/cavp_aes128_cmac_tests.txt",
-    ));
     let (mut pass, mut fail, mut full_tags) = (0, 0, 0);
-    for case in &cases {
-        let key = unhex(field(case, "key"));
-        let message_len: usize = field(case, "mlen").parse().unwrap();
-        let message = if message_len == 0 {
-            Vec::new()
-        } else {
-            unhex(field(case, "msg"))
-        };
-        assert_eq!(message.len(), message_len);
-        let tag = unhex(field(case, "mac"));
-        assert_eq!(tag.len(), field(case, "tlen").parse::<usize>().unwrap());
-        let expected_pass = field(case, "result").starts_with('P');
-        let cmac = CmacKey::new(&key).unwrap();
-        assert_eq!(
-            cmac.verify(&[&message], &tag).is_ok(),
-            expected_pass,
-            "{case:?}"
-        );
-        if tag.len() == 16 {
-            assert_eq!(
-                omac(&key).verify(&message, &tag).is_ok(),
-                expected_pass,
-                "{case:?}"
-            );
-            full_tags += 1;
-        }
-        if expected_pass {
-            pass += 1;
-        } else {
-            fail += 1;
-        }
-    }
+    vectors::run(
+        "boringssl/crypto/fipsmodule/cmac/cavp_aes128_cmac_tests.txt",
+        |_, case| {
+            case.skip(&["Count"]);
+            let key = case.bytes("Key");
+            assert_eq!(key.len(), case.number("Klen"));
+            let message_len = case.number("Mlen");
+            let message = if message_len == 0 {
+                case.skip(&["Msg"]);
+                Vec::new()
+            } else {
+                case.bytes("Msg")
+            };
+            assert_eq!(message.len(), message_len);
+            let tag = case.bytes("Mac");
+            assert_eq!(tag.len(), case.number("Tlen"));
+            let expected_pass = case.text("Result").starts_with('P');
+            let cmac = CmacKey::new(&key).unwrap();
+            assert_eq!(cmac.verify(&[&message], &tag).is_ok(), expected_pass);
+            if tag.len() == 16 {
+                assert_eq!(omac(&key).verify(&message, &tag).is_ok(), expected_pass);
+                full_tags += 1;
+            }
+            if expected_pass {
+                pass += 1;
+            } else {
+                fail += 1;
+            }
+        },
+    );
     assert_eq!((pass, fail, full_tags), (48, 192, 120));
 }

@@ -11,10 +11,10 @@
 
 mod common;
 
-use common::{field, read_testdata, records, unhex};
 use keyward_core::backend::aes::AesKey;
 use keyward_core::Secret;
 use keyward_cryptosession::{apply_ctr, AesCtrIv, KeyExchangePublicKey, VideoDevice};
+use keyward_test_support::vectors;
 
 struct Vector {
     key: [u8; 16],
@@ -60,18 +60,21 @@ fn blt(
 
 #[test]
 fn rfc3686_aes128_ctr() {
-    let cases = records(&read_testdata(
+    let mut cases = Vec::new();
+    vectors::run(
         "pyca-cryptography-vectors/ciphers/AES/CTR/aes-128-ctr.txt",
-    ));
-    let vectors: Vec<Vector> = cases
-        .iter()
-        .map(|case| Vector {
-            key: unhex(field(case, "key")).try_into().unwrap(),
-            iv: AesCtrIv::parse(&unhex(field(case, "iv"))).unwrap(),
-            input: unhex(field(case, "plaintext")),
-            output: unhex(field(case, "ciphertext")),
-        })
-        .collect();
+        |section, case| {
+            assert_eq!(section.name(), "ENCRYPT");
+            case.skip(&["COUNT"]);
+            cases.push(Vector {
+                key: case.bytes("KEY").try_into().unwrap(),
+                iv: AesCtrIv::parse(&case.bytes("IV")).unwrap(),
+                input: case.bytes("PLAINTEXT"),
+                output: case.bytes("CIPHERTEXT"),
+            });
+        },
+    );
+    let vectors = cases;
     assert_eq!(vectors.len(), 3);
     // RFC 3686 vector 2: the nonce ‖ IV half and the block counter 1.
     assert_eq!(
@@ -86,26 +89,27 @@ fn rfc3686_aes128_ctr() {
 
 #[test]
 fn nist_cavp_aes128_ctr() {
-    let cases = records(&read_testdata(
+    let mut cases = Vec::new();
+    vectors::run(
         "boringssl/crypto/cipher/test/nist_cavp/aes_128_ctr.txt",
-    ));
-    let mut vectors = Vec::new();
-    for case in &cases {
-        assert_eq!(field(case, "cipher"), "AES-128-CTR");
-        let plaintext = unhex(field(case, "plaintext"));
-        let ciphertext = unhex(field(case, "ciphertext"));
-        let (input, output) = match field(case, "operation") {
-            "ENCRYPT" => (plaintext, ciphertext),
-            "DECRYPT" => (ciphertext, plaintext),
-            other => panic!("unexpected operation {other}"),
-        };
-        vectors.push(Vector {
-            key: unhex(field(case, "key")).try_into().unwrap(),
-            iv: AesCtrIv::parse(&unhex(field(case, "iv"))).unwrap(),
-            input,
-            output,
-        });
-    }
+        |_, case| {
+            assert_eq!(case.text("Cipher"), "AES-128-CTR");
+            let plaintext = case.bytes("Plaintext");
+            let ciphertext = case.bytes("Ciphertext");
+            let (input, output) = match case.text("Operation").as_str() {
+                "ENCRYPT" => (plaintext, ciphertext),
+                "DECRYPT" => (ciphertext, plaintext),
+                other => panic!("unexpected operation {other}"),
+            };
+            cases.push(Vector {
+                key: case.bytes("Key").try_into().unwrap(),
+                iv: AesCtrIv::parse(&case.bytes("IV")).unwrap(),
+                input,
+                output,
+            });
+        },
+    );
+    let vectors = cases;
     assert_eq!(vectors.len(), 568);
     check(&vectors);
 }

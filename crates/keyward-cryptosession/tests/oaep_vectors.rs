@@ -9,12 +9,12 @@
 
 mod common;
 
-use common::{json, unhex};
 use keyward_core::backend::aes::AesKey;
 use keyward_core::Secret;
 use keyward_cryptosession::{
     apply_ctr, hresult, AesCtrIv, DeviceCredentials, Error, KeyExchangeKey, VideoDevice,
 };
+use keyward_test_support::{json, unhex};
 use std::sync::Arc;
 
 const FILE: &str = "wycheproof/testvectors_v1/rsa_oaep_2048_sha512_mgf1sha512_test.json";

@@ -10,22 +10,23 @@
 
 mod common;
 
-use common::{openssl, temp_dir};
+use common::openssl;
 use keyward_core::store::KeyStore;
 use keyward_cryptosession::{AesCtrIv, CryptoSession, EncryptedBlockInfo, VideoDevice};
-use std::path::{Path, PathBuf};
+use keyward_test_support::TempDir;
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// The device (in its own key store) and the OpenSSL-side files, made once.
 struct Fixture {
-    home: PathBuf,
+    home: TempDir,
     device: VideoDevice,
 }
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let home = temp_dir("keyward-home");
+        let home = TempDir::new("cryptosession-home");
         let device = VideoDevice::open(&KeyStore::open(&home).unwrap()).unwrap();
         Fixture { home, device }
     })

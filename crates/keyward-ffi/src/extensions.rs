@@ -44,7 +44,7 @@ pub unsafe extern "system" fn KeywardImportPrivateKey(
 
 /// `KeywardUpdateTrafficSecret`: the next application traffic secret of TLS 1.3 (RFC 8446
 /// §7.2, KeyUpdate), as a new handle; follow with `SslExpandWriteKey`. Windows has no
-/// documented call for this (reference §12).
+/// documented call for this (docs/ssl-provider.md, "Open questions").
 ///
 /// # Safety
 /// `phNewTrafficKey` must be valid for a write.

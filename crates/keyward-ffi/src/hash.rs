@@ -1,5 +1,6 @@
-//! Handshake hashes (reference §3.5, §8.7): `SslCreateHandshakeHash`, `SslHashHandshake`,
-//! `SslDuplicateTranscriptHash`, `SslCreateClientAuthHash`, `SslComputeSessionHash`.
+//! Handshake hashes (docs/ssl-provider.md, "Handshake hashes"): `SslCreateHandshakeHash`,
+//! `SslHashHandshake`, `SslDuplicateTranscriptHash`, `SslCreateClientAuthHash`,
+//! `SslComputeSessionHash`.
 
 use std::sync::{Arc, Mutex};
 

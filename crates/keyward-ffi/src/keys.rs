@@ -1,5 +1,6 @@
-//! Keys (reference §3.3, §3.7): `SslOpenPrivateKey`, `SslCreateEphemeralKey`,
-//! `SslImportKey`, `SslExportKey`, `SslGetKeyProperty`, `SslSignHash`, `SslVerifySignature`.
+//! Keys (docs/ssl-provider.md, "Keys and key properties" and "Signatures"): `SslOpenPrivateKey`,
+//! `SslCreateEphemeralKey`, `SslImportKey`, `SslExportKey`, `SslGetKeyProperty`, `SslSignHash`,
+//! `SslVerifySignature`.
 
 use std::sync::Arc;
 
@@ -18,7 +19,8 @@ use crate::types::*;
 
 /// Longest blob-type or property name accepted, in UTF-16 code units.
 const MAX_NAME: usize = NCRYPT_SSL_MAX_NAME_SIZE;
-/// Longest hash-id prefix of `SslSignHash`, in bytes with its NUL (reference §8.11).
+/// Longest hash-id prefix of `SslSignHash`, in bytes with its NUL (docs/ssl-provider.md,
+/// "Signatures").
 const MAX_HASH_ID_BYTES: usize = 128;
 
 /// `SslOpenPrivateKey`: the key of the certificate, from the key store (`KEYWARD_HOME`, or

@@ -1,4 +1,5 @@
-//! Master secrets and what is derived from them (reference §3.4, §3.5, §8.3–§8.9):
+//! Master secrets and what is derived from them (docs/ssl-provider.md, from "RSA key exchange" to
+//! "Finished, CertificateVerify, EAP and exporters"):
 //! `SslGenerateMasterKey`, `SslImportMasterKey`, `SslGeneratePreMasterKey`,
 //! `SslGenerateSessionKeys`, `SslComputeFinishedHash`, `SslComputeClientAuthHash`,
 //! `SslComputeEapKeyBlock`, `SslExportKeyingMaterial`.
@@ -328,7 +329,8 @@ pub unsafe extern "system" fn SslComputeClientAuthHash(
 }
 
 /// `SslComputeEapKeyBlock`: 192 bytes of EAP keying material; the low byte of `dwFlags` is
-/// the EAP method (`NCRYPT_SSL_EAP_*`). Checks in the order of reference §8.9.
+/// the EAP method (`NCRYPT_SSL_EAP_*`). Checks in the order of docs/ssl-provider.md, "Finished,
+/// CertificateVerify, EAP and exporters".
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.

@@ -1,4 +1,4 @@
-//! `NCryptBufferDesc` parameter lists (reference §8.2).
+//! `NCryptBufferDesc` parameter lists (docs/ssl-provider.md, "Parameter lists").
 
 use keyward_core::{Error, Result};
 use keyward_ssl::Parameters;

@@ -1,6 +1,6 @@
-//! Provider lifetime and enumeration (reference §3.1): `SslOpenProvider`, the reference
-//! counts, `SslEnumProtocolProviders`, `SslFreeObject`, `SslFreeBuffer`,
-//! `SslGetProviderProperty`, `SslChangeNotify`.
+//! Provider lifetime and enumeration (docs/ssl-provider.md, "Provider functions"):
+//! `SslOpenProvider`, the reference counts, `SslEnumProtocolProviders`, `SslFreeObject`,
+//! `SslFreeBuffer`, `SslGetProviderProperty`, `SslChangeNotify`.
 
 use keyward_core::{Error, Status};
 use keyward_ssl::provider::enum_protocol_providers;

@@ -1,4 +1,5 @@
-//! Record protection (reference §3.6, §8.10): `SslEncryptPacket`, `SslDecryptPacket`.
+//! Record protection (docs/ssl-provider.md, "Record protection"): `SslEncryptPacket`,
+//! `SslDecryptPacket`.
 //!
 //! Both work in the caller's buffers. Input and output may overlap only in the in-place
 //! layouts Windows allows: for encryption the plaintext sits where the record body goes

@@ -1,6 +1,6 @@
-//! Cipher-suite information (reference §3.2): `SslEnumCipherSuites[Ex]`,
-//! `SslLookupCipherSuiteInfo`, `SslLookupCipherLengths`, `SslGetCipherSuitePRFHashAlgorithm`,
-//! `SslEnumEccCurves`.
+//! Cipher-suite information (docs/ssl-provider.md, "Cipher-suite information"):
+//! `SslEnumCipherSuites[Ex]`, `SslLookupCipherSuiteInfo`, `SslLookupCipherLengths`,
+//! `SslGetCipherSuitePRFHashAlgorithm`, `SslEnumEccCurves`.
 
 use keyward_core::Error;
 use keyward_ssl::CipherSuiteInfo;
@@ -187,8 +187,8 @@ pub unsafe extern "system" fn SslLookupCipherSuiteInfo(
     })
 }
 
-/// `SslLookupCipherLengths`, in the check order of reference §3.2: a protocol below TLS 1.1
-/// is `NTE_NOT_SUPPORTED` before the handle is looked at.
+/// `SslLookupCipherLengths`, in the check order of docs/ssl-provider.md, "Cipher-suite
+/// information": a protocol below TLS 1.1 is `NTE_NOT_SUPPORTED` before the handle is looked at.
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.

@@ -26,7 +26,8 @@ pub struct FunctionPointer(*const c_void);
 // whole life of the process; sharing them between threads is harmless.
 unsafe impl Sync for FunctionPointer {}
 
-/// The names of the table's slots in slot order (reference §2), without the `Ssl` prefix.
+/// The names of the table's slots in slot order (docs/ssl-provider.md, "The function table"),
+/// without the `Ssl` prefix.
 pub const SLOT_NAMES: [&str; 41] = [
     "ComputeClientAuthHash",
     "ComputeEapKeyBlock",

@@ -1,4 +1,5 @@
-//! The TLS 1.3 key schedule (reference §3.8, §8.12): `SslExtractEarlyKey`,
+//! The TLS 1.3 key schedule (RFC 8446 §7.1; docs/ssl-provider.md, "The TLS 1.3 key schedule"):
+//! `SslExtractEarlyKey`,
 //! `SslExtractHandshakeKey`, `SslExtractMasterKey`, `SslExpandTrafficKeys`,
 //! `SslExpandWriteKey`, `SslExpandExporterMasterKey`, `SslExpandResumptionMasterKey`,
 //! `SslExpandBinderKey`, `SslExpandPreSharedKey`.

@@ -56,7 +56,7 @@ fn every_function_is_declared_with_the_rust_signature() {
     assert_eq!(
         c.keys().filter(|name| name.starts_with("Ssl")).count(),
         45,
-        "all 45 Ssl* functions of reference §2"
+        "all 45 Ssl* functions of docs/ssl-provider.md, The function table"
     );
     for (name, signature) in &rust {
         assert_eq!(Some(signature), c.get(name), "signature of {name}");
@@ -91,7 +91,7 @@ fn function_typedefs_and_table_slots_match() {
         .iter()
         .map(|slot| format!("Ssl{slot}Fn {slot}"))
         .collect();
-    assert_eq!(fields, expected, "slot order of reference §2");
+    assert_eq!(fields, expected, "slot order in docs/ssl-provider.md");
 }
 
 #[test]

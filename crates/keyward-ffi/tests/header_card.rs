@@ -353,7 +353,7 @@ fn card_data_has_every_slot_of_cardmod_v7_in_order() {
         "pfnCardProcessEncryptedData",
         "pfnCardCreateContainerEx",
     ];
-    assert_eq!(names, expected, "reference B.1, in order");
+    assert_eq!(names, expected, "CARD_DATA order");
 }
 
 /// A C integer literal as `u32`.
@@ -406,7 +406,7 @@ fn numeric_constants_match() {
         .map(|(name, value)| (name.to_string(), *value as u32))
         .collect();
     assert_eq!(rust, c_numeric_constants(&header()));
-    // The Windows values of reference B.5, not pcsc-lite's.
+    // The Windows values (docs/cryptosession-and-card.md, "SCARD status values"), not pcsc-lite's.
     assert_eq!(SCARD_E_UNSUPPORTED_FEATURE, 0x8010_0022);
     assert_eq!(SCARD_E_NO_KEY_CONTAINER, 0x8010_0030);
     assert_eq!(ERROR_REVISION_MISMATCH, 1306);
@@ -534,7 +534,8 @@ fn the_header_asserts_the_rust_layout() {
     for (item, value) in &x86_64 {
         assert_eq!(rust_layout(item), *value, "{item} on x86_64");
     }
-    // The offsets of reference B.1 are among them.
+    // The offsets in docs/cryptosession-and-card.md, "CARD_DATA and context acquisition", are among
+    // them.
     for (field, offset) in [
         ("pfnMDImportSessionKey", 424),
         ("pfnCardGetSharedKeyHandle", 448),

@@ -53,7 +53,8 @@ fn check_functions(header: &str, source: &str, expected_count: usize) {
 fn every_crypto_session_function_is_declared_with_the_rust_signature() {
     check_functions(CRYPTOSESSION_HEADER, "src/d3d11/cryptosession.rs", 25);
     let c = c_functions(&read(CRYPTOSESSION_HEADER));
-    // The DDI functions of reference A.2, with the DDI's return types.
+    // The DDI functions (docs/cryptosession-and-card.md, "Application and driver calls"), with the
+    // DDI's return types.
     for (name, ret) in [
         ("GetContentProtectionCaps", "HRESULT"),
         ("GetCryptoKeyExchangeType", "HRESULT"),
@@ -219,7 +220,8 @@ fn guids_match() {
             .collect();
         assert_eq!(rust, c_guids(&read(header)), "GUIDs of {header}");
     }
-    // The registry form of the one supported crypto type and key exchange (reference A.3).
+    // The registry form of the one supported crypto type and key exchange
+    // (docs/cryptosession-and-card.md, "GUIDs, capabilities and error codes").
     let c = c_guids(&read(CRYPTOSESSION_HEADER));
     assert_eq!(
         c["D3D11_CRYPTO_TYPE_AES128_CTR"].to_string(),

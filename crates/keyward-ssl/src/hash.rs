@@ -9,7 +9,8 @@ use keyward_core::backend::{HashAlgorithm, HashContext};
 ///
 /// TLS 1.0/1.1 and DTLS 1.0 keep MD5 and SHA-1 side by side; TLS 1.2, DTLS 1.2 and TLS 1.3 one
 /// hash: the suite's PRF hash, or the algorithm chosen for a client-auth hash. Reading a digest
-/// never finalises the running hash, so hashing can go on (reference §8.7).
+/// never finalises the running hash, so hashing can go on (docs/ssl-provider.md, "Handshake
+/// hashes").
 #[derive(Clone)]
 pub struct HandshakeHash {
     protocol: Protocol,

@@ -31,7 +31,7 @@ pub const SSL_KEY_TYPE_PROPERTY: &str = "KEYTYPE";
 pub const NCRYPT_ALGORITHM_GROUP_PROPERTY: &str = "Algorithm Group";
 /// `NCRYPT_LENGTH_PROPERTY`, answered for key pairs.
 pub const NCRYPT_LENGTH_PROPERTY: &str = "Length";
-/// Longest property name accepted, in characters (reference §3.3).
+/// Longest property name accepted, in characters (docs/ssl-provider.md, "Keys and key properties").
 const MAX_PROPERTY_NAME: usize = 64;
 
 /// The name rule of `SslGetKeyProperty` and `SslGetProviderProperty`: 1 to 64 characters,

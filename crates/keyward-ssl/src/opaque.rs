@@ -1,10 +1,10 @@
 //! Opaque key blobs (`BCRYPT_OPAQUE_KEY_BLOB`, `L"OpaqueKeyBlob"`): master and session keys
 //! carried from one process to another (`SslExportKey` / `SslImportKey`).
 //!
-//! The format is keyward's own (Windows' is provider-private too, reference §6.6). Every blob is
-//! sealed with AES-256-GCM-SIV (RFC 8452, nonce-misuse resistant) under the newest of the key
-//! store's sealing keys, so only a process that opens the same store can import it, and any
-//! change to any byte is `NTE_BAD_DATA`:
+//! The format is keyward's own (Windows' is provider-private too: docs/ssl-provider.md, "Opaque key
+//! blobs"). Every blob is sealed with AES-256-GCM-SIV (RFC 8452, nonce-misuse resistant) under the
+//! newest of the key store's sealing keys, so only a process that opens the same store can import
+//! it, and any change to any byte is `NTE_BAD_DATA`:
 //!
 //! ```text
 //! offset size

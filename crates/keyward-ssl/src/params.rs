@@ -1,9 +1,9 @@
 //! The parameter list (`NCryptBufferDesc`) of the master-key and session-key functions.
 //!
-//! The rules follow reference §8.2 (`SslGenerateMasterKey`, `SslImportMasterKey`,
-//! `SslGeneratePreMasterKey`, `SslGenerateSessionKeys`): randoms are exactly 32 bytes and come as
-//! a pair, the session hash (RFC 7627) replaces the randoms, the highest version is a 4-byte
-//! `DWORD`. Any violation is `NTE_INVALID_PARAMETER`.
+//! The rules follow docs/ssl-provider.md, "Parameter lists" (`SslGenerateMasterKey`,
+//! `SslImportMasterKey`, `SslGeneratePreMasterKey`, `SslGenerateSessionKeys`): randoms are exactly
+//! 32 bytes and come as a pair, the session hash (RFC 7627) replaces the randoms, the highest
+//! version is a 4-byte `DWORD`. Any violation is `NTE_INVALID_PARAMETER`.
 //!
 //! One buffer type is keyward's own, not Windows': [`NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`]
 //! asks `SslGenerateSessionKeys` for encrypt-then-MAC CBC keys (RFC 7366).

@@ -192,7 +192,7 @@ impl Provider {
 
     /// A provider property (`SslGetProviderProperty`). The Microsoft provider defines none:
     /// after checking the name (1 to 64 characters, else `NTE_INVALID_PARAMETER`) the answer
-    /// is always `NTE_NOT_SUPPORTED` (reference §3.1).
+    /// is always `NTE_NOT_SUPPORTED` (docs/ssl-provider.md, "Provider functions").
     pub fn property(&self, name: &str) -> Result<Vec<u8>> {
         check_property_name(name)?;
         Err(Error::NotSupported("the provider has no properties"))
@@ -215,7 +215,7 @@ impl Provider {
 
     /// Per-record overhead of a suite (`SslLookupCipherLengths`). Protocols below TLS 1.1 are
     /// `NTE_NOT_SUPPORTED` (checked first, as Windows does); unknown protocols and suites are
-    /// `NTE_INVALID_PARAMETER` here (reference §3.2).
+    /// `NTE_INVALID_PARAMETER` here (docs/ssl-provider.md, "Cipher-suite information").
     pub fn lookup_cipher_lengths(&self, protocol: u32, suite: u32) -> Result<RecordLengths> {
         if protocol < 0x0302 {
             return Err(Error::NotSupported("protocol below TLS 1.1"));
@@ -275,9 +275,9 @@ impl Provider {
     /// Server side of RSA key exchange (`SslImportMasterKey`): decrypts the client's encrypted
     /// premaster with `private_key` and derives the master secret.
     ///
-    /// Bleichenbacher-safe (RFC 5246 §7.4.7.1, reference §8.3): a random premaster replaces the
-    /// decrypted one, without a branch, whenever the padding, the length or the version
-    /// (lower than `NCRYPTBUFFER_SSL_HIGHEST_VERSION`) is wrong. No error and no timing
+    /// Bleichenbacher-safe (RFC 5246 §7.4.7.1; docs/ssl-provider.md, "RSA key exchange"): a random
+    /// premaster replaces the decrypted one, without a branch, whenever the padding, the length or
+    /// the version (lower than `NCRYPTBUFFER_SSL_HIGHEST_VERSION`) is wrong. No error and no timing
     /// difference tells the cases apart; the handshake then fails at Finished.
     pub fn import_master_key(
         &self,

@@ -1,17 +1,17 @@
 //! Session keys: one direction's record protection (`SslGenerateSessionKeys`,
 //! `SslEncryptPacket`, `SslDecryptPacket`).
 //!
-//! **Direction.** A TLS 1.0–1.2 (and DTLS) session key is a read key or a write key from the
-//! moment `SslGenerateSessionKeys` makes it, and an opaque blob carries that direction to the
-//! process that imports it. It is enforced at use: a read key cannot encrypt and a write key
-//! cannot decrypt. Both refusals are `NTE_INVALID_HANDLE` ([`Error::InvalidHandle`]),
-//! checked before anything else: the read and the write key are two kinds of object (Windows
-//! marks the kind in its "ssl3" key object, reference §8.1), and handing a function the wrong kind
-//! of object is `NTE_INVALID_HANDLE` everywhere in keyward. `NTE_BAD_KEY_STATE` was not
-//! chosen because it names a state a key passes through, while a key's direction never
-//! changes. A TLS 1.3 key from `SslExpandWriteKey` is the one exception: Windows documents it
-//! for both `SslEncryptPacket` and `SslDecryptPacket` (reference §8.10; there is no
-//! `SslExpandReadKey`), so it serves both directions, and its blob imports it so.
+//! **Direction.** A TLS 1.0–1.2 (and DTLS) session key is a read key or a write key from the moment
+//! `SslGenerateSessionKeys` makes it, and an opaque blob carries that direction to the process that
+//! imports it. It is enforced at use: a read key cannot encrypt and a write key cannot decrypt.
+//! Both refusals are `NTE_INVALID_HANDLE` ([`Error::InvalidHandle`]), checked before anything else:
+//! the read and the write key are two kinds of object (Windows marks the kind in its session-key
+//! object: docs/ssl-provider.md, "Objects and handles"), and handing a function the wrong kind of
+//! object is `NTE_INVALID_HANDLE` everywhere in keyward. `NTE_BAD_KEY_STATE` was not chosen because
+//! it names a state a key passes through, while a key's direction never changes. A TLS 1.3 key from
+//! `SslExpandWriteKey` is the one exception: Windows documents it for both `SslEncryptPacket` and
+//! `SslDecryptPacket` (docs/ssl-provider.md, "Record protection"; there is no `SslExpandReadKey`),
+//! so it serves both directions, and its blob imports it so.
 
 use crate::protocol::Protocol;
 use crate::record::{CbcMode, RecordKey};
@@ -37,7 +37,7 @@ pub struct SessionKeys {
 
 /// One direction's record key (the "ssl3" object of Windows). Record state that must carry
 /// over between records (the TLS 1.0 CBC IV chain) lives inside; sequence numbers are the
-/// caller's (reference §8.10).
+/// caller's (docs/ssl-provider.md, "Record protection").
 pub struct SessionKey {
     protocol: Protocol,
     suite: &'static CipherSuite,

@@ -18,7 +18,7 @@ pub enum Side {
 
 impl Side {
     /// Reads the side from `dwFlags`: other bits or neither flag are `NTE_BAD_FLAGS`; the
-    /// client flag wins when both are set (reference §3.4).
+    /// client flag wins when both are set (docs/ssl-provider.md, "Client and server flags").
     pub fn from_flags(flags: u32) -> Result<Side> {
         if flags & !(NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG) != 0 {
             Err(Error::BadFlags)

@@ -5,6 +5,7 @@ mod common;
 
 use keyward_core::Status;
 use keyward_ssl::{Group, OpaqueKey, Parameters, Provider, Side};
+use keyward_test_support::TempDir;
 use std::process::Command;
 
 const TLS1_2: u32 = 0x0303;
@@ -75,11 +76,10 @@ fn any_tampering_is_bad_data() {
         assert_eq!(err.status(), Status::NTE_BAD_DATA, "length {len}");
     }
     // Sealed under another store: not importable.
-    let dir = std::env::temp_dir().join(format!("keyward-other-store-{}", std::process::id()));
+    let dir = TempDir::new("ssl-other-store");
     let other = Provider::with_key_store(keyward_core::store::KeyStore::open(&dir).unwrap());
     let err = other.import_opaque_key(&blob).err().unwrap();
     assert_eq!(err.status(), Status::NTE_BAD_DATA);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Runs in a child process started by `another_process_imports_the_blob`.
@@ -318,15 +318,8 @@ fn a_tls10_cbc_key_continues_in_another_process() {
 }
 
 /// A fresh, empty key store of its own (rotation must not disturb the shared fixture).
-fn own_store(tag: &str) -> (std::path::PathBuf, keyward_core::store::KeyStore) {
-    let dir = std::env::temp_dir().join(format!(
-        "keyward-opaque-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+fn own_store(tag: &str) -> (TempDir, keyward_core::store::KeyStore) {
+    let dir = TempDir::new(&format!("ssl-opaque-{tag}"));
     let store = keyward_core::store::KeyStore::open(&dir).unwrap();
     (dir, store)
 }
@@ -391,7 +384,6 @@ fn a_blob_sealed_under_an_old_sealing_key_opens_after_rotation() {
         fingerprint(&import_master(&running, &old_blob)),
         fingerprint(&client)
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Issue 12 item 7: a blob naming a sealing key the store does not have (another store's
@@ -401,7 +393,7 @@ fn a_blob_under_an_unknown_sealing_key_is_bad_data() {
     let unknown =
         keyward_core::Error::BadData("opaque key blob sealed under an unknown sealing key");
     let (dir, store) = own_store("unknown");
-    let (other_dir, other_store) = own_store("unknown-other");
+    let (_other_dir, other_store) = own_store("unknown-other");
     other_store.rotate_sealing_key().unwrap();
     other_store.rotate_sealing_key().unwrap();
     let other = Provider::with_key_store(other_store);
@@ -421,6 +413,4 @@ fn a_blob_under_an_unknown_sealing_key_is_bad_data() {
     let error = restarted.import_opaque_key(&blob).err().unwrap();
     assert_eq!(error, unknown);
     assert_eq!(error.status(), Status::NTE_BAD_DATA);
-    std::fs::remove_dir_all(dir).unwrap();
-    std::fs::remove_dir_all(other_dir).unwrap();
 }

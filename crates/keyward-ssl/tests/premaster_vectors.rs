@@ -10,6 +10,7 @@ mod common;
 
 use keyward_core::backend::{tls_prf, PrfHash, RsaPublicKey};
 use keyward_ssl::{HandshakeHash, MasterKey, Parameters, PrivateKey, Provider, Side};
+use keyward_test_support::{json, unhex};
 use serde_json::Value;
 
 const TLS1_2: u32 = 0x0303;
@@ -18,11 +19,7 @@ const CR: [u8; 32] = [1; 32];
 const SR: [u8; 32] = [2; 32];
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/wycheproof/testvectors_v1/rsa_pkcs1_2048_test.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    json("wycheproof/testvectors_v1/rsa_pkcs1_2048_test.json")
 }
 
 fn finished(provider: &Provider, master: &MasterKey) -> [u8; 12] {
@@ -63,15 +60,16 @@ fn every_wycheproof_case_yields_a_random_premaster() {
     let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2);
     let mut cases = 0;
     for group in vectors["testGroups"].as_array().unwrap() {
-        let pkcs8 = hex::decode(group["privateKeyPkcs8"].as_str().unwrap()).unwrap();
+        let pkcs8 = unhex(group["privateKeyPkcs8"].as_str().unwrap());
         let key = PrivateKey::from_pkcs8(&pkcs8, b"").unwrap();
         for test in group["tests"].as_array().unwrap() {
-            let ct = hex::decode(test["ct"].as_str().unwrap()).unwrap();
-            let msg = hex::decode(test["msg"].as_str().unwrap()).unwrap();
+            let ct = unhex(test["ct"].as_str().unwrap());
+            let msg = unhex(test["msg"].as_str().unwrap());
             let id = &test["tcId"];
             if ct.is_empty() {
                 // `cbEncryptedKey == 0` is a public length fault: NTE_INVALID_PARAMETER
-                // (reference §8.3), like Windows; it reveals nothing about any plaintext.
+                // (docs/ssl-provider.md, "RSA key exchange"), like Windows; it reveals nothing
+                // about any plaintext.
                 let err = provider.import_master_key(&key, TLS1_2, SUITE, &params, &ct);
                 let status = err.err().map(|e| e.status());
                 assert_eq!(status, Some(keyward_core::Status::NTE_INVALID_PARAMETER));
@@ -106,7 +104,7 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
     let provider = common::provider();
     let vectors = vectors();
     let group = &vectors["testGroups"][0];
-    let pkcs8 = hex::decode(group["privateKeyPkcs8"].as_str().unwrap()).unwrap();
+    let pkcs8 = unhex(group["privateKeyPkcs8"].as_str().unwrap());
     let key = PrivateKey::from_pkcs8(&pkcs8, b"").unwrap();
     let keyward_ssl::PublicKey::Rsa(public) = key.public_key() else {
         panic!("not RSA")
@@ -126,7 +124,7 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
         ct.len()
     );
 
-    // A higher version than offered is accepted (reference §8.3 step 4) ...
+    // A higher version than offered is accepted (docs/ssl-provider.md, "RSA key exchange") ...
     premaster[..2].copy_from_slice(&[3, 4]);
     let ct = public.encrypt_pkcs1(&premaster).unwrap();
     let master = provider

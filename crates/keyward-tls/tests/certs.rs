@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_ssl::PrivateKey;
+use keyward_test_support::TempDir;
 use keyward_tls::certs::{certificate_names, CertResolver, CertifiedKey};
 use keyward_tls::sign::{choose_scheme, sign, verify, SignatureScheme};
 use keyward_tls::Error;
@@ -93,19 +94,10 @@ fn candidates_put_matches_first() {
     assert!(CertResolver::default().is_empty());
 }
 
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn temp_store(tag: &str) -> (TempDir, KeyStore) {
-    let dir = std::env::temp_dir().join(format!("keyward-tls-certs-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new(&format!("tls-certs-{tag}"));
     let store = KeyStore::open(&dir).unwrap();
-    (TempDir(dir), store)
+    (dir, store)
 }
 
 #[test]

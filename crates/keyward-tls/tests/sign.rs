@@ -2,6 +2,7 @@
 //! scheme rules per version, and strict DER decoding of ECDSA signatures.
 
 use keyward_ssl::PrivateKey;
+use keyward_test_support::TempDir;
 use keyward_tls::sign::{
     choose_scheme, ecdsa_der_to_fixed, ecdsa_fixed_to_der, sign, verify, SignatureScheme,
 };
@@ -374,8 +375,7 @@ fn fixture_keys_sign_and_verify() {
 /// OpenSSL verifies keyward's signatures too (skipped when no `openssl` binary is on PATH).
 #[test]
 fn openssl_verifies_our_signatures() {
-    let dir = std::env::temp_dir().join(format!("keyward-tls-sign-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("tls-sign");
     let run = |args: &[&str]| {
         std::process::Command::new("openssl")
             .args(args)
@@ -430,7 +430,6 @@ fn openssl_verifies_our_signatures() {
         let out = run(&args).unwrap();
         assert!(out.status.success(), "{scheme}: {out:?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- DER decoding of ECDSA signatures ----

@@ -2,6 +2,7 @@
 //! public key of a certificate as a provider key.
 
 use keyward_ssl::{PrivateKey, PublicKey};
+use keyward_test_support::TempDir;
 use keyward_tls::verify::{public_key_of, ServerCertVerifier};
 use keyward_tls::{AlertDescription, Error};
 use rcgen::{
@@ -231,8 +232,7 @@ fn insecure_accepts_anything_but_nothing() {
 
 #[test]
 fn ca_files() {
-    let dir = std::env::temp_dir().join(format!("keyward-tls-verify-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("tls-verify");
     let root = ca("Root A");
     let other = ca("Root B");
     let bundle = dir.join("bundle.pem");
@@ -270,7 +270,6 @@ fn ca_files() {
     )
     .unwrap();
     assert!(ServerCertVerifier::from_ca_file(&garbage).is_err());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[cfg(feature = "native-roots")]

@@ -1,8 +1,9 @@
 //! The virtual card behind vsmartcard's **vpcd** reader driver, so that pcscd — and every PC/SC
 //! application — sees it in a reader ("Virtual PCD 00 00" on port 35963, "… 00 01" on 35964).
 //!
-//! The card side connects to vpcd as a TCP client (vpcd listens; reference B3). Every message,
-//! both ways, is a big-endian `u16` length and that many bytes:
+//! The card side connects to vpcd as a TCP client (vpcd listens; docs/cryptosession-and-card.md,
+//! "Testing on a real PC/SC stack"). Every message, both ways, is a big-endian `u16` length and
+//! that many bytes:
 //!
 //! | from vpcd | meaning | the card answers |
 //! |---|---|---|

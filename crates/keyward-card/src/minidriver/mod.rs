@@ -261,7 +261,8 @@ pub struct CardContext {
 
 impl CardContext {
     /// `CardAcquireContext`: checks `data` and `flags` and negotiates the version down to
-    /// `min(data.version, 7)` (OpenSC's behaviour, reference B.1).
+    /// `min(data.version, 7)` (OpenSC's behaviour, docs/cryptosession-and-card.md, "CARD_DATA and
+    /// context acquisition").
     ///
     /// Errors, in this order: version below 4 → `RevisionMismatch`; unknown flags →
     /// `InvalidParameter`; no-card mode with a version below 7, or without the static keys in
@@ -881,7 +882,7 @@ impl CardContext {
     /// `CardImportSessionKey` (client; not in no-card mode): hands `input`, a session key
     /// wrapped with the RSA key of `container` (see [`session_key`]), to the card, which opens
     /// a session keyed from it and returns its nonce (the key's `CKP_INITIALIZATION_VECTOR`).
-    /// `flags` is the padding of `padding` (`dwFlags` = `CARD_PADDING_OAEP`: our reading, the reference is silent);
+    /// `flags` is the padding of `padding` (`dwFlags` = `CARD_PADDING_OAEP`: our reading, cardmod.h is silent);
     /// `blob_type` is `BCRYPT_KEY_DATA_BLOB`, `algorithm` `AES`. Importing ends the card's
     /// previous session, so this context's other key handles stop working.
     ///

@@ -17,7 +17,7 @@
 //! `DWORD`s are little-endian, as in memory on Windows. cardmod.h gives the names and the
 //! flag values; the pages we could read do not show the value table, so the multi-string form
 //! of the two name lists and the flags of each property follow the open-source minidrivers
-//! that implement them (OpenPGP, CIE): our reading where the reference is silent.
+//! that implement them (OpenPGP, CIE): our reading where cardmod.h and its documentation are silent.
 //!
 //! **Sizes**: the getters return the value; [`copy_out`] applies cardmod's buffer rule for a
 //! C caller — the length always goes to `*pdwDataLen`, and a buffer shorter than the value

@@ -1,7 +1,7 @@
-//! The other key establishment of secure key injection (reference B.4, way 2): the server makes
-//! an AES session key, wraps it with the RSA public key of a card container, the client hands
-//! the wrapped key to the card (`CardImportSessionKey`), and the server loads the same key into
-//! its no-card-mode minidriver (`MDImportSessionKey`).
+//! The other key establishment of secure key injection (docs/cryptosession-and-card.md, "Secure key
+//! injection", way 2): the server makes an AES session key, wraps it with the RSA public key of a
+//! card container, the client hands the wrapped key to the card (`CardImportSessionKey`), and the
+//! server loads the same key into its no-card-mode minidriver (`MDImportSessionKey`).
 //!
 //! keyward's format: the wrapped key is RSAES-OAEP (hash and MGF1 of
 //! `BCRYPT_OAEP_PADDING_INFO.pszAlgId`, empty label) of a `BCRYPT_KEY_DATA_BLOB` holding the

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use aws_lc_rs::encoding::AsDer;
@@ -61,33 +61,6 @@ pub fn p384_pkcs8() -> Vec<u8> {
         .unwrap()
         .as_ref()
         .to_vec()
-}
-
-/// A fresh directory, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> Self {
-        let mut random = [0u8; 8];
-        keyward_core::backend::fill_random(&mut random).unwrap();
-        let dir = std::env::temp_dir().join(format!(
-            "keyward-card-{tag}-{}-{}",
-            std::process::id(),
-            hex::encode(random)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The default personalization with `keys(16)` and the test PINs.

@@ -324,6 +324,7 @@ pub(super) fn put_field(out: &mut Vec<u8>, field: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keyward_test_support::TempDir;
 
     #[test]
     fn threads_carry_messages_in_order_and_check_names() {
@@ -340,8 +341,8 @@ mod tests {
 
     #[test]
     fn a_directory_carries_messages_between_processes() {
-        let dir = std::env::temp_dir().join(format!("keyward-relay-test-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let scratch = TempDir::new("cli-relay");
+        let dir = scratch.join("relay");
         let wait = Duration::from_millis(300);
         let mut server = Relay::directory(Half::Server, &dir, wait).unwrap();
         let mut client = Relay::directory(Half::Client, &dir, wait).unwrap();
@@ -360,18 +361,6 @@ mod tests {
             0,
             "messages are consumed"
         );
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    fn temp_relay_dir(tag: &str) -> PathBuf {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        std::env::temp_dir().join(format!(
-            "keyward-relay-{tag}-{}-{nanos}",
-            std::process::id()
-        ))
     }
 
     fn chmod(path: &Path, mode: u32) {
@@ -382,7 +371,8 @@ mod tests {
     /// Issue 12 item 6: a relay directory others can write to is refused, naming its mode.
     #[test]
     fn a_directory_writable_by_others_is_refused() {
-        let dir = temp_relay_dir("mode");
+        let scratch = TempDir::new("cli-relay");
+        let dir = scratch.join("mode");
         fs::create_dir_all(&dir).unwrap();
         chmod(&dir, 0o777);
         let wait = Duration::from_millis(100);
@@ -393,22 +383,22 @@ mod tests {
         );
         chmod(&dir, 0o700);
         Relay::directory(Half::Server, &dir, wait).unwrap();
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     /// Issue 12 item 6: a planted `.partial-*` symlink is not followed, and a message that is a
     /// symlink is not read.
     #[test]
     fn symlinks_in_the_directory_are_not_followed() {
-        let dir = temp_relay_dir("links");
+        let scratch = TempDir::new("cli-relay");
+        let dir = scratch.join("links");
         let wait = Duration::from_millis(100);
         let mut server = Relay::directory(Half::Server, &dir, wait).unwrap();
-        let target = temp_relay_dir("target");
+        let target = scratch.join("target");
         std::os::unix::fs::symlink(&target, dir.join(".partial-server")).unwrap();
         let refused = server.send("hello", b"secret-ish").unwrap_err();
         assert!(!target.exists(), "the symlink was followed: {refused}");
 
-        let elsewhere = temp_relay_dir("elsewhere");
+        let elsewhere = scratch.join("elsewhere");
         fs::write(&elsewhere, b"planted").unwrap();
         chmod(&elsewhere, 0o600);
         std::os::unix::fs::symlink(&elsewhere, dir.join("01-client-reply")).unwrap();
@@ -417,8 +407,6 @@ mod tests {
         // The leftover partial message blocks a new server end until it is removed.
         let leftover = Relay::directory(Half::Server, &dir, wait).err().unwrap();
         assert!(leftover.contains("earlier run"), "{leftover}");
-        fs::remove_dir_all(&dir).unwrap();
-        fs::remove_file(&elsewhere).unwrap();
     }
 
     #[test]

@@ -187,10 +187,7 @@ pub fn hash(algorithm: HashAlgorithm, data: &[u8]) -> DigestValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use keyward_test_support::hex;
 
     #[test]
     fn known_answers_abc() {

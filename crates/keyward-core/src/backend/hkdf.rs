@@ -48,13 +48,7 @@ pub fn expand(hash: HashAlgorithm, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use keyward_test_support::unhex;
 
     #[test]
     fn rfc5869_case_1() {

@@ -2,7 +2,7 @@
 //!
 //! Safe aws-lc-rs is used wherever it has the primitive; `sys` (the crate's only `unsafe`)
 //! wraps the few AWS-LC functions it lacks (MD5, MD5‖SHA-1 PRF, raw RSA, FFDHE, ECDSA over any
-//! digest). See `shared/reference/crypto_backend.md` for the reasoning.
+//! digest). The reasoning behind the choice of aws-lc-rs: `docs/crypto-backend.md`.
 
 pub mod aes;
 pub mod cipher;

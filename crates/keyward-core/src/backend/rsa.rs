@@ -117,16 +117,16 @@ impl RsaPrivateKey {
         Ok(Choice::from(u8::from(decrypted)))
     }
 
-    /// TLS RSA key exchange on the server (RFC 5246 §7.4.7.1; reference §8.3,
-    /// `SslImportMasterKey`): decrypts `ciphertext` (without the 2-byte TLS length prefix) and
-    /// returns the 48-byte premaster, or `random_fallback` if anything is wrong.
+    /// TLS RSA key exchange on the server (RFC 5246 §7.4.7.1; `SslImportMasterKey`,
+    /// docs/ssl-provider.md, "RSA key exchange"): decrypts `ciphertext` (without the 2-byte TLS
+    /// length prefix) and returns the 48-byte premaster, or `random_fallback` if anything is wrong.
     ///
-    /// The result is the decrypted message only when all of these hold: the ciphertext is
-    /// exactly the modulus length and < n; the plaintext is `00 02 PS 00 M` with PS free of zero
-    /// bytes (so at least 8 bytes long for keys ≥ 2048 bits) and M exactly 48 bytes; and M's
-    /// first two bytes, read as a big-endian version, are **not less than** `client_version`.
-    /// As in Windows (reference §8.3 step 4), a version *higher* than the client's offered
-    /// version is accepted; only a lower one counts as a fault.
+    /// The result is the decrypted message only when all of these hold: the ciphertext is exactly
+    /// the modulus length and < n; the plaintext is `00 02 PS 00 M` with PS free of zero bytes (so
+    /// at least 8 bytes long for keys ≥ 2048 bits) and M exactly 48 bytes; and M's first two bytes,
+    /// read as a big-endian version, are **not less than** `client_version`. As in Windows
+    /// (docs/ssl-provider.md, "RSA key exchange", step 3), a version *higher* than the client's
+    /// offered version is accepted; only a lower one counts as a fault.
     ///
     /// Never an error and never a branch or early return on decrypted data: every check is
     /// folded into one `subtle::Choice` and the output is selected byte by byte.
@@ -273,7 +273,8 @@ impl RsaPublicKey {
     }
 
     /// RSAES-PKCS1-v1_5 encryption with random type-2 padding (the client's premaster,
-    /// reference §8.4). Plaintext longer than modulus_len − 11 → [`Error::InvalidParameter`].
+    /// docs/ssl-provider.md, "RSA key exchange"). Plaintext longer than modulus_len − 11 →
+    /// [`Error::InvalidParameter`].
     pub fn encrypt_pkcs1(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
         if plaintext.len() + PKCS1_OVERHEAD > self.modulus_len() {
             return Err(Error::InvalidParameter(
@@ -508,7 +509,7 @@ mod tests {
         let pms = premaster(0x0303);
         let ct = key.public_key().encrypt_pkcs1(&pms).unwrap();
         assert_eq!(key.pkcs1_premaster(&ct, 0x0303, &FALLBACK).expose(), &pms);
-        // A higher version than offered is accepted (reference §8.3 step 4).
+        // A higher version than offered is accepted (docs/ssl-provider.md, "RSA key exchange").
         let higher = premaster(0x0304);
         let ct = key.public_key().encrypt_pkcs1(&higher).unwrap();
         assert_eq!(

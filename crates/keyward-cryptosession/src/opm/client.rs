@@ -1,5 +1,6 @@
 //! The application side of OPM: the handshake, signed requests and verified responses (what
-//! Microsoft's OPM sample application does with CNG; reference A.5, A.6).
+//! Microsoft's OPM sample application does with CNG; docs/cryptosession-and-card.md, "The
+//! RSAES-OAEP key exchange and the OPM handshake" and "OPM signing and sequence numbers").
 
 use super::layout::{
     ConfigureParameters, GetInfoParameters, InitializationParameters, RequestedInformation,

@@ -292,10 +292,11 @@ impl SetProtectionLevelParameters {
     }
 }
 
-/// The 40-byte plaintext inside `OPM_ENCRYPTED_INITIALIZATION_PARAMETERS` (reference A.5):
-/// the output's random number @0, the AES-128 signing key @16, the starting status
-/// (`GetInformation`) sequence number @32 and the starting command (`Configure`) sequence
-/// number @36, both little-endian. Its `Debug` hides the key.
+/// The 40-byte plaintext inside `OPM_ENCRYPTED_INITIALIZATION_PARAMETERS`
+/// (docs/cryptosession-and-card.md, "The RSAES-OAEP key exchange and the OPM handshake"): the
+/// output's random number @0, the AES-128 signing key @16, the starting status (`GetInformation`)
+/// sequence number @32 and the starting command (`Configure`) sequence number @36, both
+/// little-endian. Its `Debug` hides the key.
 pub struct InitializationParameters {
     /// The random number `StartInitialization` returned.
     pub random_number: OpmRandomNumber,

@@ -1,6 +1,7 @@
 //! OPM (Output Protection Manager, `opmapi.h`): the driver side of an `IOPMVideoOutput`
-//! ([`OpmVideoOutput`]) and the application side ([`OpmClient`]), sharing the crypto
-//! session's RSAES-OAEP exchange and certificate chain (reference A.5, A.6).
+//! ([`OpmVideoOutput`]) and the application side ([`OpmClient`]), sharing the crypto session's
+//! RSAES-OAEP exchange and certificate chain (docs/cryptosession-and-card.md, "The RSAES-OAEP key
+//! exchange and the OPM handshake" and "OPM signing and sequence numbers").
 //!
 //! The sequence:
 //!

@@ -1,6 +1,6 @@
 //! OMAC-1 with AES-128 (= AES-CMAC, NIST SP 800-38B / RFC 4493): the signature of every OPM
 //! request and response (`DXGKMDT_OPM_OMAC`: E = AES, t = n = 128, K = the 128-bit key of
-//! `FinishInitialization`; reference A.6).
+//! `FinishInitialization`; docs/cryptosession-and-card.md, "OPM signing and sequence numbers").
 
 use super::OPM_OMAC_SIZE;
 use crate::error::{Error, Result};

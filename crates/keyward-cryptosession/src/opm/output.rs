@@ -59,7 +59,7 @@ impl fmt::Debug for OpmVideoOutput {
 
 impl OpmVideoOutput {
     /// An output using the device's key and certificate chain (the same ones as the crypto
-    /// session's, reference A.2).
+    /// session's: docs/cryptosession-and-card.md, "Application and driver calls").
     pub fn new(credentials: Arc<DeviceCredentials>) -> Self {
         OpmVideoOutput {
             credentials,

@@ -1,5 +1,6 @@
-//! Shared fixtures of the keyward-cryptosession integration tests: throw-away key stores,
-//! the repository's test vectors, and the `openssl` command.
+//! Shared fixtures of the keyward-cryptosession integration tests: the device credentials, a
+//! session, and the `openssl` command. Temporary directories, hex and the test vectors come
+//! from keyward-test-support.
 
 #![allow(dead_code)]
 
@@ -8,33 +9,18 @@ use keyward_cryptosession::{
     CryptoSession, DeviceCredentials, Guid, VideoDevice, D3D11_CRYPTO_TYPE_AES128_CTR,
     D3D11_KEY_EXCHANGE_RSAES_OAEP,
 };
-use std::path::{Path, PathBuf};
+use keyward_test_support::TempDir;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-
-/// A new, empty directory under the system temporary directory, unique to this call.
-pub fn temp_dir(purpose: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "keyward-cryptosession-{purpose}-{}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The device credentials of this test binary, created once in a fresh key store.
 pub fn credentials() -> Arc<DeviceCredentials> {
     static CREDENTIALS: OnceLock<Arc<DeviceCredentials>> = OnceLock::new();
     CREDENTIALS
         .get_or_init(|| {
-            let store = KeyStore::open(temp_dir("store")).unwrap();
+            // The credentials are read into memory; the store may go afterwards.
+            let dir = TempDir::new("cryptosession-store");
+            let store = KeyStore::open(&dir).unwrap();
             Arc::new(DeviceCredentials::load_or_create(&store).unwrap())
         })
         .clone()
@@ -54,65 +40,6 @@ pub fn session(device: &VideoDevice) -> CryptoSession {
             &D3D11_KEY_EXCHANGE_RSAES_OAEP,
         )
         .unwrap()
-}
-
-/// Path of a file under the repository's `testdata/`.
-pub fn testdata(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(path)
-}
-
-/// The text of a file under `testdata/`.
-pub fn read_testdata(path: &str) -> String {
-    let full = testdata(path);
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
-}
-
-/// A `testdata/` JSON file.
-pub fn json(path: &str) -> serde_json::Value {
-    serde_json::from_str(&read_testdata(path)).unwrap()
-}
-
-/// Hex to bytes (case-insensitive; empty is empty).
-pub fn unhex(text: &str) -> Vec<u8> {
-    hex::decode(text.trim()).unwrap_or_else(|e| panic!("bad hex {text:?}: {e}"))
-}
-
-/// The records of a `KEY = value` text vector file (NIST .rsp style or BoringSSL's
-/// `Key: value` style): blank lines separate records; `#` comments and `[section]` lines
-/// are skipped; keys are returned lowercase.
-pub fn records(text: &str) -> Vec<Vec<(String, String)>> {
-    let mut all = Vec::new();
-    let mut current = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() {
-            if !current.is_empty() {
-                all.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if line.starts_with('#') || line.starts_with('[') {
-            continue;
-        }
-        let split = line.find(['=', ':']).unwrap_or(line.len());
-        let (key, value) = line.split_at(split);
-        let value = value.get(1..).unwrap_or("").trim();
-        current.push((key.trim().to_lowercase(), value.to_owned()));
-    }
-    if !current.is_empty() {
-        all.push(current);
-    }
-    all
-}
-
-/// The value of `key` in a record.
-pub fn field<'a>(record: &'a [(String, String)], key: &str) -> &'a str {
-    record
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_else(|| panic!("record without {key}: {record:?}"))
 }
 
 /// Runs `openssl` with `args`, feeding `stdin`, and returns its stdout. A missing `openssl`

@@ -1,13 +1,14 @@
 //! The minidriver functions of `cardmod.h` v7 with their cardmod names, signatures and
 //! `SCARD_*` statuses, over [`keyward_card::minidriver::CardContext`].
 //!
-//! `CardAcquireContext` checks the caller's `CARD_DATA` (reference B.1), negotiates the
-//! version down to `min(dwVersion, 7)` and writes it back, keeps the new context's handle in
-//! `pvVendorSpecific`, and fills the minidriver's function-pointer slots up to the negotiated
-//! version (never the CSP's callbacks `pfnCspGetDHAgreement` and `pfnCspUnpadData`, never
-//! beyond the caller's version). Slots of functions keyward does not implement point at
-//! functions of the slot's exact type that return `SCARD_E_UNSUPPORTED_FEATURE`;
-//! `pfnCardDeauthenticate` is NULL, as cardmod.h asks of a minidriver without it.
+//! `CardAcquireContext` checks the caller's `CARD_DATA` (docs/cryptosession-and-card.md, "CARD_DATA
+//! and context acquisition"), negotiates the version down to `min(dwVersion, 7)` and writes it
+//! back, keeps the new context's handle in `pvVendorSpecific`, and fills the minidriver's
+//! function-pointer slots up to the negotiated version (never the CSP's callbacks
+//! `pfnCspGetDHAgreement` and `pfnCspUnpadData`, never beyond the caller's version). Slots of
+//! functions keyward does not implement point at functions of the slot's exact type that return
+//! `SCARD_E_UNSUPPORTED_FEATURE`; `pfnCardDeauthenticate` is NULL, as cardmod.h asks of a
+//! minidriver without it.
 //!
 //! Every other call finds its context through `pCardData->pvVendorSpecific`, and checks the
 //! no-card-mode rule before it reads its arguments: in no-card mode only `MDImportSessionKey`,
@@ -1091,13 +1092,8 @@ mod tests {
         use std::ffi::CString;
         use std::os::unix::ffi::OsStrExt;
 
-        let mut random = [0u8; 8];
-        keyward_core::backend::fill_random(&mut random).unwrap();
-        let path = std::env::temp_dir().join(format!(
-            "keyward-ffi-card-{}-{:x}.state",
-            std::process::id(),
-            u64::from_ne_bytes(random)
-        ));
+        let dir = keyward_test_support::TempDir::new("ffi-card");
+        let path = dir.join("card.state");
         let c_path = CString::new(path.as_os_str().as_bytes()).unwrap();
         let mut keys = KEYWARD_CARD_KEYSET {
             dwKeyVersion: 0x30,

@@ -1119,7 +1119,8 @@ pub fn card_data_size(version: DWORD) -> usize {
     }
 }
 
-// The layout of reference B.1 (x64) and of the header's static assertions.
+// The layout of docs/cryptosession-and-card.md, "CARD_DATA and context acquisition" (x64) and of
+// the header's static assertions.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
     assert!(offset_of!(CARD_DATA, pvVendorSpecific) == 112);

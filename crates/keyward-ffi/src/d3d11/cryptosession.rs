@@ -1,6 +1,7 @@
 //! The crypto-session functions of the D3D11.1 user-mode driver DDI (`d3d10umddi.h`,
-//! reference A.2), with their DDI names, signatures and `HRESULT`s, over
-//! [`keyward_cryptosession::VideoDevice`]; and the `KeywardD3D11*` extensions.
+//! docs/cryptosession-and-card.md, "Application and driver calls"), with their DDI names,
+//! signatures and `HRESULT`s, over [`keyward_cryptosession::VideoDevice`]; and the `KeywardD3D11*`
+//! extensions.
 //!
 //! The DDI functions that return `VOID` (`DestroyCryptoSession`, `GetCertificateSize`,
 //! `GetCertificate`, `EncryptionBlt`, `DecryptionBlt`, `StartSessionKeyRefresh`,
@@ -285,8 +286,9 @@ pub unsafe extern "system" fn GetCertificate(
 /// `E_INVALIDARG`, and the previous key stays in force. A session of another device is
 /// `E_INVALIDARG`; a destroyed session `E_HANDLE`. `pData` is only read.
 ///
-/// (The issue text writes `VOID *pData`; `d3d10umddi.h` and reference A.2 declare
-/// `BYTE *pData`, which is what this is. The ABI is the same.)
+/// (The issue text writes `VOID *pData`; `d3d10umddi.h` (and docs/cryptosession-and-card.md,
+/// "Application and driver calls") declare `BYTE *pData`, which is what this is. The ABI is the
+/// same.)
 ///
 /// # Safety
 /// `pData` must be valid for `DataSize` reads; `hCryptoSession` as `DestroyCryptoSession`.

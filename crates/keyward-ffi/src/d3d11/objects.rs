@@ -400,11 +400,9 @@ mod tests {
         static CREDENTIALS: OnceLock<Arc<DeviceCredentials>> = OnceLock::new();
         CREDENTIALS
             .get_or_init(|| {
-                let dir = std::env::temp_dir()
-                    .join(format!("keyward-ffi-d3d11-unit-{}", std::process::id()));
+                let dir = keyward_test_support::TempDir::new("ffi-d3d11-unit");
                 let store = KeyStore::open(&dir).expect("temporary key store");
                 let credentials = DeviceCredentials::load_or_create(&store).expect("credentials");
-                let _ = std::fs::remove_dir_all(&dir);
                 Arc::new(credentials)
             })
             .clone()

@@ -1,6 +1,7 @@
-//! OPM (`opmapi.h`, reference A.5–A.6): the methods of `IOPMVideoOutput` as plain functions
-//! `OPMVideoOutput<Method>(IOPMVideoOutput *pVideoOutput, <the method's parameters>)`, over
-//! [`keyward_cryptosession::opm::OpmVideoOutput`], and the `KeywardOPM*` extensions.
+//! OPM (`opmapi.h`; docs/cryptosession-and-card.md, "The RSAES-OAEP key exchange and the OPM
+//! handshake" and "OPM signing and sequence numbers"): the methods of `IOPMVideoOutput` as plain
+//! functions `OPMVideoOutput<Method>(IOPMVideoOutput *pVideoOutput, <the method's parameters>)`,
+//! over [`keyward_cryptosession::opm::OpmVideoOutput`], and the `KeywardOPM*` extensions.
 //!
 //! An output comes from `KeywardOPMGetVideoOutput` (the stand-in for
 //! `OPMGetVideoOutputsFromHMONITOR`) and uses its device's key and certificate chain, the same

@@ -460,7 +460,8 @@ static void test_acquire(SCARDCONTEXT context, SCARDHANDLE card,
     CHECK(data.pfnCardDeriveKey == sentinel_derive_key && data.pfnCardAuthenticateEx == NULL);
     OK(CardDeleteContext(&data));
 
-    /* Refusals of reference B.1; a failed call writes nothing. */
+    /* Refusals of docs/cryptosession-and-card.md, "CARD_DATA and context acquisition"; a failed
+     * call writes nothing. */
     EXPECT(SCARD_E_INVALID_PARAMETER, CardAcquireContext(NULL, 0));
     misaligned = (CARD_DATA *)(void *)((BYTE *)unaligned_storage + 1);
     EXPECT(SCARD_E_INVALID_PARAMETER, CardAcquireContext(misaligned, 0));

@@ -1,5 +1,5 @@
 /*
- * errors.c: the error paths reference sections 3 and 8 document, each with its status code:
+ * errors.c: the error paths docs/ssl-provider.md documents, each with its status code:
  * NULL pointers, bad flags, wrong-kind, forged and freed handles, short buffers, bad blobs,
  * bad parameter lists and wrong random lengths, and the documented check orders.
  *
@@ -174,7 +174,8 @@ static void keys(void) {
                                                         256, NULL, 0, 0));
     OK(SslCreateEphemeralKey(provider, &ephemeral, TLS12, ECDHE_GCM, 23, 256, NULL, 0, 0));
 
-    /* Export: the checks of reference 3.3, then a short buffer, then a wrong blob type. */
+    /* Export: the checks of docs/ssl-provider.md, "Keys and key properties", then a short
+     * buffer, then a wrong blob type. */
     EXPECT(NTE_INVALID_PARAMETER,
            SslExportKey(provider, ephemeral, BCRYPT_ECCPUBLIC_BLOB, blob, sizeof blob, NULL, 0));
     EXPECT(NTE_BAD_FLAGS, SslExportKey(provider, ephemeral, BCRYPT_ECCPUBLIC_BLOB, blob,
@@ -262,7 +263,7 @@ static void master_secret(void) {
     OK(SslImportKey(provider, &peer, BCRYPT_ECCPUBLIC_BLOB, blob, length, 0));
     OK(SslCreateHandshakeHash(provider, &hash, TLS12, ECDHE_GCM, 0));
 
-    /* Parameter lists (reference 8.2). */
+    /* Parameter lists (docs/ssl-provider.md, "Parameter lists"). */
     EXPECT(NTE_INVALID_PARAMETER, SslGenerateMasterKey(provider, own, peer, &master, TLS12,
                                                        ECDHE_GCM, NULL, NULL, 0, NULL, 1));
     kw_randoms(&params, client_random, server_random, NULL);
@@ -292,7 +293,7 @@ static void master_secret(void) {
     EXPECT(NTE_INVALID_PARAMETER, SslGenerateMasterKey(provider, own, peer, &master, TLS12,
                                                        ECDHE_GCM, &desc, NULL, 0, NULL, 1));
 
-    /* Flags, suites, handles, in the order of reference 3.4. */
+    /* Flags, suites, handles, in the order of docs/ssl-provider.md, "Client and server flags". */
     kw_randoms(&params, client_random, server_random, NULL);
     EXPECT(NTE_BAD_FLAGS, SslGenerateMasterKey(provider, own, peer, &master, TLS12, ECDHE_GCM,
                                                &params.desc, NULL, 0, NULL, 0));
@@ -313,7 +314,7 @@ static void master_secret(void) {
                                                     &params.desc, NULL, 0, NULL, 1));
     CHECK(master == 0);
 
-    /* SslImportMasterKey: reference 8.3. */
+    /* SslImportMasterKey: docs/ssl-provider.md, "RSA key exchange". */
     kw_randoms(&params, client_random, server_random, &version);
     EXPECT(NTE_INVALID_HANDLE, SslImportMasterKey(provider, own, &master, TLS12,
                                                   TLS_RSA_WITH_AES_128_GCM_SHA256, &params.desc,
@@ -340,7 +341,7 @@ static void master_secret(void) {
     EXPECT(NTE_INVALID_PARAMETER, SslGenerateSessionKeys(provider, master, &read, &write,
                                                          &params.desc, 0));
 
-    /* Finished (reference 8.8). */
+    /* Finished (docs/ssl-provider.md, "Finished, CertificateVerify, EAP and exporters"). */
     EXPECT(NTE_INVALID_PARAMETER, SslComputeFinishedHash(provider, master, hash, out, 11, 1));
     EXPECT(NTE_INVALID_PARAMETER, SslComputeFinishedHash(provider, master, hash, NULL, 12, 1));
     EXPECT(NTE_BAD_FLAGS, SslComputeFinishedHash(provider, master, hash, out, 12, 0));
@@ -348,7 +349,7 @@ static void master_secret(void) {
     EXPECT(NTE_INVALID_HANDLE, SslComputeFinishedHash(provider, hash, hash, out, 12, 1));
     EXPECT(NTE_INVALID_HANDLE, SslComputeFinishedHash(provider, master, master, out, 12, 1));
 
-    /* EAP key block (reference 8.9). */
+    /* EAP key block (docs/ssl-provider.md, "Finished, CertificateVerify, EAP and exporters"). */
     EXPECT(NTE_BAD_FLAGS, SslComputeEapKeyBlock(provider, master, randoms, 64, out, sizeof out,
                                                 &length, 0x100));
     EXPECT(NTE_BAD_FLAGS, SslComputeEapKeyBlock(provider, master, randoms, 64, out, sizeof out,

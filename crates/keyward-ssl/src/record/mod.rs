@@ -1,5 +1,6 @@
 //! Record protection: the work behind `SslEncryptPacket` and `SslDecryptPacket`
-//! (reference §3.6, §8.10).
+//! (SslEncryptPacket and SslDecryptPacket functions (sslprovider.h), Microsoft Learn; the
+//! observed limits and codes: docs/ssl-provider.md, "Record protection").
 //!
 //! A [`RecordKey`] is one direction's protection state (the read or the write key of
 //! `SslGenerateSessionKeys`, or a TLS 1.3 traffic key). Sealing writes a complete record,
@@ -33,9 +34,11 @@ use crate::Protocol;
 pub const MAX_PLAINTEXT_LEN: usize = 16384;
 /// The largest record `SslDecryptPacket` accepts for TLS ≤ 1.2 and DTLS.
 pub const MAX_RECORD_LEN: usize = 65536;
-/// The shortest record `SslDecryptPacket` accepts for TLS 1.3 (reference §8.10).
+/// The shortest record `SslDecryptPacket` accepts for TLS 1.3 (docs/ssl-provider.md, "Record
+/// protection").
 pub const TLS13_MIN_RECORD_LEN: usize = 22;
-/// The longest record `SslDecryptPacket` accepts for TLS 1.3 (reference §8.10).
+/// The longest record `SslDecryptPacket` accepts for TLS 1.3 (docs/ssl-provider.md, "Record
+/// protection").
 pub const TLS13_MAX_RECORD_LEN: usize = 16660;
 /// The version field of every TLS 1.3 record header (`legacy_record_version`).
 const TLS13_RECORD_VERSION: u16 = 0x0303;
@@ -163,7 +166,7 @@ impl MacAlgorithm {
 }
 
 /// Per-record overhead, with exactly the meaning of `NCRYPT_SSL_CIPHER_LENGTHS`
-/// (`SslLookupCipherLengths`, reference §3.2).
+/// (`SslLookupCipherLengths`; docs/ssl-provider.md, "Cipher-suite information").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordLengths {
     /// `dwHeaderLen`: the explicit IV or nonce after the record header (the 5- or 13-byte
@@ -471,7 +474,7 @@ impl RecordKey {
     /// `BufferTooSmall`; a MAC, padding or tag fault is `DecryptionFailure` (TLS 1.3:
     /// `AuthTagMismatch`). The MAC and AAD use the header's type and version and the
     /// caller's `seq`; for DTLS the header's epoch ‖ sequence field must equal `seq`
-    /// (`BadData` otherwise; the reference is silent, RFC 6347 §4.1.2.1 MACs that field).
+    /// (`BadData` otherwise; Microsoft documents nothing here, RFC 6347 §4.1.2.1 MACs that field).
     pub fn open(&self, seq: u64, record: &[u8], out: &mut [u8]) -> Result<usize> {
         let header = self.parse_header(seq, record)?;
         let body = record
@@ -578,7 +581,7 @@ impl RecordKey {
     }
 
     /// Checks the input length, header version, DTLS sequence number and length field
-    /// (reference §8.10).
+    /// (docs/ssl-provider.md, "Record protection").
     fn parse_header(&self, seq: u64, record: &[u8]) -> Result<Header> {
         let allowed = if self.protocol.is_tls13() {
             TLS13_MIN_RECORD_LEN..=TLS13_MAX_RECORD_LEN
@@ -654,7 +657,8 @@ impl RecordKey {
         Ok(AdditionalData { bytes, len: 13 })
     }
 
-    /// TLS 1.3 reports a failed tag as `STATUS_AUTH_TAG_MISMATCH` (reference §8.10).
+    /// TLS 1.3 reports a failed tag as `STATUS_AUTH_TAG_MISMATCH` (docs/ssl-provider.md, "Record
+    /// protection").
     fn tag_error(&self, error: Error) -> Error {
         match error {
             Error::DecryptionFailure if self.protocol.is_tls13() => Error::AuthTagMismatch,

@@ -1,5 +1,5 @@
 //! Unit tests of record protection: round trips, tampering, in-place forms, TLS 1.0
-//! chaining and the error codes of reference §8.10.
+//! chaining and the error codes of docs/ssl-provider.md, "Record protection".
 
 use keyward_core::{Error, Status};
 

@@ -5,17 +5,11 @@
 use keyward_core::backend::cipher::{AeadAlgorithm, AeadKey};
 use keyward_core::backend::HashAlgorithm;
 use keyward_core::Error;
+use keyward_test_support::{json, unhex, vectors};
 
 use super::cbc::{CbcMode, CbcProtection, MacPrefix};
 
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/");
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(format!("{TESTDATA}{path}")).unwrap()
-}
-
 /// One `KEY: …` block of a BoringSSL cipher test file.
-#[derive(Default)]
 struct LegacyCase {
     key: Vec<u8>,
     nonce: Vec<u8>,
@@ -26,33 +20,21 @@ struct LegacyCase {
     fails: bool,
 }
 
-fn parse_legacy(text: &str) -> Vec<LegacyCase> {
+/// The cases of a BoringSSL cipher test file (`TAG_LEN` is implied by the hash).
+fn legacy_cases(path: &str) -> Vec<LegacyCase> {
     let mut cases = Vec::new();
-    let mut case: Option<LegacyCase> = None;
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() {
-            cases.extend(case.take());
-            continue;
-        }
-        if line.starts_with('#') {
-            continue;
-        }
-        let (name, value) = line.split_once(':').unwrap();
-        let value = hex::decode(value.trim()).unwrap();
-        let c = case.get_or_insert_with(LegacyCase::default);
-        match name {
-            "KEY" => c.key = value,
-            "NONCE" => c.nonce = value,
-            "IN" => c.input = value,
-            "AD" => c.ad = value,
-            "CT" | "TAG" => c.sealed.extend_from_slice(&value),
-            "TAG_LEN" => {}
-            "NO_SEAL" => c.no_seal = true,
-            "FAILS" => c.fails = true,
-            other => panic!("unknown field {other}"),
-        }
-    }
-    cases.extend(case);
+    vectors::run(path, |_, case| {
+        case.skip(&["TAG_LEN"]);
+        cases.push(LegacyCase {
+            key: case.bytes("KEY"),
+            nonce: case.bytes("NONCE"),
+            input: case.bytes("IN"),
+            ad: case.bytes("AD"),
+            sealed: [case.bytes("CT"), case.bytes("TAG")].concat(),
+            no_seal: case.flag("NO_SEAL"),
+            fails: case.flag("FAILS"),
+        });
+    });
     cases
 }
 
@@ -71,7 +53,7 @@ struct LegacyFile {
 /// Runs every case of one file; returns (cases, seal checks, open-success checks,
 /// open-failure checks).
 fn run_legacy(file: &LegacyFile) -> (usize, usize, usize, usize) {
-    let cases = parse_legacy(&read(file.path));
+    let cases = legacy_cases(file.path);
     let mac_len = file.hash.output_len();
     let (mut seals, mut opens, mut rejects) = (0, 0, 0);
     for (index, case) in cases.iter().enumerate() {
@@ -203,7 +185,7 @@ const REFUSED_FILE: LegacyFile = LegacyFile {
 #[test]
 fn aes256_cbc_sha256_keys_are_refused() {
     let file = REFUSED_FILE;
-    let cases = parse_legacy(&read(file.path));
+    let cases = legacy_cases(file.path);
     assert_eq!(cases.len(), file.cases);
     for case in &cases {
         let (mac_key, enc_key) = case.key.split_at(file.hash.output_len());
@@ -234,7 +216,7 @@ fn run_wycheproof(
     path: &str,
     algorithm_for_key_bits: impl Fn(u64) -> Option<AeadAlgorithm>,
 ) -> (usize, usize) {
-    let json: serde_json::Value = serde_json::from_str(&read(path)).unwrap();
+    let json = json(path);
     let (mut valid, mut invalid) = (0, 0);
     for group in json["testGroups"].as_array().unwrap() {
         let Some(algorithm) = algorithm_for_key_bits(group["keySize"].as_u64().unwrap()) else {
@@ -244,7 +226,7 @@ fn run_wycheproof(
             continue;
         }
         for test in group["tests"].as_array().unwrap() {
-            let field = |name: &str| hex::decode(test[name].as_str().unwrap()).unwrap();
+            let field = |name: &str| unhex(test[name].as_str().unwrap());
             let id = &test["tcId"];
             let key = AeadKey::new(algorithm, &field("key")).unwrap();
             let nonce: [u8; 12] = field("iv").try_into().unwrap();

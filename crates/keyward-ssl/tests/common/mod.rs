@@ -6,13 +6,13 @@
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_core::{Result, Status};
 use keyward_ssl::{MasterKey, Parameters, PrivateKey, Provider, Side};
-use std::path::PathBuf;
+use keyward_test_support::TempDir;
 use std::sync::OnceLock;
 
 /// The test store, created once per test binary in a fresh directory.
 pub struct Fixture {
-    /// The store's directory.
-    pub dir: PathBuf,
+    /// The store's directory (a static: it lives as long as the test binary).
+    pub dir: TempDir,
     /// Certificate of the RSA-2048 key named "rsa".
     pub rsa_certificate: Vec<u8>,
     /// Certificate of the ECDSA P-256 key named "ecdsa".
@@ -23,14 +23,7 @@ pub struct Fixture {
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!(
-            "keyward-ssl-test-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
+        let dir = TempDir::new("ssl-test");
         let store = KeyStore::open(&dir).unwrap();
         let rsa = store
             .generate_self_signed("rsa", KeyKind::Rsa { bits: 2048 }, &["localhost"])

@@ -4,11 +4,11 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use keyward_core::store::KeyStore;
 use keyward_ssl::{PrivateKey, Provider};
+use keyward_test_support::TempDir;
 use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::verify::ServerCertVerifier;
 use keyward_tls::{
@@ -85,28 +85,10 @@ pub fn pki() -> &'static Pki {
     })
 }
 
-/// A key store directory removed on drop.
-pub struct TempStore {
-    pub dir: PathBuf,
-}
-
-impl Drop for TempStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-pub fn provider(tag: &str) -> (Arc<Provider>, TempStore) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "keyward-engine-{tag}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+pub fn provider(tag: &str) -> (Arc<Provider>, TempDir) {
+    let dir = TempDir::new(&format!("engine-{tag}"));
     let store = KeyStore::open(&dir).unwrap();
-    (Arc::new(Provider::with_key_store(store)), TempStore { dir })
+    (Arc::new(Provider::with_key_store(store)), dir)
 }
 
 /// The verifier trusting the test CA, read from a PEM file as a deployment would.
@@ -115,7 +97,7 @@ pub fn verifier() -> ServerCertVerifier {
     VERIFIER
         .get_or_init(|| {
             let store = provider("ca").1;
-            let path = store.dir.join("ca.pem");
+            let path = store.join("ca.pem");
             std::fs::write(&path, &pki().ca_pem).unwrap();
             ServerCertVerifier::from_ca_file(&path).unwrap()
         })
@@ -123,7 +105,7 @@ pub fn verifier() -> ServerCertVerifier {
 }
 
 /// The key stores of a setup (removed when dropped).
-pub struct Stores(TempStore, TempStore);
+pub struct Stores(TempDir, TempDir);
 
 /// A client and a server configuration, each over its own key store.
 pub struct Setup {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use keyward_core::store::KeyStore;
 use keyward_ssl::{PrivateKey, Provider};
+use keyward_test_support::TempDir;
 use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::verify::ServerCertVerifier;
 use keyward_tls::{ClientConfig, ServerConfig, Version};
@@ -12,28 +13,6 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
-
-/// A temporary directory (the key store of a test), removed when dropped.
-pub struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh temporary directory.
-pub fn temp_dir(tag: &str) -> TempDir {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "keyward-tls-stream-{tag}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
 
 /// A test root CA.
 pub struct Ca {
@@ -98,8 +77,8 @@ pub struct Setup {
 /// Configurations for `version` with a server key of `alg`; the client trusts `trusted`, or
 /// by default the server's root.
 pub fn setup(version: Version, alg: KeyAlg, trusted: Option<&Ca>) -> Setup {
-    let dir = temp_dir("setup");
-    let provider = Arc::new(Provider::with_key_store(KeyStore::open(&dir.0).unwrap()));
+    let dir = TempDir::new("tls-stream-setup");
+    let provider = Arc::new(Provider::with_key_store(KeyStore::open(&dir).unwrap()));
     let root = ca("Stream Test Root");
     let mut server = ServerConfig::new(
         provider.clone(),
