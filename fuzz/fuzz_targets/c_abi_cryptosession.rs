@@ -360,7 +360,7 @@ enum Signed {
         guid: GuidArg,
         /// The output's next sequence number when None.
         sequence: Option<u32>,
-        parameters: Vec<u8>,
+        parameters: Parameters,
         size: Option<u32>,
         flip: Option<(u16, u8)>,
         random: [u8; 16],
@@ -370,6 +370,36 @@ enum Signed {
         misaligned: bool,
     },
     Null,
+}
+
+/// The parameters of an OPM request or command.
+#[derive(Arbitrary, Debug)]
+enum Parameters {
+    Empty,
+    /// `OPM_PROTECTION_TYPE_HDCP`, as the protection-level requests take it.
+    Hdcp,
+    /// An `OPM_SET_PROTECTION_LEVEL_PARAMETERS` for HDCP, on or off.
+    ProtectionLevel(bool),
+    Bytes(Vec<u8>),
+}
+
+impl Parameters {
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Parameters::Empty => Vec::new(),
+            Parameters::Hdcp => OPM_PROTECTION_TYPE_HDCP.to_le_bytes().to_vec(),
+            Parameters::ProtectionLevel(on) => [
+                OPM_PROTECTION_TYPE_HDCP,
+                if *on { OPM_HDCP_ON } else { OPM_HDCP_OFF },
+                0,
+                0,
+            ]
+            .iter()
+            .flat_map(|word| word.to_le_bytes())
+            .collect(),
+            Parameters::Bytes(bytes) => bytes.clone(),
+        }
+    }
 }
 
 /// The OPM initialization parameters for `KeywardOPMEncryptInitializationParameters`.
@@ -845,6 +875,7 @@ impl Run {
                 let next = state.map_or(0, |s| if configure { s.command } else { s.status });
                 out[at..at + 4].copy_from_slice(&sequence.unwrap_or(next).to_le_bytes());
                 let room = size - at - 8;
+                let parameters = parameters.bytes();
                 let parameters = &parameters[..parameters.len().min(room)];
                 let declared = declared.unwrap_or(parameters.len() as u32);
                 out[at + 4..at + 8].copy_from_slice(&declared.to_le_bytes());
