@@ -1,8 +1,8 @@
-//! The relay messages of the two-process injection (`keyward card inject`): a message file
-//! written by the other half (any name after its sequence prefix, any bytes) received through
-//! the directory carrier, and the length-prefixed fields the CLI reads out of messages
-//! (the container's public key, the encrypted-data message). The relay module is compiled in
-//! from the CLI's source, since the CLI is a binary.
+//! The relay of the two-process injection (`keyward card inject`): a message file written by
+//! the other half (any name after its sequence prefix, any bytes) received through the CLI's
+//! directory carrier, then decoded as the CLI decodes that message (keyward-card's
+//! `minidriver::relay`). The carrier is compiled in from the CLI's source, since the CLI is a
+//! binary; the decoders alone, at full speed, are `relay_messages`.
 #![no_main]
 
 #[path = "../../crates/keyward-cli/src/card/relay.rs"]
@@ -13,8 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
+use keyward_card::minidriver::relay::{
+    decode_public_key, decode_result, EncryptedData, Establishment, CONTAINER_PUBLIC_KEY,
+    ENCRYPTED_DATA, HELLO, RESULT,
+};
 use libfuzzer_sys::fuzz_target;
-use relay::{Fields, Half, Relay};
+use relay::{Half, Relay};
 
 #[derive(Arbitrary, Debug)]
 struct Input<'a> {
@@ -24,27 +28,20 @@ struct Input<'a> {
     expected: u8,
 }
 
-const NAMES: [&str; 4] = ["hello", "container-public-key", "encrypted-data", "abort"];
+const NAMES: [&str; 5] = [HELLO, CONTAINER_PUBLIC_KEY, ENCRYPTED_DATA, RESULT, "abort"];
 
-/// Reads fields as the CLI's decoders do: a kind byte and fields, or fields to the end.
-fn fields(bytes: &[u8]) {
-    let mut key = Fields::new(bytes, "the container's public key");
-    if key.byte().is_ok() {
-        let _ = key
-            .field()
-            .and_then(|_| key.field())
-            .and_then(|_| key.end());
-    }
-    let mut data = Fields::new(bytes, "the encrypted data");
-    while data.remaining() > 0 {
-        if data.field().is_err() {
-            break;
-        }
+/// Decodes a received message as the CLI does, by its name.
+fn decode(name: &str, bytes: &[u8]) {
+    match name {
+        HELLO => drop(Establishment::from_message(bytes)),
+        CONTAINER_PUBLIC_KEY => drop(decode_public_key(bytes)),
+        ENCRYPTED_DATA => drop(EncryptedData::from_message(bytes)),
+        RESULT => drop(decode_result(bytes)),
+        _ => {}
     }
 }
 
 fuzz_target!(|input: Input<'_>| {
-    fields(input.bytes);
     // One file name component only: the carrier writes and reads names in one directory.
     if input.name.contains(['/', '\0']) || input.name.len() > 200 {
         return;
@@ -60,6 +57,7 @@ fuzz_target!(|input: Input<'_>| {
         if let Ok(bytes) = client.receive(expected) {
             assert_eq!(bytes, input.bytes);
             assert_eq!(input.name, expected);
+            decode(expected, &bytes);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

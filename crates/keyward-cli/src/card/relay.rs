@@ -1,7 +1,8 @@
-//! The relay between the two halves of a secure key injection. The server (no-card mode) and
-//! the client (at the reader) exchange named messages in a fixed order; nothing secret travels
-//! in the clear (challenges, cryptograms, the wrapped session key and `CARD_ENCRYPTED_DATA`
-//! blobs).
+//! The relay between the two halves of a secure key injection: how their messages travel. The
+//! server (no-card mode) and the client (at the reader) exchange named messages in a fixed
+//! order; nothing secret travels in the clear (challenges, cryptograms, the wrapped session key
+//! and `CARD_ENCRYPTED_DATA` blobs). The messages themselves, and their decoders, are
+//! keyward-card's ([`keyward_card::minidriver::relay`]).
 //!
 //! Two carriers: threads of one process ([`Relay::in_process`]), and a directory two
 //! processes share ([`Relay::directory`]). In a directory, message `N` from the server is the
@@ -260,67 +261,6 @@ fn find_prefixed(dir: &Path, prefix: &str) -> Result<Option<PathBuf>, String> {
     Ok(None)
 }
 
-/// A reader of the length-prefixed fields of relayed messages.
-pub(super) struct Fields<'a> {
-    bytes: &'a [u8],
-    what: &'static str,
-}
-
-impl<'a> Fields<'a> {
-    /// Reads the fields of message `what`.
-    pub(super) fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Fields { bytes, what }
-    }
-
-    /// One byte.
-    pub(super) fn byte(&mut self) -> Result<u8, String> {
-        let (&first, rest) = self
-            .bytes
-            .split_first()
-            .ok_or_else(|| format!("relay: {} is truncated", self.what))?;
-        self.bytes = rest;
-        Ok(first)
-    }
-
-    /// A field with a 4-byte big-endian length.
-    pub(super) fn field(&mut self) -> Result<&'a [u8], String> {
-        let truncated = || format!("relay: {} is truncated", self.what);
-        let (len, rest) = self.bytes.split_first_chunk::<4>().ok_or_else(truncated)?;
-        let len = u32::from_be_bytes(*len) as usize;
-        if rest.len() < len {
-            return Err(truncated());
-        }
-        let (field, rest) = rest.split_at(len);
-        self.bytes = rest;
-        Ok(field)
-    }
-
-    /// How many bytes are left to read.
-    pub(super) fn remaining(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// Requires that every byte was read.
-    pub(super) fn end(self) -> Result<(), String> {
-        if self.bytes.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("relay: {} has trailing bytes", self.what))
-        }
-    }
-}
-
-/// Appends a field with a 4-byte big-endian length.
-#[allow(
-    clippy::expect_used,
-    reason = "writes this process's own messages; nothing untrusted decides the length"
-)]
-pub(super) fn put_field(out: &mut Vec<u8>, field: &[u8]) {
-    let len = u32::try_from(field.len()).expect("relayed fields are far below 4 GiB");
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(field);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,20 +347,5 @@ mod tests {
         // The leftover partial message blocks a new server end until it is removed.
         let leftover = Relay::directory(Half::Server, &dir, wait).err().unwrap();
         assert!(leftover.contains("earlier run"), "{leftover}");
-    }
-
-    #[test]
-    fn fields_are_length_checked() {
-        let mut message = vec![7];
-        put_field(&mut message, b"abc");
-        let mut fields = Fields::new(&message, "test");
-        assert_eq!(fields.byte().unwrap(), 7);
-        assert_eq!(fields.field().unwrap(), b"abc");
-        fields.end().unwrap();
-        let mut short = Fields::new(&message[..5], "test");
-        short.byte().unwrap();
-        assert!(short.field().is_err());
-        let trailing = Fields::new(&message, "test");
-        assert!(trailing.end().is_err());
     }
 }
