@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use relay::{Fields, Half, Relay};
+use keyward_core::codec::Reader;
+use relay::{Half, Relay};
 
 #[derive(Arbitrary, Debug)]
 struct Input<'a> {
@@ -28,16 +29,18 @@ const NAMES: [&str; 4] = ["hello", "container-public-key", "encrypted-data", "ab
 
 /// Reads fields as the CLI's decoders do: a kind byte and fields, or fields to the end.
 fn fields(bytes: &[u8]) {
-    let mut key = Fields::new(bytes, "the container's public key");
-    if key.byte().is_ok() {
+    let malformed = relay::malformed("the container's public key");
+    let mut key = Reader::new(bytes);
+    if key.u8().is_ok() {
         let _ = key
-            .field()
-            .and_then(|_| key.field())
-            .and_then(|_| key.end());
+            .vec_u32()
+            .and_then(|_| key.vec_u32())
+            .and_then(|_| key.finish())
+            .map_err(malformed);
     }
-    let mut data = Fields::new(bytes, "the encrypted data");
-    while data.remaining() > 0 {
-        if data.field().is_err() {
+    let mut data = Reader::new(bytes);
+    while !data.is_empty() {
+        if data.vec_u32().is_err() {
             break;
         }
     }

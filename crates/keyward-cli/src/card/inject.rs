@@ -54,10 +54,11 @@ use keyward_core::backend::{
 };
 use keyward_core::SecretVec;
 
-use super::relay::{put_field, Fields, Half, Relay};
+use super::relay::{malformed, put_field, Half, Relay};
 use super::{
     call, call_failing, check, describe, read_keys, required, seconds, DEFAULT_WAIT_SECONDS,
 };
+use keyward_core::codec::Reader;
 
 const DEFAULT_READER: &str = "Virtual PCD 00 00";
 const CARD_NAME: &str = "keyward virtual card";
@@ -433,15 +434,16 @@ fn encode_public_key(key: &PublicKey) -> Vec<u8> {
 }
 
 fn decode_public_key(message: &[u8]) -> Result<PublicKey, String> {
-    let mut fields = Fields::new(message, "the container's public key");
-    let key = match fields.byte()? {
+    let malformed = malformed("the container's public key");
+    let mut fields = Reader::new(message);
+    let key = match fields.u8().map_err(&malformed)? {
         1 => PublicKey::Rsa {
-            modulus: fields.field()?.to_vec(),
-            exponent: fields.field()?.to_vec(),
+            modulus: fields.vec_u32().map_err(&malformed)?.to_vec(),
+            exponent: fields.vec_u32().map_err(&malformed)?.to_vec(),
         },
         _ => return Err("the container's public key is not an RSA key".into()),
     };
-    fields.end()?;
+    fields.finish().map_err(malformed)?;
     Ok(key)
 }
 
@@ -600,14 +602,15 @@ fn client_half(relay: &mut Relay, reader: &str, wait: Duration) -> Result<(), St
     chain_with_cbc("client", &mut client, key)?;
 
     let message = relay.receive("encrypted-data")?;
-    let mut fields = Fields::new(&message, "the encrypted data");
-    let function = String::from_utf8(fields.field()?.to_vec())
+    let malformed = malformed("the encrypted data");
+    let mut fields = Reader::new(&message);
+    let function = String::from_utf8(fields.vec_u32().map_err(&malformed)?.to_vec())
         .map_err(|_| "relay: the secure function's name is not UTF-8")?;
     let mut blobs = Vec::new();
-    while fields.remaining() > 0 {
-        blobs.push(fields.field()?.to_vec());
+    while !fields.is_empty() {
+        blobs.push(fields.vec_u32().map_err(&malformed)?.to_vec());
     }
-    fields.end()?;
+    fields.finish().map_err(malformed)?;
     let processed = client.process_encrypted_data(key, &function, &blobs, 0);
     let status = processed.as_ref().map_or_else(|err| err.status(), |_| 0);
     let processed = call(

@@ -30,6 +30,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use keyward_core::codec::{self, LengthPrefix};
 use keyward_core::private_fs::{self, Contents};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -260,70 +261,25 @@ fn find_prefixed(dir: &Path, prefix: &str) -> Result<Option<PathBuf>, String> {
     Ok(None)
 }
 
-/// A reader of the length-prefixed fields of relayed messages.
-pub(super) struct Fields<'a> {
-    bytes: &'a [u8],
-    what: &'static str,
-}
-
-impl<'a> Fields<'a> {
-    /// Reads the fields of message `what`.
-    pub(super) fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Fields { bytes, what }
-    }
-
-    /// One byte.
-    pub(super) fn byte(&mut self) -> Result<u8, String> {
-        let (&first, rest) = self
-            .bytes
-            .split_first()
-            .ok_or_else(|| format!("relay: {} is truncated", self.what))?;
-        self.bytes = rest;
-        Ok(first)
-    }
-
-    /// A field with a 4-byte big-endian length.
-    pub(super) fn field(&mut self) -> Result<&'a [u8], String> {
-        let truncated = || format!("relay: {} is truncated", self.what);
-        let (len, rest) = self.bytes.split_first_chunk::<4>().ok_or_else(truncated)?;
-        let len = u32::from_be_bytes(*len) as usize;
-        if rest.len() < len {
-            return Err(truncated());
-        }
-        let (field, rest) = rest.split_at(len);
-        self.bytes = rest;
-        Ok(field)
-    }
-
-    /// How many bytes are left to read.
-    pub(super) fn remaining(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// Requires that every byte was read.
-    pub(super) fn end(self) -> Result<(), String> {
-        if self.bytes.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("relay: {} has trailing bytes", self.what))
-        }
+/// The error of a relayed message `what` that keyward-core's codec reader could not read: it
+/// is cut short or runs past its end.
+pub(super) fn malformed(what: &'static str) -> impl Fn(codec::Error) -> String {
+    move |error| match error {
+        codec::Error::TrailingBytes => format!("relay: {what} has trailing bytes"),
+        _ => format!("relay: {what} is truncated"),
     }
 }
 
-/// Appends a field with a 4-byte big-endian length.
-#[allow(
-    clippy::expect_used,
-    reason = "writes this process's own messages; nothing untrusted decides the length"
-)]
+/// Appends a field with a 4-byte big-endian length ([`codec::Reader::vec_u32`] reads it back).
+/// Relayed fields are this process's own and far below 4 GiB.
 pub(super) fn put_field(out: &mut Vec<u8>, field: &[u8]) {
-    let len = u32::try_from(field.len()).expect("relayed fields are far below 4 GiB");
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(field);
+    codec::put_prefixed(out, LengthPrefix::U32, |out| out.extend_from_slice(field));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keyward_core::codec::Reader;
     use keyward_test_support::TempDir;
 
     #[test]
@@ -413,14 +369,20 @@ mod tests {
     fn fields_are_length_checked() {
         let mut message = vec![7];
         put_field(&mut message, b"abc");
-        let mut fields = Fields::new(&message, "test");
-        assert_eq!(fields.byte().unwrap(), 7);
-        assert_eq!(fields.field().unwrap(), b"abc");
-        fields.end().unwrap();
-        let mut short = Fields::new(&message[..5], "test");
-        short.byte().unwrap();
-        assert!(short.field().is_err());
-        let trailing = Fields::new(&message, "test");
-        assert!(trailing.end().is_err());
+        let mut fields = Reader::new(&message);
+        assert_eq!(fields.u8().unwrap(), 7);
+        assert_eq!(fields.vec_u32().unwrap(), b"abc");
+        fields.finish().unwrap();
+        let mut short = Reader::new(&message[..5]);
+        short.u8().unwrap();
+        assert_eq!(
+            short.vec_u32().map_err(malformed("test")),
+            Err("relay: test is truncated".to_string())
+        );
+        let trailing = Reader::new(&message);
+        assert_eq!(
+            trailing.finish().map_err(malformed("test")),
+            Err("relay: test has trailing bytes".to_string())
+        );
     }
 }
