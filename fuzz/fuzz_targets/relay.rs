@@ -1,8 +1,8 @@
-//! The relay messages of the two-process injection (`keyward card inject`): a message file
-//! written by the other half (any name after its sequence prefix, any bytes) received through
-//! the directory carrier, and the length-prefixed fields the CLI reads out of messages
-//! (the container's public key, the encrypted-data message). The relay module is compiled in
-//! from the CLI's source, since the CLI is a binary.
+//! The relay of the two-process injection (`keyward card inject`): a message file written by
+//! the other half (any name after its sequence prefix, any bytes) received through the CLI's
+//! directory carrier, then decoded as the CLI decodes that message (keyward-card's
+//! `minidriver::relay`). The carrier is compiled in from the CLI's source, since the CLI is a
+//! binary; the decoders alone, at full speed, are `relay_messages`.
 #![no_main]
 
 #[path = "../../crates/keyward-cli/src/card/relay.rs"]
@@ -13,8 +13,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
+use keyward_card::minidriver::relay::{
+    decode_public_key, decode_result, EncryptedData, Establishment, CONTAINER_PUBLIC_KEY,
+    ENCRYPTED_DATA, HELLO, RESULT,
+};
 use libfuzzer_sys::fuzz_target;
-use keyward_core::codec::Reader;
 use relay::{Half, Relay};
 
 #[derive(Arbitrary, Debug)]
@@ -25,29 +28,20 @@ struct Input<'a> {
     expected: u8,
 }
 
-const NAMES: [&str; 4] = ["hello", "container-public-key", "encrypted-data", "abort"];
+const NAMES: [&str; 5] = [HELLO, CONTAINER_PUBLIC_KEY, ENCRYPTED_DATA, RESULT, "abort"];
 
-/// Reads fields as the CLI's decoders do: a kind byte and fields, or fields to the end.
-fn fields(bytes: &[u8]) {
-    let malformed = relay::malformed("the container's public key");
-    let mut key = Reader::new(bytes);
-    if key.u8().is_ok() {
-        let _ = key
-            .vec_u32()
-            .and_then(|_| key.vec_u32())
-            .and_then(|_| key.finish())
-            .map_err(malformed);
-    }
-    let mut data = Reader::new(bytes);
-    while !data.is_empty() {
-        if data.vec_u32().is_err() {
-            break;
-        }
+/// Decodes a received message as the CLI does, by its name.
+fn decode(name: &str, bytes: &[u8]) {
+    match name {
+        HELLO => drop(Establishment::from_message(bytes)),
+        CONTAINER_PUBLIC_KEY => drop(decode_public_key(bytes)),
+        ENCRYPTED_DATA => drop(EncryptedData::from_message(bytes)),
+        RESULT => drop(decode_result(bytes)),
+        _ => {}
     }
 }
 
 fuzz_target!(|input: Input<'_>| {
-    fields(input.bytes);
     // One file name component only: the carrier writes and reads names in one directory.
     if input.name.contains(['/', '\0']) || input.name.len() > 200 {
         return;
@@ -63,6 +57,7 @@ fuzz_target!(|input: Input<'_>| {
         if let Ok(bytes) = client.receive(expected) {
             assert_eq!(bytes, input.bytes);
             assert_eq!(input.name, expected);
+            decode(expected, &bytes);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

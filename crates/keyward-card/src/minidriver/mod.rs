@@ -36,6 +36,9 @@
 //! `MDImportSessionKey` on the server), is described in [`session_key`]; after it the secure
 //! functions travel exactly as with the shared key.
 //!
+//! When the two halves run in two processes, [`relay`] holds the messages they exchange and
+//! their decoders.
+//!
 //! In no-card mode (`CARD_SECURE_KEY_INJECTION_NO_CARD_MODE`) only the eight calls the
 //! secure-key-injection spec allows are accepted (`MDImportSessionKey`, `MDEncryptData`,
 //! `CardGetSharedKeyHandle`, `CardGetAlgorithmProperty`, `CardDestroyKey`,
@@ -44,6 +47,7 @@
 
 pub mod properties;
 pub mod public_key_blob;
+pub mod relay;
 pub mod secure_function;
 pub mod session_key;
 pub mod shared_key;

@@ -6,18 +6,10 @@
 //! server encrypts a secure function (`MDEncryptData`) that the client hands to the card
 //! (`CardProcessEncryptedData`). The halves run in two threads of one process (the default), or
 //! as two processes (`--role server` and `--role client`) relaying through a directory (see
-//! [`super::relay`]). The messages, in order:
-//!
-//! | # | from → to | message | content |
-//! |---|---|---|---|
-//! | 1 | server → client | `hello` | how the key is shared: `00` (SCP03 shared key) or `01 NN` (session key wrapped with container NN) |
-//! | 2–4 | | shared key | `host-challenge` (s→c), `card-challenge` (c→s), `external-authenticate` (s→c): the `CardGetSharedKeyHandle` outputs |
-//! | 2–4 | | session key | `container-public-key` (c→s), `wrapped-session-key` (s→c), `iv` (c→s, the card's nonce) |
-//! | 5 | server → client | `encrypted-data` | the secure function's name and the `CARD_ENCRYPTED_DATA` blobs |
-//! | 6 | client → server | `result` | the status of `CardProcessEncryptedData`, a little-endian `DWORD` |
-//!
-//! Fields are 4-byte big-endian lengths followed by the bytes. Every minidriver call is
-//! printed with its Windows status; no PIN or key is ever printed.
+//! [`super::relay`]). The messages and their encodings are keyward-card's
+//! ([`keyward_card::minidriver::relay`]): `hello`, the three shared-key or session-key
+//! messages, `encrypted-data` and `result`. Every minidriver call is printed with its Windows
+//! status; no PIN or key is ever printed.
 
 use std::path::{Path, PathBuf};
 use std::thread;
@@ -35,6 +27,10 @@ use keyward_card::minidriver::properties::{
     CARD_KEY_IMPORT_RSA_KEYEST, CARD_KEY_IMPORT_SHARED_SYMMETRIC, CARD_PADDING_OAEP,
     CKP_BLOCK_LENGTH, CKP_CHAINING_MODE, CKP_INITIALIZATION_VECTOR, CP_CHAINING_MODES,
     CP_ENUM_ALGORITHMS, CP_KEY_IMPORT_SUPPORT, CP_PADDING_SCHEMES,
+};
+use keyward_card::minidriver::relay::{
+    self as message, decode_public_key, decode_result, encode_public_key, encode_result,
+    EncryptedData, Establishment,
 };
 use keyward_card::minidriver::secure_function::{
     CardAuthenticate, CardChangeAuthenticator, CardImportKeyPair, CSF_AUTHENTICATE,
@@ -54,11 +50,10 @@ use keyward_core::backend::{
 };
 use keyward_core::SecretVec;
 
-use super::relay::{malformed, put_field, Half, Relay};
+use super::relay::{Half, Relay};
 use super::{
     call, call_failing, check, describe, read_keys, required, seconds, DEFAULT_WAIT_SECONDS,
 };
-use keyward_core::codec::Reader;
 
 const DEFAULT_READER: &str = "Virtual PCD 00 00";
 const CARD_NAME: &str = "keyward virtual card";
@@ -219,53 +214,30 @@ fn card_context(
 
 // ---- the key establishment ------------------------------------------------------------------
 
-/// How the server and the card come to share a key.
-#[derive(Clone, Copy)]
-enum Establishment {
-    /// `CardGetSharedKeyHandle` (SCP03 with the card's static keys).
-    SharedKey,
-    /// `CardImportSessionKey` with the RSA key-exchange key of `container`.
-    SessionKey { container: u8 },
+/// How the server and the card share a key, from `--via` and `--wrap-container`.
+fn establishment(options: &InjectionArgs) -> Result<Establishment, String> {
+    match (
+        options.via.unwrap_or(Via::SharedKey),
+        options.wrap_container,
+    ) {
+        (Via::SharedKey, None) => Ok(Establishment::SharedKey),
+        (Via::SharedKey, Some(_)) => Err("--wrap-container goes with --via session-key".into()),
+        (Via::SessionKey, container) => Ok(Establishment::SessionKey {
+            container: container.unwrap_or(1),
+        }),
+    }
 }
 
-impl Establishment {
-    fn from_options(options: &InjectionArgs) -> Result<Self, String> {
-        match (
-            options.via.unwrap_or(Via::SharedKey),
-            options.wrap_container,
-        ) {
-            (Via::SharedKey, None) => Ok(Establishment::SharedKey),
-            (Via::SharedKey, Some(_)) => Err("--wrap-container goes with --via session-key".into()),
-            (Via::SessionKey, container) => Ok(Establishment::SessionKey {
-                container: container.unwrap_or(1),
-            }),
-        }
+fn describe_establishment(via: Establishment) -> &'static str {
+    match via {
+        Establishment::SharedKey => "the SCP03 shared key",
+        Establishment::SessionKey { .. } => "an RSA-wrapped session key",
     }
+}
 
-    /// The `hello` message.
-    fn to_message(self) -> Vec<u8> {
-        match self {
-            Establishment::SharedKey => vec![0],
-            Establishment::SessionKey { container } => vec![1, container],
-        }
-    }
-
-    fn from_message(message: &[u8]) -> Result<Self, String> {
-        match message {
-            [0] => Ok(Establishment::SharedKey),
-            [1, container] => Ok(Establishment::SessionKey {
-                container: *container,
-            }),
-            _ => Err("relay: a malformed hello".into()),
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Establishment::SharedKey => "the SCP03 shared key",
-            Establishment::SessionKey { .. } => "an RSA-wrapped session key",
-        }
-    }
+/// A relayed message the other half sent, decoded; a malformed one ends the injection.
+fn decoded<T>(decoded: keyward_card::Result<T>) -> Result<T, String> {
+    decoded.map_err(|err| format!("relay: {err}"))
 }
 
 /// The server's `CardGetSharedKeyHandle` calls.
@@ -276,10 +248,10 @@ fn server_shared_key(server: &mut CardContext, relay: &mut Relay) -> Result<Card
         server.get_shared_key_handle(&[]),
     )?;
     relay.send(
-        "host-challenge",
+        message::HOST_CHALLENGE,
         &step.output.ok_or("the server made no HOST CHALLENGE")?,
     )?;
-    let card_challenge = relay.receive("card-challenge")?;
+    let card_challenge = relay.receive(message::CARD_CHALLENGE)?;
     let step = call(
         "server",
         "CardGetSharedKeyHandle(CARD CHALLENGE) [card cryptogram checked]",
@@ -287,7 +259,7 @@ fn server_shared_key(server: &mut CardContext, relay: &mut Relay) -> Result<Card
     )?;
     let key = step.key.ok_or("the server has no key handle")?;
     relay.send(
-        "external-authenticate",
+        message::EXTERNAL_AUTHENTICATE,
         &step
             .output
             .ok_or("the server made no EXTERNAL AUTHENTICATE")?,
@@ -297,17 +269,17 @@ fn server_shared_key(server: &mut CardContext, relay: &mut Relay) -> Result<Card
 
 /// The client's `CardGetSharedKeyHandle` calls.
 fn client_shared_key(client: &mut CardContext, relay: &mut Relay) -> Result<CardKeyHandle, String> {
-    let host_challenge = relay.receive("host-challenge")?;
+    let host_challenge = relay.receive(message::HOST_CHALLENGE)?;
     let step = call(
         "client",
         "CardGetSharedKeyHandle(HOST CHALLENGE) [INITIALIZE UPDATE]",
         client.get_shared_key_handle(&host_challenge),
     )?;
     relay.send(
-        "card-challenge",
+        message::CARD_CHALLENGE,
         &step.output.ok_or("the client made no CARD CHALLENGE")?,
     )?;
-    let external_authenticate = relay.receive("external-authenticate")?;
+    let external_authenticate = relay.receive(message::EXTERNAL_AUTHENTICATE)?;
     let step = call(
         "client",
         "CardGetSharedKeyHandle(EXTERNAL AUTHENTICATE)",
@@ -323,8 +295,9 @@ fn server_session_key(
     server: &mut CardContext,
     relay: &mut Relay,
 ) -> Result<CardKeyHandle, String> {
-    let message = relay.receive("container-public-key")?;
-    let public = decode_public_key(&message)?;
+    let public = decoded(decode_public_key(
+        &relay.receive(message::CONTAINER_PUBLIC_KEY)?,
+    ))?;
     let mut session_key = SecretVec::zeroed(16);
     fill_random(session_key.expose_mut()).map_err(|err| err.to_string())?;
     let wrapped = call(
@@ -338,8 +311,8 @@ fn server_session_key(
         "MDImportSessionKey(BCRYPT_KEY_DATA_BLOB, AES)",
         server.md_import_session_key(BCRYPT_KEY_DATA_BLOB, CARD_AES_ALGORITHM, blob.expose()),
     )?;
-    relay.send("wrapped-session-key", &wrapped)?;
-    let iv = relay.receive("iv")?;
+    relay.send(message::WRAPPED_SESSION_KEY, &wrapped)?;
+    let iv = relay.receive(message::IV)?;
     call(
         "server",
         "CardSetKeyProperty(CKP_INITIALIZATION_VECTOR)",
@@ -383,8 +356,11 @@ fn client_session_key(
         "the container holds an RSA key-exchange key",
         public.key_spec == AT_KEYEXCHANGE && matches!(public.key, PublicKey::Rsa { .. }),
     )?;
-    relay.send("container-public-key", &encode_public_key(&public.key))?;
-    let wrapped = relay.receive("wrapped-session-key")?;
+    relay.send(
+        message::CONTAINER_PUBLIC_KEY,
+        &encode_public_key(&public.key),
+    )?;
+    let wrapped = relay.receive(message::WRAPPED_SESSION_KEY)?;
     let key = call(
         "client",
         &format!(
@@ -407,43 +383,12 @@ fn client_session_key(
         "CardGetKeyProperty(CKP_INITIALIZATION_VECTOR) [the card's nonce]",
         client.get_key_property(key, CKP_INITIALIZATION_VECTOR, 0),
     )?;
-    relay.send("iv", &iv)?;
+    relay.send(message::IV, &iv)?;
     call(
         "client",
         "CardSetKeyProperty(CKP_INITIALIZATION_VECTOR)",
         client.set_key_property(key, CKP_INITIALIZATION_VECTOR, &iv, 0),
     )?;
-    Ok(key)
-}
-
-/// An RSA public key as `01 ‖ modulus field ‖ exponent field`; the server wraps only to RSA.
-fn encode_public_key(key: &PublicKey) -> Vec<u8> {
-    let mut out = Vec::new();
-    match key {
-        PublicKey::Rsa { modulus, exponent } => {
-            out.push(1);
-            put_field(&mut out, modulus);
-            put_field(&mut out, exponent);
-        }
-        PublicKey::EcP256 { point } => {
-            out.push(2);
-            put_field(&mut out, point);
-        }
-    }
-    out
-}
-
-fn decode_public_key(message: &[u8]) -> Result<PublicKey, String> {
-    let malformed = malformed("the container's public key");
-    let mut fields = Reader::new(message);
-    let key = match fields.u8().map_err(&malformed)? {
-        1 => PublicKey::Rsa {
-            modulus: fields.vec_u32().map_err(&malformed)?.to_vec(),
-            exponent: fields.vec_u32().map_err(&malformed)?.to_vec(),
-        },
-        _ => return Err("the container's public key is not an RSA key".into()),
-    };
-    fields.finish().map_err(malformed)?;
     Ok(key)
 }
 
@@ -496,7 +441,7 @@ fn server_half(
             CARD_SECURE_KEY_INJECTION_NO_CARD_MODE,
         ),
     )?;
-    relay.send("hello", &via.to_message())?;
+    relay.send(message::HELLO, &via.to_message())?;
     let block = call(
         "server",
         "CardGetAlgorithmProperty(AES, CKP_BLOCK_LENGTH)",
@@ -522,16 +467,12 @@ fn server_half(
         &format!("MDEncryptData({:?})", payload.function),
         server.md_encrypt_data(key, payload.function, payload.input.expose(), 0),
     )?);
-    let mut message = Vec::new();
-    put_field(&mut message, payload.function.as_bytes());
-    for blob in &blobs {
-        put_field(&mut message, blob);
-    }
-    relay.send("encrypted-data", &message)?;
-    let result = relay.receive("result")?;
-    let status = <[u8; 4]>::try_from(result.as_slice())
-        .map(u32::from_le_bytes)
-        .map_err(|_| "relay: a malformed result")?;
+    let encrypted = EncryptedData {
+        function: payload.function.to_string(),
+        blobs,
+    };
+    relay.send(message::ENCRYPTED_DATA, &encrypted.to_message())?;
+    let status = decoded(decode_result(&relay.receive(message::RESULT)?))?;
     call("server", "CardDestroyKey", server.destroy_key(key))?;
     server.delete();
     println!("  {:<8} CardDeleteContext", "[server]");
@@ -547,11 +488,11 @@ fn server_half(
 /// The client half: the minidriver at the reader, the key establishment,
 /// `CardProcessEncryptedData`.
 fn client_half(relay: &mut Relay, reader: &str, wait: Duration) -> Result<(), String> {
-    let via = Establishment::from_message(&relay.receive("hello")?)?;
+    let via = decoded(Establishment::from_message(&relay.receive(message::HELLO)?))?;
     println!(
         "  {:<8} the key is shared through {}",
         "[client]",
-        via.describe()
+        describe_establishment(via)
     );
     let mut client = card_context(connect(reader, wait)?, None)?;
     let support = call(
@@ -601,16 +542,9 @@ fn client_half(relay: &mut Relay, reader: &str, wait: Duration) -> Result<(), St
     };
     chain_with_cbc("client", &mut client, key)?;
 
-    let message = relay.receive("encrypted-data")?;
-    let malformed = malformed("the encrypted data");
-    let mut fields = Reader::new(&message);
-    let function = String::from_utf8(fields.vec_u32().map_err(&malformed)?.to_vec())
-        .map_err(|_| "relay: the secure function's name is not UTF-8")?;
-    let mut blobs = Vec::new();
-    while !fields.is_empty() {
-        blobs.push(fields.vec_u32().map_err(&malformed)?.to_vec());
-    }
-    fields.finish().map_err(malformed)?;
+    let EncryptedData { function, blobs } = decoded(EncryptedData::from_message(
+        &relay.receive(message::ENCRYPTED_DATA)?,
+    ))?;
     let processed = client.process_encrypted_data(key, &function, &blobs, 0);
     let status = processed.as_ref().map_or_else(|err| err.status(), |_| 0);
     let processed = call(
@@ -618,7 +552,7 @@ fn client_half(relay: &mut Relay, reader: &str, wait: Duration) -> Result<(), St
         &format!("CardProcessEncryptedData({function:?})"),
         processed,
     );
-    relay.send("result", &status.to_le_bytes())?;
+    relay.send(message::RESULT, &encode_result(status))?;
     processed?;
     call("client", "CardDestroyKey", client.destroy_key(key))?;
     client.delete();
@@ -646,7 +580,7 @@ fn inject(
         (Role::Both, Some((keys, via, payload))) => {
             println!(
                 "secure key injection via {}: server (no-card mode) and client (at the reader)",
-                via.describe()
+                describe_establishment(via)
             );
             let (mut server_end, mut client_end) = Relay::in_process(wait);
             let (server, client) = thread::scope(|scope| {
@@ -665,7 +599,7 @@ fn inject(
         (Role::Server, Some((keys, via, payload))) => {
             println!(
                 "secure key injection via {}: the server half (no-card mode)",
-                via.describe()
+                describe_establishment(via)
             );
             let mut relay = relay_end(Half::Server, options, wait)?;
             run_half(&mut relay, |relay| server_half(relay, keys, via, payload))
@@ -719,7 +653,7 @@ pub(super) fn inject_pin(args: InjectPinArgs) -> Result<(), String> {
     if role == Role::Client {
         return inject(role, options, None);
     }
-    let via = Establishment::from_options(options)?;
+    let via = establishment(options)?;
     let keys = read_keys(required(&args.keys, "--keys")?)?;
     let new_pin = SecretVec::from_slice(required(&args.new_pin, "--new-pin")?.as_bytes());
     let (change, old_user_pin) = match (&args.current_pin, &args.admin_pin) {
@@ -952,7 +886,7 @@ pub(super) fn inject_keypair(args: InjectKeypairArgs) -> Result<(), String> {
     if role == Role::Client {
         return inject(role, options, None);
     }
-    let via = Establishment::from_options(options)?;
+    let via = establishment(options)?;
     let keys = read_keys(required(&args.keys, "--keys")?)?;
     let pkcs8 = read_pkcs8(required(&args.pair.key, "--key")?)?;
     let pin = SecretVec::from_slice(required(&args.pair.pin, "--pin")?.as_bytes());
@@ -1129,27 +1063,5 @@ mod tests {
         ] {
             assert!(role(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn hello_and_public_keys_round_trip() {
-        for via in [
-            Establishment::SharedKey,
-            Establishment::SessionKey { container: 3 },
-        ] {
-            let back = Establishment::from_message(&via.to_message()).unwrap();
-            assert_eq!(back.to_message(), via.to_message());
-        }
-        assert!(Establishment::from_message(&[2]).is_err());
-        let rsa = PublicKey::Rsa {
-            modulus: vec![0xC5; 256],
-            exponent: vec![1, 0, 1],
-        };
-        assert!(decode_public_key(&encode_public_key(&rsa)).unwrap() == rsa);
-        let ec = PublicKey::EcP256 { point: vec![4; 65] };
-        assert!(decode_public_key(&encode_public_key(&ec)).is_err());
-        let mut trailing = encode_public_key(&rsa);
-        trailing.push(0);
-        assert!(decode_public_key(&trailing).is_err());
     }
 }

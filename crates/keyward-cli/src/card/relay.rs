@@ -1,7 +1,8 @@
-//! The relay between the two halves of a secure key injection. The server (no-card mode) and
-//! the client (at the reader) exchange named messages in a fixed order; nothing secret travels
-//! in the clear (challenges, cryptograms, the wrapped session key and `CARD_ENCRYPTED_DATA`
-//! blobs).
+//! The relay between the two halves of a secure key injection: how their messages travel. The
+//! server (no-card mode) and the client (at the reader) exchange named messages in a fixed
+//! order; nothing secret travels in the clear (challenges, cryptograms, the wrapped session key
+//! and `CARD_ENCRYPTED_DATA` blobs). The messages themselves, and their decoders, are
+//! keyward-card's ([`keyward_card::minidriver::relay`]).
 //!
 //! Two carriers: threads of one process ([`Relay::in_process`]), and a directory two
 //! processes share ([`Relay::directory`]). In a directory, message `N` from the server is the
@@ -30,7 +31,6 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use keyward_core::codec::{self, LengthPrefix};
 use keyward_core::private_fs::{self, Contents};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -261,25 +261,9 @@ fn find_prefixed(dir: &Path, prefix: &str) -> Result<Option<PathBuf>, String> {
     Ok(None)
 }
 
-/// The error of a relayed message `what` that keyward-core's codec reader could not read: it
-/// is cut short or runs past its end.
-pub(super) fn malformed(what: &'static str) -> impl Fn(codec::Error) -> String {
-    move |error| match error {
-        codec::Error::TrailingBytes => format!("relay: {what} has trailing bytes"),
-        _ => format!("relay: {what} is truncated"),
-    }
-}
-
-/// Appends a field with a 4-byte big-endian length ([`codec::Reader::vec_u32`] reads it back).
-/// Relayed fields are this process's own and far below 4 GiB.
-pub(super) fn put_field(out: &mut Vec<u8>, field: &[u8]) {
-    codec::put_prefixed(out, LengthPrefix::U32, |out| out.extend_from_slice(field));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keyward_core::codec::Reader;
     use keyward_test_support::TempDir;
 
     #[test]
@@ -363,26 +347,5 @@ mod tests {
         // The leftover partial message blocks a new server end until it is removed.
         let leftover = Relay::directory(Half::Server, &dir, wait).err().unwrap();
         assert!(leftover.contains("earlier run"), "{leftover}");
-    }
-
-    #[test]
-    fn fields_are_length_checked() {
-        let mut message = vec![7];
-        put_field(&mut message, b"abc");
-        let mut fields = Reader::new(&message);
-        assert_eq!(fields.u8().unwrap(), 7);
-        assert_eq!(fields.vec_u32().unwrap(), b"abc");
-        fields.finish().unwrap();
-        let mut short = Reader::new(&message[..5]);
-        short.u8().unwrap();
-        assert_eq!(
-            short.vec_u32().map_err(malformed("test")),
-            Err("relay: test is truncated".to_string())
-        );
-        let trailing = Reader::new(&message);
-        assert_eq!(
-            trailing.finish().map_err(malformed("test")),
-            Err("relay: test has trailing bytes".to_string())
-        );
     }
 }
