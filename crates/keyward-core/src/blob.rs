@@ -6,7 +6,9 @@
 //! unsigned, of the fixed width the header gives. Parsing accepts exactly one layout per blob:
 //! the magic must belong to the blob type, every length must be consistent and non-zero, and the
 //! input must end exactly where the layout ends. Anything else is [`Error::BadData`]. Blobs are read
-//! with keyward-core's one checked [`Reader`](crate::codec::Reader).
+//! with keyward-core's one checked [`Reader`](crate::codec::Reader); the public blobs are
+//! [`Codec`](crate::codec::Codec)s, while the private ones emit a [`SecretVec`] so that no copy
+//! of a private key is left in a plain `Vec`.
 //!
 //! These checks are about the format. Whether a point lies on its curve, a modulus is a product
 //! of the given primes or a DH prime is prime is decided when the key is imported by the crypto
@@ -28,7 +30,7 @@
     clippy::panic
 )]
 
-use crate::codec::Reader;
+use crate::codec::{Codec, Reader};
 use crate::{Error, Result, SecretVec};
 
 /// The `ULONG` magic of a blob header: four ASCII bytes read as a little-endian `u32`
@@ -270,16 +272,9 @@ impl RsaPublicBlob {
         bit_length(&self.modulus)
     }
 
-    /// Parses a `BCRYPT_RSAPUBLIC_BLOB`.
+    /// Parses a `BCRYPT_RSAPUBLIC_BLOB` ([`Codec::decode`]).
     pub fn parse(blob: &[u8]) -> Result<Self> {
-        let mut reader = Reader::new(blob);
-        let header = RsaHeader::read(&mut reader, RSA_PUBLIC_MAGIC)?;
-        if header.prime1_len != 0 || header.prime2_len != 0 {
-            return Err(Error::BadData("RSA public blob declares primes"));
-        }
-        let public = Self::read_body(&mut reader, &header)?;
-        reader.finish()?;
-        Ok(public)
+        Self::decode(blob)
     }
 
     /// Reads PublicExponent and Modulus and checks them against the header.
@@ -311,6 +306,23 @@ impl RsaPublicBlob {
         writer.bytes(&self.exponent);
         writer.bytes(&self.modulus);
         writer.into_vec()
+    }
+}
+
+/// The `BCRYPT_RSAPUBLIC_BLOB` encoding.
+impl Codec for RsaPublicBlob {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        let header = RsaHeader::read(reader, RSA_PUBLIC_MAGIC)?;
+        if header.prime1_len != 0 || header.prime2_len != 0 {
+            return Err(Error::BadData("RSA public blob declares primes"));
+        }
+        Self::read_body(reader, &header)
     }
 }
 
@@ -644,13 +656,9 @@ impl EccPublicBlob {
         &self.y
     }
 
-    /// Parses a `BCRYPT_ECCPUBLIC_BLOB`.
+    /// Parses a `BCRYPT_ECCPUBLIC_BLOB` ([`Codec::decode`]).
     pub fn parse(blob: &[u8]) -> Result<Self> {
-        let mut reader = Reader::new(blob);
-        let (curve, usage) = read_ecc_header(&mut reader, KeyPart::Public)?;
-        let public = Self::read_body(&mut reader, curve, usage)?;
-        reader.finish()?;
-        Ok(public)
+        Self::decode(blob)
     }
 
     fn read_body(reader: &mut Reader<'_>, curve: EccCurve, usage: EccUsage) -> Result<Self> {
@@ -699,6 +707,20 @@ impl EccPublicBlob {
         };
         let (x, y) = coordinates.split_at(curve.key_len());
         Self::new(curve, usage, x, y)
+    }
+}
+
+/// The `BCRYPT_ECCPUBLIC_BLOB` encoding.
+impl Codec for EccPublicBlob {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        let (curve, usage) = read_ecc_header(reader, KeyPart::Public)?;
+        Self::read_body(reader, curve, usage)
     }
 }
 
@@ -895,13 +917,9 @@ impl DhPublicBlob {
         &self.public
     }
 
-    /// Parses a `BCRYPT_DH_PUBLIC_BLOB`.
+    /// Parses a `BCRYPT_DH_PUBLIC_BLOB` ([`Codec::decode`]).
     pub fn parse(blob: &[u8]) -> Result<Self> {
-        let mut reader = Reader::new(blob);
-        let key_len = read_dh_header(&mut reader, DH_PUBLIC_MAGIC)?;
-        let public = Self::read_body(&mut reader, key_len)?;
-        reader.finish()?;
-        Ok(public)
+        Self::decode(blob)
     }
 
     fn read_body(reader: &mut Reader<'_>, key_len: usize) -> Result<Self> {
@@ -923,6 +941,20 @@ impl DhPublicBlob {
         let mut writer = Writer::with_len(SHORT_HEADER_LEN + 3 * self.parameters.key_len());
         self.write(&mut writer, DH_PUBLIC_MAGIC);
         writer.into_vec()
+    }
+}
+
+/// The `BCRYPT_DH_PUBLIC_BLOB` encoding.
+impl Codec for DhPublicBlob {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        let key_len = read_dh_header(reader, DH_PUBLIC_MAGIC)?;
+        Self::read_body(reader, key_len)
     }
 }
 
@@ -1271,6 +1303,23 @@ mod tests {
                 secret(d, 1),
             );
             assert_bad_data(full);
+        }
+    }
+
+    #[test]
+    fn public_blobs_are_codecs_that_read_one_blob_from_a_stream() {
+        let public = ecc_public(EccCurve::P256, EccUsage::Ecdh);
+        let mut stream = public.to_vec();
+        assert_eq!(stream, public.to_bytes());
+        stream.extend_from_slice(&[0xEE; 3]);
+        let mut reader = Reader::new(&stream);
+        assert_eq!(EccPublicBlob::read(&mut reader).unwrap(), public);
+        assert_eq!(reader.rest(), &[0xEE; 3]);
+        // Whole-blob parsing refuses the same bytes, and a cut blob, with NTE_BAD_DATA.
+        assert_bad_data(EccPublicBlob::parse(&stream));
+        assert_bad_data(EccPublicBlob::decode(&stream[..stream.len() - 4]));
+        for cut in 0..public.to_bytes().len() {
+            assert_bad_data(EccPublicBlob::parse(&stream[..cut]));
         }
     }
 
