@@ -3,7 +3,8 @@
 //! parses them strictly: wrong total size or a size field past the array →
 //! [`Error::InvalidArgument`]. Bytes after a size field's count are zero when built and
 //! ignored when parsed (the OMAC still covers them: verify a structure's raw bytes, not a
-//! rebuilt copy). Structures are read with keyward-core's [`Reader`].
+//! rebuilt copy). Structures are read with keyward-core's [`Reader`]; the fixed-size ones
+//! without a size field are [`Codec`]s.
 
 // Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
 // (tests may: clippy.toml).
@@ -21,7 +22,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::exchange::SESSION_KEY_LEN;
 use crate::guid::{Guid, GUID_LEN};
-use keyward_core::codec::Reader;
+use keyward_core::codec::{Codec, Reader};
 use keyward_core::{Secret, SecretVec};
 
 /// A `GUID` in Windows memory order.
@@ -234,16 +235,25 @@ impl StandardInformation {
     /// Parses exactly [`Self::SIZE`] bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         check_size(bytes, Self::SIZE, "OPM_STANDARD_INFORMATION is 32 bytes")?;
-        let mut reader = Reader::new(bytes);
-        let information = StandardInformation {
+        Self::decode(bytes)
+    }
+}
+
+impl Codec for StandardInformation {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        Ok(StandardInformation {
             random_number: reader.array()?,
             status_flags: reader.u32_le()?,
             information: reader.u32_le()?,
             reserved: reader.u32_le()?,
             reserved2: reader.u32_le()?,
-        };
-        reader.finish()?;
-        Ok(information)
+        })
     }
 }
 
@@ -283,15 +293,24 @@ impl SetProtectionLevelParameters {
             Self::SIZE,
             "OPM_SET_PROTECTION_LEVEL_PARAMETERS is 16 bytes",
         )?;
-        let mut reader = Reader::new(bytes);
-        let parameters = SetProtectionLevelParameters {
+        Self::decode(bytes)
+    }
+}
+
+impl Codec for SetProtectionLevelParameters {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        Ok(SetProtectionLevelParameters {
             protection_type: reader.u32_le()?,
             protection_level: reader.u32_le()?,
             reserved: reader.u32_le()?,
             reserved2: reader.u32_le()?,
-        };
-        reader.finish()?;
-        Ok(parameters)
+        })
     }
 }
 
