@@ -5,10 +5,9 @@
 //! Every header field is a little-endian `ULONG`; every number that follows is big-endian,
 //! unsigned, of the fixed width the header gives. Parsing accepts exactly one layout per blob:
 //! the magic must belong to the blob type, every length must be consistent and non-zero, and the
-//! input must end exactly where the layout ends. Anything else is [`Error::BadData`]. Blobs are read
-//! with keyward-core's one checked [`Reader`](crate::codec::Reader); the public blobs are
-//! [`Codec`](crate::codec::Codec)s, while the private ones emit a [`SecretVec`] so that no copy
-//! of a private key is left in a plain `Vec`.
+//! input must end exactly where the layout ends. Anything else is [`Error::BadData`]. Blobs are
+//! read with keyward-core's one checked [`Reader`]; the public blobs are [`Codec`]s, while the
+//! private ones emit a [`SecretVec`] so that no copy of a private key is left in a plain `Vec`.
 //!
 //! These checks are about the format. Whether a point lies on its curve, a modulus is a product
 //! of the given primes or a DH prime is prime is decided when the key is imported by the crypto
