@@ -5,7 +5,9 @@
 //! Every header field is a little-endian `ULONG`; every number that follows is big-endian,
 //! unsigned, of the fixed width the header gives. Parsing accepts exactly one layout per blob:
 //! the magic must belong to the blob type, every length must be consistent and non-zero, and the
-//! input must end exactly where the layout ends. Anything else is [`Error::BadData`].
+//! input must end exactly where the layout ends. Anything else is [`Error::BadData`]. Blobs are
+//! read with keyward-core's one checked [`Reader`]; the public blobs are [`Codec`]s, while the
+//! private ones emit a [`SecretVec`] so that no copy of a private key is left in a plain `Vec`.
 //!
 //! These checks are about the format. Whether a point lies on its curve, a modulus is a product
 //! of the given primes or a DH prime is prime is decided when the key is imported by the crypto
@@ -27,6 +29,7 @@
     clippy::panic
 )]
 
+use crate::codec::{Codec, Reader};
 use crate::{Error, Result, SecretVec};
 
 /// The `ULONG` magic of a blob header: four ASCII bytes read as a little-endian `u32`
@@ -132,48 +135,9 @@ impl BlobType {
 // ---------------------------------------------------------------------------------------------
 // Reading and writing
 
-/// Reads a blob front to back; every read is bounds-checked.
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Reader { rest: bytes }
-    }
-
-    /// The next `len` bytes, or `BadData` when the blob is shorter.
-    fn bytes(&mut self, len: usize) -> Result<&'a [u8]> {
-        let (taken, rest) = self
-            .rest
-            .split_at_checked(len)
-            .ok_or(Error::BadData("key blob is truncated"))?;
-        self.rest = rest;
-        Ok(taken)
-    }
-
-    /// The next little-endian `ULONG`.
-    fn u32(&mut self) -> Result<u32> {
-        let bytes: [u8; 4] = self
-            .bytes(4)?
-            .try_into()
-            .map_err(|_| Error::BadData("key blob is truncated"))?;
-        Ok(u32::from_le_bytes(bytes))
-    }
-
-    /// The next `ULONG`, as a length.
-    fn len(&mut self) -> Result<usize> {
-        usize::try_from(self.u32()?).map_err(|_| Error::BadData("key blob length too large"))
-    }
-
-    /// Succeeds only when the whole blob has been read.
-    fn finish(self) -> Result<()> {
-        if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::BadData("key blob has trailing bytes"))
-        }
-    }
+/// The next little-endian `ULONG`, as a length.
+fn read_len(reader: &mut Reader<'_>) -> Result<usize> {
+    usize::try_from(reader.u32_le()?).map_err(|_| Error::BadData("key blob length too large"))
 }
 
 /// Builds a blob of a known total length in one allocation (so secret bytes are never left
@@ -236,15 +200,15 @@ struct RsaHeader {
 impl RsaHeader {
     /// Reads the header and checks its magic.
     fn read(reader: &mut Reader<'_>, expected_magic: u32) -> Result<Self> {
-        if reader.u32()? != expected_magic {
+        if reader.u32_le()? != expected_magic {
             return Err(Error::BadData("wrong magic for the RSA blob type"));
         }
         Ok(RsaHeader {
-            bit_length: reader.len()?,
-            exponent_len: reader.len()?,
-            modulus_len: reader.len()?,
-            prime1_len: reader.len()?,
-            prime2_len: reader.len()?,
+            bit_length: read_len(reader)?,
+            exponent_len: read_len(reader)?,
+            modulus_len: read_len(reader)?,
+            prime1_len: read_len(reader)?,
+            prime2_len: read_len(reader)?,
         })
     }
 
@@ -307,22 +271,15 @@ impl RsaPublicBlob {
         bit_length(&self.modulus)
     }
 
-    /// Parses a `BCRYPT_RSAPUBLIC_BLOB`.
+    /// Parses a `BCRYPT_RSAPUBLIC_BLOB` ([`Codec::decode`]).
     pub fn parse(blob: &[u8]) -> Result<Self> {
-        let mut reader = Reader::new(blob);
-        let header = RsaHeader::read(&mut reader, RSA_PUBLIC_MAGIC)?;
-        if header.prime1_len != 0 || header.prime2_len != 0 {
-            return Err(Error::BadData("RSA public blob declares primes"));
-        }
-        let public = Self::read_body(&mut reader, &header)?;
-        reader.finish()?;
-        Ok(public)
+        Self::decode(blob)
     }
 
     /// Reads PublicExponent and Modulus and checks them against the header.
     fn read_body(reader: &mut Reader<'_>, header: &RsaHeader) -> Result<Self> {
-        let exponent = reader.bytes(header.exponent_len)?;
-        let modulus = reader.bytes(header.modulus_len)?;
+        let exponent = reader.take(header.exponent_len)?;
+        let modulus = reader.take(header.modulus_len)?;
         let public = Self::new(exponent, modulus)?;
         if public.bit_length() != header.bit_length {
             return Err(Error::BadData("RSA BitLength does not match the modulus"));
@@ -348,6 +305,23 @@ impl RsaPublicBlob {
         writer.bytes(&self.exponent);
         writer.bytes(&self.modulus);
         writer.into_vec()
+    }
+}
+
+/// The `BCRYPT_RSAPUBLIC_BLOB` encoding.
+impl Codec for RsaPublicBlob {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        let header = RsaHeader::read(reader, RSA_PUBLIC_MAGIC)?;
+        if header.prime1_len != 0 || header.prime2_len != 0 {
+            return Err(Error::BadData("RSA public blob declares primes"));
+        }
+        Self::read_body(reader, &header)
     }
 }
 
@@ -399,8 +373,8 @@ impl RsaPrivateBlob {
     fn read_body(reader: &mut Reader<'_>, header: &RsaHeader) -> Result<Self> {
         let public = RsaPublicBlob::read_body(reader, header)?;
         check_prime_lengths(&public, header.prime1_len, header.prime2_len)?;
-        let prime1 = SecretVec::from_slice(reader.bytes(header.prime1_len)?);
-        let prime2 = SecretVec::from_slice(reader.bytes(header.prime2_len)?);
+        let prime1 = SecretVec::from_slice(reader.take(header.prime1_len)?);
+        let prime2 = SecretVec::from_slice(reader.take(header.prime2_len)?);
         Self::new(public, prime1, prime2)
     }
 
@@ -513,10 +487,10 @@ impl RsaFullPrivateBlob {
         let mut reader = Reader::new(blob);
         let header = RsaHeader::read(&mut reader, RSA_FULL_PRIVATE_MAGIC)?;
         let private = RsaPrivateBlob::read_body(&mut reader, &header)?;
-        let exponent1 = SecretVec::from_slice(reader.bytes(header.prime1_len)?);
-        let exponent2 = SecretVec::from_slice(reader.bytes(header.prime2_len)?);
-        let coefficient = SecretVec::from_slice(reader.bytes(header.prime1_len)?);
-        let private_exponent = SecretVec::from_slice(reader.bytes(header.modulus_len)?);
+        let exponent1 = SecretVec::from_slice(reader.take(header.prime1_len)?);
+        let exponent2 = SecretVec::from_slice(reader.take(header.prime2_len)?);
+        let coefficient = SecretVec::from_slice(reader.take(header.prime1_len)?);
+        let private_exponent = SecretVec::from_slice(reader.take(header.modulus_len)?);
         reader.finish()?;
         Self::new(private, exponent1, exponent2, coefficient, private_exponent)
     }
@@ -621,13 +595,13 @@ fn ecc_magic(curve: EccCurve, usage: EccUsage, part: KeyPart) -> u32 {
 /// Reads a `BCRYPT_ECCKEY_BLOB` header: the magic must be one of `part`, and `cbKey` must be
 /// the field size of its curve (32 for the generic magics).
 fn read_ecc_header(reader: &mut Reader<'_>, part: KeyPart) -> Result<(EccCurve, EccUsage)> {
-    let found = reader.u32()?;
+    let found = reader.u32_le()?;
     let (curve, usage) = EccCurve::ALL
         .into_iter()
         .flat_map(|curve| [(curve, EccUsage::Ecdh), (curve, EccUsage::Ecdsa)])
         .find(|&(curve, usage)| ecc_magic(curve, usage, part) == found)
         .ok_or(Error::BadData("wrong magic for the ECC blob type"))?;
-    if reader.len()? != curve.key_len() {
+    if read_len(reader)? != curve.key_len() {
         return Err(Error::BadData("ECC cbKey does not match the curve"));
     }
     Ok((curve, usage))
@@ -681,18 +655,14 @@ impl EccPublicBlob {
         &self.y
     }
 
-    /// Parses a `BCRYPT_ECCPUBLIC_BLOB`.
+    /// Parses a `BCRYPT_ECCPUBLIC_BLOB` ([`Codec::decode`]).
     pub fn parse(blob: &[u8]) -> Result<Self> {
-        let mut reader = Reader::new(blob);
-        let (curve, usage) = read_ecc_header(&mut reader, KeyPart::Public)?;
-        let public = Self::read_body(&mut reader, curve, usage)?;
-        reader.finish()?;
-        Ok(public)
+        Self::decode(blob)
     }
 
     fn read_body(reader: &mut Reader<'_>, curve: EccCurve, usage: EccUsage) -> Result<Self> {
-        let x = reader.bytes(curve.key_len())?;
-        let y = reader.bytes(curve.key_len())?;
+        let x = reader.take(curve.key_len())?;
+        let y = reader.take(curve.key_len())?;
         Self::new(curve, usage, x, y)
     }
 
@@ -739,6 +709,20 @@ impl EccPublicBlob {
     }
 }
 
+/// The `BCRYPT_ECCPUBLIC_BLOB` encoding.
+impl Codec for EccPublicBlob {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        let (curve, usage) = read_ecc_header(reader, KeyPart::Public)?;
+        Self::read_body(reader, curve, usage)
+    }
+}
+
 /// An ECC private key as carried by `BCRYPT_ECCPRIVATE_BLOB` (the public blob with a private
 /// magic, followed by d, big-endian, `cbKey` bytes; for Curve25519 d is the RFC 7748 scalar).
 #[derive(Clone)]
@@ -771,7 +755,7 @@ impl EccPrivateBlob {
         let mut reader = Reader::new(blob);
         let (curve, usage) = read_ecc_header(&mut reader, KeyPart::Private)?;
         let public = EccPublicBlob::read_body(&mut reader, curve, usage)?;
-        let d = SecretVec::from_slice(reader.bytes(curve.key_len())?);
+        let d = SecretVec::from_slice(reader.take(curve.key_len())?);
         reader.finish()?;
         Self::new(public, d)
     }
@@ -859,11 +843,11 @@ impl DhParameters {
     /// the exact total length.
     pub fn parse(blob: &[u8]) -> Result<Self> {
         let mut reader = Reader::new(blob);
-        let total_len = reader.len()?;
-        if reader.u32()? != DH_PARAMETERS_MAGIC {
+        let total_len = read_len(&mut reader)?;
+        if reader.u32_le()? != DH_PARAMETERS_MAGIC {
             return Err(Error::BadData("wrong magic for DH parameters"));
         }
-        let key_len = reader.len()?;
+        let key_len = read_len(&mut reader)?;
         if total_len != blob.len() {
             return Err(Error::BadData(
                 "DH parameters cbLength is not the blob length",
@@ -875,8 +859,8 @@ impl DhParameters {
     }
 
     fn read_body(reader: &mut Reader<'_>, key_len: usize) -> Result<Self> {
-        let prime = reader.bytes(key_len)?;
-        let generator = reader.bytes(key_len)?;
+        let prime = reader.take(key_len)?;
+        let generator = reader.take(key_len)?;
         Self::new(prime, generator)
     }
 
@@ -895,10 +879,10 @@ impl DhParameters {
 
 /// Reads a `BCRYPT_DH_KEY_BLOB` header with the expected magic; returns `cbKey`.
 fn read_dh_header(reader: &mut Reader<'_>, expected_magic: u32) -> Result<usize> {
-    if reader.u32()? != expected_magic {
+    if reader.u32_le()? != expected_magic {
         return Err(Error::BadData("wrong magic for the DH blob type"));
     }
-    reader.len()
+    read_len(reader)
 }
 
 /// A DH public key as carried by `BCRYPT_DH_PUBLIC_BLOB` (`BCRYPT_DH_KEY_BLOB { dwMagic =
@@ -932,18 +916,14 @@ impl DhPublicBlob {
         &self.public
     }
 
-    /// Parses a `BCRYPT_DH_PUBLIC_BLOB`.
+    /// Parses a `BCRYPT_DH_PUBLIC_BLOB` ([`Codec::decode`]).
     pub fn parse(blob: &[u8]) -> Result<Self> {
-        let mut reader = Reader::new(blob);
-        let key_len = read_dh_header(&mut reader, DH_PUBLIC_MAGIC)?;
-        let public = Self::read_body(&mut reader, key_len)?;
-        reader.finish()?;
-        Ok(public)
+        Self::decode(blob)
     }
 
     fn read_body(reader: &mut Reader<'_>, key_len: usize) -> Result<Self> {
         let parameters = DhParameters::read_body(reader, key_len)?;
-        let public = reader.bytes(key_len)?;
+        let public = reader.take(key_len)?;
         Self::new(parameters, public)
     }
 
@@ -960,6 +940,20 @@ impl DhPublicBlob {
         let mut writer = Writer::with_len(SHORT_HEADER_LEN + 3 * self.parameters.key_len());
         self.write(&mut writer, DH_PUBLIC_MAGIC);
         writer.into_vec()
+    }
+}
+
+/// The `BCRYPT_DH_PUBLIC_BLOB` encoding.
+impl Codec for DhPublicBlob {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
+        let key_len = read_dh_header(reader, DH_PUBLIC_MAGIC)?;
+        Self::read_body(reader, key_len)
     }
 }
 
@@ -995,7 +989,7 @@ impl DhPrivateBlob {
         let mut reader = Reader::new(blob);
         let key_len = read_dh_header(&mut reader, DH_PRIVATE_MAGIC)?;
         let public = DhPublicBlob::read_body(&mut reader, key_len)?;
-        let private = SecretVec::from_slice(reader.bytes(key_len)?);
+        let private = SecretVec::from_slice(reader.take(key_len)?);
         reader.finish()?;
         Self::new(public, private)
     }
@@ -1308,6 +1302,23 @@ mod tests {
                 secret(d, 1),
             );
             assert_bad_data(full);
+        }
+    }
+
+    #[test]
+    fn public_blobs_are_codecs_that_read_one_blob_from_a_stream() {
+        let public = ecc_public(EccCurve::P256, EccUsage::Ecdh);
+        let mut stream = public.to_vec();
+        assert_eq!(stream, public.to_bytes());
+        stream.extend_from_slice(&[0xEE; 3]);
+        let mut reader = Reader::new(&stream);
+        assert_eq!(EccPublicBlob::read(&mut reader).unwrap(), public);
+        assert_eq!(reader.rest(), &[0xEE; 3]);
+        // Whole-blob parsing refuses the same bytes, and a cut blob, with NTE_BAD_DATA.
+        assert_bad_data(EccPublicBlob::parse(&stream));
+        assert_bad_data(EccPublicBlob::decode(&stream[..stream.len() - 4]));
+        for cut in 0..public.to_bytes().len() {
+            assert_bad_data(EccPublicBlob::parse(&stream[..cut]));
         }
     }
 
@@ -1650,11 +1661,11 @@ impl KeyDataBlob {
     /// Parses and checks a blob: magic, version, exact length.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let mut reader = Reader::new(bytes);
-        if reader.u32()? != KEY_DATA_MAGIC || reader.u32()? != KEY_DATA_VERSION {
+        if reader.u32_le()? != KEY_DATA_MAGIC || reader.u32_le()? != KEY_DATA_VERSION {
             return Err(Error::BadData("not a BCRYPT_KEY_DATA_BLOB"));
         }
-        let len = reader.len()?;
-        let data = reader.bytes(len)?;
+        let len = read_len(&mut reader)?;
+        let data = reader.take(len)?;
         reader.finish()?;
         KeyDataBlob::new(data)
     }

@@ -93,5 +93,18 @@ impl From<aws_lc_rs::error::Unspecified> for Error {
     }
 }
 
+/// Bytes a [`crate::codec::Reader`] could not read are malformed data: `NTE_BAD_DATA`.
+impl From<crate::codec::Error> for Error {
+    fn from(error: crate::codec::Error) -> Self {
+        use crate::codec::Error as Codec;
+        Error::BadData(match error {
+            Codec::Truncated => "input is truncated",
+            Codec::TrailingBytes => "input has trailing bytes",
+            Codec::BadListLength => "list has a bad length",
+            Codec::TooLong => "value too long for its length prefix",
+        })
+    }
+}
+
 /// Result with keyward's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -40,6 +40,8 @@
 //! - [`secret`]: byte containers that zeroize on drop and never print;
 //! - [`backend`]: the crypto facade over aws-lc-rs (aws-lc-sys only where the safe API lacks a
 //!   primitive, behind `backend::sys`);
+//! - [`codec`]: the one checked byte [`codec::Reader`] and [`codec::Codec`] trait every wire and
+//!   file format uses;
 //! - [`blob`]: CNG key blobs (`BCRYPT_*_BLOB`), parsed and emitted strictly;
 //! - [`store`]: the key store (private keys with their certificates, and the sealing keys);
 //! - [`private_fs`]: the owner and mode checks the key store and the card relay directory share.
@@ -48,6 +50,7 @@
 
 pub mod backend;
 pub mod blob;
+pub mod codec;
 pub mod error;
 pub mod private_fs;
 pub mod secret;

@@ -123,6 +123,17 @@ impl Error {
     }
 }
 
+/// A structure keyward-core's codec reader could not read (the OPM layouts, whose sizes are
+/// checked first) is an invalid argument: `E_INVALIDARG`, never the `E_FAIL` of [`Error::Core`].
+impl From<keyward_core::codec::Error> for Error {
+    fn from(error: keyward_core::codec::Error) -> Self {
+        Error::InvalidArgument(match error {
+            keyward_core::codec::Error::TrailingBytes => "OPM structure too long",
+            _ => "OPM structure too short",
+        })
+    }
+}
+
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 

@@ -29,6 +29,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use keyward_core::backend::fill_random;
+use keyward_core::codec::{self, Codec, Reader};
 use keyward_core::SecretVec;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
@@ -152,11 +153,8 @@ impl CardState {
         out.extend_from_slice(self.keys.mac());
         out.extend_from_slice(self.keys.dek());
         out.extend_from_slice(&self.sequence_counter.to_be_bytes()[1..]);
-        for pin in [&self.user_pin, &self.admin_pin] {
-            out.push(pin.len);
-            out.extend(pin.value.iter().take(usize::from(pin.len)));
-            out.extend_from_slice(&[pin.retry_limit, pin.remaining]);
-        }
+        self.user_pin.encode(&mut out);
+        self.admin_pin.encode(&mut out);
         let occupied = self.containers.iter().filter(|c| c.is_some()).count();
         out.push(occupied as u8);
         for (index, container) in self.containers.iter().enumerate() {
@@ -196,56 +194,54 @@ impl CardState {
     /// Parses and validates an encoded state; anything malformed, out of range, or trailing is
     /// `Storage`.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        let mut reader = Reader { rest: bytes };
-        if reader.take(MAGIC.len())? != MAGIC || reader.byte()? != FORMAT_VERSION {
-            return Err(corrupt(
+        let mut reader = Reader::new(bytes);
+        let state = Self::read(&mut reader)?;
+        reader.finish().map_err(Corrupt::from)?;
+        Ok(state)
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        if reader.take(MAGIC.len())? != MAGIC || reader.u8()? != FORMAT_VERSION {
+            return Err(Corrupt(
                 "not a keyward virtual card state (magic or version)",
             ));
         }
-        let aid_len = usize::from(reader.byte()?);
+        let aid_len = usize::from(reader.u8()?);
         if !(5..=16).contains(&aid_len) {
-            return Err(corrupt("AID length"));
+            return Err(Corrupt("AID length"));
         }
         let aid = reader.take(aid_len)?.to_vec();
-        let mut key_diversification = [0u8; KEY_DIVERSIFICATION_LEN];
-        key_diversification.copy_from_slice(reader.take(KEY_DIVERSIFICATION_LEN)?);
-        let options =
-            ScpOptions::from_byte(reader.byte()?).map_err(|_| corrupt("SCP03 options"))?;
-        let version = reader.byte()?;
-        let key_len = usize::from(reader.byte()?);
+        let key_diversification = reader.array::<KEY_DIVERSIFICATION_LEN>()?;
+        let options = ScpOptions::from_byte(reader.u8()?).map_err(|_| Corrupt("SCP03 options"))?;
+        let version = reader.u8()?;
+        let key_len = usize::from(reader.u8()?);
         let enc = reader.take(key_len)?;
         let mac = reader.take(key_len)?;
         let dek = reader.take(key_len)?;
-        let keys = StaticKeys::new(version, enc, mac, dek).map_err(|_| corrupt("keyset"))?;
-        let &[c0, c1, c2] = reader.take(3)? else {
-            return Err(corrupt("truncated"));
-        };
+        let keys = StaticKeys::new(version, enc, mac, dek).map_err(|_| Corrupt("keyset"))?;
+        let [c0, c1, c2] = reader.array::<3>()?;
         let sequence_counter = u32::from_be_bytes([0, c0, c1, c2]);
-        let user_pin = reader.pin()?;
-        let admin_pin = reader.pin()?;
+        let user_pin = PinRecord::read(reader)?;
+        let admin_pin = PinRecord::read(reader)?;
         let mut containers: [Option<Container>; MAX_CONTAINERS as usize] = Default::default();
-        for _ in 0..reader.byte()? {
-            let index = usize::from(reader.byte()?);
-            let key_spec = reader.byte()?;
-            let pin = PinId::from_role(u32::from(reader.byte()?))
-                .map_err(|_| corrupt("container PIN id"))?;
-            let length = usize::from(u16::from_be_bytes([reader.byte()?, reader.byte()?]));
-            let pkcs8 = SecretVec::from_slice(reader.take(length)?);
-            container::validate(key_spec, pkcs8.expose()).map_err(|_| corrupt("container key"))?;
+        for _ in 0..reader.u8()? {
+            let index = usize::from(reader.u8()?);
+            let key_spec = reader.u8()?;
+            let pin = PinId::from_role(u32::from(reader.u8()?))
+                .map_err(|_| Corrupt("container PIN id"))?;
+            let pkcs8 = SecretVec::from_slice(reader.vec_u16()?);
+            container::validate(key_spec, pkcs8.expose()).map_err(|_| Corrupt("container key"))?;
             let slot = containers
                 .get_mut(index)
-                .ok_or_else(|| corrupt("container index"))?;
+                .ok_or(Corrupt("container index"))?;
             if slot.is_some() {
-                return Err(corrupt("container index repeated"));
+                return Err(Corrupt("container index repeated"));
             }
             *slot = Some(Container {
                 key_spec,
                 pin,
                 pkcs8,
             });
-        }
-        if !reader.rest.is_empty() {
-            return Err(corrupt("trailing bytes"));
         }
         Ok(CardState {
             aid,
@@ -264,37 +260,42 @@ fn corrupt(what: &str) -> Error {
     Error::Storage(format!("corrupt card state: {what}"))
 }
 
-struct Reader<'a> {
-    rest: &'a [u8],
+/// What is wrong with a state file; it becomes `Storage("corrupt card state: …")`.
+#[derive(Debug)]
+pub(crate) struct Corrupt(&'static str);
+
+impl From<codec::Error> for Corrupt {
+    fn from(error: codec::Error) -> Self {
+        Corrupt(match error {
+            codec::Error::TrailingBytes => "trailing bytes",
+            _ => "truncated",
+        })
+    }
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, len: usize) -> Result<&'a [u8]> {
-        let (taken, rest) = self
-            .rest
-            .split_at_checked(len)
-            .ok_or_else(|| corrupt("truncated"))?;
-        self.rest = rest;
-        Ok(taken)
+impl From<Corrupt> for Error {
+    fn from(Corrupt(what): Corrupt) -> Self {
+        corrupt(what)
+    }
+}
+
+/// A PIN record: `length(1) PIN retry-limit(1) remaining(1)`.
+impl Codec for PinRecord {
+    type Error = Corrupt;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.len);
+        out.extend(self.value.iter().take(usize::from(self.len)));
+        out.extend_from_slice(&[self.retry_limit, self.remaining]);
     }
 
-    fn byte(&mut self) -> Result<u8> {
-        let (&byte, rest) = self
-            .rest
-            .split_first()
-            .ok_or_else(|| corrupt("truncated"))?;
-        self.rest = rest;
-        Ok(byte)
-    }
-
-    fn pin(&mut self) -> Result<PinRecord> {
-        let len = usize::from(self.byte()?);
-        let value = self.take(len)?;
-        let retry_limit = self.byte()?;
-        let remaining = self.byte()?;
-        let mut pin = PinRecord::new(value, retry_limit).map_err(|_| corrupt("PIN"))?;
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        let value = reader.vec_u8()?;
+        let retry_limit = reader.u8()?;
+        let remaining = reader.u8()?;
+        let mut pin = PinRecord::new(value, retry_limit).map_err(|_| Corrupt("PIN"))?;
         if remaining > retry_limit {
-            return Err(corrupt("PIN retry counter above its limit"));
+            return Err(Corrupt("PIN retry counter above its limit"));
         }
         pin.remaining = remaining;
         Ok(pin)
@@ -418,5 +419,25 @@ mod tests {
         let encoded = state.encode();
         assert_eq!(encoded.len(), state.encoded_len());
         assert_eq!(encoded.capacity(), encoded.len(), "the buffer never grew");
+    }
+
+    #[test]
+    fn cut_or_padded_states_are_storage_errors() {
+        let keys = StaticKeys::new(0x30, &[1; 16], &[2; 16], &[3; 16]).unwrap();
+        let personalization =
+            super::super::Personalization::new(keys, b"1234", b"admin-pin-0").unwrap();
+        let encoded = personalization.into_state().unwrap().encode();
+        assert!(CardState::decode(&encoded).is_ok());
+        let corrupt = |what: &str| Err(Error::Storage(format!("corrupt card state: {what}")));
+        for len in 0..encoded.len() {
+            let cut = CardState::decode(&encoded[..len]).map(|_| ());
+            assert_eq!(cut, corrupt("truncated"), "cut to {len} bytes");
+        }
+        let mut padded = encoded.to_vec();
+        padded.push(0);
+        assert_eq!(
+            CardState::decode(&padded).map(|_| ()),
+            corrupt("trailing bytes")
+        );
     }
 }

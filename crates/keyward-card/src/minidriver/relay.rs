@@ -13,7 +13,8 @@
 //! | 5 | server → client | [`ENCRYPTED_DATA`] | [`EncryptedData`]: the secure function's name and the `CARD_ENCRYPTED_DATA` blobs |
 //! | 6 | client → server | [`RESULT`] | the status of `CardProcessEncryptedData`, a little-endian `DWORD` ([`encode_result`]) |
 //!
-//! Fields are a 4-byte big-endian length followed by the bytes. Every message comes from the
+//! Fields are a 4-byte big-endian length followed by the bytes, read with keyward-core's
+//! [`Reader`]. Every message comes from the
 //! other process, so every decoder here takes untrusted bytes: a malformed message is
 //! [`Error::MalformedMessage`] (or [`Error::UnsupportedFeature`] for a public key that is not
 //! RSA), never a panic.
@@ -26,6 +27,8 @@
     clippy::expect_used,
     clippy::panic
 )]
+
+use keyward_core::codec::{self, LengthPrefix, Reader};
 
 use crate::instructions::PublicKey;
 use crate::{Error, Result};
@@ -107,11 +110,13 @@ pub fn encode_public_key(key: &PublicKey) -> Vec<u8> {
 /// → [`Error::MalformedMessage`]; a key that is not RSA → [`Error::UnsupportedFeature`]. The
 /// modulus and exponent are returned as sent: the wrapping checks them as a key.
 pub fn decode_public_key(message: &[u8]) -> Result<PublicKey> {
-    let mut fields = Fields::new(message, "the container's public key is truncated");
-    let key = match fields.byte()? {
+    let truncated =
+        |_: codec::Error| Error::MalformedMessage("the container's public key is truncated");
+    let mut reader = Reader::new(message);
+    let key = match reader.u8().map_err(truncated)? {
         1 => PublicKey::Rsa {
-            modulus: fields.field()?.to_vec(),
-            exponent: fields.field()?.to_vec(),
+            modulus: reader.vec_u32().map_err(truncated)?.to_vec(),
+            exponent: reader.vec_u32().map_err(truncated)?.to_vec(),
         },
         _ => {
             return Err(Error::UnsupportedFeature(
@@ -119,7 +124,9 @@ pub fn decode_public_key(message: &[u8]) -> Result<PublicKey> {
             ))
         }
     };
-    fields.end("the container's public key has trailing bytes")?;
+    reader
+        .finish()
+        .map_err(|_| Error::MalformedMessage("the container's public key has trailing bytes"))?;
     Ok(key)
 }
 
@@ -148,13 +155,16 @@ impl EncryptedData {
     /// [`Error::MalformedMessage`]. Whether the blobs belong to the function is
     /// `CardProcessEncryptedData`'s to check.
     pub fn from_message(message: &[u8]) -> Result<Self> {
-        let mut fields = Fields::new(message, "the encrypted data is truncated");
-        let function = String::from_utf8(fields.field()?.to_vec()).map_err(|_| {
+        let truncated =
+            |_: codec::Error| Error::MalformedMessage("the encrypted data is truncated");
+        let mut reader = Reader::new(message);
+        let name = reader.vec_u32().map_err(truncated)?;
+        let function = String::from_utf8(name.to_vec()).map_err(|_| {
             Error::MalformedMessage("the secure function's name in the encrypted data is not UTF-8")
         })?;
         let mut blobs = Vec::new();
-        while !fields.is_empty() {
-            blobs.push(fields.field()?.to_vec());
+        while !reader.is_empty() {
+            blobs.push(reader.vec_u32().map_err(truncated)?.to_vec());
         }
         Ok(EncryptedData { function, blobs })
     }
@@ -173,66 +183,10 @@ pub fn decode_result(message: &[u8]) -> Result<u32> {
         .map_err(|_| Error::MalformedMessage("a malformed result"))
 }
 
-/// A reader of the length-prefixed fields of a message; `truncated` is the error of a
-/// message that ends early.
-struct Fields<'a> {
-    bytes: &'a [u8],
-    truncated: &'static str,
-}
-
-impl<'a> Fields<'a> {
-    fn new(bytes: &'a [u8], truncated: &'static str) -> Self {
-        Fields { bytes, truncated }
-    }
-
-    /// One byte.
-    fn byte(&mut self) -> Result<u8> {
-        let (&first, rest) = self
-            .bytes
-            .split_first()
-            .ok_or(Error::MalformedMessage(self.truncated))?;
-        self.bytes = rest;
-        Ok(first)
-    }
-
-    /// A field with a 4-byte big-endian length.
-    fn field(&mut self) -> Result<&'a [u8]> {
-        let truncated = Error::MalformedMessage(self.truncated);
-        let (len, rest) = self.bytes.split_first_chunk::<4>().ok_or(truncated)?;
-        let len = usize::try_from(u32::from_be_bytes(*len))
-            .map_err(|_| Error::MalformedMessage(self.truncated))?;
-        if rest.len() < len {
-            return Err(Error::MalformedMessage(self.truncated));
-        }
-        let (field, rest) = rest.split_at(len);
-        self.bytes = rest;
-        Ok(field)
-    }
-
-    /// Whether every byte was read.
-    fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
-    /// Requires that every byte was read; `trailing` is the error otherwise.
-    fn end(self, trailing: &'static str) -> Result<()> {
-        if self.bytes.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::MalformedMessage(trailing))
-        }
-    }
-}
-
-/// Appends a field with a 4-byte big-endian length.
-#[allow(
-    clippy::expect_used,
-    reason = "encodes this process's own messages; nothing untrusted decides the length"
-)]
+/// Appends a field with a 4-byte big-endian length ([`Reader::vec_u32`] reads it back).
+/// Relayed fields are this process's own and far below 4 GiB.
 fn put_field(out: &mut Vec<u8>, field: &[u8]) {
-    let len = u32::try_from(field.len()).expect("relayed fields are far below 4 GiB");
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(field);
+    codec::put_prefixed(out, LengthPrefix::U32, |out| out.extend_from_slice(field));
 }
 
 #[cfg(test)]
@@ -303,6 +257,42 @@ mod tests {
         assert!(EncryptedData::from_message(&whole[..whole.len() - 1]).is_err());
         assert!(EncryptedData::from_message(&[]).is_err());
         assert!(EncryptedData::from_message(&[0, 0, 0, 2, 0xFF, 0xFE]).is_err());
+    }
+
+    #[test]
+    fn malformed_messages_say_which_and_how() {
+        let rsa = encode_public_key(&PublicKey::Rsa {
+            modulus: vec![0xC5; 8],
+            exponent: vec![3],
+        });
+        for cut in 0..rsa.len() {
+            assert_eq!(
+                decode_public_key(&rsa[..cut]),
+                Err(Error::MalformedMessage(
+                    "the container's public key is truncated"
+                ))
+            );
+        }
+        let mut trailing = rsa.clone();
+        trailing.push(0);
+        assert_eq!(
+            decode_public_key(&trailing),
+            Err(Error::MalformedMessage(
+                "the container's public key has trailing bytes"
+            ))
+        );
+        let data = EncryptedData {
+            function: "x".into(),
+            blobs: vec![vec![1]],
+        }
+        .to_message();
+        for cut in [0, 3, 4, 6, 9] {
+            assert_eq!(
+                EncryptedData::from_message(&data[..cut]),
+                Err(Error::MalformedMessage("the encrypted data is truncated")),
+                "{cut}"
+            );
+        }
     }
 
     #[test]

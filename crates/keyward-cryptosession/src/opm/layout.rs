@@ -3,7 +3,8 @@
 //! parses them strictly: wrong total size or a size field past the array →
 //! [`Error::InvalidArgument`]. Bytes after a size field's count are zero when built and
 //! ignored when parsed (the OMAC still covers them: verify a structure's raw bytes, not a
-//! rebuilt copy).
+//! rebuilt copy). Structures are read with keyward-core's [`Reader`]; the fixed-size ones
+//! without a size field are [`Codec`]s.
 
 // Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them
 // (tests may: clippy.toml).
@@ -21,38 +22,23 @@ use super::{
 use crate::error::{Error, Result};
 use crate::exchange::SESSION_KEY_LEN;
 use crate::guid::{Guid, GUID_LEN};
+use keyward_core::codec::{Codec, Reader};
 use keyward_core::{Secret, SecretVec};
 
-/// Reads fixed-size fields of a structure whose total size was checked.
-struct Fields<'a>(&'a [u8]);
+/// A `GUID` in Windows memory order.
+fn read_guid(reader: &mut Reader<'_>) -> Result<Guid> {
+    Ok(Guid::from_bytes(&reader.array::<GUID_LEN>()?))
+}
 
-impl Fields<'_> {
-    fn array<const N: usize>(&self, at: usize) -> Result<[u8; N]> {
-        self.0
-            .get(at..at + N)
-            .and_then(|field| field.try_into().ok())
-            .ok_or(Error::InvalidArgument("OPM structure too short"))
-    }
-
-    fn u32(&self, at: usize) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array(at)?))
-    }
-
-    fn guid(&self, at: usize) -> Result<Guid> {
-        Ok(Guid::from_bytes(&self.array::<GUID_LEN>(at)?))
-    }
-
-    /// `count` bytes at `at`, `count` not more than `capacity`.
-    fn bytes(&self, at: usize, count: u32, capacity: usize) -> Result<Vec<u8>> {
-        let count = usize::try_from(count)
-            .ok()
-            .filter(|&count| count <= capacity)
-            .ok_or(Error::InvalidArgument("OPM size field exceeds its array"))?;
-        self.0
-            .get(at..at + count)
-            .map(<[u8]>::to_vec)
-            .ok_or(Error::InvalidArgument("OPM structure too short"))
-    }
+/// An array of `capacity` bytes of which the size field `count` says how many are used; the
+/// bytes after them are skipped. A count above the capacity is [`Error::InvalidArgument`].
+fn read_sized_array(reader: &mut Reader<'_>, count: u32, capacity: usize) -> Result<Vec<u8>> {
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&count| count <= capacity)
+        .ok_or(Error::InvalidArgument("OPM size field exceeds its array"))?;
+    let array = reader.take(capacity)?;
+    Ok(array.get(..count).map(<[u8]>::to_vec).unwrap_or_default())
 }
 
 fn check_size(bytes: &[u8], size: usize, what: &'static str) -> Result<()> {
@@ -108,13 +94,20 @@ impl GetInfoParameters {
     /// Parses exactly [`Self::SIZE`] bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         check_size(bytes, Self::SIZE, "OPM_GET_INFO_PARAMETERS is 4112 bytes")?;
-        let fields = Fields(bytes);
+        let mut reader = Reader::new(bytes);
+        let omac = reader.array()?;
+        let random_number = reader.array()?;
+        let information = read_guid(&mut reader)?;
+        let sequence_number = reader.u32_le()?;
+        let count = reader.u32_le()?;
+        let parameters = read_sized_array(&mut reader, count, OPM_GET_INFORMATION_PARAMETERS_SIZE)?;
+        reader.finish()?;
         Ok(GetInfoParameters {
-            omac: fields.array(0)?,
-            random_number: fields.array(16)?,
-            information: fields.guid(32)?,
-            sequence_number: fields.u32(48)?,
-            parameters: fields.bytes(56, fields.u32(52)?, OPM_GET_INFORMATION_PARAMETERS_SIZE)?,
+            omac,
+            random_number,
+            information,
+            sequence_number,
+            parameters,
         })
     }
 }
@@ -153,12 +146,18 @@ impl ConfigureParameters {
     /// Parses exactly [`Self::SIZE`] bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         check_size(bytes, Self::SIZE, "OPM_CONFIGURE_PARAMETERS is 4096 bytes")?;
-        let fields = Fields(bytes);
+        let mut reader = Reader::new(bytes);
+        let omac = reader.array()?;
+        let setting = read_guid(&mut reader)?;
+        let sequence_number = reader.u32_le()?;
+        let count = reader.u32_le()?;
+        let parameters = read_sized_array(&mut reader, count, OPM_CONFIGURE_SETTING_DATA_SIZE)?;
+        reader.finish()?;
         Ok(ConfigureParameters {
-            omac: fields.array(0)?,
-            setting: fields.guid(16)?,
-            sequence_number: fields.u32(32)?,
-            parameters: fields.bytes(40, fields.u32(36)?, OPM_CONFIGURE_SETTING_DATA_SIZE)?,
+            omac,
+            setting,
+            sequence_number,
+            parameters,
         })
     }
 }
@@ -192,11 +191,12 @@ impl RequestedInformation {
     /// Parses exactly [`Self::SIZE`] bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         check_size(bytes, Self::SIZE, "OPM_REQUESTED_INFORMATION is 4096 bytes")?;
-        let fields = Fields(bytes);
-        Ok(RequestedInformation {
-            omac: fields.array(0)?,
-            information: fields.bytes(20, fields.u32(16)?, OPM_REQUESTED_INFORMATION_SIZE)?,
-        })
+        let mut reader = Reader::new(bytes);
+        let omac = reader.array()?;
+        let count = reader.u32_le()?;
+        let information = read_sized_array(&mut reader, count, OPM_REQUESTED_INFORMATION_SIZE)?;
+        reader.finish()?;
+        Ok(RequestedInformation { omac, information })
     }
 }
 
@@ -235,13 +235,24 @@ impl StandardInformation {
     /// Parses exactly [`Self::SIZE`] bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         check_size(bytes, Self::SIZE, "OPM_STANDARD_INFORMATION is 32 bytes")?;
-        let fields = Fields(bytes);
+        Self::decode(bytes)
+    }
+}
+
+impl Codec for StandardInformation {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
         Ok(StandardInformation {
-            random_number: fields.array(0)?,
-            status_flags: fields.u32(16)?,
-            information: fields.u32(20)?,
-            reserved: fields.u32(24)?,
-            reserved2: fields.u32(28)?,
+            random_number: reader.array()?,
+            status_flags: reader.u32_le()?,
+            information: reader.u32_le()?,
+            reserved: reader.u32_le()?,
+            reserved2: reader.u32_le()?,
         })
     }
 }
@@ -282,12 +293,23 @@ impl SetProtectionLevelParameters {
             Self::SIZE,
             "OPM_SET_PROTECTION_LEVEL_PARAMETERS is 16 bytes",
         )?;
-        let fields = Fields(bytes);
+        Self::decode(bytes)
+    }
+}
+
+impl Codec for SetProtectionLevelParameters {
+    type Error = Error;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self> {
         Ok(SetProtectionLevelParameters {
-            protection_type: fields.u32(0)?,
-            protection_level: fields.u32(4)?,
-            reserved: fields.u32(8)?,
-            reserved2: fields.u32(12)?,
+            protection_type: reader.u32_le()?,
+            protection_level: reader.u32_le()?,
+            reserved: reader.u32_le()?,
+            reserved2: reader.u32_le()?,
         })
     }
 }
@@ -332,16 +354,22 @@ impl InitializationParameters {
             .ok_or(Error::InvalidArgument(
                 "OPM initialization parameters are 40 bytes",
             ))?;
-        let fields = Fields(bytes);
+        let mut reader = Reader::new(bytes);
+        let random_number = reader.array::<OPM_128_BIT_RANDOM_NUMBER_SIZE>()?;
         let mut signing_key = Secret::<SESSION_KEY_LEN>::zeroed();
-        signing_key
+        // `take` returns exactly SESSION_KEY_LEN bytes; no copy of the key is left behind.
+        for (slot, byte) in signing_key
             .expose_mut()
-            .copy_from_slice(bytes.get(16..32).unwrap_or(&[0; SESSION_KEY_LEN]));
+            .iter_mut()
+            .zip(reader.take(SESSION_KEY_LEN)?)
+        {
+            *slot = *byte;
+        }
         Ok(InitializationParameters {
-            random_number: fields.array::<OPM_128_BIT_RANDOM_NUMBER_SIZE>(0)?,
+            random_number,
             signing_key,
-            status_sequence: fields.u32(32)?,
-            command_sequence: fields.u32(36)?,
+            status_sequence: reader.u32_le()?,
+            command_sequence: reader.u32_le()?,
         })
     }
 }
@@ -359,6 +387,31 @@ impl core::fmt::Debug for InitializationParameters {
 mod tests {
     use super::*;
     use crate::opm::{OPM_GET_CONNECTOR_TYPE, OPM_SET_PROTECTION_LEVEL};
+
+    #[test]
+    fn bad_structures_are_invalid_arguments() {
+        use crate::error::hresult::E_INVALIDARG;
+        let bytes = StandardInformation {
+            random_number: [1; 16],
+            status_flags: 2,
+            information: 3,
+            reserved: 0,
+            reserved2: 0,
+        }
+        .to_bytes();
+        for len in 0..bytes.len() {
+            let short = StandardInformation::parse(&bytes[..len]).unwrap_err();
+            assert_eq!(short.hresult(), E_INVALIDARG, "{len}");
+        }
+        let short = InitializationParameters::parse(&SecretVec::zeroed(39)).unwrap_err();
+        assert_eq!(short.hresult(), E_INVALIDARG);
+        for error in [
+            keyward_core::codec::Error::Truncated,
+            keyward_core::codec::Error::TrailingBytes,
+        ] {
+            assert_eq!(Error::from(error).hresult(), E_INVALIDARG);
+        }
+    }
 
     #[test]
     fn get_info_parameters_layout() {

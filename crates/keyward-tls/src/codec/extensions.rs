@@ -12,7 +12,7 @@
 
 use super::enums::{ExtensionType, SERVER_NAME_HOST};
 use super::{
-    put_prefixed, put_u16, put_u32, put_u8, put_vec_u16, put_vec_u8, LengthPrefix, Reader,
+    put_prefixed, put_u16, put_u32, put_u8, put_vec_u16, put_vec_u8, Codec, LengthPrefix, Reader,
 };
 use crate::error::Error;
 
@@ -25,7 +25,9 @@ pub struct KeyShareEntry {
     pub key_exchange: Vec<u8>,
 }
 
-impl KeyShareEntry {
+impl Codec for KeyShareEntry {
+    type Error = Error;
+
     fn read(reader: &mut Reader<'_>) -> Result<Self, Error> {
         let group = reader.u16()?;
         let key_exchange = reader.vec_u16()?;
@@ -39,7 +41,7 @@ impl KeyShareEntry {
         })
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) {
         put_u16(out, self.group);
         put_vec_u16(out, &self.key_exchange);
     }
@@ -69,6 +71,10 @@ impl OfferedPsks {
     pub fn binders_len(&self) -> usize {
         2 + self.binders.iter().map(|b| 1 + b.len()).sum::<usize>()
     }
+}
+
+impl Codec for OfferedPsks {
+    type Error = Error;
 
     fn read(reader: &mut Reader<'_>) -> Result<Self, Error> {
         let mut list = reader.sub_u16()?;
@@ -109,7 +115,7 @@ impl OfferedPsks {
         })
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) {
         put_prefixed(out, LengthPrefix::U16, |out| {
             for identity in &self.identities {
                 put_vec_u16(out, &identity.identity);
@@ -173,7 +179,7 @@ fn u8_list(mut reader: Reader<'_>, min: usize) -> Result<Vec<u8>, Error> {
 fn prefixed_u16_list(mut reader: Reader<'_>) -> Result<Vec<u16>, Error> {
     let list = reader.sub_u16()?;
     reader.finish()?;
-    list.u16_list(2)
+    Ok(list.u16_list(2)?)
 }
 
 fn read_server_name(mut reader: Reader<'_>) -> Result<Option<String>, Error> {
@@ -430,7 +436,7 @@ impl ClientExtensions {
         if let Some(shares) = &self.key_shares {
             ext(ExtensionType::KeyShare, &|o| {
                 put_prefixed(o, LengthPrefix::U16, |o| {
-                    shares.iter().for_each(|s| s.write(o))
+                    shares.iter().for_each(|s| s.encode(o))
                 })
             });
         }
@@ -446,7 +452,7 @@ impl ClientExtensions {
             ext(ExtensionType::Cookie, &|o| put_vec_u16(o, cookie));
         }
         if let Some(psks) = &self.pre_shared_key {
-            ext(ExtensionType::PreSharedKey, &|o| psks.write(o));
+            ext(ExtensionType::PreSharedKey, &|o| psks.encode(o));
         }
     }
 }
@@ -555,7 +561,7 @@ impl ServerExtensions {
             ext(ExtensionType::SupportedVersions, &|o| put_u16(o, version));
         }
         if let Some(share) = &self.key_share {
-            ext(ExtensionType::KeyShare, &|o| share.write(o));
+            ext(ExtensionType::KeyShare, &|o| share.encode(o));
         }
         if let Some(group) = self.selected_group {
             ext(ExtensionType::KeyShare, &|o| put_u16(o, group));

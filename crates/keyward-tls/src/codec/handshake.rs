@@ -13,7 +13,7 @@
 use super::enums::{ExtensionType, HandshakeType, EC_CURVE_TYPE_NAMED};
 use super::extensions::ServerExtensions;
 use super::{
-    put_prefixed, put_u16, put_u24, put_u32, put_u8, put_vec_u16, put_vec_u24, put_vec_u8,
+    put_prefixed, put_u16, put_u24, put_u32, put_u8, put_vec_u16, put_vec_u24, put_vec_u8, Codec,
     LengthPrefix, Reader,
 };
 use crate::error::Error;
@@ -177,14 +177,16 @@ pub struct DigitallySigned {
     pub signature: Vec<u8>,
 }
 
-impl DigitallySigned {
+impl Codec for DigitallySigned {
+    type Error = Error;
+
     fn read(reader: &mut Reader<'_>) -> Result<Self, Error> {
         let scheme = reader.u16()?;
         let signature = reader.vec_u16()?.to_vec();
         Ok(DigitallySigned { scheme, signature })
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) {
         put_u16(out, self.scheme);
         put_vec_u16(out, &self.signature);
     }
@@ -279,7 +281,7 @@ impl ServerKeyExchange {
     /// The complete handshake message.
     pub fn encode(&self) -> Vec<u8> {
         let mut body = self.params.encode();
-        self.signed.write(&mut body);
+        self.signed.encode(&mut body);
         encode_handshake(HandshakeType::ServerKeyExchange, &body)
     }
 }
@@ -333,7 +335,7 @@ pub fn parse_certificate_verify(body: &[u8]) -> Result<DigitallySigned, Error> {
 /// Encodes a CertificateVerify.
 pub fn encode_certificate_verify(signed: &DigitallySigned) -> Vec<u8> {
     let mut body = Vec::new();
-    signed.write(&mut body);
+    signed.encode(&mut body);
     encode_handshake(HandshakeType::CertificateVerify, &body)
 }
 

@@ -333,7 +333,10 @@ fn small_messages() {
 #[test]
 fn reader_checks_every_length() {
     let mut reader = Reader::new(&[0, 3, 1, 2]);
-    assert_eq!(reader.vec_u16(), Err(Error::Decode("truncated message")));
+    assert_eq!(
+        reader.vec_u16().map_err(Error::from),
+        Err(Error::Decode("truncated message"))
+    );
     let mut reader = Reader::new(&[0xFF, 0xFF, 0xFF, 0xFF]);
     assert!(reader.vec_u24().is_err());
     let mut reader = Reader::new(&[1, 2, 3]);
