@@ -146,6 +146,7 @@ pub mod d3d11;
 pub mod extensions;
 mod handles;
 pub mod hash;
+mod ids;
 pub mod keys;
 pub mod master;
 mod params;

@@ -350,12 +350,12 @@ fn session_keys(
     let provider = common::provider();
     let (client, server) = common::masters(
         &provider,
-        info.protocol.to_u32(),
-        u32::from(info.suite.id),
-        match info.suite.key_exchange {
+        info.protocol,
+        info.suite,
+        common::group(match info.suite.key_exchange {
             KeyExchange::DheRsa => 256,
             _ => 23,
-        },
+        }),
         &CR,
         &SR,
     );

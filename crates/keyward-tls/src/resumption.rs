@@ -14,7 +14,9 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use keyward_core::backend::fill_random;
-use keyward_ssl::{EphemeralKey, Parameters, Provider, SessionKey, Side};
+use keyward_ssl::{
+    CipherSuite, EphemeralKey, Group, Parameters, Protocol, Provider, SessionKey, Side,
+};
 
 use crate::codec::{put_u16, put_u32, put_u8, put_vec_exact, LengthPrefix, Reader};
 use crate::error::Error;
@@ -423,14 +425,14 @@ struct TicketProtector {
 
 /// TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, x25519: the key agreement that makes the
 /// ticket keys (no signature is made; the suite only names the cipher and the PRF).
-const TICKET_PROTOCOL: u32 = 0x0303;
-const TICKET_SUITE: u32 = 0xC02C;
-const TICKET_GROUP: u32 = 29;
+const TICKET_PROTOCOL: Protocol = Protocol::Tls12;
+const TICKET_SUITE: u16 = 0xC02C;
+const TICKET_GROUP: Group = Group::Ec(keyward_core::backend::Curve::X25519);
 
 impl TicketProtector {
     fn new(provider: &Provider) -> Result<Self, Error> {
-        let share =
-            || provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None);
+        let suite = CipherSuite::from_id(TICKET_SUITE).ok_or(Error::General("ticket suite"))?;
+        let share = || provider.create_ephemeral_key(TICKET_PROTOCOL, suite, TICKET_GROUP);
         let (sealer, opener) = (share()?, share()?);
         let mut client_random = [0u8; 32];
         let mut server_random = [0u8; 32];
@@ -442,7 +444,7 @@ impl TicketProtector {
                 own,
                 &peer.public_key(),
                 TICKET_PROTOCOL,
-                TICKET_SUITE,
+                suite,
                 &params,
                 side,
             )
