@@ -149,7 +149,7 @@ pub mod hash;
 mod ids;
 pub mod keys;
 pub mod master;
-mod params;
+pub mod params;
 pub mod provider;
 mod ptr;
 pub mod record;
