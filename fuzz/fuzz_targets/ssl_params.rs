@@ -1,5 +1,5 @@
-//! Parameter lists (`NCryptBufferDesc` contents as `(BufferType, bytes)` pairs): parsed by
-//! the provider, then used to derive a master key and session keys, as `SslGenerateMasterKey`
+//! Parameter lists (`NCryptBufferDesc` contents as `(BufferType, bytes)` pairs): read by
+//! keyward-ffi into the provider's typed parameters, then used to derive a master key and session keys, as `SslGenerateMasterKey`
 //! and `SslGenerateSessionKeys` do.
 #![no_main]
 
@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use arbitrary::Arbitrary;
 use keyward_core::backend::Curve;
 use keyward_fuzz::provider;
-use keyward_ssl::{EphemeralKey, Group, Parameters, Side};
+use keyward::params::from_buffers;
+use keyward_ssl::{CipherSuite, EphemeralKey, Group, Protocol, Side};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -19,14 +20,14 @@ struct Input<'a> {
     session_params: Vec<(u32, &'a [u8])>,
 }
 
-/// (dwProtocol, dwCipherSuite) pairs of ECDHE suites across the protocols.
-const SUITES: [(u32, u32); 6] = [
-    (0x0303, 0xC02F),
-    (0x0303, 0xCCA9),
-    (0x0303, 0xC013),
-    (0x0301, 0xC013),
-    (0xFEFD, 0xC02B),
-    (0xFEFF, 0xC009),
+/// (protocol, suite) pairs of ECDHE suites across the protocols.
+const SUITES: [(Protocol, u16); 6] = [
+    (Protocol::Tls12, 0xC02F),
+    (Protocol::Tls12, 0xCCA9),
+    (Protocol::Tls12, 0xC013),
+    (Protocol::Tls10, 0xC013),
+    (Protocol::Dtls12, 0xC02B),
+    (Protocol::Dtls10, 0xC009),
 ];
 
 fn keys() -> &'static (EphemeralKey, EphemeralKey) {
@@ -41,11 +42,12 @@ fn keys() -> &'static (EphemeralKey, EphemeralKey) {
 }
 
 fuzz_target!(|input: Input<'_>| {
-    let Ok(master_params) = Parameters::from_buffers(&input.master_params) else {
+    let Ok(master_params) = from_buffers(&input.master_params) else {
         return;
     };
     let (own, peer) = keys();
     let (protocol, suite) = SUITES[usize::from(input.suite) % SUITES.len()];
+    let suite = CipherSuite::from_id(suite).expect("a supported suite");
     let side = if input.protocol % 2 == 0 {
         Side::Client
     } else {
@@ -61,7 +63,7 @@ fuzz_target!(|input: Input<'_>| {
     ) else {
         return;
     };
-    if let Ok(session_params) = Parameters::from_buffers(&input.session_params) {
+    if let Ok(session_params) = from_buffers(&input.session_params) {
         let _ = master.generate_session_keys(&session_params);
     }
 });

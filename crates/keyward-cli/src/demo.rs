@@ -2,18 +2,25 @@
 //! TLS 1.2 handshake through the provider API, once with ECDHE and once with RSA key
 //! exchange. Each provider call is printed with its result, so a newcomer sees the flow.
 
+use keyward_core::backend::Curve;
 use keyward_core::backend::{fill_random, hash, HashAlgorithm};
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_core::{Error, Result};
 use keyward_ssl::keys::{BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB};
 use keyward_ssl::{
-    HandshakeHash, MasterKey, Parameters, PrivateKey, Provider, SessionKeys, Side, SignaturePadding,
+    CipherSuite, Group, HandshakeHash, MasterKey, Parameters, PrivateKey, Protocol, Provider,
+    SessionKeys, Side, SignaturePadding,
 };
 
-const TLS1_2: u32 = 0x0303;
-const ECDHE_SUITE: u32 = 0xC02F; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-const RSA_SUITE: u32 = 0x003C; // TLS_RSA_WITH_AES_128_CBC_SHA256
-const X25519: u32 = 29;
+const TLS1_2: Protocol = Protocol::Tls12;
+const ECDHE_SUITE: u16 = 0xC02F; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+const RSA_SUITE: u16 = 0x003C; // TLS_RSA_WITH_AES_128_CBC_SHA256
+const X25519: Group = Group::Ec(Curve::X25519);
+
+/// The table entry of a suite the demo uses.
+fn suite(id: u16) -> Result<&'static CipherSuite> {
+    CipherSuite::from_id(id).ok_or(Error::NotSupported("demo cipher suite"))
+}
 const DEMO_KEY: &str = "keyward-demo-rsa";
 
 /// Prints one provider call and passes its result through.
@@ -88,12 +95,12 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
     let mut client_hash = call(
         "client",
         "SslCreateHandshakeHash(TLS1_2, suite)",
-        client.create_handshake_hash(TLS1_2, ECDHE_SUITE),
+        client.create_handshake_hash(TLS1_2, suite(ECDHE_SUITE)?),
     )?;
     let mut server_hash = call(
         "server",
         "SslCreateHandshakeHash(TLS1_2, suite)",
-        server.create_handshake_hash(TLS1_2, ECDHE_SUITE),
+        server.create_handshake_hash(TLS1_2, suite(ECDHE_SUITE)?),
     )?;
     client_hash.update(&hello);
     server_hash.update(&hello);
@@ -102,7 +109,7 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
     let server_share = call(
         "server",
         "SslCreateEphemeralKey(TLS1_2, suite, x25519)",
-        server.create_ephemeral_key(TLS1_2, ECDHE_SUITE, X25519, 0, None),
+        server.create_ephemeral_key(TLS1_2, suite(ECDHE_SUITE)?, X25519),
     )?;
     let share_blob = call(
         "server",
@@ -139,7 +146,7 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
     let client_share = call(
         "client",
         "SslCreateEphemeralKey(TLS1_2, suite, x25519)",
-        client.create_ephemeral_key(TLS1_2, ECDHE_SUITE, X25519, 0, None),
+        client.create_ephemeral_key(TLS1_2, suite(ECDHE_SUITE)?, X25519),
     )?;
     let client_share_blob = call(
         "client",
@@ -167,7 +174,7 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
             &client_share,
             &server_share_at_client,
             TLS1_2,
-            ECDHE_SUITE,
+            suite(ECDHE_SUITE)?,
             &Parameters::with_session_hash(&session_hash),
             Side::Client,
         ),
@@ -180,7 +187,7 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
             &server_share,
             &client_share_at_server,
             TLS1_2,
-            ECDHE_SUITE,
+            suite(ECDHE_SUITE)?,
             &Parameters::with_session_hash(&server_session_hash),
             Side::Server,
         ),
@@ -197,8 +204,8 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
 
 fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<()> {
     let (client_random, server_random, hello) = hellos()?;
-    let mut client_hash = client.create_handshake_hash(TLS1_2, RSA_SUITE)?;
-    let mut server_hash = server.create_handshake_hash(TLS1_2, RSA_SUITE)?;
+    let mut client_hash = client.create_handshake_hash(TLS1_2, suite(RSA_SUITE)?)?;
+    let mut server_hash = server.create_handshake_hash(TLS1_2, suite(RSA_SUITE)?)?;
     println!("  [both]   SslCreateHandshakeHash, SslHashHandshake(hellos, Certificate)");
     client_hash.update(&hello);
     server_hash.update(&hello);
@@ -209,11 +216,12 @@ fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<
         "SslImportKey(BCRYPT_RSAPUBLIC_BLOB from the certificate)",
         client.import_public_key(BCRYPT_RSAPUBLIC_BLOB, &server_rsa_blob),
     )?;
-    let params = Parameters::with_randoms(&client_random, &server_random).highest_version(TLS1_2);
+    let params = Parameters::with_randoms(&client_random, &server_random)
+        .highest_version(u32::from(TLS1_2.wire_version()));
     let (client_master, encrypted_premaster) = call(
         "client",
         "SslGenerateMasterKey(NULL, server key, {randoms, HIGHEST_VERSION}, CLIENT)",
-        client.generate_master_key_rsa(&server_public, TLS1_2, RSA_SUITE, &params),
+        client.generate_master_key_rsa(&server_public, TLS1_2, suite(RSA_SUITE)?, &params),
     )?;
     println!(
         "  [client] ClientKeyExchange carries {} encrypted premaster bytes",
@@ -222,7 +230,13 @@ fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<
     let server_master = call(
         "server",
         "SslImportMasterKey(key, {randoms, HIGHEST_VERSION}, encrypted premaster)",
-        server.import_master_key(server_key, TLS1_2, RSA_SUITE, &params, &encrypted_premaster),
+        server.import_master_key(
+            server_key,
+            TLS1_2,
+            suite(RSA_SUITE)?,
+            &params,
+            &encrypted_premaster,
+        ),
     )?;
     let key_exchange = [b"ClientKeyExchange".as_slice(), &encrypted_premaster].concat();
     client_hash.update(&key_exchange);

@@ -8,6 +8,7 @@ use keyward_core::Error;
 
 use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
+use crate::ids;
 use crate::ptr::{caller, input, no_flags, out, wide_string, write_result};
 use crate::types::*;
 
@@ -28,7 +29,8 @@ pub unsafe extern "system" fn SslCreateHandshakeHash(
         no_flags(dwFlags)?;
         let provider = handles::provider(hSslProvider)?;
         let handle = caller!(out(phHandshakeHash))?;
-        let hash = provider.create_handshake_hash(dwProtocol, dwCipherSuite)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
+        let hash = provider.create_handshake_hash(protocol, suite)?;
         *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(hash))))?;
         Ok(())
     })
@@ -97,7 +99,9 @@ pub unsafe extern "system" fn SslCreateClientAuthHash(
         let handle = caller!(out(phHandshakeHash))?;
         let algorithm = caller!(wide_string(pszHashAlgId, NCRYPT_SSL_MAX_NAME_SIZE))?;
         no_flags(dwFlags)?;
-        let hash = provider.create_client_auth_hash(dwProtocol, dwCipherSuite, &algorithm)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
+        let algorithm = ids::client_auth_hash(&algorithm)?;
+        let hash = provider.create_client_auth_hash(protocol, suite, algorithm)?;
         *handle = handles::insert(hSslProvider, Object::Hash(Arc::new(Mutex::new(hash))))?;
         Ok(())
     })
@@ -125,7 +129,7 @@ pub unsafe extern "system" fn SslComputeSessionHash(
         no_flags(dwFlags)?;
         let digest = {
             let hash = handles::lock(&hash);
-            if hash.protocol().to_u32() != dwProtocol {
+            if ids::protocol_id(hash.protocol()) != dwProtocol {
                 return Err(Error::InvalidParameter(
                     "dwProtocol differs from the hash's",
                 ));

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
 use crate::handles::{self, Object};
+use crate::ids;
 use crate::ptr::{
     caller, in_ref, input, no_flags, out, required_input, wide_string, write_len, write_result,
 };
@@ -70,13 +71,14 @@ pub unsafe extern "system" fn SslCreateEphemeralKey(
         let handle = caller!(out(phEphemeralKey))?;
         no_flags(dwFlags)?;
         let params = caller!(input(pbParams, cbParams))?;
-        let key = provider.create_ephemeral_key(
-            dwProtocol,
-            dwCipherSuite,
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
+        let group = ids::ephemeral_group(
+            suite,
             dwKeyType,
             dwKeyBitLen,
             (!params.is_empty()).then_some(params),
         )?;
+        let key = provider.create_ephemeral_key(protocol, suite, group)?;
         *handle = handles::insert(hSslProvider, Object::EphemeralKey(Arc::new(key)))?;
         Ok(())
     })
@@ -122,15 +124,15 @@ pub unsafe extern "system" fn SslImportKey(
                 let (header, psk) = blob
                     .split_at_checked(8)
                     .ok_or(Error::BadData("TLS13PRESHAREDKEY shorter than its header"))?;
-                let (protocol, suite) = header.split_at(4);
+                let (dw_protocol, dw_suite) = header.split_at(4);
                 let dword = |bytes: &[u8]| {
                     bytes
                         .try_into()
                         .map(u32::from_le_bytes)
                         .map_err(|_| Error::Internal("DWORD split"))
                 };
-                let secret =
-                    provider.import_pre_shared_key(dword(protocol)?, dword(suite)?, psk)?;
+                let (protocol, suite) = ids::suite(dword(dw_protocol)?, dword(dw_suite)?)?;
+                let secret = provider.import_pre_shared_key(protocol, suite, psk)?;
                 Object::Tls13Secret(Arc::new(secret))
             }
             _ => return Err(Error::NotSupported("blob type")),

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use keyward_core::Error;
 use keyward_ssl::master::{EAP_KEY_BLOCK_LEN, FINISHED_LEN};
 use keyward_ssl::provider::MasterKeyExchange;
-use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider, Side};
+use keyward_ssl::{CipherSuite, KeyExchange, Parameters, PreMasterKey, Protocol, Provider};
 
 use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
+use crate::ids;
 use crate::params::parameters;
 use crate::ptr::{
     c_string, caller, input, no_flags, out, output, required_input, wide_string, write_len,
@@ -23,27 +24,14 @@ use crate::types::*;
 /// Longest exporter label accepted, in bytes.
 const MAX_LABEL: usize = 255;
 
-/// The suite of `dwProtocol` and `dwCipherSuite` (unknown: `NTE_NOT_SUPPORTED`).
-fn suite(protocol: DWORD, suite: DWORD) -> Result<&'static CipherSuite, Error> {
-    CipherSuite::lookup(Protocol::from_u32(protocol)?, suite)
-}
-
-/// Only the `CLIENT` and `SERVER` flags, at least one of them (`NTE_BAD_FLAGS`).
-fn side(flags: DWORD) -> Result<Side, Error> {
-    if flags & !(NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG) != 0 {
-        return Err(Error::BadFlags);
-    }
-    Side::from_flags(flags)
-}
-
 /// The RSA client's side of both `SslGenerateMasterKey` and `SslGeneratePreMasterKey`: the
 /// size of the encrypted premaster in `*pcbResult`, and, unless `pbOutput` is NULL (a size
 /// query: `None`), a fresh premaster whose encryption to `hPublicKey` goes to `pbOutput`.
 unsafe fn rsa_premaster(
     provider: &Provider,
     hPublicKey: NCRYPT_KEY_HANDLE,
-    dwProtocol: DWORD,
-    dwCipherSuite: DWORD,
+    protocol: Protocol,
+    suite: &'static CipherSuite,
     params: &Parameters<'_>,
     pbOutput: PBYTE,
     cbOutput: DWORD,
@@ -59,7 +47,7 @@ unsafe fn rsa_premaster(
         return Err(Error::BufferTooSmall { needed });
     }
     let (premaster, encrypted) =
-        provider.generate_premaster_key(&server_key, dwProtocol, dwCipherSuite, params)?;
+        provider.generate_premaster_key(&server_key, protocol, suite, params)?;
     caller!(write_result(&encrypted, pbOutput, cbOutput, pcbResult))?;
     Ok(Some(premaster))
 }
@@ -89,11 +77,10 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
         let provider = handles::provider(hSslProvider)?;
         let handle = caller!(out(phMasterKey))?;
         // The suite is checked here, in the Windows order; the key exchange decides below.
-        suite(dwProtocol, dwCipherSuite)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
         let params = caller!(parameters(pParameterList))?;
-        let side = side(dwFlags)?;
-        let exchange =
-            provider.master_key_exchange(dwProtocol, dwCipherSuite, side, hPrivateKey != 0)?;
+        let side = ids::side(dwFlags)?;
+        let exchange = provider.master_key_exchange(protocol, suite, side, hPrivateKey != 0)?;
         let master = match exchange {
             MasterKeyExchange::RsaPremaster => match handles::get(hPrivateKey)? {
                 Object::PreMasterKey(premaster) => premaster.master_key(&params)?,
@@ -101,14 +88,7 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
             },
             MasterKeyExchange::RsaNewPremaster => {
                 let Some(premaster) = caller!(rsa_premaster(
-                    &provider,
-                    hPublicKey,
-                    dwProtocol,
-                    dwCipherSuite,
-                    &params,
-                    pbOutput,
-                    cbOutput,
-                    pcbResult,
+                    &provider, hPublicKey, protocol, suite, &params, pbOutput, cbOutput, pcbResult,
                 ))?
                 else {
                     return Ok(());
@@ -118,14 +98,7 @@ pub unsafe extern "system" fn SslGenerateMasterKey(
             MasterKeyExchange::Agreement => {
                 let own = handles::ephemeral_key(hPrivateKey)?;
                 let peer = handles::public_key(hPublicKey)?;
-                provider.generate_master_key(
-                    &own,
-                    &peer,
-                    dwProtocol,
-                    dwCipherSuite,
-                    &params,
-                    side,
-                )?
+                provider.generate_master_key(&own, &peer, protocol, suite, &params, side)?
             }
         };
         *handle = handles::insert(hSslProvider, Object::MasterKey(Arc::new(master)))?;
@@ -153,10 +126,10 @@ pub unsafe extern "system" fn SslImportMasterKey(
 ) -> SECURITY_STATUS {
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
-        let cipher_suite = suite(dwProtocol, dwCipherSuite)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
         let key = handles::private_key(hPrivateKey)?;
         let handle = caller!(out(phMasterKey))?;
-        if cipher_suite.key_exchange != KeyExchange::Rsa {
+        if suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::BadAlgorithm);
         }
         let encrypted = caller!(required_input(pbEncryptedKey, cbEncryptedKey))?;
@@ -164,8 +137,7 @@ pub unsafe extern "system" fn SslImportMasterKey(
             return Err(Error::BadFlags);
         }
         let params = caller!(parameters(pParameterList))?;
-        let master =
-            provider.import_master_key(&key, dwProtocol, dwCipherSuite, &params, encrypted)?;
+        let master = provider.import_master_key(&key, protocol, suite, &params, encrypted)?;
         *handle = handles::insert(hSslProvider, Object::MasterKey(Arc::new(master)))?;
         Ok(())
     })
@@ -193,20 +165,13 @@ pub unsafe extern "system" fn SslGeneratePreMasterKey(
     Error::boundary(|| {
         let provider = handles::provider(hSslProvider)?;
         let handle = caller!(out(phPreMasterKey))?;
-        suite(dwProtocol, dwCipherSuite)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
         let params = caller!(parameters(pParameterList))?;
         if dwFlags & !NCRYPT_SSL_CLIENT_FLAG != 0 {
             return Err(Error::BadFlags);
         }
         let Some(premaster) = caller!(rsa_premaster(
-            &provider,
-            hPublicKey,
-            dwProtocol,
-            dwCipherSuite,
-            &params,
-            pbOutput,
-            cbOutput,
-            pcbResult,
+            &provider, hPublicKey, protocol, suite, &params, pbOutput, cbOutput, pcbResult,
         ))?
         else {
             return Ok(());
@@ -276,7 +241,7 @@ pub unsafe extern "system" fn SslComputeFinishedHash(
         let transcript = handles::lock(&hash).duplicate();
         let verify_data = match key {
             Object::MasterKey(master) => {
-                let sender = side(dwFlags)?;
+                let sender = ids::side(dwFlags)?;
                 if out.len() != FINISHED_LEN {
                     return Err(Error::InvalidParameter("Finished is 12 bytes"));
                 }

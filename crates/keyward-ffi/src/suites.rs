@@ -8,13 +8,14 @@ use keyward_ssl::CipherSuiteInfo;
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation, SuiteEnumeration};
 use crate::handles;
+use crate::ids;
 use crate::ptr::{caller, fill_wide, no_flags, out};
 use crate::types::*;
 
 fn cipher_suite(info: &CipherSuiteInfo) -> NCRYPT_SSL_CIPHER_SUITE {
     let suite = info.suite;
     let mut entry = NCRYPT_SSL_CIPHER_SUITE {
-        dwProtocol: info.protocol.to_u32(),
+        dwProtocol: ids::protocol_id(info.protocol),
         dwCipherSuite: u32::from(suite.id),
         dwBaseCipherSuite: u32::from(suite.id),
         szCipherSuite: [0; NCRYPT_SSL_MAX_NAME_SIZE],
@@ -182,7 +183,8 @@ pub unsafe extern "system" fn SslLookupCipherSuiteInfo(
         let provider = handles::provider(hSslProvider)?;
         let entry = caller!(out(pCipherSuite))?;
         no_flags(dwFlags)?;
-        *entry = cipher_suite(&provider.lookup_cipher_suite_info(dwProtocol, dwCipherSuite)?);
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
+        *entry = cipher_suite(&provider.lookup_cipher_suite_info(protocol, suite)?);
         Ok(())
     })
 }
@@ -213,7 +215,10 @@ pub unsafe extern "system" fn SslLookupCipherLengths(
         }
         let entry = caller!(out(pCipherLengths))?;
         no_flags(dwFlags)?;
-        let lengths = provider.lookup_cipher_lengths(dwProtocol, dwCipherSuite)?;
+        // Past the range check, an unknown protocol or suite is NTE_INVALID_PARAMETER here.
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)
+            .map_err(|_| Error::InvalidParameter("unknown protocol or cipher suite"))?;
+        let lengths = provider.lookup_cipher_lengths(protocol, suite)?;
         *entry = NCRYPT_SSL_CIPHER_LENGTHS {
             cbLength: core::mem::size_of::<NCRYPT_SSL_CIPHER_LENGTHS>() as DWORD,
             dwHeaderLen: lengths.header_len as DWORD,
@@ -244,9 +249,10 @@ pub unsafe extern "system" fn SslGetCipherSuitePRFHashAlgorithm(
         let provider = handles::provider(hSslProvider)?;
         let name = caller!(out(szPRFHash as *mut [WCHAR; NCRYPT_SSL_MAX_NAME_SIZE]))?;
         no_flags(dwFlags)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
         fill_wide(
             name,
-            provider.cipher_suite_prf_hash(dwProtocol, dwCipherSuite)?,
+            provider.cipher_suite_prf_hash(protocol, suite)?.cng_name(),
         );
         Ok(())
     })

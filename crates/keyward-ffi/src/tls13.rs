@@ -14,6 +14,7 @@ use keyward_ssl::Tls13Secret;
 
 use crate::boundary::StatusFamily;
 use crate::handles::{self, Object};
+use crate::ids;
 use crate::ptr::{caller, input, no_flags, out};
 use crate::types::*;
 
@@ -85,7 +86,8 @@ pub unsafe extern "system" fn SslExtractEarlyKey(
         };
         let handle = caller!(out(phEarlyKey))?;
         no_flags(dwFlags)?;
-        let early = provider.extract_early_key(psk.as_deref(), dwProtocol, dwCipherSuite)?;
+        let (protocol, suite) = ids::suite(dwProtocol, dwCipherSuite)?;
+        let early = provider.extract_early_key(psk.as_deref(), protocol, suite)?;
         give(hSslProvider, handle, early)
     })
 }

@@ -457,7 +457,7 @@ numeric_constants! {
     /// `NCRYPTBUFFER_SSL_SESSION_HASH`.
     NCRYPTBUFFER_SSL_SESSION_HASH: u32 = 25;
     /// keyward extension (no Windows equivalent): encrypt-then-MAC session keys, see
-    /// `keyward_ssl::params::NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`.
+    /// `params.rs`.
     NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC: u32 = 0x4B57_0001;
     /// `CT_CHANGE_CIPHER_SPEC`.
     CT_CHANGE_CIPHER_SPEC: u32 = 20;

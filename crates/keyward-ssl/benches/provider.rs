@@ -4,10 +4,22 @@
 use aws_lc_rs::{aead, agreement, cipher, hmac, rand, rsa, tls_prf};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use keyward_ssl::keys::BCRYPT_RSAPUBLIC_BLOB;
-use keyward_ssl::{EphemeralKey, Parameters, PrivateKey, Provider, SessionKeys, Side};
+use keyward_ssl::{
+    CipherSuite, EphemeralKey, Group, Parameters, PrivateKey, Protocol, Provider, SessionKeys, Side,
+};
 use std::hint::black_box;
 
-const TLS1_2: u32 = 0x0303;
+const TLS1_2: Protocol = Protocol::Tls12;
+
+/// The table entry of a suite.
+fn suite_of(id: u16) -> &'static CipherSuite {
+    CipherSuite::from_id(id).unwrap()
+}
+
+/// The group with a TLS NamedGroup id.
+fn named_group(id: u16) -> Group {
+    Group::from_tls_id(id).unwrap()
+}
 const CR: [u8; 32] = [1; 32];
 const SR: [u8; 32] = [2; 32];
 
@@ -32,8 +44,9 @@ fn rsa_import(c: &mut Criterion) {
         aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key_pair).unwrap();
     let key = PrivateKey::from_pkcs8(pkcs8.as_ref(), b"").unwrap();
     let p = provider();
-    let suite = 0x009C;
-    let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2);
+    let suite = suite_of(0x009C);
+    let params =
+        Parameters::with_randoms(&CR, &SR).highest_version(u32::from(TLS1_2.wire_version()));
     let public = p
         .import_public_key(
             BCRYPT_RSAPUBLIC_BLOB,
@@ -65,7 +78,7 @@ fn rsa_import(c: &mut Criterion) {
 
 fn ephemeral_master(c: &mut Criterion) {
     let p = provider();
-    let suite = 0xC02F;
+    let suite = suite_of(0xC02F);
     let params = Parameters::with_randoms(&CR, &SR);
     for (name, group_id, alg) in [
         ("x25519", 29, &agreement::X25519),
@@ -74,14 +87,14 @@ fn ephemeral_master(c: &mut Criterion) {
         let peer = agreement::PrivateKey::generate(alg).unwrap();
         let peer_public = peer.compute_public_key().unwrap();
         let peer_key = p
-            .create_ephemeral_key(TLS1_2, suite, group_id, 0, None)
+            .create_ephemeral_key(TLS1_2, suite, named_group(group_id))
             .unwrap()
             .public_key();
         let mut group = c.benchmark_group(format!("{name}_ephemeral_and_master_key"));
         group.bench_function("keyward", |b| {
             b.iter(|| {
                 let own = p
-                    .create_ephemeral_key(TLS1_2, suite, group_id, 0, None)
+                    .create_ephemeral_key(TLS1_2, suite, named_group(group_id))
                     .unwrap();
                 let share = own.public_key();
                 let master = p
@@ -115,9 +128,13 @@ fn ephemeral_master(c: &mut Criterion) {
 
 fn session_keys(c: &mut Criterion) {
     let p = provider();
-    let suite = 0xC02F;
-    let own = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
-    let peer = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
+    let suite = suite_of(0xC02F);
+    let own = p
+        .create_ephemeral_key(TLS1_2, suite, named_group(29))
+        .unwrap();
+    let peer = p
+        .create_ephemeral_key(TLS1_2, suite, named_group(29))
+        .unwrap();
     let params = Parameters::with_randoms(&CR, &SR);
     let master = p
         .generate_master_key(
@@ -154,10 +171,17 @@ fn session_keys(c: &mut Criterion) {
 
 /// Client and server session keys of one TLS 1.2 connection with `suite` over X25519, and
 /// one record of `plaintext` sealed by the client.
-fn connection(suite: u32, plaintext: &[u8]) -> (SessionKeys, SessionKeys, Vec<u8>) {
+fn connection(
+    suite: &'static CipherSuite,
+    plaintext: &[u8],
+) -> (SessionKeys, SessionKeys, Vec<u8>) {
     let p = provider();
-    let client_share = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
-    let server_share = p.create_ephemeral_key(TLS1_2, suite, 29, 0, None).unwrap();
+    let client_share = p
+        .create_ephemeral_key(TLS1_2, suite, named_group(29))
+        .unwrap();
+    let server_share = p
+        .create_ephemeral_key(TLS1_2, suite, named_group(29))
+        .unwrap();
     let params = Parameters::with_randoms(&CR, &SR);
     let keys = |own: &EphemeralKey, peer: &EphemeralKey, side| {
         p.generate_master_key(own, &peer.public_key(), TLS1_2, suite, &params, side)
@@ -178,7 +202,7 @@ fn connection(suite: u32, plaintext: &[u8]) -> (SessionKeys, SessionKeys, Vec<u8
 
 fn gcm_records(c: &mut Criterion) {
     let plaintext = vec![0x42u8; 16384];
-    let (client_keys, server_keys, record) = connection(0xC02F, &plaintext);
+    let (client_keys, server_keys, record) = connection(suite_of(0xC02F), &plaintext);
     let bare = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_128_GCM, &[9; 16]).unwrap());
 
     // Both sides work in place in the caller's buffer, as a record layer does.
@@ -248,7 +272,7 @@ fn cbc_records(c: &mut Criterion) {
 fn cbc_record(c: &mut Criterion, size: usize) {
     let plaintext = vec![0x42u8; size];
     // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
-    let (client_keys, server_keys, record) = connection(0xC027, &plaintext);
+    let (client_keys, server_keys, record) = connection(suite_of(0xC027), &plaintext);
     let mac_key = hmac::Key::new(hmac::HMAC_SHA256, &[5; 32]);
     let enc = cipher::EncryptingKey::cbc(
         cipher::UnboundCipherKey::new(&cipher::AES_128, &[6; 16]).unwrap(),

@@ -32,7 +32,7 @@ use keyward_ssl::suites::CIPHER_SUITES;
 use keyward_ssl::{CbcMode, Parameters, PrivateKey, Protocol, Provider, PublicKey, Side};
 use num_bigint::BigUint;
 
-const TLS1_2: u32 = 0x0303;
+const TLS1_2: Protocol = Protocol::Tls12;
 const T_LIMIT: f64 = 4.5;
 
 struct Options {
@@ -189,8 +189,9 @@ fn rsa_import(bits: usize, count: usize, rng: &mut Rng) -> usize {
     let dir = std::env::temp_dir().join(format!("keyward-timing-{}", std::process::id()));
     let provider = Provider::with_key_store(keyward_core::store::KeyStore::open(&dir).unwrap());
     let (cr, sr) = ([1u8; 32], [2u8; 32]);
-    let params = Parameters::with_randoms(&cr, &sr).highest_version(TLS1_2);
-    let suite = 0x009C; // TLS_RSA_WITH_AES_128_GCM_SHA256
+    let params =
+        Parameters::with_randoms(&cr, &sr).highest_version(u32::from(TLS1_2.wire_version()));
+    let suite = keyward_ssl::CipherSuite::from_id(0x009C).expect("suite"); // TLS_RSA_WITH_AES_128_GCM_SHA256
     let import = |ciphertext: &[u8]| {
         provider.import_master_key(&key, TLS1_2, suite, &params, black_box(ciphertext))
     };
@@ -411,15 +412,16 @@ fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
 /// operation is the provider's whole DHE master-key path: the agreement, the stripping of
 /// leading zero bytes (RFC 5246 §8.1.2) and the PRF.
 fn dhe_leading_zero(count: usize, rng: &mut Rng) -> usize {
-    const DHE_RSA_AES128_GCM_SHA256: u32 = 0x009E;
+    let dhe_rsa_aes128_gcm_sha256 = keyward_ssl::CipherSuite::from_id(0x009E).expect("suite");
     let dir = std::env::temp_dir().join(format!("keyward-timing-dhe-{}", std::process::id()));
     let provider = Provider::with_key_store(keyward_core::store::KeyStore::open(&dir).unwrap());
     let (cr, sr) = ([1u8; 32], [2u8; 32]);
     let params = Parameters::with_randoms(&cr, &sr);
-    for group in [256u32, 257, 258] {
+    for group in [256u16, 257, 258] {
+        let group = keyward_ssl::Group::from_tls_id(group).expect("group");
         let new_key = || {
             provider
-                .create_ephemeral_key(TLS1_2, DHE_RSA_AES128_GCM_SHA256, group, 0, None)
+                .create_ephemeral_key(TLS1_2, dhe_rsa_aes128_gcm_sha256, group)
                 .expect("DHE key")
         };
         let server = new_key();
@@ -448,7 +450,7 @@ fn dhe_leading_zero(count: usize, rng: &mut Rng) -> usize {
                 &server,
                 peer,
                 TLS1_2,
-                DHE_RSA_AES128_GCM_SHA256,
+                dhe_rsa_aes128_gcm_sha256,
                 &params,
                 Side::Server,
             ));

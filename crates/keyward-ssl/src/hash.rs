@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn duplicates_are_independent() {
-        let suite = CipherSuite::lookup(Protocol::Tls13, 0x1301).unwrap();
+        let suite = CipherSuite::from_id(0x1301).unwrap();
         let mut original = HandshakeHash::new(Protocol::Tls13, suite);
         original.update(b"ClientHello");
         let mut copy = original.duplicate();
@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn digest_is_non_destructive_and_matches_one_shot() {
-        let suite = CipherSuite::lookup(Protocol::Tls10, 0x002F).unwrap();
+        let suite = CipherSuite::from_id(0x002F).unwrap();
         let mut h = HandshakeHash::new(Protocol::Tls10, suite);
         h.update(b"client hello");
         let first = h.current_digest();
@@ -160,7 +160,7 @@ mod tests {
             .extend_from_slice(hash(HashAlgorithm::Sha1, b"client hello server hello").as_bytes());
         assert_eq!(h.current_digest(), expected);
 
-        let suite = CipherSuite::lookup(Protocol::Tls12, 0xC030).unwrap();
+        let suite = CipherSuite::from_id(0xC030).unwrap();
         let mut h = HandshakeHash::new(Protocol::Tls12, suite);
         h.update(b"abc");
         assert_eq!(

@@ -31,6 +31,8 @@ pub const SSL_KEY_TYPE_PROPERTY: &str = "KEYTYPE";
 pub const NCRYPT_ALGORITHM_GROUP_PROPERTY: &str = "Algorithm Group";
 /// `NCRYPT_LENGTH_PROPERTY`, answered for key pairs.
 pub const NCRYPT_LENGTH_PROPERTY: &str = "Length";
+/// Longest RSA public exponent, in bytes, as `BCRYPT_RSAPUBLIC_BLOB` allows.
+const MAX_RSA_EXPONENT_LEN: usize = 8;
 /// Longest property name accepted, in characters (docs/ssl-provider.md, "Keys and key properties").
 const MAX_PROPERTY_NAME: usize = 64;
 
@@ -263,6 +265,81 @@ impl PublicKey {
         }
     }
 
+    /// An RSA public key from its big-endian modulus and exponent (leading zero bytes
+    /// ignored), e.g. a certificate's `RSAPublicKey`: 1024 to 16384 bits, an odd modulus, an
+    /// odd exponent of at least 3 and at most 8 bytes (the limits of `BCRYPT_RSAPUBLIC_BLOB`).
+    /// Anything else is `NTE_BAD_DATA`.
+    pub fn rsa(modulus: &[u8], exponent: &[u8]) -> Result<Self> {
+        let significant = exponent.iter().skip_while(|b| **b == 0).count();
+        if significant > MAX_RSA_EXPONENT_LEN {
+            return Err(Error::BadData("RSA public exponent longer than 8 bytes"));
+        }
+        Ok(PublicKey::Rsa(RsaPublicKey::from_components(
+            modulus, exponent,
+        )?))
+    }
+
+    /// An ECDSA verification key from its SEC1 uncompressed point, e.g. a certificate's
+    /// `subjectPublicKey`, checked to be on `curve`; X25519 is `NTE_NOT_SUPPORTED`, anything
+    /// else `NTE_BAD_DATA`.
+    pub fn ecdsa(curve: Curve, point: &[u8]) -> Result<Self> {
+        if curve == Curve::X25519 {
+            return Err(Error::NotSupported("ECDSA on curve25519"));
+        }
+        backend::validate_public(curve, point)?;
+        Ok(PublicKey::Ecdsa {
+            curve,
+            point: point.to_vec(),
+        })
+    }
+
+    /// A peer's key-exchange value as TLS carries it in `group` (the counterpart of
+    /// `SslImportKey` for a TLS engine): a TLS 1.3 `KeyShareEntry.key_exchange` or a TLS 1.2
+    /// `ECPoint` / `dh_Ys` (RFC 8446 §4.2.8, RFC 8422 §5.4, RFC 5246 §7.4.3). NIST curves take
+    /// the uncompressed point, X25519 its 32 bytes; a DH value loses leading zero bytes and is
+    /// left-padded to the prime's length. Everything is validated as by [`PublicKey::import`]:
+    /// the point on its curve, the DH value in `(1, p − 1)`. Anything else is `NTE_BAD_DATA`.
+    pub fn from_tls(group: Group, value: &[u8]) -> Result<Self> {
+        match group {
+            Group::Ec(curve) => {
+                backend::validate_public(curve, value)?;
+                Ok(PublicKey::Ecdh {
+                    curve,
+                    point: value.to_vec(),
+                })
+            }
+            Group::Ffdhe(ffdhe) => {
+                let significant = value
+                    .get(value.iter().take_while(|b| **b == 0).count()..)
+                    .unwrap_or(&[]);
+                let prime_len = ffdhe.prime().len();
+                let pad = prime_len
+                    .checked_sub(significant.len())
+                    .ok_or(Error::BadData("DH public value longer than the prime"))?;
+                let mut padded = vec![0u8; pad];
+                padded.extend_from_slice(significant);
+                backend::validate_dh_public(ffdhe, &padded)?;
+                Ok(PublicKey::Dh {
+                    group: ffdhe,
+                    value: padded,
+                })
+            }
+        }
+    }
+
+    /// The key-exchange value as TLS carries it, the inverse of [`PublicKey::from_tls`]: the
+    /// uncompressed point, the X25519 value, or the DH value left-padded to the prime's
+    /// length. Signature keys have none: `NTE_NOT_SUPPORTED`.
+    pub fn to_tls(&self) -> Result<Vec<u8>> {
+        match self {
+            PublicKey::Ecdh { point, .. } => Ok(point.clone()),
+            PublicKey::Dh { value, .. } => Ok(value.clone()),
+            PublicKey::Rsa(_) | PublicKey::Ecdsa { .. } => {
+                Err(Error::NotSupported("not a key-exchange key"))
+            }
+        }
+    }
+
     /// Exports the key as a public blob (`SslExportKey`). Blob types other than the key's
     /// own are `NTE_NOT_SUPPORTED`.
     pub fn export(&self, blob_type: &str) -> Result<Vec<u8>> {
@@ -393,55 +470,27 @@ impl Group {
         Group::Ffdhe(FfdheGroup::Ffdhe8192),
     ];
 
-    /// The group with a TLS NamedGroup id.
-    pub fn from_tls_id(id: u32) -> Option<Group> {
-        Group::ALL.into_iter().find(|g| u32::from(g.tls_id()) == id)
+    /// The group with a TLS NamedGroup id, if keyward supports it. keyward-ffi reads
+    /// `dwKeyType` of `SslCreateEphemeralKey` through this.
+    pub fn from_tls_id(id: u16) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.tls_id() == id)
     }
 
-    /// Chooses the group of `SslCreateEphemeralKey` from `dwKeyType` (a TLS group id, 0 when
-    /// not given), `dwKeyBitLen` (0 when not given) and, for DHE, `pbParams`
-    /// (`BCRYPT_DH_PARAMETERS`). Elliptic curves for ECDHE suites, RFC 7919 groups for DHE,
-    /// either for TLS 1.3. A size that contradicts the type is `NTE_INVALID_PARAMETER`; anything
-    /// else unknown is `NTE_NOT_SUPPORTED`.
-    pub fn choose(
-        protocol: Protocol,
-        suite: &CipherSuite,
-        key_type: u32,
-        key_bits: u32,
-        dh_params: Option<&[u8]>,
-    ) -> Result<Group> {
-        let group = match (dh_params, key_type) {
-            (Some(params), _) => {
-                let params = DhParameters::parse(params)?;
-                Group::Ffdhe(FfdheGroup::from_params(params.prime(), params.generator())?)
-            }
-            (None, 0) => Group::from_bits(suite, key_bits)?,
-            (None, id) => Group::from_tls_id(id).ok_or(Error::NotSupported("key type"))?,
-        };
-        if key_bits != 0 && key_bits != group.bits() {
-            return Err(Error::InvalidParameter(
-                "key size does not match the key type",
-            ));
-        }
-        let allowed = match (suite.key_exchange, group) {
+    /// `self` when it may serve `suite` under `protocol` (`SslCreateEphemeralKey`): elliptic
+    /// curves for ECDHE suites, RFC 7919 groups for DHE, either for TLS 1.3; otherwise
+    /// `NTE_NOT_SUPPORTED`.
+    pub fn check_for(self, protocol: Protocol, suite: &CipherSuite) -> Result<Group> {
+        let allowed = match (suite.key_exchange, self) {
             (KeyExchange::Tls13, _) => protocol.is_tls13(),
             (KeyExchange::DheRsa, Group::Ffdhe(_)) => true,
             (KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa, Group::Ec(_)) => true,
             _ => false,
         };
         if allowed {
-            Ok(group)
+            Ok(self)
         } else {
             Err(Error::NotSupported("group for this cipher suite"))
         }
-    }
-
-    fn from_bits(suite: &CipherSuite, bits: u32) -> Result<Group> {
-        let dhe = suite.key_exchange == KeyExchange::DheRsa;
-        Group::ALL
-            .into_iter()
-            .find(|g| g.bits() == bits && matches!(g, Group::Ffdhe(_)) == dhe)
-            .ok_or(Error::NotSupported("key size"))
     }
 
     /// Key size in bits (`dwKeyBitLen`): 255 for X25519.

@@ -3,29 +3,32 @@
 //!
 //! # Example
 //!
-//! A TLS 1.2 ECDHE key exchange between a client and a server provider in one process, as
-//! Schannel drives ncrypt.dll: the ephemeral public keys cross as CNG blobs, both sides derive
-//! the same master secret without ever seeing it, and a record sealed by one opens at the
-//! other.
+//! A TLS 1.2 ECDHE key exchange between a client and a server provider in one process: the
+//! ephemeral public values cross as a TLS engine sends them, both sides derive the same master
+//! secret without ever seeing it, and a record sealed by one opens at the other. The provider
+//! takes types (a [`Protocol`], a [`CipherSuite`] entry of the one table, a [`Group`], a
+//! [`Side`]); keyward-ffi turns the `DWORD`s, blob types and `NCryptBufferDesc` lists of the
+//! C calls into them.
 //!
 //! ```
-//! use keyward_ssl::keys::BCRYPT_ECCPUBLIC_BLOB;
-//! use keyward_ssl::{Parameters, Protocol, Provider, Side};
+//! use keyward_core::backend::Curve;
+//! use keyward_ssl::{CipherSuite, Group, Parameters, Protocol, Provider, PublicKey, Side};
 //!
 //! # fn main() -> keyward_core::Result<()> {
-//! let tls12 = Protocol::Tls12.to_u32();
-//! let suite = 0xC02F; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-//! let x25519 = 29;
+//! let tls12 = Protocol::Tls12;
+//! let suite = CipherSuite::from_id(0xC02F).expect("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+//! let x25519 = Group::Ec(Curve::X25519);
 //! let client = Provider::open(None)?; // SslOpenProvider(MS_SCHANNEL_PROVIDER)
 //! let server = Provider::open(None)?;
 //!
-//! // SslCreateEphemeralKey on each side; SslExportKey / SslImportKey carry the public halves.
-//! let server_share = server.create_ephemeral_key(tls12, suite, x25519, 0, None)?;
-//! let client_share = client.create_ephemeral_key(tls12, suite, x25519, 0, None)?;
-//! let server_public = server_share.public_key().export(BCRYPT_ECCPUBLIC_BLOB)?;
-//! let client_public = client_share.public_key().export(BCRYPT_ECCPUBLIC_BLOB)?;
-//! let server_share_at_client = client.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &server_public)?;
-//! let client_share_at_server = server.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &client_public)?;
+//! // SslCreateEphemeralKey on each side; each peer's value arrives as the TLS key exchange
+//! // carries it (SslImportKey takes the same key as a CNG blob).
+//! let server_share = server.create_ephemeral_key(tls12, suite, x25519)?;
+//! let client_share = client.create_ephemeral_key(tls12, suite, x25519)?;
+//! let server_share_at_client =
+//!     PublicKey::from_tls(x25519, &server_share.public_key().to_tls()?)?;
+//! let client_share_at_server =
+//!     PublicKey::from_tls(x25519, &client_share.public_key().to_tls()?)?;
 //!
 //! // SslGenerateMasterKey, then SslGenerateSessionKeys, with the hello randoms.
 //! let (client_random, server_random) = ([1u8; 32], [2u8; 32]);
@@ -68,7 +71,7 @@
 //! |---|---|---|
 //! | open the provider | [`Provider::open`] | `SslOpenProvider` |
 //! | server key | [`Provider::open_private_key`] | `SslOpenPrivateKey` |
-//! | (EC)DHE share | [`Provider::create_ephemeral_key`], [`Provider::import_public_key`] | `SslCreateEphemeralKey`, `SslImportKey` |
+//! | (EC)DHE share | [`Provider::create_ephemeral_key`], [`PublicKey::from_tls`] | `SslCreateEphemeralKey`, `SslImportKey` |
 //! | master secret | [`Provider::generate_master_key`], [`Provider::generate_master_key_rsa`], [`Provider::import_master_key`] | `SslGenerateMasterKey`, `SslImportMasterKey` |
 //! | transcript | [`HandshakeHash`] | `SslCreateHandshakeHash`, `SslHashHandshake` |
 //! | session keys | [`MasterKey::generate_session_keys`] | `SslGenerateSessionKeys` |
@@ -90,6 +93,7 @@ pub mod record;
 pub mod session;
 pub mod side;
 pub mod suites;
+pub mod ticket;
 pub mod tls13;
 
 pub use hash::HandshakeHash;
@@ -103,4 +107,5 @@ pub use record::CbcMode;
 pub use session::{Direction, SessionKey, SessionKeys};
 pub use side::Side;
 pub use suites::{CipherSuite, CipherSuiteInfo, KeyExchange};
+pub use ticket::TicketKey;
 pub use tls13::{SecretKind, Tls13Secret};

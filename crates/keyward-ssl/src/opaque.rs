@@ -147,13 +147,11 @@ impl Provider {
             return Err(BAD);
         }
         let flags = header[FLAGS_AT];
-        let protocol = Protocol::from_u32(u32::from(u16::from_be_bytes([header[6], header[7]])))
-            .map_err(|_| BAD)?;
-        let suite = CipherSuite::lookup(
-            protocol,
-            u32::from(u16::from_be_bytes([header[8], header[9]])),
-        )
-        .map_err(|_| BAD)?;
+        let protocol =
+            Protocol::from_wire_version(u16::from_be_bytes([header[6], header[7]])).ok_or(BAD)?;
+        let suite = CipherSuite::from_id(u16::from_be_bytes([header[8], header[9]]))
+            .filter(|suite| suite.allows(protocol))
+            .ok_or(BAD)?;
         let (kind, role) = (header[5], header[10]);
         let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| BAD)?;

@@ -1,11 +1,9 @@
 //! Protocol versions (`dwProtocol`): the wire version numbers of `sslprovider.h` §4.2.
-
-use keyward_core::{Error, Result};
+//! keyward-ffi turns a `dwProtocol` into a [`Protocol`], with the statuses of Windows.
 
 /// A protocol version the provider knows about.
 ///
-/// SSL 2.0 and SSL 3.0 are recognised (so they get a precise `NTE_NOT_SUPPORTED`) but never
-/// supported: keyward implements TLS 1.0–1.2, DTLS 1.0/1.2 (and TLS 1.3 in its own functions).
+/// SSL 2.0 and SSL 3.0 are never supported (keyward-ffi answers them `NTE_NOT_SUPPORTED`): keyward implements TLS 1.0–1.2, DTLS 1.0/1.2 (and TLS 1.3 in its own functions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
     /// TLS 1.0, `TLS1_PROTOCOL_VERSION` (0x0301).
@@ -22,11 +20,6 @@ pub enum Protocol {
     Dtls12,
 }
 
-/// `SSL2_PROTOCOL_VERSION`.
-pub const SSL2_PROTOCOL_VERSION: u32 = 0x0002;
-/// `SSL3_PROTOCOL_VERSION`.
-pub const SSL3_PROTOCOL_VERSION: u32 = 0x0300;
-
 impl Protocol {
     /// Every protocol keyward supports, in `dwProtocol` order.
     pub const ALL: [Protocol; 6] = [
@@ -38,26 +31,12 @@ impl Protocol {
         Protocol::Dtls12,
     ];
 
-    /// Parses a `dwProtocol` value. SSL 2.0, SSL 3.0 and unknown values are
-    /// `NTE_NOT_SUPPORTED`.
-    pub fn from_u32(value: u32) -> Result<Self> {
-        match value {
-            0x0301 => Ok(Protocol::Tls10),
-            0x0302 => Ok(Protocol::Tls11),
-            0x0303 => Ok(Protocol::Tls12),
-            0x0304 => Ok(Protocol::Tls13),
-            0xFEFF => Ok(Protocol::Dtls10),
-            0xFEFD => Ok(Protocol::Dtls12),
-            SSL2_PROTOCOL_VERSION | SSL3_PROTOCOL_VERSION => {
-                Err(Error::NotSupported("SSL 2.0 and SSL 3.0 are not supported"))
-            }
-            _ => Err(Error::NotSupported("unknown protocol")),
-        }
-    }
-
-    /// The `dwProtocol` value, which is also the record-layer wire version.
-    pub fn to_u32(self) -> u32 {
-        u32::from(self.wire_version())
+    /// The protocol whose record-layer version is `version` (0x0301 … 0x0304, 0xFEFF, 0xFEFD),
+    /// if keyward knows it. keyward-ffi reads `dwProtocol` through this, with its statuses.
+    pub fn from_wire_version(version: u16) -> Option<Self> {
+        Protocol::ALL
+            .into_iter()
+            .find(|p| p.wire_version() == version)
     }
 
     /// The version field of record headers.
@@ -105,18 +84,14 @@ impl Protocol {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keyward_core::Status;
 
     #[test]
-    fn round_trips_and_rejects_ssl() {
+    fn wire_versions_round_trip_and_ssl_is_unknown() {
         for p in Protocol::ALL {
-            assert_eq!(Protocol::from_u32(p.to_u32()), Ok(p));
+            assert_eq!(Protocol::from_wire_version(p.wire_version()), Some(p));
         }
         for bad in [0x0002, 0x0300, 0x0305, 0] {
-            assert_eq!(
-                Protocol::from_u32(bad).unwrap_err().status(),
-                Status::NTE_NOT_SUPPORTED
-            );
+            assert_eq!(Protocol::from_wire_version(bad), None);
         }
     }
 }

@@ -206,36 +206,45 @@ impl Provider {
             .collect()
     }
 
-    /// Looks up one suite (`SslLookupCipherSuiteInfo`). ECDHE suites are listed once, not once
-    /// per curve, so the `dwKeyType` of the Windows call does not change the answer.
-    pub fn lookup_cipher_suite_info(&self, protocol: u32, suite: u32) -> Result<CipherSuiteInfo> {
-        let protocol = Protocol::from_u32(protocol)?;
-        Ok(CipherSuite::lookup(protocol, suite)?.info(protocol))
+    /// Describes one suite under `protocol` (`SslLookupCipherSuiteInfo`). ECDHE suites are
+    /// listed once, not once per curve, so the `dwKeyType` of the Windows call does not change
+    /// the answer. A suite not defined for `protocol` is `NTE_NOT_SUPPORTED`.
+    pub fn lookup_cipher_suite_info(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+    ) -> Result<CipherSuiteInfo> {
+        Ok(CipherSuite::for_protocol(protocol, suite)?.info(protocol))
     }
 
-    /// Per-record overhead of a suite (`SslLookupCipherLengths`). Protocols below TLS 1.1 are
-    /// `NTE_NOT_SUPPORTED` (checked first, as Windows does); unknown protocols and suites are
-    /// `NTE_INVALID_PARAMETER` here (docs/ssl-provider.md, "Cipher-suite information").
-    pub fn lookup_cipher_lengths(&self, protocol: u32, suite: u32) -> Result<RecordLengths> {
-        if protocol < 0x0302 {
+    /// Per-record overhead of a suite (`SslLookupCipherLengths`). TLS 1.0 is
+    /// `NTE_NOT_SUPPORTED`; a suite not defined for `protocol` is `NTE_INVALID_PARAMETER`, as
+    /// Windows answers an unknown one (docs/ssl-provider.md, "Cipher-suite information";
+    /// keyward-ffi checks the `dwProtocol` range first).
+    pub fn lookup_cipher_lengths(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+    ) -> Result<RecordLengths> {
+        if protocol == Protocol::Tls10 {
             return Err(Error::NotSupported("protocol below TLS 1.1"));
         }
-        let protocol = Protocol::from_u32(protocol)
-            .map_err(|_| Error::InvalidParameter("unknown protocol"))?;
-        let suite = CipherSuite::lookup(protocol, suite)
+        let suite = CipherSuite::for_protocol(protocol, suite)
             .map_err(|_| Error::InvalidParameter("unknown cipher suite"))?;
         Ok(RecordLengths::of(protocol, suite.cipher, suite.mac))
     }
 
-    /// The CNG name of the PRF hash (`SslGetCipherSuitePRFHashAlgorithm`): "SHA256" or "SHA384"
-    /// for TLS 1.2 and later. TLS 1.0/1.1 and DTLS 1.0 use MD5 ⊕ SHA-1, which has no single CNG
-    /// hash name: `NTE_NOT_SUPPORTED`.
-    pub fn cipher_suite_prf_hash(&self, protocol: u32, suite: u32) -> Result<&'static str> {
-        let protocol = Protocol::from_u32(protocol)?;
-        CipherSuite::lookup(protocol, suite)?
+    /// The PRF hash of a suite (`SslGetCipherSuitePRFHashAlgorithm`): SHA-256 or SHA-384 for
+    /// TLS 1.2 and later. TLS 1.0/1.1 and DTLS 1.0 use MD5 ⊕ SHA-1, which has no single CNG
+    /// hash: `NTE_NOT_SUPPORTED`; so is a suite not defined for `protocol`.
+    pub fn cipher_suite_prf_hash(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+    ) -> Result<HashAlgorithm> {
+        CipherSuite::for_protocol(protocol, suite)?
             .prf(protocol)
             .hash_algorithm()
-            .map(HashAlgorithm::cng_name)
             .ok_or(Error::NotSupported("the MD5/SHA-1 PRF has no single hash"))
     }
 
@@ -250,21 +259,18 @@ impl Provider {
         PrivateKey::from_stored(&stored)
     }
 
-    /// Creates an ephemeral key for DHE, ECDHE or a TLS 1.3 key share
-    /// (`SslCreateEphemeralKey`); see [`Group::choose`] for how the group is picked.
+    /// Creates an ephemeral key in `group` for DHE, ECDHE or a TLS 1.3 key share
+    /// (`SslCreateEphemeralKey`; keyward-ffi picks the group from `dwKeyType`, `dwKeyBitLen`
+    /// and `pbParams`). Elliptic curves serve ECDHE suites, RFC 7919 groups DHE, either TLS
+    /// 1.3; any other pairing, and a suite not defined for `protocol`, is `NTE_NOT_SUPPORTED`.
     pub fn create_ephemeral_key(
         &self,
-        protocol: u32,
-        suite: u32,
-        key_type: u32,
-        key_bits: u32,
-        dh_params: Option<&[u8]>,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        group: Group,
     ) -> Result<EphemeralKey> {
-        let protocol = Protocol::from_u32(protocol)?;
-        let suite = CipherSuite::lookup(protocol, suite)?;
-        EphemeralKey::generate(Group::choose(
-            protocol, suite, key_type, key_bits, dh_params,
-        )?)
+        let suite = CipherSuite::for_protocol(protocol, suite)?;
+        EphemeralKey::generate(group.check_for(protocol, suite)?)
     }
 
     /// Imports a peer's public key (`SslImportKey` with a public blob type).
@@ -282,13 +288,12 @@ impl Provider {
     pub fn import_master_key(
         &self,
         private_key: &PrivateKey,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
         params: &Parameters<'_>,
         encrypted_premaster: &[u8],
     ) -> Result<MasterKey> {
-        let protocol = Protocol::from_u32(protocol)?;
-        let suite = CipherSuite::lookup(protocol, suite)?;
+        let suite = CipherSuite::for_protocol(protocol, suite)?;
         if suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::BadAlgorithm);
         }
@@ -312,12 +317,11 @@ impl Provider {
     pub fn generate_premaster_key(
         &self,
         server_key: &PublicKey,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
         params: &Parameters<'_>,
     ) -> Result<(PreMasterKey, Vec<u8>)> {
-        let protocol = Protocol::from_u32(protocol)?;
-        let suite = CipherSuite::lookup(protocol, suite)?;
+        let suite = CipherSuite::for_protocol(protocol, suite)?;
         if suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::NotSupported("RSA premaster on a non-RSA suite"));
         }
@@ -354,8 +358,8 @@ impl Provider {
     pub fn generate_master_key_rsa(
         &self,
         server_key: &PublicKey,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
         params: &Parameters<'_>,
     ) -> Result<(MasterKey, Vec<u8>)> {
         let (premaster, encrypted) =
@@ -369,15 +373,15 @@ impl Provider {
     /// is a premaster of [`Provider::generate_premaster_key`].
     ///
     /// Errors: an RSA server (it uses [`Provider::import_master_key`]) and TLS 1.3 (the TLS
-    /// 1.3 key schedule) are `NotSupported`; an unknown suite as [`CipherSuite::lookup`].
+    /// 1.3 key schedule) are `NotSupported`; a suite not defined for `protocol` as [`CipherSuite::for_protocol`].
     pub fn master_key_exchange(
         &self,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
         side: Side,
         with_premaster: bool,
     ) -> Result<MasterKeyExchange> {
-        let suite = CipherSuite::lookup(Protocol::from_u32(protocol)?, suite)?;
+        let suite = CipherSuite::for_protocol(protocol, suite)?;
         match suite.key_exchange {
             KeyExchange::Rsa if side == Side::Server => {
                 Err(Error::NotSupported("RSA servers use SslImportMasterKey"))
@@ -398,13 +402,12 @@ impl Provider {
         &self,
         own: &EphemeralKey,
         peer: &PublicKey,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
         params: &Parameters<'_>,
         side: Side,
     ) -> Result<MasterKey> {
-        let protocol = Protocol::from_u32(protocol)?;
-        let suite = CipherSuite::lookup(protocol, suite)?;
+        let suite = CipherSuite::for_protocol(protocol, suite)?;
         match suite.key_exchange {
             KeyExchange::DheRsa | KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => {}
             KeyExchange::Rsa if side == Side::Server => {
@@ -421,27 +424,29 @@ impl Provider {
     }
 
     /// A handshake hash for `protocol` and `suite` (`SslCreateHandshakeHash`).
-    pub fn create_handshake_hash(&self, protocol: u32, suite: u32) -> Result<HandshakeHash> {
-        let protocol = Protocol::from_u32(protocol)?;
+    pub fn create_handshake_hash(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+    ) -> Result<HandshakeHash> {
         Ok(HandshakeHash::new(
             protocol,
-            CipherSuite::lookup(protocol, suite)?,
+            CipherSuite::for_protocol(protocol, suite)?,
         ))
     }
 
-    /// A handshake hash with the CertificateVerify hash `algorithm`, a CNG id such as
-    /// "SHA256" (`SslCreateClientAuthHash`).
+    /// A handshake hash with the CertificateVerify hash `algorithm` (`SslCreateClientAuthHash`;
+    /// keyward-ffi reads the CNG id such as "SHA256"). MD5 alone is `NTE_NOT_SUPPORTED`.
     pub fn create_client_auth_hash(
         &self,
-        protocol: u32,
-        suite: u32,
-        algorithm: &str,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        algorithm: HashAlgorithm,
     ) -> Result<HandshakeHash> {
-        let protocol = Protocol::from_u32(protocol)?;
-        let suite = CipherSuite::lookup(protocol, suite)?;
-        let algorithm = HashAlgorithm::from_cng_name(algorithm)
-            .filter(|a| *a != HashAlgorithm::Md5)
-            .ok_or(Error::NotSupported("client-auth hash algorithm"))?;
+        let suite = CipherSuite::for_protocol(protocol, suite)?;
+        if algorithm == HashAlgorithm::Md5 {
+            return Err(Error::NotSupported("client-auth hash algorithm"));
+        }
         Ok(HandshakeHash::for_client_auth(protocol, suite, algorithm))
     }
 }

@@ -323,15 +323,19 @@ pub static CIPHER_SUITES: &[CipherSuite] = &[
 ];
 
 impl CipherSuite {
-    /// Finds a suite by number and checks it may be used with `protocol`.
-    ///
-    /// Unknown, unsupported (see the module documentation) and protocol-mismatched
-    /// combinations are `NTE_NOT_SUPPORTED`.
-    pub fn lookup(protocol: Protocol, id: u32) -> Result<&'static CipherSuite> {
-        let suite = CIPHER_SUITES
-            .iter()
-            .find(|s| u32::from(s.id) == id)
-            .ok_or(Error::NotSupported("unknown or unsupported cipher suite"))?;
+    /// The suite with the IANA number `id` (`dwCipherSuite`, the TLS `CipherSuite`), if keyward
+    /// supports it. Whether it may be used with a protocol is [`CipherSuite::allows`];
+    /// keyward-ffi reads `dwCipherSuite` through this, with the statuses of Windows.
+    pub fn from_id(id: u16) -> Option<&'static CipherSuite> {
+        CIPHER_SUITES.iter().find(|s| s.id == id)
+    }
+
+    /// `suite` itself when it is defined for `protocol`, else `NTE_NOT_SUPPORTED`: the check
+    /// every provider function that takes both makes first.
+    pub fn for_protocol(
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+    ) -> Result<&'static CipherSuite> {
         if suite.allows(protocol) {
             Ok(suite)
         } else {
@@ -443,12 +447,18 @@ mod tests {
     use super::*;
     use keyward_core::Status;
 
+    fn lookup(protocol: Protocol, id: u16) -> Result<&'static CipherSuite> {
+        let suite = CipherSuite::from_id(id)
+            .ok_or(Error::NotSupported("unknown or unsupported cipher suite"))?;
+        CipherSuite::for_protocol(protocol, suite)
+    }
+
     #[test]
     fn cbc_suites_without_constant_time_code_are_not_offered() {
         // AES-256-CBC with HMAC-SHA256: AWS-LC has no constant-time TLS CBC AEAD for it.
         for id in [0x003D, 0x006B] {
             assert_eq!(
-                CipherSuite::lookup(Protocol::Tls12, id).map(|s| s.id),
+                lookup(Protocol::Tls12, id).map(|s| s.id),
                 Err(Error::NotSupported("unknown or unsupported cipher suite")),
                 "{id:#06x}"
             );
@@ -505,21 +515,21 @@ mod tests {
 
     #[test]
     fn protocol_rules() {
-        let gcm = CipherSuite::lookup(Protocol::Tls12, 0xC02F).unwrap();
+        let gcm = lookup(Protocol::Tls12, 0xC02F).unwrap();
         assert_eq!(gcm.prf(Protocol::Tls12), PrfHash::Sha256);
-        let err = CipherSuite::lookup(Protocol::Tls10, 0xC02F).unwrap_err();
+        let err = lookup(Protocol::Tls10, 0xC02F).unwrap_err();
         assert_eq!(err.status(), Status::NTE_NOT_SUPPORTED);
-        let cbc = CipherSuite::lookup(Protocol::Tls10, 0x002F).unwrap();
+        let cbc = lookup(Protocol::Tls10, 0x002F).unwrap();
         assert_eq!(cbc.prf(Protocol::Tls10), PrfHash::Md5Sha1);
-        assert!(CipherSuite::lookup(Protocol::Tls12, 0x1301).is_err());
-        assert!(CipherSuite::lookup(Protocol::Tls13, 0x1301).is_ok());
+        assert!(lookup(Protocol::Tls12, 0x1301).is_err());
+        assert!(lookup(Protocol::Tls13, 0x1301).is_ok());
         // RC4, 3DES, NULL: known to Windows, deliberately unsupported.
         for id in [0x0005, 0x000A, 0x0002, 0x0003] {
-            let err = CipherSuite::lookup(Protocol::Tls12, id).unwrap_err();
+            let err = lookup(Protocol::Tls12, id).unwrap_err();
             assert_eq!(err.status(), Status::NTE_NOT_SUPPORTED);
         }
         assert_eq!(
-            CipherSuite::lookup(Protocol::Tls12, 0xC030)
+            lookup(Protocol::Tls12, 0xC030)
                 .unwrap()
                 .prf(Protocol::Tls12),
             PrfHash::Sha384

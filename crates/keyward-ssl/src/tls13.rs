@@ -295,22 +295,26 @@ fn expand_label(
 }
 
 impl Provider {
-    fn tls13_suite(protocol: u32, suite: u32) -> Result<&'static CipherSuite> {
-        let protocol = Protocol::from_u32(protocol)?;
+    /// `suite` when `protocol` is TLS 1.3 and the suite one of its own, else
+    /// `NTE_NOT_SUPPORTED`.
+    fn tls13_suite(
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+    ) -> Result<&'static CipherSuite> {
         if protocol != Protocol::Tls13 {
             return Err(Error::NotSupported(
                 "the TLS 1.3 key schedule needs TLS 1.3",
             ));
         }
-        CipherSuite::lookup(protocol, suite)
+        CipherSuite::for_protocol(protocol, suite)
     }
 
     /// Wraps an external pre-shared key for `suite` (the `TLS13PRESHAREDKEY` import of
     /// `SslImportKey`): 1 to 1024 bytes.
     pub fn import_pre_shared_key(
         &self,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
         psk: &[u8],
     ) -> Result<Tls13Secret> {
         let suite = Provider::tls13_suite(protocol, suite)?;
@@ -325,8 +329,8 @@ impl Provider {
     pub fn extract_early_key(
         &self,
         psk: Option<&Tls13Secret>,
-        protocol: u32,
-        suite: u32,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
     ) -> Result<Tls13Secret> {
         let suite = Provider::tls13_suite(protocol, suite)?;
         let hash = suite_hash(suite)?;

@@ -12,7 +12,6 @@ use aws_lc_rs::cipher::{
 };
 use aws_lc_rs::hmac;
 use keyward_core::Status;
-use keyward_ssl::params::NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC;
 use keyward_ssl::record::{BulkCipher, MacAlgorithm, RecordKey};
 use keyward_ssl::suites::{self, CipherSuiteInfo};
 use keyward_ssl::{CbcMode, KeyExchange, OpaqueKey, Parameters, Protocol, SessionKeys};
@@ -350,12 +349,12 @@ fn session_keys(
     let provider = common::provider();
     let (client, server) = common::masters(
         &provider,
-        info.protocol.to_u32(),
-        u32::from(info.suite.id),
-        match info.suite.key_exchange {
+        info.protocol,
+        info.suite,
+        common::group(match info.suite.key_exchange {
             KeyExchange::DheRsa => 256,
             _ => 23,
-        },
+        }),
         &CR,
         &SR,
     );
@@ -416,22 +415,6 @@ fn every_cbc_suite_and_protocol_round_trips_encrypt_then_mac() {
     // offered) and DHE; at least one of each kind in every protocol.
     assert!(cbc >= 5 * 4, "only {cbc} CBC suites");
     assert!(aead >= 2 * 4, "only {aead} AEAD suites");
-}
-
-/// The C ABI's buffer reaches the same place: a parameter list holding
-/// `NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC` = 1 makes encrypt-then-MAC keys.
-#[test]
-fn the_parameter_buffer_selects_encrypt_then_mac() {
-    let info = suite_info(Protocol::Tls12, 0xC013);
-    let on = 1u32.to_le_bytes();
-    let list = [
-        (20, &CR[..]),
-        (21, &SR[..]),
-        (NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC, &on[..]),
-    ];
-    let params = Parameters::from_buffers(&list).unwrap();
-    let (client, _) = session_keys(&info, &params).unwrap();
-    assert_eq!(client.write.cbc_mode(), CbcMode::EncryptThenMac);
 }
 
 /// An opaque blob carries the mode: the imported key writes and reads encrypt-then-MAC (a

@@ -3,27 +3,28 @@
 
 mod common;
 
+use common::{group, suite};
 use keyward_core::Status;
-use keyward_ssl::{Group, OpaqueKey, Parameters, Provider, Side};
+use keyward_ssl::{Group, OpaqueKey, Parameters, Protocol, Provider, Side};
 use keyward_test_support::TempDir;
 use std::process::Command;
 
-const TLS1_2: u32 = 0x0303;
-const SUITE: u32 = 0xC02B; // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+const TLS1_2: Protocol = Protocol::Tls12;
+const SUITE: u16 = 0xC02B; // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 const CR: [u8; 32] = [3; 32];
 const SR: [u8; 32] = [4; 32];
 const CHILD_ENV: &str = "KEYWARD_OPAQUE_CHILD_BLOB";
 
 fn masters(provider: &Provider) -> (keyward_ssl::MasterKey, keyward_ssl::MasterKey) {
-    let x25519 = 29;
+    let x25519 = group(29);
     let probe = provider
-        .create_ephemeral_key(TLS1_2, SUITE, x25519, 0, None)
+        .create_ephemeral_key(TLS1_2, suite(SUITE), x25519)
         .unwrap();
     assert_eq!(
         probe.group(),
         Group::Ec(keyward_core::backend::Curve::X25519)
     );
-    common::masters(provider, TLS1_2, SUITE, x25519, &CR, &SR)
+    common::masters(provider, TLS1_2, suite(SUITE), x25519, &CR, &SR)
 }
 
 #[test]
@@ -213,9 +214,9 @@ fn import_session(
     key
 }
 
-const TLS1_0: u32 = 0x0301;
+const TLS1_0: Protocol = Protocol::Tls10;
 /// TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: chained CBC IVs under TLS 1.0.
-const CBC_SUITE: u32 = 0xC009;
+const CBC_SUITE: u16 = 0xC009;
 const CBC_CHILD_ENV: &str = "KEYWARD_OPAQUE_CBC_CHILD";
 
 /// Runs in a child process started by `a_tls10_cbc_key_continues_in_another_process`: imports
@@ -256,7 +257,8 @@ fn cbc_child_continues_the_stream() {
 #[test]
 fn a_tls10_cbc_key_continues_in_another_process() {
     let provider = common::provider();
-    let (client, server) = common::masters(&provider, TLS1_0, CBC_SUITE, 23, &CR, &SR);
+    let (client, server) =
+        common::masters(&provider, TLS1_0, suite(CBC_SUITE), group(23), &CR, &SR);
     let params = Parameters::with_randoms(&CR, &SR);
     let client_keys = client.generate_session_keys(&params).unwrap();
     let server_keys = server.generate_session_keys(&params).unwrap();

@@ -8,13 +8,18 @@
 
 mod common;
 
+#[allow(unused_imports)]
+use common::{group, suite};
+#[allow(unused_imports)]
+use keyward_ssl::Protocol;
+
 use keyward_core::backend::{tls_prf, PrfHash, RsaPublicKey};
 use keyward_ssl::{HandshakeHash, MasterKey, Parameters, PrivateKey, Provider, Side};
 use keyward_test_support::{json, unhex};
 use serde_json::Value;
 
-const TLS1_2: u32 = 0x0303;
-const SUITE: u32 = 0x009C; // TLS_RSA_WITH_AES_128_GCM_SHA256
+const TLS1_2: Protocol = Protocol::Tls12;
+const SUITE: u16 = 0x009C; // TLS_RSA_WITH_AES_128_GCM_SHA256
 const CR: [u8; 32] = [1; 32];
 const SR: [u8; 32] = [2; 32];
 
@@ -23,7 +28,9 @@ fn vectors() -> Value {
 }
 
 fn finished(provider: &Provider, master: &MasterKey) -> [u8; 12] {
-    let mut hash: HandshakeHash = provider.create_handshake_hash(TLS1_2, SUITE).unwrap();
+    let mut hash: HandshakeHash = provider
+        .create_handshake_hash(TLS1_2, suite(SUITE))
+        .unwrap();
     hash.update(b"transcript");
     master.compute_finished_hash(&hash, Side::Client).unwrap()
 }
@@ -57,7 +64,7 @@ fn expected_finished(premaster: &[u8]) -> [u8; 12] {
 fn every_wycheproof_case_yields_a_random_premaster() {
     let vectors = vectors();
     let provider = common::provider();
-    let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2);
+    let params = Parameters::with_randoms(&CR, &SR).highest_version(0x0303);
     let mut cases = 0;
     for group in vectors["testGroups"].as_array().unwrap() {
         let pkcs8 = unhex(group["privateKeyPkcs8"].as_str().unwrap());
@@ -70,17 +77,17 @@ fn every_wycheproof_case_yields_a_random_premaster() {
                 // `cbEncryptedKey == 0` is a public length fault: NTE_INVALID_PARAMETER
                 // (docs/ssl-provider.md, "RSA key exchange"), like Windows; it reveals nothing
                 // about any plaintext.
-                let err = provider.import_master_key(&key, TLS1_2, SUITE, &params, &ct);
+                let err = provider.import_master_key(&key, TLS1_2, suite(SUITE), &params, &ct);
                 let status = err.err().map(|e| e.status());
                 assert_eq!(status, Some(keyward_core::Status::NTE_INVALID_PARAMETER));
                 cases += 1;
                 continue;
             }
             let first = provider
-                .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
+                .import_master_key(&key, TLS1_2, suite(SUITE), &params, &ct)
                 .unwrap_or_else(|e| panic!("case {id}: {e:?}"));
             let second = provider
-                .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
+                .import_master_key(&key, TLS1_2, suite(SUITE), &params, &ct)
                 .unwrap();
             let a = finished(&provider, &first);
             assert_ne!(
@@ -110,13 +117,13 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
         panic!("not RSA")
     };
     let public: RsaPublicKey = public;
-    let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2);
+    let params = Parameters::with_randoms(&CR, &SR).highest_version(0x0303);
 
     let mut premaster = [0x5Au8; 48];
     premaster[..2].copy_from_slice(&[3, 3]);
     let ct = public.encrypt_pkcs1(&premaster).unwrap();
     let master = provider
-        .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
+        .import_master_key(&key, TLS1_2, suite(SUITE), &params, &ct)
         .unwrap();
     assert_eq!(finished(&provider, &master), expected_finished(&premaster));
     assert_eq!(
@@ -128,7 +135,7 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
     premaster[..2].copy_from_slice(&[3, 4]);
     let ct = public.encrypt_pkcs1(&premaster).unwrap();
     let master = provider
-        .import_master_key(&key, TLS1_2, SUITE, &params, &ct)
+        .import_master_key(&key, TLS1_2, suite(SUITE), &params, &ct)
         .unwrap();
     assert_eq!(finished(&provider, &master), expected_finished(&premaster));
 
@@ -145,7 +152,7 @@ fn valid_premaster_is_used_and_faults_are_replaced() {
     ];
     for (i, ct) in faults.iter().enumerate() {
         let master = provider
-            .import_master_key(&key, TLS1_2, SUITE, &params, ct)
+            .import_master_key(&key, TLS1_2, suite(SUITE), &params, ct)
             .unwrap_or_else(|e| panic!("fault {i}: {e:?}"));
         assert_ne!(
             finished(&provider, &master),
@@ -161,27 +168,27 @@ fn import_master_key_errors() {
     let provider = common::provider();
     let key = common::rsa_key(&provider);
     let ecdsa = common::ecdsa_key(&provider);
-    let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2);
+    let params = Parameters::with_randoms(&CR, &SR).highest_version(0x0303);
     let status = |r: keyward_core::Result<MasterKey>| r.err().map(|e| e.status());
     assert_eq!(
-        status(provider.import_master_key(&key, 0x0300, SUITE, &params, &[1])),
+        status(provider.import_master_key(&key, Protocol::Tls13, suite(SUITE), &params, &[1])),
         Some(Status::NTE_NOT_SUPPORTED)
     );
     assert_eq!(
-        status(provider.import_master_key(&key, TLS1_2, 0xC02F, &params, &[1])),
+        status(provider.import_master_key(&key, TLS1_2, suite(0xC02F), &params, &[1])),
         Some(Status::NTE_BAD_ALGID)
     );
     assert_eq!(
-        status(provider.import_master_key(&ecdsa, TLS1_2, SUITE, &params, &[1])),
+        status(provider.import_master_key(&ecdsa, TLS1_2, suite(SUITE), &params, &[1])),
         Some(Status::NTE_BAD_ALGID)
     );
     assert_eq!(
-        status(provider.import_master_key(&key, TLS1_2, SUITE, &params, &[])),
+        status(provider.import_master_key(&key, TLS1_2, suite(SUITE), &params, &[])),
         Some(Status::NTE_INVALID_PARAMETER)
     );
     let no_version = Parameters::with_randoms(&CR, &SR);
     assert_eq!(
-        status(provider.import_master_key(&key, TLS1_2, SUITE, &no_version, &[1])),
+        status(provider.import_master_key(&key, TLS1_2, suite(SUITE), &no_version, &[1])),
         Some(Status::NTE_INVALID_PARAMETER)
     );
 }

@@ -15,6 +15,11 @@
 //! numbers.
 
 mod common;
+
+#[allow(unused_imports)]
+use common::{group, suite};
+#[allow(unused_imports)]
+use keyward_ssl::Protocol;
 mod trace;
 
 use aws_lc_rs::{digest, hmac};
@@ -28,7 +33,7 @@ use std::collections::HashMap;
 use trace::{Entry, Section, Side, Trace};
 
 /// `SSL_PROTOCOL_TLS1_3`-style protocol number of the provider API.
-const TLS1_3: u32 = 0x0304;
+const TLS1_3: Protocol = Protocol::Tls13;
 
 /// `ServerHello.random` of a HelloRetryRequest (RFC 8446 §4.1.3).
 const HRR_RANDOM: [u8; 32] = [
@@ -271,7 +276,9 @@ fn transcripts(
     section: &Section,
     suite: u32,
 ) -> Vec<(HandshakeHash, Vec<u8>)> {
-    let mut running = provider.create_handshake_hash(TLS1_3, suite).unwrap();
+    let mut running = provider
+        .create_handshake_hash(TLS1_3, common::suite(suite as u16))
+        .unwrap();
     let mut bytes: Vec<u8> = Vec::new();
     let mut pending: Option<(Side, Vec<u8>)> = None;
     let mut snapshots = Vec::with_capacity(section.entries.len());
@@ -287,7 +294,9 @@ fn transcripts(
                 let hash_len = hash.as_ref().len();
                 let mut synthetic = vec![0xfe, 0, 0, hash_len as u8];
                 synthetic.extend_from_slice(hash.as_ref());
-                running = provider.create_handshake_hash(TLS1_3, suite).unwrap();
+                running = provider
+                    .create_handshake_hash(TLS1_3, common::suite(suite as u16))
+                    .unwrap();
                 running.update(&synthetic);
                 bytes = synthetic;
             }
@@ -427,7 +436,7 @@ fn run_section(number: u32, psks: (Option<Tls13Secret>, Option<Tls13Secret>)) ->
             // The transcript and the record pass.
         } else if label == "extract secret \"early\"" {
             let early = provider
-                .extract_early_key(me.psk.as_ref(), TLS1_3, suite)
+                .extract_early_key(me.psk.as_ref(), TLS1_3, common::suite(suite as u16))
                 .unwrap();
             assert_eq!(early.kind(), SecretKind::Early);
             assert_eq!(raw(&provider, &early), shown.bytes("secret"), "{at}");
@@ -801,7 +810,9 @@ fn section5_hello_retry_request() {
     // explicitly that the plain ClientHello1 ‖ HRR ‖ ... transcript gives another c hs traffic.
     let provider = provider();
     let section = rfc().section(5);
-    let mut plain = provider.create_handshake_hash(TLS1_3, 0x1301).unwrap();
+    let mut plain = provider
+        .create_handshake_hash(TLS1_3, suite(0x1301))
+        .unwrap();
     let shown = section.one(Side::Server, "derive secret \"tls13 c hs traffic\"");
     for entry in section.entries.iter().filter(|e| e.line < shown.line) {
         if entry.label.starts_with("construct a") {
@@ -1060,11 +1071,11 @@ fn exporters_match_independent_computation() {
 fn external_psk_binder_key() {
     let provider = provider();
     let psk = provider
-        .import_pre_shared_key(TLS1_3, 0x1301, b"external psk")
+        .import_pre_shared_key(TLS1_3, suite(0x1301), b"external psk")
         .unwrap();
     assert_eq!(psk.kind(), SecretKind::PreSharedKey);
     let early = provider
-        .extract_early_key(Some(&psk), TLS1_3, 0x1301)
+        .extract_early_key(Some(&psk), TLS1_3, suite(0x1301))
         .unwrap();
     let early_raw = raw(&provider, &early);
     let expected_early = hmac::sign(

@@ -4,6 +4,9 @@
 
 mod common;
 
+#[allow(unused_imports)]
+use common::{group, suite};
+
 use common::{ecdsa_key, provider, rsa_key};
 use keyward_core::Status;
 use keyward_ssl::keys::{BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB};
@@ -22,7 +25,7 @@ struct Pair {
 
 fn transcript(provider: &Provider, info: &CipherSuiteInfo) -> HandshakeHash {
     let mut hash = provider
-        .create_handshake_hash(info.protocol.to_u32(), u32::from(info.suite.id))
+        .create_handshake_hash(info.protocol, info.suite)
         .unwrap();
     hash.update(b"\x01\x00\x00\x04helo\x02\x00\x00\x04helo");
     hash
@@ -33,8 +36,8 @@ fn transcript(provider: &Provider, info: &CipherSuiteInfo) -> HandshakeHash {
 fn exchange(info: &CipherSuiteInfo, group: Option<Group>, ems: bool) -> Pair {
     let client = provider();
     let server = provider();
-    let protocol = info.protocol.to_u32();
-    let suite = u32::from(info.suite.id);
+    let protocol = info.protocol;
+    let suite = info.suite;
     let session_hash = transcript(&client, info).current_digest();
     let params = if ems {
         Parameters::with_session_hash(&session_hash)
@@ -43,7 +46,7 @@ fn exchange(info: &CipherSuiteInfo, group: Option<Group>, ems: bool) -> Pair {
     };
     match info.suite.key_exchange {
         KeyExchange::Rsa => {
-            let params = params.highest_version(protocol);
+            let params = params.highest_version(u32::from(protocol.wire_version()));
             let key = rsa_key(&server);
             let blob = key.public_key().export(BCRYPT_RSAPUBLIC_BLOB).unwrap();
             let server_public = client
@@ -66,13 +69,8 @@ fn exchange(info: &CipherSuiteInfo, group: Option<Group>, ems: bool) -> Pair {
                 Group::Ec(_) => BCRYPT_ECCPUBLIC_BLOB,
                 Group::Ffdhe(_) => BCRYPT_DH_PUBLIC_BLOB,
             };
-            let key_type = u32::from(group.tls_id());
-            let server_share = server
-                .create_ephemeral_key(protocol, suite, key_type, 0, None)
-                .unwrap();
-            let client_share = client
-                .create_ephemeral_key(protocol, suite, key_type, 0, None)
-                .unwrap();
+            let server_share = server.create_ephemeral_key(protocol, suite, group).unwrap();
+            let client_share = client.create_ephemeral_key(protocol, suite, group).unwrap();
             let to_client = client
                 .import_public_key(
                     blob_type,

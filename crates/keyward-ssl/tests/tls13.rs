@@ -4,13 +4,18 @@
 
 mod common;
 
+#[allow(unused_imports)]
+use common::{group, suite};
+#[allow(unused_imports)]
+use keyward_ssl::Protocol;
+
 use common::status;
 use keyward_core::Status;
 use keyward_ssl::keys::{BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB};
 use keyward_ssl::{Group, HandshakeHash, OpaqueKey, Provider, SecretKind, SessionKey, Tls13Secret};
 
-const TLS1_3: u32 = 0x0304;
-const SUITES: [u32; 3] = [0x1301, 0x1302, 0x1303];
+const TLS1_3: Protocol = Protocol::Tls13;
+const SUITES: [u16; 3] = [0x1301, 0x1302, 0x1303];
 
 /// One side's view of a finished handshake.
 struct Side {
@@ -31,16 +36,12 @@ fn blob_type(group: Group) -> &'static str {
 }
 
 /// Runs both sides of a 1-RTT handshake's key schedule.
-fn handshake(suite: u32, group: Group) -> (Side, Side) {
+fn handshake(id: u16, group: Group) -> (Side, Side) {
+    let suite = suite(id);
     let client = common::provider();
     let server = common::provider();
-    let group_id = u32::from(group.tls_id());
-    let client_share = client
-        .create_ephemeral_key(TLS1_3, suite, group_id, 0, None)
-        .unwrap();
-    let server_share = server
-        .create_ephemeral_key(TLS1_3, suite, group_id, 0, None)
-        .unwrap();
+    let client_share = client.create_ephemeral_key(TLS1_3, suite, group).unwrap();
+    let server_share = server.create_ephemeral_key(TLS1_3, suite, group).unwrap();
     let to_server = server
         .import_public_key(
             blob_type(group),
@@ -232,25 +233,27 @@ fn opaque_blobs_carry_secrets_and_write_keys() {
 fn misuse_is_refused() {
     let p = common::provider();
     assert_eq!(
-        status(p.extract_early_key(None, 0x0303, 0x1301)),
+        status(p.extract_early_key(None, Protocol::Tls12, suite(0x1301))),
         Status::NTE_NOT_SUPPORTED
     );
     assert_eq!(
-        status(p.extract_early_key(None, TLS1_3, 0xC02F)),
+        status(p.extract_early_key(None, TLS1_3, suite(0xC02F))),
         Status::NTE_NOT_SUPPORTED
     );
-    let early = p.extract_early_key(None, TLS1_3, 0x1301).unwrap();
-    let psk384 = p.import_pre_shared_key(TLS1_3, 0x1302, &[1; 48]).unwrap();
+    let early = p.extract_early_key(None, TLS1_3, suite(0x1301)).unwrap();
+    let psk384 = p
+        .import_pre_shared_key(TLS1_3, suite(0x1302), &[1; 48])
+        .unwrap();
     assert_eq!(
-        status(p.extract_early_key(Some(&psk384), TLS1_3, 0x1301)),
+        status(p.extract_early_key(Some(&psk384), TLS1_3, suite(0x1301))),
         Status::NTE_INVALID_PARAMETER
     );
     assert_eq!(
-        status(p.extract_early_key(Some(&early), TLS1_3, 0x1301)),
+        status(p.extract_early_key(Some(&early), TLS1_3, suite(0x1301))),
         Status::NTE_INVALID_HANDLE
     );
     assert_eq!(
-        status(p.import_pre_shared_key(TLS1_3, 0x1301, &[])),
+        status(p.import_pre_shared_key(TLS1_3, suite(0x1301), &[])),
         Status::NTE_INVALID_PARAMETER
     );
     assert_eq!(
@@ -264,18 +267,18 @@ fn misuse_is_refused() {
     assert_eq!(
         status(p.expand_resumption_master_key(
             &early,
-            &p.create_handshake_hash(TLS1_3, 0x1301).unwrap()
+            &p.create_handshake_hash(TLS1_3, suite(0x1301)).unwrap()
         )),
         Status::NTE_INVALID_HANDLE
     );
     // A transcript of another hash does not fit.
-    let sha384 = p.create_handshake_hash(TLS1_3, 0x1302).unwrap();
+    let sha384 = p.create_handshake_hash(TLS1_3, suite(0x1302)).unwrap();
     assert_eq!(
         status(p.expand_traffic_keys(&early, &sha384)),
         Status::NTE_INVALID_PARAMETER
     );
     // Early traffic: client secret only.
-    let sha256 = p.create_handshake_hash(TLS1_3, 0x1301).unwrap();
+    let sha256 = p.create_handshake_hash(TLS1_3, suite(0x1301)).unwrap();
     let (client, server) = p.expand_traffic_keys(&early, &sha256).unwrap();
     assert_eq!(client.unwrap().kind(), SecretKind::ClientEarlyTraffic);
     assert!(server.is_none());
@@ -292,9 +295,9 @@ fn misuse_is_refused() {
 fn ffdhe_key_shares_outside_the_group_are_refused() {
     let p = common::provider();
     let own = p
-        .create_ephemeral_key(TLS1_3, 0x1301, 256, 0, None)
+        .create_ephemeral_key(TLS1_3, suite(0x1301), group(256))
         .unwrap();
-    let early = p.extract_early_key(None, TLS1_3, 0x1301).unwrap();
+    let early = p.extract_early_key(None, TLS1_3, suite(0x1301)).unwrap();
     let group = keyward_core::backend::FfdheGroup::Ffdhe2048;
     let mut p_minus_1 = group.prime().to_vec();
     *p_minus_1.last_mut().unwrap() -= 1;
@@ -308,7 +311,9 @@ fn ffdhe_key_shares_outside_the_group_are_refused() {
         );
     }
     // A share of another group is the wrong key.
-    let other = p.create_ephemeral_key(TLS1_3, 0x1301, 29, 0, None).unwrap();
+    let other = p
+        .create_ephemeral_key(TLS1_3, suite(0x1301), common::group(29))
+        .unwrap();
     assert_eq!(
         status(p.extract_handshake_key(&own, &other.public_key(), &early)),
         Status::NTE_INVALID_HANDLE

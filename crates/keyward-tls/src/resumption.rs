@@ -4,20 +4,18 @@
 //! Secrets never appear here as bytes: a TLS 1.2 master key or a TLS 1.3 resumption PSK is
 //! kept as the provider's opaque blob (sealed under the key store's sealing key, with its
 //! protocol and suite bound). A server's ticket is that blob plus the session's parameters,
-//! sealed once more by ticket keys that the provider derives from a fresh key agreement and
-//! never hands out — so the parameters (EMS, lifetime, ALPN, server name) cannot be altered
-//! by the client. Ticket keys live as long as the [`ServerConfig`](crate::ServerConfig).
+//! sealed once more by a ticket key that the provider makes from its RNG and never hands out
+//! ([`Provider::create_ticket_key`]) — so the parameters (EMS, lifetime, ALPN, server name)
+//! cannot be altered by the client. The ticket key lives as long as the
+//! [`ServerConfig`](crate::ServerConfig).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keyward_core::backend::fill_random;
-use keyward_ssl::{EphemeralKey, Parameters, Provider, SessionKey, Side};
+use keyward_ssl::{Provider, TicketKey};
 
 use crate::codec::{put_u16, put_u32, put_u8, put_vec_exact, LengthPrefix, Reader};
-use crate::error::Error;
 
 /// How long sessions and tickets are good for, in seconds.
 pub const SESSION_LIFETIME: u32 = 7200;
@@ -219,7 +217,7 @@ struct SessionCache {
 #[derive(Default)]
 pub struct ServerSessions {
     cache: Mutex<SessionCache>,
-    protector: OnceLock<Option<TicketProtector>>,
+    ticket_key: OnceLock<Option<TicketKey>>,
 }
 
 const TICKET_KIND_TLS12: u8 = 1;
@@ -272,10 +270,10 @@ impl ServerSessions {
         })
     }
 
-    fn protector(&self, provider: &Provider) -> Option<&TicketProtector> {
-        self.protector
-            .get_or_init(|| match TicketProtector::new(provider) {
-                Ok(protector) => Some(protector),
+    fn ticket_key(&self, provider: &Provider) -> Option<&TicketKey> {
+        self.ticket_key
+            .get_or_init(|| match provider.create_ticket_key() {
+                Ok(key) => Some(key),
                 Err(error) => {
                     tracing::warn!(%error, "session tickets disabled: no ticket key");
                     None
@@ -297,13 +295,13 @@ impl ServerSessions {
             session.server_name.as_ref().map(String::as_bytes),
         )?;
         put_vec_exact(&mut plain, LengthPrefix::U16, &session.master).ok()?;
-        self.protector(provider)?.seal(&plain)
+        seal(self.ticket_key(provider)?, &plain)
     }
 
     /// Reads back a TLS 1.2 ticket; `None` for anything not made here, tampered with or
     /// expired.
     pub fn open_tls12(&self, provider: &Provider, ticket: &[u8]) -> Option<ServerSession12> {
-        let plain = self.protector(provider)?.open(ticket)?;
+        let plain = open(self.ticket_key(provider)?, ticket)?;
         let mut reader = Reader::new(&plain);
         if reader.u8().ok()? != TICKET_KIND_TLS12 {
             return None;
@@ -347,13 +345,13 @@ impl ServerSessions {
             ticket.server_name.as_ref().map(String::as_bytes),
         )?;
         put_vec_exact(&mut plain, LengthPrefix::U16, &ticket.psk).ok()?;
-        self.protector(provider)?.seal(&plain)
+        seal(self.ticket_key(provider)?, &plain)
     }
 
     /// Reads back a TLS 1.3 ticket; `None` for anything not made here, tampered with or
     /// expired.
     pub fn open_tls13(&self, provider: &Provider, ticket: &[u8]) -> Option<ServerTicket13> {
-        let plain = self.protector(provider)?.open(ticket)?;
+        let plain = open(self.ticket_key(provider)?, ticket)?;
         let mut reader = Reader::new(&plain);
         if reader.u8().ok()? != TICKET_KIND_TLS13 {
             return None;
@@ -383,7 +381,7 @@ impl ServerSessions {
 impl ServerSessions {
     /// Seals `plain` as a ticket, so a fuzzer reaches the ticket decoder behind the AEAD.
     pub(crate) fn seal_plain(&self, provider: &Provider, plain: &[u8]) -> Option<Vec<u8>> {
-        self.protector(provider)?.seal(plain)
+        seal(self.ticket_key(provider)?, plain)
     }
 }
 
@@ -410,71 +408,17 @@ fn read_optional(reader: &mut Reader<'_>) -> Option<Option<Vec<u8>>> {
     }
 }
 
-/// The ticket keys: the two ends of one AES-256-GCM record stream. The provider makes a
-/// TLS 1.2 ECDHE key agreement between two fresh ephemeral keys and derives both sides'
-/// session keys: the client side's write key seals tickets and the server side's read key
-/// (same material) opens them, so each key is used only in its own direction. Their secrets
-/// never leave the provider; each ticket uses the next sequence number as its nonce input.
-struct TicketProtector {
-    seal_key: SessionKey,
-    open_key: SessionKey,
-    next: AtomicU64,
+/// What every ticket is bound to: its purpose and format version.
+const TICKET_AAD: &[u8] = b"keyward session ticket 1";
+
+/// Seals a ticket's plaintext; `None` when the provider cannot.
+fn seal(key: &TicketKey, plain: &[u8]) -> Option<Vec<u8>> {
+    key.seal(TICKET_AAD, plain).ok()
 }
 
-/// TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, x25519: the key agreement that makes the
-/// ticket keys (no signature is made; the suite only names the cipher and the PRF).
-const TICKET_PROTOCOL: u32 = 0x0303;
-const TICKET_SUITE: u32 = 0xC02C;
-const TICKET_GROUP: u32 = 29;
-
-impl TicketProtector {
-    fn new(provider: &Provider) -> Result<Self, Error> {
-        let share =
-            || provider.create_ephemeral_key(TICKET_PROTOCOL, TICKET_SUITE, TICKET_GROUP, 0, None);
-        let (sealer, opener) = (share()?, share()?);
-        let mut client_random = [0u8; 32];
-        let mut server_random = [0u8; 32];
-        fill_random(&mut client_random)?;
-        fill_random(&mut server_random)?;
-        let params = Parameters::with_randoms(&client_random, &server_random);
-        let master = |own: &EphemeralKey, peer: &EphemeralKey, side| {
-            provider.generate_master_key(
-                own,
-                &peer.public_key(),
-                TICKET_PROTOCOL,
-                TICKET_SUITE,
-                &params,
-                side,
-            )
-        };
-        let sealing = master(&sealer, &opener, Side::Client)?;
-        let opening = master(&opener, &sealer, Side::Server)?;
-        Ok(TicketProtector {
-            seal_key: sealing.generate_session_keys(&params)?.write,
-            open_key: opening.generate_session_keys(&params)?.read,
-            next: AtomicU64::new(0),
-        })
-    }
-
-    /// `sequence ‖ record`.
-    fn seal(&self, plain: &[u8]) -> Option<Vec<u8>> {
-        let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut out = vec![0u8; 8 + self.seal_key.max_encrypted_len(plain.len())];
-        let (head, record) = out.split_at_mut(8);
-        head.copy_from_slice(&seq.to_be_bytes());
-        let len = self.seal_key.encrypt_packet(plain, record, seq, 23).ok()?;
-        out.truncate(8 + len);
-        Some(out)
-    }
-
-    fn open(&self, ticket: &[u8]) -> Option<Vec<u8>> {
-        let (head, record) = ticket.split_at_checked(8)?;
-        let seq = u64::from_be_bytes(head.try_into().ok()?);
-        let mut out = vec![0u8; record.len()];
-        let len = self.open_key.decrypt_packet(record, &mut out, seq).ok()?;
-        out.truncate(len);
-        Some(out)
-    }
+/// Opens a ticket; `None` for anything the ticket key did not seal.
+fn open(key: &TicketKey, ticket: &[u8]) -> Option<Vec<u8>> {
+    key.open(TICKET_AAD, ticket).ok()
 }
 
 #[cfg(test)]

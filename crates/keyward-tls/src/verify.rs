@@ -4,8 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use keyward_core::blob::{EccCurve, EccPublicBlob, EccUsage, RsaPublicBlob};
-use keyward_ssl::keys::{BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB};
+use keyward_core::backend::Curve;
 use keyward_ssl::PublicKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
@@ -243,9 +242,9 @@ fn pki_error(error: webpki::Error) -> Error {
 /// The key-exchange public key of an end-entity certificate as a keyward_ssl::PublicKey
 /// (for TLS 1.2 RSA key exchange: the client encrypts the premaster to it).
 ///
-/// RSA (`rsaEncryption`) keys come back as [`PublicKey::Rsa`], EC keys on P-256 and P-384
-/// as [`PublicKey::Ecdsa`]; both are imported through `BCRYPT_RSAPUBLIC_BLOB` /
-/// `BCRYPT_ECCPUBLIC_BLOB` and [`PublicKey::import`], which validates the modulus or the point.
+/// RSA (`rsaEncryption`) keys come back as [`PublicKey::Rsa`] ([`PublicKey::rsa`]), EC keys
+/// on P-256 and P-384 as [`PublicKey::Ecdsa`] ([`PublicKey::ecdsa`]); both validate the
+/// modulus or the point.
 /// A malformed certificate is [`Error::Certificate`] with `bad_certificate`; another key type
 /// or curve, or an RSA key outside the provider's sizes, is `unsupported_certificate`.
 pub fn public_key_of(end_entity_der: &[u8]) -> Result<PublicKey, Error> {
@@ -266,10 +265,7 @@ pub fn public_key_of(end_entity_der: &[u8]) -> Result<PublicKey, Error> {
         };
         let modulus = strip_zeros(key.modulus);
         let exponent = strip_zeros(key.exponent);
-        let blob = RsaPublicBlob::new(exponent, modulus)
-            .map_err(|_| unsupported("RSA public key not supported"))?;
-        PublicKey::import(BCRYPT_RSAPUBLIC_BLOB, &blob.to_bytes())
-            .map_err(|_| unsupported("RSA public key not supported"))
+        PublicKey::rsa(modulus, exponent).map_err(|_| unsupported("RSA public key not supported"))
     } else if *algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
         let curve_oid = spki
             .algorithm
@@ -278,17 +274,21 @@ pub fn public_key_of(end_entity_der: &[u8]) -> Result<PublicKey, Error> {
             .and_then(|parameters| parameters.as_oid().ok())
             .ok_or_else(|| unsupported("EC key without a named curve"))?;
         let curve = if curve_oid == OID_EC_P256 {
-            EccCurve::P256
+            Curve::P256
         } else if curve_oid == OID_NIST_EC_P384 {
-            EccCurve::P384
+            Curve::P384
         } else {
             return Err(unsupported("EC curve not supported (P-256 and P-384 are)"));
         };
         let point: &[u8] = &spki.subject_public_key.data;
-        let blob = EccPublicBlob::from_uncompressed_point(curve, EccUsage::Ecdsa, point)
-            .map_err(|_| bad("EC public key is not an uncompressed point"))?;
-        PublicKey::import(BCRYPT_ECCPUBLIC_BLOB, &blob.to_bytes())
-            .map_err(|_| bad("EC public key is not on its curve"))
+        let uncompressed = point.len() == curve.public_key_len() && point.first() == Some(&0x04);
+        PublicKey::ecdsa(curve, point).map_err(|_| {
+            bad(if uncompressed {
+                "EC public key is not on its curve"
+            } else {
+                "EC public key is not an uncompressed point"
+            })
+        })
     } else {
         Err(unsupported("certificate key type not supported"))
     }

@@ -238,7 +238,12 @@ mod tests {
     fn hash_object() -> Object {
         let provider = Provider::open(None).unwrap();
         Object::Hash(Arc::new(Mutex::new(
-            provider.create_handshake_hash(0x0303, 0xC02F).unwrap(),
+            provider
+                .create_handshake_hash(
+                    keyward_ssl::Protocol::Tls12,
+                    keyward_ssl::CipherSuite::from_id(0xC02F).unwrap(),
+                )
+                .unwrap(),
         )))
     }
 

@@ -1,6 +1,6 @@
 //! Encrypt-then-MAC CBC records (RFC 7366): the record layout a session key has when
 //! `SslGenerateSessionKeys` was given keyward's encrypt-then-MAC parameter (see
-//! [`crate::params::NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`]).
+//! `NCRYPTBUFFER_KEYWARD_ENCRYPT_THEN_MAC`, read by keyward-ffi).
 //!
 //! Sealing pads the data (`p + 1` bytes of value `p`, minimal, as for MAC-then-encrypt),
 //! AES-CBC-encrypts it, then appends

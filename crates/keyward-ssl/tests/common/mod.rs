@@ -5,7 +5,9 @@
 
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_core::{Result, Status};
-use keyward_ssl::{MasterKey, Parameters, PrivateKey, Provider, Side};
+use keyward_ssl::{
+    CipherSuite, Group, MasterKey, Parameters, PrivateKey, Protocol, Provider, Side,
+};
 use keyward_test_support::TempDir;
 use std::sync::OnceLock;
 
@@ -39,6 +41,16 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
+/// The table entry of a suite the tests use.
+pub fn suite(id: u16) -> &'static CipherSuite {
+    CipherSuite::from_id(id).unwrap()
+}
+
+/// The group with a TLS NamedGroup id.
+pub fn group(id: u16) -> Group {
+    Group::from_tls_id(id).unwrap()
+}
+
 /// A provider over the test store (a new instance each call, as another process would have).
 pub fn provider() -> Provider {
     Provider::with_key_store(KeyStore::open(&fixture().dir).unwrap())
@@ -66,21 +78,21 @@ pub fn status<T>(result: Result<T>) -> Status {
     }
 }
 
-/// The (client, server) master keys of one (EC)DHE key exchange in `group` (a TLS group id),
-/// both made by `provider`.
+/// The (client, server) master keys of one (EC)DHE key exchange in `group`, both made by
+/// `provider`.
 pub fn masters(
     provider: &Provider,
-    protocol: u32,
-    suite: u32,
-    group: u32,
+    protocol: Protocol,
+    suite: &'static CipherSuite,
+    group: Group,
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> (MasterKey, MasterKey) {
     let client_share = provider
-        .create_ephemeral_key(protocol, suite, group, 0, None)
+        .create_ephemeral_key(protocol, suite, group)
         .unwrap();
     let server_share = provider
-        .create_ephemeral_key(protocol, suite, group, 0, None)
+        .create_ephemeral_key(protocol, suite, group)
         .unwrap();
     let params = Parameters::with_randoms(client_random, server_random);
     let master = |own: &keyward_ssl::EphemeralKey, peer: &keyward_ssl::EphemeralKey, side| {

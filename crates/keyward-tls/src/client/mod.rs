@@ -99,13 +99,9 @@ impl Offer {
             .iter()
             .find(|s| s.key_exchange == KeyExchange::Tls13);
         let key_share = match (offered_tls13, first_tls13_suite, config.groups.first()) {
-            (true, Some(suite), Some(group)) => Some(provider.create_ephemeral_key(
-                TLS13_PROTOCOL,
-                u32::from(suite.id),
-                u32::from(group.tls_id()),
-                0,
-                None,
-            )?),
+            (true, Some(suite), Some(group)) => {
+                Some(provider.create_ephemeral_key(TLS13_PROTOCOL, suite, *group)?)
+            }
             _ => None,
         };
 
@@ -450,13 +446,7 @@ impl Offer {
         let provider = self.config.provider.clone();
         let transcript = retry_transcript(&provider, suite, &self.encoded, encoded)?;
         if let Some(group) = new_group {
-            let key = provider.create_ephemeral_key(
-                TLS13_PROTOCOL,
-                u32::from(suite.id),
-                u32::from(group.tls_id()),
-                0,
-                None,
-            )?;
+            let key = provider.create_ephemeral_key(TLS13_PROTOCOL, suite, group)?;
             self.hello.extensions.key_shares = Some(vec![KeyShareEntry {
                 group: group.tls_id(),
                 key_exchange: public_value(&key),

@@ -126,9 +126,7 @@ pub(super) fn server_hello(
             ));
         }
     }
-    let mut transcript = config
-        .provider
-        .create_handshake_hash(PROTOCOL, u32::from(suite.id))?;
+    let mut transcript = config.provider.create_handshake_hash(PROTOCOL, suite)?;
     transcript.update(&offer.encoded);
     transcript.update(encoded);
     let randoms = Randoms {
@@ -310,7 +308,7 @@ impl State for ExpectServerKeyExchange {
             &key_exchange.signed.signature,
             false,
         )?;
-        let peer = import_peer(&hs.config.provider, group, public, false)?;
+        let peer = import_peer(group, public, false)?;
         hs.transcript.update(&message.encoded);
         hs.server_share = Some((group, peer));
         hs.signature_scheme = Some(scheme);
@@ -345,7 +343,7 @@ impl State for ExpectServerHelloDone {
             cx.send_handshake(&empty);
         }
         let provider = hs.config.provider.clone();
-        let suite_id = u32::from(hs.suite.id);
+        let suite = hs.suite;
         let master = match &hs.server_share {
             None => {
                 let server_key = hs
@@ -355,7 +353,7 @@ impl State for ExpectServerHelloDone {
                 let (premaster, encrypted) = provider.generate_premaster_key(
                     server_key,
                     PROTOCOL,
-                    suite_id,
+                    suite,
                     &Parameters::default().highest_version(u32::from(version::TLS12)),
                 )?;
                 let key_exchange =
@@ -368,13 +366,7 @@ impl State for ExpectServerHelloDone {
                 premaster.master_key(&master_params(&hs.randoms, session_hash.as_deref()))?
             }
             Some((group, peer)) => {
-                let own = provider.create_ephemeral_key(
-                    PROTOCOL,
-                    suite_id,
-                    u32::from(group.tls_id()),
-                    0,
-                    None,
-                )?;
+                let own = provider.create_ephemeral_key(PROTOCOL, suite, *group)?;
                 let kind = match group {
                     Group::Ec(_) => ClientKeyExchangeKind::Ecdhe,
                     Group::Ffdhe(_) => ClientKeyExchangeKind::Dhe,
@@ -390,7 +382,7 @@ impl State for ExpectServerHelloDone {
                         &own,
                         peer,
                         PROTOCOL,
-                        suite_id,
+                        suite,
                         &master_params(&hs.randoms, session_hash.as_deref()),
                         Side::Client,
                     )

@@ -123,9 +123,8 @@ pub(super) fn server_hello(
         }
     };
     transcript.update(encoded);
-    let peer = import_peer(&provider, own.group(), &share.key_exchange, true)?;
-    let suite_id = u32::from(suite.id);
-    let early = provider.extract_early_key(psk.map(|t| &t.psk), PROTOCOL, suite_id)?;
+    let peer = import_peer(own.group(), &share.key_exchange, true)?;
+    let early = provider.extract_early_key(psk.map(|t| &t.psk), PROTOCOL, suite)?;
     let handshake_secret = provider
         .extract_handshake_key(own, &peer, &early)
         .map_err(agreement_error)?;

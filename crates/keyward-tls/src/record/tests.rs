@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::codec::enums::HandshakeType;
-use keyward_ssl::Provider;
+use keyward_ssl::{CipherSuite, Group, Protocol, Provider};
 
 fn wire_record(content_type: u8, body: &[u8]) -> Vec<u8> {
     let mut out = vec![content_type, 3, 3];
@@ -63,18 +63,23 @@ fn provider() -> Provider {
 
 /// A pair of matching TLS 1.3 record keys from a throw-away key schedule.
 fn tls13_keys(provider: &Provider) -> (SessionKey, SessionKey) {
-    let suite = 0x1301;
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let x25519 = Group::Ec(keyward_core::backend::Curve::X25519);
     let own = provider
-        .create_ephemeral_key(0x0304, suite, 29, 0, None)
+        .create_ephemeral_key(Protocol::Tls13, suite, x25519)
         .unwrap();
     let other = provider
-        .create_ephemeral_key(0x0304, suite, 29, 0, None)
+        .create_ephemeral_key(Protocol::Tls13, suite, x25519)
         .unwrap();
-    let early = provider.extract_early_key(None, 0x0304, suite).unwrap();
+    let early = provider
+        .extract_early_key(None, Protocol::Tls13, suite)
+        .unwrap();
     let handshake = provider
         .extract_handshake_key(&own, &other.public_key(), &early)
         .unwrap();
-    let transcript = provider.create_handshake_hash(0x0304, suite).unwrap();
+    let transcript = provider
+        .create_handshake_hash(Protocol::Tls13, suite)
+        .unwrap();
     let (client, _) = provider
         .expand_traffic_keys(&handshake, &transcript)
         .unwrap();

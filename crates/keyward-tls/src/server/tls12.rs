@@ -161,7 +161,7 @@ pub(super) fn client_hello(
     .encode();
     let mut transcript = config
         .provider
-        .create_handshake_hash(PROTOCOL, u32::from(choice.suite.id))?;
+        .create_handshake_hash(PROTOCOL, choice.suite)?;
     transcript.update(&encoded);
     transcript.update(&server_hello);
     cx.send_handshake(&server_hello);
@@ -176,13 +176,9 @@ pub(super) fn client_hello(
 
     let mut ephemeral = None;
     if let (Some(group), Some(scheme)) = (choice.group, choice.scheme) {
-        let own = config.provider.create_ephemeral_key(
-            PROTOCOL,
-            u32::from(choice.suite.id),
-            u32::from(group.tls_id()),
-            0,
-            None,
-        )?;
+        let own = config
+            .provider
+            .create_ephemeral_key(PROTOCOL, choice.suite, group)?;
         let params = match group {
             Group::Ec(_) => ServerKeyExchangeParams::Ecdhe {
                 group: group.tls_id(),
@@ -521,7 +517,7 @@ fn resume(
     .encode();
     let mut transcript = config
         .provider
-        .create_handshake_hash(PROTOCOL, u32::from(resumed.suite))?;
+        .create_handshake_hash(PROTOCOL, master.suite())?;
     transcript.update(encoded);
     transcript.update(&server_hello);
     cx.send_handshake(&server_hello);
@@ -567,7 +563,7 @@ impl State for ExpectClientKeyExchange {
         )?;
         let session = &self.session;
         let provider = &session.config.provider;
-        let suite_id = u32::from(session.suite.id);
+        let suite = session.suite;
         let kind = match &self.ephemeral {
             None => ClientKeyExchangeKind::Rsa,
             Some((Group::Ec(_), _)) => ClientKeyExchangeKind::Ecdhe,
@@ -585,14 +581,14 @@ impl State for ExpectClientKeyExchange {
             None => provider.import_master_key(
                 &self.key.key,
                 PROTOCOL,
-                suite_id,
+                suite,
                 &params.highest_version(u32::from(session.client_version)),
                 &value,
             )?,
             Some((group, own)) => {
-                let peer = import_peer(provider, *group, &value, false)?;
+                let peer = import_peer(*group, &value, false)?;
                 provider
-                    .generate_master_key(own, &peer, PROTOCOL, suite_id, &params, Side::Server)
+                    .generate_master_key(own, &peer, PROTOCOL, suite, &params, Side::Server)
                     .map_err(agreement_error)?
             }
         };

@@ -129,13 +129,11 @@ pub(super) fn client_hello(
     };
 
     let provider = config.provider.clone();
-    let suite_id = u32::from(suite.id);
-    let own =
-        provider.create_ephemeral_key(PROTOCOL, suite_id, u32::from(group.tls_id()), 0, None)?;
-    let peer = import_peer(&provider, group, &share.key_exchange, true)?;
+    let own = provider.create_ephemeral_key(PROTOCOL, suite, group)?;
+    let peer = import_peer(group, &share.key_exchange, true)?;
     // The agreement comes before the ServerHello, so that a peer value giving no secret is
     // refused in plaintext, as the first answer.
-    let early = provider.extract_early_key(psk.as_ref().map(|(_, psk)| psk), PROTOCOL, suite_id)?;
+    let early = provider.extract_early_key(psk.as_ref().map(|(_, psk)| psk), PROTOCOL, suite)?;
     let handshake = provider
         .extract_handshake_key(&own, &peer, &early)
         .map_err(agreement_error)?;

@@ -3,14 +3,14 @@
 
 pub mod traffic;
 
-use keyward_ssl::{HandshakeHash, MasterKey, Parameters, Side};
+use keyward_ssl::{HandshakeHash, MasterKey, Parameters, Protocol, Side};
 
 use crate::codec::handshake::{encode_finished, parse_finished};
 use crate::conn::check_finished;
 use crate::error::Error;
 
-/// `dwProtocol` of TLS 1.2.
-pub const PROTOCOL: u32 = 0x0303;
+/// The protocol of TLS 1.2 handshakes.
+pub const PROTOCOL: Protocol = Protocol::Tls12;
 
 /// The two hello randoms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,16 +82,17 @@ pub fn check_peer_finished(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keyward_ssl::Provider;
+    use keyward_ssl::{CipherSuite, Group, Provider};
 
     /// A TLS 1.2 master key from a throw-away ECDHE agreement (suite 0xC02F).
     fn master(provider: &Provider) -> MasterKey {
-        let suite = 0xC02F;
+        let suite = CipherSuite::from_id(0xC02F).unwrap();
+        let p256 = Group::Ec(keyward_core::backend::Curve::P256);
         let own = provider
-            .create_ephemeral_key(PROTOCOL, suite, 23, 0, None)
+            .create_ephemeral_key(PROTOCOL, suite, p256)
             .unwrap();
         let peer = provider
-            .create_ephemeral_key(PROTOCOL, suite, 23, 0, None)
+            .create_ephemeral_key(PROTOCOL, suite, p256)
             .unwrap();
         let randoms = Randoms {
             client: [1; 32],
@@ -116,7 +117,9 @@ mod tests {
     fn finished_of_the_wrong_length_is_a_decode_error() {
         let provider = Provider::open(None).unwrap();
         let master = master(&provider);
-        let mut transcript = provider.create_handshake_hash(PROTOCOL, 0xC02F).unwrap();
+        let mut transcript = provider
+            .create_handshake_hash(PROTOCOL, CipherSuite::from_id(0xC02F).unwrap())
+            .unwrap();
         transcript.update(b"client hello, server hello, ...");
         for sender in [Side::Client, Side::Server] {
             let good = master.compute_finished_hash(&transcript, sender).unwrap();

@@ -2,35 +2,19 @@
 //! and the TLS 1.2 ECDHE/DHE values (RFC 8422 §5.4, RFC 5246 §7.4.3), converted to and from
 //! the provider's keys.
 
-use keyward_core::backend::Curve;
-use keyward_core::blob::{DhParameters, DhPublicBlob, EccCurve, EccPublicBlob, EccUsage};
-use keyward_ssl::keys::{BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB};
-use keyward_ssl::{EphemeralKey, Group, Provider, PublicKey};
+use keyward_ssl::{EphemeralKey, Group, PublicKey};
 
 use crate::error::Error;
 
 /// The group with a `NamedGroup` id, if keyward supports it.
 pub fn group_from_wire(id: u16) -> Option<Group> {
-    Group::from_tls_id(u32::from(id))
+    Group::from_tls_id(id)
 }
 
 /// Our ephemeral key's public value as sent: the uncompressed point, the X25519 value, or
 /// the DH value left-padded to the prime's length.
 pub fn public_value(key: &EphemeralKey) -> Vec<u8> {
-    match key.public_key() {
-        PublicKey::Ecdh { point, .. } => point,
-        PublicKey::Dh { value, .. } => value,
-        PublicKey::Rsa(_) | PublicKey::Ecdsa { .. } => Vec::new(),
-    }
-}
-
-fn ecc_curve(curve: Curve) -> EccCurve {
-    match curve {
-        Curve::P256 => EccCurve::P256,
-        Curve::P384 => EccCurve::P384,
-        Curve::P521 => EccCurve::P521,
-        Curve::X25519 => EccCurve::Curve25519,
-    }
+    key.public_key().to_tls().unwrap_or_default()
 }
 
 /// The error for a key agreement with the peer's value: `illegal_parameter` when the
@@ -46,54 +30,16 @@ pub fn agreement_error(error: keyward_core::Error) -> Error {
     }
 }
 
-/// Imports the peer's public value in `group` through the provider (`SslImportKey`), which
+/// The peer's public value in `group` as a provider key ([`PublicKey::from_tls`]), which
 /// validates it. `exact_dh_length` asks for TLS 1.3's rule that a DH value is as long as the
 /// prime (RFC 8446 §4.2.8.1); TLS 1.2 values may be shorter and are left-padded. Anything
 /// invalid is `illegal_parameter`.
-pub fn import_peer(
-    provider: &Provider,
-    group: Group,
-    wire: &[u8],
-    exact_dh_length: bool,
-) -> Result<PublicKey, Error> {
+pub fn import_peer(group: Group, wire: &[u8], exact_dh_length: bool) -> Result<PublicKey, Error> {
     const INVALID: Error = Error::IllegalParameter("invalid key-exchange public value");
-    let blob = match group {
-        Group::Ec(curve) => {
-            EccPublicBlob::from_uncompressed_point(ecc_curve(curve), EccUsage::Ecdh, wire)
-                .map_err(|_| INVALID)?
-                .to_bytes()
+    if let Group::Ffdhe(ffdhe) = group {
+        if exact_dh_length && wire.len() != ffdhe.prime().len() {
+            return Err(INVALID);
         }
-        Group::Ffdhe(ffdhe) => {
-            let prime = ffdhe.prime();
-            let value = if exact_dh_length {
-                if wire.len() != prime.len() {
-                    return Err(INVALID);
-                }
-                wire.to_vec()
-            } else {
-                let significant = wire
-                    .get(wire.iter().take_while(|b| **b == 0).count()..)
-                    .unwrap_or(&[]);
-                let pad = prime.len().checked_sub(significant.len()).ok_or(INVALID)?;
-                let mut value = vec![0u8; pad];
-                value.extend_from_slice(significant);
-                value
-            };
-            let mut generator = vec![0u8; prime.len()];
-            if let Some(last) = generator.last_mut() {
-                *last = 2;
-            }
-            let params = DhParameters::new(prime, &generator).map_err(|_| INVALID)?;
-            DhPublicBlob::new(params, &value)
-                .map_err(|_| INVALID)?
-                .to_bytes()
-        }
-    };
-    let blob_type = match group {
-        Group::Ec(_) => BCRYPT_ECCPUBLIC_BLOB,
-        Group::Ffdhe(_) => BCRYPT_DH_PUBLIC_BLOB,
-    };
-    provider
-        .import_public_key(blob_type, &blob)
-        .map_err(|_| INVALID)
+    }
+    PublicKey::from_tls(group, wire).map_err(|_| INVALID)
 }

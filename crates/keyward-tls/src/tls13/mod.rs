@@ -4,7 +4,7 @@
 pub mod key_share;
 pub mod traffic;
 
-use keyward_ssl::{CipherSuite, HandshakeHash, Provider, Tls13Secret};
+use keyward_ssl::{CipherSuite, HandshakeHash, Protocol, Provider, Tls13Secret};
 
 use crate::alert::AlertDescription;
 use crate::codec::enums::version;
@@ -12,8 +12,8 @@ use crate::codec::handshake::{message_hash, parse_finished};
 use crate::conn::check_finished;
 use crate::error::Error;
 
-/// `dwProtocol` of TLS 1.3.
-pub const PROTOCOL: u32 = 0x0304;
+/// The protocol of TLS 1.3 handshakes.
+pub const PROTOCOL: Protocol = Protocol::Tls13;
 
 /// The content a TLS 1.3 CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
 /// string, a zero byte, and the transcript hash.
@@ -31,8 +31,11 @@ pub fn certificate_verify_content(transcript_hash: &[u8], server: bool) -> Vec<u
 }
 
 /// A fresh transcript hash of `suite`.
-pub fn new_transcript(provider: &Provider, suite: &CipherSuite) -> Result<HandshakeHash, Error> {
-    Ok(provider.create_handshake_hash(PROTOCOL, u32::from(suite.id))?)
+pub fn new_transcript(
+    provider: &Provider,
+    suite: &'static CipherSuite,
+) -> Result<HandshakeHash, Error> {
+    Ok(provider.create_handshake_hash(PROTOCOL, suite)?)
 }
 
 /// The transcript after a HelloRetryRequest: ClientHello1 is replaced by the synthetic
@@ -40,7 +43,7 @@ pub fn new_transcript(provider: &Provider, suite: &CipherSuite) -> Result<Handsh
 /// itself is added.
 pub fn retry_transcript(
     provider: &Provider,
-    suite: &CipherSuite,
+    suite: &'static CipherSuite,
     client_hello1: &[u8],
     retry_request: &[u8],
 ) -> Result<HandshakeHash, Error> {
@@ -60,7 +63,7 @@ pub fn psk_binder(
     psk: &Tls13Secret,
     transcript: &HandshakeHash,
 ) -> Result<Vec<u8>, Error> {
-    let early = provider.extract_early_key(Some(psk), PROTOCOL, u32::from(psk.suite().id))?;
+    let early = provider.extract_early_key(Some(psk), PROTOCOL, psk.suite())?;
     let binder_key = provider.expand_binder_key(&early, true)?;
     Ok(binder_key.compute_finished_hash(transcript)?)
 }
@@ -107,6 +110,7 @@ pub fn traffic_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keyward_ssl::Group;
 
     /// RFC 8446 §4.4.4: `verify_data` is `Hash.length` bytes. A Finished of another length
     /// (empty, or padded on either side) does not parse: `decode_error` (§6.2), not
@@ -114,12 +118,14 @@ mod tests {
     #[test]
     fn finished_of_the_wrong_length_is_a_decode_error() {
         let provider = Provider::open(None).unwrap();
-        for suite in [0x1301u32, 0x1302] {
+        let x25519 = Group::Ec(keyward_core::backend::Curve::X25519);
+        for suite in [0x1301, 0x1302] {
+            let suite = CipherSuite::from_id(suite).unwrap();
             let own = provider
-                .create_ephemeral_key(PROTOCOL, suite, 29, 0, None)
+                .create_ephemeral_key(PROTOCOL, suite, x25519)
                 .unwrap();
             let peer = provider
-                .create_ephemeral_key(PROTOCOL, suite, 29, 0, None)
+                .create_ephemeral_key(PROTOCOL, suite, x25519)
                 .unwrap();
             let early = provider.extract_early_key(None, PROTOCOL, suite).unwrap();
             let handshake = provider

@@ -1,0 +1,99 @@
+//! Session-ticket keys: a random AEAD key the provider makes and keeps, which seals and opens
+//! the state a server hands its clients as tickets (RFC 5077 §4, RFC 8446 §4.6.1).
+//!
+//! Windows has no `Ssl*` function for this: Schannel keeps its ticket keys in LSA. keyward's
+//! TLS engine uses [`Provider::create_ticket_key`], so the key, like every other secret of the
+//! provider, never leaves it.
+
+use crate::provider::Provider;
+use keyward_core::backend::cipher::{Aes256GcmSivKey, AEAD_NONCE_LEN, AEAD_TAG_LEN, SIV_KEY_LEN};
+use keyward_core::backend::fill_random;
+use keyward_core::{Error, Result, Secret};
+
+/// What a sealed ticket adds to its plaintext: the nonce in front, the tag behind.
+pub const TICKET_OVERHEAD: usize = AEAD_NONCE_LEN + AEAD_TAG_LEN;
+
+/// A ticket key ([`Provider::create_ticket_key`]): AES-256-GCM-SIV under a key made from the
+/// system RNG. Each ticket gets a fresh random nonce; GCM-SIV keeps a repeated one from giving
+/// away the key (it would show only that two tickets sealed the same bytes).
+pub struct TicketKey {
+    key: Aes256GcmSivKey,
+}
+
+impl Provider {
+    /// Makes a fresh random ticket key that stays inside the provider (no Windows
+    /// equivalent; see the [module documentation](crate::ticket)).
+    pub fn create_ticket_key(&self) -> Result<TicketKey> {
+        let mut secret = Secret::<SIV_KEY_LEN>::zeroed();
+        fill_random(secret.expose_mut())?;
+        Ok(TicketKey {
+            key: Aes256GcmSivKey::new(secret.expose())?,
+        })
+    }
+}
+
+impl TicketKey {
+    /// Seals `plaintext` bound to `aad`: `nonce ‖ ciphertext ‖ tag`, [`TICKET_OVERHEAD`]
+    /// bytes longer than the plaintext.
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut nonce = [0u8; AEAD_NONCE_LEN];
+        fill_random(&mut nonce)?;
+        let mut sealed = Vec::with_capacity(plaintext.len() + TICKET_OVERHEAD);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(plaintext);
+        let body = sealed
+            .get_mut(AEAD_NONCE_LEN..)
+            .ok_or(Error::Internal("ticket nonce"))?;
+        let tag = self.key.seal_in_place(&nonce, aad, body)?;
+        sealed.extend_from_slice(&tag);
+        Ok(sealed)
+    }
+
+    /// Opens a ticket made by [`TicketKey::seal`] of this key with the same `aad`. Anything
+    /// else (too short, tampered with, another key or another `aad`) is `NTE_BAD_DATA` and
+    /// releases nothing.
+    pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        const BAD: Error = Error::BadData("ticket does not open");
+        let (nonce, rest) = sealed.split_at_checked(AEAD_NONCE_LEN).ok_or(BAD)?;
+        let body_len = rest.len().checked_sub(AEAD_TAG_LEN).ok_or(BAD)?;
+        let (body, tag) = rest.split_at(body_len);
+        let nonce: &[u8; AEAD_NONCE_LEN] = nonce.try_into().map_err(|_| BAD)?;
+        let tag: &[u8; AEAD_TAG_LEN] = tag.try_into().map_err(|_| BAD)?;
+        let mut plaintext = body.to_vec();
+        self.key
+            .open_in_place(nonce, aad, &mut plaintext, tag)
+            .map_err(|_| BAD)?;
+        Ok(plaintext)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::Status;
+
+    #[test]
+    fn seals_opens_and_refuses_anything_else() {
+        let provider = Provider::open(None).unwrap();
+        let key = provider.create_ticket_key().unwrap();
+        let sealed = key.seal(b"v1", b"session state").unwrap();
+        assert_eq!(sealed.len(), b"session state".len() + TICKET_OVERHEAD);
+        assert_eq!(key.open(b"v1", &sealed).unwrap(), b"session state");
+        // Fresh nonces: the same plaintext seals differently.
+        assert_ne!(key.seal(b"v1", b"session state").unwrap(), sealed);
+        let other = provider.create_ticket_key().unwrap();
+        let mut flipped = sealed.clone();
+        flipped[AEAD_NONCE_LEN] ^= 1;
+        for refused in [
+            key.open(b"v2", &sealed),
+            other.open(b"v1", &sealed),
+            key.open(b"v1", &flipped),
+            key.open(b"v1", &sealed[..TICKET_OVERHEAD - 1]),
+            key.open(b"v1", &[]),
+        ] {
+            assert_eq!(refused.unwrap_err().status(), Status::NTE_BAD_DATA);
+        }
+        let empty = key.seal(b"", b"").unwrap();
+        assert_eq!(key.open(b"", &empty).unwrap(), b"");
+    }
+}
