@@ -413,8 +413,9 @@ mod tests {
     #[test]
     fn one_tiny_case_of_each_kind_runs_on_both_libraries() {
         let pki = Pki::generate().unwrap();
+        // Two rounds: the second starts with clients that already hold sessions.
         let sizes = Sizes {
-            rounds: 1,
+            rounds: 2,
             bulk_bytes: 300_000,
             bulk_chunk: 20_000,
             rsa_handshakes: 2,
