@@ -3,8 +3,8 @@
 //!
 //! `cargo run --release -p keyward-bench [-- --quick] [--case FILTER]` prints one table of
 //! bulk transfer, full handshakes, resumptions and memory per idle connection.
-//! `--callgrind CASE --library keyward|rustls --iterations N` runs only N handshakes of one
-//! case, inside `callgrind_measured`, for `scripts/bench-callgrind`.
+//! `--callgrind CASE --library keyward|rustls --iterations N` runs only N handshakes (or N MiB
+//! of a bulk case) of one case, inside `callgrind_measured`, for `scripts/bench-callgrind`.
 
 mod alloc;
 mod case;
@@ -294,19 +294,24 @@ fn run(cases: &[Case], sizes: &Sizes, pki: &Pki) -> Result<Vec<Best>, Failure> {
     Ok(results)
 }
 
-/// The handshakes callgrind counts: only what runs inside this function is collected
-/// (`--toggle-collect=*callgrind_measured*`).
+/// The work callgrind counts: only what runs inside this function is collected
+/// (`--toggle-collect=*callgrind_measured*`). `count` handshakes, or `count` MiB of bulk data.
 #[inline(never)]
-fn callgrind_measured<L: Library>(library: &L, count: usize, resume: bool) -> Result<(), Failure> {
-    harness::handshakes(library, count, resume).map(|_| ())
+fn callgrind_measured<L: Library>(library: &L, case: &Case, count: usize) -> Result<(), Failure> {
+    match case.kind {
+        Kind::Bulk => harness::bulk(library, count << 20, 1 << 20).map(|_| ()),
+        Kind::Handshake | Kind::Resume => {
+            harness::handshakes(library, count, case.kind == Kind::Resume).map(|_| ())
+        }
+        Kind::Memory => Err("memory cases have no callgrind mode".to_owned()),
+    }
 }
 
 fn callgrind<L: Library>(library: &L, case: &Case, count: usize) -> Result<(), Failure> {
-    let resume = case.kind == Kind::Resume;
-    // The first handshake (and, when resuming, the one that makes the session) runs outside
-    // the measured function: one-time setup is not a handshake's cost.
-    harness::handshakes(library, 1, resume)?;
-    callgrind_measured(library, count, resume)
+    // One handshake (which, when resuming, makes the session) runs outside the measured
+    // function: one-time setup is not a handshake's cost.
+    harness::handshakes(library, 1, case.kind == Kind::Resume)?;
+    callgrind_measured(library, case, count)
 }
 
 /// The command line.
@@ -368,8 +373,10 @@ fn main_result() -> Result<(), String> {
     if let Some(id) = &options.callgrind {
         let case = cases
             .iter()
-            .find(|case| &case.id == id && matches!(case.kind, Kind::Handshake | Kind::Resume))
-            .ok_or(format!("no handshake case {id:?} (see --list-handshakes)"))?;
+            .find(|case| &case.id == id && case.kind != Kind::Memory)
+            .ok_or(format!(
+                "no handshake or bulk case {id:?} (see --list-handshakes)"
+            ))?;
         let stores = Stores::new(&pki)?;
         return match options.library.as_str() {
             "keyward" => callgrind(
