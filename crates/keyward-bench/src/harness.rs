@@ -236,20 +236,58 @@ pub fn connect<L: Library>(
     Ok((client, server))
 }
 
+/// Rates measured piece by piece (one handshake, or one burst of bulk data), for each side:
+/// the median piece says what a side sustains when the machine leaves it alone. On a shared
+/// machine a piece that the scheduler interrupts takes many times as long; a median ignores
+/// such pieces where a total would not.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// The client's rate in each piece (per second: handshakes, or bytes).
+    pub client: Vec<f64>,
+    /// The server's.
+    pub server: Vec<f64>,
+}
+
+impl Samples {
+    fn push(&mut self, units_client: f64, units_server: f64, meters: &Meters) {
+        let rate = |units: f64, meter: &Meter| units / meter.time.as_secs_f64().max(1e-9);
+        if units_client > 0.0 {
+            self.client.push(rate(units_client, &meters.client));
+        }
+        if units_server > 0.0 {
+            self.server.push(rate(units_server, &meters.server));
+        }
+    }
+}
+
+/// The median of `rates` (0 when empty).
+pub fn median(rates: &[f64]) -> f64 {
+    let mut sorted = rates.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 /// Runs `count` handshakes (full, or resumed when `resume`: one untimed handshake first makes
-/// sure the client has a session), creating and dropping the connections inside the meters.
-pub fn handshakes<L: Library>(library: &L, count: usize, resume: bool) -> Result<Meters, Failure> {
+/// sure the client has a session), creating and dropping the connections inside the meters;
+/// one sample per handshake and side.
+pub fn handshakes<L: Library>(library: &L, count: usize, resume: bool) -> Result<Samples, Failure> {
     let mut wire = Wire::new();
     if resume {
         connect(library, &mut wire, &mut Meters::default(), None)?;
     }
-    let mut meters = Meters::default();
+    let mut samples = Samples::default();
     for _ in 0..count {
+        let mut meters = Meters::default();
         let (client, server) = connect(library, &mut wire, &mut meters, Some(resume))?;
         client_side(&mut meters.client, || drop(client));
         server_side(&mut meters.server, || drop(server));
+        samples.push(1.0, 1.0, &meters);
     }
-    Ok(meters)
+    Ok(samples)
 }
 
 /// Heap kept per idle connection after its handshake, client and server, averaged over
@@ -274,9 +312,10 @@ fn pattern(position: usize) -> u8 {
 }
 
 /// Sends `total` bytes from the client to the server, written `chunk` bytes at a time, and
-/// checks every byte arrives in order. The client's meter is the sending cost, the server's
-/// the receiving one (handshake excluded).
-pub fn bulk<L: Library>(library: &L, total: usize, chunk: usize) -> Result<Meters, Failure> {
+/// checks every byte arrives in order. The client's rates (bytes per second, one sample per
+/// burst: a write and the records it made) are the sending ones, the server's the
+/// receiving ones; the handshake is excluded.
+pub fn bulk<L: Library>(library: &L, total: usize, chunk: usize) -> Result<Samples, Failure> {
     let mut wire = Wire::new();
     let (mut client, mut server) =
         connect(library, &mut wire, &mut Meters::default(), Some(false))?;
@@ -286,9 +325,11 @@ pub fn bulk<L: Library>(library: &L, total: usize, chunk: usize) -> Result<Meter
     let chunk = chunk.div_ceil(period) * period;
     let data: Vec<u8> = (0..chunk).map(pattern).collect();
     let mut sink = vec![0u8; 1 << 16];
-    let mut meters = Meters::default();
+    let mut samples = Samples::default();
     let (mut sent, mut received) = (0usize, 0usize);
     while received < total {
+        let mut meters = Meters::default();
+        let (sent_before, received_before) = (sent, received);
         if sent < total {
             let offset = sent % chunk;
             let end = chunk.min(offset + (total - sent));
@@ -344,6 +385,11 @@ pub fn bulk<L: Library>(library: &L, total: usize, chunk: usize) -> Result<Meter
         if sent >= total && received < total && wire.0.is_empty() {
             return Err(format!("only {received} of {total} bytes arrived"));
         }
+        samples.push(
+            (sent - sent_before) as f64,
+            (received - received_before) as f64,
+            &meters,
+        );
     }
-    Ok(meters)
+    Ok(samples)
 }

@@ -16,7 +16,7 @@ mod rustls_side;
 use std::process::ExitCode;
 
 use case::{Cipher, Params, Resumption, Version};
-use harness::{Failure, Library, Meters};
+use harness::{Failure, Library};
 use keyward_side::{Keyward, Stores};
 use pki::{CertKind, Pki};
 use rustls_side::Rustls;
@@ -151,22 +151,14 @@ struct Figures {
     second: f64,
 }
 
-fn per_second(count: usize, meter: &harness::Meter) -> f64 {
-    count as f64 / meter.time.as_secs_f64().max(1e-9)
-}
-
-fn megabytes_per_second(bytes: usize, meter: &harness::Meter) -> f64 {
-    bytes as f64 / 1e6 / meter.time.as_secs_f64().max(1e-9)
-}
-
 /// Runs one case on one library.
 fn measure<L: Library>(library: &L, case: &Case, sizes: &Sizes) -> Result<Figures, Failure> {
     match case.kind {
         Kind::Bulk => {
-            let meters = harness::bulk(library, sizes.bulk_bytes, sizes.bulk_chunk)?;
+            let samples = harness::bulk(library, sizes.bulk_bytes, sizes.bulk_chunk)?;
             Ok(Figures {
-                first: megabytes_per_second(sizes.bulk_bytes, &meters.client),
-                second: megabytes_per_second(sizes.bulk_bytes, &meters.server),
+                first: harness::median(&samples.client) / 1e6,
+                second: harness::median(&samples.server) / 1e6,
             })
         }
         Kind::Handshake | Kind::Resume => {
@@ -175,10 +167,10 @@ fn measure<L: Library>(library: &L, case: &Case, sizes: &Sizes) -> Result<Figure
                 (_, CertKind::Rsa) => sizes.rsa_handshakes,
                 (_, CertKind::Ecdsa) => sizes.ecdsa_handshakes,
             };
-            let meters: Meters = harness::handshakes(library, count, case.kind == Kind::Resume)?;
+            let samples = harness::handshakes(library, count, case.kind == Kind::Resume)?;
             Ok(Figures {
-                first: per_second(count, &meters.server),
-                second: per_second(count, &meters.client),
+                first: harness::median(&samples.server),
+                second: harness::median(&samples.client),
             })
         }
         Kind::Memory => {
