@@ -83,6 +83,7 @@ pub mod alert;
 pub mod certs;
 mod client;
 pub mod codec;
+mod common_state;
 pub mod config;
 pub mod conn;
 pub mod error;
@@ -94,6 +95,8 @@ mod resumption;
 mod server;
 pub mod sign;
 pub mod stream;
+#[cfg(test)]
+mod tests;
 mod tls12;
 mod tls13;
 #[cfg(feature = "tokio")]
@@ -101,6 +104,8 @@ pub mod tokio;
 pub mod verify;
 
 pub use alert::{AlertDescription, AlertLevel};
+pub use client::ClientConnection;
 pub use config::{ClientConfig, ExtendedMasterSecret, ServerConfig, Version};
-pub use conn::{ClientConnection, ConnectionCommon, ConnectionInfo, ServerConnection};
+pub use conn::{ConnectionCommon, ConnectionInfo};
 pub use error::{Error, Incompatibility};
+pub use server::ServerConnection;

@@ -15,9 +15,11 @@ use std::task::{Context, Poll, Waker};
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::client::ClientConnection;
 use crate::config::{ClientConfig, ServerConfig};
-use crate::conn::{ClientConnection, ConnectionCommon, ServerConnection};
+use crate::conn::ConnectionCommon;
 use crate::error::Error;
+use crate::server::ServerConnection;
 use crate::stream::io_error;
 
 /// Most plaintext taken in one `poll_write` (the rest waits for the next call), so that a

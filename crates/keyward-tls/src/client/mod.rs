@@ -1,8 +1,11 @@
 //! The client side: building the ClientHello (both versions at once), reading the
 //! ServerHello or a HelloRetryRequest, and handing over to the TLS 1.3 or TLS 1.2 handshake.
 
+mod connection;
 mod tls12;
 mod tls13;
+
+pub use connection::ClientConnection;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,8 +22,8 @@ use crate::codec::enums::{
 };
 use crate::codec::extensions::{ClientExtensions, KeyShareEntry, OfferedPsks, PskIdentity};
 use crate::codec::hello::{ClientHello, ServerHello};
+use crate::common_state::{CommonState, Message, State};
 use crate::config::{ClientConfig, ExtendedMasterSecret, Version};
-use crate::conn::{CommonState, Message, State};
 use crate::error::Error;
 use crate::record::RecordLayer;
 use crate::resumption::{now_millis, ClientSession12, ClientTicket13};
@@ -80,6 +83,105 @@ fn offers(suite: &CipherSuite, tls13: bool, tls12: bool) -> bool {
     }
 }
 
+/// The TLS 1.3 key share to send: our first group, for our first TLS 1.3 suite.
+fn choose_key_share(config: &ClientConfig) -> Result<Option<EphemeralKey>, Error> {
+    let first_tls13_suite = config
+        .cipher_suites
+        .iter()
+        .find(|s| s.key_exchange == KeyExchange::Tls13);
+    Ok(match (first_tls13_suite, config.groups.first()) {
+        (Some(suite), Some(group)) => Some(config.provider.create_ephemeral_key(
+            TLS13_PROTOCOL,
+            suite,
+            *group,
+        )?),
+        _ => None,
+    })
+}
+
+/// The stored TLS 1.2 session for `server_name`, if this configuration may resume it: its
+/// suite is enabled and its extended master secret and encrypt-then-MAC fit.
+fn choose_session12(config: &ClientConfig, server_name: &str) -> Option<ClientSession12> {
+    config.sessions.tls12(server_name).filter(|s| {
+        let suite_ok = config.cipher_suites.iter().any(|c| c.id == s.suite);
+        let ems_ok = match config.extended_master_secret {
+            ExtendedMasterSecret::Require => s.extended_master_secret,
+            ExtendedMasterSecret::Offer => true,
+            ExtendedMasterSecret::Off => !s.extended_master_secret,
+        };
+        // RFC 7366 §3.1: an encrypt-then-MAC session is resumed only with it.
+        let etm_ok = config.encrypt_then_mac || !s.encrypt_then_mac;
+        suite_ok && ems_ok && etm_ok
+    })
+}
+
+/// The legacy session id: a cached TLS 1.2 session's own, else 32 random bytes when resuming
+/// with a ticket (RFC 5077 §3.4) or offering TLS 1.3 (middlebox compatibility, RFC 8446
+/// §D.4), else empty.
+fn choose_session_id(
+    session12: Option<&ClientSession12>,
+    offered_tls13: bool,
+) -> Result<Vec<u8>, Error> {
+    Ok(match session12 {
+        Some(session) if session.ticket.is_none() => session.session_id.clone(),
+        _ if session12.is_some() || offered_tls13 => {
+            let mut id = vec![0u8; 32];
+            fill_random(&mut id)?;
+            id
+        }
+        _ => Vec::new(),
+    })
+}
+
+/// The ClientHello's extensions for the versions offered (`(tls13, tls12)`).
+fn offered_extensions(
+    config: &ClientConfig,
+    sni: Option<String>,
+    (offered_tls13, offered_tls12): (bool, bool),
+    session12: Option<&ClientSession12>,
+    key_share: Option<&EphemeralKey>,
+) -> ClientExtensions {
+    ClientExtensions {
+        server_name: sni,
+        supported_groups: Some(config.groups.iter().map(|g| g.tls_id()).collect()),
+        ec_point_formats: offered_tls12.then(|| vec![EC_POINT_UNCOMPRESSED]),
+        signature_algorithms: Some(SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect()),
+        alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
+        extended_master_secret: offered_tls12
+            && config.extended_master_secret != ExtendedMasterSecret::Off,
+        // RFC 7366: worth offering only with a CBC suite.
+        encrypt_then_mac: offered_tls12
+            && config.encrypt_then_mac
+            && config
+                .cipher_suites
+                .iter()
+                .any(|s| s.key_exchange != KeyExchange::Tls13 && !s.cipher.is_aead()),
+        renegotiation_info: offered_tls12.then(Vec::new),
+        session_ticket: (offered_tls12 && config.resumption)
+            .then(|| session12.and_then(|s| s.ticket.clone()).unwrap_or_default()),
+        supported_versions: Some(
+            [
+                (offered_tls13, version::TLS13),
+                (offered_tls12, version::TLS12),
+            ]
+            .into_iter()
+            .filter_map(|(on, v)| on.then_some(v))
+            .collect(),
+        )
+        .filter(|_| offered_tls13),
+        key_shares: key_share.map(|key| {
+            vec![KeyShareEntry {
+                group: key.group().tls_id(),
+                key_exchange: public_value(key),
+            }]
+        }),
+        psk_modes: (offered_tls13 && config.resumption).then(|| vec![psk_mode::PSK_DHE_KE]),
+        early_data: false,
+        cookie: None,
+        pre_shared_key: None,
+    }
+}
+
 impl Offer {
     fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Offer, Error> {
         let has = |tls13: bool| {
@@ -92,19 +194,10 @@ impl Offer {
         let offered_tls12 = config.versions.contains(&Version::Tls12) && has(false);
         let sni = (server_name.parse::<IpAddr>().is_err() && !server_name.is_empty())
             .then(|| server_name.trim_end_matches('.').to_ascii_lowercase());
-        let provider = config.provider.clone();
-
-        let first_tls13_suite = config
-            .cipher_suites
-            .iter()
-            .find(|s| s.key_exchange == KeyExchange::Tls13);
-        let key_share = match (offered_tls13, first_tls13_suite, config.groups.first()) {
-            (true, Some(suite), Some(group)) => {
-                Some(provider.create_ephemeral_key(TLS13_PROTOCOL, suite, *group)?)
-            }
-            _ => None,
+        let key_share = match offered_tls13 {
+            true => choose_key_share(&config)?,
+            false => None,
         };
-
         let ticket13 = if offered_tls13 && config.resumption {
             config
                 .sessions
@@ -114,81 +207,28 @@ impl Offer {
             None
         };
         let session12 = if offered_tls12 && config.resumption {
-            config.sessions.tls12(server_name).filter(|s| {
-                let suite_ok = config.cipher_suites.iter().any(|c| c.id == s.suite);
-                let ems_ok = match config.extended_master_secret {
-                    ExtendedMasterSecret::Require => s.extended_master_secret,
-                    ExtendedMasterSecret::Offer => true,
-                    ExtendedMasterSecret::Off => !s.extended_master_secret,
-                };
-                // RFC 7366 §3.1: an encrypt-then-MAC session is resumed only with it.
-                let etm_ok = config.encrypt_then_mac || !s.encrypt_then_mac;
-                suite_ok && ems_ok && etm_ok
-            })
+            choose_session12(&config, server_name)
         } else {
             None
         };
 
         let mut random = [0u8; 32];
         fill_random(&mut random)?;
-        let session_id = match &session12 {
-            Some(session) if session.ticket.is_none() => session.session_id.clone(),
-            _ if session12.is_some() || offered_tls13 => {
-                let mut id = vec![0u8; 32];
-                fill_random(&mut id)?;
-                id
-            }
-            _ => Vec::new(),
-        };
+        let session_id = choose_session_id(session12.as_ref(), offered_tls13)?;
         let cipher_suites = config
             .cipher_suites
             .iter()
             .filter(|s| offers(s, offered_tls13, offered_tls12))
             .map(|s| s.id)
             .collect();
-        let extensions = ClientExtensions {
-            server_name: sni.clone(),
-            supported_groups: Some(config.groups.iter().map(|g| g.tls_id()).collect()),
-            ec_point_formats: offered_tls12.then(|| vec![EC_POINT_UNCOMPRESSED]),
-            signature_algorithms: Some(SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect()),
-            alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
-            extended_master_secret: offered_tls12
-                && config.extended_master_secret != ExtendedMasterSecret::Off,
-            // RFC 7366: worth offering only with a CBC suite.
-            encrypt_then_mac: offered_tls12
-                && config.encrypt_then_mac
-                && config
-                    .cipher_suites
-                    .iter()
-                    .any(|s| s.key_exchange != KeyExchange::Tls13 && !s.cipher.is_aead()),
-            renegotiation_info: offered_tls12.then(Vec::new),
-            session_ticket: (offered_tls12 && config.resumption).then(|| {
-                session12
-                    .as_ref()
-                    .and_then(|s| s.ticket.clone())
-                    .unwrap_or_default()
-            }),
-            supported_versions: Some(
-                [
-                    (offered_tls13, version::TLS13),
-                    (offered_tls12, version::TLS12),
-                ]
-                .into_iter()
-                .filter_map(|(on, v)| on.then_some(v))
-                .collect(),
-            )
-            .filter(|_| offered_tls13),
-            key_shares: key_share.as_ref().map(|key| {
-                vec![KeyShareEntry {
-                    group: key.group().tls_id(),
-                    key_exchange: public_value(key),
-                }]
-            }),
-            psk_modes: (offered_tls13 && config.resumption).then(|| vec![psk_mode::PSK_DHE_KE]),
-            early_data: false,
-            cookie: None,
-            pre_shared_key: None,
-        };
+        let versions = (offered_tls13, offered_tls12);
+        let extensions = offered_extensions(
+            &config,
+            sni.clone(),
+            versions,
+            session12.as_ref(),
+            key_share.as_ref(),
+        );
         let hello = ClientHello {
             legacy_version: version::TLS12,
             random,

@@ -13,13 +13,14 @@ use keyward_ssl::{
 use super::Offer;
 use crate::alert::AlertDescription;
 use crate::codec::enums::{version, ExtensionType, HandshakeType, EC_POINT_UNCOMPRESSED};
+use crate::codec::extensions::ServerExtensions;
 use crate::codec::handshake::{
     encode_client_key_exchange, parse_empty, CertificateMessage, CertificateRequest,
     ClientKeyExchangeKind, NewSessionTicket12, ServerKeyExchange, ServerKeyExchangeParams,
 };
 use crate::codec::hello::ServerHello;
+use crate::common_state::{CommonState, ConnectionInfo, Message, State};
 use crate::config::{ClientConfig, ExtendedMasterSecret, Version};
-use crate::conn::{CommonState, ConnectionInfo, Message, State};
 use crate::error::Error;
 use crate::resumption::{now_secs, ClientSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
@@ -68,64 +69,10 @@ pub(super) fn server_hello(
         ))?;
     let ext = &server_hello.extensions;
     let config = offer.config.clone();
-    for kind in &ext.present {
-        let offered = match ExtensionType::from_wire(*kind) {
-            ExtensionType::RenegotiationInfo | ExtensionType::EcPointFormats => true,
-            ExtensionType::ExtendedMasterSecret => offer.hello.extensions.extended_master_secret,
-            ExtensionType::EncryptThenMac => offer.hello.extensions.encrypt_then_mac,
-            ExtensionType::SessionTicket => offer.hello.extensions.session_ticket.is_some(),
-            ExtensionType::ApplicationLayerProtocolNegotiation => !config.alpn_protocols.is_empty(),
-            ExtensionType::ServerName => offer.sni.is_some(),
-            _ => false,
-        };
-        if !offered {
-            return Err(Error::Negotiation(
-                "ServerHello has an extension that was not offered",
-                AlertDescription::UnsupportedExtension,
-            ));
-        }
-    }
-    if ext
-        .renegotiation_info
-        .as_ref()
-        .is_some_and(|info| !info.is_empty())
-    {
-        return Err(Error::Negotiation(
-            "renegotiation_info of a first handshake is not empty",
-            AlertDescription::HandshakeFailure,
-        ));
-    }
-    if ext
-        .ec_point_formats
-        .as_ref()
-        .is_some_and(|f| !f.contains(&EC_POINT_UNCOMPRESSED))
-    {
-        return Err(Error::IllegalParameter(
-            "server cannot read uncompressed points",
-        ));
-    }
+    check_extensions_offered(&offer, ext)?;
+    check_extension_answers(&config, suite, ext)?;
     let extended_master_secret = ext.extended_master_secret;
-    if config.extended_master_secret == ExtendedMasterSecret::Require && !extended_master_secret {
-        return Err(Error::Negotiation(
-            "the server does not use the extended master secret",
-            AlertDescription::HandshakeFailure,
-        ));
-    }
-    // RFC 7366 §3: a server that selects an AEAD suite must not answer encrypt_then_mac; an
-    // answer there contradicts the suite it chose.
     let encrypt_then_mac = ext.encrypt_then_mac;
-    if encrypt_then_mac && suite.cipher.is_aead() {
-        return Err(Error::IllegalParameter(
-            "encrypt_then_mac answered for an AEAD suite",
-        ));
-    }
-    if let Some(protocol) = &ext.alpn {
-        if !config.alpn_protocols.contains(protocol) {
-            return Err(Error::IllegalParameter(
-                "server selected an unoffered protocol",
-            ));
-        }
-    }
     let mut transcript = config.provider.create_handshake_hash(PROTOCOL, suite)?;
     transcript.update(&offer.encoded);
     transcript.update(encoded);
@@ -133,7 +80,7 @@ pub(super) fn server_hello(
         client: offer.hello.random,
         server: server_hello.random,
     };
-    let mut hs = Handshake {
+    let hs = Handshake {
         config: config.clone(),
         server_name: offer.server_name.clone(),
         suite,
@@ -156,15 +103,103 @@ pub(super) fn server_hello(
     let resumed = offer.session12.filter(|_| {
         !server_hello.session_id.is_empty() && server_hello.session_id == offer.hello.session_id
     });
-    let Some(session) = resumed else {
-        return Ok(Box::new(ExpectCertificate(hs)));
-    };
-    if session.suite != suite.id {
+    match resumed {
+        Some(session) => resume(cx, hs, session),
+        None => Ok(Box::new(ExpectCertificate(hs))),
+    }
+}
+
+/// Every extension in the ServerHello answers one the ClientHello offered; anything else is
+/// `unsupported_extension` (RFC 5246 §7.4.1.4).
+fn check_extensions_offered(offer: &Offer, ext: &ServerExtensions) -> Result<(), Error> {
+    for kind in &ext.present {
+        let offered = match ExtensionType::from_wire(*kind) {
+            ExtensionType::RenegotiationInfo | ExtensionType::EcPointFormats => true,
+            ExtensionType::ExtendedMasterSecret => offer.hello.extensions.extended_master_secret,
+            ExtensionType::EncryptThenMac => offer.hello.extensions.encrypt_then_mac,
+            ExtensionType::SessionTicket => offer.hello.extensions.session_ticket.is_some(),
+            ExtensionType::ApplicationLayerProtocolNegotiation => {
+                !offer.config.alpn_protocols.is_empty()
+            }
+            ExtensionType::ServerName => offer.sni.is_some(),
+            _ => false,
+        };
+        if !offered {
+            return Err(Error::Negotiation(
+                "ServerHello has an extension that was not offered",
+                AlertDescription::UnsupportedExtension,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The values of the server's answers: an empty renegotiation_info (RFC 5746 §3.4),
+/// uncompressed points (RFC 8422 §5.2), the extended master secret if the configuration
+/// requires it (RFC 7627), no encrypt_then_mac for an AEAD suite, and an offered ALPN
+/// protocol (RFC 7301 §3.1).
+fn check_extension_answers(
+    config: &ClientConfig,
+    suite: &CipherSuite,
+    ext: &ServerExtensions,
+) -> Result<(), Error> {
+    if ext
+        .renegotiation_info
+        .as_ref()
+        .is_some_and(|info| !info.is_empty())
+    {
+        return Err(Error::Negotiation(
+            "renegotiation_info of a first handshake is not empty",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    if ext
+        .ec_point_formats
+        .as_ref()
+        .is_some_and(|f| !f.contains(&EC_POINT_UNCOMPRESSED))
+    {
+        return Err(Error::IllegalParameter(
+            "server cannot read uncompressed points",
+        ));
+    }
+    if config.extended_master_secret == ExtendedMasterSecret::Require && !ext.extended_master_secret
+    {
+        return Err(Error::Negotiation(
+            "the server does not use the extended master secret",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    // RFC 7366 §3: a server that selects an AEAD suite must not answer encrypt_then_mac; an
+    // answer there contradicts the suite it chose.
+    if ext.encrypt_then_mac && suite.cipher.is_aead() {
+        return Err(Error::IllegalParameter(
+            "encrypt_then_mac answered for an AEAD suite",
+        ));
+    }
+    if let Some(protocol) = &ext.alpn {
+        if !config.alpn_protocols.contains(protocol) {
+            return Err(Error::IllegalParameter(
+                "server selected an unoffered protocol",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The server resumed the offered session (RFC 5246 §7.3): it must keep the session's
+/// suite, extended master secret and record format; the ChangeCipherSpec and Finished
+/// come next, from the server.
+fn resume(
+    cx: &mut CommonState,
+    mut hs: Handshake,
+    session: ClientSession12,
+) -> Result<Box<dyn State>, Error> {
+    if session.suite != hs.suite.id {
         return Err(Error::IllegalParameter(
             "resumed session with another suite",
         ));
     }
-    if session.extended_master_secret != extended_master_secret {
+    if session.extended_master_secret != hs.extended_master_secret {
         return Err(Error::Negotiation(
             "extended master secret differs from the resumed session",
             AlertDescription::HandshakeFailure,
@@ -172,14 +207,14 @@ pub(super) fn server_hello(
     }
     // RFC 7366 §3.1: a session keeps its record format; resuming an encrypt-then-MAC
     // session without it would be a downgrade.
-    if session.encrypt_then_mac != encrypt_then_mac {
+    if session.encrypt_then_mac != hs.encrypt_then_mac {
         return Err(Error::Negotiation(
             "encrypt-then-MAC differs from the resumed session",
             AlertDescription::HandshakeFailure,
         ));
     }
-    let master = match config.provider.import_opaque_key(&session.master) {
-        Ok(OpaqueKey::Master(master)) if master.suite().id == suite.id => master,
+    let master = match hs.config.provider.import_opaque_key(&session.master) {
+        Ok(OpaqueKey::Master(master)) if master.suite().id == hs.suite.id => master,
         _ => return Err(Error::General("the stored master key did not open")),
     };
     tracing::debug!("resuming a TLS 1.2 session");
@@ -191,7 +226,7 @@ pub(super) fn server_hello(
         // Keep offering the ticket we resumed with.
         hs.ticket = session.ticket.map(|t| (t, session.lifetime));
     }
-    let keys = master.generate_session_keys(&hs.randoms.session_key_params(encrypt_then_mac))?;
+    let keys = master.generate_session_keys(&hs.randoms.session_key_params(hs.encrypt_then_mac))?;
     Ok(Box::new(ExpectChangeCipherSpec {
         hs,
         master,

@@ -14,8 +14,8 @@ use crate::codec::handshake::{
     CertificateRequest,
 };
 use crate::codec::hello::ServerHello;
+use crate::common_state::{CommonState, ConnectionInfo, Message, State};
 use crate::config::{ClientConfig, Version};
-use crate::conn::{CommonState, ConnectionInfo, Message, State};
 use crate::error::Error;
 use crate::sign::{self, SignatureScheme};
 use crate::tls13::key_share::{agreement_error, import_peer};

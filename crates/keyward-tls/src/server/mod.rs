@@ -1,8 +1,11 @@
 //! The server side: reading the ClientHello, choosing the version, and handing over to the
 //! TLS 1.3 or TLS 1.2 handshake.
 
+mod connection;
 mod tls12;
 mod tls13;
+
+pub use connection::ServerConnection;
 
 use std::sync::Arc;
 
@@ -11,8 +14,8 @@ use keyward_core::backend::fill_random;
 use crate::alert::AlertDescription;
 use crate::codec::enums::{signal, version, HandshakeType, DOWNGRADE_TLS12};
 use crate::codec::hello::ClientHello;
+use crate::common_state::{CommonState, Message, State};
 use crate::config::{ServerConfig, Version};
-use crate::conn::{CommonState, Message, State};
 use crate::error::Error;
 use crate::record::RecordLayer;
 use crate::sign::SignatureScheme;

@@ -21,8 +21,8 @@ use crate::codec::handshake::{
     DigitallySigned, NewSessionTicket12, ServerKeyExchange, ServerKeyExchangeParams,
 };
 use crate::codec::hello::{ClientHello, ServerHello};
+use crate::common_state::{CommonState, ConnectionInfo, Message, State};
 use crate::config::{ExtendedMasterSecret, ServerConfig, Version};
-use crate::conn::{CommonState, ConnectionInfo, Message, State};
 use crate::error::{Error, Incompatibility};
 use crate::resumption::{now_secs, ServerSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};

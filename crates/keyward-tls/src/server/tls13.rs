@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use keyward_core::backend::fill_random;
 use keyward_ssl::{
-    CipherSuite, Group, HandshakeHash, KeyExchange, OpaqueKey, SecretKind, Side, Tls13Secret,
+    CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, OpaqueKey, SecretKind, Side,
+    Tls13Secret,
 };
 
 use super::{choose_alpn, offered_schemes, server_random};
@@ -19,8 +20,8 @@ use crate::codec::handshake::{
     DigitallySigned, NewSessionTicket13,
 };
 use crate::codec::hello::{ClientHello, ServerHello};
+use crate::common_state::{check_finished, CommonState, ConnectionInfo, Message, State};
 use crate::config::{ServerConfig, Version};
-use crate::conn::{check_finished, CommonState, ConnectionInfo, Message, State};
 use crate::error::Error;
 use crate::resumption::{now_millis, ServerTicket13, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
@@ -65,44 +66,8 @@ pub(super) fn client_hello(
         Some(_) => return Err(Error::IllegalParameter("ClientHello2 dropped the suite")),
         None => choose_suite(&config, &hello)?,
     };
-    let client_groups = hello
-        .extensions
-        .supported_groups
-        .as_ref()
-        .ok_or(Error::MissingExtension("supported_groups"))?;
-    let shares = hello
-        .extensions
-        .key_shares
-        .as_ref()
-        .ok_or(Error::MissingExtension("key_share"))?;
-    let group = match &retry {
-        Some(retry) => retry.group,
-        None => *config
-            .groups
-            .iter()
-            .find(|g| client_groups.contains(&g.tls_id()))
-            .ok_or(Error::Negotiation(
-                "no key-exchange group in common",
-                AlertDescription::HandshakeFailure,
-            ))?,
-    };
-    let share = shares.iter().find(|s| s.group == group.tls_id());
-    if let Some(retry) = &retry {
-        if shares.len() != 1 || share.is_none() {
-            return Err(Error::IllegalParameter(
-                "ClientHello2 key share is not the requested group",
-            ));
-        }
-        if hello.extensions.early_data {
-            return Err(Error::IllegalParameter(
-                "early data after HelloRetryRequest",
-            ));
-        }
-        if hello.session_id != retry.session_id {
-            return Err(Error::IllegalParameter(
-                "ClientHello2 changed the session id",
-            ));
-        }
+    let (group, share) = choose_key_share(&config, &hello, retry.as_ref())?;
+    if retry.is_some() {
         cx.record.skip_protected_without_key(false);
     }
     let Some(share) = share else {
@@ -127,7 +92,56 @@ pub(super) fn client_hello(
         Some(_) => None,
         None => Some(choose_certificate(&config, &hello, server_name.as_deref())?),
     };
+    let chosen = Chosen {
+        suite,
+        group,
+        share,
+        transcript,
+        sent_compat_ccs,
+        server_name,
+        alpn,
+        psk,
+        certificate,
+    };
+    answer(config, cx, &hello, chosen)
+}
 
+/// What a TLS 1.3 ClientHello settled, before the server answers it.
+struct Chosen<'a> {
+    suite: &'static CipherSuite,
+    group: Group,
+    /// The client's share of `group`.
+    share: &'a KeyShareEntry,
+    /// Through the ClientHello.
+    transcript: HandshakeHash,
+    sent_compat_ccs: bool,
+    server_name: Option<String>,
+    alpn: Option<Vec<u8>>,
+    /// The accepted PSK's index and secret.
+    psk: Option<(u16, Tls13Secret)>,
+    /// The certificate and scheme that authenticate us; `None` with a PSK.
+    certificate: Option<(Arc<CertifiedKey>, SignatureScheme)>,
+}
+
+/// Agrees on the handshake keys and sends the server's flight, ServerHello to Finished
+/// (RFC 8446 §2).
+fn answer(
+    config: Arc<ServerConfig>,
+    cx: &mut CommonState,
+    hello: &ClientHello,
+    chosen: Chosen,
+) -> Result<Box<dyn State>, Error> {
+    let Chosen {
+        suite,
+        group,
+        share,
+        mut transcript,
+        sent_compat_ccs,
+        server_name,
+        alpn,
+        psk,
+        certificate,
+    } = chosen;
     let provider = config.provider.clone();
     let own = provider.create_ephemeral_key(PROTOCOL, suite, group)?;
     let peer = import_peer(group, &share.key_exchange, true)?;
@@ -137,28 +151,15 @@ pub(super) fn client_hello(
     let handshake = provider
         .extract_handshake_key(&own, &peer, &early)
         .map_err(agreement_error)?;
-    let server_hello = ServerHello {
-        legacy_version: version::TLS12,
-        random: server_random(&config, Version::Tls13)?,
-        session_id: hello.session_id.clone(),
-        cipher_suite: suite.id,
-        compression_method: 0,
-        extensions: ServerExtensions {
-            supported_versions: Some(version::TLS13),
-            key_share: Some(KeyShareEntry {
-                group: group.tls_id(),
-                key_exchange: public_value(&own),
-            }),
-            pre_shared_key: psk.as_ref().map(|(index, _)| *index),
-            ..ServerExtensions::default()
-        },
-    }
-    .encode();
-    transcript.update(&server_hello);
-    cx.send_handshake(&server_hello);
-    if !hello.session_id.is_empty() && !sent_compat_ccs {
-        cx.record.send_change_cipher_spec(true)?;
-    }
+    emit_server_hello(
+        &config,
+        cx,
+        hello,
+        (suite, group, &own),
+        psk.as_ref().map(|(index, _)| *index),
+        sent_compat_ccs,
+        &mut transcript,
+    )?;
 
     let (client_hs, server_hs) =
         traffic_pair(provider.expand_traffic_keys(&handshake, &transcript)?)?;
@@ -169,18 +170,164 @@ pub(super) fn client_hello(
     if hello.extensions.early_data {
         cx.record.skip_early_data();
     }
-
     let extensions = ServerExtensions {
         alpn: alpn.clone(),
         server_name: server_name.is_some() && psk.is_none(),
         ..ServerExtensions::default()
     };
-    let encrypted_extensions = encode_encrypted_extensions(&extensions);
+    let signature_scheme = emit_server_flight(
+        cx,
+        &extensions,
+        certificate.as_ref(),
+        &server_hs,
+        &mut transcript,
+    )?;
+    let info = ConnectionInfo {
+        version: Version::Tls13,
+        suite,
+        group: Some(group),
+        signature_scheme,
+        extended_master_secret: true,
+        encrypt_then_mac: false,
+        resumed: psk.is_some(),
+        alpn,
+        server_name,
+    };
+    expect_finished(config, cx, (handshake, client_hs), transcript, info)
+}
+
+/// After our Finished: the application secrets and the exporter (RFC 8446 §7.1); we write
+/// with the server's application key at once, and read the client's Finished under its
+/// handshake key.
+fn expect_finished(
+    config: Arc<ServerConfig>,
+    cx: &mut CommonState,
+    (handshake, client_hs): (Tls13Secret, Tls13Secret),
+    transcript: HandshakeHash,
+    info: ConnectionInfo,
+) -> Result<Box<dyn State>, Error> {
+    let provider = &config.provider;
+    let master = provider.extract_master_key(&handshake)?;
+    let (client_ap, server_ap) = traffic_pair(provider.expand_traffic_keys(&master, &transcript)?)?;
+    let exporter = provider.expand_exporter_master_key(&master, &transcript)?;
+    cx.record
+        .set_write_key(provider.expand_write_key(&server_ap)?, true)?;
+    Ok(Box::new(ExpectFinished {
+        config,
+        transcript,
+        client_hs,
+        client_ap,
+        server_ap,
+        master,
+        exporter,
+        info,
+    }))
+}
+
+/// The key-exchange group and the client's share of it, if it sent one (none asks for a
+/// HelloRetryRequest). After a HelloRetryRequest the group is fixed, and the second
+/// ClientHello must hold exactly its share, no early data and the same session id
+/// (RFC 8446 §4.1.2).
+fn choose_key_share<'a>(
+    config: &ServerConfig,
+    hello: &'a ClientHello,
+    retry: Option<&Retry>,
+) -> Result<(Group, Option<&'a KeyShareEntry>), Error> {
+    let client_groups = hello
+        .extensions
+        .supported_groups
+        .as_ref()
+        .ok_or(Error::MissingExtension("supported_groups"))?;
+    let shares = hello
+        .extensions
+        .key_shares
+        .as_ref()
+        .ok_or(Error::MissingExtension("key_share"))?;
+    let group = match retry {
+        Some(retry) => retry.group,
+        None => *config
+            .groups
+            .iter()
+            .find(|g| client_groups.contains(&g.tls_id()))
+            .ok_or(Error::Negotiation(
+                "no key-exchange group in common",
+                AlertDescription::HandshakeFailure,
+            ))?,
+    };
+    let share = shares.iter().find(|s| s.group == group.tls_id());
+    if let Some(retry) = retry {
+        if shares.len() != 1 || share.is_none() {
+            return Err(Error::IllegalParameter(
+                "ClientHello2 key share is not the requested group",
+            ));
+        }
+        if hello.extensions.early_data {
+            return Err(Error::IllegalParameter(
+                "early data after HelloRetryRequest",
+            ));
+        }
+        if hello.session_id != retry.session_id {
+            return Err(Error::IllegalParameter(
+                "ClientHello2 changed the session id",
+            ));
+        }
+    }
+    Ok((group, share))
+}
+
+/// Sends the ServerHello (our share, the chosen PSK's index), then the
+/// middlebox-compatibility change_cipher_spec when the client sent a session id and none went
+/// out yet (RFC 8446 §D.4).
+fn emit_server_hello(
+    config: &ServerConfig,
+    cx: &mut CommonState,
+    hello: &ClientHello,
+    (suite, group, own): (&'static CipherSuite, Group, &EphemeralKey),
+    psk_index: Option<u16>,
+    sent_compat_ccs: bool,
+    transcript: &mut HandshakeHash,
+) -> Result<(), Error> {
+    let server_hello = ServerHello {
+        legacy_version: version::TLS12,
+        random: server_random(config, Version::Tls13)?,
+        session_id: hello.session_id.clone(),
+        cipher_suite: suite.id,
+        compression_method: 0,
+        extensions: ServerExtensions {
+            supported_versions: Some(version::TLS13),
+            key_share: Some(KeyShareEntry {
+                group: group.tls_id(),
+                key_exchange: public_value(own),
+            }),
+            pre_shared_key: psk_index,
+            ..ServerExtensions::default()
+        },
+    }
+    .encode();
+    transcript.update(&server_hello);
+    cx.send_handshake(&server_hello);
+    if !hello.session_id.is_empty() && !sent_compat_ccs {
+        cx.record.send_change_cipher_spec(true)?;
+    }
+    Ok(())
+}
+
+/// Sends EncryptedExtensions, the Certificate and CertificateVerify when a certificate
+/// authenticates (not a PSK), and Finished (RFC 8446 §4.3, §4.4); returns the signature
+/// scheme used.
+fn emit_server_flight(
+    cx: &mut CommonState,
+    extensions: &ServerExtensions,
+    certificate: Option<&(Arc<CertifiedKey>, SignatureScheme)>,
+    server_hs: &Tls13Secret,
+    transcript: &mut HandshakeHash,
+) -> Result<Option<SignatureScheme>, Error> {
+    let encrypted_extensions = encode_encrypted_extensions(extensions);
     transcript.update(&encrypted_extensions);
     cx.send_handshake(&encrypted_extensions);
 
     let mut signature_scheme = None;
-    if let Some((key, scheme)) = &certificate {
+    if let Some((key, scheme)) = certificate {
         let certificate = CertificateMessage {
             context: Vec::new(),
             chain: key.chain.clone(),
@@ -197,36 +344,10 @@ pub(super) fn client_hello(
         cx.send_handshake(&verify);
         signature_scheme = Some(*scheme);
     }
-    let finished = encode_finished(&server_hs.compute_finished_hash(&transcript)?);
+    let finished = encode_finished(&server_hs.compute_finished_hash(transcript)?);
     transcript.update(&finished);
     cx.send_handshake(&finished);
-
-    let master = provider.extract_master_key(&handshake)?;
-    let (client_ap, server_ap) = traffic_pair(provider.expand_traffic_keys(&master, &transcript)?)?;
-    let exporter = provider.expand_exporter_master_key(&master, &transcript)?;
-    cx.record
-        .set_write_key(provider.expand_write_key(&server_ap)?, true)?;
-    let info = ConnectionInfo {
-        version: Version::Tls13,
-        suite,
-        group: Some(group),
-        signature_scheme,
-        extended_master_secret: true,
-        encrypt_then_mac: false,
-        resumed: psk.is_some(),
-        alpn,
-        server_name,
-    };
-    Ok(Box::new(ExpectFinished {
-        config,
-        transcript,
-        client_hs,
-        client_ap,
-        server_ap,
-        master,
-        exporter,
-        info,
-    }))
+    Ok(signature_scheme)
 }
 
 /// Our most preferred TLS 1.3 suite that the client offers.

@@ -6,7 +6,7 @@ pub mod traffic;
 use keyward_ssl::{HandshakeHash, MasterKey, Parameters, Protocol, Side};
 
 use crate::codec::handshake::{encode_finished, parse_finished};
-use crate::conn::check_finished;
+use crate::common_state::check_finished;
 use crate::error::Error;
 
 /// The protocol of TLS 1.2 handshakes.

@@ -1,12 +1,12 @@
 //! The TLS 1.2 traffic phase: application data flows in the connection; renegotiation is
 //! refused with a `no_renegotiation` warning (RFC 5246 §7.2.2, RFC 5746 §4.2 and §4.4), at
-//! most [`crate::conn::MAX_UNSOLICITED`] times in a row.
+//! most [`crate::common_state::MAX_UNSOLICITED`] times in a row.
 
 use keyward_ssl::{MasterKey, Side};
 
 use crate::alert::{AlertDescription, AlertLevel};
 use crate::codec::enums::HandshakeType;
-use crate::conn::{CommonState, Message, State};
+use crate::common_state::{CommonState, Message, State};
 use crate::error::Error;
 use crate::tls12::Randoms;
 

@@ -9,7 +9,7 @@ use keyward_ssl::{CipherSuite, HandshakeHash, Protocol, Provider, Tls13Secret};
 use crate::alert::AlertDescription;
 use crate::codec::enums::version;
 use crate::codec::handshake::{message_hash, parse_finished};
-use crate::conn::check_finished;
+use crate::common_state::check_finished;
 use crate::error::Error;
 
 /// The protocol of TLS 1.3 handshakes.

@@ -1,6 +1,6 @@
 //! The TLS 1.3 traffic phase: application data flows in the connection; here are the
 //! post-handshake messages — KeyUpdate (RFC 8446 §4.6.3) both ways, at most
-//! [`crate::conn::MAX_UNSOLICITED`] in a row without application data, and NewSessionTicket
+//! [`crate::common_state::MAX_UNSOLICITED`] in a row without application data, and NewSessionTicket
 //! (§4.6.1) on the client.
 
 use std::sync::Arc;
@@ -9,8 +9,8 @@ use keyward_ssl::{Provider, Side, Tls13Secret};
 
 use crate::codec::enums::HandshakeType;
 use crate::codec::handshake::{encode_key_update, parse_key_update, NewSessionTicket13};
+use crate::common_state::{CommonState, Message, State};
 use crate::config::ClientConfig;
-use crate::conn::{CommonState, Message, State};
 use crate::error::Error;
 use crate::resumption::{now_millis, ClientTicket13};
 
