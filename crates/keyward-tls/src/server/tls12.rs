@@ -73,31 +73,9 @@ pub(super) fn client_hello(
     hello: ClientHello,
     encoded: Vec<u8>,
 ) -> Result<Box<dyn State>, Error> {
+    let secure_renegotiation = check_first_hello(&config, &hello)?;
     let ext = &hello.extensions;
-    if !hello.compression_methods.contains(&0) {
-        return Err(Error::IllegalParameter("null compression not offered"));
-    }
-    if ext
-        .renegotiation_info
-        .as_ref()
-        .is_some_and(|info| !info.is_empty())
-    {
-        return Err(Error::Negotiation(
-            "renegotiation_info of a first handshake is not empty",
-            AlertDescription::HandshakeFailure,
-        ));
-    }
-    let secure_renegotiation = ext.renegotiation_info.is_some()
-        || hello
-            .cipher_suites
-            .contains(&signal::EMPTY_RENEGOTIATION_INFO_SCSV);
-    check_point_formats(&hello)?;
     let client_ems = ext.extended_master_secret;
-    if config.extended_master_secret == ExtendedMasterSecret::Require && !client_ems {
-        return Err(Error::PeerIncompatible(
-            Incompatibility::NoExtendedMasterSecret,
-        ));
-    }
     let alpn = choose_alpn(&config, &hello)?;
     let server_name = ext.server_name.clone();
     let random = server_random(&config, Version::Tls12)?;
@@ -139,17 +117,67 @@ pub(super) fn client_hello(
         alpn,
         server_name,
     };
+    let answers = (secure_renegotiation, issue_ticket);
+    emit_server_flight(cx, &hello, &encoded, session, choice, answers)
+}
+
+/// The checks of a first ClientHello (RFC 5246 §7.4.1.2): null compression offered, an
+/// empty renegotiation_info (RFC 5746 §3.6), points we can read, and the extended master
+/// secret if the configuration requires it. Returns whether the client asked for secure
+/// renegotiation (the extension or the SCSV).
+fn check_first_hello(config: &ServerConfig, hello: &ClientHello) -> Result<bool, Error> {
+    let ext = &hello.extensions;
+    if !hello.compression_methods.contains(&0) {
+        return Err(Error::IllegalParameter("null compression not offered"));
+    }
+    if ext
+        .renegotiation_info
+        .as_ref()
+        .is_some_and(|info| !info.is_empty())
+    {
+        return Err(Error::Negotiation(
+            "renegotiation_info of a first handshake is not empty",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    let secure_renegotiation = ext.renegotiation_info.is_some()
+        || hello
+            .cipher_suites
+            .contains(&signal::EMPTY_RENEGOTIATION_INFO_SCSV);
+    check_point_formats(hello)?;
+    if config.extended_master_secret == ExtendedMasterSecret::Require && !ext.extended_master_secret
+    {
+        return Err(Error::PeerIncompatible(
+            Incompatibility::NoExtendedMasterSecret,
+        ));
+    }
+    Ok(secure_renegotiation)
+}
+
+/// The full handshake's flight (RFC 5246 §7.3): ServerHello, Certificate,
+/// ServerKeyExchange for (EC)DHE, and ServerHelloDone. `answers` says whether the ServerHello
+/// answers secure renegotiation and promises a ticket.
+fn emit_server_flight(
+    cx: &mut CommonState,
+    hello: &ClientHello,
+    encoded: &[u8],
+    session: Session,
+    choice: SuiteChoice,
+    (secure_renegotiation, issue_ticket): (bool, bool),
+) -> Result<Box<dyn State>, Error> {
+    let config = &session.config;
+    let ext = &hello.extensions;
     let ecdhe = matches!(choice.group, Some(Group::Ec(_)));
     let server_hello = ServerHello {
         legacy_version: crate::codec::enums::version::TLS12,
-        random,
+        random: session.randoms.server,
         session_id: session.session_id.clone(),
         cipher_suite: choice.suite.id,
         compression_method: 0,
         extensions: ServerExtensions {
             renegotiation_info: secure_renegotiation.then(Vec::new),
-            extended_master_secret,
-            encrypt_then_mac,
+            extended_master_secret: session.extended_master_secret,
+            encrypt_then_mac: session.encrypt_then_mac,
             ec_point_formats: (ecdhe && ext.ec_point_formats.is_some())
                 .then(|| vec![EC_POINT_UNCOMPRESSED]),
             session_ticket: issue_ticket,
@@ -162,7 +190,7 @@ pub(super) fn client_hello(
     let mut transcript = config
         .provider
         .create_handshake_hash(PROTOCOL, choice.suite)?;
-    transcript.update(&encoded);
+    transcript.update(encoded);
     transcript.update(&server_hello);
     cx.send_handshake(&server_hello);
 
@@ -174,7 +202,30 @@ pub(super) fn client_hello(
     transcript.update(&certificate);
     cx.send_handshake(&certificate);
 
-    let mut ephemeral = None;
+    let ephemeral = emit_server_key_exchange(cx, &session, &choice, &mut transcript)?;
+    let done = encode_server_hello_done();
+    transcript.update(&done);
+    cx.send_handshake(&done);
+    Ok(Box::new(ExpectClientKeyExchange {
+        session,
+        transcript,
+        key: choice.key,
+        ephemeral,
+        scheme: choice.scheme,
+        issue_ticket,
+    }))
+}
+
+/// ServerKeyExchange for an (EC)DHE suite (RFC 5246 §7.4.3, RFC 8422 §5.4): our ephemeral
+/// public value, signed over both randoms; returns the group and key, none for RSA key
+/// exchange.
+fn emit_server_key_exchange(
+    cx: &mut CommonState,
+    session: &Session,
+    choice: &SuiteChoice,
+    transcript: &mut HandshakeHash,
+) -> Result<Option<(Group, EphemeralKey)>, Error> {
+    let config = &session.config;
     if let (Some(group), Some(scheme)) = (choice.group, choice.scheme) {
         let own = config
             .provider
@@ -202,19 +253,9 @@ pub(super) fn client_hello(
         .encode();
         transcript.update(&key_exchange);
         cx.send_handshake(&key_exchange);
-        ephemeral = Some((group, own));
+        return Ok(Some((group, own)));
     }
-    let done = encode_server_hello_done();
-    transcript.update(&done);
-    cx.send_handshake(&done);
-    Ok(Box::new(ExpectClientKeyExchange {
-        session,
-        transcript,
-        key: choice.key,
-        ephemeral,
-        scheme: choice.scheme,
-        issue_ticket,
-    }))
+    Ok(None)
 }
 
 /// Encrypt-then-MAC for this handshake: the client offered it, the configuration allows it
