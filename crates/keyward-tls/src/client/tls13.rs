@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use keyward_ssl::{CipherSuite, Group, HandshakeHash, KeyExchange, Side, Tls13Secret};
 
-use super::Offer;
+use super::{Offer, OfferedTicket};
 use crate::alert::AlertDescription;
 use crate::codec::enums::{version, ExtensionType, HandshakeType};
 use crate::codec::extensions::ServerExtensions;
@@ -52,38 +52,8 @@ pub(super) fn server_hello(
     server_hello: ServerHello,
     encoded: &[u8],
 ) -> Result<Box<dyn State>, Error> {
-    let suite = offer
-        .suite(server_hello.cipher_suite)
-        .filter(|s| s.key_exchange == KeyExchange::Tls13)
-        .ok_or(Error::IllegalParameter(
-            "server selected a suite that was not offered",
-        ))?;
-    if offer.retry.as_ref().is_some_and(|(s, _)| s.id != suite.id) {
-        return Err(Error::IllegalParameter(
-            "suite differs from the HelloRetryRequest",
-        ));
-    }
-    if server_hello.session_id != offer.hello.session_id {
-        return Err(Error::IllegalParameter(
-            "server did not echo the session id",
-        ));
-    }
-    if server_hello.legacy_version != version::TLS12 {
-        return Err(Error::IllegalParameter(
-            "TLS 1.3 ServerHello legacy_version",
-        ));
-    }
+    let suite = check_server_hello(&offer, &server_hello)?;
     let ext = &server_hello.extensions;
-    offer.check_server_extensions(
-        &ext.present,
-        &[
-            ExtensionType::SupportedVersions,
-            ExtensionType::KeyShare,
-            ExtensionType::PreSharedKey,
-        ],
-        &[],
-        "ServerHello extension not offered or not allowed there",
-    )?;
     let own = offer
         .key_share
         .as_ref()
@@ -97,22 +67,7 @@ pub(super) fn server_hello(
             "server key share is not of our group",
         ));
     }
-    let psk = match ext.pre_shared_key {
-        None => None,
-        Some(0) => match &offer.ticket13 {
-            Some(ticket) if same_hash(ticket.suite, suite) => Some(ticket),
-            _ => {
-                return Err(Error::IllegalParameter(
-                    "server selected a PSK that was not offered",
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(Error::IllegalParameter(
-                "server selected a PSK that was not offered",
-            ))
-        }
-    };
+    let psk = accepted_psk(offer.ticket13.as_ref(), ext.pre_shared_key, suite)?;
     let provider = offer.config.provider.clone();
     let mut transcript = match offer.retry {
         Some((_, transcript)) => transcript,
@@ -158,6 +113,73 @@ pub(super) fn server_hello(
         config: offer.config,
     };
     Ok(Box::new(ExpectEncryptedExtensions(handshake)))
+}
+
+/// The ServerHello's choices that need no key (RFC 8446 §4.1.3, §4.1.4): an offered TLS 1.3
+/// suite (the HelloRetryRequest's, if there was one), our session id echoed, legacy_version
+/// 1.2, and only the extensions a ServerHello may carry. Returns the suite.
+fn check_server_hello(
+    offer: &Offer,
+    server_hello: &ServerHello,
+) -> Result<&'static CipherSuite, Error> {
+    let suite = offer
+        .suite(server_hello.cipher_suite)
+        .filter(|s| s.key_exchange == KeyExchange::Tls13)
+        .ok_or(Error::IllegalParameter(
+            "server selected a suite that was not offered",
+        ))?;
+    if offer.retry.as_ref().is_some_and(|(s, _)| s.id != suite.id) {
+        return Err(Error::IllegalParameter(
+            "suite differs from the HelloRetryRequest",
+        ));
+    }
+    if server_hello.session_id != offer.hello.session_id {
+        return Err(Error::IllegalParameter(
+            "server did not echo the session id",
+        ));
+    }
+    if server_hello.legacy_version != version::TLS12 {
+        return Err(Error::IllegalParameter(
+            "TLS 1.3 ServerHello legacy_version",
+        ));
+    }
+    let ext = &server_hello.extensions;
+    offer.check_server_extensions(
+        &ext.present,
+        &[
+            ExtensionType::SupportedVersions,
+            ExtensionType::KeyShare,
+            ExtensionType::PreSharedKey,
+        ],
+        &[],
+        "ServerHello extension not offered or not allowed there",
+    )?;
+    Ok(suite)
+}
+
+/// The offered ticket the server selected with pre_shared_key (RFC 8446 §4.2.11): only our
+/// one identity, and of the suite's hash.
+fn accepted_psk<'a>(
+    offered: Option<&'a OfferedTicket>,
+    selected: Option<u16>,
+    suite: &CipherSuite,
+) -> Result<Option<&'a OfferedTicket>, Error> {
+    Ok(match selected {
+        None => None,
+        Some(0) => match offered {
+            Some(ticket) if same_hash(ticket.suite, suite) => Some(ticket),
+            _ => {
+                return Err(Error::IllegalParameter(
+                    "server selected a PSK that was not offered",
+                ))
+            }
+        },
+        Some(_) => {
+            return Err(Error::IllegalParameter(
+                "server selected a PSK that was not offered",
+            ))
+        }
+    })
 }
 
 struct ExpectEncryptedExtensions(Handshake);
