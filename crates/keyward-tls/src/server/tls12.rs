@@ -352,6 +352,64 @@ fn choose_suite_with(
 ) -> Result<SuiteChoice, Error> {
     let ext = &hello.extensions;
     let schemes = offered_schemes(hello);
+    let (ec_group, dh_group) = choose_dhe_groups(config, hello, legacy);
+    // Certificates that name the server come first, whatever the suite preference; the
+    // others are defaults.
+    let candidates = config.certificates.candidates(ext.server_name.as_deref());
+    let (named, defaults): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|key| {
+        ext.server_name
+            .as_deref()
+            .is_some_and(|name| key.matches(name))
+    });
+    for tier in [named, defaults] {
+        for suite in config.cipher_suites.iter().copied() {
+            if !hello.cipher_suites.contains(&suite.id) || !suite.allows(Protocol::Tls12) {
+                continue;
+            }
+            let group = match suite.key_exchange {
+                KeyExchange::Tls13 => continue,
+                KeyExchange::Rsa => None,
+                KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => match ec_group {
+                    Some(group) => Some(group),
+                    None => continue,
+                },
+                KeyExchange::DheRsa => match dh_group {
+                    Some(group) => Some(group),
+                    None => continue,
+                },
+            };
+            for key in &tier {
+                if !key.key.serves(suite) {
+                    continue;
+                }
+                let Some(scheme) = choose_signature(key, suite, schemes.as_deref(), legacy) else {
+                    continue;
+                };
+                return Ok(SuiteChoice {
+                    suite,
+                    key: key.clone(),
+                    group,
+                    scheme,
+                });
+            }
+        }
+    }
+    Err(Error::Negotiation(
+        "no TLS 1.2 cipher suite in common",
+        AlertDescription::HandshakeFailure,
+    ))
+}
+
+/// The groups for (EC)DHE suites: our first curve the client lists (a server-chosen one for
+/// a legacy client without `supported_groups`), none unless the client reads uncompressed
+/// points; and our first FFDHE group the client lists, ffdhe2048 when it lists none
+/// (RFC 7919 §4).
+fn choose_dhe_groups(
+    config: &ServerConfig,
+    hello: &ClientHello,
+    legacy: bool,
+) -> (Option<Group>, Option<Group>) {
+    let ext = &hello.extensions;
     let client_groups = ext.supported_groups.as_deref();
     let ec_group = match client_groups {
         Some(groups) => config
@@ -381,65 +439,30 @@ fn choose_suite_with(
             .copied()
             .find(|g| matches!(g, Group::Ffdhe(_)) && client_ffdhe.contains(&g.tls_id()))
     };
-    // Certificates that name the server come first, whatever the suite preference; the
-    // others are defaults.
-    let candidates = config.certificates.candidates(ext.server_name.as_deref());
-    let (named, defaults): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|key| {
-        ext.server_name
-            .as_deref()
-            .is_some_and(|name| key.matches(name))
-    });
-    for tier in [named, defaults] {
-        for suite in config.cipher_suites.iter().copied() {
-            if !hello.cipher_suites.contains(&suite.id) || !suite.allows(Protocol::Tls12) {
-                continue;
-            }
-            let group = match suite.key_exchange {
-                KeyExchange::Tls13 => continue,
-                KeyExchange::Rsa => None,
-                KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => match ec_group {
-                    Some(group) if uncompressed_ok => Some(group),
-                    _ => continue,
-                },
-                KeyExchange::DheRsa => match dh_group {
-                    Some(group) => Some(group),
-                    None => continue,
-                },
-            };
-            for key in &tier {
-                if !key.key.serves(suite) {
-                    continue;
-                }
-                let scheme = if suite.key_exchange == KeyExchange::Rsa {
-                    None
-                } else {
-                    let scheme = match &schemes {
-                        Some(offered) => sign::choose_scheme(&key.key, offered, false),
-                        None if legacy => Some(if key.key.is_rsa() {
-                            SignatureScheme::RsaPkcs1Sha1
-                        } else {
-                            SignatureScheme::EcdsaSha1
-                        }),
-                        None => None,
-                    };
-                    match scheme {
-                        Some(scheme) => Some(scheme),
-                        None => continue,
-                    }
-                };
-                return Ok(SuiteChoice {
-                    suite,
-                    key: key.clone(),
-                    group,
-                    scheme,
-                });
-            }
-        }
+    (ec_group.filter(|_| uncompressed_ok), dh_group)
+}
+
+/// How `key` signs for `suite`: `Some(None)` for RSA key exchange, which signs nothing;
+/// `None` when the client accepts none of the key's schemes.
+fn choose_signature(
+    key: &CertifiedKey,
+    suite: &CipherSuite,
+    schemes: Option<&[SignatureScheme]>,
+    legacy: bool,
+) -> Option<Option<SignatureScheme>> {
+    if suite.key_exchange == KeyExchange::Rsa {
+        return Some(None);
     }
-    Err(Error::Negotiation(
-        "no TLS 1.2 cipher suite in common",
-        AlertDescription::HandshakeFailure,
-    ))
+    let scheme = match schemes {
+        Some(offered) => sign::choose_scheme(&key.key, offered, false),
+        None if legacy => Some(if key.key.is_rsa() {
+            SignatureScheme::RsaPkcs1Sha1
+        } else {
+            SignatureScheme::EcdsaSha1
+        }),
+        None => None,
+    };
+    scheme.map(Some)
 }
 
 /// A session the client asked to resume (ticket first, then session ID) that may be
