@@ -377,53 +377,7 @@ impl State for ExpectServerHelloDone {
             hs.transcript.update(&empty);
             cx.send_handshake(&empty);
         }
-        let provider = hs.config.provider.clone();
-        let suite = hs.suite;
-        let master = match &hs.server_share {
-            None => {
-                let server_key = hs
-                    .server_key
-                    .as_ref()
-                    .ok_or(Error::General("no server key"))?;
-                let (premaster, encrypted) = provider.generate_premaster_key(
-                    server_key,
-                    PROTOCOL,
-                    suite,
-                    &Parameters::default().highest_version(u32::from(version::TLS12)),
-                )?;
-                let key_exchange =
-                    encode_client_key_exchange(&encrypted, ClientKeyExchangeKind::Rsa);
-                hs.transcript.update(&key_exchange);
-                cx.send_handshake(&key_exchange);
-                let session_hash = hs
-                    .extended_master_secret
-                    .then(|| hs.transcript.current_digest());
-                premaster.master_key(&master_params(&hs.randoms, session_hash.as_deref()))?
-            }
-            Some((group, peer)) => {
-                let own = provider.create_ephemeral_key(PROTOCOL, suite, *group)?;
-                let kind = match group {
-                    Group::Ec(_) => ClientKeyExchangeKind::Ecdhe,
-                    Group::Ffdhe(_) => ClientKeyExchangeKind::Dhe,
-                };
-                let key_exchange = encode_client_key_exchange(&public_value(&own), kind);
-                hs.transcript.update(&key_exchange);
-                cx.send_handshake(&key_exchange);
-                let session_hash = hs
-                    .extended_master_secret
-                    .then(|| hs.transcript.current_digest());
-                provider
-                    .generate_master_key(
-                        &own,
-                        peer,
-                        PROTOCOL,
-                        suite,
-                        &master_params(&hs.randoms, session_hash.as_deref()),
-                        Side::Client,
-                    )
-                    .map_err(agreement_error)?
-            }
-        };
+        let master = emit_client_key_exchange(cx, &mut hs)?;
         let keys =
             master.generate_session_keys(&hs.randoms.session_key_params(hs.encrypt_then_mac))?;
         cx.record.send_change_cipher_spec(false)?;
@@ -438,6 +392,59 @@ impl State for ExpectServerHelloDone {
             write_key: None,
         }))
     }
+}
+
+/// ClientKeyExchange (RFC 5246 §7.4.7): an RSA-encrypted premaster, or our (EC)DHE public
+/// value; returns the master key, bound to the transcript through it when the extended
+/// master secret is in use (RFC 7627 §4).
+fn emit_client_key_exchange(cx: &mut CommonState, hs: &mut Handshake) -> Result<MasterKey, Error> {
+    let provider = hs.config.provider.clone();
+    let suite = hs.suite;
+    let master = match &hs.server_share {
+        None => {
+            let server_key = hs
+                .server_key
+                .as_ref()
+                .ok_or(Error::General("no server key"))?;
+            let (premaster, encrypted) = provider.generate_premaster_key(
+                server_key,
+                PROTOCOL,
+                suite,
+                &Parameters::default().highest_version(u32::from(version::TLS12)),
+            )?;
+            let key_exchange = encode_client_key_exchange(&encrypted, ClientKeyExchangeKind::Rsa);
+            hs.transcript.update(&key_exchange);
+            cx.send_handshake(&key_exchange);
+            let session_hash = hs
+                .extended_master_secret
+                .then(|| hs.transcript.current_digest());
+            premaster.master_key(&master_params(&hs.randoms, session_hash.as_deref()))?
+        }
+        Some((group, peer)) => {
+            let own = provider.create_ephemeral_key(PROTOCOL, suite, *group)?;
+            let kind = match group {
+                Group::Ec(_) => ClientKeyExchangeKind::Ecdhe,
+                Group::Ffdhe(_) => ClientKeyExchangeKind::Dhe,
+            };
+            let key_exchange = encode_client_key_exchange(&public_value(&own), kind);
+            hs.transcript.update(&key_exchange);
+            cx.send_handshake(&key_exchange);
+            let session_hash = hs
+                .extended_master_secret
+                .then(|| hs.transcript.current_digest());
+            provider
+                .generate_master_key(
+                    &own,
+                    peer,
+                    PROTOCOL,
+                    suite,
+                    &master_params(&hs.randoms, session_hash.as_deref()),
+                    Side::Client,
+                )
+                .map_err(agreement_error)?
+        }
+    };
+    Ok(master)
 }
 
 /// Waiting for the server's ChangeCipherSpec (and a NewSessionTicket before it when the
