@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use keyward_core::backend::fill_random;
 use keyward_ssl::{
-    CipherSuite, EphemeralKey, HandshakeHash, KeyExchange, OpaqueKey, SecretKind, Tls13Secret,
+    CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, OpaqueKey, SecretKind,
+    Tls13Secret,
 };
 
 use crate::alert::AlertDescription;
@@ -438,6 +439,47 @@ impl Offer {
         retry: &ServerHello,
         encoded: &[u8],
     ) -> Result<(), Error> {
+        let (suite, new_group) = self.check_retry_request(retry)?;
+        let ext = &retry.extensions;
+        let provider = self.config.provider.clone();
+        let transcript = retry_transcript(&provider, suite, &self.encoded, encoded)?;
+        if let Some(group) = new_group {
+            let key = provider.create_ephemeral_key(TLS13_PROTOCOL, suite, group)?;
+            self.hello.extensions.key_shares = Some(vec![KeyShareEntry {
+                group: group.tls_id(),
+                key_exchange: public_value(&key),
+            }]);
+            self.key_share = Some(key);
+        }
+        self.hello.extensions.cookie = ext.cookie.clone();
+        self.hello.extensions.early_data = false;
+        if self
+            .ticket13
+            .as_ref()
+            .is_some_and(|t| !same_hash(t.suite, suite))
+        {
+            self.ticket13 = None;
+        }
+        self.encode(Some(&transcript))?;
+        if !self.hello.session_id.is_empty() && !self.sent_compat_ccs {
+            cx.record.send_change_cipher_spec(true)?;
+            self.sent_compat_ccs = true;
+        }
+        cx.send_handshake(&self.encoded);
+        let mut transcript = transcript;
+        transcript.update(&self.encoded);
+        self.retry = Some((suite, transcript));
+        tracing::debug!(group = ?new_group, "answered a HelloRetryRequest");
+        Ok(())
+    }
+
+    /// The HelloRetryRequest's choices (RFC 8446 §4.1.4): TLS 1.3, an offered suite, our
+    /// session id echoed, only the extensions it may carry, and a change: a new offered
+    /// group or a cookie. Returns the suite and the group to send a share of.
+    fn check_retry_request(
+        &self,
+        retry: &ServerHello,
+    ) -> Result<(&'static CipherSuite, Option<Group>), Error> {
         let ext = &retry.extensions;
         if ext.supported_versions != Some(version::TLS13) {
             return Err(Error::IllegalParameter("HelloRetryRequest without TLS 1.3"));
@@ -483,35 +525,6 @@ impl Offer {
         if new_group.is_none() && ext.cookie.is_none() {
             return Err(Error::IllegalParameter("HelloRetryRequest changes nothing"));
         }
-        let provider = self.config.provider.clone();
-        let transcript = retry_transcript(&provider, suite, &self.encoded, encoded)?;
-        if let Some(group) = new_group {
-            let key = provider.create_ephemeral_key(TLS13_PROTOCOL, suite, group)?;
-            self.hello.extensions.key_shares = Some(vec![KeyShareEntry {
-                group: group.tls_id(),
-                key_exchange: public_value(&key),
-            }]);
-            self.key_share = Some(key);
-        }
-        self.hello.extensions.cookie = ext.cookie.clone();
-        self.hello.extensions.early_data = false;
-        if self
-            .ticket13
-            .as_ref()
-            .is_some_and(|t| !same_hash(t.suite, suite))
-        {
-            self.ticket13 = None;
-        }
-        self.encode(Some(&transcript))?;
-        if !self.hello.session_id.is_empty() && !self.sent_compat_ccs {
-            cx.record.send_change_cipher_spec(true)?;
-            self.sent_compat_ccs = true;
-        }
-        cx.send_handshake(&self.encoded);
-        let mut transcript = transcript;
-        transcript.update(&self.encoded);
-        self.retry = Some((suite, transcript));
-        tracing::debug!(group = ?new_group, "answered a HelloRetryRequest");
-        Ok(())
+        Ok((suite, new_group))
     }
 }
