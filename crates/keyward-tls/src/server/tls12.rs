@@ -561,30 +561,8 @@ fn resume(
         alpn: resumed.alpn.clone(),
         server_name: resumed.server_name.clone(),
     };
-    let server_hello = ServerHello {
-        legacy_version: crate::codec::enums::version::TLS12,
-        random,
-        session_id: session.session_id.clone(),
-        cipher_suite: resumed.suite,
-        compression_method: 0,
-        extensions: ServerExtensions {
-            renegotiation_info: secure_renegotiation.then(Vec::new),
-            extended_master_secret: resumed.extended_master_secret,
-            encrypt_then_mac: resumed.encrypt_then_mac,
-            alpn: session
-                .alpn
-                .clone()
-                .filter(|_| hello.extensions.alpn.is_some()),
-            ..ServerExtensions::default()
-        },
-    }
-    .encode();
-    let mut transcript = config
-        .provider
-        .create_handshake_hash(PROTOCOL, master.suite())?;
-    transcript.update(encoded);
-    transcript.update(&server_hello);
-    cx.send_handshake(&server_hello);
+    let mut transcript =
+        emit_resumed_server_hello(cx, hello, encoded, &session, secure_renegotiation)?;
     let keys = master
         .generate_session_keys(&session.randoms.session_key_params(session.encrypt_then_mac))?;
     cx.record.send_change_cipher_spec(false)?;
@@ -603,6 +581,43 @@ fn resume(
         issue_ticket: false,
         resumed: true,
     }))
+}
+
+/// The resumed session's ServerHello (its id and suite echoed); returns the transcript
+/// through it.
+fn emit_resumed_server_hello(
+    cx: &mut CommonState,
+    hello: &ClientHello,
+    encoded: &[u8],
+    session: &Session,
+    secure_renegotiation: bool,
+) -> Result<HandshakeHash, Error> {
+    let server_hello = ServerHello {
+        legacy_version: crate::codec::enums::version::TLS12,
+        random: session.randoms.server,
+        session_id: session.session_id.clone(),
+        cipher_suite: session.suite.id,
+        compression_method: 0,
+        extensions: ServerExtensions {
+            renegotiation_info: secure_renegotiation.then(Vec::new),
+            extended_master_secret: session.extended_master_secret,
+            encrypt_then_mac: session.encrypt_then_mac,
+            alpn: session
+                .alpn
+                .clone()
+                .filter(|_| hello.extensions.alpn.is_some()),
+            ..ServerExtensions::default()
+        },
+    }
+    .encode();
+    let mut transcript = session
+        .config
+        .provider
+        .create_handshake_hash(PROTOCOL, session.suite)?;
+    transcript.update(encoded);
+    transcript.update(&server_hello);
+    cx.send_handshake(&server_hello);
+    Ok(transcript)
 }
 
 /// Waiting for the ClientKeyExchange.
