@@ -298,6 +298,39 @@ fn split_extensions<'a>(block: &mut Reader<'a>) -> Result<Vec<(u16, Reader<'a>)>
     Ok(out)
 }
 
+/// A ClientHello's key_share list (RFC 8446 §4.2.8); two shares for one group are
+/// `illegal_parameter`.
+fn read_key_shares(mut body: Reader<'_>) -> Result<Vec<KeyShareEntry>, Error> {
+    let mut list = body.sub_u16()?;
+    body.finish()?;
+    let mut shares: Vec<KeyShareEntry> = Vec::new();
+    let mut groups = SeenU16::new();
+    while !list.is_empty() {
+        let share = KeyShareEntry::read(&mut list)?;
+        if !groups.insert(share.group) {
+            return Err(Error::IllegalParameter("two key shares for one group"));
+        }
+        shares.push(share);
+    }
+    Ok(shares)
+}
+
+/// A cookie (RFC 8446 §4.2.2), which may not be empty.
+fn read_cookie(mut body: Reader<'_>) -> Result<Vec<u8>, Error> {
+    let cookie = body.vec_u16()?;
+    body.finish()?;
+    if cookie.is_empty() {
+        return Err(Error::Decode("empty cookie"));
+    }
+    Ok(cookie.to_vec())
+}
+
+/// One extension: its type, then its body behind a two-byte length.
+fn put_extension(out: &mut Vec<u8>, kind: ExtensionType, body: &dyn Fn(&mut Vec<u8>)) {
+    put_u16(out, kind.to_wire());
+    put_prefixed(out, LengthPrefix::U16, |o| body(o));
+}
+
 impl ClientExtensions {
     /// Reads the extensions block (without its length) of a ClientHello.
     pub fn read(block: &mut Reader<'_>) -> Result<Self, Error> {
@@ -332,32 +365,10 @@ impl ClientExtensions {
                     body.finish()?;
                     ext.supported_versions = Some(list.u16_list(2)?);
                 }
-                ExtensionType::KeyShare => {
-                    let mut body = body;
-                    let mut list = body.sub_u16()?;
-                    body.finish()?;
-                    let mut shares: Vec<KeyShareEntry> = Vec::new();
-                    let mut groups = SeenU16::new();
-                    while !list.is_empty() {
-                        let share = KeyShareEntry::read(&mut list)?;
-                        if !groups.insert(share.group) {
-                            return Err(Error::IllegalParameter("two key shares for one group"));
-                        }
-                        shares.push(share);
-                    }
-                    ext.key_shares = Some(shares);
-                }
+                ExtensionType::KeyShare => ext.key_shares = Some(read_key_shares(body)?),
                 ExtensionType::PskKeyExchangeModes => ext.psk_modes = Some(u8_list(body, 1)?),
                 ExtensionType::EarlyData => ext.early_data = empty(body)?,
-                ExtensionType::Cookie => {
-                    let mut body = body;
-                    let cookie = body.vec_u16()?;
-                    body.finish()?;
-                    if cookie.is_empty() {
-                        return Err(Error::Decode("empty cookie"));
-                    }
-                    ext.cookie = Some(cookie.to_vec());
-                }
+                ExtensionType::Cookie => ext.cookie = Some(read_cookie(body)?),
                 ExtensionType::PreSharedKey => {
                     if index + 1 != count {
                         return Err(Error::IllegalParameter(
@@ -376,10 +387,14 @@ impl ClientExtensions {
 
     /// Writes the extensions block (without its length), `pre_shared_key` last.
     pub fn write(&self, out: &mut Vec<u8>) {
-        let mut ext = |kind: ExtensionType, body: &dyn Fn(&mut Vec<u8>)| {
-            put_u16(out, kind.to_wire());
-            put_prefixed(out, LengthPrefix::U16, |o| body(o));
-        };
+        self.write_offers(out);
+        self.write_session_and_keys(out);
+    }
+
+    /// The first part of the block: server name, versions, groups, point formats, signature
+    /// schemes and ALPN.
+    fn write_offers(&self, out: &mut Vec<u8>) {
+        let mut ext = |kind, body: &dyn Fn(&mut Vec<u8>)| put_extension(out, kind, body);
         if let Some(name) = &self.server_name {
             ext(ExtensionType::ServerName, &|o| {
                 put_prefixed(o, LengthPrefix::U16, |o| {
@@ -419,6 +434,12 @@ impl ClientExtensions {
                 })
             });
         }
+    }
+
+    /// The rest of the block: the TLS 1.2 session extensions, then key shares, PSK modes,
+    /// early data, the cookie and `pre_shared_key`, last (RFC 8446 §4.2.11).
+    fn write_session_and_keys(&self, out: &mut Vec<u8>) {
+        let mut ext = |kind, body: &dyn Fn(&mut Vec<u8>)| put_extension(out, kind, body);
         if self.encrypt_then_mac {
             ext(ExtensionType::EncryptThenMac, &|_| {});
         }
