@@ -1,7 +1,9 @@
 //! The provider object (`SslOpenProvider`) and the functions that hang off it.
 
 use crate::hash::HandshakeHash;
-use crate::keys::{check_property_name, EphemeralKey, Group, PrivateKey, PublicKey};
+use crate::keys::{
+    check_property_name, EphemeralKey, Group, PrivateKey, PublicBlobType, PublicKey,
+};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::params::Parameters;
 use crate::protocol::Protocol;
@@ -273,8 +275,9 @@ impl Provider {
         EphemeralKey::generate(group.check_for(protocol, suite)?)
     }
 
-    /// Imports a peer's public key (`SslImportKey` with a public blob type).
-    pub fn import_public_key(&self, blob_type: &str, blob: &[u8]) -> Result<PublicKey> {
+    /// Imports a peer's public key (`SslImportKey` with `BCRYPT_RSAPUBLIC_BLOB`,
+    /// `BCRYPT_ECCPUBLIC_BLOB` or `BCRYPT_DH_PUBLIC_BLOB`), validated as by [`PublicKey::import`].
+    pub fn import_public_key(&self, blob_type: PublicBlobType, blob: &[u8]) -> Result<PublicKey> {
         PublicKey::import(blob_type, blob)
     }
 

@@ -354,7 +354,7 @@ impl State for ExpectServerHelloDone {
                     server_key,
                     PROTOCOL,
                     suite,
-                    &Parameters::default().highest_version(u32::from(version::TLS12)),
+                    &Parameters::default().highest_version(version::TLS12),
                 )?;
                 let key_exchange =
                     encode_client_key_exchange(&encrypted, ClientKeyExchangeKind::Rsa);
