@@ -11,7 +11,7 @@ use crate::record::RecordLengths;
 use crate::side::Side;
 use crate::suites::{self, CipherSuite, CipherSuiteInfo, KeyExchange};
 use keyward_core::backend::cipher::Aes256GcmSivKey;
-use keyward_core::backend::{fill_random, HashAlgorithm};
+use keyward_core::backend::{fill_random, Curve, HashAlgorithm};
 use keyward_core::store::KeyStore;
 use keyward_core::{Error, Result, Secret};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -43,10 +43,9 @@ pub struct EccCurveInfo {
     pub name: &'static str,
     /// `szOID`: the curve's object identifier.
     pub oid: &'static str,
-    /// `dwPublicKeyLength`: key size in bits.
-    pub public_key_bits: u32,
-    /// `dwCurveType`: the IANA TLS NamedGroup id.
-    pub curve_type: u32,
+    /// The curve; keyward-ffi writes its key size in bits (`dwPublicKeyLength`, see
+    /// [`Group::bits`]) and its TLS NamedGroup id (`dwCurveType`).
+    pub curve: Curve,
 }
 
 /// The curves the provider supports, in preference order.
@@ -54,26 +53,22 @@ pub static ECC_CURVES: [EccCurveInfo; 4] = [
     EccCurveInfo {
         name: "curve25519",
         oid: "1.3.101.110",
-        public_key_bits: 255,
-        curve_type: 29,
+        curve: Curve::X25519,
     },
     EccCurveInfo {
         name: "nistP256",
         oid: "1.2.840.10045.3.1.7",
-        public_key_bits: 256,
-        curve_type: 23,
+        curve: Curve::P256,
     },
     EccCurveInfo {
         name: "nistP384",
         oid: "1.3.132.0.34",
-        public_key_bits: 384,
-        curve_type: 24,
+        curve: Curve::P384,
     },
     EccCurveInfo {
         name: "nistP521",
         oid: "1.3.132.0.35",
-        public_key_bits: 521,
-        curve_type: 25,
+        curve: Curve::P521,
     },
 ];
 

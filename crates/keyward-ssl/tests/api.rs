@@ -133,9 +133,9 @@ fn cipher_lengths_follow_the_reference() {
             gcm.header_len,
             gcm.fixed_trailer_len,
             gcm.max_variable_trailer_len,
-            gcm.flags()
+            gcm.block_padding
         ),
-        (8, 16, 0, 0)
+        (8, 16, 0, false)
     );
     let chacha = p
         .lookup_cipher_lengths(Protocol::Tls12, suite(0xCCA8))
@@ -149,9 +149,9 @@ fn cipher_lengths_follow_the_reference() {
             cbc.header_len,
             cbc.fixed_trailer_len,
             cbc.max_variable_trailer_len,
-            cbc.flags()
+            cbc.block_padding
         ),
-        (16, 20, 16, 1)
+        (16, 20, 16, true)
     );
     let cbc384 = p
         .lookup_cipher_lengths(Protocol::Tls12, suite(0xC028))

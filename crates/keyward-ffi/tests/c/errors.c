@@ -139,7 +139,11 @@ static void suites(void) {
     EXPECT(NTE_BAD_FLAGS, SslGetCipherSuitePRFHashAlgorithm(provider, TLS12, 0x002F, 0, prf, 1));
 
     OK(SslEnumEccCurves(provider, &curve_count, &curves, 0));
-    CHECK(curve_count == 4 && curves[0].dwCurveType == 29 && curves[1].dwCurveType == 23);
+    CHECK(curve_count == 4);
+    CHECK(curves[0].dwCurveType == 29 && curves[0].dwPublicKeyLength == 255);
+    CHECK(curves[1].dwCurveType == 23 && curves[1].dwPublicKeyLength == 256);
+    CHECK(curves[2].dwCurveType == 24 && curves[2].dwPublicKeyLength == 384);
+    CHECK(curves[3].dwCurveType == 25 && curves[3].dwPublicKeyLength == 521);
     OK(SslFreeBuffer(curves));
     EXPECT(NTE_BAD_FLAGS, SslEnumEccCurves(provider, &curve_count, &curves, 1));
     EXPECT(NTE_INVALID_PARAMETER, SslEnumEccCurves(provider, NULL, &curves, 0));
