@@ -89,7 +89,8 @@ pub unsafe extern "system" fn SslCreateEphemeralKey(
 /// `SslExportKey` (master, session and TLS 1.3 keys); `TLS_13_PRE_SHARED_KEY`, whose payload
 /// keyward defines as `DWORD dwProtocol, DWORD dwCipherSuite` (little-endian) followed by the
 /// PSK; and, as a keyward extension, `BCRYPT_ECCPRIVATE_BLOB` / `BCRYPT_DH_PRIVATE_BLOB` for an
-/// ephemeral key pair made elsewhere. Others are `NTE_NOT_SUPPORTED`.
+/// ephemeral key pair made elsewhere. Others are `NTE_NOT_SUPPORTED`. The name is looked up
+/// in `ids.rs`'s one table of blob-type names after the pointers and flags are checked.
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.
@@ -145,8 +146,9 @@ pub unsafe extern "system" fn SslImportKey(
 /// `SslExportKey`. Ephemeral keys, imported public keys and key pairs export as their public
 /// blob; master keys, session keys and TLS 1.3 secrets only as `BCRYPT_OPAQUE_KEY_BLOB`
 /// (sealed, for `SslImportKey` in another process over the same key store), except that TLS
-/// 1.3 secrets and write keys may also leave raw as `BCRYPT_KEY_DATA_BLOB`. Two-call size
-/// query.
+/// 1.3 secrets and write keys may also leave raw as `BCRYPT_KEY_DATA_BLOB`. Any other name,
+/// known to `ids.rs`'s table or not, is `NTE_NOT_SUPPORTED` once the key handle is valid.
+/// Two-call size query.
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.
