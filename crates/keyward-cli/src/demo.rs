@@ -6,7 +6,7 @@ use keyward_core::backend::Curve;
 use keyward_core::backend::{fill_random, hash, HashAlgorithm};
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_core::{Error, Result};
-use keyward_ssl::keys::{BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB};
+use keyward_ssl::keys::PublicBlobType;
 use keyward_ssl::{
     CipherSuite, Group, HandshakeHash, MasterKey, Parameters, PrivateKey, Protocol, Provider,
     SessionKeys, Side, SignaturePadding,
@@ -114,7 +114,7 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
     let share_blob = call(
         "server",
         "SslExportKey(ephemeral, BCRYPT_ECCPUBLIC_BLOB)",
-        server_share.public_key().export(BCRYPT_ECCPUBLIC_BLOB),
+        server_share.public_key().export(PublicBlobType::Ecc),
     )?;
     let signed = [client_random.as_slice(), &server_random, &share_blob].concat();
     let digest = hash(HashAlgorithm::Sha256, &signed).to_vec();
@@ -123,11 +123,11 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
         "SslSignHash(key, SHA-256 of ServerKeyExchange params, INCLUDE_HASHOID)",
         server_key.sign_hash(&digest, SignaturePadding::Pkcs1(HashAlgorithm::Sha256)),
     )?;
-    let server_rsa_blob = server_key.public_key().export(BCRYPT_RSAPUBLIC_BLOB)?;
+    let server_rsa_blob = server_key.public_key().export(PublicBlobType::Rsa)?;
     let server_public = call(
         "client",
         "SslImportKey(BCRYPT_RSAPUBLIC_BLOB from the certificate)",
-        client.import_public_key(BCRYPT_RSAPUBLIC_BLOB, &server_rsa_blob),
+        client.import_public_key(PublicBlobType::Rsa, &server_rsa_blob),
     )?;
     call(
         "client",
@@ -141,7 +141,7 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
     let server_share_at_client = call(
         "client",
         "SslImportKey(BCRYPT_ECCPUBLIC_BLOB of the server's share)",
-        client.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &share_blob),
+        client.import_public_key(PublicBlobType::Ecc, &share_blob),
     )?;
     let client_share = call(
         "client",
@@ -151,12 +151,12 @@ fn ecdhe(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Resul
     let client_share_blob = call(
         "client",
         "SslExportKey(ephemeral, BCRYPT_ECCPUBLIC_BLOB)",
-        client_share.public_key().export(BCRYPT_ECCPUBLIC_BLOB),
+        client_share.public_key().export(PublicBlobType::Ecc),
     )?;
     let client_share_at_server = call(
         "server",
         "SslImportKey(BCRYPT_ECCPUBLIC_BLOB of the client's share)",
-        server.import_public_key(BCRYPT_ECCPUBLIC_BLOB, &client_share_blob),
+        server.import_public_key(PublicBlobType::Ecc, &client_share_blob),
     )?;
     let key_exchange = [b"ClientKeyExchange".as_slice(), &client_share_blob].concat();
     client_hash.update(&key_exchange);
@@ -210,14 +210,14 @@ fn rsa(client: &Provider, server: &Provider, server_key: &PrivateKey) -> Result<
     client_hash.update(&hello);
     server_hash.update(&hello);
 
-    let server_rsa_blob = server_key.public_key().export(BCRYPT_RSAPUBLIC_BLOB)?;
+    let server_rsa_blob = server_key.public_key().export(PublicBlobType::Rsa)?;
     let server_public = call(
         "client",
         "SslImportKey(BCRYPT_RSAPUBLIC_BLOB from the certificate)",
-        client.import_public_key(BCRYPT_RSAPUBLIC_BLOB, &server_rsa_blob),
+        client.import_public_key(PublicBlobType::Rsa, &server_rsa_blob),
     )?;
     let params = Parameters::with_randoms(&client_random, &server_random)
-        .highest_version(u32::from(TLS1_2.wire_version()));
+        .highest_version(TLS1_2.wire_version());
     let (client_master, encrypted_premaster) = call(
         "client",
         "SslGenerateMasterKey(NULL, server key, {randoms, HIGHEST_VERSION}, CLIENT)",

@@ -73,65 +73,6 @@ const SHORT_HEADER_LEN: usize = 8;
 /// Length of `BCRYPT_DH_PARAMETER_HEADER`.
 const DH_PARAMETER_HEADER_LEN: usize = 12;
 
-/// A key blob type, the `pszBlobType` string of `SslImportKey` / `SslExportKey`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BlobType {
-    /// `BCRYPT_RSAPUBLIC_BLOB`, `L"RSAPUBLICBLOB"`.
-    RsaPublic,
-    /// `BCRYPT_RSAPRIVATE_BLOB`, `L"RSAPRIVATEBLOB"`.
-    RsaPrivate,
-    /// `BCRYPT_RSAFULLPRIVATE_BLOB`, `L"RSAFULLPRIVATEBLOB"`.
-    RsaFullPrivate,
-    /// `BCRYPT_ECCPUBLIC_BLOB`, `L"ECCPUBLICBLOB"`.
-    EccPublic,
-    /// `BCRYPT_ECCPRIVATE_BLOB`, `L"ECCPRIVATEBLOB"`.
-    EccPrivate,
-    /// `BCRYPT_DH_PUBLIC_BLOB`, `L"DHPUBLICBLOB"`.
-    DhPublic,
-    /// `BCRYPT_DH_PRIVATE_BLOB`, `L"DHPRIVATEBLOB"`.
-    DhPrivate,
-    /// `BCRYPT_OPAQUE_KEY_BLOB`, `L"OpaqueKeyBlob"` (session and master keys moved between
-    /// processes; its contents are keyward's own).
-    Opaque,
-}
-
-impl BlobType {
-    /// Every blob type keyward knows.
-    pub const ALL: [BlobType; 8] = [
-        BlobType::RsaPublic,
-        BlobType::RsaPrivate,
-        BlobType::RsaFullPrivate,
-        BlobType::EccPublic,
-        BlobType::EccPrivate,
-        BlobType::DhPublic,
-        BlobType::DhPrivate,
-        BlobType::Opaque,
-    ];
-
-    /// The `pszBlobType` string (the one table from blob types to names).
-    pub fn name(self) -> &'static str {
-        match self {
-            BlobType::RsaPublic => "RSAPUBLICBLOB",
-            BlobType::RsaPrivate => "RSAPRIVATEBLOB",
-            BlobType::RsaFullPrivate => "RSAFULLPRIVATEBLOB",
-            BlobType::EccPublic => "ECCPUBLICBLOB",
-            BlobType::EccPrivate => "ECCPRIVATEBLOB",
-            BlobType::DhPublic => "DHPUBLICBLOB",
-            BlobType::DhPrivate => "DHPRIVATEBLOB",
-            BlobType::Opaque => "OpaqueKeyBlob",
-        }
-    }
-
-    /// The blob type named by a `pszBlobType` string (compared exactly, as CNG does).
-    /// Unknown names are [`Error::NotSupported`].
-    pub fn from_name(name: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|blob_type| blob_type.name() == name)
-            .ok_or(Error::NotSupported("key blob type"))
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading and writing
 
@@ -1119,30 +1060,6 @@ mod tests {
             }));
         }
         blobs
-    }
-
-    #[test]
-    fn blob_type_names() {
-        for blob_type in BlobType::ALL {
-            assert_eq!(BlobType::from_name(blob_type.name()), Ok(blob_type));
-        }
-        assert_eq!(BlobType::from_name("OpaqueKeyBlob"), Ok(BlobType::Opaque));
-        assert_eq!(
-            BlobType::from_name("ECCPUBLICBLOB"),
-            Ok(BlobType::EccPublic)
-        );
-        for unknown in [
-            "",
-            "eccpublicblob",
-            "PUBLICBLOB",
-            "KeyDataBlob",
-            "SSLECCPUBLICBLOB",
-        ] {
-            assert!(matches!(
-                BlobType::from_name(unknown),
-                Err(Error::NotSupported(_))
-            ));
-        }
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The `DWORD` ids of `Sslprovider.h` read into keyward-ssl's types: `dwProtocol`,
-//! `dwCipherSuite`, `dwKeyType` with `dwKeyBitLen` and `pbParams`, the side flags and CNG
-//! hash names. The one place that knows these encodings and the statuses Windows gives for
-//! ids it does not know (docs/ssl-provider.md, "Cipher-suite information").
+//! The `DWORD` ids and names of `Sslprovider.h` read into keyward-ssl's types: `dwProtocol`,
+//! `dwCipherSuite`, `dwKeyType` with `dwKeyBitLen` and `pbParams`, the side flags, CNG hash
+//! names and the `pszBlobType` names of `SslImportKey` / `SslExportKey`. The one place that
+//! knows these encodings and the statuses Windows gives for ids it does not know
+//! (docs/ssl-provider.md, "Cipher-suite information" and "Keys and key properties").
 
 use keyward_core::backend::{FfdheGroup, HashAlgorithm};
 use keyward_core::blob::DhParameters;
 use keyward_core::Error;
-use keyward_ssl::{CipherSuite, Group, KeyExchange, Protocol, Side};
+use keyward_ssl::{
+    CipherSuite, Group, KeyExchange, PrivateBlobType, Protocol, PublicBlobType, Side,
+};
 
 use crate::types::*;
 
@@ -100,6 +103,52 @@ pub(crate) fn client_auth_hash(name: &str) -> Result<HashAlgorithm, Error> {
         .ok_or(Error::NotSupported("client-auth hash algorithm"))
 }
 
+/// What a `pszBlobType` of `SslImportKey` / `SslExportKey` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BlobType {
+    /// A public key blob: imported as a peer's key, exported from any asymmetric key.
+    Public(PublicBlobType),
+    /// A private key blob of an ephemeral key pair (keyward extension, import only).
+    Private(PrivateBlobType),
+    /// `BCRYPT_OPAQUE_KEY_BLOB`: master, session and TLS 1.3 keys, sealed by the key store.
+    Opaque,
+    /// `BCRYPT_KEY_DATA_BLOB`: the raw export of TLS 1.3 secrets and write keys (export only).
+    KeyData,
+    /// `TLS_13_PRE_SHARED_KEY`: a PSK with keyward's `dwProtocol, dwCipherSuite` header
+    /// (import only).
+    PreSharedKey,
+}
+
+/// The one table from `pszBlobType` names to blob types. Names compare exactly (case
+/// matters, as in CNG); `SSL_ECCPUBLIC_BLOB` and every other name are absent.
+const BLOB_TYPES: [(&str, BlobType); 8] = [
+    (BCRYPT_RSAPUBLIC_BLOB, BlobType::Public(PublicBlobType::Rsa)),
+    (BCRYPT_ECCPUBLIC_BLOB, BlobType::Public(PublicBlobType::Ecc)),
+    (BCRYPT_DH_PUBLIC_BLOB, BlobType::Public(PublicBlobType::Dh)),
+    (
+        BCRYPT_ECCPRIVATE_BLOB,
+        BlobType::Private(PrivateBlobType::Ecc),
+    ),
+    (
+        BCRYPT_DH_PRIVATE_BLOB,
+        BlobType::Private(PrivateBlobType::Dh),
+    ),
+    (BCRYPT_OPAQUE_KEY_BLOB, BlobType::Opaque),
+    (BCRYPT_KEY_DATA_BLOB, BlobType::KeyData),
+    (TLS_13_PRE_SHARED_KEY, BlobType::PreSharedKey),
+];
+
+/// The blob type a `pszBlobType` names, or `None` for a name keyward does not know. Each
+/// function gives its own status for `None` and for a type it does not take: `SslImportKey`
+/// `NTE_NOT_SUPPORTED` ("blob type"), `SslExportKey` `NTE_NOT_SUPPORTED` ("blob type for
+/// this key") once the key handle is known.
+pub(crate) fn blob_type(name: &str) -> Option<BlobType> {
+    BLOB_TYPES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|&(_, blob_type)| blob_type)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +231,61 @@ mod tests {
             ephemeral_group(dhe, 0, 0, Some(&params)),
             Ok(Group::Ffdhe(ffdhe3072))
         );
+    }
+
+    #[test]
+    fn blob_type_names() {
+        assert_eq!(
+            blob_type("RSAPUBLICBLOB"),
+            Some(BlobType::Public(PublicBlobType::Rsa))
+        );
+        assert_eq!(
+            blob_type("ECCPUBLICBLOB"),
+            Some(BlobType::Public(PublicBlobType::Ecc))
+        );
+        assert_eq!(
+            blob_type("DHPUBLICBLOB"),
+            Some(BlobType::Public(PublicBlobType::Dh))
+        );
+        assert_eq!(
+            blob_type("ECCPRIVATEBLOB"),
+            Some(BlobType::Private(PrivateBlobType::Ecc))
+        );
+        assert_eq!(
+            blob_type("DHPRIVATEBLOB"),
+            Some(BlobType::Private(PrivateBlobType::Dh))
+        );
+        assert_eq!(blob_type("OpaqueKeyBlob"), Some(BlobType::Opaque));
+        assert_eq!(blob_type("KeyDataBlob"), Some(BlobType::KeyData));
+        assert_eq!(blob_type("TLS13PRESHAREDKEY"), Some(BlobType::PreSharedKey));
+        // Every typed blob kind has exactly one name.
+        for kind in PublicBlobType::ALL {
+            let names = BLOB_TYPES
+                .iter()
+                .filter(|(_, t)| *t == BlobType::Public(kind));
+            assert_eq!(names.count(), 1, "{kind:?}");
+        }
+        for kind in PrivateBlobType::ALL {
+            let names = BLOB_TYPES
+                .iter()
+                .filter(|(_, t)| *t == BlobType::Private(kind));
+            assert_eq!(names.count(), 1, "{kind:?}");
+        }
+        for (i, (name, _)) in BLOB_TYPES.iter().enumerate() {
+            assert!(BLOB_TYPES[i + 1..].iter().all(|(other, _)| other != name));
+        }
+        for unknown in [
+            "",
+            "rsapublicblob",
+            "RSAPUBLICBLOB ",
+            "RSAPRIVATEBLOB",
+            "RSAFULLPRIVATEBLOB",
+            "CAPIPUBLICBLOB",
+            "SSLECCPUBLICBLOB",
+            "KDBM",
+        ] {
+            assert_eq!(blob_type(unknown), None, "{unknown:?}");
+        }
     }
 
     #[test]

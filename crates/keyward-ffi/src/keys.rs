@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
 use crate::handles::{self, Object};
-use crate::ids;
+use crate::ids::{self, BlobType};
 use crate::ptr::{
     caller, in_ref, input, no_flags, out, required_input, wide_string, write_len, write_result,
 };
@@ -89,7 +89,8 @@ pub unsafe extern "system" fn SslCreateEphemeralKey(
 /// `SslExportKey` (master, session and TLS 1.3 keys); `TLS_13_PRE_SHARED_KEY`, whose payload
 /// keyward defines as `DWORD dwProtocol, DWORD dwCipherSuite` (little-endian) followed by the
 /// PSK; and, as a keyward extension, `BCRYPT_ECCPRIVATE_BLOB` / `BCRYPT_DH_PRIVATE_BLOB` for an
-/// ephemeral key pair made elsewhere. Others are `NTE_NOT_SUPPORTED`.
+/// ephemeral key pair made elsewhere. Others are `NTE_NOT_SUPPORTED`. The name is looked up
+/// in `ids.rs`'s one table of blob-type names after the pointers and flags are checked.
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.
@@ -108,19 +109,19 @@ pub unsafe extern "system" fn SslImportKey(
         let blob_type = caller!(wide_string(pszBlobType, MAX_NAME))?;
         let blob = caller!(required_input(pbKeyBlob, cbKeyBlob))?;
         no_flags(dwFlags)?;
-        let object = match blob_type.as_str() {
-            BCRYPT_RSAPUBLIC_BLOB | BCRYPT_ECCPUBLIC_BLOB | BCRYPT_DH_PUBLIC_BLOB => {
-                Object::PublicKey(Arc::new(provider.import_public_key(&blob_type, blob)?))
+        let object = match ids::blob_type(&blob_type) {
+            Some(BlobType::Public(blob_type)) => {
+                Object::PublicKey(Arc::new(provider.import_public_key(blob_type, blob)?))
             }
-            BCRYPT_ECCPRIVATE_BLOB | BCRYPT_DH_PRIVATE_BLOB => {
-                Object::EphemeralKey(Arc::new(EphemeralKey::import_private(&blob_type, blob)?))
+            Some(BlobType::Private(blob_type)) => {
+                Object::EphemeralKey(Arc::new(EphemeralKey::import_private(blob_type, blob)?))
             }
-            BCRYPT_OPAQUE_KEY_BLOB => match provider.import_opaque_key(blob)? {
+            Some(BlobType::Opaque) => match provider.import_opaque_key(blob)? {
                 OpaqueKey::Master(key) => Object::MasterKey(Arc::new(key)),
                 OpaqueKey::Session(key) => Object::SessionKey(Arc::new(key)),
                 OpaqueKey::Tls13(secret) => Object::Tls13Secret(Arc::new(secret)),
             },
-            TLS_13_PRE_SHARED_KEY => {
+            Some(BlobType::PreSharedKey) => {
                 let (header, psk) = blob
                     .split_at_checked(8)
                     .ok_or(Error::BadData("TLS13PRESHAREDKEY shorter than its header"))?;
@@ -135,7 +136,7 @@ pub unsafe extern "system" fn SslImportKey(
                 let secret = provider.import_pre_shared_key(protocol, suite, psk)?;
                 Object::Tls13Secret(Arc::new(secret))
             }
-            _ => return Err(Error::NotSupported("blob type")),
+            Some(BlobType::KeyData) | None => return Err(Error::NotSupported("blob type")),
         };
         *handle = handles::insert(hSslProvider, object)?;
         Ok(())
@@ -145,8 +146,9 @@ pub unsafe extern "system" fn SslImportKey(
 /// `SslExportKey`. Ephemeral keys, imported public keys and key pairs export as their public
 /// blob; master keys, session keys and TLS 1.3 secrets only as `BCRYPT_OPAQUE_KEY_BLOB`
 /// (sealed, for `SslImportKey` in another process over the same key store), except that TLS
-/// 1.3 secrets and write keys may also leave raw as `BCRYPT_KEY_DATA_BLOB`. Two-call size
-/// query.
+/// 1.3 secrets and write keys may also leave raw as `BCRYPT_KEY_DATA_BLOB`. Any other name,
+/// known to `ids.rs`'s table or not, is `NTE_NOT_SUPPORTED` once the key handle is valid.
+/// Two-call size query.
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.
@@ -166,12 +168,17 @@ pub unsafe extern "system" fn SslExportKey(
         no_flags(dwFlags)?;
         let key = handles::get(hKey)?;
         let blob_type = caller!(wide_string(pszBlobType, MAX_NAME))?;
-        let opaque = blob_type == BCRYPT_OPAQUE_KEY_BLOB;
-        let key_data = blob_type == BCRYPT_KEY_DATA_BLOB;
+        let blob_type = ids::blob_type(&blob_type);
+        let opaque = blob_type == Some(BlobType::Opaque);
+        let key_data = blob_type == Some(BlobType::KeyData);
+        let public = |key: &PublicKey| match blob_type {
+            Some(BlobType::Public(blob_type)) => key.export(blob_type),
+            _ => Err(Error::NotSupported("blob type for this key")),
+        };
         let blob = Zeroizing::new(match key {
-            Object::EphemeralKey(key) => key.public_key().export(&blob_type)?,
-            Object::PublicKey(key) => key.export(&blob_type)?,
-            Object::PrivateKey(key) => key.public_key().export(&blob_type)?,
+            Object::EphemeralKey(key) => public(&key.public_key())?,
+            Object::PublicKey(key) => public(&key)?,
+            Object::PrivateKey(key) => public(&key.public_key())?,
             Object::MasterKey(key) if opaque => provider.export_master_key(&key)?,
             Object::SessionKey(key) if opaque => provider.export_session_key(&key)?,
             Object::SessionKey(key) if key_data => provider.export_write_key_data(&key)?,

@@ -60,7 +60,7 @@ pub fn from_buffers<'a>(buffers: &[(u32, &'a [u8])]) -> Result<Parameters<'a>> {
             }
             NCRYPTBUFFER_SSL_HIGHEST_VERSION => {
                 if let Ok(bytes) = <[u8; 4]>::try_from(data) {
-                    params.highest_version = Some(u32::from_le_bytes(bytes));
+                    params.highest_version = Some(highest_version(u32::from_le_bytes(bytes)));
                 }
             }
             NCRYPTBUFFER_SSL_CLEAR_KEY if data.len() > 256 => {
@@ -95,6 +95,14 @@ pub fn from_buffers<'a>(buffers: &[(u32, &'a [u8])]) -> Result<Parameters<'a>> {
         _ => return Err(Error::InvalidParameter("only one of the two randoms")),
     };
     Ok(params)
+}
+
+/// The TLS version of a `NCRYPTBUFFER_SSL_HIGHEST_VERSION` `DWORD`. A value above 0xFFFF
+/// names no TLS version; it becomes 0, which the RSA premaster functions refuse with
+/// `NTE_INVALID_PARAMETER` when they need the version, as they refuse a missing or zero one.
+/// Functions that do not need it ignore it, as they always have.
+fn highest_version(dword: u32) -> u16 {
+    u16::try_from(dword).unwrap_or(0)
 }
 
 /// Reads a parameter list: NULL, a version other than 0, more than 64 buffers, a NULL
@@ -216,6 +224,22 @@ mod tests {
         let p = from_buffers(&[(22, &[3, 3]), (99, &[1])]).unwrap();
         assert_eq!(p.highest_version, None);
         assert!(p.require_highest_version().is_err());
+    }
+
+    #[test]
+    fn version_above_0xffff_is_refused_where_it_is_used() {
+        for dword in [0x1_0303u32, u32::MAX, 0] {
+            let v = dword.to_le_bytes();
+            // The list itself is fine (functions that need no version ignore it) ...
+            let p = from_buffers(&[(20, &CR), (21, &SR), (22, &v)]).unwrap();
+            assert!(p.require_randoms().is_ok());
+            // ... and the RSA premaster functions refuse it as they refuse 0 or none.
+            let err = p.require_highest_version().unwrap_err();
+            assert!(matches!(err, Error::InvalidParameter(_)), "{dword:#x}");
+        }
+        let v = 0xFFFFu32.to_le_bytes();
+        let p = from_buffers(&[(22, &v)]).unwrap();
+        assert_eq!(p.require_highest_version(), Ok(0xFFFF));
     }
 
     #[test]

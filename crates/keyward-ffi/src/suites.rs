@@ -3,7 +3,7 @@
 //! `SslGetCipherSuitePRFHashAlgorithm`, `SslEnumEccCurves`.
 
 use keyward_core::Error;
-use keyward_ssl::CipherSuiteInfo;
+use keyward_ssl::{CipherSuiteInfo, Group};
 
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation, SuiteEnumeration};
@@ -224,7 +224,11 @@ pub unsafe extern "system" fn SslLookupCipherLengths(
             dwHeaderLen: lengths.header_len as DWORD,
             dwFixedTrailerLen: lengths.fixed_trailer_len as DWORD,
             dwMaxVariableTrailerLen: lengths.max_variable_trailer_len as DWORD,
-            dwFlags: lengths.flags(),
+            dwFlags: if lengths.block_padding {
+                NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING
+            } else {
+                0
+            },
         };
         Ok(())
     })
@@ -281,8 +285,8 @@ pub unsafe extern "system" fn SslEnumEccCurves(
                 let mut entry = NCRYPT_SSL_ECC_CURVE {
                     szCurveName: [0; MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH],
                     szOID: [0; MSCRYPT_ECC_MAX_OID_LENGTH],
-                    dwPublicKeyLength: curve.public_key_bits,
-                    dwCurveType: curve.curve_type,
+                    dwPublicKeyLength: Group::Ec(curve.curve).bits(),
+                    dwCurveType: DWORD::from(curve.curve.tls_group()),
                     dwFlags: 0,
                 };
                 fill_wide(&mut entry.szCurveName, curve.name);

@@ -3,7 +3,7 @@
 
 use aws_lc_rs::{aead, agreement, cipher, hmac, rand, rsa, tls_prf};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use keyward_ssl::keys::BCRYPT_RSAPUBLIC_BLOB;
+use keyward_ssl::keys::PublicBlobType;
 use keyward_ssl::{
     CipherSuite, EphemeralKey, Group, Parameters, PrivateKey, Protocol, Provider, SessionKeys, Side,
 };
@@ -45,12 +45,11 @@ fn rsa_import(c: &mut Criterion) {
     let key = PrivateKey::from_pkcs8(pkcs8.as_ref(), b"").unwrap();
     let p = provider();
     let suite = suite_of(0x009C);
-    let params =
-        Parameters::with_randoms(&CR, &SR).highest_version(u32::from(TLS1_2.wire_version()));
+    let params = Parameters::with_randoms(&CR, &SR).highest_version(TLS1_2.wire_version());
     let public = p
         .import_public_key(
-            BCRYPT_RSAPUBLIC_BLOB,
-            &key.public_key().export(BCRYPT_RSAPUBLIC_BLOB).unwrap(),
+            PublicBlobType::Rsa,
+            &key.public_key().export(PublicBlobType::Rsa).unwrap(),
         )
         .unwrap();
     let (_, encrypted) = p

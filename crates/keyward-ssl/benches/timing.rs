@@ -189,8 +189,7 @@ fn rsa_import(bits: usize, count: usize, rng: &mut Rng) -> usize {
     let dir = std::env::temp_dir().join(format!("keyward-timing-{}", std::process::id()));
     let provider = Provider::with_key_store(keyward_core::store::KeyStore::open(&dir).unwrap());
     let (cr, sr) = ([1u8; 32], [2u8; 32]);
-    let params =
-        Parameters::with_randoms(&cr, &sr).highest_version(u32::from(TLS1_2.wire_version()));
+    let params = Parameters::with_randoms(&cr, &sr).highest_version(TLS1_2.wire_version());
     let suite = keyward_ssl::CipherSuite::from_id(0x009C).expect("suite"); // TLS_RSA_WITH_AES_128_GCM_SHA256
     let import = |ciphertext: &[u8]| {
         provider.import_master_key(&key, TLS1_2, suite, &params, black_box(ciphertext))

@@ -13,18 +13,6 @@ use keyward_core::blob::{
 use keyward_core::store::StoredKey;
 use keyward_core::{Error, Result, SecretVec};
 
-/// `BCRYPT_RSAPUBLIC_BLOB`.
-pub const BCRYPT_RSAPUBLIC_BLOB: &str = "RSAPUBLICBLOB";
-/// `BCRYPT_ECCPUBLIC_BLOB`.
-pub const BCRYPT_ECCPUBLIC_BLOB: &str = "ECCPUBLICBLOB";
-/// `BCRYPT_DH_PUBLIC_BLOB`.
-pub const BCRYPT_DH_PUBLIC_BLOB: &str = "DHPUBLICBLOB";
-/// `BCRYPT_ECCPRIVATE_BLOB`.
-pub const BCRYPT_ECCPRIVATE_BLOB: &str = "ECCPRIVATEBLOB";
-/// `BCRYPT_DH_PRIVATE_BLOB`.
-pub const BCRYPT_DH_PRIVATE_BLOB: &str = "DHPRIVATEBLOB";
-/// `BCRYPT_OPAQUE_KEY_BLOB`.
-pub const BCRYPT_OPAQUE_KEY_BLOB: &str = "OpaqueKeyBlob";
 /// `SSL_KEY_TYPE_PROPERTY`: the one property of ephemeral keys.
 pub const SSL_KEY_TYPE_PROPERTY: &str = "KEYTYPE";
 /// `NCRYPT_ALGORITHM_GROUP_PROPERTY`, answered for key pairs.
@@ -44,6 +32,42 @@ pub(crate) fn check_property_name(name: &str) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// A public key blob type of `SslImportKey` and `SslExportKey` (the `pszBlobType` of a public
+/// key, bcrypt.h). keyward-ffi reads the Windows name; the bytes are keyward-core's
+/// [`keyward_core::blob`] formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PublicBlobType {
+    /// `BCRYPT_RSAPUBLIC_BLOB` (`L"RSAPUBLICBLOB"`): an RSA modulus and exponent.
+    Rsa,
+    /// `BCRYPT_ECCPUBLIC_BLOB` (`L"ECCPUBLICBLOB"`): an ECDH or ECDSA point, its magic telling
+    /// which.
+    Ecc,
+    /// `BCRYPT_DH_PUBLIC_BLOB` (`L"DHPUBLICBLOB"`): a finite-field DH value with its group.
+    Dh,
+}
+
+impl PublicBlobType {
+    /// Every public blob type, in bcrypt.h's order.
+    pub const ALL: [PublicBlobType; 3] =
+        [PublicBlobType::Rsa, PublicBlobType::Ecc, PublicBlobType::Dh];
+}
+
+/// A private key blob type of `SslImportKey` for an ephemeral key pair made elsewhere
+/// (`BCRYPT_ECCPRIVATE_BLOB`, `BCRYPT_DH_PRIVATE_BLOB`): a keyward extension, Windows' `SslImportKey`
+/// takes public blobs only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrivateBlobType {
+    /// `BCRYPT_ECCPRIVATE_BLOB` (`L"ECCPRIVATEBLOB"`) with an ECDH magic.
+    Ecc,
+    /// `BCRYPT_DH_PRIVATE_BLOB` (`L"DHPRIVATEBLOB"`) of an RFC 7919 group.
+    Dh,
+}
+
+impl PrivateBlobType {
+    /// Every private blob type.
+    pub const ALL: [PrivateBlobType; 2] = [PrivateBlobType::Ecc, PrivateBlobType::Dh];
 }
 
 /// How `SslSignHash` pads an RSA signature (its `dwFlags`); ECDSA keys take only `Raw`.
@@ -228,17 +252,18 @@ pub enum PublicKey {
 impl PublicKey {
     /// Imports a public key blob (`SslImportKey` with `BCRYPT_RSAPUBLIC_BLOB`,
     /// `BCRYPT_ECCPUBLIC_BLOB` or `BCRYPT_DH_PUBLIC_BLOB`). Every value is validated: an RSA
-    /// modulus of sane size, a point on its curve, a DH value in `(1, p − 1)` of a known group.
-    pub fn import(blob_type: &str, blob: &[u8]) -> Result<Self> {
+    /// modulus of sane size, a point on its curve, a DH value in `(1, p − 1)` of a known group;
+    /// anything else is `NTE_BAD_DATA`, an ECDSA magic on curve25519 `NTE_NOT_SUPPORTED`.
+    pub fn import(blob_type: PublicBlobType, blob: &[u8]) -> Result<Self> {
         match blob_type {
-            BCRYPT_RSAPUBLIC_BLOB => {
+            PublicBlobType::Rsa => {
                 let blob = RsaPublicBlob::parse(blob)?;
                 Ok(PublicKey::Rsa(RsaPublicKey::from_components(
                     blob.modulus(),
                     blob.exponent(),
                 )?))
             }
-            BCRYPT_ECCPUBLIC_BLOB => {
+            PublicBlobType::Ecc => {
                 let blob = EccPublicBlob::parse(blob)?;
                 if (blob.curve(), blob.usage()) == (EccCurve::Curve25519, EccUsage::Ecdsa) {
                     return Err(Error::NotSupported("ECDSA on curve25519"));
@@ -251,7 +276,7 @@ impl PublicKey {
                     EccUsage::Ecdsa => PublicKey::Ecdsa { curve, point },
                 })
             }
-            BCRYPT_DH_PUBLIC_BLOB => {
+            PublicBlobType::Dh => {
                 let blob = DhPublicBlob::parse(blob)?;
                 let params = blob.parameters();
                 let group = FfdheGroup::from_params(params.prime(), params.generator())?;
@@ -261,7 +286,6 @@ impl PublicKey {
                     value: blob.public().to_vec(),
                 })
             }
-            _ => Err(Error::NotSupported("blob type")),
         }
     }
 
@@ -340,20 +364,21 @@ impl PublicKey {
         }
     }
 
-    /// Exports the key as a public blob (`SslExportKey`). Blob types other than the key's
+    /// Exports the key as a public blob (`SslExportKey` with `BCRYPT_RSAPUBLIC_BLOB`,
+    /// `BCRYPT_ECCPUBLIC_BLOB` or `BCRYPT_DH_PUBLIC_BLOB`). Blob types other than the key's
     /// own are `NTE_NOT_SUPPORTED`.
-    pub fn export(&self, blob_type: &str) -> Result<Vec<u8>> {
+    pub fn export(&self, blob_type: PublicBlobType) -> Result<Vec<u8>> {
         match (self, blob_type) {
-            (PublicKey::Rsa(rsa), BCRYPT_RSAPUBLIC_BLOB) => {
+            (PublicKey::Rsa(rsa), PublicBlobType::Rsa) => {
                 Ok(RsaPublicBlob::new(rsa.exponent(), rsa.modulus())?.to_bytes())
             }
-            (PublicKey::Ecdh { curve, point }, BCRYPT_ECCPUBLIC_BLOB) => {
+            (PublicKey::Ecdh { curve, point }, PublicBlobType::Ecc) => {
                 Ok(ecc_blob(*curve, EccUsage::Ecdh, point)?.to_bytes())
             }
-            (PublicKey::Ecdsa { curve, point }, BCRYPT_ECCPUBLIC_BLOB) => {
+            (PublicKey::Ecdsa { curve, point }, PublicBlobType::Ecc) => {
                 Ok(ecc_blob(*curve, EccUsage::Ecdsa, point)?.to_bytes())
             }
-            (PublicKey::Dh { group, value }, BCRYPT_DH_PUBLIC_BLOB) => {
+            (PublicKey::Dh { group, value }, PublicBlobType::Dh) => {
                 let params = DhParameters::new(group.prime(), &generator_bytes(*group))?;
                 Ok(DhPublicBlob::new(params, value)?.to_bytes())
             }
@@ -527,13 +552,14 @@ impl EphemeralKey {
         Ok(EphemeralKey { group, secret })
     }
 
-    /// Imports an ephemeral key pair from a private blob (`BCRYPT_ECCPRIVATE_BLOB` with an ECDH
-    /// magic, or `BCRYPT_DH_PRIVATE_BLOB` of an RFC 7919 group): for known-answer tests and
-    /// for keys made elsewhere. Windows' `SslImportKey` takes public blobs only; this is a keyward
-    /// extension. The blob's public value must match its private value (`NTE_BAD_DATA`).
-    pub fn import_private(blob_type: &str, blob: &[u8]) -> Result<Self> {
+    /// Imports an ephemeral key pair from a private blob (`SslImportKey` with
+    /// `BCRYPT_ECCPRIVATE_BLOB` with an ECDH magic, or `BCRYPT_DH_PRIVATE_BLOB` of an RFC 7919
+    /// group): for known-answer tests and for keys made elsewhere. Windows' `SslImportKey` takes
+    /// public blobs only; this is a keyward extension. An ECDSA magic is `NTE_NOT_SUPPORTED`;
+    /// the blob's public value must match its private value (`NTE_BAD_DATA`).
+    pub fn import_private(blob_type: PrivateBlobType, blob: &[u8]) -> Result<Self> {
         let (group, secret, claimed_public) = match blob_type {
-            BCRYPT_ECCPRIVATE_BLOB => {
+            PrivateBlobType::Ecc => {
                 let blob = EccPrivateBlob::parse(blob)?;
                 if blob.public().usage() != EccUsage::Ecdh {
                     return Err(Error::NotSupported("ECDSA keys are not key-exchange keys"));
@@ -543,7 +569,7 @@ impl EphemeralKey {
                 let public = ecc_public_value(blob.public());
                 (Group::Ec(curve), EphemeralSecret::Ecdh(key), public)
             }
-            BCRYPT_DH_PRIVATE_BLOB => {
+            PrivateBlobType::Dh => {
                 let blob = DhPrivateBlob::parse(blob)?;
                 let params = blob.public().parameters();
                 let group = FfdheGroup::from_params(params.prime(), params.generator())?;
@@ -554,7 +580,6 @@ impl EphemeralKey {
                     blob.public().public().to_vec(),
                 )
             }
-            _ => return Err(Error::NotSupported("private blob type")),
         };
         let key = EphemeralKey { group, secret };
         let derived = match key.public_key() {

@@ -97,7 +97,9 @@ pub mod ticket;
 pub mod tls13;
 
 pub use hash::HandshakeHash;
-pub use keys::{EphemeralKey, Group, PrivateKey, PublicKey, SignaturePadding};
+pub use keys::{
+    EphemeralKey, Group, PrivateBlobType, PrivateKey, PublicBlobType, PublicKey, SignaturePadding,
+};
 pub use master::MasterKey;
 pub use opaque::OpaqueKey;
 pub use params::Parameters;

@@ -11,8 +11,9 @@ use keyward_core::{Error, Result};
 pub struct Parameters<'a> {
     /// `client_random ‖ server_random`, present together or not at all.
     pub randoms: Option<Randoms<'a>>,
-    /// The client's highest supported version (RSA premaster), e.g. 0x0303.
-    pub highest_version: Option<u32>,
+    /// The client's highest supported version (RSA premaster) as TLS carries it, e.g. 0x0303
+    /// (`NCRYPTBUFFER_SSL_HIGHEST_VERSION`). 0, like `None`, is refused where it is used.
+    pub highest_version: Option<u16>,
     /// The RFC 7627 session hash; when present the extended master secret is derived.
     pub session_hash: Option<&'a [u8]>,
     /// Session keys of a CBC suite are encrypt-then-MAC (RFC 7366); keyward's
@@ -54,8 +55,10 @@ impl<'a> Parameters<'a> {
         self
     }
 
-    /// Adds the client's highest version (needed by the RSA premaster functions).
-    pub fn highest_version(mut self, version: u32) -> Self {
+    /// Adds the client's highest version, the TLS wire version of its hello (e.g. 0x0303):
+    /// `NCRYPTBUFFER_SSL_HIGHEST_VERSION` of `SslImportMasterKey`, `SslGenerateMasterKey` and
+    /// `SslGeneratePreMasterKey` (RSA key exchange).
+    pub fn highest_version(mut self, version: u16) -> Self {
         self.highest_version = Some(version);
         self
     }
@@ -67,10 +70,11 @@ impl<'a> Parameters<'a> {
         ))
     }
 
-    /// The highest version, required and non-zero (RSA premaster functions).
+    /// The highest version, required and non-zero (RSA premaster functions), else
+    /// `NTE_INVALID_PARAMETER`.
     pub fn require_highest_version(&self) -> Result<u16> {
         match self.highest_version {
-            Some(v) if v != 0 && v <= 0xFFFF => Ok(v as u16),
+            Some(v) if v != 0 => Ok(v),
             _ => Err(Error::InvalidParameter("highest version required")),
         }
     }

@@ -1,7 +1,9 @@
 //! The provider object (`SslOpenProvider`) and the functions that hang off it.
 
 use crate::hash::HandshakeHash;
-use crate::keys::{check_property_name, EphemeralKey, Group, PrivateKey, PublicKey};
+use crate::keys::{
+    check_property_name, EphemeralKey, Group, PrivateKey, PublicBlobType, PublicKey,
+};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::params::Parameters;
 use crate::protocol::Protocol;
@@ -9,7 +11,7 @@ use crate::record::RecordLengths;
 use crate::side::Side;
 use crate::suites::{self, CipherSuite, CipherSuiteInfo, KeyExchange};
 use keyward_core::backend::cipher::Aes256GcmSivKey;
-use keyward_core::backend::{fill_random, HashAlgorithm};
+use keyward_core::backend::{fill_random, Curve, HashAlgorithm};
 use keyward_core::store::KeyStore;
 use keyward_core::{Error, Result, Secret};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -41,10 +43,9 @@ pub struct EccCurveInfo {
     pub name: &'static str,
     /// `szOID`: the curve's object identifier.
     pub oid: &'static str,
-    /// `dwPublicKeyLength`: key size in bits.
-    pub public_key_bits: u32,
-    /// `dwCurveType`: the IANA TLS NamedGroup id.
-    pub curve_type: u32,
+    /// The curve; keyward-ffi writes its key size in bits (`dwPublicKeyLength`, see
+    /// [`Group::bits`]) and its TLS NamedGroup id (`dwCurveType`).
+    pub curve: Curve,
 }
 
 /// The curves the provider supports, in preference order.
@@ -52,26 +53,22 @@ pub static ECC_CURVES: [EccCurveInfo; 4] = [
     EccCurveInfo {
         name: "curve25519",
         oid: "1.3.101.110",
-        public_key_bits: 255,
-        curve_type: 29,
+        curve: Curve::X25519,
     },
     EccCurveInfo {
         name: "nistP256",
         oid: "1.2.840.10045.3.1.7",
-        public_key_bits: 256,
-        curve_type: 23,
+        curve: Curve::P256,
     },
     EccCurveInfo {
         name: "nistP384",
         oid: "1.3.132.0.34",
-        public_key_bits: 384,
-        curve_type: 24,
+        curve: Curve::P384,
     },
     EccCurveInfo {
         name: "nistP521",
         oid: "1.3.132.0.35",
-        public_key_bits: 521,
-        curve_type: 25,
+        curve: Curve::P521,
     },
 ];
 
@@ -273,8 +270,9 @@ impl Provider {
         EphemeralKey::generate(group.check_for(protocol, suite)?)
     }
 
-    /// Imports a peer's public key (`SslImportKey` with a public blob type).
-    pub fn import_public_key(&self, blob_type: &str, blob: &[u8]) -> Result<PublicKey> {
+    /// Imports a peer's public key (`SslImportKey` with `BCRYPT_RSAPUBLIC_BLOB`,
+    /// `BCRYPT_ECCPUBLIC_BLOB` or `BCRYPT_DH_PUBLIC_BLOB`), validated as by [`PublicKey::import`].
+    pub fn import_public_key(&self, blob_type: PublicBlobType, blob: &[u8]) -> Result<PublicKey> {
         PublicKey::import(blob_type, blob)
     }
 

@@ -26,7 +26,7 @@ use aws_lc_rs::{digest, hmac};
 use common::status;
 use keyward_core::blob::{EccCurve, EccPrivateBlob, EccPublicBlob, EccUsage};
 use keyward_core::{SecretVec, Status};
-use keyward_ssl::keys::{BCRYPT_ECCPRIVATE_BLOB, BCRYPT_ECCPUBLIC_BLOB};
+use keyward_ssl::keys::{PrivateBlobType, PublicBlobType};
 use keyward_ssl::tls13::{SecretKind, Tls13Secret};
 use keyward_ssl::{EphemeralKey, HandshakeHash, Provider, PublicKey, SessionKey};
 use std::collections::HashMap;
@@ -221,7 +221,7 @@ fn import_key(entry: &Entry) -> EphemeralKey {
     let blob = EccPrivateBlob::new(public_blob, SecretVec::from_slice(private))
         .unwrap()
         .to_bytes();
-    let key = EphemeralKey::import_private(BCRYPT_ECCPRIVATE_BLOB, blob.expose()).unwrap();
+    let key = EphemeralKey::import_private(PrivateBlobType::Ecc, blob.expose()).unwrap();
     match key.public_key() {
         PublicKey::Ecdh { point, .. } => assert_eq!(point, public, "line {}", entry.line),
         _ => panic!("line {}: not an ECDH key", entry.line),
@@ -239,7 +239,7 @@ fn import_peer(provider: &Provider, entry: &Entry) -> PublicKey {
         EccPublicBlob::from_uncompressed_point(EccCurve::P256, EccUsage::Ecdh, public).unwrap()
     };
     provider
-        .import_public_key(BCRYPT_ECCPUBLIC_BLOB, &blob.to_bytes())
+        .import_public_key(PublicBlobType::Ecc, &blob.to_bytes())
         .unwrap()
 }
 

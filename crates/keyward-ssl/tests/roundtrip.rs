@@ -9,7 +9,7 @@ use common::{group, suite};
 
 use common::{ecdsa_key, provider, rsa_key};
 use keyward_core::Status;
-use keyward_ssl::keys::{BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB, BCRYPT_RSAPUBLIC_BLOB};
+use keyward_ssl::keys::PublicBlobType;
 use keyward_ssl::suites::{self, CipherSuiteInfo};
 use keyward_ssl::{
     Group, HandshakeHash, KeyExchange, MasterKey, Parameters, Protocol, Provider, SessionKeys, Side,
@@ -46,11 +46,11 @@ fn exchange(info: &CipherSuiteInfo, group: Option<Group>, ems: bool) -> Pair {
     };
     match info.suite.key_exchange {
         KeyExchange::Rsa => {
-            let params = params.highest_version(u32::from(protocol.wire_version()));
+            let params = params.highest_version(protocol.wire_version());
             let key = rsa_key(&server);
-            let blob = key.public_key().export(BCRYPT_RSAPUBLIC_BLOB).unwrap();
+            let blob = key.public_key().export(PublicBlobType::Rsa).unwrap();
             let server_public = client
-                .import_public_key(BCRYPT_RSAPUBLIC_BLOB, &blob)
+                .import_public_key(PublicBlobType::Rsa, &blob)
                 .unwrap();
             let (client_master, encrypted) = client
                 .generate_master_key_rsa(&server_public, protocol, suite, &params)
@@ -66,8 +66,8 @@ fn exchange(info: &CipherSuiteInfo, group: Option<Group>, ems: bool) -> Pair {
         _ => {
             let group = group.unwrap();
             let blob_type = match group {
-                Group::Ec(_) => BCRYPT_ECCPUBLIC_BLOB,
-                Group::Ffdhe(_) => BCRYPT_DH_PUBLIC_BLOB,
+                Group::Ec(_) => PublicBlobType::Ecc,
+                Group::Ffdhe(_) => PublicBlobType::Dh,
             };
             let server_share = server.create_ephemeral_key(protocol, suite, group).unwrap();
             let client_share = client.create_ephemeral_key(protocol, suite, group).unwrap();

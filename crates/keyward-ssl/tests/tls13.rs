@@ -11,7 +11,7 @@ use keyward_ssl::Protocol;
 
 use common::status;
 use keyward_core::Status;
-use keyward_ssl::keys::{BCRYPT_DH_PUBLIC_BLOB, BCRYPT_ECCPUBLIC_BLOB};
+use keyward_ssl::keys::PublicBlobType;
 use keyward_ssl::{Group, HandshakeHash, OpaqueKey, Provider, SecretKind, SessionKey, Tls13Secret};
 
 const TLS1_3: Protocol = Protocol::Tls13;
@@ -28,10 +28,10 @@ struct Side {
     exporter: Tls13Secret,
 }
 
-fn blob_type(group: Group) -> &'static str {
+fn blob_type(group: Group) -> PublicBlobType {
     match group {
-        Group::Ec(_) => BCRYPT_ECCPUBLIC_BLOB,
-        Group::Ffdhe(_) => BCRYPT_DH_PUBLIC_BLOB,
+        Group::Ec(_) => PublicBlobType::Ecc,
+        Group::Ffdhe(_) => PublicBlobType::Dh,
     }
 }
 

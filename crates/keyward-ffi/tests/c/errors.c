@@ -139,7 +139,11 @@ static void suites(void) {
     EXPECT(NTE_BAD_FLAGS, SslGetCipherSuitePRFHashAlgorithm(provider, TLS12, 0x002F, 0, prf, 1));
 
     OK(SslEnumEccCurves(provider, &curve_count, &curves, 0));
-    CHECK(curve_count == 4 && curves[0].dwCurveType == 29 && curves[1].dwCurveType == 23);
+    CHECK(curve_count == 4);
+    CHECK(curves[0].dwCurveType == 29 && curves[0].dwPublicKeyLength == 255);
+    CHECK(curves[1].dwCurveType == 23 && curves[1].dwPublicKeyLength == 256);
+    CHECK(curves[2].dwCurveType == 24 && curves[2].dwPublicKeyLength == 384);
+    CHECK(curves[3].dwCurveType == 25 && curves[3].dwPublicKeyLength == 521);
     OK(SslFreeBuffer(curves));
     EXPECT(NTE_BAD_FLAGS, SslEnumEccCurves(provider, &curve_count, &curves, 1));
     EXPECT(NTE_INVALID_PARAMETER, SslEnumEccCurves(provider, NULL, &curves, 0));
@@ -187,6 +191,17 @@ static void keys(void) {
     CHECK(length == 8 + 64);
     EXPECT(NTE_NOT_SUPPORTED, SslExportKey(provider, ephemeral, BCRYPT_RSAPUBLIC_BLOB, blob,
                                            sizeof blob, &length, 0));
+    /* Names the key does not take, a name in the wrong case, an unknown name: the same. */
+    EXPECT(NTE_NOT_SUPPORTED, SslExportKey(provider, ephemeral, BCRYPT_ECCPRIVATE_BLOB, blob,
+                                           sizeof blob, &length, 0));
+    EXPECT(NTE_NOT_SUPPORTED, SslExportKey(provider, ephemeral, BCRYPT_OPAQUE_KEY_BLOB, blob,
+                                           sizeof blob, &length, 0));
+    EXPECT(NTE_NOT_SUPPORTED, SslExportKey(provider, ephemeral, BCRYPT_KEY_DATA_BLOB, blob,
+                                           sizeof blob, &length, 0));
+    EXPECT(NTE_NOT_SUPPORTED, SslExportKey(provider, ephemeral, W("eccpublicblob"), blob,
+                                           sizeof blob, &length, 0));
+    EXPECT(NTE_NOT_SUPPORTED, SslExportKey(provider, ephemeral, W("CAPIPUBLICBLOB"), blob,
+                                           sizeof blob, &length, 0));
     OK(SslExportKey(provider, ephemeral, BCRYPT_ECCPUBLIC_BLOB, blob, sizeof blob, &length, 0));
 
     /* Import: bad blobs. */
@@ -196,6 +211,17 @@ static void keys(void) {
     EXPECT(NTE_BAD_DATA, SslImportKey(provider, &imported, BCRYPT_ECCPUBLIC_BLOB, blob, length, 0));
     EXPECT(NTE_NOT_SUPPORTED, SslImportKey(provider, &imported, W("CAPIPUBLICBLOB"), blob, length,
                                            0));
+    EXPECT(NTE_NOT_SUPPORTED, SslImportKey(provider, &imported, W("eccpublicblob"), blob, length,
+                                           0));
+    EXPECT(NTE_NOT_SUPPORTED, SslImportKey(provider, &imported, SSL_ECCPUBLIC_BLOB, blob, length,
+                                           0));
+    EXPECT(NTE_NOT_SUPPORTED, SslImportKey(provider, &imported, BCRYPT_KEY_DATA_BLOB, blob, length,
+                                           0));
+    /* The name is looked up after the pointers and the flags. */
+    EXPECT(NTE_INVALID_PARAMETER,
+           SslImportKey(provider, &imported, W("CAPIPUBLICBLOB"), NULL, length, 0));
+    EXPECT(NTE_BAD_FLAGS,
+           SslImportKey(provider, &imported, W("CAPIPUBLICBLOB"), blob, length, 1));
     EXPECT(NTE_INVALID_PARAMETER,
            SslImportKey(provider, &imported, BCRYPT_ECCPUBLIC_BLOB, NULL, length, 0));
     EXPECT(NTE_INVALID_PARAMETER, SslImportKey(provider, &imported, NULL, blob, length, 0));
@@ -223,6 +249,8 @@ static void keys(void) {
                                            sizeof signature, &length, 0));
     OK(SslCreateHandshakeHash(provider, &hash, TLS12, ECDHE_GCM, 0));
     EXPECT(NTE_INVALID_HANDLE, SslExportKey(provider, hash, BCRYPT_ECCPUBLIC_BLOB, blob,
+                                            sizeof blob, &length, 0));
+    EXPECT(NTE_INVALID_HANDLE, SslExportKey(provider, hash, W("CAPIPUBLICBLOB"), blob,
                                             sizeof blob, &length, 0));
     EXPECT(NTE_INVALID_HANDLE, SslVerifySignature(provider, hash, blob, 32, signature,
                                                   sizeof signature, 0));

@@ -176,12 +176,10 @@ pub struct RecordLengths {
     pub fixed_trailer_len: usize,
     /// `dwMaxVariableTrailerLen`: the most padding bytes (block size for CBC, else 0).
     pub max_variable_trailer_len: usize,
-    /// `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING` in `dwFlags`.
+    /// CBC padding follows the MAC: keyward-ffi sets `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING`
+    /// in `dwFlags`.
     pub block_padding: bool,
 }
-
-/// `NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING`.
-pub const NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING: u32 = 1;
 
 impl RecordLengths {
     /// The overhead of `cipher` with `mac` under `protocol`: the one mapping behind
@@ -197,15 +195,6 @@ impl RecordLengths {
             },
             max_variable_trailer_len: if block_padding { AES_BLOCK_LEN } else { 0 },
             block_padding,
-        }
-    }
-
-    /// `dwFlags` of `NCRYPT_SSL_CIPHER_LENGTHS`.
-    pub fn flags(&self) -> u32 {
-        if self.block_padding {
-            NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING
-        } else {
-            0
         }
     }
 }

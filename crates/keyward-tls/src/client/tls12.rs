@@ -410,7 +410,7 @@ fn emit_client_key_exchange(cx: &mut CommonState, hs: &mut Handshake) -> Result<
                 server_key,
                 PROTOCOL,
                 suite,
-                &Parameters::default().highest_version(u32::from(version::TLS12)),
+                &Parameters::default().highest_version(version::TLS12),
             )?;
             let key_exchange = encode_client_key_exchange(&encrypted, ClientKeyExchangeKind::Rsa);
             hs.transcript.update(&key_exchange);

@@ -661,7 +661,7 @@ impl State for ExpectClientKeyExchange {
                 &self.key.key,
                 PROTOCOL,
                 suite,
-                &params.highest_version(u32::from(session.client_version)),
+                &params.highest_version(session.client_version),
                 &value,
             )?,
             Some((group, own)) => {
