@@ -67,13 +67,17 @@ gets a page reporting the protocol, cipher suite (IANA and OpenSSL name), group,
 scheme, extended master secret, resumption, ALPN and SNI; anything else is echoed back byte for
 byte until the client closes. One line per handshake goes to stderr (RUST_LOG, default info).
 The line `keyward serve: listening on ADDR` on stdout says it is ready; Ctrl-C or SIGTERM stops
-it with a summary. Concurrent connections are bounded by the open-file limit (`ulimit -n`; it
-warns below 4096).";
+it with a summary. Concurrent connections are bounded by the open-file limit: it raises its
+soft limit to the hard one (`ulimit -Hn`) at start, and warns when that is below 4096.";
 
 /// The address served when `--addr` is not given.
 const DEFAULT_ADDR: &str = "127.0.0.1:8443";
 /// Longest first line (request line) read before deciding on HTTP or echo.
 const MAX_FIRST_LINE: usize = 8 * 1024;
+/// The buffer a connection reads its first bytes (and, closing, the client's last) into.
+const HEAD_CHUNK: usize = 1024;
+/// The echo's buffer: a whole record's plaintext at a time.
+const ECHO_CHUNK: usize = 16 * 1024;
 /// Longest HTTP request head (request line and headers).
 const MAX_REQUEST_HEAD: usize = 32 * 1024;
 /// How long a closing connection waits for the client's close_notify (so that unread bytes
@@ -185,20 +189,10 @@ pub fn kind_name(kind: KeyKind) -> String {
     }
 }
 
-/// The soft and hard open-file limits, from `/proc/self/limits` (Linux; `None` elsewhere).
-/// `u64::MAX` stands for unlimited.
-fn open_file_limits() -> Option<(u64, u64)> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))?;
-    let mut numbers = line["Max open files".len()..]
-        .split_whitespace()
-        .map(|word| match word {
-            "unlimited" => Some(u64::MAX),
-            number => number.parse().ok(),
-        });
-    Some((numbers.next()??, numbers.next()??))
+/// Raises the soft open-file limit to the hard one, since every connection holds a
+/// descriptor, and returns the soft limit now in force.
+fn raise_open_file_limit() -> std::io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
 }
 
 /// Accepts connections until Ctrl-C or SIGTERM, then prints the summary.
@@ -209,16 +203,14 @@ async fn serve(addr: &str, config: Arc<ServerConfig>, timeouts: Timeouts) -> Res
     let local = listener
         .local_addr()
         .map_err(|err| format!("cannot listen on {addr}: {err}"))?;
-    match open_file_limits() {
-        Some((soft, hard)) if soft < WANTED_OPEN_FILES => warn!(
+    match raise_open_file_limit() {
+        Ok(soft) if soft < WANTED_OPEN_FILES => warn!(
             soft,
-            hard,
-            "the open-file limit allows only about {soft} concurrent connections; raise it \
-             with `ulimit -n {}`",
-            hard.min(65536)
+            "the open-file limit allows only about {soft} concurrent connections, and the \
+             hard limit is no higher: raise it (`ulimit -Hn`, or LimitNOFILE= under systemd)"
         ),
-        Some((soft, _)) => debug!(soft, "open-file limit"),
-        None => {}
+        Ok(soft) => debug!(soft, "open-file limit raised to the hard limit"),
+        Err(err) => warn!(error = %err, "cannot raise the open-file limit"),
     }
     let stats = Arc::new(Stats::default());
     let shutdown = shutdown_signal();
@@ -389,8 +381,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     report: &[(&'static str, String)],
     idle: Duration,
 ) -> std::io::Result<Kind> {
-    let mut chunk = vec![0u8; 16 * 1024];
-    let outcome = exchange(tls, peer, report, idle, &mut chunk).await;
+    let outcome = exchange(tls, peer, report, idle).await;
     let closed = match tokio::time::timeout(LINGER, tls.shutdown()).await {
         Ok(result) => result,
         Err(_) => Err(std::io::Error::new(
@@ -402,7 +393,8 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         // Unread bytes at close would turn it into a reset that can cost the client the end
         // of the response: read until the client's close_notify or end of stream.
         let _ = tokio::time::timeout(LINGER, async {
-            while matches!(tls.read(&mut chunk).await, Ok(read) if read > 0) {}
+            let mut discard = [0u8; HEAD_CHUNK];
+            while matches!(tls.read(&mut discard).await, Ok(read) if read > 0) {}
         })
         .await;
     }
@@ -417,8 +409,10 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     peer: SocketAddr,
     report: &[(&'static str, String)],
     idle: Duration,
-    chunk: &mut [u8],
 ) -> std::io::Result<Kind> {
+    // Until the client sends, a connection holds only this small buffer: the echo's large
+    // one comes with the first bytes to echo (memory per idle connection).
+    let mut chunk = [0u8; HEAD_CHUNK];
     let mut head = Vec::new();
     let first_line_end = loop {
         if let Some(end) = head.iter().position(|&byte| byte == b'\n') {
@@ -427,7 +421,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         if head.len() >= MAX_FIRST_LINE {
             break None;
         }
-        let read = read_some(tls, chunk, idle).await?;
+        let read = read_some(tls, &mut chunk, idle).await?;
         if read == 0 {
             break None;
         }
@@ -443,7 +437,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
                         "HTTP request head too long",
                     ));
                 }
-                let read = read_some(tls, chunk, idle).await?;
+                let read = read_some(tls, &mut chunk, idle).await?;
                 if read == 0 {
                     break;
                 }
@@ -458,8 +452,9 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             tls.write_all(&head).await?;
             tls.flush().await?;
             if !head.is_empty() {
+                let mut chunk = vec![0u8; ECHO_CHUNK];
                 loop {
-                    let read = read_some(tls, chunk, idle).await?;
+                    let read = read_some(tls, &mut chunk, idle).await?;
                     if read == 0 {
                         break;
                     }
@@ -719,11 +714,11 @@ mod tests {
         assert_eq!(policy_refusal(&other), None);
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
-    fn limits_are_read() {
-        if std::path::Path::new("/proc/self/limits").exists() {
-            let (soft, hard) = open_file_limits().unwrap();
-            assert!(soft > 0 && soft <= hard);
-        }
+    fn the_open_file_limit_is_raised_to_the_hard_limit() {
+        let soft = raise_open_file_limit().unwrap();
+        let (now_soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
+        assert_eq!((soft, now_soft), (hard, hard));
     }
 }

@@ -76,6 +76,10 @@ impl Deframer {
             Err(_) => 0,
         };
         self.buf.truncate(start + n);
+        if self.buf.is_empty() {
+            // Nothing came (would block, or end of file): an idle connection keeps no buffer.
+            self.buf = Vec::new();
+        }
         result.map(|_| n)
     }
 
@@ -90,6 +94,12 @@ impl Deframer {
             self.buf.drain(..self.used.min(self.buf.len()));
             self.used = 0;
         }
+    }
+
+    /// The read buffer's allocation (tests of memory per idle connection).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// True when bytes of an incomplete record are buffered.
@@ -116,12 +126,29 @@ impl Deframer {
         if len > MAX_CIPHERTEXT_LEN_TLS12 {
             return Err(Error::RecordOverflow);
         }
-        let Some(record) = pending.get(..HEADER_LEN + len) else {
+        let record_len = HEADER_LEN + len;
+        if pending.len() < record_len {
             return Ok(None);
-        };
-        let record = record.to_vec();
-        self.used += record.len();
-        Ok(Some(OpaqueRecord { bytes: record }))
+        }
+        Ok(Some(OpaqueRecord {
+            bytes: self.take(record_len),
+        }))
+    }
+
+    /// Hands out the next `len` buffered bytes. The last record of the buffer takes the
+    /// buffer with it (moved, not copied, when it is the whole buffer), so that a deframer
+    /// with nothing pending holds no memory: an idle connection keeps no read buffer.
+    fn take(&mut self, len: usize) -> Vec<u8> {
+        let end = self.used + len;
+        if end < self.buf.len() {
+            let bytes = self.buf.get(self.used..end).unwrap_or_default().to_vec();
+            self.used = end;
+            return bytes;
+        }
+        let mut bytes = std::mem::take(&mut self.buf);
+        bytes.drain(..self.used);
+        self.used = 0;
+        bytes
     }
 }
 

@@ -39,6 +39,41 @@ fn deframer_waits_for_whole_records_and_checks_headers() {
     assert_eq!(deframer.pop(), Err(Error::RecordOverflow));
 }
 
+/// An idle connection keeps no read buffer (issue 17: memory per idle connection): the last
+/// pending record takes the buffer with it, and a read that brings nothing frees it.
+#[test]
+fn deframer_holds_no_memory_when_nothing_is_pending() {
+    let mut deframer = Deframer::default();
+    let wire = [wire_record(22, &[1, 2, 3]), wire_record(23, &[4])].concat();
+    deframer.read(&mut &wire[..]).unwrap();
+    assert!(deframer.capacity() > 0);
+    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![1, 2, 3]);
+    assert!(deframer.capacity() > 0, "a record is still pending");
+    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![4]);
+    assert_eq!(deframer.capacity(), 0);
+
+    // A partial record keeps its bytes; a read that would block frees an empty buffer.
+    deframer.push(&wire[..4]);
+    assert_eq!(deframer.pop(), Ok(None));
+    assert!(deframer.has_partial());
+    let mut would_block = WouldBlock;
+    assert!(deframer.read(&mut would_block).is_err());
+    assert!(deframer.has_partial());
+    deframer.push(&wire[4..8]);
+    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![1, 2, 3]);
+    assert_eq!(deframer.capacity(), 0);
+    assert!(deframer.read(&mut would_block).is_err());
+    assert_eq!(deframer.capacity(), 0);
+}
+
+struct WouldBlock;
+
+impl std::io::Read for WouldBlock {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::WouldBlock.into())
+    }
+}
+
 #[test]
 fn joiner_handles_split_and_coalesced_messages() {
     let mut joiner = HandshakeJoiner::default();
