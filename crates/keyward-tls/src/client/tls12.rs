@@ -25,7 +25,9 @@ use crate::error::Error;
 use crate::resumption::{now_secs, ClientSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls12::traffic::Traffic;
-use crate::tls12::{check_peer_finished, finished, master_params, Randoms, PROTOCOL};
+use crate::tls12::{
+    check_first_renegotiation_info, check_peer_finished, finished, master_params, Randoms, PROTOCOL,
+};
 use crate::tls13::key_share::{agreement_error, group_from_wire, import_peer, public_value};
 use crate::verify::public_key_of;
 
@@ -143,16 +145,7 @@ fn check_extension_answers(
     suite: &CipherSuite,
     ext: &ServerExtensions,
 ) -> Result<(), Error> {
-    if ext
-        .renegotiation_info
-        .as_ref()
-        .is_some_and(|info| !info.is_empty())
-    {
-        return Err(Error::Negotiation(
-            "renegotiation_info of a first handshake is not empty",
-            AlertDescription::HandshakeFailure,
-        ));
-    }
+    check_first_renegotiation_info(ext.renegotiation_info.as_deref())?;
     if ext
         .ec_point_formats
         .as_ref()

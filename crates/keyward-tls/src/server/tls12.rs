@@ -27,7 +27,9 @@ use crate::error::{Error, Incompatibility};
 use crate::resumption::{now_secs, ServerSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls12::traffic::Traffic;
-use crate::tls12::{check_peer_finished, finished, master_params, Randoms, PROTOCOL};
+use crate::tls12::{
+    check_first_renegotiation_info, check_peer_finished, finished, master_params, Randoms, PROTOCOL,
+};
 use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 
 /// The TLS 1.2 choices that hold for the whole handshake.
@@ -130,16 +132,7 @@ fn check_first_hello(config: &ServerConfig, hello: &ClientHello) -> Result<bool,
     if !hello.compression_methods.contains(&0) {
         return Err(Error::IllegalParameter("null compression not offered"));
     }
-    if ext
-        .renegotiation_info
-        .as_ref()
-        .is_some_and(|info| !info.is_empty())
-    {
-        return Err(Error::Negotiation(
-            "renegotiation_info of a first handshake is not empty",
-            AlertDescription::HandshakeFailure,
-        ));
-    }
+    check_first_renegotiation_info(ext.renegotiation_info.as_deref())?;
     let secure_renegotiation = ext.renegotiation_info.is_some()
         || hello
             .cipher_suites

@@ -5,12 +5,25 @@ pub mod traffic;
 
 use keyward_ssl::{HandshakeHash, MasterKey, Parameters, Protocol, Side};
 
+use crate::alert::AlertDescription;
 use crate::codec::handshake::{encode_finished, parse_finished};
 use crate::common_state::check_finished;
 use crate::error::Error;
 
 /// The protocol of TLS 1.2 handshakes.
 pub const PROTOCOL: Protocol = Protocol::Tls12;
+
+/// The renegotiation_info of a first handshake, from either side, must be empty (RFC 5746
+/// §3.4 for the client's check of the ServerHello, §3.6 for the server's of the ClientHello).
+pub fn check_first_renegotiation_info(info: Option<&[u8]>) -> Result<(), Error> {
+    if info.is_some_and(|info| !info.is_empty()) {
+        return Err(Error::Negotiation(
+            "renegotiation_info of a first handshake is not empty",
+            AlertDescription::HandshakeFailure,
+        ));
+    }
+    Ok(())
+}
 
 /// The two hello randoms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
