@@ -215,8 +215,10 @@ impl SessionKey {
         self.record.open(sequence_number, record, out)
     }
 
-    /// Checks and decrypts one record in place, returning the plaintext inside `record`. A
-    /// write key is `NTE_INVALID_HANDLE`, as in [`SessionKey::decrypt_packet`].
+    /// Checks and decrypts one record in place, returning the plaintext inside `record`: it
+    /// starts at [`InPlaceLayout::plaintext_offset`](crate::record::InPlaceLayout) of
+    /// [`SessionKey::in_place_layout`]. A write key is `NTE_INVALID_HANDLE`, as in
+    /// [`SessionKey::decrypt_packet`].
     pub fn decrypt_packet_in_place<'a>(
         &self,
         record: &'a mut [u8],

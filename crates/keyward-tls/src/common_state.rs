@@ -12,7 +12,7 @@ use crate::codec::enums::HandshakeType;
 use crate::codec::handshake::HandshakeMessage;
 use crate::config::Version;
 use crate::error::Error;
-use crate::record::RecordLayer;
+use crate::record::{PlainRecord, RecordLayer};
 use crate::sign::SignatureScheme;
 
 /// What a completed handshake negotiated.
@@ -125,20 +125,20 @@ pub const MAX_UNSOLICITED: u32 = 32;
 /// KeyUpdate (it ends its record, RFC 8446 §5.1).
 const ANSWER_ROOM: usize = 4096;
 
-/// Received plaintext, kept as the records brought it.
+/// Received plaintext, kept in the records that brought it (each in its own buffer, where it
+/// was decrypted) until the application reads it.
 #[derive(Default)]
 pub(crate) struct PlaintextQueue {
-    chunks: VecDeque<Vec<u8>>,
-    /// Bytes of the front chunk already read.
-    consumed: usize,
+    records: VecDeque<PlainRecord>,
     len: usize,
 }
 
 impl PlaintextQueue {
-    pub(crate) fn push(&mut self, chunk: Vec<u8>) {
-        if !chunk.is_empty() {
-            self.len += chunk.len();
-            self.chunks.push_back(chunk);
+    pub(crate) fn push(&mut self, record: PlainRecord) {
+        let len = record.payload().len();
+        if len > 0 {
+            self.len += len;
+            self.records.push_back(record);
         }
     }
 
@@ -153,18 +153,18 @@ impl PlaintextQueue {
     /// Copies out as much as fits in `buf`.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
         let mut copied = 0;
-        while copied < buf.len() {
-            let Some(front) = self.chunks.front() else {
+        while let Some(front) = self.records.front_mut() {
+            let rest = buf.get_mut(copied..).unwrap_or_default();
+            if rest.is_empty() {
                 break;
-            };
-            let available = front.get(self.consumed..).unwrap_or(&[]);
-            let n = available.len().min(buf.len() - copied);
-            buf[copied..copied + n].copy_from_slice(&available[..n]);
+            }
+            let available = front.payload();
+            let n = available.len().min(rest.len());
+            rest[..n].copy_from_slice(&available[..n]);
+            front.consume(n);
             copied += n;
-            self.consumed += n;
-            if self.consumed >= front.len() {
-                self.chunks.pop_front();
-                self.consumed = 0;
+            if front.payload().is_empty() {
+                self.records.pop_front();
             }
         }
         self.len -= copied;

@@ -108,13 +108,13 @@ impl ConnectionCommon {
             match plain.content_type {
                 ContentType::Handshake => {
                     self.common.warning_alerts = 0;
-                    self.common.record.joiner.push(&plain.payload)?;
+                    self.common.record.joiner.push(plain.payload())?;
                     while let Some(message) = self.common.record.joiner.pop()? {
                         self.dispatch(Message::Handshake(message))?;
                     }
                 }
-                ContentType::ChangeCipherSpec => self.change_cipher_spec(&plain.payload)?,
-                ContentType::Alert => self.alert(&plain.payload)?,
+                ContentType::ChangeCipherSpec => self.change_cipher_spec(plain.payload())?,
+                ContentType::Alert => self.alert(plain.payload())?,
                 ContentType::ApplicationData => {
                     if !self.common.handshake_complete {
                         return Err(Error::UnexpectedMessage(
@@ -122,12 +122,12 @@ impl ConnectionCommon {
                         ));
                     }
                     self.common.warning_alerts = 0;
-                    if plain.payload.is_empty() {
+                    if plain.payload().is_empty() {
                         self.common.count_unsolicited()?;
                     } else {
                         self.common.unsolicited = 0;
                     }
-                    self.common.received_plaintext.push(plain.payload);
+                    self.common.received_plaintext.push(plain);
                 }
                 ContentType::Unknown(_) => {
                     return Err(Error::UnexpectedMessage("unknown record type"))

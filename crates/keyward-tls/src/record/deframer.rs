@@ -42,6 +42,11 @@ impl OpaqueRecord {
         self.bytes.len().saturating_sub(HEADER_LEN)
     }
 
+    /// The whole record, header included, as its own buffer.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// The body, without the header.
     pub fn into_body(mut self) -> Vec<u8> {
         self.bytes.drain(..HEADER_LEN.min(self.bytes.len()));
@@ -52,9 +57,13 @@ impl OpaqueRecord {
 /// Accumulates received bytes and cuts whole records out of them.
 #[derive(Debug, Default)]
 pub struct Deframer {
+    /// Received bytes are `buf[used..filled]`; the rest of `buf` is zeroed room for the next
+    /// read, kept initialised so that reads do not zero it again.
     buf: Vec<u8>,
     /// Bytes at the front of `buf` already handed out.
     used: usize,
+    /// End of the received bytes in `buf`.
+    filled: usize,
 }
 
 impl Deframer {
@@ -62,21 +71,26 @@ impl Deframer {
     /// `Other` when enough is buffered already (process it first).
     pub fn read(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
         self.compact();
-        if self.buf.len() >= MAX_BUFFERED {
+        if self.filled >= MAX_BUFFERED {
             return Err(io::Error::other(
                 "received data buffer is full: call process_new_packets",
             ));
         }
-        let start = self.buf.len();
-        let want = READ_CHUNK.min(MAX_BUFFERED - start);
-        self.buf.resize(start + want, 0);
-        let result = rd.read(self.buf.get_mut(start..).unwrap_or_default());
+        let want = READ_CHUNK.min(MAX_BUFFERED - self.filled);
+        if self.buf.len() < self.filled + want {
+            self.buf.resize(self.filled + want, 0);
+        }
+        let room = self
+            .buf
+            .get_mut(self.filled..self.filled + want)
+            .unwrap_or_default();
+        let result = rd.read(room);
         let n = match &result {
             Ok(n) => (*n).min(want),
             Err(_) => 0,
         };
-        self.buf.truncate(start + n);
-        if self.buf.is_empty() {
+        self.filled += n;
+        if self.filled == 0 {
             // Nothing came (would block, or end of file): an idle connection keeps no buffer.
             self.buf = Vec::new();
         }
@@ -86,12 +100,16 @@ impl Deframer {
     /// Adds received bytes directly (tests and callers that already hold them).
     pub fn push(&mut self, bytes: &[u8]) {
         self.compact();
+        self.buf.truncate(self.filled);
         self.buf.extend_from_slice(bytes);
+        self.filled = self.buf.len();
     }
 
+    /// Moves the bytes not yet handed out to the front of the buffer.
     fn compact(&mut self) {
         if self.used > 0 {
-            self.buf.drain(..self.used.min(self.buf.len()));
+            self.buf.copy_within(self.used..self.filled, 0);
+            self.filled -= self.used;
             self.used = 0;
         }
     }
@@ -104,14 +122,14 @@ impl Deframer {
 
     /// True when bytes of an incomplete record are buffered.
     pub fn has_partial(&self) -> bool {
-        self.buf.len() > self.used
+        self.filled > self.used
     }
 
     /// The next whole record, `Ok(None)` when more bytes are needed. The header is checked
     /// first: an unknown content type is `unexpected_message`, a version not 3.x is
     /// `decode_error`, a length over 2^14 + 2048 is `record_overflow`.
     pub fn pop(&mut self) -> Result<Option<OpaqueRecord>, Error> {
-        let pending = self.buf.get(self.used..).unwrap_or(&[]);
+        let pending = self.buf.get(self.used..self.filled).unwrap_or(&[]);
         let Some(&[content_type, major, _, l0, l1]) = pending.first_chunk::<HEADER_LEN>() else {
             if let Some(&first) = pending.first() {
                 check_content_type(first)?;
@@ -140,14 +158,16 @@ impl Deframer {
     /// with nothing pending holds no memory: an idle connection keeps no read buffer.
     fn take(&mut self, len: usize) -> Vec<u8> {
         let end = self.used + len;
-        if end < self.buf.len() {
+        if end < self.filled {
             let bytes = self.buf.get(self.used..end).unwrap_or_default().to_vec();
             self.used = end;
             return bytes;
         }
         let mut bytes = std::mem::take(&mut self.buf);
+        bytes.truncate(end);
         bytes.drain(..self.used);
         self.used = 0;
+        self.filled = 0;
         bytes
     }
 }

@@ -49,16 +49,41 @@ const TLS13_TAG_LEN: usize = 16;
 /// Smallest fragment size the configuration may ask for.
 const MIN_FRAGMENT_LEN: usize = 64;
 
-/// A record after unprotection: its content type and plaintext.
+/// A record after unprotection: its content type and plaintext. The plaintext stays where
+/// it was decrypted, in the record's own buffer after the header and explicit IV, so that
+/// it is copied once more only when the application reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlainRecord {
     /// The (inner, for TLS 1.3) content type.
     pub content_type: ContentType,
-    /// The plaintext.
-    pub payload: Vec<u8>,
     /// The record was protected (false for records read before any key, and for the
     /// plaintext alerts and change_cipher_spec records TLS 1.3 lets through).
     pub protected: bool,
+    buf: Vec<u8>,
+    /// Where the plaintext not yet read starts in `buf`.
+    start: usize,
+}
+
+impl PlainRecord {
+    /// The plaintext is `buf[start..]`.
+    pub fn new(content_type: ContentType, protected: bool, buf: Vec<u8>, start: usize) -> Self {
+        PlainRecord {
+            content_type,
+            protected,
+            buf,
+            start,
+        }
+    }
+
+    /// The plaintext (what is left of it once [`PlainRecord::consume`] was called).
+    pub fn payload(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
+    }
+
+    /// Drops the first `n` bytes of the plaintext (the application has read them).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start = self.start.saturating_add(n).min(self.buf.len());
+    }
 }
 
 /// Bytes waiting to be written to the transport, in order, as whole records.
@@ -300,11 +325,12 @@ impl RecordLayer {
                 if record.body_len() > MAX_PLAINTEXT_LEN {
                     return Err(Error::RecordOverflow);
                 }
-                Ok(Some(PlainRecord {
+                Ok(Some(PlainRecord::new(
                     content_type,
-                    payload: record.into_body(),
-                    protected: false,
-                }))
+                    false,
+                    record.into_bytes(),
+                    HEADER_LEN,
+                )))
             }
             Some(reader) if reader.is_tls13() => {
                 if content_type != ContentType::ApplicationData {
@@ -312,11 +338,12 @@ impl RecordLayer {
                     if record.body_len() > MAX_PLAINTEXT_LEN {
                         return Err(Error::RecordOverflow);
                     }
-                    return Ok(Some(PlainRecord {
+                    return Ok(Some(PlainRecord::new(
                         content_type,
-                        payload: record.into_body(),
-                        protected: false,
-                    }));
+                        false,
+                        record.into_bytes(),
+                        HEADER_LEN,
+                    )));
                 }
                 if record.body_len() > MAX_CIPHERTEXT_LEN_TLS13 {
                     return Err(Error::RecordOverflow);
@@ -331,7 +358,7 @@ impl RecordLayer {
                         "record with an empty inner plaintext",
                     ));
                 }
-                match reader.decrypt(&record) {
+                match reader.decrypt(record) {
                     Ok(plain) => {
                         self.end_early_data_skip();
                         Ok(Some(plain))
@@ -346,7 +373,7 @@ impl RecordLayer {
                 if record.body_len() > MAX_CIPHERTEXT_LEN_TLS12 {
                     return Err(Error::RecordOverflow);
                 }
-                reader.decrypt(&record).map(Some)
+                reader.decrypt(record).map(Some)
             }
         }
     }

@@ -36,31 +36,38 @@ impl RecordEncrypter {
     }
 
     /// Protects one fragment (at most 2^14 bytes; 2^14 - 1 for TLS 1.3) as a whole record.
+    /// The fragment is copied once, to where the plaintext sits in the record, and sealed
+    /// there (`SslEncryptPacket` in place).
     pub fn encrypt(
         &mut self,
         content_type: ContentType,
         fragment: &[u8],
     ) -> Result<Vec<u8>, Error> {
         let seq = self.next_seq()?;
-        let mut out;
-        let len = if self.tls13 {
-            let mut inner = Vec::with_capacity(fragment.len() + 1);
-            inner.extend_from_slice(fragment);
-            inner.push(content_type.to_wire());
-            out = vec![0u8; self.key.max_encrypted_len(inner.len())];
-            self.key.encrypt_packet(
-                &inner,
-                &mut out,
-                seq,
-                ContentType::ApplicationData.to_wire(),
-            )?
+        // TLS 1.3 seals TLSInnerPlaintext (the fragment, then its real content type) in a
+        // record that says application_data.
+        let (wire_type, plaintext_len) = if self.tls13 {
+            (ContentType::ApplicationData, fragment.len() + 1)
         } else {
-            out = vec![0u8; self.key.max_encrypted_len(fragment.len())];
-            self.key
-                .encrypt_packet(fragment, &mut out, seq, content_type.to_wire())?
+            (content_type, fragment.len())
         };
-        out.truncate(len);
-        Ok(out)
+        let plaintext_at = self.key.in_place_layout().plaintext_offset;
+        let sealed_len = self.key.max_encrypted_len(plaintext_len);
+        let mut record = Vec::with_capacity(sealed_len.max(plaintext_at + plaintext_len));
+        record.resize(plaintext_at, 0);
+        record.extend_from_slice(fragment);
+        if self.tls13 {
+            record.push(content_type.to_wire());
+        }
+        record.resize(sealed_len.max(record.len()), 0);
+        let len = self.key.encrypt_packet_in_place(
+            &mut record,
+            plaintext_len,
+            seq,
+            wire_type.to_wire(),
+        )?;
+        record.truncate(len);
+        Ok(record)
     }
 
     fn next_seq(&mut self) -> Result<u64, Error> {
@@ -90,50 +97,47 @@ impl RecordDecrypter {
         self.tls13
     }
 
-    /// Checks and decrypts one record. Any failure of the provider is `bad_record_mac`
-    /// (RFC 5246 §7.2.2 forbids telling padding and MAC faults apart); the sequence number
-    /// advances only on success.
-    pub fn decrypt(&mut self, record: &OpaqueRecord) -> Result<PlainRecord, Error> {
-        let mut out = vec![0u8; record.as_bytes().len()];
+    /// Checks and decrypts one record in its own buffer (`SslDecryptPacket` in place). Any
+    /// failure of the provider is `bad_record_mac` (RFC 5246 §7.2.2 forbids telling padding
+    /// and MAC faults apart); the sequence number advances only on success.
+    pub fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainRecord, Error> {
+        let content_type = record.content_type();
+        let mut buf = record.into_bytes();
         let len = self
             .key
-            .decrypt_packet(record.as_bytes(), &mut out, self.seq)
-            .map_err(|_| Error::BadRecordMac)?;
-        out.truncate(len);
+            .decrypt_packet_in_place(&mut buf, self.seq)
+            .map_err(|_| Error::BadRecordMac)?
+            .len();
+        let start = self.key.in_place_layout().plaintext_offset;
+        buf.truncate(start + len);
         self.seq = self
             .seq
             .checked_add(1)
             .ok_or(Error::General("record sequence number exhausted"))?;
         if !self.tls13 {
-            if out.len() > MAX_PLAINTEXT_LEN {
+            if len > MAX_PLAINTEXT_LEN {
                 return Err(Error::RecordOverflow);
             }
-            return Ok(PlainRecord {
-                content_type: record.content_type(),
-                payload: out,
-                protected: true,
-            });
+            return Ok(PlainRecord::new(content_type, true, buf, start));
         }
         // TLSInnerPlaintext: content ‖ type ‖ zeros, at most 2^14 + 1 bytes however the
         // padding splits them (RFC 8446 §5.4). The type is the last non-zero byte.
-        if out.len() > MAX_PLAINTEXT_LEN + 1 {
+        if len > MAX_PLAINTEXT_LEN + 1 {
             return Err(Error::RecordOverflow);
         }
-        let Some((type_at, &content_type)) = out.iter().enumerate().rfind(|(_, b)| **b != 0) else {
+        let inner = buf.get(start..).unwrap_or_default();
+        let Some((type_at, &content_type)) = inner.iter().enumerate().rfind(|(_, b)| **b != 0)
+        else {
             return Err(Error::UnexpectedMessage("record without a content type"));
         };
         let content_type = ContentType::from_wire(content_type);
-        out.truncate(type_at);
+        buf.truncate(start + type_at);
         match content_type {
             ContentType::Unknown(_) => Err(Error::UnexpectedMessage("unknown inner content type")),
             ContentType::ChangeCipherSpec => {
                 Err(Error::UnexpectedMessage("protected change_cipher_spec"))
             }
-            _ => Ok(PlainRecord {
-                content_type,
-                payload: out,
-                protected: true,
-            }),
+            _ => Ok(PlainRecord::new(content_type, true, buf, start)),
         }
     }
 }

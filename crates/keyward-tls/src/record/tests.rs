@@ -154,13 +154,13 @@ fn tls13_protection_hides_the_type_and_fragments() {
     for record in &records[..3] {
         let plain = record.as_ref().unwrap().as_ref().unwrap();
         assert_eq!(plain.content_type, ContentType::ApplicationData);
-        assert!(plain.payload.len() <= 16383);
-        joined.extend_from_slice(&plain.payload);
+        assert!(plain.payload().len() <= 16383);
+        joined.extend_from_slice(plain.payload());
     }
     assert_eq!(joined, data);
     let alert = records[3].as_ref().unwrap().as_ref().unwrap();
     assert_eq!(alert.content_type, ContentType::Alert);
-    assert_eq!(alert.payload, vec![1, 0]);
+    assert_eq!(alert.payload(), [1, 0]);
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn refused_early_data_is_skipped_up_to_the_limit() {
     client.send_application_data(b"finished").unwrap();
     let results = carry(&mut client, &mut server);
     assert_eq!(
-        results[0].as_ref().unwrap().as_ref().unwrap().payload,
+        results[0].as_ref().unwrap().as_ref().unwrap().payload(),
         b"finished"
     );
     let mut junk = wire_record(23, &[0; 100]);
@@ -299,7 +299,7 @@ fn tls13_largest_legal_records_are_accepted() {
         let record = receiver.deframer.pop().unwrap().unwrap();
         let got = receiver
             .unprotect(record)
-            .map(|plain| plain.unwrap().payload.len());
+            .map(|plain| plain.unwrap().payload().len());
         assert_eq!(
             got, expected,
             "{content} bytes of content, {padding} of padding"
