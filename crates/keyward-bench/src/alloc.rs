@@ -6,25 +6,30 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::cell::Cell;
 
-static LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+// Counted per thread: a connection is driven by one thread, and the tests that run beside
+// each other on other threads do not disturb its counts. (Plain `Cell`s with constant
+// initialisers: reading them never allocates.)
+thread_local! {
+    static LIVE_BYTES: Cell<i64> = const { Cell::new(0) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
 
 /// The system allocator, counting.
 pub struct Counting;
 
 fn grow(bytes: usize) {
-    LIVE_BYTES.fetch_add(bytes as i64, Ordering::Relaxed);
-    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    let _ = LIVE_BYTES.try_with(|live| live.set(live.get() + bytes as i64));
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
 }
 
 fn shrink(bytes: usize) {
-    LIVE_BYTES.fetch_sub(bytes as i64, Ordering::Relaxed);
+    let _ = LIVE_BYTES.try_with(|live| live.set(live.get() - bytes as i64));
 }
 
 // SAFETY: every method hands its arguments unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the counters are atomics and never allocate.
+// `GlobalAlloc` contract; the counters are thread-local cells and never allocate.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's `layout` contract is `System.alloc`'s.
@@ -61,12 +66,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-/// Bytes allocated and not yet freed, over the whole process.
+/// Bytes allocated and not yet freed by this thread (its frees counted against it).
 pub fn live_bytes() -> i64 {
-    LIVE_BYTES.load(Ordering::Relaxed)
+    LIVE_BYTES.with(Cell::get)
 }
 
-/// Allocations (and reallocations) made so far.
+/// Allocations (and reallocations) this thread made so far.
 pub fn allocations() -> u64 {
-    ALLOCATIONS.load(Ordering::Relaxed)
+    ALLOCATIONS.with(Cell::get)
 }

@@ -290,20 +290,115 @@ pub fn handshakes<L: Library>(library: &L, count: usize, resume: bool) -> Result
     Ok(samples)
 }
 
+/// A transport with nothing to read: what an event loop's last read of an idle socket sees.
+struct Idle;
+
+impl Read for Idle {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+}
+
+/// One read of an idle transport (the answer, `WouldBlock`, is expected).
+fn poll_idle(endpoint: &mut impl Endpoint) -> Result<(), Failure> {
+    match endpoint.read_tls(&mut Idle) {
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(()),
+        Err(err) => Err(io_failure("read_tls", err)),
+        Ok(n) => Err(format!("read_tls of an idle transport took {n} bytes")),
+    }
+}
+
 /// Heap kept per idle connection after its handshake, client and server, averaged over
 /// `count` connections kept alive together; the connection objects' own size is added.
+/// Each side's transport is read once more after the handshake and has nothing, as an event
+/// loop finds an idle socket (both libraries trim their read buffers then).
 pub fn memory<L: Library>(library: &L, count: usize) -> Result<(i64, i64), Failure> {
     let mut wire = Wire::new();
     let mut live = Vec::with_capacity(count);
     let mut meters = Meters::default();
     for _ in 0..count {
-        live.push(connect(library, &mut wire, &mut meters, Some(false))?);
+        let (mut client, mut server) = connect(library, &mut wire, &mut meters, Some(false))?;
+        client_side(&mut meters.client, || poll_idle(&mut client))?;
+        server_side(&mut meters.server, || poll_idle(&mut server))?;
+        live.push((client, server));
     }
     let count = count.max(1) as i64;
     let client = meters.client.bytes / count + std::mem::size_of::<L::Client>() as i64;
     let server = meters.server.bytes / count + std::mem::size_of::<L::Server>() as i64;
     drop(live);
     Ok((client, server))
+}
+
+/// Allocations made by the client's and the server's calls while `records` records of
+/// `len` bytes go each way, one at a time, after the handshake and `warm_up` records each
+/// way (issue 17: records in place, end to end, allocate nothing in steady state).
+pub fn steady_allocations<L: Library>(
+    library: &L,
+    warm_up: usize,
+    records: usize,
+    len: usize,
+) -> Result<(u64, u64), Failure> {
+    let mut wire = Wire::new();
+    let (mut client, mut server) =
+        connect(library, &mut wire, &mut Meters::default(), Some(false))?;
+    let data: Vec<u8> = (0..len).map(pattern).collect();
+    let mut sink = vec![0u8; len];
+    let mut meters = Meters::default();
+    for round in 0..warm_up + records {
+        if round == warm_up {
+            meters = Meters::default();
+        }
+        one_record(
+            &mut client,
+            &mut server,
+            &mut wire,
+            &mut meters,
+            Side::Client,
+            &data,
+            &mut sink,
+        )?;
+        one_record(
+            &mut server,
+            &mut client,
+            &mut wire,
+            &mut meters,
+            Side::Server,
+            &data,
+            &mut sink,
+        )?;
+    }
+    Ok((meters.client.allocations, meters.server.allocations))
+}
+
+/// Sends `data` from `from` (on `from_side`) to `to` as one record and checks it arrives.
+fn one_record(
+    from: &mut impl Endpoint,
+    to: &mut impl Endpoint,
+    wire: &mut Wire,
+    meters: &mut Meters,
+    from_side: Side,
+    data: &[u8],
+    sink: &mut [u8],
+) -> Result<(), Failure> {
+    let (from_meter, to_meter) = match from_side {
+        Side::Client => (&mut meters.client, &mut meters.server),
+        Side::Server => (&mut meters.server, &mut meters.client),
+    };
+    let sent = from_side
+        .charge(from_meter, || from.write_plain(data))
+        .map_err(|err| io_failure("write", err))?;
+    if sent != data.len() {
+        return Err(format!("write took {sent} of {} bytes", data.len()));
+    }
+    transfer(from, to, wire, from_meter, to_meter, from_side)?;
+    let got = from_side
+        .other()
+        .charge(to_meter, || to.read_plain(sink))
+        .map_err(|err| io_failure("read", err))?;
+    if sink.get(..got) != Some(data) {
+        return Err(format!("{got} bytes arrived of {}", data.len()));
+    }
+    Ok(())
 }
 
 /// The byte at stream position `position` of the bulk data.

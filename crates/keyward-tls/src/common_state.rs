@@ -3,8 +3,6 @@
 //! may touch. The handshake modules (`client`, `server`, `tls12`, `tls13`) build on this
 //! module alone; `conn` drives it.
 
-use std::collections::VecDeque;
-
 use keyward_ssl::{CipherSuite, Group};
 use subtle::ConstantTimeEq;
 
@@ -12,7 +10,7 @@ use crate::codec::enums::HandshakeType;
 use crate::codec::handshake::HandshakeMessage;
 use crate::config::Version;
 use crate::error::Error;
-use crate::record::{PlainRecord, RecordLayer};
+use crate::record::{ByteQueue, RecordLayer};
 use crate::sign::SignatureScheme;
 
 /// What a completed handshake negotiated.
@@ -125,53 +123,6 @@ pub const MAX_UNSOLICITED: u32 = 32;
 /// KeyUpdate (it ends its record, RFC 8446 §5.1).
 const ANSWER_ROOM: usize = 4096;
 
-/// Received plaintext, kept in the records that brought it (each in its own buffer, where it
-/// was decrypted) until the application reads it.
-#[derive(Default)]
-pub(crate) struct PlaintextQueue {
-    records: VecDeque<PlainRecord>,
-    len: usize,
-}
-
-impl PlaintextQueue {
-    pub(crate) fn push(&mut self, record: PlainRecord) {
-        let len = record.payload().len();
-        if len > 0 {
-            self.len += len;
-            self.records.push_back(record);
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Copies out as much as fits in `buf`.
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
-        let mut copied = 0;
-        while let Some(front) = self.records.front_mut() {
-            let rest = buf.get_mut(copied..).unwrap_or_default();
-            if rest.is_empty() {
-                break;
-            }
-            let available = front.payload();
-            let n = available.len().min(rest.len());
-            rest[..n].copy_from_slice(&available[..n]);
-            front.consume(n);
-            copied += n;
-            if front.payload().is_empty() {
-                self.records.pop_front();
-            }
-        }
-        self.len -= copied;
-        copied
-    }
-}
-
 /// The state every handshake step may touch.
 pub(crate) struct CommonState {
     pub record: RecordLayer,
@@ -182,7 +133,7 @@ pub(crate) struct CommonState {
     pub info: Option<ConnectionInfo>,
     pub peer_certificates: Option<Vec<Vec<u8>>>,
     pub handshake_complete: bool,
-    pub(crate) received_plaintext: PlaintextQueue,
+    pub(crate) received_plaintext: ByteQueue,
     pub(crate) pending_plaintext: Vec<u8>,
     pub(crate) received_close: bool,
     pub(crate) sent_close: bool,
@@ -204,7 +155,7 @@ impl CommonState {
             info: None,
             peer_certificates: None,
             handshake_complete: false,
-            received_plaintext: PlaintextQueue::default(),
+            received_plaintext: ByteQueue::default(),
             pending_plaintext: Vec::new(),
             received_close: false,
             sent_close: false,

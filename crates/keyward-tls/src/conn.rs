@@ -7,6 +7,7 @@ use crate::alert::{AlertDescription, AlertLevel};
 use crate::codec::enums::ContentType;
 use crate::common_state::{CommonState, Message, State};
 use crate::error::Error;
+use crate::record::Received;
 
 pub use crate::common_state::{ConnectionInfo, MAX_UNSOLICITED};
 
@@ -35,7 +36,14 @@ impl ConnectionCommon {
 
     /// Reads TLS bytes from `rd` (one read call). `Ok(0)` is the transport's end of file.
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
-        let n = self.common.record.deframer.read(rd)?;
+        let result = self.common.record.deframer.read(rd);
+        if !matches!(result, Ok(n) if n > 0) {
+            // The transport has nothing (it would block, or it ended): until it has, the
+            // connection is idle and keeps no empty buffers.
+            self.common.record.release_idle_buffers();
+            self.common.received_plaintext.release_if_empty();
+        }
+        let n = result?;
         if n == 0 {
             self.common.transport_eof = true;
         }
@@ -73,17 +81,21 @@ impl ConnectionCommon {
         // Backpressure: records that arrive while the output is full stay in the deframer
         // (whose buffer is bounded) until the peer reads our answers.
         while !self.common.output_is_full() {
-            let Some(record) = self.common.record.deframer.pop()? else {
-                break;
-            };
             if self.common.received_close {
                 // Nothing after close_notify counts (RFC 8446 §6.1).
+                if self.common.record.deframer.pop()?.is_none() {
+                    break;
+                }
                 continue;
             }
-            let Some(plain) = self.common.record.unprotect(record)? else {
-                continue;
+            let reading_protected = self.common.record.is_reading_protected();
+            let joining = !self.common.record.joiner.is_empty();
+            let plain = match self.common.record.next_record()? {
+                None => break,
+                Some(Received::Skipped) => continue,
+                Some(Received::Record(plain)) => plain,
             };
-            if !plain.protected && self.common.record.is_reading_protected() {
+            if !plain.protected && reading_protected {
                 // TLS 1.3 lets a plaintext change_cipher_spec through (middlebox
                 // compatibility) and, during the handshake, a plaintext alert from a peer
                 // that failed before it had keys. Anything else, and any plaintext alert
@@ -99,37 +111,43 @@ impl ConnectionCommon {
                     ));
                 }
             }
-            if plain.content_type != ContentType::Handshake && !self.common.record.joiner.is_empty()
-            {
+            if plain.content_type != ContentType::Handshake && joining {
                 return Err(Error::UnexpectedMessage(
                     "record interleaved with a handshake message",
                 ));
             }
-            match plain.content_type {
+            if plain.content_type == ContentType::ApplicationData {
+                if !self.common.handshake_complete {
+                    return Err(Error::UnexpectedMessage(
+                        "application data before the handshake completed",
+                    ));
+                }
+                // The one copy of received plaintext, out of the read buffer.
+                let empty = plain.payload.is_empty();
+                self.common.received_plaintext.push(plain.payload);
+                self.common.warning_alerts = 0;
+                if empty {
+                    self.common.count_unsolicited()?;
+                } else {
+                    self.common.unsolicited = 0;
+                }
+                continue;
+            }
+            // Handshake, alert and change_cipher_spec records are few: their payload is
+            // copied out of the read buffer, which the connection's own steps then change.
+            let content_type = plain.content_type;
+            let payload = plain.payload.to_vec();
+            match content_type {
                 ContentType::Handshake => {
                     self.common.warning_alerts = 0;
-                    self.common.record.joiner.push(plain.payload())?;
+                    self.common.record.joiner.push(&payload)?;
                     while let Some(message) = self.common.record.joiner.pop()? {
                         self.dispatch(Message::Handshake(message))?;
                     }
                 }
-                ContentType::ChangeCipherSpec => self.change_cipher_spec(plain.payload())?,
-                ContentType::Alert => self.alert(plain.payload())?,
-                ContentType::ApplicationData => {
-                    if !self.common.handshake_complete {
-                        return Err(Error::UnexpectedMessage(
-                            "application data before the handshake completed",
-                        ));
-                    }
-                    self.common.warning_alerts = 0;
-                    if plain.payload().is_empty() {
-                        self.common.count_unsolicited()?;
-                    } else {
-                        self.common.unsolicited = 0;
-                    }
-                    self.common.received_plaintext.push(plain);
-                }
-                ContentType::Unknown(_) => {
+                ContentType::ChangeCipherSpec => self.change_cipher_spec(&payload)?,
+                ContentType::Alert => self.alert(&payload)?,
+                ContentType::ApplicationData | ContentType::Unknown(_) => {
                     return Err(Error::UnexpectedMessage("unknown record type"))
                 }
             }

@@ -20,13 +20,14 @@ const MAX_BUFFERED: usize = 4 * (HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS12);
 /// How much one `read_tls` asks the transport for.
 const READ_CHUNK: usize = HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS12;
 
-/// One complete record as received: header and body.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpaqueRecord {
-    bytes: Vec<u8>,
+/// One complete record as received, header and body, in the deframer's own buffer: it is
+/// unprotected where it lies.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OpaqueRecord<'a> {
+    bytes: &'a mut [u8],
 }
 
-impl OpaqueRecord {
+impl<'a> OpaqueRecord<'a> {
     /// The content type of the header (already checked to be a known one).
     pub fn content_type(&self) -> ContentType {
         ContentType::from_wire(self.bytes.first().copied().unwrap_or(0))
@@ -34,7 +35,7 @@ impl OpaqueRecord {
 
     /// The whole record, header included (what the provider decrypts).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes
     }
 
     /// The body length.
@@ -42,23 +43,28 @@ impl OpaqueRecord {
         self.bytes.len().saturating_sub(HEADER_LEN)
     }
 
-    /// The whole record, header included, as its own buffer.
-    pub fn into_bytes(self) -> Vec<u8> {
+    /// The body, without the header.
+    pub fn body(&self) -> &[u8] {
+        self.bytes.get(HEADER_LEN..).unwrap_or_default()
+    }
+
+    /// The whole record, for unprotecting in place.
+    pub fn into_bytes(self) -> &'a mut [u8] {
         self.bytes
     }
 
-    /// The body, without the header.
-    pub fn into_body(mut self) -> Vec<u8> {
-        self.bytes.drain(..HEADER_LEN.min(self.bytes.len()));
-        self.bytes
+    /// The body, for a record read before any key.
+    pub fn into_body(self) -> &'a [u8] {
+        self.bytes.get(HEADER_LEN..).unwrap_or_default()
     }
 }
 
-/// Accumulates received bytes and cuts whole records out of them.
+/// Accumulates received bytes and cuts whole records out of them, in place: a record is
+/// unprotected in this buffer, so steady traffic neither allocates nor copies per record.
 #[derive(Debug, Default)]
 pub struct Deframer {
-    /// Received bytes are `buf[used..filled]`; the rest of `buf` is zeroed room for the next
-    /// read, kept initialised so that reads do not zero it again.
+    /// Received bytes are `buf[used..filled]`; the rest of `buf` is initialised room for the
+    /// next read, so that reads do not zero it again.
     buf: Vec<u8>,
     /// Bytes at the front of `buf` already handed out.
     used: usize,
@@ -90,10 +96,6 @@ impl Deframer {
             Err(_) => 0,
         };
         self.filled += n;
-        if self.filled == 0 {
-            // Nothing came (would block, or end of file): an idle connection keeps no buffer.
-            self.buf = Vec::new();
-        }
         result.map(|_| n)
     }
 
@@ -114,6 +116,13 @@ impl Deframer {
         }
     }
 
+    /// Frees the buffer if nothing is pending (an idle connection keeps no read buffer).
+    pub fn release_if_empty(&mut self) {
+        if !self.has_partial() {
+            *self = Deframer::default();
+        }
+    }
+
     /// The read buffer's allocation (tests of memory per idle connection).
     #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
@@ -128,7 +137,7 @@ impl Deframer {
     /// The next whole record, `Ok(None)` when more bytes are needed. The header is checked
     /// first: an unknown content type is `unexpected_message`, a version not 3.x is
     /// `decode_error`, a length over 2^14 + 2048 is `record_overflow`.
-    pub fn pop(&mut self) -> Result<Option<OpaqueRecord>, Error> {
+    pub fn pop(&mut self) -> Result<Option<OpaqueRecord<'_>>, Error> {
         let pending = self.buf.get(self.used..self.filled).unwrap_or(&[]);
         let Some(&[content_type, major, _, l0, l1]) = pending.first_chunk::<HEADER_LEN>() else {
             if let Some(&first) = pending.first() {
@@ -144,31 +153,16 @@ impl Deframer {
         if len > MAX_CIPHERTEXT_LEN_TLS12 {
             return Err(Error::RecordOverflow);
         }
-        let record_len = HEADER_LEN + len;
-        if pending.len() < record_len {
+        let start = self.used;
+        let end = start + HEADER_LEN + len;
+        if end > self.filled {
             return Ok(None);
         }
-        Ok(Some(OpaqueRecord {
-            bytes: self.take(record_len),
-        }))
-    }
-
-    /// Hands out the next `len` buffered bytes. The last record of the buffer takes the
-    /// buffer with it (moved, not copied, when it is the whole buffer), so that a deframer
-    /// with nothing pending holds no memory: an idle connection keeps no read buffer.
-    fn take(&mut self, len: usize) -> Vec<u8> {
-        let end = self.used + len;
-        if end < self.filled {
-            let bytes = self.buf.get(self.used..end).unwrap_or_default().to_vec();
-            self.used = end;
-            return bytes;
-        }
-        let mut bytes = std::mem::take(&mut self.buf);
-        bytes.truncate(end);
-        bytes.drain(..self.used);
-        self.used = 0;
-        self.filled = 0;
-        bytes
+        self.used = end;
+        Ok(self
+            .buf
+            .get_mut(start..end)
+            .map(|bytes| OpaqueRecord { bytes }))
     }
 }
 

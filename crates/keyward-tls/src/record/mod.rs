@@ -17,6 +17,7 @@
 mod deframer;
 mod joiner;
 mod protect;
+mod queue;
 
 #[cfg(test)]
 mod tests;
@@ -24,8 +25,7 @@ mod tests;
 pub use deframer::{Deframer, OpaqueRecord};
 pub use joiner::HandshakeJoiner;
 pub use protect::{RecordDecrypter, RecordEncrypter};
-
-use std::collections::VecDeque;
+pub use queue::ByteQueue;
 
 use keyward_ssl::SessionKey;
 
@@ -49,95 +49,26 @@ const TLS13_TAG_LEN: usize = 16;
 /// Smallest fragment size the configuration may ask for.
 const MIN_FRAGMENT_LEN: usize = 64;
 
-/// A record after unprotection: its content type and plaintext. The plaintext stays where
-/// it was decrypted, in the record's own buffer after the header and explicit IV, so that
-/// it is copied once more only when the application reads it.
+/// A record after unprotection: its content type and plaintext, which stays where it was
+/// decrypted, in the read buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlainRecord {
+pub struct PlainRecord<'a> {
     /// The (inner, for TLS 1.3) content type.
     pub content_type: ContentType,
+    /// The plaintext.
+    pub payload: &'a [u8],
     /// The record was protected (false for records read before any key, and for the
     /// plaintext alerts and change_cipher_spec records TLS 1.3 lets through).
     pub protected: bool,
-    buf: Vec<u8>,
-    /// Where the plaintext not yet read starts in `buf`.
-    start: usize,
 }
 
-impl PlainRecord {
-    /// The plaintext is `buf[start..]`.
-    pub fn new(content_type: ContentType, protected: bool, buf: Vec<u8>, start: usize) -> Self {
-        PlainRecord {
-            content_type,
-            protected,
-            buf,
-            start,
-        }
-    }
-
-    /// The plaintext (what is left of it once [`PlainRecord::consume`] was called).
-    pub fn payload(&self) -> &[u8] {
-        self.buf.get(self.start..).unwrap_or_default()
-    }
-
-    /// Drops the first `n` bytes of the plaintext (the application has read them).
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.start = self.start.saturating_add(n).min(self.buf.len());
-    }
-}
-
-/// Bytes waiting to be written to the transport, in order, as whole records.
-#[derive(Debug, Default)]
-pub struct SendQueue {
-    chunks: VecDeque<Vec<u8>>,
-    /// Bytes of the front chunk already written.
-    written: usize,
-    /// Total bytes waiting.
-    len: usize,
-}
-
-impl SendQueue {
-    /// Appends a record.
-    pub fn push(&mut self, record: Vec<u8>) {
-        if !record.is_empty() {
-            self.len += record.len();
-            self.chunks.push_back(record);
-        }
-    }
-
-    /// True when nothing is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    /// Total bytes waiting.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Writes what it can to `wr`; returns the number of bytes written.
-    pub fn write_to(&mut self, wr: &mut dyn std::io::Write) -> std::io::Result<usize> {
-        let mut total = 0;
-        while let Some(front) = self.chunks.front() {
-            let pending = front.get(self.written..).unwrap_or(&[]);
-            let n = match wr.write(pending) {
-                Ok(n) => n,
-                Err(e) if total > 0 && e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
-            };
-            if n == 0 {
-                break;
-            }
-            total += n;
-            self.written += n;
-            self.len = self.len.saturating_sub(n);
-            if self.written >= front.len() {
-                self.chunks.pop_front();
-                self.written = 0;
-            }
-        }
-        Ok(total)
-    }
+/// What [`RecordLayer::next_record`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received<'a> {
+    /// A record, unprotected.
+    Record(PlainRecord<'a>),
+    /// A record dropped unread (early data the server refused).
+    Skipped,
 }
 
 /// One connection's record layer: both directions' protection, the incoming framer and
@@ -147,16 +78,22 @@ pub struct RecordLayer {
     pub deframer: Deframer,
     /// Handshake bytes not yet forming a whole message.
     pub joiner: HandshakeJoiner,
-    read: Option<RecordDecrypter>,
+    reading: Reading,
     write: Option<RecordEncrypter>,
     /// Handshake messages queued for the next flush (coalesced into records).
     pending_handshake: Vec<u8>,
     /// Records ready for the transport.
-    pub sendable: SendQueue,
+    pub sendable: ByteQueue,
     /// The version field of the plaintext records we write.
     plaintext_version: u16,
     /// The configured largest fragment.
     max_fragment_len: usize,
+}
+
+/// The read direction: its key, and the skipping of early data a server refused.
+#[derive(Default)]
+struct Reading {
+    key: Option<RecordDecrypter>,
     /// Bytes of undecryptable early data still to be skipped (server that refused 0-RTT).
     early_data_skip: usize,
     /// Skip protected records without trying them (server that sent a HelloRetryRequest
@@ -176,14 +113,12 @@ impl RecordLayer {
         RecordLayer {
             deframer: Deframer::default(),
             joiner: HandshakeJoiner::default(),
-            read: None,
+            reading: Reading::default(),
             write: None,
             pending_handshake: Vec::new(),
-            sendable: SendQueue::default(),
+            sendable: ByteQueue::default(),
             plaintext_version,
             max_fragment_len: max_fragment_len.clamp(MIN_FRAGMENT_LEN, MAX_PLAINTEXT_LEN),
-            early_data_skip: 0,
-            skip_protected_without_key: false,
         }
     }
 
@@ -194,7 +129,7 @@ impl RecordLayer {
 
     /// True once records we read are protected.
     pub fn is_reading_protected(&self) -> bool {
-        self.read.is_some()
+        self.reading.key.is_some()
     }
 
     /// True once records we write are protected.
@@ -221,9 +156,12 @@ impl RecordLayer {
     pub fn send_change_cipher_spec(&mut self, tls13: bool) -> Result<(), Error> {
         self.flush_handshake()?;
         if tls13 {
-            let record =
-                plaintext_record(self.plaintext_version, ContentType::ChangeCipherSpec, &[1]);
-            self.sendable.push(record);
+            plaintext_record(
+                self.plaintext_version,
+                ContentType::ChangeCipherSpec,
+                &[1],
+                &mut self.sendable,
+            );
             Ok(())
         } else {
             self.send(ContentType::ChangeCipherSpec, &[1])
@@ -247,28 +185,30 @@ impl RecordLayer {
                 "handshake message spans a key change",
             ));
         }
-        self.read = Some(RecordDecrypter::new(key, tls13));
+        self.reading.key = Some(RecordDecrypter::new(key, tls13));
         Ok(())
     }
 
     /// As a server that refused 0-RTT: skip up to [`MAX_SKIPPED_EARLY_DATA`] bytes of records
     /// that fail to decrypt (RFC 8446 §4.2.10).
     pub fn skip_early_data(&mut self) {
-        self.early_data_skip = MAX_SKIPPED_EARLY_DATA;
+        self.reading.early_data_skip = MAX_SKIPPED_EARLY_DATA;
     }
 
     /// As a server that sent a HelloRetryRequest to a client offering 0-RTT: skip protected
     /// records read before any key (RFC 8446 §4.2.10); `false` ends it.
     pub fn skip_protected_without_key(&mut self, skip: bool) {
-        self.skip_protected_without_key = skip;
+        self.reading.skip_protected_without_key = skip;
         if skip {
-            self.early_data_skip = MAX_SKIPPED_EARLY_DATA;
+            self.reading.early_data_skip = MAX_SKIPPED_EARLY_DATA;
         }
     }
 
-    /// Stops skipping early data (the first record that decrypts ends it).
-    fn end_early_data_skip(&mut self) {
-        self.early_data_skip = 0;
+    /// Frees the read and send buffers when nothing waits in them: the transport has just
+    /// said it has nothing more, so the connection is idle.
+    pub fn release_idle_buffers(&mut self) {
+        self.deframer.release_if_empty();
+        self.sendable.release_if_empty();
     }
 
     /// Sends application data, fragmented.
@@ -293,44 +233,60 @@ impl RecordLayer {
         // Zero-length application data is allowed and sent as one empty record (1.2) — but
         // keyward has no use for it, so empty input sends nothing.
         for fragment in data.chunks(limit) {
-            let record = match &mut self.write {
-                Some(writer) => writer.encrypt(content_type, fragment)?,
-                None => plaintext_record(self.plaintext_version, content_type, fragment),
-            };
-            self.sendable.push(record);
+            self.send_record(content_type, fragment)?;
         }
         Ok(())
+    }
+
+    /// Queues one record of `fragment` under the current write state.
+    fn send_record(&mut self, content_type: ContentType, fragment: &[u8]) -> Result<(), Error> {
+        match &mut self.write {
+            Some(writer) => writer.encrypt(content_type, fragment, &mut self.sendable),
+            None => {
+                plaintext_record(
+                    self.plaintext_version,
+                    content_type,
+                    fragment,
+                    &mut self.sendable,
+                );
+                Ok(())
+            }
+        }
     }
 
     /// Sends one record with no content (tests of the limits on empty records).
     #[cfg(test)]
     pub(crate) fn send_empty_record(&mut self, content_type: ContentType) -> Result<(), Error> {
-        let record = match &mut self.write {
-            Some(writer) => writer.encrypt(content_type, &[])?,
-            None => plaintext_record(self.plaintext_version, content_type, &[]),
-        };
-        self.sendable.push(record);
-        Ok(())
+        self.send_record(content_type, &[])
     }
 
-    /// Unprotects one received record. `Ok(None)` means the record was dropped (skipped
-    /// early data).
-    pub fn unprotect(&mut self, record: OpaqueRecord) -> Result<Option<PlainRecord>, Error> {
+    /// The next received record, unprotected where it lies in the read buffer; `Ok(None)`
+    /// when no whole record is buffered.
+    pub fn next_record(&mut self) -> Result<Option<Received<'_>>, Error> {
+        let Some(record) = self.deframer.pop()? else {
+            return Ok(None);
+        };
+        self.reading.unprotect(record).map(Some)
+    }
+}
+
+impl Reading {
+    /// Unprotects one received record.
+    fn unprotect<'a>(&mut self, record: OpaqueRecord<'a>) -> Result<Received<'a>, Error> {
         let content_type = record.content_type();
-        match &mut self.read {
+        match &mut self.key {
             None => {
                 if content_type == ContentType::ApplicationData && self.skip_protected_without_key {
-                    return self.skip(record.body_len()).map(|()| None);
+                    return self.skip(record.body_len()).map(|()| Received::Skipped);
                 }
                 if record.body_len() > MAX_PLAINTEXT_LEN {
                     return Err(Error::RecordOverflow);
                 }
-                Ok(Some(PlainRecord::new(
+                Ok(Received::Record(PlainRecord {
                     content_type,
-                    false,
-                    record.into_bytes(),
-                    HEADER_LEN,
-                )))
+                    payload: record.into_body(),
+                    protected: false,
+                }))
             }
             Some(reader) if reader.is_tls13() => {
                 if content_type != ContentType::ApplicationData {
@@ -338,12 +294,11 @@ impl RecordLayer {
                     if record.body_len() > MAX_PLAINTEXT_LEN {
                         return Err(Error::RecordOverflow);
                     }
-                    return Ok(Some(PlainRecord::new(
+                    return Ok(Received::Record(PlainRecord {
                         content_type,
-                        false,
-                        record.into_bytes(),
-                        HEADER_LEN,
-                    )));
+                        payload: record.into_body(),
+                        protected: false,
+                    }));
                 }
                 if record.body_len() > MAX_CIPHERTEXT_LEN_TLS13 {
                     return Err(Error::RecordOverflow);
@@ -360,11 +315,12 @@ impl RecordLayer {
                 }
                 match reader.decrypt(record) {
                     Ok(plain) => {
-                        self.end_early_data_skip();
-                        Ok(Some(plain))
+                        // The first record that decrypts ends the skipping of early data.
+                        self.early_data_skip = 0;
+                        Ok(Received::Record(plain))
                     }
                     Err(Error::BadRecordMac) if self.early_data_skip > 0 => {
-                        self.skip(body_len).map(|()| None)
+                        self.skip(body_len).map(|()| Received::Skipped)
                     }
                     Err(e) => Err(e),
                 }
@@ -373,7 +329,7 @@ impl RecordLayer {
                 if record.body_len() > MAX_CIPHERTEXT_LEN_TLS12 {
                     return Err(Error::RecordOverflow);
                 }
-                reader.decrypt(record).map(Some)
+                reader.decrypt(record).map(Received::Record)
             }
         }
     }
@@ -389,12 +345,12 @@ impl RecordLayer {
     }
 }
 
-/// A plaintext record: header and fragment (at most 2^14 bytes, which the callers ensure).
-fn plaintext_record(version: u16, content_type: ContentType, fragment: &[u8]) -> Vec<u8> {
-    let mut record = Vec::with_capacity(HEADER_LEN + fragment.len());
-    record.push(content_type.to_wire());
-    record.extend_from_slice(&version.to_be_bytes());
-    record.extend_from_slice(&(fragment.len().min(MAX_PLAINTEXT_LEN) as u16).to_be_bytes());
-    record.extend_from_slice(fragment);
-    record
+/// Queues a plaintext record: header and fragment (at most 2^14 bytes, which the callers
+/// ensure).
+fn plaintext_record(version: u16, content_type: ContentType, fragment: &[u8], out: &mut ByteQueue) {
+    let len = fragment.len().min(MAX_PLAINTEXT_LEN);
+    let [v0, v1] = version.to_be_bytes();
+    let [l0, l1] = (len as u16).to_be_bytes();
+    out.push(&[content_type.to_wire(), v0, v1, l0, l1]);
+    out.push(fragment.get(..len).unwrap_or_default());
 }

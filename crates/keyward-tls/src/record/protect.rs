@@ -13,7 +13,7 @@
 
 use keyward_ssl::SessionKey;
 
-use super::{OpaqueRecord, PlainRecord, MAX_PLAINTEXT_LEN};
+use super::{ByteQueue, OpaqueRecord, PlainRecord, MAX_PLAINTEXT_LEN};
 use crate::codec::enums::ContentType;
 use crate::error::Error;
 
@@ -35,14 +35,15 @@ impl RecordEncrypter {
         self.tls13
     }
 
-    /// Protects one fragment (at most 2^14 bytes; 2^14 - 1 for TLS 1.3) as a whole record.
-    /// The fragment is copied once, to where the plaintext sits in the record, and sealed
-    /// there (`SslEncryptPacket` in place).
+    /// Protects one fragment (at most 2^14 bytes; 2^14 - 1 for TLS 1.3) as a whole record at
+    /// the end of `out`: the fragment is copied once, to where the plaintext sits in the
+    /// record, and sealed there (`SslEncryptPacket` in place).
     pub fn encrypt(
         &mut self,
         content_type: ContentType,
         fragment: &[u8],
-    ) -> Result<Vec<u8>, Error> {
+        out: &mut ByteQueue,
+    ) -> Result<(), Error> {
         let seq = self.next_seq()?;
         // TLS 1.3 seals TLSInnerPlaintext (the fragment, then its real content type) in a
         // record that says application_data.
@@ -52,22 +53,25 @@ impl RecordEncrypter {
             (content_type, fragment.len())
         };
         let plaintext_at = self.key.in_place_layout().plaintext_offset;
-        let sealed_len = self.key.max_encrypted_len(plaintext_len);
-        let mut record = Vec::with_capacity(sealed_len.max(plaintext_at + plaintext_len));
-        record.resize(plaintext_at, 0);
-        record.extend_from_slice(fragment);
+        let room = self.key.max_encrypted_len(plaintext_len);
+        let record = out.reserve(room.max(plaintext_at + plaintext_len));
+        let (_, plaintext) = record
+            .split_at_mut_checked(plaintext_at)
+            .ok_or(Error::General("record room"))?;
+        let (content, rest) = plaintext
+            .split_at_mut_checked(fragment.len())
+            .ok_or(Error::General("record room"))?;
+        content.copy_from_slice(fragment);
         if self.tls13 {
-            record.push(content_type.to_wire());
+            if let Some(inner_type) = rest.first_mut() {
+                *inner_type = content_type.to_wire();
+            }
         }
-        record.resize(sealed_len.max(record.len()), 0);
-        let len = self.key.encrypt_packet_in_place(
-            &mut record,
-            plaintext_len,
-            seq,
-            wire_type.to_wire(),
-        )?;
-        record.truncate(len);
-        Ok(record)
+        let len =
+            self.key
+                .encrypt_packet_in_place(record, plaintext_len, seq, wire_type.to_wire())?;
+        out.commit(len);
+        Ok(())
     }
 
     fn next_seq(&mut self) -> Result<u64, Error> {
@@ -97,47 +101,49 @@ impl RecordDecrypter {
         self.tls13
     }
 
-    /// Checks and decrypts one record in its own buffer (`SslDecryptPacket` in place). Any
-    /// failure of the provider is `bad_record_mac` (RFC 5246 §7.2.2 forbids telling padding
-    /// and MAC faults apart); the sequence number advances only on success.
-    pub fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainRecord, Error> {
+    /// Checks and decrypts one record where it lies in the read buffer (`SslDecryptPacket`
+    /// in place). Any failure of the provider is `bad_record_mac` (RFC 5246 §7.2.2 forbids
+    /// telling padding and MAC faults apart); the sequence number advances only on success.
+    pub fn decrypt<'a>(&mut self, record: OpaqueRecord<'a>) -> Result<PlainRecord<'a>, Error> {
         let content_type = record.content_type();
-        let mut buf = record.into_bytes();
-        let len = self
+        let plaintext = self
             .key
-            .decrypt_packet_in_place(&mut buf, self.seq)
-            .map_err(|_| Error::BadRecordMac)?
-            .len();
-        let start = self.key.in_place_layout().plaintext_offset;
-        buf.truncate(start + len);
+            .decrypt_packet_in_place(record.into_bytes(), self.seq)
+            .map_err(|_| Error::BadRecordMac)?;
         self.seq = self
             .seq
             .checked_add(1)
             .ok_or(Error::General("record sequence number exhausted"))?;
         if !self.tls13 {
-            if len > MAX_PLAINTEXT_LEN {
+            if plaintext.len() > MAX_PLAINTEXT_LEN {
                 return Err(Error::RecordOverflow);
             }
-            return Ok(PlainRecord::new(content_type, true, buf, start));
+            return Ok(PlainRecord {
+                content_type,
+                payload: plaintext,
+                protected: true,
+            });
         }
         // TLSInnerPlaintext: content ‖ type ‖ zeros, at most 2^14 + 1 bytes however the
         // padding splits them (RFC 8446 §5.4). The type is the last non-zero byte.
-        if len > MAX_PLAINTEXT_LEN + 1 {
+        if plaintext.len() > MAX_PLAINTEXT_LEN + 1 {
             return Err(Error::RecordOverflow);
         }
-        let inner = buf.get(start..).unwrap_or_default();
-        let Some((type_at, &content_type)) = inner.iter().enumerate().rfind(|(_, b)| **b != 0)
+        let Some((type_at, &content_type)) = plaintext.iter().enumerate().rfind(|(_, b)| **b != 0)
         else {
             return Err(Error::UnexpectedMessage("record without a content type"));
         };
         let content_type = ContentType::from_wire(content_type);
-        buf.truncate(start + type_at);
         match content_type {
             ContentType::Unknown(_) => Err(Error::UnexpectedMessage("unknown inner content type")),
             ContentType::ChangeCipherSpec => {
                 Err(Error::UnexpectedMessage("protected change_cipher_spec"))
             }
-            _ => Ok(PlainRecord::new(content_type, true, buf, start)),
+            _ => Ok(PlainRecord {
+                content_type,
+                payload: plaintext.get(..type_at).unwrap_or_default(),
+                protected: true,
+            }),
         }
     }
 }

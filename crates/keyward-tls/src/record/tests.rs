@@ -39,41 +39,6 @@ fn deframer_waits_for_whole_records_and_checks_headers() {
     assert_eq!(deframer.pop(), Err(Error::RecordOverflow));
 }
 
-/// An idle connection keeps no read buffer (issue 17: memory per idle connection): the last
-/// pending record takes the buffer with it, and a read that brings nothing frees it.
-#[test]
-fn deframer_holds_no_memory_when_nothing_is_pending() {
-    let mut deframer = Deframer::default();
-    let wire = [wire_record(22, &[1, 2, 3]), wire_record(23, &[4])].concat();
-    deframer.read(&mut &wire[..]).unwrap();
-    assert!(deframer.capacity() > 0);
-    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![1, 2, 3]);
-    assert!(deframer.capacity() > 0, "a record is still pending");
-    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![4]);
-    assert_eq!(deframer.capacity(), 0);
-
-    // A partial record keeps its bytes; a read that would block frees an empty buffer.
-    deframer.push(&wire[..4]);
-    assert_eq!(deframer.pop(), Ok(None));
-    assert!(deframer.has_partial());
-    let mut would_block = WouldBlock;
-    assert!(deframer.read(&mut would_block).is_err());
-    assert!(deframer.has_partial());
-    deframer.push(&wire[4..8]);
-    assert_eq!(deframer.pop().unwrap().unwrap().into_body(), vec![1, 2, 3]);
-    assert_eq!(deframer.capacity(), 0);
-    assert!(deframer.read(&mut would_block).is_err());
-    assert_eq!(deframer.capacity(), 0);
-}
-
-struct WouldBlock;
-
-impl std::io::Read for WouldBlock {
-    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Err(std::io::ErrorKind::WouldBlock.into())
-    }
-}
-
 #[test]
 fn joiner_handles_split_and_coalesced_messages() {
     let mut joiner = HandshakeJoiner::default();
@@ -125,16 +90,70 @@ fn tls13_keys(provider: &Provider) -> (SessionKey, SessionKey) {
     )
 }
 
+/// A received record, copied out of the read buffer.
+#[derive(Debug, PartialEq)]
+struct Got {
+    content_type: ContentType,
+    payload: Vec<u8>,
+}
+
+/// Unprotects the next record `layer` holds (there must be a whole one); `Ok(None)` for a
+/// skipped one.
+fn next(layer: &mut RecordLayer) -> Result<Option<Got>, Error> {
+    match layer.next_record()?.expect("a whole record") {
+        Received::Record(plain) => Ok(Some(Got {
+            content_type: plain.content_type,
+            payload: plain.payload.to_vec(),
+        })),
+        Received::Skipped => Ok(None),
+    }
+}
+
 /// Feeds what `from` sends into `to`'s deframer and unprotects every record.
-fn carry(from: &mut RecordLayer, to: &mut RecordLayer) -> Vec<Result<Option<PlainRecord>, Error>> {
+fn carry(from: &mut RecordLayer, to: &mut RecordLayer) -> Vec<Result<Option<Got>, Error>> {
     let mut wire = Vec::new();
     from.sendable.write_to(&mut wire).unwrap();
     to.deframer.push(&wire);
     let mut out = Vec::new();
-    while let Some(record) = to.deframer.pop().unwrap() {
-        out.push(to.unprotect(record));
+    while to.deframer.has_partial() {
+        out.push(next(to));
     }
     out
+}
+
+/// Steady traffic keeps the read and send buffers (no allocation per record); once the
+/// transport has nothing, the empty ones are freed, so an idle connection holds no buffer
+/// (issue 17: memory per idle connection), while bytes of a partial record are kept.
+#[test]
+fn idle_buffers_are_released_and_partial_records_kept() {
+    let provider = provider();
+    let (write, read) = tls13_keys(&provider);
+    let mut sender = RecordLayer::new(0x0303, 16384);
+    let mut receiver = RecordLayer::new(0x0303, 16384);
+    sender.set_write_key(write, true).unwrap();
+    receiver.set_read_key(read, true).unwrap();
+    sender.send_application_data(&[7; 20_000]).unwrap();
+    let mut wire = Vec::new();
+    sender.sendable.write_to(&mut wire).unwrap();
+    assert!(sender.sendable.is_empty() && sender.sendable.capacity() > 0);
+    sender.release_idle_buffers();
+    assert_eq!(sender.sendable.capacity(), 0);
+
+    // One read brings the first record and part of the second.
+    let mut transport = &wire[..];
+    receiver.deframer.read(&mut transport).unwrap();
+    assert_eq!(next(&mut receiver).unwrap().unwrap().payload, [7; 16383]);
+    assert!(receiver.next_record().unwrap().is_none());
+    receiver.release_idle_buffers();
+    assert!(receiver.deframer.capacity() > 0, "a partial record stays");
+    receiver.deframer.read(&mut transport).unwrap();
+    assert_eq!(
+        next(&mut receiver).unwrap().unwrap().payload.len(),
+        20_000 - 16383
+    );
+    receiver.release_idle_buffers();
+    assert_eq!(receiver.deframer.capacity(), 0);
+    assert!(!receiver.deframer.has_partial());
 }
 
 #[test]
@@ -154,13 +173,13 @@ fn tls13_protection_hides_the_type_and_fragments() {
     for record in &records[..3] {
         let plain = record.as_ref().unwrap().as_ref().unwrap();
         assert_eq!(plain.content_type, ContentType::ApplicationData);
-        assert!(plain.payload().len() <= 16383);
-        joined.extend_from_slice(plain.payload());
+        assert!(plain.payload.len() <= 16383);
+        joined.extend_from_slice(&plain.payload);
     }
     assert_eq!(joined, data);
     let alert = records[3].as_ref().unwrap().as_ref().unwrap();
     assert_eq!(alert.content_type, ContentType::Alert);
-    assert_eq!(alert.payload(), [1, 0]);
+    assert_eq!(alert.payload, [1, 0]);
 }
 
 #[test]
@@ -183,13 +202,12 @@ fn refused_early_data_is_skipped_up_to_the_limit() {
     client.send_application_data(b"finished").unwrap();
     let results = carry(&mut client, &mut server);
     assert_eq!(
-        results[0].as_ref().unwrap().as_ref().unwrap().payload(),
+        results[0].as_ref().unwrap().as_ref().unwrap().payload,
         b"finished"
     );
     let mut junk = wire_record(23, &[0; 100]);
     server.deframer.push(&junk);
-    let record = server.deframer.pop().unwrap().unwrap();
-    assert_eq!(server.unprotect(record), Err(Error::BadRecordMac));
+    assert_eq!(next(&mut server), Err(Error::BadRecordMac));
 
     // Too much undecryptable data is an error.
     let (_, read) = tls13_keys(&provider);
@@ -200,8 +218,7 @@ fn refused_early_data_is_skipped_up_to_the_limit() {
     let mut failed = false;
     for _ in 0..10 {
         server.deframer.push(&junk);
-        let record = server.deframer.pop().unwrap().unwrap();
-        if server.unprotect(record).is_err() {
+        if next(&mut server).is_err() {
             failed = true;
             break;
         }
@@ -214,12 +231,10 @@ fn protected_records_are_skipped_without_a_key_after_a_retry() {
     let mut server = RecordLayer::new(0x0303, 16384);
     server.skip_protected_without_key(true);
     server.deframer.push(&wire_record(23, &[0; 50]));
-    let record = server.deframer.pop().unwrap().unwrap();
-    assert_eq!(server.unprotect(record), Ok(None));
+    assert_eq!(next(&mut server), Ok(None));
     server.skip_protected_without_key(false);
     server.deframer.push(&wire_record(23, &[0; 50]));
-    let record = server.deframer.pop().unwrap().unwrap();
-    assert!(server.unprotect(record).unwrap().is_some());
+    assert!(next(&mut server).unwrap().is_some());
 }
 
 #[test]
@@ -296,10 +311,7 @@ fn tls13_largest_legal_records_are_accepted() {
         receiver
             .deframer
             .push(&seal_inner_plaintext(&provider, &write, 0, &inner));
-        let record = receiver.deframer.pop().unwrap().unwrap();
-        let got = receiver
-            .unprotect(record)
-            .map(|plain| plain.unwrap().payload().len());
+        let got = next(&mut receiver).map(|plain| plain.unwrap().payload.len());
         assert_eq!(
             got, expected,
             "{content} bytes of content, {padding} of padding"
@@ -323,9 +335,8 @@ fn tls13_empty_inner_plaintext_is_an_unexpected_message() {
         let mut receiver = RecordLayer::new(0x0303, 16384);
         receiver.set_read_key(read, true).unwrap();
         receiver.deframer.push(&record);
-        let record = receiver.deframer.pop().unwrap().unwrap();
         assert!(
-            matches!(receiver.unprotect(record), Err(Error::UnexpectedMessage(_))),
+            matches!(next(&mut receiver), Err(Error::UnexpectedMessage(_))),
             "sealed: {sealed}"
         );
     }
@@ -335,6 +346,5 @@ fn tls13_empty_inner_plaintext_is_an_unexpected_message() {
     receiver.set_read_key(read, true).unwrap();
     receiver.skip_early_data();
     receiver.deframer.push(&wire_record(23, &[0x55; 16]));
-    let record = receiver.deframer.pop().unwrap().unwrap();
-    assert_eq!(receiver.unprotect(record), Ok(None));
+    assert_eq!(next(&mut receiver), Ok(None));
 }
