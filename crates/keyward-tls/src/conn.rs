@@ -7,7 +7,7 @@ use crate::alert::{AlertDescription, AlertLevel};
 use crate::codec::enums::ContentType;
 use crate::common_state::{CommonState, Message, State};
 use crate::error::Error;
-use crate::record::Received;
+use crate::record::{PlainRecord, Received};
 
 pub use crate::common_state::{ConnectionInfo, MAX_UNSOLICITED};
 
@@ -23,6 +23,44 @@ pub struct ConnectionCommon {
     pub(crate) common: CommonState,
     pub(crate) state: Option<Box<dyn State>>,
     error: Option<Error>,
+}
+
+/// Whether a received record may come now: what TLS 1.3 lets through in plaintext once the
+/// keys changed, no other record inside a handshake message that spans records, and no
+/// application data before the handshake completed.
+fn admit(
+    plain: &PlainRecord<'_>,
+    reading_protected: bool,
+    joining: bool,
+    handshake_complete: bool,
+) -> Result<(), Error> {
+    if !plain.protected && reading_protected {
+        // TLS 1.3 lets a plaintext change_cipher_spec through (middlebox compatibility)
+        // and, during the handshake, a plaintext alert from a peer that failed before it
+        // had keys. Anything else, and any plaintext alert afterwards (a forged
+        // close_notify), is refused.
+        let allowed = match plain.content_type {
+            ContentType::ChangeCipherSpec => true,
+            ContentType::Alert => !handshake_complete,
+            _ => false,
+        };
+        if !allowed {
+            return Err(Error::UnexpectedMessage(
+                "plaintext record after the keys changed",
+            ));
+        }
+    }
+    if plain.content_type != ContentType::Handshake && joining {
+        return Err(Error::UnexpectedMessage(
+            "record interleaved with a handshake message",
+        ));
+    }
+    if plain.content_type == ContentType::ApplicationData && !handshake_complete {
+        return Err(Error::UnexpectedMessage(
+            "application data before the handshake completed",
+        ));
+    }
+    Ok(())
 }
 
 impl ConnectionCommon {
@@ -95,33 +133,13 @@ impl ConnectionCommon {
                 Some(Received::Skipped) => continue,
                 Some(Received::Record(plain)) => plain,
             };
-            if !plain.protected && reading_protected {
-                // TLS 1.3 lets a plaintext change_cipher_spec through (middlebox
-                // compatibility) and, during the handshake, a plaintext alert from a peer
-                // that failed before it had keys. Anything else, and any plaintext alert
-                // afterwards (a forged close_notify), is refused.
-                let allowed = match plain.content_type {
-                    ContentType::ChangeCipherSpec => true,
-                    ContentType::Alert => !self.common.handshake_complete,
-                    _ => false,
-                };
-                if !allowed {
-                    return Err(Error::UnexpectedMessage(
-                        "plaintext record after the keys changed",
-                    ));
-                }
-            }
-            if plain.content_type != ContentType::Handshake && joining {
-                return Err(Error::UnexpectedMessage(
-                    "record interleaved with a handshake message",
-                ));
-            }
+            admit(
+                &plain,
+                reading_protected,
+                joining,
+                self.common.handshake_complete,
+            )?;
             if plain.content_type == ContentType::ApplicationData {
-                if !self.common.handshake_complete {
-                    return Err(Error::UnexpectedMessage(
-                        "application data before the handshake completed",
-                    ));
-                }
                 // The one copy of received plaintext, out of the read buffer.
                 let empty = plain.payload.is_empty();
                 self.common.received_plaintext.push(plain.payload);
