@@ -121,17 +121,22 @@ fn carry(from: &mut RecordLayer, to: &mut RecordLayer) -> Vec<Result<Option<Got>
     out
 }
 
+/// A sender and a receiver record layer, keyed for TLS 1.3.
+fn tls13_pair() -> (RecordLayer, RecordLayer) {
+    let (write, read) = tls13_keys(&provider());
+    let mut sender = RecordLayer::new(0x0303, 16384);
+    let mut receiver = RecordLayer::new(0x0303, 16384);
+    sender.set_write_key(write, true).unwrap();
+    receiver.set_read_key(read, true).unwrap();
+    (sender, receiver)
+}
+
 /// Steady traffic keeps the read and send buffers (no allocation per record); once the
 /// transport has nothing, the empty ones are freed, so an idle connection holds no buffer
 /// (issue 17: memory per idle connection), while bytes of a partial record are kept.
 #[test]
 fn idle_buffers_are_released_and_partial_records_kept() {
-    let provider = provider();
-    let (write, read) = tls13_keys(&provider);
-    let mut sender = RecordLayer::new(0x0303, 16384);
-    let mut receiver = RecordLayer::new(0x0303, 16384);
-    sender.set_write_key(write, true).unwrap();
-    receiver.set_read_key(read, true).unwrap();
+    let (mut sender, mut receiver) = tls13_pair();
     sender.send_application_data(&[7; 20_000]).unwrap();
     let mut wire = Vec::new();
     sender.sendable.write_to(&mut wire).unwrap();
@@ -158,12 +163,7 @@ fn idle_buffers_are_released_and_partial_records_kept() {
 
 #[test]
 fn tls13_protection_hides_the_type_and_fragments() {
-    let provider = provider();
-    let (write, read) = tls13_keys(&provider);
-    let mut sender = RecordLayer::new(0x0303, 16384);
-    let mut receiver = RecordLayer::new(0x0303, 16384);
-    sender.set_write_key(write, true).unwrap();
-    receiver.set_read_key(read, true).unwrap();
+    let (mut sender, mut receiver) = tls13_pair();
     let data = vec![0x5A; 40_000];
     sender.send_application_data(&data).unwrap();
     sender.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
