@@ -202,7 +202,10 @@ fn rsa_import(bits: usize, count: usize, rng: &mut Rng) -> usize {
             leaks += 1;
         }
     }
-    let inputs: Vec<Vec<u8>> = classes.iter().map(|(_, input)| input.clone()).collect();
+    let inputs: Vec<Vec<Vec<u8>>> = classes
+        .iter()
+        .map(|(_, input)| vec![input.clone()])
+        .collect();
     let samples = measure(&inputs, count, rng, |ciphertext| {
         drop(black_box(import(ciphertext)));
     });
@@ -244,6 +247,14 @@ const IV_LEN: usize = 16;
 /// - "bad pad, good MAC": bad padding under a MAC that is right. Only a holder of the MAC key
 ///   can make it (the harness computes the MAC by hand), so it is printed against the others
 ///   but not judged: it decrypts and they do not.
+/// Records in each CBC class's pool.
+const CBC_POOL: usize = 64;
+
+/// A pool of [`CBC_POOL`] inputs of one class: each made by `make`, with its own random bytes.
+fn pool(rng: &mut Rng, mut make: impl FnMut(&mut Rng) -> Vec<u8>) -> Vec<Vec<u8>> {
+    (0..CBC_POOL).map(|_| make(rng)).collect()
+}
+
 fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
     let etm = mode == CbcMode::EncryptThenMac;
     let mut leaks = 0;
@@ -312,7 +323,7 @@ fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
         };
         let mut bad_padding = vec![15u8; 16];
         bad_padding[0] = 14;
-        let valid = {
+        let valid = |rng: &mut Rng| -> Vec<u8> {
             // Data that fills the 64 blocks with (MtE: MAC and) a full block of padding.
             let mac_inside = if etm { 0 } else { mac_len };
             let data = rng.bytes(CBC_BODY_LEN - mac_inside - 16);
@@ -321,52 +332,49 @@ fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
             assert_eq!(len, record_len);
             record
         };
-        let mut classes: Vec<(&str, Vec<u8>, Judged)> = vec![
-            ("valid record", valid, Judged::Public),
-            (
-                "pad 0, bad MAC",
-                truncated(&content(rng, &[0]), &random_mac),
-                Judged::Yes,
-            ),
-            (
-                "pad 255, bad MAC",
-                truncated(&content(rng, &[255; 256]), &random_mac),
-                Judged::Yes,
-            ),
-            (
-                "pad 15, bad MAC",
-                truncated(&content(rng, &[15; 16]), &random_mac),
-                Judged::Yes,
-            ),
+        // Each class is a pool of records of its shape with their other bytes random: the
+        // measurements cycle through the pool, so what differs between two classes is their
+        // shape, not the accidents of one set of random bytes.
+        let bad_mac = |rng: &mut Rng, padding: &[u8]| {
+            pool(rng, |rng| truncated(&content(rng, padding), &random_mac))
+        };
+        let mut classes: Vec<(&str, Vec<Vec<u8>>, Judged)> = vec![
+            ("valid record", pool(rng, &valid), Judged::Public),
+            ("pad 0, bad MAC", bad_mac(rng, &[0]), Judged::Yes),
+            ("pad 255, bad MAC", bad_mac(rng, &[255; 256]), Judged::Yes),
+            ("pad 15, bad MAC", bad_mac(rng, &[15; 16]), Judged::Yes),
         ];
-        if etm {
-            classes.push((
-                "bad pad, bad MAC",
-                truncated(&content(rng, &bad_padding), &random_mac),
-                Judged::Yes,
-            ));
+        let twin_name = if etm {
+            classes.push(("bad pad, bad MAC", bad_mac(rng, &bad_padding), Judged::Yes));
             classes.push((
                 "bad pad, good MAC",
-                truncated(&content(rng, &bad_padding), &good_mac),
+                pool(rng, |rng| truncated(&content(rng, &bad_padding), &good_mac)),
                 Judged::NeedsKey,
             ));
+            "bad pad, bad MAC"
         } else {
-            classes.push((
-                "bad padding",
-                truncated(&content(rng, &bad_padding), &random_mac),
-                Judged::Yes,
-            ));
-        }
+            classes.push(("bad padding", bad_mac(rng, &bad_padding), Judged::Yes));
+            "bad padding"
+        };
+        // The control: a second pool of one rejected class. It tells how often the harness
+        // tells apart two inputs the code treats alike.
+        let twin = classes
+            .iter()
+            .position(|(name, _, _)| *name == twin_name)
+            .expect("the control's twin");
+        classes.push(("control", bad_mac(rng, &bad_padding), Judged::Control));
         let mut out = vec![0u8; record_len];
-        for (index, (name, record, _)) in classes.iter().enumerate() {
-            let result = key.open(seq, record, &mut out);
-            let expected_ok = index == 0;
-            if result.is_ok() != expected_ok {
-                println!("{}: class {name} opened as {result:?}", suite.name);
-                leaks += 1;
+        for (index, (name, pool, _)) in classes.iter().enumerate() {
+            for record in pool {
+                let result = key.open(seq, record, &mut out);
+                let expected_ok = index == 0;
+                if result.is_ok() != expected_ok {
+                    println!("{}: class {name} opened as {result:?}", suite.name);
+                    leaks += 1;
+                }
             }
         }
-        let inputs: Vec<Vec<u8>> = classes.iter().map(|(_, input, _)| input.clone()).collect();
+        let inputs: Vec<Vec<Vec<u8>>> = classes.iter().map(|(_, pool, _)| pool.clone()).collect();
         let samples = measure(&inputs, count, rng, |record| {
             let _ = black_box(key.open(seq, record, &mut out));
         });
@@ -377,10 +385,11 @@ fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
         );
         for a in 1..classes.len() {
             for b in a + 1..classes.len() {
-                let judged = if classes[a].2 == Judged::Yes && classes[b].2 == Judged::Yes {
-                    Judged::Yes
-                } else {
-                    Judged::NeedsKey
+                let judged = match (classes[a].2, classes[b].2) {
+                    (Judged::Yes, Judged::Yes) => Judged::Yes,
+                    (_, Judged::Control) if a == twin => Judged::Control,
+                    (_, Judged::Control) => continue,
+                    _ => Judged::NeedsKey,
                 };
                 leaks += report(
                     &target,
@@ -390,7 +399,7 @@ fn cbc_records(mode: CbcMode, count: usize, rng: &mut Rng) -> usize {
                 );
             }
         }
-        for a in 1..classes.len() {
+        for a in (1..classes.len()).filter(|&a| classes[a].2 != Judged::Control) {
             report(
                 &target,
                 (classes[0].0, &samples[0]),
@@ -442,7 +451,7 @@ fn dhe_leading_zero(count: usize, rng: &mut Rng) -> usize {
         let peers = [&nonzero[0], &nonzero[1], &zero[0]];
         let names = ["no zero byte", "no zero byte (2)", "leading zero byte"];
         let bits = server.group().bits();
-        let inputs: Vec<Vec<u8>> = (0..peers.len()).map(|i| vec![i as u8]).collect();
+        let inputs: Vec<Vec<Vec<u8>>> = (0..peers.len()).map(|i| vec![vec![i as u8]]).collect();
         let samples = measure(&inputs, count, rng, |which| {
             let peer = peers[usize::from(which[0])];
             let _ = black_box(provider.generate_master_key(
@@ -472,19 +481,23 @@ fn dhe_leading_zero(count: usize, rng: &mut Rng) -> usize {
 // Measurement and statistics
 // ---------------------------------------------------------------------------------------------
 
-/// Runs `op` `count` times on each of `inputs` (all of one length) in one random interleaved
-/// order; returns the durations in ns per input. Before each run the input is copied, outside
-/// the timed region, into one fixed buffer, so every class is read from the same address and
-/// no difference in memory layout between the classes shows up as a timing difference.
+/// Runs `op` `count` times on each class of `inputs` (every input of one length) in one
+/// random interleaved order, taking a class's inputs in turn from its pool; returns the
+/// durations in ns per class. Before each run the input is copied, outside the timed region,
+/// into one fixed buffer, so every class is read from the same address and no difference in
+/// memory layout between the classes shows up as a timing difference.
 fn measure(
-    inputs: &[Vec<u8>],
+    inputs: &[Vec<Vec<u8>>],
     count: usize,
     rng: &mut Rng,
     mut op: impl FnMut(&[u8]),
 ) -> Vec<Vec<f64>> {
-    let len = inputs.first().map_or(0, Vec::len);
+    let len = inputs
+        .first()
+        .and_then(|pool| pool.first())
+        .map_or(0, Vec::len);
     assert!(
-        inputs.iter().all(|input| input.len() == len),
+        inputs.iter().flatten().all(|input| input.len() == len),
         "inputs of one length"
     );
     let mut order: Vec<usize> = (0..inputs.len())
@@ -492,14 +505,20 @@ fn measure(
         .collect();
     rng.shuffle(&mut order);
     let mut buffer = vec![0u8; len];
+    let mut turn = vec![0usize; inputs.len()];
+    let mut next_input = |class: usize| {
+        let pool = &inputs[class];
+        turn[class] += 1;
+        &pool[turn[class] % pool.len()]
+    };
     // Warm caches and branch predictors before measuring.
     for &class in order.iter().take(1000) {
-        buffer.copy_from_slice(&inputs[class]);
+        buffer.copy_from_slice(next_input(class));
         op(&buffer);
     }
     let mut samples = vec![Vec::with_capacity(count); inputs.len()];
     for &class in &order {
-        buffer.copy_from_slice(&inputs[class]);
+        buffer.copy_from_slice(next_input(class));
         let start = Instant::now();
         op(black_box(&buffer));
         let elapsed = start.elapsed();
@@ -519,6 +538,9 @@ enum Judged {
     NeedsKey,
     /// DHE: harmless with a fresh key per handshake (Raccoon needs a reused one).
     FreshKeys,
+    /// Two records of one class with different random bytes: the harness's own rate of
+    /// differences between inputs the code treats alike.
+    Control,
 }
 
 /// Prints one comparison; returns 1 when it is judged and not "no leak".
@@ -539,6 +561,8 @@ fn report(
         (Judged::FreshKeys, false) => "DIFFERS (not judged: fresh keys)",
         (Judged::Yes, true) => "no leak",
         (Judged::Yes, false) => "LEAK?",
+        (Judged::Control, true) => "control: no difference",
+        (Judged::Control, false) => "CONTROL DIFFERS (same class, other bytes)",
     };
     println!(
         "{target:<52} {name_a:>18} vs {name_b:<18} t={t:+8.2} z={z:+8.2} \
