@@ -329,6 +329,7 @@ pub fn memory<L: Library>(library: &L, count: usize) -> Result<(i64, i64), Failu
     Ok((client, server))
 }
 
+#[cfg(test)]
 /// Allocations made by the client's and the server's calls while `records` records of
 /// `len` bytes go each way, one at a time, after the handshake and `warm_up` records each
 /// way (issue 17: records in place, end to end, allocate nothing in steady state).
@@ -370,6 +371,7 @@ pub fn steady_allocations<L: Library>(
     Ok((meters.client.allocations, meters.server.allocations))
 }
 
+#[cfg(test)]
 /// Sends `data` from `from` (on `from_side`) to `to` as one record and checks it arrives.
 fn one_record(
     from: &mut impl Endpoint,
