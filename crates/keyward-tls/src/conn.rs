@@ -151,8 +151,9 @@ impl ConnectionCommon {
                 }
                 continue;
             }
-            // Handshake, alert and change_cipher_spec records are few: their payload is
-            // copied out of the read buffer, which the connection's own steps then change.
+            // Handshake, alert and change_cipher_spec records are few. Their payload is copied
+            // out of the read buffer because the steps that handle them change the record
+            // layer that buffer belongs to.
             let content_type = plain.content_type;
             let payload = plain.payload.to_vec();
             match content_type {
@@ -165,6 +166,7 @@ impl ConnectionCommon {
                 }
                 ContentType::ChangeCipherSpec => self.change_cipher_spec(&payload)?,
                 ContentType::Alert => self.alert(&payload)?,
+                // (Application data went to the plaintext queue above.)
                 ContentType::ApplicationData | ContentType::Unknown(_) => {
                     return Err(Error::UnexpectedMessage("unknown record type"))
                 }
