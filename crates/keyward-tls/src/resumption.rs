@@ -213,10 +213,15 @@ struct SessionCache {
     order: VecDeque<Vec<u8>>,
 }
 
-/// The server's resumption state.
+/// Shards of the TLS 1.2 session cache, picked by the session ID's first byte (random for
+/// the IDs the server makes): handshakes on different cores seldom wait for one another.
+const CACHE_SHARDS: usize = 16;
+
+/// The server's resumption state: the session cache, and the ticket key (made once, then
+/// read without a lock).
 #[derive(Default)]
 pub struct ServerSessions {
-    cache: Mutex<SessionCache>,
+    cache: [Mutex<SessionCache>; CACHE_SHARDS],
     ticket_key: OnceLock<Option<TicketKey>>,
 }
 
@@ -239,31 +244,34 @@ fn session_flags(session: &ServerSession12) -> u8 {
 const TICKET_KIND_TLS13: u8 = 2;
 
 impl ServerSessions {
-    fn with_cache<T>(&self, f: impl FnOnce(&mut SessionCache) -> T) -> T {
-        let mut cache = match self.cache.lock() {
+    /// Runs `f` on the cache shard of `session_id`.
+    fn with_cache<T>(&self, session_id: &[u8], f: impl FnOnce(&mut SessionCache) -> T) -> T {
+        let shard = usize::from(session_id.first().copied().unwrap_or(0)) % CACHE_SHARDS;
+        let mut cache = match self.cache[shard].lock() {
             Ok(cache) => cache,
             Err(poisoned) => poisoned.into_inner(),
         };
         f(&mut cache)
     }
 
-    /// Caches a TLS 1.2 session under its ID; the oldest entry goes when the cache is full.
+    /// Caches a TLS 1.2 session under its ID; the oldest entry of its shard goes when the
+    /// shard is full.
     pub fn cache_put(&self, session_id: Vec<u8>, session: ServerSession12) {
-        self.with_cache(|c| {
-            if c.entries.len() >= MAX_CACHED_SESSIONS {
+        self.with_cache(&session_id, |c| {
+            if c.entries.len() >= MAX_CACHED_SESSIONS / CACHE_SHARDS {
                 if let Some(oldest) = c.order.pop_front() {
                     c.entries.remove(&oldest);
                 }
             }
             c.order.push_back(session_id.clone());
-            c.entries.insert(session_id, session);
+            c.entries.insert(session_id.clone(), session);
         });
     }
 
     /// The cached session for an ID, if still valid.
     pub fn cache_get(&self, session_id: &[u8]) -> Option<ServerSession12> {
         let now = now_secs();
-        self.with_cache(|c| {
+        self.with_cache(session_id, |c| {
             let session = c.entries.get(session_id)?;
             (now.saturating_sub(session.created) <= u64::from(SESSION_LIFETIME))
                 .then(|| session.clone())
@@ -449,6 +457,43 @@ mod tests {
             .chars()
             .take(300)
             .collect()
+    }
+
+    /// The session cache is sharded by the ID's first byte; each shard keeps its newest
+    /// entries, and together they hold at most MAX_CACHED_SESSIONS.
+    #[test]
+    fn the_session_cache_keeps_the_newest_sessions_of_each_shard() {
+        let sessions = ServerSessions::default();
+        let session = |created| ServerSession12 {
+            master: vec![9; 48],
+            suite: 0xc02f,
+            extended_master_secret: true,
+            encrypt_then_mac: false,
+            alpn: None,
+            server_name: None,
+            created,
+        };
+        let id = |n: usize| {
+            let mut id = vec![(n % 256) as u8; 32];
+            id[1..9].copy_from_slice(&(n as u64).to_be_bytes());
+            id
+        };
+        let now = now_secs();
+        let total = 3 * MAX_CACHED_SESSIONS;
+        for n in 0..total {
+            sessions.cache_put(id(n), session(now));
+        }
+        let kept = (0..total)
+            .filter(|&n| sessions.cache_get(&id(n)).is_some())
+            .count();
+        assert_eq!(kept, MAX_CACHED_SESSIONS);
+        for n in total - MAX_CACHED_SESSIONS..total {
+            assert!(sessions.cache_get(&id(n)).is_some(), "session {n}");
+        }
+        assert!(sessions.cache_get(&id(0)).is_none());
+        // Expired sessions are not returned.
+        sessions.cache_put(id(total), session(now - u64::from(SESSION_LIFETIME) - 1));
+        assert!(sessions.cache_get(&id(total)).is_none());
     }
 
     #[test]
