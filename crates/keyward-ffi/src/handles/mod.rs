@@ -12,6 +12,12 @@
 //!   with a use is safe (the use finishes on its own reference);
 //! - survives a poisoned lock: the table's bookkeeping is updated in single steps, so a panic
 //!   elsewhere cannot leave it half-changed.
+//!
+//! The SSL provider's table, on the path of every record and handshake, is a [`ShardedTable`]:
+//! [`SHARDS`] such tables picked by the handle, so that calls on different handles seldom
+//! wait on one lock. The minidriver's and the D3D11 tables are single tables, because some of
+//! their calls look at several objects in one step (a context and its cards, a device and its
+//! sessions).
 
 mod ssl;
 
@@ -57,6 +63,57 @@ impl<T> HandleTable<T> {
     /// Registers `value` under a fresh handle.
     pub(crate) fn insert(&self, value: T) -> Result<usize> {
         self.write().insert(value)
+    }
+}
+
+/// How many [`HandleTable`]s a [`ShardedTable`] is split into.
+pub(crate) const SHARDS: usize = 16;
+
+/// [`SHARDS`] [`HandleTable`]s, one picked by each handle's bits: a call locks only the shard
+/// of the handle it names. Each entry is self-contained (nothing here updates two entries in
+/// one step), which is what makes the split possible.
+pub(crate) struct ShardedTable<T> {
+    shards: [HandleTable<T>; SHARDS],
+}
+
+impl<T> ShardedTable<T> {
+    /// An empty table (for a `static`).
+    pub(crate) const fn new() -> Self {
+        ShardedTable {
+            shards: [const { HandleTable::new() }; SHARDS],
+        }
+    }
+
+    /// The shard that holds `handle`. Handles are random words, so any bits spread them
+    /// evenly; bit 0 is skipped because some tables make every handle odd.
+    pub(crate) fn shard(&self, handle: usize) -> &HandleTable<T> {
+        &self.shards[(handle >> 1) % SHARDS]
+    }
+
+    /// What `view` finds in the entry of `handle` (as [`HandleTable::find`]).
+    pub(crate) fn find<R>(&self, handle: usize, view: impl FnOnce(&T) -> Option<R>) -> Option<R> {
+        self.shard(handle).find(handle, view)
+    }
+
+    /// Registers `value` under a fresh handle: random, non-zero and unused.
+    pub(crate) fn insert(&self, value: T) -> Result<usize> {
+        loop {
+            let handle = random_word()?;
+            if handle == 0 {
+                continue;
+            }
+            let mut entries = self.shard(handle).write();
+            if !entries.contains_key(&handle) {
+                entries.0.insert(handle, value);
+                return Ok(handle);
+            }
+        }
+    }
+
+    /// The number of entries (for tests and benchmarks; each shard is counted in turn).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|shard| shard.read().len()).sum()
     }
 }
 
@@ -192,6 +249,29 @@ mod tests {
         assert_eq!(removed.len(), 2);
         assert!(table.find(child, |_| Some(())).is_none());
         assert_eq!(table.find(other, |(_, name)| Some(*name)), Some("other"));
+    }
+
+    #[test]
+    fn sharded_handles_are_fresh_nonzero_and_spread() {
+        let table = ShardedTable::new();
+        let handles: Vec<usize> = (0..256u32).map(|n| table.insert(n).unwrap()).collect();
+        assert!(handles.iter().all(|handle| *handle != 0));
+        assert_eq!(table.len(), 256);
+        for (n, handle) in handles.iter().enumerate() {
+            assert_eq!(table.find(*handle, |value| Some(*value)), Some(n as u32));
+            assert!(table.shard(*handle).read().contains_key(handle));
+        }
+        let used = table
+            .shards
+            .iter()
+            .filter(|shard| !shard.read().is_empty())
+            .count();
+        assert!(
+            used > SHARDS / 2,
+            "256 random handles fall in {used} shards"
+        );
+        assert_eq!(table.shard(handles[0]).write().remove(&handles[0]), Some(0));
+        assert_eq!(table.find(handles[0], |value| Some(*value)), None);
     }
 
     /// A use racing with a free: the user holds its own `Arc`, so a free never pulls the value

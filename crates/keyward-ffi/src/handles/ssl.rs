@@ -1,16 +1,16 @@
-//! The objects behind every `NCRYPT_*_HANDLE` of the SSL provider, in one [`HandleTable`].
+//! The objects behind every `NCRYPT_*_HANDLE` of the SSL provider, in one [`ShardedTable`].
 //!
 //! A forged or stale handle is unknown to the table, and a handle of the wrong kind is caught
 //! by the typed getters: all of these give `NTE_INVALID_HANDLE`.
 //!
 //! Providers are reference-counted as Windows does: `SslOpenProvider` and
 //! `SslIncrementProviderReferenceCount` add a reference, `SslFreeObject` and
-//! `SslDecrementProviderReferenceCount` drop one. Every object made through a provider also
-//! holds it, so the provider lives until its last object is freed; once its caller
-//! references are gone the provider handle is no longer accepted by calls.
+//! `SslDecrementProviderReferenceCount` drop one. Once its caller references are gone the
+//! provider handle is no longer accepted by calls. Every object made through a provider holds
+//! the provider itself (an `Arc`), so the provider lives until its last object is freed; the
+//! entries stay independent of one another, and every call locks one shard only.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use keyward_core::{Error, Result};
 use keyward_ssl::{
@@ -18,7 +18,7 @@ use keyward_ssl::{
     SessionKey, Tls13Secret,
 };
 
-use super::{Entries, HandleTable};
+use super::ShardedTable;
 
 /// Everything a handle can name (the "ssl1" … "ssl7" objects of Windows).
 #[derive(Clone)]
@@ -43,50 +43,36 @@ pub(crate) enum Object {
     Hash(Arc<Mutex<HandshakeHash>>),
 }
 
-struct Entry {
-    object: Object,
-    /// The provider this object was made through (none for providers).
-    owner: Option<usize>,
-    /// Providers only: references held by the caller.
-    caller_refs: usize,
-    /// Providers only: objects made through this provider that are still alive.
-    child_refs: usize,
+enum Entry {
+    /// A provider and the references its caller holds; the entry goes when they are gone.
+    Provider {
+        provider: Arc<Provider>,
+        caller_refs: usize,
+    },
+    /// Any other object, with the provider it was made through, kept alive by it.
+    Made {
+        object: Object,
+        _provider: Arc<Provider>,
+    },
 }
 
-static TABLE: HandleTable<Entry> = HandleTable::new();
-
-fn read() -> RwLockReadGuard<'static, BTreeMap<usize, Entry>> {
-    TABLE.read()
-}
-
-fn write() -> Entries<'static, Entry> {
-    TABLE.write()
-}
+static TABLE: ShardedTable<Entry> = ShardedTable::new();
 
 /// Registers a new provider with one caller reference.
 pub(crate) fn insert_provider(provider: Provider) -> Result<usize> {
-    TABLE.insert(Entry {
-        object: Object::Provider(Arc::new(provider)),
-        owner: None,
+    TABLE.insert(Entry::Provider {
+        provider: Arc::new(provider),
         caller_refs: 1,
-        child_refs: 0,
     })
 }
 
 /// Registers an object made through the provider `owner`, which it keeps alive.
 pub(crate) fn insert(owner: usize, object: Object) -> Result<usize> {
-    let mut table = write();
-    match table.get_mut(&owner) {
-        Some(entry) if matches!(entry.object, Object::Provider(_)) && entry.caller_refs > 0 => {
-            entry.child_refs += 1;
-        }
-        _ => return Err(Error::InvalidHandle),
-    }
-    table.insert(Entry {
+    debug_assert!(!matches!(object, Object::Provider(_)));
+    let provider = provider(owner)?;
+    TABLE.insert(Entry::Made {
         object,
-        owner: Some(owner),
-        caller_refs: 0,
-        child_refs: 0,
+        _provider: provider,
     })
 }
 
@@ -112,47 +98,40 @@ pub(crate) fn insert_all<const N: usize>(
     Ok(handles)
 }
 
-/// The object behind `handle`; unknown handles and providers the caller has released are
-/// `InvalidHandle`.
+/// The object behind `handle`; unknown handles are `InvalidHandle` (a provider whose caller
+/// references are gone is unknown).
 pub(crate) fn get(handle: usize) -> Result<Object> {
-    match read().get(&handle) {
-        Some(entry) if matches!(entry.object, Object::Provider(_)) && entry.caller_refs == 0 => {
-            Err(Error::InvalidHandle)
-        }
-        Some(entry) => Ok(entry.object.clone()),
-        None => Err(Error::InvalidHandle),
-    }
+    TABLE
+        .find(handle, |entry| match entry {
+            Entry::Provider { provider, .. } => Some(Object::Provider(provider.clone())),
+            Entry::Made { object, .. } => Some(object.clone()),
+        })
+        .ok_or(Error::InvalidHandle)
 }
 
 /// Frees `handle` (`SslFreeObject`): drops one caller reference of a provider, or removes
 /// any other object and releases its provider.
 pub(crate) fn free(handle: usize) -> Result<()> {
-    let mut table = write();
-    let entry = table.get_mut(&handle).ok_or(Error::InvalidHandle)?;
-    if matches!(entry.object, Object::Provider(_)) {
-        if entry.caller_refs == 0 {
-            return Err(Error::InvalidHandle);
+    let removed = {
+        let mut entries = TABLE.shard(handle).write();
+        match entries.get_mut(&handle).ok_or(Error::InvalidHandle)? {
+            Entry::Provider { caller_refs, .. } if *caller_refs > 1 => {
+                *caller_refs -= 1;
+                None
+            }
+            _ => entries.remove(&handle),
         }
-        entry.caller_refs -= 1;
-        remove_provider_if_unused(&mut table, handle);
-        return Ok(());
-    }
-    let owner = table.remove(&handle).and_then(|entry| entry.owner);
-    if let Some(owner) = owner {
-        if let Some(provider) = table.get_mut(&owner) {
-            provider.child_refs = provider.child_refs.saturating_sub(1);
-            remove_provider_if_unused(&mut table, owner);
-        }
-    }
+    };
+    // Dropped outside the lock: wiping a key schedule does not need the table.
+    drop(removed);
     Ok(())
 }
 
 /// Adds a caller reference to a provider (`SslIncrementProviderReferenceCount`).
 pub(crate) fn add_provider_ref(handle: usize) -> Result<()> {
-    let mut table = write();
-    match table.get_mut(&handle) {
-        Some(entry) if matches!(entry.object, Object::Provider(_)) && entry.caller_refs > 0 => {
-            entry.caller_refs += 1;
+    match TABLE.shard(handle).write().get_mut(&handle) {
+        Some(Entry::Provider { caller_refs, .. }) => {
+            *caller_refs += 1;
             Ok(())
         }
         _ => Err(Error::InvalidHandle),
@@ -165,15 +144,6 @@ pub(crate) fn release_provider(handle: usize) -> Result<()> {
     match get(handle)? {
         Object::Provider(_) => free(handle),
         _ => Err(Error::InvalidHandle),
-    }
-}
-
-fn remove_provider_if_unused(table: &mut Entries<'_, Entry>, handle: usize) {
-    if table
-        .get(&handle)
-        .is_some_and(|entry| entry.caller_refs == 0 && entry.child_refs == 0)
-    {
-        table.remove(&handle);
     }
 }
 
@@ -255,21 +225,22 @@ mod tests {
         let h = insert(p, hash_object()).unwrap();
         assert!(hash(h).is_ok());
         assert_eq!(master_key(h).err(), Some(Error::InvalidHandle));
-        assert_eq!(provider_of(h), Some(p));
         free(h).unwrap();
         assert_eq!(hash(h).err(), Some(Error::InvalidHandle));
         assert_eq!(free(h), Err(Error::InvalidHandle));
         free(p).unwrap();
     }
 
-    fn provider_of(handle: usize) -> Option<usize> {
-        read().get(&handle).and_then(|entry| entry.owner)
+    /// The provider object behind a provider handle, watched without keeping it alive.
+    fn watch(handle: usize) -> std::sync::Weak<Provider> {
+        Arc::downgrade(&super::provider(handle).unwrap())
     }
 
     #[test]
     #[cfg_attr(miri, ignore = "hashes with aws-lc")]
     fn objects_keep_their_provider_alive() {
         let p = open();
+        let watched = watch(p);
         add_provider_ref(p).unwrap();
         let h = insert(p, hash_object()).unwrap();
         free(p).unwrap();
@@ -277,10 +248,13 @@ mod tests {
         release_provider(p).unwrap();
         assert_eq!(super::provider(p).err(), Some(Error::InvalidHandle));
         assert_eq!(free(p), Err(Error::InvalidHandle));
-        assert!(read().contains_key(&p), "the hash still holds the provider");
+        assert!(
+            watched.upgrade().is_some(),
+            "the hash still holds the provider"
+        );
         assert_eq!(insert(p, hash_object()), Err(Error::InvalidHandle));
         free(h).unwrap();
-        assert!(!read().contains_key(&p));
+        assert!(watched.upgrade().is_none());
     }
 
     #[test]
@@ -322,11 +296,11 @@ mod tests {
             }))
         };
         let p = open();
+        let watched = watch(p);
         let child = insert(p, point()).unwrap();
         assert!(public_key(child).is_ok());
         assert_eq!(hash(child).err(), Some(Error::InvalidHandle));
         assert_ne!(child, p);
-        assert_eq!(provider_of(child), Some(p));
         add_provider_ref(p).unwrap();
         release_provider(p).unwrap();
         assert!(super::provider(p).is_ok());
@@ -334,11 +308,11 @@ mod tests {
         assert_eq!(get(p).err(), Some(Error::InvalidHandle));
         assert_eq!(add_provider_ref(p), Err(Error::InvalidHandle));
         assert!(
-            read().contains_key(&p),
+            watched.upgrade().is_some(),
             "the child still holds the provider"
         );
         free(child).unwrap();
-        assert!(!read().contains_key(&p));
+        assert!(watched.upgrade().is_none());
         assert_eq!(free(child), Err(Error::InvalidHandle));
         assert_eq!(release_provider(child), Err(Error::InvalidHandle));
     }
