@@ -13,7 +13,6 @@
 //! with a PC/SC handle that was disconnected. Connections to the same virtual-card state file
 //! share one card, as PC/SC connections to one reader do.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -23,7 +22,7 @@ use keyward_card::minidriver::CardContext;
 use keyward_card::transport::{InProcess, PcscTransport, Transport};
 use keyward_card::{Error, ScardStatus};
 
-use crate::handles::HandleTable;
+use crate::handles::{HandleTable, Map};
 
 /// How a connection reaches its card.
 pub(crate) enum Link {
@@ -133,7 +132,7 @@ pub(crate) fn release_context(context: usize) -> Result<(), ScardStatus> {
     Ok(())
 }
 
-fn check_context(table: &BTreeMap<usize, Object>, context: usize) -> Result<(), ScardStatus> {
+fn check_context(table: &Map<Object>, context: usize) -> Result<(), ScardStatus> {
     match table.get(&context) {
         Some(Object::ResourceContext) => Ok(()),
         _ => Err(INVALID_HANDLE),

@@ -21,7 +21,8 @@
 
 mod ssl;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -31,21 +32,50 @@ use keyward_core::Result;
 
 pub(crate) use ssl::*;
 
+/// The map behind a table: handle to object.
+pub(crate) type Map<T> = HashMap<usize, T, BuildHasherDefault<HandleHasher>>;
+
+/// Hashes a handle with a fixed bit mixer (splitmix64's finaliser) instead of a keyed hash.
+/// Handles are random words that the table draws itself, so a caller can look up a forged
+/// handle but never choose the handle of an entry, and no key is needed against flooding;
+/// the mixer only spreads the bits a [`ShardedTable`] fixes per shard over the whole hash.
+#[derive(Default)]
+pub(crate) struct HandleHasher(u64);
+
+impl Hasher for HandleHasher {
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^ (x >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_usize(&mut self, handle: usize) {
+        self.0 = handle as u64;
+    }
+}
+
 /// A table of `T`s named by random handles.
 pub(crate) struct HandleTable<T> {
-    entries: RwLock<BTreeMap<usize, T>>,
+    entries: RwLock<Map<T>>,
 }
 
 impl<T> HandleTable<T> {
     /// An empty table (for a `static`).
     pub(crate) const fn new() -> Self {
         HandleTable {
-            entries: RwLock::new(BTreeMap::new()),
+            entries: RwLock::new(HashMap::with_hasher(BuildHasherDefault::new())),
         }
     }
 
     /// The entries, for reading.
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, BTreeMap<usize, T>> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Map<T>> {
         self.entries.read().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -118,7 +148,7 @@ impl<T> ShardedTable<T> {
 }
 
 /// The entries of a [`HandleTable`] under its write lock.
-pub(crate) struct Entries<'a, T>(RwLockWriteGuard<'a, BTreeMap<usize, T>>);
+pub(crate) struct Entries<'a, T>(RwLockWriteGuard<'a, Map<T>>);
 
 impl<T> Entries<'_, T> {
     /// Registers `value` under a fresh handle: random, non-zero and unused.
@@ -159,7 +189,7 @@ impl<T> Entries<'_, T> {
 
 /// Lookups and removals by handle; registering goes through [`Entries::insert`].
 impl<T> Deref for Entries<'_, T> {
-    type Target = BTreeMap<usize, T>;
+    type Target = Map<T>;
 
     fn deref(&self) -> &Self::Target {
         &self.0
