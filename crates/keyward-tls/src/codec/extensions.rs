@@ -239,25 +239,61 @@ fn is_dns_host_name(name: &[u8]) -> bool {
     name.len() <= MAX_HOST_NAME_LEN && labels_ok && !numeric_top
 }
 
-/// A set of `uint16` code points (extension types, groups): a 65,536-bit map, so that
-/// duplicate detection is linear in the list.
-struct SeenU16(Box<[u64; 1024]>);
+/// A set of `uint16` code points (extension types, groups), for duplicate detection in
+/// linear time. Real lists hold a few dozen at most and stay in a small array; a longer one
+/// (only a hostile peer sends it) moves to a 65,536-bit map, so that a list of thousands is
+/// still checked in one pass.
+struct SeenU16 {
+    few: [u16; SEEN_FEW],
+    len: usize,
+    many: Option<Box<[u64; 1024]>>,
+}
+
+/// How many values [`SeenU16`] keeps in its array.
+const SEEN_FEW: usize = 32;
 
 impl SeenU16 {
     fn new() -> Self {
-        SeenU16(Box::new([0; 1024]))
+        SeenU16 {
+            few: [0; SEEN_FEW],
+            len: 0,
+            many: None,
+        }
     }
 
     /// Adds `value`; false when it was there already.
     fn insert(&mut self, value: u16) -> bool {
-        let (word, bit) = (usize::from(value >> 6), 1u64 << (value & 63));
-        let Some(slot) = self.0.get_mut(word) else {
+        if let Some(map) = &mut self.many {
+            return set_bit(map, value);
+        }
+        let few = self.few.get(..self.len).unwrap_or_default();
+        if few.contains(&value) {
             return false;
-        };
-        let fresh = *slot & bit == 0;
-        *slot |= bit;
-        fresh
+        }
+        if let Some(slot) = self.few.get_mut(self.len) {
+            *slot = value;
+            self.len += 1;
+            return true;
+        }
+        let mut map = Box::new([0u64; 1024]);
+        for old in self.few {
+            set_bit(&mut map, old);
+        }
+        set_bit(&mut map, value);
+        self.many = Some(map);
+        true
     }
+}
+
+/// Sets the bit of `value` in a 65,536-bit map; false when it was set already.
+fn set_bit(map: &mut [u64; 1024], value: u16) -> bool {
+    let (word, bit) = (usize::from(value >> 6), 1u64 << (value & 63));
+    let Some(slot) = map.get_mut(word) else {
+        return false;
+    };
+    let fresh = *slot & bit == 0;
+    *slot |= bit;
+    fresh
 }
 
 fn read_alpn(mut reader: Reader<'_>) -> Result<Vec<Vec<u8>>, Error> {
@@ -637,6 +673,21 @@ impl ServerExtensions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Duplicates are found among the first few values, past the switch to the bit map, and
+    /// across it; every code point, 0 and 0xFFFF included, can be held.
+    #[test]
+    fn seen_sets_find_every_duplicate() {
+        for count in [1usize, SEEN_FEW - 1, SEEN_FEW, SEEN_FEW + 1, 5000] {
+            let mut seen = SeenU16::new();
+            let values: Vec<u16> = (0..count).map(|i| (i as u16).wrapping_mul(7919)).collect();
+            assert!(values.iter().all(|value| seen.insert(*value)), "{count}");
+            assert!(values.iter().all(|value| !seen.insert(*value)), "{count}");
+        }
+        let mut seen = SeenU16::new();
+        assert!(seen.insert(0) && seen.insert(0xFFFF));
+        assert!(!seen.insert(0) && !seen.insert(0xFFFF));
+    }
 
     /// A `server_name` extension block naming `name`.
     fn server_name_block(name: &[u8]) -> Vec<u8> {

@@ -17,8 +17,10 @@ use crate::error::Error;
 
 /// The most received bytes held before they are processed: a few whole records.
 const MAX_BUFFERED: usize = 4 * (HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS12);
-/// How much one `read_tls` asks the transport for.
-const READ_CHUNK: usize = HEADER_LEN + MAX_CIPHERTEXT_LEN_TLS12;
+/// How much a read asks for when no record is under way, and so the least room a read
+/// prepares: a handshake flight fits, and a fresh or just-released buffer is not zeroed for
+/// a whole 16 KiB record the peer may never send.
+const FIRST_READ: usize = 4096;
 
 /// One complete record as received, header and body, in the deframer's own buffer: it is
 /// unprotected where it lies.
@@ -82,7 +84,13 @@ impl Deframer {
                 "received data buffer is full: call process_new_packets",
             ));
         }
-        let want = READ_CHUNK.min(MAX_BUFFERED - self.filled);
+        // As much room as is initialised already, and at least what the record under way
+        // still needs: the buffer grows to the records the peer sends, and is zeroed once.
+        let room = self.buf.len() - self.filled;
+        let want = room
+            .max(self.rest_of_record())
+            .max(FIRST_READ)
+            .min(MAX_BUFFERED - self.filled);
         if self.buf.len() < self.filled + want {
             self.buf.resize(self.filled + want, 0);
         }
@@ -97,6 +105,16 @@ impl Deframer {
         };
         self.filled += n;
         result.map(|_| n)
+    }
+
+    /// The bytes still missing of the record whose header is buffered (0 without a header).
+    fn rest_of_record(&self) -> usize {
+        let pending = self.buf.get(self.used..self.filled).unwrap_or(&[]);
+        match pending.first_chunk::<HEADER_LEN>() {
+            Some(&[_, _, _, l0, l1]) => (HEADER_LEN + usize::from(u16::from_be_bytes([l0, l1])))
+                .saturating_sub(pending.len()),
+            None => 0,
+        }
     }
 
     /// Adds received bytes directly (tests and callers that already hold them).

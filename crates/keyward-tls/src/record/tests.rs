@@ -39,6 +39,44 @@ fn deframer_waits_for_whole_records_and_checks_headers() {
     assert_eq!(deframer.pop(), Err(Error::RecordOverflow));
 }
 
+/// A transport that holds `wire` and records how much room each read offers.
+struct Recording<'a> {
+    wire: &'a [u8],
+    asked: Vec<usize>,
+}
+
+impl std::io::Read for Recording<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.asked.push(buf.len());
+        let n = buf.len().min(self.wire.len());
+        buf[..n].copy_from_slice(&self.wire[..n]);
+        self.wire = &self.wire[n..];
+        Ok(n)
+    }
+}
+
+/// A fresh deframer prepares 4 KiB, not a whole 16 KiB record: the room of a read is zeroed
+/// once, and most connections only ever receive small handshake flights. A record under way
+/// gets the room it still needs, and the room stays for the reads after it.
+#[test]
+fn deframer_reads_grow_with_the_records() {
+    let big = wire_record(23, &[7; 16384]);
+    let wire = [big.clone(), big].concat();
+    let mut transport = Recording {
+        wire: &wire,
+        asked: Vec::new(),
+    };
+    let mut deframer = Deframer::default();
+    assert_eq!(deframer.read(&mut transport).unwrap(), 4096);
+    assert_eq!(deframer.pop(), Ok(None));
+    assert_eq!(deframer.read(&mut transport).unwrap(), 5 + 16384 - 4096);
+    assert_eq!(deframer.pop().unwrap().unwrap().body_len(), 16384);
+    assert_eq!(deframer.read(&mut transport).unwrap(), 5 + 16384);
+    assert_eq!(deframer.pop().unwrap().unwrap().body_len(), 16384);
+    assert_eq!(transport.asked, [4096, 5 + 16384 - 4096, 5 + 16384]);
+    assert!(deframer.capacity() < 2 * (5 + 16384));
+}
+
 #[test]
 fn joiner_handles_split_and_coalesced_messages() {
     let mut joiner = HandshakeJoiner::default();
@@ -144,13 +182,17 @@ fn idle_buffers_are_released_and_partial_records_kept() {
     sender.release_idle_buffers();
     assert_eq!(sender.sendable.capacity(), 0);
 
-    // One read brings the first record and part of the second.
+    // The first read brings 4 KiB of the first record, the second the rest of it, the third
+    // the whole second record.
     let mut transport = &wire[..];
     receiver.deframer.read(&mut transport).unwrap();
-    assert_eq!(next(&mut receiver).unwrap().unwrap().payload, [7; 16383]);
     assert!(receiver.next_record().unwrap().is_none());
     receiver.release_idle_buffers();
     assert!(receiver.deframer.capacity() > 0, "a partial record stays");
+    receiver.deframer.read(&mut transport).unwrap();
+    assert_eq!(next(&mut receiver).unwrap().unwrap().payload, [7; 16383]);
+    receiver.release_idle_buffers();
+    assert_eq!(receiver.deframer.capacity(), 0);
     receiver.deframer.read(&mut transport).unwrap();
     assert_eq!(
         next(&mut receiver).unwrap().unwrap().payload.len(),
