@@ -5,9 +5,9 @@
 //! are built here, in the caller's process, from the key material the daemon sends.
 
 use crate::protocol::{
-    error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, KeyAlgorithm,
-    Request, RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN,
-    PROTOCOL_VERSION, UNSOLICITED,
+    error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, KeyAlgorithm, Request,
+    RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,
+    UNSOLICITED,
 };
 use keyward_core::codec::Codec;
 use keyward_core::{Error, Result, SecretVec};

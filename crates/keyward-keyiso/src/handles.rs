@@ -42,7 +42,9 @@ impl HandleTable {
     /// Adds `object` under a new random handle; `NTE_NO_MEMORY` when the table is full.
     pub fn insert(&mut self, object: Object) -> Result<Handle> {
         if self.objects.len() >= self.max_handles {
-            return Err(Error::LimitExceeded("too many live handles on this connection"));
+            return Err(Error::LimitExceeded(
+                "too many live handles on this connection",
+            ));
         }
         let handle = loop {
             let mut value = [0u8; 8];

@@ -34,7 +34,9 @@ pub mod peer;
 pub mod protocol;
 pub mod server;
 
-pub use client::{Client, RemoteEphemeralKey, RemoteMasterKey, RemotePrivateKey, RemoteTls13Secret};
+pub use client::{
+    Client, RemoteEphemeralKey, RemoteMasterKey, RemotePrivateKey, RemoteTls13Secret,
+};
 pub use limits::Limits;
 pub use peer::Allowlist;
 pub use protocol::{Handle, KeyAlgorithm, PROTOCOL_VERSION};

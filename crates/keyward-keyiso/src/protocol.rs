@@ -19,8 +19,8 @@
 )]
 
 use keyward_core::backend::HashAlgorithm;
-use keyward_core::codec::{self, put_u16, put_u32, put_u8, put_vec_exact, Codec, LengthPrefix};
 use keyward_core::codec::Reader;
+use keyward_core::codec::{self, put_u16, put_u32, put_u8, put_vec_exact, Codec, LengthPrefix};
 use keyward_core::{Error, Result, SecretVec, Status};
 use keyward_ssl::params::Randoms;
 use keyward_ssl::{CipherSuite, Group, Parameters, Protocol, Side, SignaturePadding};
@@ -202,10 +202,10 @@ impl WireParameters {
     /// The borrowed form the provider takes.
     pub fn as_parameters(&self) -> Parameters<'_> {
         Parameters {
-            randoms: self.randoms.as_ref().map(|(client, server)| Randoms {
-                client,
-                server,
-            }),
+            randoms: self
+                .randoms
+                .as_ref()
+                .map(|(client, server)| Randoms { client, server }),
             highest_version: self.highest_version,
             session_hash: self.session_hash.as_deref(),
             encrypt_then_mac: self.encrypt_then_mac,
@@ -984,7 +984,10 @@ fn to_frame(body: impl FnOnce(&mut Vec<u8>) -> Result<(), codec::Error>) -> Resu
         return Err(Error::InvalidParameter("message field too long"));
     }
     let body_len = frame.len() - 4;
-    let Some(len) = u32::try_from(body_len).ok().filter(|_| body_len <= MAX_FRAME_LEN) else {
+    let Some(len) = u32::try_from(body_len)
+        .ok()
+        .filter(|_| body_len <= MAX_FRAME_LEN)
+    else {
         frame.zeroize();
         return Err(Error::InvalidParameter("message longer than a frame"));
     };
@@ -1319,9 +1322,18 @@ mod tests {
             body
         };
         assert!(Request::decode(&ephemeral(0x0303, 0xC02F, 29)).is_ok());
-        assert_eq!(refused(&ephemeral(0x0399, 0xC02F, 29)), Status::NTE_BAD_DATA);
-        assert_eq!(refused(&ephemeral(0x0303, 0xFFFF, 29)), Status::NTE_BAD_DATA);
-        assert_eq!(refused(&ephemeral(0x0303, 0xC02F, 0x9999)), Status::NTE_BAD_DATA);
+        assert_eq!(
+            refused(&ephemeral(0x0399, 0xC02F, 29)),
+            Status::NTE_BAD_DATA
+        );
+        assert_eq!(
+            refused(&ephemeral(0x0303, 0xFFFF, 29)),
+            Status::NTE_BAD_DATA
+        );
+        assert_eq!(
+            refused(&ephemeral(0x0303, 0xC02F, 0x9999)),
+            Status::NTE_BAD_DATA
+        );
         // A zero handle, an unknown side, an unknown padding, unknown parameter flags.
         let mut free_zero = vec![0, 0, 0, 1, 0x11];
         free_zero.extend_from_slice(&[0; 8]);

@@ -335,7 +335,12 @@ impl Connection<'_> {
         let request = match Request::decode(frame) {
             Ok(request) => request,
             // Frames are delimited by their length, so a bad body loses nothing else.
-            Err(error) => return (Response::error(request_id_of(frame), &error), Next::Continue),
+            Err(error) => {
+                return (
+                    Response::error(request_id_of(frame), &error),
+                    Next::Continue,
+                )
+            }
         };
         let id = request.id;
         if !self.rate.take() {

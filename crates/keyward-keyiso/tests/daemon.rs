@@ -130,10 +130,15 @@ fn a_closed_connection_frees_its_handles_and_only_its_own() {
     for _ in 0..10 {
         new_ephemeral(&leaving);
     }
-    leaving.open_private_key(&fixture().rsa_certificate).unwrap();
+    leaving
+        .open_private_key(&fixture().rsa_certificate)
+        .unwrap();
     assert_eq!(test_daemon.daemon.live_handles(), 13);
     // Handles belong to their connection: another client cannot use or free them.
-    assert_eq!(status(staying.free(theirs.handle())), Status::NTE_INVALID_HANDLE);
+    assert_eq!(
+        status(staying.free(theirs.handle())),
+        Status::NTE_INVALID_HANDLE
+    );
     drop(leaving);
     assert_eq!(test_daemon.wait_for_live_handles(1), 1);
     staying.free(kept.handle()).unwrap();
@@ -213,11 +218,8 @@ fn a_flooding_client_is_throttled_and_others_are_not() {
     for _ in 0..4 {
         new_ephemeral(&flooder);
     }
-    let throttled = flooder.create_ephemeral_key(
-        Protocol::Tls12,
-        tls12_suite(),
-        Group::Ec(Curve::X25519),
-    );
+    let throttled =
+        flooder.create_ephemeral_key(Protocol::Tls12, tls12_suite(), Group::Ec(Curve::X25519));
     assert_eq!(status(throttled), Status::NTE_DEVICE_NOT_READY);
     // The same connection stays open and other clients keep their own budget.
     let polite = Client::connect(test_daemon.socket()).unwrap();
@@ -272,12 +274,12 @@ fn malformed_frames_get_an_error_and_the_connection_goes_on() {
     let test_daemon = start_daemon();
     let mut stream = greeted_stream(&test_daemon.socket());
     let bodies: [&[u8]; 7] = [
-        &[],                                  // no id
-        &[0, 0, 0, 9],                        // no type
-        &[0, 0, 0, 9, 0x42],                  // unknown type
-        &[0, 0, 0, 9, 0x11, 0, 0, 0],         // truncated handle
-        &[0, 0, 0, 9, 0x11, 0, 0, 0, 0, 0, 0, 0, 0], // zero handle
-        &[0, 0, 0, 9, 0x05, 3, 3, 0xC0, 0x2F, 0, 29, 0], // trailing byte
+        &[],                                               // no id
+        &[0, 0, 0, 9],                                     // no type
+        &[0, 0, 0, 9, 0x42],                               // unknown type
+        &[0, 0, 0, 9, 0x11, 0, 0, 0],                      // truncated handle
+        &[0, 0, 0, 9, 0x11, 0, 0, 0, 0, 0, 0, 0, 0],       // zero handle
+        &[0, 0, 0, 9, 0x05, 3, 3, 0xC0, 0x2F, 0, 29, 0],   // trailing byte
         &[0, 0, 0, 9, 0x05, 3, 3, 0xC0, 0x2F, 0x12, 0x34], // unknown group
     ];
     for body in bodies {

@@ -40,9 +40,7 @@ fn ecdhe(suite_id: u16, curve: Curve, certificate: &[u8], padding: SignaturePadd
     server_params.extend_from_slice(server_share.public_value());
     let signed = [&CLIENT_RANDOM[..], &SERVER_RANDOM, &server_params].concat();
     let digest = hash(HashAlgorithm::Sha256, &signed);
-    let signature = server
-        .sign_hash(&key, digest.as_bytes(), padding)
-        .unwrap();
+    let signature = server.sign_hash(&key, digest.as_bytes(), padding).unwrap();
     assert_eq!(signature.len(), key.signature_len());
     certificate_key(certificate)
         .verify_signature(digest.as_bytes(), &signature, padding)
@@ -86,7 +84,9 @@ fn ecdhe(suite_id: u16, curve: Curve, certificate: &[u8], padding: SignaturePadd
         );
     }
 
-    let server_keys = server.generate_session_keys(&server_master, &randoms).unwrap();
+    let server_keys = server
+        .generate_session_keys(&server_master, &randoms)
+        .unwrap();
     let client_keys = client_master.generate_session_keys(&randoms).unwrap();
     records_interoperate(
         (&server_keys.write, &server_keys.read),
@@ -95,10 +95,21 @@ fn ecdhe(suite_id: u16, curve: Curve, certificate: &[u8], padding: SignaturePadd
 
     let mut expected = [0u8; 32];
     client_master
-        .export_keying_material(b"EXPORTER-keyiso", &randoms64(), Some(b"ctx"), &mut expected)
+        .export_keying_material(
+            b"EXPORTER-keyiso",
+            &randoms64(),
+            Some(b"ctx"),
+            &mut expected,
+        )
         .unwrap();
     let exported = server
-        .export_keying_material(&server_master, b"EXPORTER-keyiso", &randoms64(), Some(b"ctx"), 32)
+        .export_keying_material(
+            &server_master,
+            b"EXPORTER-keyiso",
+            &randoms64(),
+            Some(b"ctx"),
+            32,
+        )
         .unwrap();
     assert_eq!(exported.expose(), expected);
 
@@ -146,7 +157,8 @@ fn rsa_key_exchange(suite_id: u16, encrypt_then_mac: bool) {
     let key = server.open_private_key(&fixture().rsa_certificate).unwrap();
     assert_eq!(key.algorithm(), KeyAlgorithm::Rsa);
 
-    let mut params = Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM).highest_version(0x0303);
+    let mut params =
+        Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM).highest_version(0x0303);
     params.encrypt_then_mac = encrypt_then_mac;
     let (client_master, encrypted_premaster) = client
         .generate_master_key_rsa(
@@ -170,7 +182,9 @@ fn rsa_key_exchange(suite_id: u16, encrypt_then_mac: bool) {
             .compute_finished_hash(&transcript, Side::Client)
             .unwrap()
     );
-    let server_keys = server.generate_session_keys(&server_master, &params).unwrap();
+    let server_keys = server
+        .generate_session_keys(&server_master, &params)
+        .unwrap();
     let client_keys = client_master.generate_session_keys(&params).unwrap();
     assert_eq!(server_keys.write.cbc_mode(), client_keys.read.cbc_mode());
     records_interoperate(
@@ -214,7 +228,9 @@ fn wrong_kinds_of_handles_and_digests_are_refused() {
     let suite = CipherSuite::from_id(0xC02F).unwrap();
     let test_daemon = start_daemon();
     let server = Client::connect(test_daemon.socket()).unwrap();
-    let ecdsa = server.open_private_key(&fixture().ecdsa_certificate).unwrap();
+    let ecdsa = server
+        .open_private_key(&fixture().ecdsa_certificate)
+        .unwrap();
     let params = Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM).highest_version(0x0303);
     // An ECDSA key cannot decrypt an RSA premaster.
     let rsa_suite = CipherSuite::from_id(0x009C).unwrap();
@@ -250,7 +266,10 @@ fn wrong_kinds_of_handles_and_digests_are_refused() {
     );
     // Freed handles are gone; unknown certificates have no key.
     server.free(master.handle()).unwrap();
-    assert_eq!(status(server.free(master.handle())), Status::NTE_INVALID_HANDLE);
+    assert_eq!(
+        status(server.free(master.handle())),
+        Status::NTE_INVALID_HANDLE
+    );
     assert_eq!(
         status(server.compute_finished_hash(&master, &[0; 32], Side::Client)),
         Status::NTE_INVALID_HANDLE

@@ -28,7 +28,11 @@ fn handshake(suite_id: u16, group: Group) {
     // Handshake secrets: in process for the client, in the daemon for the server.
     let client_early = client.extract_early_key(None, TLS13, suite).unwrap();
     let client_handshake = client
-        .extract_handshake_key(&client_share, &server_share.public_key().unwrap(), &client_early)
+        .extract_handshake_key(
+            &client_share,
+            &server_share.public_key().unwrap(),
+            &client_early,
+        )
         .unwrap();
     let server_early = server.extract_early_key(suite).unwrap();
     let server_handshake = server

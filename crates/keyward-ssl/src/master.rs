@@ -222,9 +222,7 @@ impl MasterKey {
             .hash_algorithm()
             .map_or(36, |hash| hash.output_len());
         if transcript_digest.len() != expected_len {
-            return Err(Error::InvalidParameter(
-                "transcript digest of another hash",
-            ));
+            return Err(Error::InvalidParameter("transcript digest of another hash"));
         }
         let label: &[u8] = match sender {
             Side::Client => b"client finished",

@@ -483,11 +483,9 @@ impl Provider {
                 transcript_digest,
                 SecretKind::EarlyExporterMaster,
             ),
-            SecretKind::Master => base.derive_for_digest(
-                b"exp master",
-                transcript_digest,
-                SecretKind::ExporterMaster,
-            ),
+            SecretKind::Master => {
+                base.derive_for_digest(b"exp master", transcript_digest, SecretKind::ExporterMaster)
+            }
             _ => Err(Error::InvalidHandle),
         }
     }

@@ -127,7 +127,12 @@ pub fn records_interoperate(
     (theirs_write, theirs_read): (&SessionKey, &SessionKey),
 ) {
     for seq in 0..3 {
-        record_crosses(ours_write, theirs_read, seq, b"HTTP/1.1 200 OK\r\n\r\nhello");
+        record_crosses(
+            ours_write,
+            theirs_read,
+            seq,
+            b"HTTP/1.1 200 OK\r\n\r\nhello",
+        );
         record_crosses(theirs_write, ours_read, seq, b"GET / HTTP/1.1\r\n\r\n");
     }
 }
