@@ -182,6 +182,12 @@ impl Client {
         }
     }
 
+    /// Connects to the daemon at its default socket ([`crate::default_socket_path`]), as
+    /// [`Client::connect`].
+    pub fn connect_default() -> Result<Client> {
+        Client::connect(crate::default_socket_path())
+    }
+
     /// Sends one request and reads its answer; an error response becomes its [`Error`].
     fn call(&self, body: RequestBody) -> Result<ResponseBody> {
         let mut connection = self

@@ -41,3 +41,17 @@ pub use limits::Limits;
 pub use peer::Allowlist;
 pub use protocol::{Handle, KeyAlgorithm, PROTOCOL_VERSION};
 pub use server::{serve, Config, Daemon, RunningDaemon};
+
+use std::path::{Path, PathBuf};
+
+/// The default socket of the daemon, where [`Client::connect_default`] looks and
+/// [`Config::default_socket_path`] listens: `$XDG_RUNTIME_DIR/keyward/keyiso.sock`, or
+/// `/run/keyward/keyiso.sock` for root or without `XDG_RUNTIME_DIR`.
+pub fn default_socket_path() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(runtime) if peer::own_uid() != 0 => {
+            Path::new(&runtime).join("keyward").join("keyiso.sock")
+        }
+        _ => PathBuf::from("/run/keyward/keyiso.sock"),
+    }
+}

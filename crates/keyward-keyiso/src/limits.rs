@@ -15,6 +15,9 @@ pub struct Limits {
     pub burst: u32,
     /// Requests per second a connection may sustain (`NTE_DEVICE_NOT_READY` beyond).
     pub requests_per_second: u32,
+    /// Connections the daemon serves at once, across all clients (each has a thread). A
+    /// connection over it is answered `NTE_DEVICE_NOT_READY` and closed.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -24,6 +27,7 @@ impl Default for Limits {
             max_request_len: crate::protocol::MAX_FRAME_LEN,
             burst: 2000,
             requests_per_second: 20_000,
+            max_connections: 1024,
         }
     }
 }

@@ -56,15 +56,9 @@ impl Config {
         }
     }
 
-    /// The default socket: `$XDG_RUNTIME_DIR/keyward/keyiso.sock`, or
-    /// `/run/keyward/keyiso.sock` for root or without `XDG_RUNTIME_DIR`.
+    /// The default socket ([`crate::default_socket_path`]).
     pub fn default_socket_path() -> PathBuf {
-        match std::env::var_os("XDG_RUNTIME_DIR") {
-            Some(runtime) if crate::peer::own_uid() != 0 => {
-                Path::new(&runtime).join("keyward").join("keyiso.sock")
-            }
-            _ => PathBuf::from("/run/keyward/keyiso.sock"),
-        }
+        crate::default_socket_path()
     }
 }
 
@@ -74,6 +68,34 @@ struct Shared {
     allowlist: Allowlist,
     limits: Limits,
     live_handles: Arc<AtomicUsize>,
+    connections: AtomicUsize,
+}
+
+/// One open connection, counted in [`Shared::connections`] while it lives.
+struct ConnectionSlot {
+    shared: Arc<Shared>,
+}
+
+impl ConnectionSlot {
+    /// A slot, or `None` when the daemon serves its maximum of connections.
+    fn take(shared: &Arc<Shared>) -> Option<ConnectionSlot> {
+        let max = shared.limits.max_connections;
+        shared
+            .connections
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
+                (open < max).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| ConnectionSlot {
+                shared: shared.clone(),
+            })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A bound daemon, not yet accepting.
@@ -142,6 +164,7 @@ impl Daemon {
                 allowlist: config.allowlist,
                 limits,
                 live_handles: Arc::new(AtomicUsize::new(0)),
+                connections: AtomicUsize::new(0),
             }),
         })
     }
@@ -164,10 +187,15 @@ impl Daemon {
                 // daemon keeps serving the others.
                 Err(_) => continue,
             };
-            let shared = self.shared.clone();
+            let Some(slot) = ConnectionSlot::take(&self.shared) else {
+                // Full: a short answer that fits the socket buffer, written without a thread.
+                let mut stream = stream;
+                let _ = send(&mut stream, &Response::error(UNSOLICITED, &Error::Busy));
+                continue;
+            };
             let spawned = thread::Builder::new()
                 .name("keyiso-client".into())
-                .spawn(move || serve_connection(stream, &shared));
+                .spawn(move || serve_connection(stream, &slot.shared));
             if spawned.is_err() {
                 // No thread for this client: its stream was dropped with the closure.
                 continue;

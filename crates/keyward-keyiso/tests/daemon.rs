@@ -402,3 +402,39 @@ fn an_oversized_frame_is_refused_before_it_is_read() {
     let client = Client::connect(test_daemon.socket()).unwrap();
     new_ephemeral(&client);
 }
+
+#[test]
+fn connections_over_the_daemon_wide_cap_are_told_to_come_back() {
+    let test_daemon = start_daemon_with(|config| {
+        config.limits = Limits {
+            max_connections: 2,
+            ..Limits::default()
+        };
+    });
+    let first = Client::connect(test_daemon.socket()).unwrap();
+    let second = Client::connect(test_daemon.socket()).unwrap();
+    assert_eq!(
+        status(Client::connect(test_daemon.socket())),
+        Status::NTE_DEVICE_NOT_READY
+    );
+    // The connected clients are served as before.
+    new_ephemeral(&first);
+    new_ephemeral(&second);
+    // A closed connection frees its slot.
+    drop(first);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let third = loop {
+        match Client::connect(test_daemon.socket()) {
+            Ok(client) => break client,
+            Err(error) => {
+                assert_eq!(error.status(), Status::NTE_DEVICE_NOT_READY);
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the slot was not freed"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    };
+    new_ephemeral(&third);
+}
