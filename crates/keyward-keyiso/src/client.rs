@@ -4,6 +4,14 @@
 //! client is dropped (its connection closes) or one by one with [`Client::free`]. Record keys
 //! are built here, in the caller's process, from the key material the daemon sends.
 
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::protocol::{
     error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, KeyAlgorithm, Request,
     RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,

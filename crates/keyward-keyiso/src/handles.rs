@@ -1,6 +1,14 @@
 //! The handles of one client connection: a table local to the connection, freed with it, and
 //! the daemon-wide count of live handles.
 
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::protocol::Handle;
 use keyward_core::backend::fill_random;
 use keyward_core::{Error, Result};

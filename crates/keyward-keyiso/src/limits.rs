@@ -1,5 +1,13 @@
 //! Per-client limits: live handles, frame size and a request rate (a token bucket).
 
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::time::{Duration, Instant};
 
 /// The limits the daemon puts on each client connection. Going over one is answered with an

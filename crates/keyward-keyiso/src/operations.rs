@@ -1,6 +1,14 @@
 //! The daemon's side of each request: the keyward-ssl call it stands for, on the objects of
 //! the connection's handle table.
 
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::handles::{HandleTable, Object};
 use crate::protocol::{Handle, KeyAlgorithm, RequestBody, ResponseBody};
 use keyward_core::{Error, Result, SecretVec};

@@ -3,6 +3,13 @@
 //! This module and its two libc calls are the crate's only unsafe code (std's
 //! `UnixStream::peer_cred` is not stable).
 
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 #![allow(unsafe_code)]
 
 use std::io;

@@ -2,6 +2,14 @@
 //! authenticates each client by `SO_PEERCRED`, and serves each connection on its own thread
 //! with a handle table that dies with the connection.
 
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use crate::handles::HandleTable;
 use crate::limits::{Limits, TokenBucket};
 use crate::operations::perform;
