@@ -57,6 +57,18 @@ pub enum Error {
     /// An internal invariant failed (never caused by caller input).
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// A per-client limit of a shared service is reached (keyward-keyiso: live handles or
+    /// frame size); the client must free something or send less.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(&'static str),
+    /// The service is throttling this caller (keyward-keyiso: over its request rate); the
+    /// same call may succeed later.
+    #[error("busy: request rate exceeded")]
+    Busy,
+    /// The caller is not allowed to use the service (keyward-keyiso: a peer whose uid and
+    /// gid are not on the daemon's allowlist).
+    #[error("access denied")]
+    AccessDenied,
     /// Storage (the key store directory) could not be read or written.
     #[error("key store I/O error: {0}")]
     Io(String),
@@ -82,6 +94,9 @@ impl Error {
             Error::UnknownProvider => Status::NTE_PROV_DLL_NOT_FOUND,
             Error::Backend => Status::NTE_FAIL,
             Error::Internal(_) => Status::NTE_INTERNAL_ERROR,
+            Error::LimitExceeded(_) => Status::NTE_NO_MEMORY,
+            Error::Busy => Status::NTE_DEVICE_NOT_READY,
+            Error::AccessDenied => Status::NTE_PERM,
             Error::Io(_) => Status::NTE_FAIL,
         }
     }

@@ -50,6 +50,9 @@ statuses! {
     NTE_BAD_HASH_STATE = 0x8009_000C,
     /// Out of memory.
     NTE_NO_MEMORY = 0x8009_000E,
+    /// Access denied (keyward-keyiso: a client whose uid and gid are not on the daemon's
+    /// allowlist).
+    NTE_PERM = 0x8009_0010,
     /// Object was not found.
     NTE_NOT_FOUND = 0x8009_0011,
     /// Provider DLL could not be found (used for an unknown provider name).
@@ -72,6 +75,9 @@ statuses! {
     NTE_DECRYPTION_FAILURE = 0x8009_002C,
     /// Internal error.
     NTE_INTERNAL_ERROR = 0x8009_002D,
+    /// The device the provider needs is not ready (keyward-keyiso: a client over its request
+    /// rate; try again later).
+    NTE_DEVICE_NOT_READY = 0x8009_0030,
     /// NTSTATUS `STATUS_INVALID_HANDLE`, documented for `SslFreeObject`.
     STATUS_INVALID_HANDLE = 0xC000_0008,
     /// NTSTATUS `STATUS_INVALID_PARAMETER`.

@@ -206,6 +206,33 @@ impl MasterKey {
         Ok(out)
     }
 
+    /// [`MasterKey::compute_finished_hash`] over a transcript digest the caller computed (a
+    /// keyward extension for key isolation: the process that holds the transcript sends its
+    /// hash value to the daemon that holds the master secret). The digest must have the length
+    /// of the suite's PRF hash (36 bytes, MD5 ‖ SHA-1, before TLS 1.2), else
+    /// `NTE_INVALID_PARAMETER`.
+    pub fn compute_finished_for_digest(
+        &self,
+        transcript_digest: &[u8],
+        sender: Side,
+    ) -> Result<[u8; FINISHED_LEN]> {
+        let expected_len = self
+            .suite
+            .prf(self.protocol)
+            .hash_algorithm()
+            .map_or(36, |hash| hash.output_len());
+        if transcript_digest.len() != expected_len {
+            return Err(Error::InvalidParameter("transcript digest of another hash"));
+        }
+        let label: &[u8] = match sender {
+            Side::Client => b"client finished",
+            Side::Server => b"server finished",
+        };
+        let mut out = [0u8; FINISHED_LEN];
+        self.prf(label, &[transcript_digest], &mut out)?;
+        Ok(out)
+    }
+
     /// The digest a CertificateVerify signs (`SslComputeClientAuthHash`).
     ///
     /// TLS 1.2: the digest of `transcript`, a hash made by `SslCreateClientAuthHash` with the

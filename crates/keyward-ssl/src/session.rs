@@ -113,6 +113,32 @@ impl SessionKey {
         SessionKey::new(protocol, suite, direction, cbc_mode, mac_key, enc_key, iv)
     }
 
+    /// The key of one direction rebuilt from its raw key material (a keyward extension, the
+    /// receiving half of key isolation): `MAC key ‖ encryption key ‖ IV` at the lengths of
+    /// `suite` under `protocol` (for TLS 1.3, `key ‖ 12-byte IV` and no MAC key), the layout
+    /// [`SessionKey::export_key_material`] gives. An isolated provider (keyward-keyiso) derives
+    /// session keys in its daemon and sends only this material to the process that protects
+    /// records, which builds its record keys here; no master secret crosses. A wrong length is
+    /// `NTE_BAD_DATA`; a direction is checked on use as for any session key.
+    pub fn from_key_material(
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        direction: Direction,
+        cbc_mode: CbcMode,
+        material: &[u8],
+    ) -> Result<Self> {
+        SessionKey::from_material(protocol, suite, direction, cbc_mode, material)
+    }
+
+    /// The raw key material of this key, to hand to [`SessionKey::from_key_material`] in
+    /// another process (a keyward extension, the sending half of key isolation): the state an
+    /// opaque blob would carry, but unsealed. Only a key-isolation daemon should call this, to
+    /// answer an authenticated client; everything else exports sealed, through
+    /// [`Provider::export_session_key`](crate::Provider::export_session_key).
+    pub fn export_key_material(&self) -> Result<SecretVec> {
+        self.state()
+    }
+
     /// The key material, for sealing into an opaque blob only.
     pub(crate) fn material(&self) -> &[u8] {
         &self.material.expose()[..self.material_len]

@@ -195,6 +195,26 @@ impl Tls13Secret {
         self.expand(label, hash(self.hash(), &[]).as_bytes(), kind)
     }
 
+    /// `Derive-Secret(secret, label, messages)` with a transcript digest the caller computed,
+    /// checked to have the suite's hash length.
+    fn derive_for_digest(
+        &self,
+        label: &[u8],
+        transcript_digest: &[u8],
+        kind: SecretKind,
+    ) -> Result<Tls13Secret> {
+        self.check_digest(transcript_digest)?;
+        self.expand(label, transcript_digest, kind)
+    }
+
+    /// A transcript digest of this secret's hash, else `NTE_INVALID_PARAMETER`.
+    fn check_digest(&self, transcript_digest: &[u8]) -> Result<()> {
+        if transcript_digest.len() != self.hash().output_len() {
+            return Err(Error::InvalidParameter("transcript digest of another hash"));
+        }
+        Ok(())
+    }
+
     fn transcript_hash(&self, transcript: &HandshakeHash) -> Result<Vec<u8>> {
         if transcript.protocol() != Protocol::Tls13 || transcript.algorithm() != Some(self.hash()) {
             return Err(Error::InvalidParameter("transcript hash of another suite"));
@@ -226,9 +246,26 @@ impl Tls13Secret {
             return Err(Error::InvalidHandle);
         }
         let transcript_hash = self.transcript_hash(transcript)?;
+        self.compute_finished_for_digest(&transcript_hash)
+    }
+
+    /// [`Tls13Secret::compute_finished_hash`] over a transcript digest the caller computed (a
+    /// keyward extension for key isolation: the transcript stays with the engine, the secret
+    /// with the daemon). The digest must have the suite's hash length, else
+    /// `NTE_INVALID_PARAMETER`.
+    pub fn compute_finished_for_digest(&self, transcript_digest: &[u8]) -> Result<Vec<u8>> {
+        if !self.kind.is_traffic()
+            && !matches!(
+                self.kind,
+                SecretKind::ExternalBinder | SecretKind::ResumptionBinder
+            )
+        {
+            return Err(Error::InvalidHandle);
+        }
+        self.check_digest(transcript_digest)?;
         let finished_key = self.expand(b"finished", &[], self.kind)?;
         let tag =
-            HmacKey::new(self.hash(), finished_key.secret.expose())?.sign(&[&transcript_hash]);
+            HmacKey::new(self.hash(), finished_key.secret.expose())?.sign(&[transcript_digest]);
         Ok(tag.as_bytes().to_vec())
     }
 
@@ -402,6 +439,55 @@ impl Provider {
             .map(|(label, kind)| base.derive(label, transcript, kind))
             .transpose()?;
         Ok((Some(client), server))
+    }
+
+    /// [`Provider::expand_traffic_keys`] over a transcript digest the caller computed (a
+    /// keyward extension for key isolation). Returns the client's secret and, except from the
+    /// early secret, the server's. The digest must have the suite's hash length, else
+    /// `NTE_INVALID_PARAMETER`.
+    pub fn expand_traffic_keys_for_digest(
+        &self,
+        base: &Tls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<(Tls13Secret, Option<Tls13Secret>)> {
+        use SecretKind::*;
+        let (client, server): (_, Option<(&[u8], SecretKind)>) = match base.kind {
+            Early => ((b"c e traffic".as_slice(), ClientEarlyTraffic), None),
+            Handshake => (
+                (b"c hs traffic".as_slice(), ClientHandshakeTraffic),
+                Some((b"s hs traffic".as_slice(), ServerHandshakeTraffic)),
+            ),
+            Master => (
+                (b"c ap traffic".as_slice(), ClientApplicationTraffic),
+                Some((b"s ap traffic".as_slice(), ServerApplicationTraffic)),
+            ),
+            _ => return Err(Error::InvalidHandle),
+        };
+        let client = base.derive_for_digest(client.0, transcript_digest, client.1)?;
+        let server = server
+            .map(|(label, kind)| base.derive_for_digest(label, transcript_digest, kind))
+            .transpose()?;
+        Ok((client, server))
+    }
+
+    /// [`Provider::expand_exporter_master_key`] over a transcript digest the caller computed
+    /// (a keyward extension for key isolation).
+    pub fn expand_exporter_master_key_for_digest(
+        &self,
+        base: &Tls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<Tls13Secret> {
+        match base.kind {
+            SecretKind::Early => base.derive_for_digest(
+                b"e exp master",
+                transcript_digest,
+                SecretKind::EarlyExporterMaster,
+            ),
+            SecretKind::Master => {
+                base.derive_for_digest(b"exp master", transcript_digest, SecretKind::ExporterMaster)
+            }
+            _ => Err(Error::InvalidHandle),
+        }
     }
 
     /// The record key of a traffic secret (`SslExpandWriteKey`): `key =

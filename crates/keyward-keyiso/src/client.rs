@@ -1,0 +1,606 @@
+//! The client: typed calls to the daemon, one request at a time per connection.
+//!
+//! Handles are valid only on the [`Client`] that made them; the daemon frees them all when the
+//! client is dropped (its connection closes) or one by one with [`Client::free`]. Record keys
+//! are built here, in the caller's process, from the key material the daemon sends.
+
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use crate::protocol::{
+    error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, KeyAlgorithm, Request,
+    RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,
+    UNSOLICITED,
+};
+use keyward_core::codec::Codec;
+use keyward_core::{Error, Result, SecretVec};
+use keyward_ssl::master::FINISHED_LEN;
+use keyward_ssl::{
+    CbcMode, CipherSuite, Direction, Group, Parameters, Protocol, PublicKey, SecretKind,
+    SessionKey, SessionKeys, Side, SignaturePadding,
+};
+use std::io::{self, ErrorKind};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+use zeroize::Zeroize;
+
+/// How long the client waits for one answer before giving up on the daemon.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A private key held by the daemon.
+#[derive(Clone, Debug)]
+pub struct RemotePrivateKey {
+    handle: Handle,
+    algorithm: KeyAlgorithm,
+    signature_len: usize,
+    certificate: Vec<u8>,
+}
+
+impl RemotePrivateKey {
+    /// The daemon's handle.
+    pub fn handle(&self) -> Handle {
+        self.handle
+    }
+    /// RSA or ECDSA.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+    /// The length of its signatures (`SslSignHash` size query).
+    pub fn signature_len(&self) -> usize {
+        self.signature_len
+    }
+    /// The certificate (DER) the key was opened for.
+    pub fn certificate(&self) -> &[u8] {
+        &self.certificate
+    }
+}
+
+/// An ephemeral key held by the daemon, with its public value.
+#[derive(Clone, Debug)]
+pub struct RemoteEphemeralKey {
+    handle: Handle,
+    group: Group,
+    public_value: Vec<u8>,
+}
+
+impl RemoteEphemeralKey {
+    /// The daemon's handle.
+    pub fn handle(&self) -> Handle {
+        self.handle
+    }
+    /// The key's group.
+    pub fn group(&self) -> Group {
+        self.group
+    }
+    /// The public value as TLS carries it (key share, ECPoint or DH Ys).
+    pub fn public_value(&self) -> &[u8] {
+        &self.public_value
+    }
+    /// The public value as a validated key.
+    pub fn public_key(&self) -> Result<PublicKey> {
+        PublicKey::from_tls(self.group, &self.public_value)
+    }
+}
+
+/// A TLS ≤ 1.2 master key held by the daemon.
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteMasterKey {
+    handle: Handle,
+    protocol: Protocol,
+    suite: &'static CipherSuite,
+    side: Side,
+}
+
+impl RemoteMasterKey {
+    /// The daemon's handle.
+    pub fn handle(&self) -> Handle {
+        self.handle
+    }
+    /// The protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+    /// The suite.
+    pub fn suite(&self) -> &'static CipherSuite {
+        self.suite
+    }
+    /// The side that owns it.
+    pub fn side(&self) -> Side {
+        self.side
+    }
+}
+
+/// A TLS 1.3 key-schedule secret held by the daemon.
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteTls13Secret {
+    handle: Handle,
+    suite: &'static CipherSuite,
+    kind: SecretKind,
+}
+
+impl RemoteTls13Secret {
+    /// The daemon's handle.
+    pub fn handle(&self) -> Handle {
+        self.handle
+    }
+    /// The suite.
+    pub fn suite(&self) -> &'static CipherSuite {
+        self.suite
+    }
+    /// Where the secret sits in the schedule.
+    pub fn kind(&self) -> SecretKind {
+        self.kind
+    }
+}
+
+struct Connection {
+    stream: UnixStream,
+    next_id: u32,
+}
+
+/// A connection to the keyiso daemon. `Send + Sync`: calls from several threads take turns.
+pub struct Client {
+    connection: Mutex<Connection>,
+}
+
+/// What a failed I/O with the daemon is: the connection is gone or broken (`NTE_FAIL`).
+fn io_error(error: io::Error) -> Error {
+    Error::Io(format!("keyiso daemon connection: {error}"))
+}
+
+fn unexpected() -> Error {
+    Error::BadData("unexpected response from the keyiso daemon")
+}
+
+impl Client {
+    /// Connects to the daemon at `socket_path` and exchanges hellos.
+    ///
+    /// Errors: no daemon there (no socket, or nobody listening) is
+    /// `NTE_PROV_DLL_NOT_FOUND` ([`Error::UnknownProvider`]), the status Windows gives when a
+    /// provider cannot be loaded; a socket this user may not open, or a daemon that refuses
+    /// this uid and gid, is `NTE_PERM` ([`Error::AccessDenied`]); a daemon of another
+    /// protocol version is `NTE_NOT_SUPPORTED`.
+    pub fn connect(socket_path: impl AsRef<Path>) -> Result<Client> {
+        let stream = UnixStream::connect(socket_path).map_err(|error| match error.kind() {
+            ErrorKind::NotFound | ErrorKind::ConnectionRefused => Error::UnknownProvider,
+            ErrorKind::PermissionDenied => Error::AccessDenied,
+            _ => io_error(error),
+        })?;
+        stream
+            .set_read_timeout(Some(RESPONSE_TIMEOUT))
+            .map_err(io_error)?;
+        let client = Client {
+            connection: Mutex::new(Connection { stream, next_id: 1 }),
+        };
+        match client.call(RequestBody::Hello {
+            version: PROTOCOL_VERSION,
+        })? {
+            ResponseBody::Hello {
+                version: PROTOCOL_VERSION,
+            } => Ok(client),
+            ResponseBody::Hello { .. } => Err(Error::NotSupported("keyiso protocol version")),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Connects to the daemon at its default socket ([`crate::default_socket_path`]), as
+    /// [`Client::connect`].
+    pub fn connect_default() -> Result<Client> {
+        Client::connect(crate::default_socket_path())
+    }
+
+    /// Sends one request and reads its answer; an error response becomes its [`Error`].
+    fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+        let mut connection = self
+            .connection
+            .lock()
+            .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
+        let id = connection.next_id;
+        connection.next_id = match id.wrapping_add(1) {
+            UNSOLICITED => 1,
+            next => next,
+        };
+        let frame = Request { id, body }.to_frame()?;
+        // A daemon that refuses this peer answers the first request and closes; read its
+        // answer even if the write failed.
+        let written = write_frame(&mut connection.stream, frame);
+        let mut answer = match read_frame(&mut connection.stream, MAX_FRAME_LEN) {
+            Ok(FrameRead::Frame(answer)) => answer,
+            Ok(FrameRead::TooLarge(_)) => return Err(unexpected()),
+            Ok(FrameRead::Closed) => {
+                return Err(match written {
+                    Err(error) => io_error(error),
+                    Ok(()) => Error::Io("keyiso daemon closed the connection".into()),
+                })
+            }
+            Err(error) => return Err(io_error(error)),
+        };
+        let response = Response::decode(&answer);
+        answer.zeroize();
+        let response = response?;
+        match response.body {
+            ResponseBody::Error { status } if response.id == id || response.id == UNSOLICITED => {
+                Err(error_from_status(status))
+            }
+            _ if response.id != id => Err(unexpected()),
+            body => Ok(body),
+        }
+    }
+
+    /// Opens the private key of `certificate` (DER) in the daemon's key store
+    /// (`SslOpenPrivateKey`). No key for it is `NTE_NOT_FOUND`.
+    pub fn open_private_key(&self, certificate: &[u8]) -> Result<RemotePrivateKey> {
+        match self.call(RequestBody::OpenPrivateKey {
+            certificate: certificate.to_vec(),
+        })? {
+            ResponseBody::PrivateKeyOpened {
+                key,
+                algorithm,
+                signature_len,
+                certificate,
+            } => Ok(RemotePrivateKey {
+                handle: key,
+                algorithm,
+                signature_len: usize::from(signature_len),
+                certificate,
+            }),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Signs a hash value with a daemon key (`SslSignHash`; ECDSA as `r ‖ s`).
+    pub fn sign_hash(
+        &self,
+        key: &RemotePrivateKey,
+        hash_value: &[u8],
+        padding: SignaturePadding,
+    ) -> Result<Vec<u8>> {
+        match self.call(RequestBody::SignHash {
+            key: key.handle,
+            padding,
+            hash_value: hash_value.to_vec(),
+        })? {
+            ResponseBody::Signature { signature } => Ok(signature),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Server side of RSA key exchange (`SslImportMasterKey`), without an oracle: a bad
+    /// premaster gives a master key all the same, and the handshake fails at Finished.
+    pub fn import_master_key(
+        &self,
+        key: &RemotePrivateKey,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        params: &Parameters<'_>,
+        encrypted_premaster: &[u8],
+    ) -> Result<RemoteMasterKey> {
+        let handle = self.handle(RequestBody::ImportMasterKey {
+            key: key.handle,
+            cipher: Cipher { protocol, suite },
+            params: WireParameters::from_parameters(params),
+            encrypted_premaster: encrypted_premaster.to_vec(),
+        })?;
+        Ok(RemoteMasterKey {
+            handle,
+            protocol,
+            suite,
+            side: Side::Server,
+        })
+    }
+
+    /// Creates an ephemeral key in the daemon (`SslCreateEphemeralKey`).
+    pub fn create_ephemeral_key(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        group: Group,
+    ) -> Result<RemoteEphemeralKey> {
+        match self.call(RequestBody::CreateEphemeralKey {
+            cipher: Cipher { protocol, suite },
+            group,
+        })? {
+            ResponseBody::EphemeralKeyCreated { key, public_value } => {
+                let key = RemoteEphemeralKey {
+                    handle: key,
+                    group,
+                    public_value,
+                };
+                // The value must be a valid key of the group asked for.
+                key.public_key()?;
+                Ok(key)
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// (EC)DHE master key of TLS ≤ 1.2 (`SslGenerateMasterKey`): `own` agrees with the peer's
+    /// public value as TLS carries it.
+    pub fn generate_master_key(
+        &self,
+        own: &RemoteEphemeralKey,
+        peer_public: &[u8],
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        params: &Parameters<'_>,
+        side: Side,
+    ) -> Result<RemoteMasterKey> {
+        let handle = self.handle(RequestBody::GenerateMasterKey {
+            ephemeral: own.handle,
+            peer_public: peer_public.to_vec(),
+            cipher: Cipher { protocol, suite },
+            params: WireParameters::from_parameters(params),
+            side,
+        })?;
+        Ok(RemoteMasterKey {
+            handle,
+            protocol,
+            suite,
+            side,
+        })
+    }
+
+    /// TLS ≤ 1.2 Finished (`SslComputeFinishedHash`) over the handshake hash value the caller
+    /// computed.
+    pub fn compute_finished_hash(
+        &self,
+        master: &RemoteMasterKey,
+        transcript_digest: &[u8],
+        sender: Side,
+    ) -> Result<[u8; FINISHED_LEN]> {
+        match self.call(RequestBody::ComputeFinished {
+            master: master.handle,
+            sender,
+            transcript_digest: transcript_digest.to_vec(),
+        })? {
+            ResponseBody::VerifyData { verify_data } => {
+                verify_data.try_into().map_err(|_| unexpected())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The session keys of a master key (`SslGenerateSessionKeys`): the daemon derives them
+    /// and sends their material; the record keys are built here.
+    pub fn generate_session_keys(
+        &self,
+        master: &RemoteMasterKey,
+        params: &Parameters<'_>,
+    ) -> Result<SessionKeys> {
+        let cbc_mode = if params.encrypt_then_mac {
+            CbcMode::EncryptThenMac
+        } else {
+            CbcMode::MacThenEncrypt
+        };
+        match self.call(RequestBody::GenerateSessionKeys {
+            master: master.handle,
+            params: WireParameters::from_parameters(params),
+        })? {
+            ResponseBody::SessionKeyMaterial { read, write } => {
+                let key = |direction, material: &SecretVec| {
+                    SessionKey::from_key_material(
+                        master.protocol,
+                        master.suite,
+                        direction,
+                        cbc_mode,
+                        material.expose(),
+                    )
+                };
+                Ok(SessionKeys {
+                    read: key(Direction::Read, &read)?,
+                    write: key(Direction::Write, &write)?,
+                })
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The TLS 1.3 early secret without a PSK (`SslExtractEarlyKey`).
+    pub fn extract_early_key(&self, suite: &'static CipherSuite) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExtractEarlyKey { suite })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite,
+            kind: SecretKind::Early,
+        })
+    }
+
+    /// The TLS 1.3 handshake secret (`SslExtractHandshakeKey`) from `own` and the peer's key
+    /// share.
+    pub fn extract_handshake_key(
+        &self,
+        own: &RemoteEphemeralKey,
+        peer_share: &[u8],
+        early: &RemoteTls13Secret,
+    ) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExtractHandshakeKey {
+            ephemeral: own.handle,
+            peer_public: peer_share.to_vec(),
+            early: early.handle,
+        })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: early.suite,
+            kind: SecretKind::Handshake,
+        })
+    }
+
+    /// The TLS 1.3 master secret (`SslExtractMasterKey`).
+    pub fn extract_master_key(&self, handshake: &RemoteTls13Secret) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExtractMasterKey {
+            handshake: handshake.handle,
+        })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: handshake.suite,
+            kind: SecretKind::Master,
+        })
+    }
+
+    /// The client and server traffic secrets (`SslExpandTrafficKeys`) over the transcript
+    /// hash the caller computed; from the early secret, the client's only.
+    pub fn expand_traffic_keys(
+        &self,
+        base: &RemoteTls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<(RemoteTls13Secret, Option<RemoteTls13Secret>)> {
+        let (client_kind, server_kind) = match base.kind {
+            SecretKind::Early => (SecretKind::ClientEarlyTraffic, None),
+            SecretKind::Handshake => (
+                SecretKind::ClientHandshakeTraffic,
+                Some(SecretKind::ServerHandshakeTraffic),
+            ),
+            SecretKind::Master => (
+                SecretKind::ClientApplicationTraffic,
+                Some(SecretKind::ServerApplicationTraffic),
+            ),
+            _ => return Err(Error::InvalidHandle),
+        };
+        match self.call(RequestBody::Tls13ExpandTrafficKeys {
+            base: base.handle,
+            transcript_digest: transcript_digest.to_vec(),
+        })? {
+            ResponseBody::TrafficSecrets { client, server } => {
+                let secret = |handle, kind| RemoteTls13Secret {
+                    handle,
+                    suite: base.suite,
+                    kind,
+                };
+                let server = match (server, server_kind) {
+                    (Some(handle), Some(kind)) => Some(secret(handle, kind)),
+                    (None, None) => None,
+                    _ => return Err(unexpected()),
+                };
+                Ok((secret(client, client_kind), server))
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The record key of a traffic secret (`SslExpandWriteKey`): the daemon sends its key and
+    /// IV, and the key is built here. As in process, one TLS 1.3 key serves both directions.
+    pub fn expand_write_key(&self, traffic: &RemoteTls13Secret) -> Result<SessionKey> {
+        if !traffic.kind.is_traffic() {
+            return Err(Error::InvalidHandle);
+        }
+        match self.call(RequestBody::Tls13ExpandWriteKey {
+            traffic: traffic.handle,
+        })? {
+            ResponseBody::TrafficKeyMaterial { material } => SessionKey::from_key_material(
+                Protocol::Tls13,
+                traffic.suite,
+                Direction::Write,
+                CbcMode::MacThenEncrypt,
+                material.expose(),
+            ),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// TLS 1.3 Finished (`SslComputeFinishedHash`) over the transcript hash the caller
+    /// computed.
+    pub fn compute_tls13_finished(
+        &self,
+        traffic: &RemoteTls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<Vec<u8>> {
+        match self.call(RequestBody::Tls13ComputeFinished {
+            traffic: traffic.handle,
+            transcript_digest: transcript_digest.to_vec(),
+        })? {
+            ResponseBody::VerifyData { verify_data } => Ok(verify_data),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The exporter master secret (`SslExpandExporterMasterKey`).
+    pub fn expand_exporter_master_key(
+        &self,
+        base: &RemoteTls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<RemoteTls13Secret> {
+        let kind = match base.kind {
+            SecretKind::Early => SecretKind::EarlyExporterMaster,
+            SecretKind::Master => SecretKind::ExporterMaster,
+            _ => return Err(Error::InvalidHandle),
+        };
+        let handle = self.handle(RequestBody::Tls13ExpandExporterMasterKey {
+            base: base.handle,
+            transcript_digest: transcript_digest.to_vec(),
+        })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: base.suite,
+            kind,
+        })
+    }
+
+    /// TLS 1.3 exporter (RFC 8446 §7.5) of an exporter master secret: `length` bytes
+    /// (1 to 1024).
+    pub fn export_tls13_keying_material(
+        &self,
+        exporter: &RemoteTls13Secret,
+        label: &[u8],
+        context: Option<&[u8]>,
+        length: u16,
+    ) -> Result<SecretVec> {
+        self.export(exporter.handle, label, context, None, length)
+    }
+
+    /// TLS ≤ 1.2 exporter (RFC 5705) of a master key: `length` bytes (1 to 1024).
+    pub fn export_keying_material(
+        &self,
+        master: &RemoteMasterKey,
+        label: &[u8],
+        randoms: &[u8; 64],
+        context: Option<&[u8]>,
+        length: u16,
+    ) -> Result<SecretVec> {
+        self.export(master.handle, label, context, Some(*randoms), length)
+    }
+
+    fn export(
+        &self,
+        key: Handle,
+        label: &[u8],
+        context: Option<&[u8]>,
+        randoms: Option<[u8; 64]>,
+        length: u16,
+    ) -> Result<SecretVec> {
+        match self.call(RequestBody::ExportKeyingMaterial {
+            key,
+            label: label.to_vec(),
+            context: context.map(<[u8]>::to_vec),
+            randoms,
+            length,
+        })? {
+            ResponseBody::KeyingMaterial { material } if material.len() == usize::from(length) => {
+                Ok(material)
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Frees a handle in the daemon (`SslFreeObject`). An unknown or already freed handle is
+    /// `NTE_INVALID_HANDLE`.
+    pub fn free(&self, handle: Handle) -> Result<()> {
+        match self.call(RequestBody::FreeHandle { handle })? {
+            ResponseBody::Freed => Ok(()),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn handle(&self, request: RequestBody) -> Result<Handle> {
+        match self.call(request)? {
+            ResponseBody::Handle { handle } => Ok(handle),
+            _ => Err(unexpected()),
+        }
+    }
+}

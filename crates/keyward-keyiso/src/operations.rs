@@ -1,0 +1,251 @@
+//! The daemon's side of each request: the keyward-ssl call it stands for, on the objects of
+//! the connection's handle table.
+
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use crate::handles::{HandleTable, Object};
+use crate::protocol::{Handle, KeyAlgorithm, RequestBody, ResponseBody};
+use keyward_core::{Error, Result, SecretVec};
+use keyward_ssl::{
+    EphemeralKey, MasterKey, PrivateKey, Protocol, Provider, PublicKey, Tls13Secret,
+};
+
+fn private_key(object: &Object) -> Result<&PrivateKey> {
+    match object {
+        Object::PrivateKey(key) => Ok(key),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+fn ephemeral(object: &Object) -> Result<&EphemeralKey> {
+    match object {
+        Object::Ephemeral(key) => Ok(key),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+fn master(object: &Object) -> Result<&MasterKey> {
+    match object {
+        Object::Master(key) => Ok(key),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+fn tls13(object: &Object) -> Result<&Tls13Secret> {
+    match object {
+        Object::Tls13(secret) => Ok(secret),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+fn handle_response(handles: &mut HandleTable, object: Object) -> Result<ResponseBody> {
+    Ok(ResponseBody::Handle {
+        handle: handles.insert(object)?,
+    })
+}
+
+/// Performs one request (any but the hello, which the connection answers) and gives its
+/// response. A failure leaves the table as it was.
+pub fn perform(
+    provider: &Provider,
+    handles: &mut HandleTable,
+    request: RequestBody,
+) -> Result<ResponseBody> {
+    match request {
+        RequestBody::Hello { .. } => Err(Error::InvalidParameter("hello after the hello")),
+        RequestBody::OpenPrivateKey { certificate } => {
+            let key = provider.open_private_key(&certificate)?;
+            let algorithm = if key.is_rsa() {
+                KeyAlgorithm::Rsa
+            } else {
+                KeyAlgorithm::Ecdsa
+            };
+            let signature_len = u16::try_from(key.signature_len())
+                .map_err(|_| Error::NotSupported("signatures longer than 65535 bytes"))?;
+            let certificate = key.certificate().to_vec();
+            let key = handles.insert(Object::PrivateKey(key))?;
+            Ok(ResponseBody::PrivateKeyOpened {
+                key,
+                algorithm,
+                signature_len,
+                certificate,
+            })
+        }
+        RequestBody::SignHash {
+            key,
+            padding,
+            hash_value,
+        } => Ok(ResponseBody::Signature {
+            signature: private_key(handles.get(key)?)?.sign_hash(&hash_value, padding)?,
+        }),
+        RequestBody::ImportMasterKey {
+            key,
+            cipher,
+            params,
+            encrypted_premaster,
+        } => {
+            let master = provider.import_master_key(
+                private_key(handles.get(key)?)?,
+                cipher.protocol,
+                cipher.suite,
+                &params.as_parameters(),
+                &encrypted_premaster,
+            )?;
+            handle_response(handles, Object::Master(master))
+        }
+        RequestBody::CreateEphemeralKey { cipher, group } => {
+            let key = provider.create_ephemeral_key(cipher.protocol, cipher.suite, group)?;
+            let public_value = key.public_key().to_tls()?;
+            Ok(ResponseBody::EphemeralKeyCreated {
+                key: handles.insert(Object::Ephemeral(key))?,
+                public_value,
+            })
+        }
+        RequestBody::GenerateMasterKey {
+            ephemeral: own,
+            peer_public,
+            cipher,
+            params,
+            side,
+        } => {
+            let master = {
+                let own = ephemeral(handles.get(own)?)?;
+                let peer = PublicKey::from_tls(own.group(), &peer_public)?;
+                provider.generate_master_key(
+                    own,
+                    &peer,
+                    cipher.protocol,
+                    cipher.suite,
+                    &params.as_parameters(),
+                    side,
+                )?
+            };
+            handle_response(handles, Object::Master(master))
+        }
+        RequestBody::ComputeFinished {
+            master: key,
+            sender,
+            transcript_digest,
+        } => Ok(ResponseBody::VerifyData {
+            verify_data: master(handles.get(key)?)?
+                .compute_finished_for_digest(&transcript_digest, sender)?
+                .to_vec(),
+        }),
+        RequestBody::GenerateSessionKeys {
+            master: key,
+            params,
+        } => {
+            let keys = master(handles.get(key)?)?.generate_session_keys(&params.as_parameters())?;
+            Ok(ResponseBody::SessionKeyMaterial {
+                read: keys.read.export_key_material()?,
+                write: keys.write.export_key_material()?,
+            })
+        }
+        RequestBody::Tls13ExtractEarlyKey { suite } => {
+            let early = provider.extract_early_key(None, Protocol::Tls13, suite)?;
+            handle_response(handles, Object::Tls13(early))
+        }
+        RequestBody::Tls13ExtractHandshakeKey {
+            ephemeral: own,
+            peer_public,
+            early,
+        } => {
+            let handshake = {
+                let own = ephemeral(handles.get(own)?)?;
+                let peer = PublicKey::from_tls(own.group(), &peer_public)?;
+                provider.extract_handshake_key(own, &peer, tls13(handles.get(early)?)?)?
+            };
+            handle_response(handles, Object::Tls13(handshake))
+        }
+        RequestBody::Tls13ExtractMasterKey { handshake } => {
+            let master = provider.extract_master_key(tls13(handles.get(handshake)?)?)?;
+            handle_response(handles, Object::Tls13(master))
+        }
+        RequestBody::Tls13ExpandTrafficKeys {
+            base,
+            transcript_digest,
+        } => {
+            let (client, server) = provider
+                .expand_traffic_keys_for_digest(tls13(handles.get(base)?)?, &transcript_digest)?;
+            let client = handles.insert(Object::Tls13(client))?;
+            let server = match server {
+                None => None,
+                Some(server) => match handles.insert(Object::Tls13(server)) {
+                    Ok(server) => Some(server),
+                    Err(err) => {
+                        // Leave the table as it was.
+                        handles.remove(client)?;
+                        return Err(err);
+                    }
+                },
+            };
+            Ok(ResponseBody::TrafficSecrets { client, server })
+        }
+        RequestBody::Tls13ExpandWriteKey { traffic } => {
+            let key = provider.expand_write_key(tls13(handles.get(traffic)?)?)?;
+            Ok(ResponseBody::TrafficKeyMaterial {
+                material: key.export_key_material()?,
+            })
+        }
+        RequestBody::Tls13ComputeFinished {
+            traffic,
+            transcript_digest,
+        } => Ok(ResponseBody::VerifyData {
+            verify_data: tls13(handles.get(traffic)?)?
+                .compute_finished_for_digest(&transcript_digest)?,
+        }),
+        RequestBody::Tls13ExpandExporterMasterKey {
+            base,
+            transcript_digest,
+        } => {
+            let exporter = provider.expand_exporter_master_key_for_digest(
+                tls13(handles.get(base)?)?,
+                &transcript_digest,
+            )?;
+            handle_response(handles, Object::Tls13(exporter))
+        }
+        RequestBody::ExportKeyingMaterial {
+            key,
+            label,
+            context,
+            randoms,
+            length,
+        } => {
+            let mut material = SecretVec::zeroed(usize::from(length));
+            match handles.get(key)? {
+                Object::Master(master) => {
+                    let randoms = randoms.ok_or(Error::InvalidParameter(
+                        "TLS 1.2 exporters need the hello randoms",
+                    ))?;
+                    master.export_keying_material(
+                        &label,
+                        &randoms,
+                        context.as_deref(),
+                        material.expose_mut(),
+                    )?
+                }
+                Object::Tls13(secret) => secret.export_keying_material(
+                    &label,
+                    context.as_deref(),
+                    material.expose_mut(),
+                )?,
+                _ => return Err(Error::InvalidHandle),
+            }
+            Ok(ResponseBody::KeyingMaterial { material })
+        }
+        RequestBody::FreeHandle { handle } => {
+            free(handles, handle)?;
+            Ok(ResponseBody::Freed)
+        }
+    }
+}
+
+fn free(handles: &mut HandleTable, handle: Handle) -> Result<()> {
+    handles.remove(handle)
+}

@@ -1,0 +1,1420 @@
+//! The keyiso wire protocol (`docs/keyiso-protocol.md`): frames, requests and responses.
+//!
+//! A frame is a big-endian `u32` body length and the body. A body is a `u32` request id, a
+//! `u8` message type and the message's fields. Every field is read through keyward-core's one
+//! [`Reader`]; every enumeration (protocol, suite, group, side, padding, hash) is checked
+//! against what keyward supports, and a body with bytes left over is refused. A decode
+//! failure is `NTE_BAD_DATA`.
+//!
+//! Encoding never cuts a value: a field longer than its length prefix can say makes the whole
+//! encoding fail ([`Request::to_frame`], [`Response::to_frame`]), and the [`Codec::encode`] of
+//! such a message writes nothing, which the peer refuses as truncated.
+
+// Reads untrusted bytes: no indexing, unwrap, expect or panic that could fire on them.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use keyward_core::backend::HashAlgorithm;
+use keyward_core::codec::Reader;
+use keyward_core::codec::{self, put_u16, put_u32, put_u8, put_vec_exact, Codec, LengthPrefix};
+use keyward_core::{Error, Result, SecretVec, Status};
+use keyward_ssl::params::Randoms;
+use keyward_ssl::{CipherSuite, Group, Parameters, Protocol, Side, SignaturePadding};
+use std::io::{self, Read, Write};
+use zeroize::Zeroize;
+
+/// The protocol version this crate speaks, exchanged in the hello.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// The largest frame body either side accepts (64 KiB). A longer length prefix is refused
+/// before anything is allocated for it.
+pub const MAX_FRAME_LEN: usize = 64 * 1024;
+
+/// The request id the daemon answers with when it cannot tell which request it answers: a
+/// refused peer, an oversized or undecodable frame.
+pub const UNSOLICITED: u32 = 0;
+
+/// A daemon handle: a random non-zero 64-bit value, valid only on the connection that made
+/// it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Handle(u64);
+
+impl Handle {
+    /// The handle with value `value`; zero is no handle.
+    pub fn new(value: u64) -> Option<Handle> {
+        (value != 0).then_some(Handle(value))
+    }
+
+    /// The handle's value.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    fn encode(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_be_bytes());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Handle> {
+        let value = u64::from_be_bytes(reader.array::<8>()?);
+        Handle::new(value).ok_or(Error::BadData("zero handle"))
+    }
+
+    fn read_optional(reader: &mut Reader<'_>) -> Result<Option<Handle>> {
+        Ok(Handle::new(u64::from_be_bytes(reader.array::<8>()?)))
+    }
+}
+
+/// A protocol version and a cipher suite of it, as most key-exchange requests carry them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cipher {
+    /// The protocol, on the wire as its TLS version number.
+    pub protocol: Protocol,
+    /// The suite, on the wire as its TLS id.
+    pub suite: &'static CipherSuite,
+}
+
+impl Cipher {
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_u16(out, self.protocol.wire_version());
+        put_u16(out, self.suite.id);
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Cipher> {
+        let protocol = read_protocol(reader)?;
+        let suite = read_suite(reader)?;
+        Ok(Cipher { protocol, suite })
+    }
+}
+
+fn read_protocol(reader: &mut Reader<'_>) -> Result<Protocol> {
+    Protocol::from_wire_version(reader.u16()?).ok_or(Error::BadData("unknown protocol version"))
+}
+
+fn read_suite(reader: &mut Reader<'_>) -> Result<&'static CipherSuite> {
+    CipherSuite::from_id(reader.u16()?).ok_or(Error::BadData("unknown cipher suite"))
+}
+
+fn read_group(reader: &mut Reader<'_>) -> Result<Group> {
+    Group::from_tls_id(reader.u16()?).ok_or(Error::BadData("unknown group"))
+}
+
+fn put_side(out: &mut Vec<u8>, side: Side) {
+    put_u8(
+        out,
+        match side {
+            Side::Client => 0,
+            Side::Server => 1,
+        },
+    );
+}
+
+fn read_side(reader: &mut Reader<'_>) -> Result<Side> {
+    match reader.u8()? {
+        0 => Ok(Side::Client),
+        1 => Ok(Side::Server),
+        _ => Err(Error::BadData("unknown side")),
+    }
+}
+
+fn hash_code(hash: HashAlgorithm) -> u8 {
+    match hash {
+        HashAlgorithm::Md5 => 0,
+        HashAlgorithm::Sha1 => 1,
+        HashAlgorithm::Sha256 => 2,
+        HashAlgorithm::Sha384 => 3,
+        HashAlgorithm::Sha512 => 4,
+    }
+}
+
+fn read_signature_hash(reader: &mut Reader<'_>) -> Result<HashAlgorithm> {
+    match reader.u8()? {
+        1 => Ok(HashAlgorithm::Sha1),
+        2 => Ok(HashAlgorithm::Sha256),
+        3 => Ok(HashAlgorithm::Sha384),
+        4 => Ok(HashAlgorithm::Sha512),
+        _ => Err(Error::BadData("unknown signature hash")),
+    }
+}
+
+fn put_padding(out: &mut Vec<u8>, padding: SignaturePadding) {
+    match padding {
+        SignaturePadding::Raw => put_u8(out, 0),
+        SignaturePadding::Pkcs1(hash) => {
+            put_u8(out, 1);
+            put_u8(out, hash_code(hash));
+        }
+        SignaturePadding::Pss(hash) => {
+            put_u8(out, 2);
+            put_u8(out, hash_code(hash));
+        }
+    }
+}
+
+fn read_padding(reader: &mut Reader<'_>) -> Result<SignaturePadding> {
+    match reader.u8()? {
+        0 => Ok(SignaturePadding::Raw),
+        1 => Ok(SignaturePadding::Pkcs1(read_signature_hash(reader)?)),
+        2 => Ok(SignaturePadding::Pss(read_signature_hash(reader)?)),
+        _ => Err(Error::BadData("unknown signature padding")),
+    }
+}
+
+fn read_flag(reader: &mut Reader<'_>) -> Result<bool> {
+    match reader.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(Error::BadData("flag neither 0 nor 1")),
+    }
+}
+
+/// The parameters of a master-key or session-key request, owned (the wire form of
+/// [`Parameters`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WireParameters {
+    /// The client and server hello randoms.
+    pub randoms: Option<([u8; 32], [u8; 32])>,
+    /// The highest version the client offered (RSA key exchange).
+    pub highest_version: Option<u16>,
+    /// The session hash of the extended master secret (RFC 7627), at most 64 bytes.
+    pub session_hash: Option<Vec<u8>>,
+    /// Encrypt-then-MAC was negotiated (RFC 7366).
+    pub encrypt_then_mac: bool,
+}
+
+/// The most session-hash bytes a request may carry (SHA-512).
+const MAX_SESSION_HASH_LEN: usize = 64;
+
+impl WireParameters {
+    /// The owned copy of `params`.
+    pub fn from_parameters(params: &Parameters<'_>) -> WireParameters {
+        WireParameters {
+            randoms: params.randoms.map(|r| (*r.client, *r.server)),
+            highest_version: params.highest_version,
+            session_hash: params.session_hash.map(<[u8]>::to_vec),
+            encrypt_then_mac: params.encrypt_then_mac,
+        }
+    }
+
+    /// The borrowed form the provider takes.
+    pub fn as_parameters(&self) -> Parameters<'_> {
+        Parameters {
+            randoms: self
+                .randoms
+                .as_ref()
+                .map(|(client, server)| Randoms { client, server }),
+            highest_version: self.highest_version,
+            session_hash: self.session_hash.as_deref(),
+            encrypt_then_mac: self.encrypt_then_mac,
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        let flags = u8::from(self.randoms.is_some())
+            | u8::from(self.highest_version.is_some()) << 1
+            | u8::from(self.session_hash.is_some()) << 2
+            | u8::from(self.encrypt_then_mac) << 3;
+        put_u8(out, flags);
+        if let Some((client, server)) = &self.randoms {
+            out.extend_from_slice(client);
+            out.extend_from_slice(server);
+        }
+        if let Some(version) = self.highest_version {
+            put_u16(out, version);
+        }
+        if let Some(session_hash) = &self.session_hash {
+            if session_hash.len() > MAX_SESSION_HASH_LEN {
+                return Err(codec::Error::TooLong);
+            }
+            put_vec_exact(out, LengthPrefix::U8, session_hash)?;
+        }
+        Ok(())
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<WireParameters> {
+        let flags = reader.u8()?;
+        if flags & !0x0F != 0 {
+            return Err(Error::BadData("unknown parameter flags"));
+        }
+        let randoms = if flags & 1 != 0 {
+            Some((reader.array::<32>()?, reader.array::<32>()?))
+        } else {
+            None
+        };
+        let highest_version = if flags & 2 != 0 {
+            Some(reader.u16()?)
+        } else {
+            None
+        };
+        let session_hash = if flags & 4 != 0 {
+            let session_hash = reader.vec_u8()?;
+            if session_hash.is_empty() || session_hash.len() > MAX_SESSION_HASH_LEN {
+                return Err(Error::BadData("session hash length"));
+            }
+            Some(session_hash.to_vec())
+        } else {
+            None
+        };
+        Ok(WireParameters {
+            randoms,
+            highest_version,
+            session_hash,
+            encrypt_then_mac: flags & 8 != 0,
+        })
+    }
+}
+
+/// A request from a client to the daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Chosen by the client; the response carries it back. Zero is reserved
+    /// ([`UNSOLICITED`]).
+    pub id: u32,
+    /// What is asked.
+    pub body: RequestBody,
+}
+
+/// The requests of protocol version 1, with their message types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestBody {
+    /// 0x01: the first message of a connection; answered by [`ResponseBody::Hello`].
+    Hello {
+        /// The client's protocol version.
+        version: u16,
+    },
+    /// 0x02: `SslOpenPrivateKey`: the key of a certificate (DER, at most 60 KiB) in the
+    /// daemon's store.
+    OpenPrivateKey {
+        /// The certificate.
+        certificate: Vec<u8>,
+    },
+    /// 0x03: `SslSignHash` with a private key handle.
+    SignHash {
+        /// A handle of [`RequestBody::OpenPrivateKey`].
+        key: Handle,
+        /// The padding (and for RSA the hash of the DigestInfo or PSS).
+        padding: SignaturePadding,
+        /// The hash value to sign (at most 64 bytes).
+        hash_value: Vec<u8>,
+    },
+    /// 0x04: `SslImportMasterKey`: RSA key exchange, server side, without an oracle.
+    ImportMasterKey {
+        /// A handle of an RSA private key.
+        key: Handle,
+        /// Protocol and suite.
+        cipher: Cipher,
+        /// Randoms (or session hash) and the highest version.
+        params: WireParameters,
+        /// The ClientKeyExchange body without its length.
+        encrypted_premaster: Vec<u8>,
+    },
+    /// 0x05: `SslCreateEphemeralKey`.
+    CreateEphemeralKey {
+        /// Protocol and suite.
+        cipher: Cipher,
+        /// The group, as its TLS NamedGroup id.
+        group: Group,
+    },
+    /// 0x06: `SslGenerateMasterKey` for (EC)DHE, TLS ≤ 1.2.
+    GenerateMasterKey {
+        /// The own ephemeral key.
+        ephemeral: Handle,
+        /// The peer's public value as TLS carries it, in the ephemeral key's group.
+        peer_public: Vec<u8>,
+        /// Protocol and suite.
+        cipher: Cipher,
+        /// Randoms or session hash.
+        params: WireParameters,
+        /// The side that owns the master key.
+        side: Side,
+    },
+    /// 0x07: `SslComputeFinishedHash`, TLS ≤ 1.2.
+    ComputeFinished {
+        /// A master key handle.
+        master: Handle,
+        /// Whose Finished.
+        sender: Side,
+        /// The handshake hash value (at most 64 bytes).
+        transcript_digest: Vec<u8>,
+    },
+    /// 0x08: `SslGenerateSessionKeys`: answered with key material, not handles.
+    GenerateSessionKeys {
+        /// A master key handle.
+        master: Handle,
+        /// Randoms and encrypt-then-MAC.
+        params: WireParameters,
+    },
+    /// 0x09: `SslExtractEarlyKey` without a PSK.
+    Tls13ExtractEarlyKey {
+        /// A TLS 1.3 suite.
+        suite: &'static CipherSuite,
+    },
+    /// 0x0A: `SslExtractHandshakeKey`.
+    Tls13ExtractHandshakeKey {
+        /// The own ephemeral key.
+        ephemeral: Handle,
+        /// The peer's key share.
+        peer_public: Vec<u8>,
+        /// The early secret.
+        early: Handle,
+    },
+    /// 0x0B: `SslExtractMasterKey`.
+    Tls13ExtractMasterKey {
+        /// The handshake secret.
+        handshake: Handle,
+    },
+    /// 0x0C: `SslExpandTrafficKeys`: answered with secret handles.
+    Tls13ExpandTrafficKeys {
+        /// The early, handshake or master secret.
+        base: Handle,
+        /// The transcript hash (at most 64 bytes).
+        transcript_digest: Vec<u8>,
+    },
+    /// 0x0D: `SslExpandWriteKey`: answered with the key and IV, not a handle.
+    Tls13ExpandWriteKey {
+        /// A traffic secret.
+        traffic: Handle,
+    },
+    /// 0x0E: `SslComputeFinishedHash`, TLS 1.3.
+    Tls13ComputeFinished {
+        /// A traffic secret (or binder key).
+        traffic: Handle,
+        /// The transcript hash (at most 64 bytes).
+        transcript_digest: Vec<u8>,
+    },
+    /// 0x0F: `SslExpandExporterMasterKey`.
+    Tls13ExpandExporterMasterKey {
+        /// The early or master secret.
+        base: Handle,
+        /// The transcript hash (at most 64 bytes).
+        transcript_digest: Vec<u8>,
+    },
+    /// 0x10: `SslExportKeyingMaterial` (RFC 5705, RFC 8446 §7.5).
+    ExportKeyingMaterial {
+        /// A TLS ≤ 1.2 master key or a TLS 1.3 exporter master secret.
+        key: Handle,
+        /// The label (at most 255 bytes).
+        label: Vec<u8>,
+        /// The context, if any (at most 65535 bytes).
+        context: Option<Vec<u8>>,
+        /// Client ‖ server random (TLS ≤ 1.2 only).
+        randoms: Option<[u8; 64]>,
+        /// The length asked for (1 to 1024).
+        length: u16,
+    },
+    /// 0x11: `SslFreeObject` of a handle.
+    FreeHandle {
+        /// The handle.
+        handle: Handle,
+    },
+}
+
+/// The most bytes [`RequestBody::ExportKeyingMaterial`] may ask for.
+pub const MAX_EXPORT_LEN: u16 = 1024;
+/// The most bytes of a hash value or transcript digest (SHA-512).
+const MAX_DIGEST_LEN: usize = 64;
+
+fn read_digest(reader: &mut Reader<'_>) -> Result<Vec<u8>> {
+    let digest = reader.vec_u8()?;
+    if digest.is_empty() || digest.len() > MAX_DIGEST_LEN {
+        return Err(Error::BadData("digest length"));
+    }
+    Ok(digest.to_vec())
+}
+
+fn put_digest(out: &mut Vec<u8>, digest: &[u8]) -> Result<(), codec::Error> {
+    if digest.len() > MAX_DIGEST_LEN {
+        return Err(codec::Error::TooLong);
+    }
+    put_vec_exact(out, LengthPrefix::U8, digest)
+}
+
+impl RequestBody {
+    fn message_type(&self) -> u8 {
+        match self {
+            RequestBody::Hello { .. } => 0x01,
+            RequestBody::OpenPrivateKey { .. } => 0x02,
+            RequestBody::SignHash { .. } => 0x03,
+            RequestBody::ImportMasterKey { .. } => 0x04,
+            RequestBody::CreateEphemeralKey { .. } => 0x05,
+            RequestBody::GenerateMasterKey { .. } => 0x06,
+            RequestBody::ComputeFinished { .. } => 0x07,
+            RequestBody::GenerateSessionKeys { .. } => 0x08,
+            RequestBody::Tls13ExtractEarlyKey { .. } => 0x09,
+            RequestBody::Tls13ExtractHandshakeKey { .. } => 0x0A,
+            RequestBody::Tls13ExtractMasterKey { .. } => 0x0B,
+            RequestBody::Tls13ExpandTrafficKeys { .. } => 0x0C,
+            RequestBody::Tls13ExpandWriteKey { .. } => 0x0D,
+            RequestBody::Tls13ComputeFinished { .. } => 0x0E,
+            RequestBody::Tls13ExpandExporterMasterKey { .. } => 0x0F,
+            RequestBody::ExportKeyingMaterial { .. } => 0x10,
+            RequestBody::FreeHandle { .. } => 0x11,
+        }
+    }
+
+    fn encode_fields(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        match self {
+            RequestBody::Hello { version } => put_u16(out, *version),
+            RequestBody::OpenPrivateKey { certificate } => {
+                put_vec_exact(out, LengthPrefix::U16, certificate)?
+            }
+            RequestBody::SignHash {
+                key,
+                padding,
+                hash_value,
+            } => {
+                key.encode(out);
+                put_padding(out, *padding);
+                put_digest(out, hash_value)?;
+            }
+            RequestBody::ImportMasterKey {
+                key,
+                cipher,
+                params,
+                encrypted_premaster,
+            } => {
+                key.encode(out);
+                cipher.encode(out);
+                params.encode(out)?;
+                put_vec_exact(out, LengthPrefix::U16, encrypted_premaster)?;
+            }
+            RequestBody::CreateEphemeralKey { cipher, group } => {
+                cipher.encode(out);
+                put_u16(out, group.tls_id());
+            }
+            RequestBody::GenerateMasterKey {
+                ephemeral,
+                peer_public,
+                cipher,
+                params,
+                side,
+            } => {
+                ephemeral.encode(out);
+                put_vec_exact(out, LengthPrefix::U16, peer_public)?;
+                cipher.encode(out);
+                params.encode(out)?;
+                put_side(out, *side);
+            }
+            RequestBody::ComputeFinished {
+                master,
+                sender,
+                transcript_digest,
+            } => {
+                master.encode(out);
+                put_side(out, *sender);
+                put_digest(out, transcript_digest)?;
+            }
+            RequestBody::GenerateSessionKeys { master, params } => {
+                master.encode(out);
+                params.encode(out)?;
+            }
+            RequestBody::Tls13ExtractEarlyKey { suite } => put_u16(out, suite.id),
+            RequestBody::Tls13ExtractHandshakeKey {
+                ephemeral,
+                peer_public,
+                early,
+            } => {
+                ephemeral.encode(out);
+                put_vec_exact(out, LengthPrefix::U16, peer_public)?;
+                early.encode(out);
+            }
+            RequestBody::Tls13ExtractMasterKey { handshake } => handshake.encode(out),
+            RequestBody::Tls13ExpandTrafficKeys {
+                base,
+                transcript_digest,
+            }
+            | RequestBody::Tls13ExpandExporterMasterKey {
+                base,
+                transcript_digest,
+            } => {
+                base.encode(out);
+                put_digest(out, transcript_digest)?;
+            }
+            RequestBody::Tls13ExpandWriteKey { traffic } => traffic.encode(out),
+            RequestBody::Tls13ComputeFinished {
+                traffic,
+                transcript_digest,
+            } => {
+                traffic.encode(out);
+                put_digest(out, transcript_digest)?;
+            }
+            RequestBody::ExportKeyingMaterial {
+                key,
+                label,
+                context,
+                randoms,
+                length,
+            } => {
+                key.encode(out);
+                put_vec_exact(out, LengthPrefix::U8, label)?;
+                match context {
+                    None => put_u8(out, 0),
+                    Some(context) => {
+                        put_u8(out, 1);
+                        put_vec_exact(out, LengthPrefix::U16, context)?;
+                    }
+                }
+                match randoms {
+                    None => put_u8(out, 0),
+                    Some(randoms) => {
+                        put_u8(out, 1);
+                        out.extend_from_slice(randoms);
+                    }
+                }
+                put_u16(out, *length);
+            }
+            RequestBody::FreeHandle { handle } => handle.encode(out),
+        }
+        Ok(())
+    }
+
+    fn read(message_type: u8, reader: &mut Reader<'_>) -> Result<RequestBody> {
+        Ok(match message_type {
+            0x01 => RequestBody::Hello {
+                version: reader.u16()?,
+            },
+            0x02 => {
+                let certificate = reader.vec_u16()?;
+                if certificate.is_empty() {
+                    return Err(Error::BadData("empty certificate"));
+                }
+                RequestBody::OpenPrivateKey {
+                    certificate: certificate.to_vec(),
+                }
+            }
+            0x03 => RequestBody::SignHash {
+                key: Handle::read(reader)?,
+                padding: read_padding(reader)?,
+                hash_value: read_digest(reader)?,
+            },
+            0x04 => RequestBody::ImportMasterKey {
+                key: Handle::read(reader)?,
+                cipher: Cipher::read(reader)?,
+                params: WireParameters::read(reader)?,
+                encrypted_premaster: reader.vec_u16()?.to_vec(),
+            },
+            0x05 => RequestBody::CreateEphemeralKey {
+                cipher: Cipher::read(reader)?,
+                group: read_group(reader)?,
+            },
+            0x06 => RequestBody::GenerateMasterKey {
+                ephemeral: Handle::read(reader)?,
+                peer_public: reader.vec_u16()?.to_vec(),
+                cipher: Cipher::read(reader)?,
+                params: WireParameters::read(reader)?,
+                side: read_side(reader)?,
+            },
+            0x07 => RequestBody::ComputeFinished {
+                master: Handle::read(reader)?,
+                sender: read_side(reader)?,
+                transcript_digest: read_digest(reader)?,
+            },
+            0x08 => RequestBody::GenerateSessionKeys {
+                master: Handle::read(reader)?,
+                params: WireParameters::read(reader)?,
+            },
+            0x09 => RequestBody::Tls13ExtractEarlyKey {
+                suite: read_suite(reader)?,
+            },
+            0x0A => RequestBody::Tls13ExtractHandshakeKey {
+                ephemeral: Handle::read(reader)?,
+                peer_public: reader.vec_u16()?.to_vec(),
+                early: Handle::read(reader)?,
+            },
+            0x0B => RequestBody::Tls13ExtractMasterKey {
+                handshake: Handle::read(reader)?,
+            },
+            0x0C => RequestBody::Tls13ExpandTrafficKeys {
+                base: Handle::read(reader)?,
+                transcript_digest: read_digest(reader)?,
+            },
+            0x0D => RequestBody::Tls13ExpandWriteKey {
+                traffic: Handle::read(reader)?,
+            },
+            0x0E => RequestBody::Tls13ComputeFinished {
+                traffic: Handle::read(reader)?,
+                transcript_digest: read_digest(reader)?,
+            },
+            0x0F => RequestBody::Tls13ExpandExporterMasterKey {
+                base: Handle::read(reader)?,
+                transcript_digest: read_digest(reader)?,
+            },
+            0x10 => {
+                let key = Handle::read(reader)?;
+                let label = reader.vec_u8()?.to_vec();
+                let context = match read_flag(reader)? {
+                    false => None,
+                    true => Some(reader.vec_u16()?.to_vec()),
+                };
+                let randoms = match read_flag(reader)? {
+                    false => None,
+                    true => Some(reader.array::<64>()?),
+                };
+                let length = reader.u16()?;
+                if length == 0 || length > MAX_EXPORT_LEN {
+                    return Err(Error::BadData("exporter length"));
+                }
+                RequestBody::ExportKeyingMaterial {
+                    key,
+                    label,
+                    context,
+                    randoms,
+                    length,
+                }
+            }
+            0x11 => RequestBody::FreeHandle {
+                handle: Handle::read(reader)?,
+            },
+            _ => return Err(Error::BadData("unknown request type")),
+        })
+    }
+}
+
+impl Request {
+    fn encode_checked(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        put_u32(out, self.id);
+        put_u8(out, self.body.message_type());
+        self.body.encode_fields(out)
+    }
+
+    /// The request as a whole frame (length prefix and body), or `NTE_INVALID_PARAMETER`
+    /// when a field is longer than the protocol allows or the frame longer than
+    /// [`MAX_FRAME_LEN`].
+    pub fn to_frame(&self) -> Result<Vec<u8>> {
+        to_frame(|out| self.encode_checked(out))
+    }
+}
+
+impl Codec for Request {
+    type Error = Error;
+
+    /// Writes the body; writes nothing when a field is too long for its prefix.
+    fn encode(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if self.encode_checked(out).is_err() {
+            out.truncate(start);
+        }
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Request> {
+        let id = reader.u32()?;
+        let message_type = reader.u8()?;
+        let body = RequestBody::read(message_type, reader)?;
+        Ok(Request { id, body })
+    }
+}
+
+/// What kind of private key a handle holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// RSA: signs PKCS#1 and PSS, decrypts RSA premasters.
+    Rsa,
+    /// ECDSA: signs raw digests.
+    Ecdsa,
+}
+
+/// A response from the daemon.
+#[derive(Debug)]
+pub struct Response {
+    /// The id of the request answered, or [`UNSOLICITED`].
+    pub id: u32,
+    /// The answer.
+    pub body: ResponseBody,
+}
+
+/// The responses of protocol version 1, with their message types. Secret-bearing fields are
+/// zeroizing [`SecretVec`]s.
+#[derive(Debug)]
+pub enum ResponseBody {
+    /// 0x81: the daemon's protocol version.
+    Hello {
+        /// The version the daemon speaks on this connection.
+        version: u16,
+    },
+    /// 0x82: an open private key.
+    PrivateKeyOpened {
+        /// The key's handle.
+        key: Handle,
+        /// RSA or ECDSA.
+        algorithm: KeyAlgorithm,
+        /// The length of its signatures.
+        signature_len: u16,
+        /// The certificate the key was opened for.
+        certificate: Vec<u8>,
+    },
+    /// 0x83: a signature (ECDSA as `r ‖ s`).
+    Signature {
+        /// The signature.
+        signature: Vec<u8>,
+    },
+    /// 0x84: a new handle of a master key or TLS 1.3 secret.
+    Handle {
+        /// The handle.
+        handle: Handle,
+    },
+    /// 0x85: a new ephemeral key.
+    EphemeralKeyCreated {
+        /// The key's handle.
+        key: Handle,
+        /// Its public value as TLS carries it.
+        public_value: Vec<u8>,
+    },
+    /// 0x86: Finished `verify_data` (12 bytes for TLS ≤ 1.2, the hash length for TLS 1.3).
+    VerifyData {
+        /// The verify data.
+        verify_data: Vec<u8>,
+    },
+    /// 0x87: the caller's TLS ≤ 1.2 session keys, as `MAC key ‖ key ‖ IV` each.
+    SessionKeyMaterial {
+        /// The key for records the caller receives.
+        read: SecretVec,
+        /// The key for records the caller sends.
+        write: SecretVec,
+    },
+    /// 0x88: TLS 1.3 traffic secret handles.
+    TrafficSecrets {
+        /// The client's traffic secret.
+        client: Handle,
+        /// The server's (none from the early secret).
+        server: Option<Handle>,
+    },
+    /// 0x89: a TLS 1.3 record key, `key ‖ IV`.
+    TrafficKeyMaterial {
+        /// The key and IV.
+        material: SecretVec,
+    },
+    /// 0x8A: exported keying material.
+    KeyingMaterial {
+        /// The material.
+        material: SecretVec,
+    },
+    /// 0x8B: the handle is freed.
+    Freed,
+    /// 0xFF: the request failed with a Windows status.
+    Error {
+        /// The status (never success).
+        status: Status,
+    },
+}
+
+/// The longest secret a response carries (TLS ≤ 1.2 key material: 48 + 32 + 16).
+const MAX_MATERIAL_LEN: usize = 96;
+
+fn read_material(reader: &mut Reader<'_>, max: usize) -> Result<SecretVec> {
+    let material = reader.vec_u16()?;
+    if material.len() > max {
+        return Err(Error::BadData("key material length"));
+    }
+    Ok(SecretVec::from_slice(material))
+}
+
+impl ResponseBody {
+    fn message_type(&self) -> u8 {
+        match self {
+            ResponseBody::Hello { .. } => 0x81,
+            ResponseBody::PrivateKeyOpened { .. } => 0x82,
+            ResponseBody::Signature { .. } => 0x83,
+            ResponseBody::Handle { .. } => 0x84,
+            ResponseBody::EphemeralKeyCreated { .. } => 0x85,
+            ResponseBody::VerifyData { .. } => 0x86,
+            ResponseBody::SessionKeyMaterial { .. } => 0x87,
+            ResponseBody::TrafficSecrets { .. } => 0x88,
+            ResponseBody::TrafficKeyMaterial { .. } => 0x89,
+            ResponseBody::KeyingMaterial { .. } => 0x8A,
+            ResponseBody::Freed => 0x8B,
+            ResponseBody::Error { .. } => 0xFF,
+        }
+    }
+
+    fn encode_fields(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        match self {
+            ResponseBody::Hello { version } => put_u16(out, *version),
+            ResponseBody::PrivateKeyOpened {
+                key,
+                algorithm,
+                signature_len,
+                certificate,
+            } => {
+                key.encode(out);
+                put_u8(
+                    out,
+                    match algorithm {
+                        KeyAlgorithm::Rsa => 0,
+                        KeyAlgorithm::Ecdsa => 1,
+                    },
+                );
+                put_u16(out, *signature_len);
+                put_vec_exact(out, LengthPrefix::U16, certificate)?;
+            }
+            ResponseBody::Signature { signature } => {
+                put_vec_exact(out, LengthPrefix::U16, signature)?
+            }
+            ResponseBody::Handle { handle } => handle.encode(out),
+            ResponseBody::EphemeralKeyCreated { key, public_value } => {
+                key.encode(out);
+                put_vec_exact(out, LengthPrefix::U16, public_value)?;
+            }
+            ResponseBody::VerifyData { verify_data } => put_digest(out, verify_data)?,
+            ResponseBody::SessionKeyMaterial { read, write } => {
+                put_vec_exact(out, LengthPrefix::U16, read.expose())?;
+                put_vec_exact(out, LengthPrefix::U16, write.expose())?;
+            }
+            ResponseBody::TrafficSecrets { client, server } => {
+                client.encode(out);
+                out.extend_from_slice(&server.map_or(0, Handle::get).to_be_bytes());
+            }
+            ResponseBody::TrafficKeyMaterial { material } => {
+                put_vec_exact(out, LengthPrefix::U16, material.expose())?
+            }
+            ResponseBody::KeyingMaterial { material } => {
+                put_vec_exact(out, LengthPrefix::U16, material.expose())?
+            }
+            ResponseBody::Freed => {}
+            ResponseBody::Error { status } => put_u32(out, status.0 as u32),
+        }
+        Ok(())
+    }
+
+    fn read(message_type: u8, reader: &mut Reader<'_>) -> Result<ResponseBody> {
+        Ok(match message_type {
+            0x81 => ResponseBody::Hello {
+                version: reader.u16()?,
+            },
+            0x82 => ResponseBody::PrivateKeyOpened {
+                key: Handle::read(reader)?,
+                algorithm: match reader.u8()? {
+                    0 => KeyAlgorithm::Rsa,
+                    1 => KeyAlgorithm::Ecdsa,
+                    _ => return Err(Error::BadData("unknown key algorithm")),
+                },
+                signature_len: reader.u16()?,
+                certificate: reader.vec_u16()?.to_vec(),
+            },
+            0x83 => ResponseBody::Signature {
+                signature: reader.vec_u16()?.to_vec(),
+            },
+            0x84 => ResponseBody::Handle {
+                handle: Handle::read(reader)?,
+            },
+            0x85 => ResponseBody::EphemeralKeyCreated {
+                key: Handle::read(reader)?,
+                public_value: reader.vec_u16()?.to_vec(),
+            },
+            0x86 => ResponseBody::VerifyData {
+                verify_data: read_digest(reader)?,
+            },
+            0x87 => ResponseBody::SessionKeyMaterial {
+                read: read_material(reader, MAX_MATERIAL_LEN)?,
+                write: read_material(reader, MAX_MATERIAL_LEN)?,
+            },
+            0x88 => ResponseBody::TrafficSecrets {
+                client: Handle::read(reader)?,
+                server: Handle::read_optional(reader)?,
+            },
+            0x89 => ResponseBody::TrafficKeyMaterial {
+                material: read_material(reader, MAX_MATERIAL_LEN)?,
+            },
+            0x8A => ResponseBody::KeyingMaterial {
+                material: read_material(reader, usize::from(MAX_EXPORT_LEN))?,
+            },
+            0x8B => ResponseBody::Freed,
+            0xFF => {
+                let status = Status(reader.u32()? as i32);
+                if status.is_success() {
+                    return Err(Error::BadData("error response with success status"));
+                }
+                ResponseBody::Error { status }
+            }
+            _ => return Err(Error::BadData("unknown response type")),
+        })
+    }
+}
+
+impl Response {
+    /// The error response to request `id` for `error`.
+    pub fn error(id: u32, error: &Error) -> Response {
+        Response {
+            id,
+            body: ResponseBody::Error {
+                status: error.status(),
+            },
+        }
+    }
+
+    fn encode_checked(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        put_u32(out, self.id);
+        put_u8(out, self.body.message_type());
+        self.body.encode_fields(out)
+    }
+
+    /// The response as a whole frame, or `NTE_INVALID_PARAMETER` when a field or the frame
+    /// is too long (the daemon then answers with that error instead).
+    pub fn to_frame(&self) -> Result<Vec<u8>> {
+        to_frame(|out| self.encode_checked(out))
+    }
+}
+
+impl Codec for Response {
+    type Error = Error;
+
+    /// Writes the body; writes nothing when a field is too long for its prefix.
+    fn encode(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if self.encode_checked(out).is_err() {
+            out.truncate(start);
+        }
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Response> {
+        let id = reader.u32()?;
+        let message_type = reader.u8()?;
+        let body = ResponseBody::read(message_type, reader)?;
+        Ok(Response { id, body })
+    }
+}
+
+/// A frame: a `u32` length then the body written by `body`.
+fn to_frame(body: impl FnOnce(&mut Vec<u8>) -> Result<(), codec::Error>) -> Result<Vec<u8>> {
+    let mut frame = vec![0u8; 4];
+    if body(&mut frame).is_err() {
+        frame.zeroize();
+        return Err(Error::InvalidParameter("message field too long"));
+    }
+    let body_len = frame.len() - 4;
+    let Some(len) = u32::try_from(body_len)
+        .ok()
+        .filter(|_| body_len <= MAX_FRAME_LEN)
+    else {
+        frame.zeroize();
+        return Err(Error::InvalidParameter("message longer than a frame"));
+    };
+    if let Some(prefix) = frame.get_mut(..4) {
+        prefix.copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(frame)
+}
+
+/// What [`read_frame`] found.
+#[derive(Debug)]
+pub enum FrameRead {
+    /// A whole frame body (the caller zeroizes it after decoding: it may carry secrets).
+    Frame(Vec<u8>),
+    /// A length prefix over the limit; its body was not read.
+    TooLarge(u32),
+    /// The peer closed the connection between frames.
+    Closed,
+}
+
+/// Reads one frame of at most `max_len` body bytes. A length over `max_len` is reported
+/// before anything is allocated; an end of stream inside a frame is an error
+/// (`UnexpectedEof`).
+pub fn read_frame(stream: &mut impl Read, max_len: usize) -> io::Result<FrameRead> {
+    let mut prefix = [0u8; 4];
+    let mut filled = 0;
+    while filled < prefix.len() {
+        let Some(rest) = prefix.get_mut(filled..) else {
+            break;
+        };
+        match stream.read(rest) {
+            Ok(0) if filled == 0 => return Ok(FrameRead::Closed),
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    let len = u32::from_be_bytes(prefix);
+    match usize::try_from(len) {
+        Ok(body_len) if body_len <= max_len => {
+            let mut body = vec![0u8; body_len];
+            stream.read_exact(&mut body)?;
+            Ok(FrameRead::Frame(body))
+        }
+        _ => Ok(FrameRead::TooLarge(len)),
+    }
+}
+
+/// Writes a whole frame (made by `to_frame`) and zeroizes it.
+pub fn write_frame(stream: &mut impl Write, mut frame: Vec<u8>) -> io::Result<()> {
+    let written = stream.write_all(&frame).and_then(|()| stream.flush());
+    frame.zeroize();
+    written
+}
+
+/// The [`Error`] a client reports for a status the daemon answered with: the variant whose
+/// status it is. Statuses keyward never sends are `NTE_BAD_DATA` ("unknown status").
+pub fn error_from_status(status: Status) -> Error {
+    const FROM_DAEMON: &str = "reported by the keyiso daemon";
+    match status {
+        Status::NTE_INVALID_HANDLE => Error::InvalidHandle,
+        Status::NTE_INVALID_PARAMETER => Error::InvalidParameter(FROM_DAEMON),
+        Status::NTE_BAD_FLAGS => Error::BadFlags,
+        Status::NTE_NOT_SUPPORTED => Error::NotSupported(FROM_DAEMON),
+        Status::NTE_BAD_ALGID => Error::BadAlgorithm,
+        Status::NTE_BAD_DATA => Error::BadData(FROM_DAEMON),
+        Status::NTE_BUFFER_TOO_SMALL => Error::BufferTooSmall { needed: 0 },
+        Status::NTE_BUFFERS_OVERLAP => Error::BuffersOverlap,
+        Status::NTE_DECRYPTION_FAILURE => Error::DecryptionFailure,
+        Status::STATUS_AUTH_TAG_MISMATCH => Error::AuthTagMismatch,
+        Status::NTE_BAD_SIGNATURE => Error::BadSignature,
+        Status::NTE_NOT_FOUND => Error::NotFound,
+        Status::NTE_NO_MORE_ITEMS => Error::NoMoreItems,
+        Status::NTE_PROV_DLL_NOT_FOUND => Error::UnknownProvider,
+        Status::NTE_FAIL => Error::Backend,
+        Status::NTE_INTERNAL_ERROR => Error::Internal(FROM_DAEMON),
+        Status::NTE_NO_MEMORY => Error::LimitExceeded(FROM_DAEMON),
+        Status::NTE_DEVICE_NOT_READY => Error::Busy,
+        Status::NTE_PERM => Error::AccessDenied,
+        _ => Error::BadData("unknown status from the keyiso daemon"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::backend::Curve;
+
+    fn handle(value: u64) -> Handle {
+        Handle::new(value).unwrap()
+    }
+
+    fn tls12_cipher() -> Cipher {
+        Cipher {
+            protocol: Protocol::Tls12,
+            suite: CipherSuite::from_id(0xC02F).unwrap(),
+        }
+    }
+
+    fn params() -> WireParameters {
+        WireParameters {
+            randoms: Some(([1; 32], [2; 32])),
+            highest_version: Some(0x0303),
+            session_hash: Some(vec![3; 32]),
+            encrypt_then_mac: true,
+        }
+    }
+
+    fn every_request() -> Vec<RequestBody> {
+        let tls13 = CipherSuite::from_id(0x1301).unwrap();
+        vec![
+            RequestBody::Hello { version: 1 },
+            RequestBody::OpenPrivateKey {
+                certificate: vec![0x30; 500],
+            },
+            RequestBody::SignHash {
+                key: handle(7),
+                padding: SignaturePadding::Raw,
+                hash_value: vec![1; 36],
+            },
+            RequestBody::SignHash {
+                key: handle(7),
+                padding: SignaturePadding::Pkcs1(HashAlgorithm::Sha256),
+                hash_value: vec![1; 32],
+            },
+            RequestBody::SignHash {
+                key: handle(7),
+                padding: SignaturePadding::Pss(HashAlgorithm::Sha384),
+                hash_value: vec![1; 48],
+            },
+            RequestBody::ImportMasterKey {
+                key: handle(u64::MAX),
+                cipher: Cipher {
+                    protocol: Protocol::Tls12,
+                    suite: CipherSuite::from_id(0x009C).unwrap(),
+                },
+                params: params(),
+                encrypted_premaster: vec![9; 256],
+            },
+            RequestBody::CreateEphemeralKey {
+                cipher: tls12_cipher(),
+                group: Group::Ec(Curve::X25519),
+            },
+            RequestBody::GenerateMasterKey {
+                ephemeral: handle(2),
+                peer_public: vec![4; 32],
+                cipher: tls12_cipher(),
+                params: WireParameters::default(),
+                side: Side::Server,
+            },
+            RequestBody::ComputeFinished {
+                master: handle(3),
+                sender: Side::Client,
+                transcript_digest: vec![5; 32],
+            },
+            RequestBody::GenerateSessionKeys {
+                master: handle(3),
+                params: params(),
+            },
+            RequestBody::Tls13ExtractEarlyKey { suite: tls13 },
+            RequestBody::Tls13ExtractHandshakeKey {
+                ephemeral: handle(4),
+                peer_public: vec![6; 65],
+                early: handle(5),
+            },
+            RequestBody::Tls13ExtractMasterKey {
+                handshake: handle(6),
+            },
+            RequestBody::Tls13ExpandTrafficKeys {
+                base: handle(6),
+                transcript_digest: vec![7; 32],
+            },
+            RequestBody::Tls13ExpandWriteKey { traffic: handle(8) },
+            RequestBody::Tls13ComputeFinished {
+                traffic: handle(8),
+                transcript_digest: vec![8; 48],
+            },
+            RequestBody::Tls13ExpandExporterMasterKey {
+                base: handle(9),
+                transcript_digest: vec![9; 32],
+            },
+            RequestBody::ExportKeyingMaterial {
+                key: handle(10),
+                label: b"EXPORTER-test".to_vec(),
+                context: Some(b"context".to_vec()),
+                randoms: Some([1; 64]),
+                length: 32,
+            },
+            RequestBody::ExportKeyingMaterial {
+                key: handle(10),
+                label: Vec::new(),
+                context: None,
+                randoms: None,
+                length: 1024,
+            },
+            RequestBody::FreeHandle { handle: handle(11) },
+        ]
+    }
+
+    fn every_response() -> Vec<ResponseBody> {
+        vec![
+            ResponseBody::Hello { version: 1 },
+            ResponseBody::PrivateKeyOpened {
+                key: handle(1),
+                algorithm: KeyAlgorithm::Ecdsa,
+                signature_len: 64,
+                certificate: vec![0x30; 400],
+            },
+            ResponseBody::Signature {
+                signature: vec![1; 256],
+            },
+            ResponseBody::Handle { handle: handle(2) },
+            ResponseBody::EphemeralKeyCreated {
+                key: handle(3),
+                public_value: vec![4; 32],
+            },
+            ResponseBody::VerifyData {
+                verify_data: vec![5; 12],
+            },
+            ResponseBody::SessionKeyMaterial {
+                read: SecretVec::from_slice(&[6; 20]),
+                write: SecretVec::from_slice(&[7; 20]),
+            },
+            ResponseBody::TrafficSecrets {
+                client: handle(8),
+                server: Some(handle(9)),
+            },
+            ResponseBody::TrafficSecrets {
+                client: handle(8),
+                server: None,
+            },
+            ResponseBody::TrafficKeyMaterial {
+                material: SecretVec::from_slice(&[10; 28]),
+            },
+            ResponseBody::KeyingMaterial {
+                material: SecretVec::from_slice(&[11; 64]),
+            },
+            ResponseBody::Freed,
+            ResponseBody::Error {
+                status: Status::NTE_INVALID_HANDLE,
+            },
+        ]
+    }
+
+    fn body_of(frame: &[u8]) -> &[u8] {
+        let len = u32::from_be_bytes(frame[..4].try_into().unwrap()) as usize;
+        assert_eq!(len, frame.len() - 4);
+        &frame[4..]
+    }
+
+    #[test]
+    fn every_request_round_trips() {
+        for (at, body) in every_request().into_iter().enumerate() {
+            let request = Request {
+                id: at as u32 + 1,
+                body,
+            };
+            let frame = request.to_frame().unwrap();
+            assert_eq!(Request::decode(body_of(&frame)).unwrap(), request);
+        }
+    }
+
+    #[test]
+    fn every_response_round_trips() {
+        for (at, body) in every_response().into_iter().enumerate() {
+            let response = Response {
+                id: at as u32 + 1,
+                body,
+            };
+            let frame = response.to_frame().unwrap();
+            let decoded = Response::decode(body_of(&frame)).unwrap();
+            assert_eq!(decoded.id, response.id);
+            assert_eq!(decoded.to_frame().unwrap(), frame);
+        }
+    }
+
+    #[test]
+    fn truncated_bodies_are_refused() {
+        for body in every_request() {
+            let frame = Request { id: 1, body }.to_frame().unwrap();
+            let body = body_of(&frame);
+            for len in 0..body.len() {
+                assert_eq!(
+                    Request::decode(&body[..len]).unwrap_err().status(),
+                    Status::NTE_BAD_DATA,
+                    "{len} bytes of {body:?}"
+                );
+            }
+        }
+        for body in every_response() {
+            let frame = Response { id: 1, body }.to_frame().unwrap();
+            let body = body_of(&frame);
+            for len in 0..body.len() {
+                assert!(Response::decode(&body[..len]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused() {
+        for body in every_request() {
+            let frame = Request { id: 1, body }.to_frame().unwrap();
+            let mut body = body_of(&frame).to_vec();
+            body.push(0);
+            assert_eq!(
+                Request::decode(&body).unwrap_err(),
+                Error::BadData("input has trailing bytes")
+            );
+        }
+        for body in every_response() {
+            let frame = Response { id: 1, body }.to_frame().unwrap();
+            let mut body = body_of(&frame).to_vec();
+            body.push(0);
+            assert!(Response::decode(&body).is_err());
+        }
+    }
+
+    #[test]
+    fn unknown_types_and_enumerations_are_refused() {
+        let refused = |body: &[u8]| Request::decode(body).unwrap_err().status();
+        // Unknown message types.
+        assert_eq!(refused(&[0, 0, 0, 1, 0x00]), Status::NTE_BAD_DATA);
+        assert_eq!(refused(&[0, 0, 0, 1, 0x12]), Status::NTE_BAD_DATA);
+        assert_eq!(refused(&[0, 0, 0, 1, 0x81, 0, 1]), Status::NTE_BAD_DATA);
+        // CreateEphemeralKey with an unknown protocol, suite and group.
+        let ephemeral = |protocol: u16, suite: u16, group: u16| {
+            let mut body = vec![0, 0, 0, 1, 0x05];
+            body.extend_from_slice(&protocol.to_be_bytes());
+            body.extend_from_slice(&suite.to_be_bytes());
+            body.extend_from_slice(&group.to_be_bytes());
+            body
+        };
+        assert!(Request::decode(&ephemeral(0x0303, 0xC02F, 29)).is_ok());
+        assert_eq!(
+            refused(&ephemeral(0x0399, 0xC02F, 29)),
+            Status::NTE_BAD_DATA
+        );
+        assert_eq!(
+            refused(&ephemeral(0x0303, 0xFFFF, 29)),
+            Status::NTE_BAD_DATA
+        );
+        assert_eq!(
+            refused(&ephemeral(0x0303, 0xC02F, 0x9999)),
+            Status::NTE_BAD_DATA
+        );
+        // A zero handle, an unknown side, an unknown padding, unknown parameter flags.
+        let mut free_zero = vec![0, 0, 0, 1, 0x11];
+        free_zero.extend_from_slice(&[0; 8]);
+        assert_eq!(refused(&free_zero), Status::NTE_BAD_DATA);
+        let mut finished = vec![0, 0, 0, 1, 0x07, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 0];
+        assert_eq!(refused(&finished), Status::NTE_BAD_DATA);
+        finished[13] = 0;
+        finished[14] = 0;
+        assert_eq!(refused(&finished), Status::NTE_BAD_DATA); // empty digest
+        let mut sign = vec![0, 0, 0, 1, 0x03, 0, 0, 0, 0, 0, 0, 0, 1, 3, 1, 1];
+        assert_eq!(refused(&sign), Status::NTE_BAD_DATA);
+        sign[13] = 1;
+        sign[14] = 0; // PKCS#1 with MD5
+        assert_eq!(refused(&sign), Status::NTE_BAD_DATA);
+        let mut session_keys = vec![0, 0, 0, 1, 0x08, 0, 0, 0, 0, 0, 0, 0, 1, 0x10];
+        assert_eq!(refused(&session_keys), Status::NTE_BAD_DATA);
+        session_keys[13] = 0;
+        assert!(Request::decode(&session_keys).is_ok());
+        // An error response must not carry success.
+        assert!(Response::decode(&[0, 0, 0, 1, 0xFF, 0, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn overlong_fields_are_refused_when_encoding() {
+        let request = Request {
+            id: 1,
+            body: RequestBody::OpenPrivateKey {
+                certificate: vec![0; MAX_FRAME_LEN],
+            },
+        };
+        assert_eq!(
+            request.to_frame().unwrap_err().status(),
+            Status::NTE_INVALID_PARAMETER
+        );
+        assert!(request.to_vec().is_empty());
+        let request = Request {
+            id: 1,
+            body: RequestBody::SignHash {
+                key: handle(1),
+                padding: SignaturePadding::Raw,
+                hash_value: vec![0; 65],
+            },
+        };
+        assert!(request.to_frame().is_err());
+    }
+
+    #[test]
+    fn frames_over_the_limit_are_refused_before_reading_them() {
+        let mut stream: &[u8] = &[0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3];
+        match read_frame(&mut stream, MAX_FRAME_LEN).unwrap() {
+            FrameRead::TooLarge(len) => assert_eq!(len, u32::MAX),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(stream, &[1, 2, 3]);
+        let mut stream: &[u8] = &[0, 0, 0, 3, 1, 2, 3];
+        match read_frame(&mut stream, 3).unwrap() {
+            FrameRead::Frame(body) => assert_eq!(body, [1, 2, 3]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            read_frame(&mut stream, 3).unwrap(),
+            FrameRead::Closed
+        ));
+        let mut stream: &[u8] = &[0, 0, 0, 3, 1];
+        assert!(read_frame(&mut stream, 3).is_err());
+        let mut stream: &[u8] = &[0, 0];
+        assert!(read_frame(&mut stream, 3).is_err());
+    }
+
+    #[test]
+    fn statuses_map_back_to_their_errors() {
+        for error in [
+            Error::InvalidHandle,
+            Error::NotFound,
+            Error::AccessDenied,
+            Error::Busy,
+            Error::LimitExceeded("x"),
+            Error::UnknownProvider,
+            Error::BadSignature,
+        ] {
+            assert_eq!(error_from_status(error.status()).status(), error.status());
+        }
+    }
+}

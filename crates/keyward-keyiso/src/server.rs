@@ -1,0 +1,410 @@
+//! The daemon: the one process that opens the key store. It listens on a Unix socket,
+//! authenticates each client by `SO_PEERCRED`, and serves each connection on its own thread
+//! with a handle table that dies with the connection.
+
+// Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use crate::handles::HandleTable;
+use crate::limits::{Limits, TokenBucket};
+use crate::operations::perform;
+use crate::peer::{peer_credentials, Allowlist};
+use crate::protocol::{
+    read_frame, write_frame, FrameRead, Request, RequestBody, Response, ResponseBody,
+    PROTOCOL_VERSION, UNSOLICITED,
+};
+use keyward_core::codec::{Codec, Reader};
+use keyward_core::private_fs;
+use keyward_core::store::KeyStore;
+use keyward_core::{Error, Result};
+use keyward_ssl::Provider;
+use std::fs;
+use std::io::{self, ErrorKind};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+use zeroize::Zeroize;
+
+/// How long a refused peer has to send its hello before the daemon closes on it.
+const REFUSAL_READ_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How the daemon runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The socket path. Its directory is created with mode 0700 if missing and must be owned
+    /// by the daemon's user and not writable by group or others.
+    pub socket_path: PathBuf,
+    /// The key store directory; `None` is the default store (`KEYWARD_HOME`, see
+    /// [`KeyStore::open_default`]).
+    pub key_store: Option<PathBuf>,
+    /// Who may connect (default: the daemon's own uid).
+    pub allowlist: Allowlist,
+    /// Per-client limits.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// A configuration with the default allowlist and limits.
+    pub fn new(socket_path: impl Into<PathBuf>, key_store: Option<PathBuf>) -> Config {
+        Config {
+            socket_path: socket_path.into(),
+            key_store,
+            allowlist: Allowlist::default(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The default socket ([`crate::default_socket_path`]).
+    pub fn default_socket_path() -> PathBuf {
+        crate::default_socket_path()
+    }
+}
+
+/// State every connection thread shares.
+struct Shared {
+    provider: Provider,
+    allowlist: Allowlist,
+    limits: Limits,
+    live_handles: Arc<AtomicUsize>,
+    connections: AtomicUsize,
+}
+
+/// One open connection, counted in [`Shared::connections`] while it lives.
+struct ConnectionSlot {
+    shared: Arc<Shared>,
+}
+
+impl ConnectionSlot {
+    /// A slot, or `None` when the daemon serves its maximum of connections.
+    fn take(shared: &Arc<Shared>) -> Option<ConnectionSlot> {
+        let max = shared.limits.max_connections;
+        shared
+            .connections
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
+                (open < max).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| ConnectionSlot {
+                shared: shared.clone(),
+            })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A bound daemon, not yet accepting.
+pub struct Daemon {
+    listener: UnixListener,
+    socket_path: PathBuf,
+    shared: Arc<Shared>,
+}
+
+fn io_error(error: io::Error) -> Error {
+    Error::Io(error.to_string())
+}
+
+/// Makes way for the socket at `path`: a stale socket (nobody answers) is removed; a live one
+/// or anything that is not a socket is refused.
+fn clear_stale_socket(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(io_error(error)),
+        Ok(metadata) if !metadata.file_type().is_socket() => Err(Error::Io(format!(
+            "{}: exists and is not a socket",
+            path.display()
+        ))),
+        Ok(_) => match UnixStream::connect(path) {
+            Ok(_) => Err(Error::Io(format!(
+                "{}: another daemon is listening there",
+                path.display()
+            ))),
+            Err(_) => fs::remove_file(path).map_err(io_error),
+        },
+    }
+}
+
+impl Daemon {
+    /// Opens the key store and binds the socket (mode 0600, in a directory checked as private
+    /// to the daemon's user). A stale socket file is replaced; a live daemon on the same path
+    /// is an error.
+    pub fn bind(config: Config) -> Result<Daemon> {
+        let limits = Limits {
+            max_request_len: config
+                .limits
+                .max_request_len
+                .min(crate::protocol::MAX_FRAME_LEN),
+            ..config.limits
+        };
+        let store = match &config.key_store {
+            Some(dir) => KeyStore::open(dir)?,
+            None => KeyStore::open_default()?,
+        };
+        let directory = config
+            .socket_path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .ok_or(Error::InvalidParameter("socket path without a directory"))?;
+        private_fs::ensure_dir(directory, true).map_err(io_error)?;
+        clear_stale_socket(&config.socket_path)?;
+        let listener = UnixListener::bind(&config.socket_path).map_err(io_error)?;
+        // The directory admits no one else, so nobody can connect between bind and chmod.
+        fs::set_permissions(&config.socket_path, fs::Permissions::from_mode(0o600))
+            .map_err(io_error)?;
+        Ok(Daemon {
+            listener,
+            socket_path: config.socket_path,
+            shared: Arc::new(Shared {
+                provider: Provider::with_key_store(store),
+                allowlist: config.allowlist,
+                limits,
+                live_handles: Arc::new(AtomicUsize::new(0)),
+                connections: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// The live handles of all clients: a counter tests and monitoring can read.
+    pub fn live_handles(&self) -> Arc<AtomicUsize> {
+        self.shared.live_handles.clone()
+    }
+
+    /// Accepts clients until `stop` is set (checked after each accept), one thread per client.
+    fn accept_until(self, stop: &AtomicBool) -> Result<()> {
+        for stream in self.listener.incoming() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let stream = match stream {
+                Ok(stream) => stream,
+                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                // A client that went away before accept, or a passing resource shortage: the
+                // daemon keeps serving the others.
+                Err(_) => continue,
+            };
+            let Some(slot) = ConnectionSlot::take(&self.shared) else {
+                // Full: a short answer that fits the socket buffer, written without a thread.
+                let mut stream = stream;
+                let _ = send(&mut stream, &Response::error(UNSOLICITED, &Error::Busy));
+                continue;
+            };
+            let spawned = thread::Builder::new()
+                .name("keyiso-client".into())
+                .spawn(move || serve_connection(stream, &slot.shared));
+            if spawned.is_err() {
+                // No thread for this client: its stream was dropped with the closure.
+                continue;
+            }
+        }
+        let _ = fs::remove_file(&self.socket_path);
+        Ok(())
+    }
+
+    /// Serves clients on this thread, for ever.
+    pub fn run(self) -> Result<()> {
+        self.accept_until(&AtomicBool::new(false))
+    }
+
+    /// Serves clients on a new thread; the returned [`RunningDaemon`] stops it.
+    pub fn spawn(self) -> Result<RunningDaemon> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let live_handles = self.live_handles();
+        let socket_path = self.socket_path.clone();
+        let thread_stop = stop.clone();
+        let thread = thread::Builder::new()
+            .name("keyiso-accept".into())
+            .spawn(move || self.accept_until(&thread_stop))
+            .map_err(io_error)?;
+        Ok(RunningDaemon {
+            stop,
+            live_handles,
+            socket_path,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A daemon serving on its own thread. Dropping it stops accepting and removes the socket;
+/// connections already open run until their clients close them.
+pub struct RunningDaemon {
+    stop: Arc<AtomicBool>,
+    live_handles: Arc<AtomicUsize>,
+    socket_path: PathBuf,
+    thread: Option<JoinHandle<Result<()>>>,
+}
+
+impl RunningDaemon {
+    /// The live handles of all clients.
+    pub fn live_handles(&self) -> usize {
+        self.live_handles.load(Ordering::SeqCst)
+    }
+
+    /// The socket the daemon listens on.
+    pub fn socket_path(&self) -> &Path {
+        &self.socket_path
+    }
+
+    /// Stops accepting and waits for the accept thread.
+    pub fn stop(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = UnixStream::connect(&self.socket_path);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RunningDaemon {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Runs the daemon described by `config` on this thread: the entry point of `keyward keyiso`.
+pub fn serve(config: Config) -> Result<()> {
+    Daemon::bind(config)?.run()
+}
+
+/// One client connection's state.
+struct Connection<'a> {
+    shared: &'a Shared,
+    handles: HandleTable,
+    rate: TokenBucket,
+    greeted: bool,
+}
+
+/// What to do after answering.
+#[derive(PartialEq, Eq)]
+enum Next {
+    Continue,
+    Close,
+}
+
+fn send(stream: &mut UnixStream, response: &Response) -> io::Result<()> {
+    let frame = match response.to_frame() {
+        Ok(frame) => frame,
+        Err(error) => Response::error(response.id, &error)
+            .to_frame()
+            .map_err(|_| io::Error::other("error response does not encode"))?,
+    };
+    write_frame(stream, frame)
+}
+
+/// Serves one client until it closes, breaks the protocol beyond repair, or is refused.
+fn serve_connection(mut stream: UnixStream, shared: &Shared) {
+    let Ok(peer) = peer_credentials(&stream) else {
+        return;
+    };
+    if !shared.allowlist.allows(&peer) {
+        refuse(stream);
+        return;
+    }
+    let mut connection = Connection {
+        shared,
+        handles: HandleTable::new(shared.limits.max_handles, shared.live_handles.clone()),
+        rate: TokenBucket::new(shared.limits.burst, shared.limits.requests_per_second),
+        greeted: false,
+    };
+    loop {
+        let mut frame = match read_frame(&mut stream, shared.limits.max_request_len) {
+            Ok(FrameRead::Frame(frame)) => frame,
+            Ok(FrameRead::Closed) | Err(_) => break,
+            Ok(FrameRead::TooLarge(_)) => {
+                // The body is not read, so the stream cannot be resynchronised: answer, close.
+                let error = Error::LimitExceeded("request frame too large");
+                let _ = send(&mut stream, &Response::error(UNSOLICITED, &error));
+                break;
+            }
+        };
+        let answered = catch_unwind(AssertUnwindSafe(|| connection.answer(&frame)));
+        frame.zeroize();
+        let (response, next) = answered.unwrap_or_else(|_| {
+            (
+                Response::error(UNSOLICITED, &Error::Internal("request handler panicked")),
+                Next::Close,
+            )
+        });
+        if send(&mut stream, &response).is_err() || next == Next::Close {
+            break;
+        }
+    }
+    // `connection.handles` drops here: every handle of the client is freed.
+}
+
+/// Answers a peer that is not on the allowlist: reads its first frame (bounded in size and
+/// time, so the peer's hello is not left unread, which would reset the connection before it
+/// reads the answer), answers `NTE_PERM` and closes.
+fn refuse(mut stream: UnixStream) {
+    let _ = stream.set_read_timeout(Some(REFUSAL_READ_TIMEOUT));
+    let _ = read_frame(&mut stream, crate::protocol::MAX_FRAME_LEN);
+    let _ = send(
+        &mut stream,
+        &Response::error(UNSOLICITED, &Error::AccessDenied),
+    );
+}
+
+/// The request id of a body that did not decode, if it has one.
+fn request_id_of(frame: &[u8]) -> u32 {
+    Reader::new(frame).u32().unwrap_or(UNSOLICITED)
+}
+
+impl Connection<'_> {
+    fn answer(&mut self, frame: &[u8]) -> (Response, Next) {
+        let request = match Request::decode(frame) {
+            Ok(request) => request,
+            // Frames are delimited by their length, so a bad body loses nothing else.
+            Err(error) => {
+                return (
+                    Response::error(request_id_of(frame), &error),
+                    Next::Continue,
+                )
+            }
+        };
+        let id = request.id;
+        if !self.rate.take() {
+            return (Response::error(id, &Error::Busy), Next::Continue);
+        }
+        match (self.greeted, request.body) {
+            (false, RequestBody::Hello { version }) if version == PROTOCOL_VERSION => {
+                self.greeted = true;
+                let body = ResponseBody::Hello {
+                    version: PROTOCOL_VERSION,
+                };
+                (Response { id, body }, Next::Continue)
+            }
+            (false, RequestBody::Hello { .. }) => (
+                Response::error(id, &Error::NotSupported("keyiso protocol version")),
+                Next::Close,
+            ),
+            (false, _) => (
+                Response::error(id, &Error::InvalidParameter("hello first")),
+                Next::Close,
+            ),
+            (true, body) => {
+                let response = match perform(&self.shared.provider, &mut self.handles, body) {
+                    Ok(body) => Response { id, body },
+                    Err(error) => Response::error(id, &error),
+                };
+                (response, Next::Continue)
+            }
+        }
+    }
+}

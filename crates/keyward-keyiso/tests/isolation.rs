@@ -1,0 +1,156 @@
+//! What crosses the socket: a TLS 1.3 server key schedule run through the daemon, with every
+//! byte between client and daemon recorded by a relay. None of the schedule's secrets (early,
+//! handshake, master, traffic, exporter master) appears in the recording; the record keys do,
+//! as they must.
+
+mod common;
+
+use common::*;
+use keyward_core::backend::Curve;
+use keyward_keyiso::Client;
+use keyward_ssl::{CipherSuite, Group, Protocol, Tls13Secret};
+use keyward_test_support::TempDir;
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// Copies `from` to `to`, appending every byte to `log`, until `from` closes.
+fn pump(mut from: UnixStream, mut to: UnixStream, log: Arc<Mutex<Vec<u8>>>) {
+    let mut buf = [0u8; 4096];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                log.lock().unwrap().extend_from_slice(&buf[..n]);
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
+/// A relay at `relay` to the daemon at `daemon` for one connection; returns the recording.
+fn relay(relay: &Path, daemon: &Path) -> Arc<Mutex<Vec<u8>>> {
+    let listener = UnixListener::bind(relay).unwrap();
+    let daemon = daemon.to_path_buf();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let thread_log = log.clone();
+    thread::spawn(move || {
+        let (client_side, _) = listener.accept().unwrap();
+        let daemon_side = UnixStream::connect(&daemon).unwrap();
+        let up = (
+            client_side.try_clone().unwrap(),
+            daemon_side.try_clone().unwrap(),
+        );
+        let log_up = thread_log.clone();
+        let upstream = thread::spawn(move || pump(up.0, up.1, log_up));
+        pump(daemon_side, client_side, thread_log);
+        let _ = upstream.join();
+    });
+    log
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// The raw bytes of an in-process secret (the explicit key-log export), which equal the
+/// daemon's copy of the same secret.
+fn raw(provider: &keyward_ssl::Provider, secret: &Tls13Secret) -> Vec<u8> {
+    let blob = provider.export_key_data(secret).unwrap();
+    blob[blob.len() - 32..].to_vec()
+}
+
+#[test]
+fn no_schedule_secret_crosses_the_socket() {
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let group = Group::Ec(Curve::X25519);
+    let tls13 = Protocol::Tls13;
+    let test_daemon = start_daemon();
+    let relay_dir = TempDir::new("keyiso-relay");
+    let relay_path = relay_dir.join("relay.sock");
+    let log = relay(&relay_path, &test_daemon.socket());
+    let server = Client::connect(&relay_path).unwrap();
+    let client = peer();
+
+    let client_share = client.create_ephemeral_key(tls13, suite, group).unwrap();
+    let server_share = server.create_ephemeral_key(tls13, suite, group).unwrap();
+    let mut transcript = client.create_handshake_hash(tls13, suite).unwrap();
+    transcript.update(b"ClientHello ServerHello");
+    let early = client.extract_early_key(None, tls13, suite).unwrap();
+    let handshake = client
+        .extract_handshake_key(&client_share, &server_share.public_key().unwrap(), &early)
+        .unwrap();
+    let server_early = server.extract_early_key(suite).unwrap();
+    let server_handshake = server
+        .extract_handshake_key(
+            &server_share,
+            &client_share.public_key().to_tls().unwrap(),
+            &server_early,
+        )
+        .unwrap();
+    let (c_hs, s_hs) = client.expand_traffic_keys(&handshake, &transcript).unwrap();
+    let (c_hs, s_hs) = (c_hs.unwrap(), s_hs.unwrap());
+    let (_, server_s_hs) = server
+        .expand_traffic_keys(&server_handshake, &transcript.current_digest())
+        .unwrap();
+    let server_s_hs = server_s_hs.unwrap();
+    let server_write = server.expand_write_key(&server_s_hs).unwrap();
+    server
+        .compute_tls13_finished(&server_s_hs, &transcript.current_digest())
+        .unwrap();
+    transcript.update(b"... server Finished");
+    let master = client.extract_master_key(&handshake).unwrap();
+    let server_master = server.extract_master_key(&server_handshake).unwrap();
+    let (c_ap, s_ap) = client.expand_traffic_keys(&master, &transcript).unwrap();
+    let (c_ap, s_ap) = (c_ap.unwrap(), s_ap.unwrap());
+    let (_, server_s_ap) = server
+        .expand_traffic_keys(&server_master, &transcript.current_digest())
+        .unwrap();
+    server.expand_write_key(&server_s_ap.unwrap()).unwrap();
+    let exporter = client
+        .expand_exporter_master_key(&master, &transcript)
+        .unwrap();
+    server
+        .expand_exporter_master_key(&server_master, &transcript.current_digest())
+        .unwrap();
+
+    // The daemon's write key is the in-process one: the relay saw its key and IV cross.
+    let client_read = client.expand_write_key(&s_hs).unwrap();
+    record_crosses(&server_write, &client_read, 0, b"finished");
+    drop(server);
+    // Wait for the relay to see the close.
+    assert_eq!(test_daemon.wait_for_live_handles(0), 0);
+    let recorded = log.lock().unwrap().clone();
+    let key_data = client.export_write_key_data(&client_read).unwrap();
+    let key_and_iv = &key_data[key_data.len() - 28..];
+    assert!(
+        contains(&recorded, key_and_iv),
+        "the relay recorded the traffic"
+    );
+
+    for (name, secret) in [
+        ("early", &early),
+        ("handshake", &handshake),
+        ("client handshake traffic", &c_hs),
+        ("server handshake traffic", &s_hs),
+        ("master", &master),
+        ("client application traffic", &c_ap),
+        ("server application traffic", &s_ap),
+        ("exporter master", &exporter),
+    ] {
+        let bytes = raw(&client, secret);
+        for window in bytes.windows(8) {
+            assert!(
+                !contains(&recorded, window),
+                "8 bytes of the {name} secret crossed the socket"
+            );
+        }
+    }
+}
