@@ -232,6 +232,14 @@ impl RecordLayer {
         };
         // Zero-length application data is allowed and sent as one empty record (1.2) — but
         // keyward has no use for it, so empty input sends nothing.
+        let room: usize = data
+            .chunks(limit)
+            .map(|fragment| match &self.write {
+                Some(writer) => writer.record_room(fragment.len()),
+                None => HEADER_LEN + fragment.len(),
+            })
+            .sum();
+        self.sendable.expect(room);
         for fragment in data.chunks(limit) {
             self.send_record(content_type, fragment)?;
         }

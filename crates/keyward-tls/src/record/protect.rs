@@ -53,8 +53,7 @@ impl RecordEncrypter {
             (content_type, fragment.len())
         };
         let plaintext_at = self.key.in_place_layout().plaintext_offset;
-        let room = self.key.max_encrypted_len(plaintext_len);
-        let record = out.reserve(room.max(plaintext_at + plaintext_len));
+        let record = out.reserve(self.room(plaintext_len, plaintext_at));
         let (_, plaintext) = record
             .split_at_mut_checked(plaintext_at)
             .ok_or(Error::General("record room"))?;
@@ -72,6 +71,19 @@ impl RecordEncrypter {
                 .encrypt_packet_in_place(record, plaintext_len, seq, wire_type.to_wire())?;
         out.commit(len);
         Ok(())
+    }
+
+    /// The room [`RecordEncrypter::encrypt`] takes in the queue for a fragment of
+    /// `fragment_len` bytes.
+    pub fn record_room(&self, fragment_len: usize) -> usize {
+        let plaintext_len = fragment_len + usize::from(self.tls13);
+        self.room(plaintext_len, self.key.in_place_layout().plaintext_offset)
+    }
+
+    fn room(&self, plaintext_len: usize, plaintext_at: usize) -> usize {
+        self.key
+            .max_encrypted_len(plaintext_len)
+            .max(plaintext_at + plaintext_len)
     }
 
     fn next_seq(&mut self) -> Result<u64, Error> {

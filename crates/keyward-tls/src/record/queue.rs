@@ -40,9 +40,29 @@ impl ByteQueue {
         self.commit(len);
     }
 
+    /// Makes sure `len` more bytes will fit without the buffer growing again: a burst of
+    /// records is then sealed into one allocation of its size instead of one that doubles
+    /// (and copies what it holds) as the records come.
+    pub fn expect(&mut self, len: usize) {
+        self.compact_for(len);
+        let needed = (self.end + len).saturating_sub(self.buf.len());
+        self.buf.reserve_exact(needed);
+    }
+
     /// Room for `len` more bytes at the end, to be written and then [`ByteQueue::commit`]ted
     /// (what is not committed is not queued). Its content is arbitrary.
     pub fn reserve(&mut self, len: usize) -> &mut [u8] {
+        self.compact_for(len);
+        if self.buf.len() < self.end + len {
+            self.buf.resize(self.end + len, 0);
+        }
+        self.buf
+            .get_mut(self.end..self.end + len)
+            .unwrap_or_default()
+    }
+
+    /// Moves what waits to the front when `len` more bytes would not fit behind it.
+    fn compact_for(&mut self, len: usize) {
         if self.is_empty() {
             self.start = 0;
             self.end = 0;
@@ -51,12 +71,6 @@ impl ByteQueue {
             self.end -= self.start;
             self.start = 0;
         }
-        if self.buf.len() < self.end + len {
-            self.buf.resize(self.end + len, 0);
-        }
-        self.buf
-            .get_mut(self.end..self.end + len)
-            .unwrap_or_default()
     }
 
     /// Queues the first `len` bytes of the room [`ByteQueue::reserve`] gave.

@@ -390,3 +390,22 @@ fn tls13_empty_inner_plaintext_is_an_unexpected_message() {
     receiver.deframer.push(&wire_record(23, &[0x55; 16]));
     assert_eq!(next(&mut receiver), Ok(None));
 }
+
+/// A burst announced with `expect` is queued in the one allocation made for it: nothing waiting
+/// is lost, and the buffer does not grow (and copy) as the records come.
+#[test]
+fn an_expected_burst_fits_one_allocation() {
+    let mut queue = queue::ByteQueue::default();
+    queue.push(b"waiting");
+    queue.expect(64 * 1024);
+    let capacity = queue.capacity();
+    assert!(capacity >= 7 + 64 * 1024);
+    for _ in 0..64 {
+        queue.push(&[1; 1024]);
+    }
+    assert_eq!(queue.capacity(), capacity);
+    let mut out = vec![0; 7 + 64 * 1024];
+    assert_eq!(queue.read(&mut out), out.len());
+    assert_eq!(&out[..7], b"waiting");
+    assert!(out[7..].iter().all(|&b| b == 1));
+}
