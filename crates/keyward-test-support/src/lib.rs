@@ -8,16 +8,20 @@
 //!   (NIST CAVP `.rsp`, BoringSSL/AWS-LC cipher tests, pyca's text vectors), in the manner of
 //!   ring's `test::run`;
 //! - [`testdata`], [`read_testdata`] and [`json`]: the files under the repository's
-//!   `testdata/` (provenance in `testdata/SOURCES.md`).
+//!   `testdata/` (provenance in `testdata/SOURCES.md`);
+//! - [`memcheck`]: marking secret bytes for Valgrind's constant-time check
+//!   (`scripts/constant-time`).
 //!
 //! Every helper panics with a message naming its input on bad input: these are test fixtures,
 //! and a panic is how a test fails.
 //!
 //! It depends on no keyward crate, so keyward-core's own unit tests can use it too.
 
-#![forbid(unsafe_code)]
+// Only `memcheck` has unsafe code (Cargo.toml denies it elsewhere): Valgrind's client
+// request is an `asm!` block.
 
 mod hex;
+pub mod memcheck;
 mod temp;
 pub mod vectors;
 
