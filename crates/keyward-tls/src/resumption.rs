@@ -217,6 +217,11 @@ struct SessionCache {
 /// the IDs the server makes): handshakes on different cores seldom wait for one another.
 const CACHE_SHARDS: usize = 16;
 
+/// The cache shard of a session ID.
+fn shard_of(session_id: &[u8]) -> usize {
+    usize::from(session_id.first().copied().unwrap_or(0)) % CACHE_SHARDS
+}
+
 /// The server's resumption state: the session cache, and the ticket key (made once, then
 /// read without a lock).
 #[derive(Default)]
@@ -246,7 +251,10 @@ const TICKET_KIND_TLS13: u8 = 2;
 impl ServerSessions {
     /// Runs `f` on the cache shard of `session_id`.
     fn with_cache<T>(&self, session_id: &[u8], f: impl FnOnce(&mut SessionCache) -> T) -> T {
-        let shard = usize::from(session_id.first().copied().unwrap_or(0)) % CACHE_SHARDS;
+        self.with_shard(shard_of(session_id), f)
+    }
+
+    fn with_shard<T>(&self, shard: usize, f: impl FnOnce(&mut SessionCache) -> T) -> T {
         let mut cache = match self.cache[shard].lock() {
             Ok(cache) => cache,
             Err(poisoned) => poisoned.into_inner(),
@@ -257,14 +265,19 @@ impl ServerSessions {
     /// Caches a TLS 1.2 session under its ID; the oldest entry of its shard goes when the
     /// shard is full.
     pub fn cache_put(&self, session_id: Vec<u8>, session: ServerSession12) {
-        self.with_cache(&session_id, |c| {
+        self.with_shard(shard_of(&session_id), |c| {
+            if let Some(cached) = c.entries.get_mut(&session_id) {
+                // The same ID again: a new session under it, in its old place in the order.
+                *cached = session;
+                return;
+            }
             if c.entries.len() >= MAX_CACHED_SESSIONS / CACHE_SHARDS {
                 if let Some(oldest) = c.order.pop_front() {
                     c.entries.remove(&oldest);
                 }
             }
             c.order.push_back(session_id.clone());
-            c.entries.insert(session_id.clone(), session);
+            c.entries.insert(session_id, session);
         });
     }
 
@@ -494,6 +507,21 @@ mod tests {
         // Expired sessions are not returned.
         sessions.cache_put(id(total), session(now - u64::from(SESSION_LIFETIME) - 1));
         assert!(sessions.cache_get(&id(total)).is_none());
+
+        // One ID put again replaces its session and evicts nobody from a full shard.
+        let sessions = ServerSessions::default();
+        let per_shard = MAX_CACHED_SESSIONS / CACHE_SHARDS;
+        let shard_ids: Vec<usize> = (0..per_shard).map(|k| k * 256).collect();
+        for &n in &shard_ids {
+            sessions.cache_put(id(n), session(now));
+        }
+        for _ in 0..3 {
+            sessions.cache_put(id(0), session(now + 1));
+        }
+        for &n in &shard_ids {
+            assert!(sessions.cache_get(&id(n)).is_some(), "session {n} evicted");
+        }
+        assert_eq!(sessions.cache_get(&id(0)).map(|s| s.created), Some(now + 1));
     }
 
     #[test]
