@@ -171,7 +171,11 @@ fn drive_client(input: &[u8]) {
 fuzz_target!(|input: &[u8]| {
     if let Ok(response) = Response::decode(input) {
         let frame = response.to_frame().expect("a decoded response encodes");
-        assert_eq!(frame.get(4..), Some(input), "response decoding is not canonical");
+        assert_eq!(
+            frame.get(4..),
+            Some(input),
+            "response decoding is not canonical"
+        );
     }
     drive_client(input);
 });

@@ -29,8 +29,7 @@ use std::time::{Duration, Instant};
 use keyward_core::codec::Codec;
 use keyward_core::store::KeyStore;
 use keyward_keyiso::protocol::{
-    read_frame, FrameRead, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN,
-    UNSOLICITED,
+    read_frame, FrameRead, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN, UNSOLICITED,
 };
 use keyward_keyiso::{Config, Daemon, Limits, RunningDaemon, PROTOCOL_VERSION};
 use libfuzzer_sys::fuzz_target;
@@ -66,8 +65,12 @@ fn daemon() -> &'static RunningDaemon {
             std::env::temp_dir().join(format!("keyward-fuzz-keyiso-{}", std::process::id()));
         let store_dir = dir.join("store");
         let store = KeyStore::open(&store_dir).expect("fuzz key store");
-        store.import("p256", P256_KEY, P256_CERT).expect("P-256 fixture");
-        store.import("rsa2048", RSA_KEY, RSA_CERT).expect("RSA fixture");
+        store
+            .import("p256", P256_KEY, P256_CERT)
+            .expect("P-256 fixture");
+        store
+            .import("rsa2048", RSA_KEY, RSA_CERT)
+            .expect("RSA fixture");
         let mut config = Config::new(dir.join("run").join("keyiso.sock"), Some(store_dir));
         config.limits = Limits {
             max_handles: MAX_HANDLES,
@@ -216,7 +219,11 @@ fn drive_daemon(input: &[u8]) {
 fuzz_target!(|input: &[u8]| {
     if let Ok(request) = Request::decode(input) {
         let frame = request.to_frame().expect("a decoded request encodes");
-        assert_eq!(frame.get(4..), Some(input), "request decoding is not canonical");
+        assert_eq!(
+            frame.get(4..),
+            Some(input),
+            "request decoding is not canonical"
+        );
     }
     drive_daemon(input);
 });
