@@ -11,7 +11,7 @@
 //!    half is shut. The daemon must answer every whole frame with a response the client's
 //!    decoder accepts and whose id is the request's or 0, or close; it must never hang, never
 //!    panic, never hold more than the limit of handles, and hold none once the connection is
-//!    gone.
+//!    gone (and its thread must then exit).
 //!
 //! Handles are random, so an input cannot name one: an 8-byte big-endian value `n` from 1 to
 //! 16 in a frame body stands for the `n`-th handle the daemon returned on this connection
@@ -139,14 +139,38 @@ fn answer(stream: &mut UnixStream, id: u32) -> Option<Response> {
     }
 }
 
-/// Waits until the daemon holds no handle (its connection thread has dropped the table).
-fn assert_handles_freed(daemon: &RunningDaemon) {
+/// The daemon's connection threads still alive (by their name, `keyiso-client`).
+fn connection_threads() -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|name| name.trim_end() == "keyiso-client")
+        })
+        .count()
+}
+
+/// Waits until the daemon holds no handle (its connection thread has dropped the table) and
+/// its connection thread has exited. The second wait keeps LeakSanitizer from catching a
+/// thread between glibc clearing a thread-specific value and the destructor freeing it (aws-lc
+/// keeps its per-thread RNG state there), which it would report as a leak.
+fn assert_connection_gone(daemon: &RunningDaemon) {
     let deadline = Instant::now() + ANSWER_TIMEOUT;
     while daemon.live_handles() != 0 {
         assert!(
             Instant::now() < deadline,
             "{} handles outlived their connection",
             daemon.live_handles()
+        );
+        std::thread::sleep(Duration::from_micros(50));
+    }
+    while connection_threads() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "a connection thread outlived its connection"
         );
         std::thread::sleep(Duration::from_micros(50));
     }
@@ -213,7 +237,7 @@ fn drive_daemon(input: &[u8]) {
     let mut tail = Vec::new();
     let _ = stream.read_to_end(&mut tail);
     drop(stream);
-    assert_handles_freed(daemon);
+    assert_connection_gone(daemon);
 }
 
 fuzz_target!(|input: &[u8]| {
