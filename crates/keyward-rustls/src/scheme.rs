@@ -21,6 +21,10 @@ pub enum KeyType {
 
 impl KeyType {
     /// The kind of `key`; RSA under 2048 bits and other curves are `NTE_NOT_SUPPORTED`.
+    ///
+    /// It is read from the algorithm and the signature length only, which every provider
+    /// knows without the private key (the keyiso daemon reports exactly these two when it
+    /// opens a key).
     pub fn of(key: &PrivateKey) -> Result<KeyType, Error> {
         let len = key.signature_len();
         if key.is_rsa() {
