@@ -7,6 +7,7 @@ mod connect;
 mod cryptosession;
 mod demo;
 mod key;
+mod keyiso;
 mod serve;
 mod server_keys;
 mod tls_options;
@@ -40,6 +41,10 @@ enum Command {
     /// A TLS 1.2 / 1.3 test server (in the manner of `openssl s_server -www`).
     #[command(long_about = serve::SERVE_ABOUT)]
     Serve(serve::ServeArgs),
+    /// The key isolation daemon: the one process that holds the private keys and handshake
+    /// secrets, serving its clients over a Unix socket.
+    #[command(long_about = keyiso::KEYISO_ABOUT)]
+    Keyiso(keyiso::KeyisoArgs),
     /// A TLS client (in the manner of `openssl s_client`).
     #[command(long_about = connect::CONNECT_ABOUT)]
     Connect(connect::ConnectArgs),
@@ -115,6 +120,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Keyiso(args) => match keyiso::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("keyward keyiso: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Connect(args) => connect::run(args),
         Command::Key { command } => match key::run(command) {
             Ok(()) => ExitCode::SUCCESS,
