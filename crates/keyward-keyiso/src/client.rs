@@ -197,7 +197,7 @@ impl Client {
     }
 
     /// Sends one request and reads its answer; an error response becomes its [`Error`].
-    fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+    pub(crate) fn call(&self, body: RequestBody) -> Result<ResponseBody> {
         let mut connection = self
             .connection
             .lock()

@@ -28,6 +28,7 @@
 
 pub mod client;
 pub mod handles;
+pub mod isolated;
 pub mod limits;
 pub mod operations;
 pub mod peer;
@@ -37,6 +38,7 @@ pub mod server;
 pub use client::{
     Client, RemoteEphemeralKey, RemoteMasterKey, RemotePrivateKey, RemoteTls13Secret,
 };
+pub use isolated::{isolated_provider, isolated_provider_default, IsolationService};
 pub use limits::Limits;
 pub use peer::Allowlist;
 pub use protocol::{Handle, KeyAlgorithm, PROTOCOL_VERSION};
