@@ -169,12 +169,12 @@ impl IsolationService {
             .try_into()
             .map_err(|_| Error::Internal("handle count"))?;
         match client.call(body(daemon_handles)) {
-            Err(error) => {
-                if is_broken(&error) {
-                    self.broke(generation);
-                }
-                Err(error)
+            // The daemon that made these handles is gone: they are invalid for good.
+            Err(error) if is_broken(&error) => {
+                self.broke(generation);
+                Err(Error::InvalidHandle)
             }
+            Err(error) => Err(error),
             Ok(answer) => Ok((generation, answer)),
         }
     }
