@@ -34,7 +34,14 @@ fn bundle(store: &KeyStore, names: &[&str], dir: &Path) -> String {
 fn curl(server: &Server, ca: &str, args: &[&str]) -> String {
     let port = server.port;
     let output = Command::new("curl")
-        .args(["--silent", "--show-error", "--max-time", "20", "--cacert", ca])
+        .args([
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "20",
+            "--cacert",
+            ca,
+        ])
         .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
         .args(args)
         .arg(format!("https://localhost:{port}/"))
@@ -69,11 +76,23 @@ fn serve_runs_its_handshakes_through_the_daemon() {
     // No daemon yet: serve says so and stops.
     let refused = keyward(
         home.path(),
-        &["serve", "--addr", "127.0.0.1:0", "--keyiso", &socket_arg, "--cert", "rsa"],
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--keyiso",
+            &socket_arg,
+            "--cert",
+            "rsa",
+        ],
         b"",
     );
     assert!(!refused.status.success());
-    assert!(refused.stderr.contains("keyiso daemon"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("keyiso daemon"),
+        "{}",
+        refused.stderr
+    );
 
     let daemon = Daemon::bind(Config::new(&socket, Some(home.path().to_path_buf())))
         .unwrap()
@@ -82,7 +101,10 @@ fn serve_runs_its_handshakes_through_the_daemon() {
     let args = ["--keyiso", &socket_arg, "--cert", "rsa", "--cert", "ecdsa"];
     let first = Server::start(home.path(), &args);
     let second = Server::start(home.path(), &args);
-    assert!(first.banner.iter().any(|line| line.contains("key rsa in the keyiso daemon")));
+    assert!(first
+        .banner
+        .iter()
+        .any(|line| line.contains("key rsa in the keyiso daemon")));
     // Each serve holds its two keys as daemon handles.
     assert!(daemon.live_handles() >= 4, "{}", daemon.live_handles());
 
@@ -94,16 +116,31 @@ fn serve_runs_its_handshakes_through_the_daemon() {
         let page = curl(
             server,
             &ca,
-            &["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "AES128-GCM-SHA256"],
+            &[
+                "--tlsv1.2",
+                "--tls-max",
+                "1.2",
+                "--ciphers",
+                "AES128-GCM-SHA256",
+            ],
         );
         assert!(has_line(&page, "openssl name: AES128-GCM-SHA256"), "{page}");
         assert!(has_line(&page, "group: none"), "{page}");
         let page = curl(
             server,
             &ca,
-            &["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"],
+            &[
+                "--tlsv1.2",
+                "--tls-max",
+                "1.2",
+                "--ciphers",
+                "ECDHE-ECDSA-AES128-GCM-SHA256",
+            ],
         );
-        assert!(has_line(&page, "openssl name: ECDHE-ECDSA-AES128-GCM-SHA256"), "{page}");
+        assert!(
+            has_line(&page, "openssl name: ECDHE-ECDSA-AES128-GCM-SHA256"),
+            "{page}"
+        );
     }
     let (status, _) = first.stop();
     assert!(status.success());

@@ -10,9 +10,7 @@
 use keyward::hash::SslCreateHandshakeHash;
 use keyward::keys::{SslCreateEphemeralKey, SslExportKey, SslImportKey};
 use keyward::master::{SslComputeFinishedHash, SslGenerateMasterKey, SslGenerateSessionKeys};
-use keyward::provider::{
-    SslEnumProtocolProviders, SslFreeBuffer, SslFreeObject, SslOpenProvider,
-};
+use keyward::provider::{SslEnumProtocolProviders, SslFreeBuffer, SslFreeObject, SslOpenProvider};
 use keyward::record::{SslDecryptPacket, SslEncryptPacket};
 use keyward::types::*;
 use keyward_core::store::KeyStore;
@@ -30,7 +28,10 @@ fn wide(text: &str) -> Vec<WCHAR> {
 /// The crate example's ECDHE exchange, plus Finished; returns the daemon's live handles
 /// seen while both sides' keys were open.
 fn ecdhe_through_the_c_abi(provider_name: Option<&str>, live: impl Fn() -> usize) -> usize {
-    let (protocol, suite) = (TLS1_2_PROTOCOL_VERSION, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    let (protocol, suite) = (
+        TLS1_2_PROTOCOL_VERSION,
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    );
     let blob_type = wide(BCRYPT_ECCPUBLIC_BLOB);
     let name = provider_name.map(wide);
     let name_ptr = name.as_ref().map_or(std::ptr::null(), |name| name.as_ptr());
@@ -57,7 +58,7 @@ fn ecdhe_through_the_c_abi(provider_name: Option<&str>, live: impl Fn() -> usize
         ([0; 2], [0; 2], [0; 2], [0; 2], [0; 2], [0; 2]);
     let flags = [NCRYPT_SSL_CLIENT_FLAG, NCRYPT_SSL_SERVER_FLAG];
     let live_during;
-    // SAFETY (for every call below): each pointer is valid for the length passed with it.
+    // SAFETY: for every call below, each pointer is valid for the length passed with it.
     unsafe {
         for side in 0..2 {
             ok(SslOpenProvider(&mut provider[side], name_ptr, 0));

@@ -363,8 +363,8 @@ impl KeyIsolation for IsolationService {
         randoms: Option<&[u8; 64]>,
         length: usize,
     ) -> Result<SecretVec> {
-        let wire_length = u16::try_from(length)
-            .map_err(|_| Error::InvalidParameter("keying material length"))?;
+        let wire_length =
+            u16::try_from(length).map_err(|_| Error::InvalidParameter("keying material length"))?;
         match self.call_on([key], |[handle]| RequestBody::ExportKeyingMaterial {
             key: handle,
             label: label.to_vec(),
@@ -464,7 +464,7 @@ impl KeyIsolation for IsolationService {
 
     fn free(&self, handle: RemoteHandle) -> Result<()> {
         match self.call_on([handle], |[handle]| RequestBody::FreeHandle {
-            handle: handle,
+            handle,
         })? {
             (_, ResponseBody::Freed) => Ok(()),
             _ => Err(unexpected()),

@@ -71,7 +71,9 @@ fn handshake(
     let mut buf = [0u8; 64];
     let n = s.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"GET / HTTP/1.1\r\n\r\n");
-    s.writer().write_all(b"HTTP/1.1 200 OK\r\n\r\nhello").unwrap();
+    s.writer()
+        .write_all(b"HTTP/1.1 200 OK\r\n\r\nhello")
+        .unwrap();
     pump(&mut c, &mut s);
     let n = c.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"HTTP/1.1 200 OK\r\n\r\nhello");
@@ -93,9 +95,15 @@ fn tls12_ecdhe_rsa_ecdsa_and_rsa_key_exchange_and_tls13_through_the_daemon() {
     let ecdsa = Arc::new(isolated_server(&socket, &fixture().ecdsa_certificate));
 
     let info = handshake(&rsa, Version::Tls12, Some(0xC02F));
-    assert_eq!(info.suite.id, 0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assert_eq!(
+        info.suite.id, 0xC02F,
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    );
     let info = handshake(&ecdsa, Version::Tls12, Some(0xC02B));
-    assert_eq!(info.suite.id, 0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    assert_eq!(
+        info.suite.id, 0xC02B,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+    );
     let info = handshake(&rsa, Version::Tls12, Some(0x009C));
     assert_eq!(info.suite.id, 0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256");
     assert!(info.group.is_none(), "RSA key exchange");

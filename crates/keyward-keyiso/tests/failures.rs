@@ -68,7 +68,12 @@ fn helper_process() {
 fn spawn_helper(env: &[(&str, &Path)]) -> Child {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .args(["--exact", "helper_process", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "helper_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     for (name, value) in env {
@@ -79,7 +84,10 @@ fn spawn_helper(env: &[(&str, &Path)]) -> Child {
 
 /// A daemon in a child process over the fixture store, ready to accept.
 fn spawn_daemon(socket: &Path) -> Child {
-    let child = spawn_helper(&[(CHILD_DAEMON, socket), (CHILD_STORE, fixture().dir.as_ref())]);
+    let child = spawn_helper(&[
+        (CHILD_DAEMON, socket),
+        (CHILD_STORE, fixture().dir.as_ref()),
+    ]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while Client::connect(socket).is_err() {
         assert!(Instant::now() < deadline, "the child daemon did not start");
@@ -120,10 +128,16 @@ fn isolated_server(socket: &Path) -> Arc<ServerConfig> {
     let certificate = &fixture().rsa_certificate;
     let key = provider.open_private_key(certificate).unwrap();
     let certified = CertifiedKey::new(vec![certificate.clone()], key).unwrap();
-    Arc::new(ServerConfig::new(provider, CertResolver::new(vec![certified])))
+    Arc::new(ServerConfig::new(
+        provider,
+        CertResolver::new(vec![certified]),
+    ))
 }
 
-fn connections(server: &Arc<ServerConfig>, version: Version) -> (ClientConnection, ServerConnection) {
+fn connections(
+    server: &Arc<ServerConfig>,
+    version: Version,
+) -> (ClientConnection, ServerConnection) {
     let mut client = ClientConfig::new(Arc::new(peer()), ServerCertVerifier::insecure());
     client.versions = vec![version];
     let c = ClientConnection::new(Arc::new(client), "localhost").unwrap();

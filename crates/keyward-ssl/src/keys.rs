@@ -1,6 +1,7 @@
 //! Asymmetric keys of the provider: the server's private key (`SslOpenPrivateKey`), ephemeral
 //! key-exchange keys (`SslCreateEphemeralKey`) and peer public keys (`SslImportKey`).
 
+use crate::isolation::{KeyIsolation, RemoteHandle, RemoteObject, RemotePrivateKeyInfo};
 use crate::protocol::Protocol;
 use crate::suites::{CipherSuite, KeyExchange};
 use keyward_core::backend::{
@@ -10,7 +11,6 @@ use keyward_core::blob::{
     DhParameters, DhPrivateBlob, DhPublicBlob, EccCurve, EccPrivateBlob, EccPublicBlob, EccUsage,
     RsaPublicBlob,
 };
-use crate::isolation::{KeyIsolation, RemoteHandle, RemoteObject, RemotePrivateKeyInfo};
 use keyward_core::store::StoredKey;
 use keyward_core::{Error, Result, SecretVec};
 use std::sync::{Arc, Mutex};

@@ -364,13 +364,8 @@ impl Provider {
         let highest_version = params.require_highest_version()?;
         if private_key.remote_parts().is_some() {
             return private_key.with_remote(|service, key| {
-                let handle = service.import_master_key(
-                    key,
-                    protocol,
-                    suite,
-                    params,
-                    encrypted_premaster,
-                )?;
+                let handle =
+                    service.import_master_key(key, protocol, suite, params, encrypted_premaster)?;
                 Ok(MasterKey::remote(
                     protocol,
                     suite,

@@ -186,7 +186,12 @@ impl Tls13Secret {
     }
 
     /// A secret of kind `kind` made by the same service as `self`.
-    fn sibling(&self, object: &RemoteObject, handle: RemoteHandle, kind: SecretKind) -> Result<Self> {
+    fn sibling(
+        &self,
+        object: &RemoteObject,
+        handle: RemoteHandle,
+        kind: SecretKind,
+    ) -> Result<Self> {
         Tls13Secret::remote(self.suite, kind, object.sibling(handle))
     }
 
