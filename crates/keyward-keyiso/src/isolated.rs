@@ -463,9 +463,7 @@ impl KeyIsolation for IsolationService {
     }
 
     fn free(&self, handle: RemoteHandle) -> Result<()> {
-        match self.call_on([handle], |[handle]| RequestBody::FreeHandle {
-            handle,
-        })? {
+        match self.call_on([handle], |[handle]| RequestBody::FreeHandle { handle })? {
             (_, ResponseBody::Freed) => Ok(()),
             _ => Err(unexpected()),
         }
