@@ -49,6 +49,13 @@ pub struct ServeArgs {
     /// a decade old.
     #[arg(long)]
     legacy_clients: bool,
+    /// Run every handshake's private-key and secret operations in the keyiso daemon at
+    /// SOCKET (`keyward keyiso`): this process reads only the certificates of the --cert keys
+    /// from the store (default: the two localhost keys, which must exist) and never holds a
+    /// private key or master secret. Several serve processes can share one daemon. Session
+    /// tickets and resumption are off (a ticket would carry the master secret).
+    #[arg(long, value_name = "SOCKET")]
+    keyiso: Option<std::path::PathBuf>,
     /// The TLS choices.
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -122,6 +129,10 @@ pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
     init_logging();
 
     let store = KeyStore::open_default().map_err(|err| format!("key store: {err}"))?;
+    if let Some(socket) = &args.keyiso {
+        let config = isolated_config(&store, socket, &args.certs, &tls, legacy_clients)?;
+        return run_server(&addr, config, timeouts);
+    }
     let names: Vec<&str> = args.certs.iter().map(String::as_str).collect();
     let keys = server_keys::load(&store, &names)?;
     println!("keyward serve: key store {}", store.dir().display());
@@ -158,13 +169,61 @@ pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
     config.groups = Group::ALL.to_vec();
     tls.apply_to_server(&mut config);
     config.legacy_clients = legacy_clients;
-    let config = Arc::new(config);
+    run_server(&addr, Arc::new(config), timeouts)
+}
 
+/// The server configuration of `serve --keyiso SOCKET`: the isolated provider over the daemon,
+/// the certificates (and chains) of `names` read from the store, their private keys opened
+/// in the daemon.
+fn isolated_config(
+    store: &KeyStore,
+    socket: &std::path::Path,
+    names: &[String],
+    tls: &TlsOptions,
+    legacy_clients: bool,
+) -> Result<Arc<ServerConfig>, String> {
+    let provider = keyward_keyiso::isolated_provider(socket)
+        .map_err(|err| format!("keyiso daemon at {}: {err}", socket.display()))?;
+    let names: Vec<String> = if names.is_empty() {
+        ["keyward-localhost-rsa", "keyward-localhost-ecdsa"]
+            .map(str::to_owned)
+            .to_vec()
+    } else {
+        names.to_vec()
+    };
+    let mut certified = Vec::new();
+    for name in &names {
+        let certificate = store
+            .certificate(name)
+            .map_err(|err| format!("certificate of key {name}: {err}"))?;
+        let key = provider
+            .open_private_key(&certificate)
+            .map_err(|err| format!("key {name} in the keyiso daemon: {err}"))?;
+        let mut chain = vec![certificate];
+        chain.extend(server_keys::chain(store, name)?);
+        certified.push(
+            CertifiedKey::new(chain, key).map_err(|err| format!("server key {name}: {err}"))?,
+        );
+        println!("keyward serve: key {name} in the keyiso daemon");
+    }
+    println!("keyward serve: keyiso daemon {}", socket.display());
+    let mut config = ServerConfig::new(Arc::new(provider), CertResolver::new(certified));
+    config.groups = Group::ALL.to_vec();
+    tls.apply_to_server(&mut config);
+    config.legacy_clients = legacy_clients;
+    // The isolated provider makes no ticket key and exports no master key; say so plainly.
+    config.session_tickets = false;
+    config.session_cache = false;
+    Ok(Arc::new(config))
+}
+
+/// Serves `config` on `addr` until a signal stops it.
+fn run_server(addr: &str, config: Arc<ServerConfig>, timeouts: Timeouts) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("tokio runtime: {err}"))?;
-    let result = runtime.block_on(serve(&addr, config, timeouts));
+    let result = runtime.block_on(serve(addr, config, timeouts));
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
 }

@@ -346,6 +346,18 @@ impl KeyStore {
         })
     }
 
+    /// The certificate (DER) of the key stored under `name`, without reading its private key
+    /// (for a process that serves the key through the keyiso daemon and must never hold it);
+    /// [`Error::NotFound`] if none.
+    pub fn certificate(&self, name: &str) -> Result<Vec<u8>> {
+        check_name(name)?;
+        let certificate = read_file(
+            &self.key_path(name, CERTIFICATE_EXTENSION),
+            Contents::Public,
+        )?;
+        Ok(certificate.expose().to_vec())
+    }
+
     /// The key whose certificate is exactly `certificate_der` (how `SslOpenPrivateKey` finds
     /// the key of a `PCCERT_CONTEXT`); [`Error::NotFound`] if none.
     pub fn find_by_certificate(&self, certificate_der: &[u8]) -> Result<StoredKey> {

@@ -3,8 +3,9 @@
 //! `SslFreeBuffer`, `SslGetProviderProperty`, `SslChangeNotify`.
 
 use keyward_core::{Error, Status};
-use keyward_ssl::provider::enum_protocol_providers;
-use keyward_ssl::Provider;
+use keyward_ssl::provider::{enum_protocol_providers, MS_SCHANNEL_PROVIDER};
+use keyward_ssl::{Provider, KEYWARD_ISOLATED_PROVIDER};
+use std::path::Path;
 
 use crate::boundary::StatusFamily;
 use crate::buffers::{self, Allocation};
@@ -18,6 +19,13 @@ const MAX_PROVIDER_NAME: usize = 256;
 const MAX_PROPERTY_NAME: usize = NCRYPT_SSL_MAX_NAME_SIZE;
 
 /// `SslOpenProvider`: opens the provider; a NULL name means `MS_SCHANNEL_PROVIDER`.
+///
+/// Key isolation with no code change: the name "Keyward Isolated SSL Provider"
+/// ([`KEYWARD_ISOLATED_PROVIDER`]), or any provider name while the environment variable
+/// `KEYWARD_KEYISO=SOCKET` is set, opens the isolated provider over the keyiso daemon
+/// (`keyward_keyiso::isolated_provider`; the default socket without the variable). The
+/// functions that touch private keys and handshake secrets then run in the daemon, record
+/// protection stays here. No daemon is `NTE_PROV_DLL_NOT_FOUND`.
 ///
 /// # Safety
 /// Pointers must be valid as the Windows documentation of the function requires.
@@ -37,9 +45,25 @@ pub unsafe extern "system" fn SslOpenProvider(
         } else {
             Some(caller!(wide_string(pszProviderName, MAX_PROVIDER_NAME))?)
         };
-        *handle = handles::insert_provider(Provider::open(name.as_deref())?)?;
+        *handle = handles::insert_provider(open_provider(name.as_deref())?)?;
         Ok(())
     })
+}
+
+/// The environment variable that routes every `SslOpenProvider` to the keyiso daemon.
+pub const KEYWARD_KEYISO: &str = "KEYWARD_KEYISO";
+
+/// The provider `SslOpenProvider` opens for `name` (see there).
+fn open_provider(name: Option<&str>) -> keyward_core::Result<Provider> {
+    let socket = std::env::var_os(KEYWARD_KEYISO).filter(|socket| !socket.is_empty());
+    match (socket, name) {
+        // Any name the caller knows (NULL, ours, the isolated one) goes to the daemon.
+        (Some(socket), None | Some(MS_SCHANNEL_PROVIDER | KEYWARD_ISOLATED_PROVIDER)) => {
+            keyward_keyiso::isolated_provider(Path::new(&socket))
+        }
+        (None, Some(KEYWARD_ISOLATED_PROVIDER)) => keyward_keyiso::isolated_provider_default(),
+        (_, name) => Provider::open(name),
+    }
 }
 
 /// `SslIncrementProviderReferenceCount`.

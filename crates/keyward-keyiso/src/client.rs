@@ -12,6 +12,7 @@
     clippy::panic
 )]
 
+use crate::peer::NoSignalWriter;
 use crate::protocol::{
     error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, KeyAlgorithm, Request,
     RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,
@@ -197,7 +198,7 @@ impl Client {
     }
 
     /// Sends one request and reads its answer; an error response becomes its [`Error`].
-    fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+    pub(crate) fn call(&self, body: RequestBody) -> Result<ResponseBody> {
         let mut connection = self
             .connection
             .lock()
@@ -210,7 +211,7 @@ impl Client {
         let frame = Request { id, body }.to_frame()?;
         // A daemon that refuses this peer answers the first request and closes; read its
         // answer even if the write failed.
-        let written = write_frame(&mut connection.stream, frame);
+        let written = write_frame(&mut NoSignalWriter(&connection.stream), frame);
         let mut answer = match read_frame(&mut connection.stream, MAX_FRAME_LEN) {
             Ok(FrameRead::Frame(answer)) => answer,
             Ok(FrameRead::TooLarge(_)) => return Err(unexpected()),

@@ -11,6 +11,11 @@
 //! ([`peer`]) and keeps each client's handles in a table that dies with its connection
 //! ([`handles`]), under per-client limits ([`limits`]).
 //!
+//! [`isolated_provider`] is the isolated provider on top ([`isolated`]): a keyward-ssl
+//! [`Provider`](keyward_ssl::Provider) whose secrets live in the daemon, which keyward-tls,
+//! libkeyward (`KEYWARD_KEYISO=SOCKET`, or "Keyward Isolated SSL Provider") and
+//! `keyward serve --keyiso SOCKET` run on unchanged.
+//!
 //! | request | keyward-ssl call in the daemon | Windows |
 //! |---|---|---|
 //! | open private key | `Provider::open_private_key` | `SslOpenPrivateKey` |
@@ -28,6 +33,7 @@
 
 pub mod client;
 pub mod handles;
+pub mod isolated;
 pub mod limits;
 pub mod operations;
 pub mod peer;
@@ -37,6 +43,7 @@ pub mod server;
 pub use client::{
     Client, RemoteEphemeralKey, RemoteMasterKey, RemotePrivateKey, RemoteTls13Secret,
 };
+pub use isolated::{isolated_provider, isolated_provider_default, IsolationService};
 pub use limits::Limits;
 pub use peer::Allowlist;
 pub use protocol::{Handle, KeyAlgorithm, PROTOCOL_VERSION};

@@ -1,7 +1,7 @@
 //! Who is at the other end of a Unix socket (`SO_PEERCRED`), and who may be.
 //!
-//! This module and its two libc calls are the crate's only unsafe code (std's
-//! `UnixStream::peer_cred` is not stable).
+//! This module and its three libc calls are the crate's only unsafe code (std's
+//! `UnixStream::peer_cred` is not stable, and std cannot send with `MSG_NOSIGNAL`).
 
 // Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
 #![deny(
@@ -94,6 +94,31 @@ impl Allowlist {
 impl Default for Allowlist {
     fn default() -> Self {
         Allowlist::own_uid()
+    }
+}
+
+/// A writer over a Unix stream that sends with `MSG_NOSIGNAL`: writing to a daemon that went
+/// away is an `EPIPE` error, not a `SIGPIPE` that kills a C program using libkeyward with the
+/// signal at its default.
+pub(crate) struct NoSignalWriter<'a>(pub(crate) &'a UnixStream);
+
+impl std::io::Write for NoSignalWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // SAFETY: the descriptor is open for as long as the stream is borrowed, and `buf` is
+        // valid for reading `buf.len()` bytes; send(2) reads no more than that.
+        let sent = unsafe {
+            libc::send(
+                self.0.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        usize::try_from(sent).map_err(|_| std::io::Error::last_os_error())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Asymmetric keys of the provider: the server's private key (`SslOpenPrivateKey`), ephemeral
 //! key-exchange keys (`SslCreateEphemeralKey`) and peer public keys (`SslImportKey`).
 
+use crate::isolation::{KeyIsolation, RemoteHandle, RemoteObject, RemotePrivateKeyInfo};
 use crate::protocol::Protocol;
 use crate::suites::{CipherSuite, KeyExchange};
 use keyward_core::backend::{
@@ -12,6 +13,7 @@ use keyward_core::blob::{
 };
 use keyward_core::store::StoredKey;
 use keyward_core::{Error, Result, SecretVec};
+use std::sync::{Arc, Mutex};
 
 /// `SSL_KEY_TYPE_PROPERTY`: the one property of ephemeral keys.
 pub const SSL_KEY_TYPE_PROPERTY: &str = "KEYTYPE";
@@ -84,9 +86,69 @@ pub enum SignaturePadding {
 
 /// A server's private key from the key store, with its certificate (the "ssl4" key-pair
 /// object of `SslOpenPrivateKey`).
+///
+/// A key of an isolated provider ([`Provider::isolated`](crate::Provider::isolated)) is a
+/// handle to a key the isolation service keeps; its methods ask the service.
 pub struct PrivateKey {
-    key: backend::PrivateKey,
+    key: PrivateKeyInner,
     certificate: Vec<u8>,
+}
+
+enum PrivateKeyInner {
+    Local(backend::PrivateKey),
+    Remote(RemotePrivateKey),
+}
+
+/// A private key kept by an isolation service. Long-lived (a server keeps it for its
+/// lifetime), so a handle the service no longer knows (it restarted) is replaced by opening
+/// the key again for the same certificate, once per call.
+struct RemotePrivateKey {
+    service: Arc<dyn KeyIsolation>,
+    handle: Mutex<RemoteHandle>,
+    public: PublicKey,
+    signature_len: usize,
+}
+
+impl RemotePrivateKey {
+    fn handle(&self) -> Result<RemoteHandle> {
+        self.handle
+            .lock()
+            .map(|handle| *handle)
+            .map_err(|_| Error::Internal("remote key lock poisoned"))
+    }
+
+    /// Runs `operation` on the key's handle; if the service no longer knows it, opens the key
+    /// again for `certificate` and runs `operation` once more.
+    fn with_handle<T>(
+        &self,
+        certificate: &[u8],
+        operation: impl Fn(RemoteHandle) -> Result<T>,
+    ) -> Result<T> {
+        let handle = self.handle()?;
+        match operation(handle) {
+            Err(Error::InvalidHandle) => {
+                let reopened = self.service.open_private_key(certificate)?;
+                {
+                    let mut current = self
+                        .handle
+                        .lock()
+                        .map_err(|_| Error::Internal("remote key lock poisoned"))?;
+                    *current = reopened.handle;
+                }
+                let _ = self.service.free(handle);
+                operation(reopened.handle)
+            }
+            result => result,
+        }
+    }
+}
+
+impl Drop for RemotePrivateKey {
+    fn drop(&mut self) {
+        if let Ok(handle) = self.handle() {
+            let _ = self.service.free(handle);
+        }
+    }
 }
 
 impl PrivateKey {
@@ -98,9 +160,46 @@ impl PrivateKey {
     /// Wraps a PKCS#8 private key and its certificate.
     pub fn from_pkcs8(pkcs8: &[u8], certificate: &[u8]) -> Result<Self> {
         Ok(PrivateKey {
-            key: backend::PrivateKey::from_pkcs8(pkcs8)?,
+            key: PrivateKeyInner::Local(backend::PrivateKey::from_pkcs8(pkcs8)?),
             certificate: certificate.to_vec(),
         })
+    }
+
+    /// A key kept by an isolation service (the private keys of an isolated provider).
+    pub(crate) fn remote(service: Arc<dyn KeyIsolation>, info: RemotePrivateKeyInfo) -> Self {
+        PrivateKey {
+            key: PrivateKeyInner::Remote(RemotePrivateKey {
+                service,
+                handle: Mutex::new(info.handle),
+                public: info.public_key,
+                signature_len: info.signature_len,
+            }),
+            certificate: info.certificate,
+        }
+    }
+
+    /// The key's service and current handle when it is kept by an isolation service.
+    pub(crate) fn remote_parts(&self) -> Option<(&Arc<dyn KeyIsolation>, RemoteHandle)> {
+        match &self.key {
+            PrivateKeyInner::Remote(remote) => {
+                remote.handle().ok().map(|handle| (&remote.service, handle))
+            }
+            PrivateKeyInner::Local(_) => None,
+        }
+    }
+
+    /// Runs `operation` on the handle of a key kept by an isolation service, opening the key
+    /// again if the service restarted; `NTE_INVALID_HANDLE` for an in-process key.
+    pub(crate) fn with_remote<T>(
+        &self,
+        operation: impl Fn(&Arc<dyn KeyIsolation>, RemoteHandle) -> Result<T>,
+    ) -> Result<T> {
+        match &self.key {
+            PrivateKeyInner::Remote(remote) => remote.with_handle(&self.certificate, |handle| {
+                operation(&remote.service, handle)
+            }),
+            PrivateKeyInner::Local(_) => Err(Error::InvalidHandle),
+        }
     }
 
     /// The certificate (DER) the key was opened for.
@@ -110,7 +209,10 @@ impl PrivateKey {
 
     /// True for RSA keys (which can decrypt an RSA premaster).
     pub fn is_rsa(&self) -> bool {
-        matches!(self.key, backend::PrivateKey::Rsa(_))
+        match &self.key {
+            PrivateKeyInner::Local(key) => matches!(key, backend::PrivateKey::Rsa(_)),
+            PrivateKeyInner::Remote(remote) => matches!(remote.public, PublicKey::Rsa(_)),
+        }
     }
 
     /// True when this key can authenticate `suite` (`SslEnumCipherSuites` with a key): RSA keys
@@ -124,22 +226,34 @@ impl PrivateKey {
         }
     }
 
-    pub(crate) fn backend(&self) -> &backend::PrivateKey {
-        &self.key
+    /// The in-process key; `None` for a key kept by an isolation service.
+    pub(crate) fn backend(&self) -> Option<&backend::PrivateKey> {
+        match &self.key {
+            PrivateKeyInner::Local(key) => Some(key),
+            PrivateKeyInner::Remote(_) => None,
+        }
     }
 
     /// Length of the signatures this key makes (`SslSignHash` size query).
     pub fn signature_len(&self) -> usize {
         match &self.key {
-            backend::PrivateKey::Rsa(rsa) => rsa.modulus_len(),
-            backend::PrivateKey::Ecdsa(ec) => 2 * ec.curve().field_len(),
+            PrivateKeyInner::Local(backend::PrivateKey::Rsa(rsa)) => rsa.modulus_len(),
+            PrivateKeyInner::Local(backend::PrivateKey::Ecdsa(ec)) => 2 * ec.curve().field_len(),
+            PrivateKeyInner::Remote(remote) => remote.signature_len,
         }
     }
 
     /// Signs a hash value (`SslSignHash`). ECDSA signatures are `r ‖ s` at fixed width, not
     /// DER (the TLS layer encodes them).
     pub fn sign_hash(&self, hash_value: &[u8], padding: SignaturePadding) -> Result<Vec<u8>> {
-        match (&self.key, padding) {
+        let key = match &self.key {
+            PrivateKeyInner::Local(key) => key,
+            PrivateKeyInner::Remote(_) => {
+                return self
+                    .with_remote(|service, handle| service.sign_hash(handle, hash_value, padding))
+            }
+        };
+        match (key, padding) {
             (backend::PrivateKey::Rsa(rsa), SignaturePadding::Raw) => {
                 rsa.sign_pkcs1_raw(hash_value)
             }
@@ -179,8 +293,17 @@ impl PrivateKey {
             }
             NCRYPT_LENGTH_PROPERTY => {
                 let bits = match &self.key {
-                    backend::PrivateKey::Rsa(rsa) => rsa.bits() as u32,
-                    backend::PrivateKey::Ecdsa(ec) => Group::Ec(ec.curve()).bits(),
+                    PrivateKeyInner::Local(backend::PrivateKey::Rsa(rsa)) => rsa.bits() as u32,
+                    PrivateKeyInner::Local(backend::PrivateKey::Ecdsa(ec)) => {
+                        Group::Ec(ec.curve()).bits()
+                    }
+                    PrivateKeyInner::Remote(remote) => match &remote.public {
+                        PublicKey::Rsa(rsa) => rsa.bits() as u32,
+                        PublicKey::Ecdsa { curve, .. } | PublicKey::Ecdh { curve, .. } => {
+                            Group::Ec(*curve).bits()
+                        }
+                        PublicKey::Dh { group, .. } => group.bits() as u32,
+                    },
                 };
                 Ok(bits.to_le_bytes().to_vec())
             }
@@ -191,11 +314,14 @@ impl PrivateKey {
     /// The public half, e.g. to export it or verify with it.
     pub fn public_key(&self) -> PublicKey {
         match &self.key {
-            backend::PrivateKey::Rsa(rsa) => PublicKey::Rsa(rsa.public_key()),
-            backend::PrivateKey::Ecdsa(ec) => PublicKey::Ecdsa {
+            PrivateKeyInner::Local(backend::PrivateKey::Rsa(rsa)) => {
+                PublicKey::Rsa(rsa.public_key())
+            }
+            PrivateKeyInner::Local(backend::PrivateKey::Ecdsa(ec)) => PublicKey::Ecdsa {
                 curve: ec.curve(),
                 point: ec.public_key().to_vec(),
             },
+            PrivateKeyInner::Remote(remote) => remote.public.clone(),
         }
     }
 }
@@ -540,6 +666,11 @@ pub struct EphemeralKey {
 enum EphemeralSecret {
     Ecdh(EcdhPrivateKey),
     Dh(DhPrivateKey),
+    /// Kept by an isolation service, with the public value it made.
+    Remote {
+        object: RemoteObject,
+        public: PublicKey,
+    },
 }
 
 impl EphemeralKey {
@@ -595,6 +726,24 @@ impl EphemeralKey {
         Ok(key)
     }
 
+    /// A key kept by an isolation service, with its public value as TLS carries it (checked
+    /// to be a valid key of `group`).
+    pub(crate) fn remote(group: Group, object: RemoteObject, public_value: &[u8]) -> Result<Self> {
+        let public = PublicKey::from_tls(group, public_value)?;
+        Ok(EphemeralKey {
+            group,
+            secret: EphemeralSecret::Remote { object, public },
+        })
+    }
+
+    /// The service object when the key is kept by an isolation service.
+    pub(crate) fn remote_object(&self) -> Option<&RemoteObject> {
+        match &self.secret {
+            EphemeralSecret::Remote { object, .. } => Some(object),
+            _ => None,
+        }
+    }
+
     /// The group.
     pub fn group(&self) -> Group {
         self.group
@@ -630,13 +779,19 @@ impl EphemeralKey {
                 group: key.group(),
                 value: key.public_key(),
             },
+            EphemeralSecret::Remote { public, .. } => public.clone(),
         }
     }
 
     /// The raw shared secret with a peer of the same group, left-padded to the group's length
     /// (RFC 8446 §7.4.1 form; ECDH x-coordinate at full field length, RFC 4492 §5.10).
+    /// A key of an isolated provider keeps its shared secrets in the service:
+    /// `NTE_NOT_SUPPORTED`.
     pub fn agree(&self, peer: &PublicKey) -> Result<SecretVec> {
         match (&self.secret, peer) {
+            (EphemeralSecret::Remote { .. }, _) => Err(Error::NotSupported(
+                "the shared secret of an isolated key stays in the isolation service",
+            )),
             (EphemeralSecret::Ecdh(key), PublicKey::Ecdh { curve, point })
                 if *curve == key.curve() =>
             {

@@ -83,6 +83,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod hash;
+pub mod isolation;
 pub mod keys;
 pub mod master;
 pub mod opaque;
@@ -97,6 +98,7 @@ pub mod ticket;
 pub mod tls13;
 
 pub use hash::HandshakeHash;
+pub use isolation::{KeyIsolation, RemoteHandle, KEYWARD_ISOLATED_PROVIDER};
 pub use keys::{
     EphemeralKey, Group, PrivateBlobType, PrivateKey, PublicBlobType, PublicKey, SignaturePadding,
 };

@@ -2,6 +2,7 @@
 //! CertificateVerify hashes, EAP key blocks and exporters.
 
 use crate::hash::HandshakeHash;
+use crate::isolation::RemoteObject;
 use crate::params::Parameters;
 use crate::protocol::Protocol;
 use crate::record::CbcMode;
@@ -20,12 +21,25 @@ pub const EAP_KEY_BLOCK_LEN: usize = 192;
 
 /// A TLS ≤ 1.2 master secret (the "ssl5" object of Windows). The secret never leaves the
 /// object except through a sealed opaque export.
+///
+/// A master key of an isolated provider ([`Provider::isolated`](crate::Provider::isolated))
+/// is a handle to a secret the isolation service keeps: Finished, session keys and exporters
+/// are computed there; the opaque export and the EAP key block are `NTE_NOT_SUPPORTED`.
 pub struct MasterKey {
     protocol: Protocol,
     suite: &'static CipherSuite,
     side: Side,
-    secret: Secret<MASTER_SECRET_LEN>,
+    secret: MasterSecret,
 }
+
+enum MasterSecret {
+    Local(Secret<MASTER_SECRET_LEN>),
+    Remote(RemoteObject),
+}
+
+/// What an isolated master key answers to the operations that would hand out its secret.
+const NOT_ISOLATED: Error =
+    Error::NotSupported("the master secret of an isolated provider stays in its service");
 
 impl MasterKey {
     /// Derives the master secret from a premaster secret (RFC 5246 §8.1, or RFC 7627 §4 when
@@ -62,8 +76,23 @@ impl MasterKey {
             protocol,
             suite,
             side,
-            secret,
+            secret: MasterSecret::Local(secret),
         })
+    }
+
+    /// A master key kept by an isolation service.
+    pub(crate) fn remote(
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        side: Side,
+        object: RemoteObject,
+    ) -> Self {
+        MasterKey {
+            protocol,
+            suite,
+            side,
+            secret: MasterSecret::Remote(object),
+        }
     }
 
     /// Rebuilds a master key from its parts (opaque import).
@@ -77,13 +106,25 @@ impl MasterKey {
             protocol,
             suite,
             side,
-            secret,
+            secret: MasterSecret::Local(secret),
         }
     }
 
-    /// The secret, for sealing into an opaque blob only.
-    pub(crate) fn secret(&self) -> &Secret<MASTER_SECRET_LEN> {
-        &self.secret
+    /// The secret, for sealing into an opaque blob only; `NTE_NOT_SUPPORTED` for a key of an
+    /// isolated provider.
+    pub(crate) fn secret(&self) -> Result<&Secret<MASTER_SECRET_LEN>> {
+        match &self.secret {
+            MasterSecret::Local(secret) => Ok(secret),
+            MasterSecret::Remote(_) => Err(NOT_ISOLATED),
+        }
+    }
+
+    /// The service object when the key is kept by an isolation service.
+    fn remote_object(&self) -> Option<&RemoteObject> {
+        match &self.secret {
+            MasterSecret::Remote(object) => Some(object),
+            MasterSecret::Local(_) => None,
+        }
     }
 
     /// The protocol the key was made for.
@@ -104,7 +145,7 @@ impl MasterKey {
     fn prf(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) -> Result<()> {
         tls_prf(
             self.suite.prf(self.protocol),
-            self.secret.expose(),
+            self.secret()?.expose(),
             label,
             seed,
             out,
@@ -133,6 +174,24 @@ impl MasterKey {
         } else {
             CbcMode::MacThenEncrypt
         };
+        if let Some(object) = self.remote_object() {
+            let material = object
+                .service
+                .generate_session_key_material(object.handle, params)?;
+            let key = |direction, material: &SecretVec| {
+                SessionKey::from_key_material(
+                    self.protocol,
+                    self.suite,
+                    direction,
+                    cbc_mode,
+                    material.expose(),
+                )
+            };
+            return Ok(SessionKeys {
+                read: key(Direction::Read, &material.read)?,
+                write: key(Direction::Write, &material.write)?,
+            });
+        }
         let mac_len = self.suite.mac.key_len();
         let key_len = self.suite.cipher.key_len();
         let iv_len = self.suite.cipher.fixed_iv_len(self.protocol);
@@ -197,6 +256,9 @@ impl MasterKey {
         transcript: &HandshakeHash,
         sender: Side,
     ) -> Result<[u8; FINISHED_LEN]> {
+        if self.remote_object().is_some() {
+            return self.compute_finished_for_digest(&transcript.current_digest(), sender);
+        }
         let label: &[u8] = match sender {
             Side::Client => b"client finished",
             Side::Server => b"server finished",
@@ -223,6 +285,11 @@ impl MasterKey {
             .map_or(36, |hash| hash.output_len());
         if transcript_digest.len() != expected_len {
             return Err(Error::InvalidParameter("transcript digest of another hash"));
+        }
+        if let Some(object) = self.remote_object() {
+            return object
+                .service
+                .compute_finished(object.handle, transcript_digest, sender);
         }
         let label: &[u8] = match sender {
             Side::Client => b"client finished",
@@ -270,6 +337,9 @@ impl MasterKey {
             3 => (b"key expansion", [server_random, client_random]),
             _ => return Err(Error::BadFlags),
         };
+        if self.remote_object().is_some() {
+            return Err(NOT_ISOLATED);
+        }
         let mut out = SecretVec::zeroed(EAP_KEY_BLOCK_LEN);
         let (keys, ivs) = out.expose_mut().split_at_mut(128);
         self.prf(label, &seed, keys)?;
@@ -289,6 +359,24 @@ impl MasterKey {
         context: Option<&[u8]>,
         out: &mut [u8],
     ) -> Result<()> {
+        if let Some(object) = self.remote_object() {
+            if let Some(context) = context {
+                u16::try_from(context.len())
+                    .map_err(|_| Error::InvalidParameter("context longer than 65535 bytes"))?;
+            }
+            let material = object.service.export_keying_material(
+                object.handle,
+                label,
+                context,
+                Some(randoms),
+                out.len(),
+            )?;
+            if material.len() != out.len() {
+                return Err(Error::BadData("keying material of another length"));
+            }
+            out.copy_from_slice(material.expose());
+            return Ok(());
+        }
         match context {
             None => self.prf(label, &[randoms], out),
             Some(context) => {

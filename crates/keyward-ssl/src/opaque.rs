@@ -84,7 +84,7 @@ impl Provider {
             key.suite(),
             role,
             0,
-            key.secret().expose(),
+            key.secret()?.expose(),
         )
     }
 
@@ -118,7 +118,7 @@ impl Provider {
             secret.suite(),
             secret.kind().code(),
             0,
-            secret.secret().expose(),
+            secret.secret()?.expose(),
         )
     }
 

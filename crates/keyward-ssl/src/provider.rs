@@ -1,6 +1,7 @@
 //! The provider object (`SslOpenProvider`) and the functions that hang off it.
 
 use crate::hash::HandshakeHash;
+use crate::isolation::{KeyIsolation, RemoteObject, KEYWARD_ISOLATED_PROVIDER};
 use crate::keys::{
     check_property_name, EphemeralKey, Group, PrivateKey, PublicBlobType, PublicKey,
 };
@@ -28,12 +29,19 @@ pub struct ProviderName {
     pub comment: &'static str,
 }
 
-/// The installed SSL protocol providers (`SslEnumProtocolProviders`): keyward's one.
+/// The installed SSL protocol providers (`SslEnumProtocolProviders`): keyward's in-process
+/// one, and the isolated one ([`KEYWARD_ISOLATED_PROVIDER`], see [`Provider::isolated`]).
 pub fn enum_protocol_providers() -> &'static [ProviderName] {
-    &[ProviderName {
-        name: MS_SCHANNEL_PROVIDER,
-        comment: "keyward SSL protocol provider",
-    }]
+    &[
+        ProviderName {
+            name: MS_SCHANNEL_PROVIDER,
+            comment: "keyward SSL protocol provider",
+        },
+        ProviderName {
+            name: KEYWARD_ISOLATED_PROVIDER,
+            comment: "keyward SSL protocol provider, keys in the keyiso daemon",
+        },
+    ]
 }
 
 /// One entry of `SslEnumEccCurves` (`NCRYPT_SSL_ECC_CURVE`).
@@ -76,9 +84,14 @@ pub static ECC_CURVES: [EccCurveInfo; 4] = [
 ///
 /// The provider reaches the key store (for `SslOpenPrivateKey` and the sealing keys of opaque
 /// blobs) on first use, so opening it never touches the disk.
+///
+/// Two implementations share this type: the in-process provider ([`Provider::open`],
+/// [`Provider::with_key_store`]) and the isolated provider ([`Provider::isolated`]), whose
+/// secrets live in a key isolation service (see [`crate::isolation`]).
 pub struct Provider {
     store: OnceLock<KeyStore>,
     sealers: RwLock<Option<Arc<Sealers>>>,
+    isolation: Option<Arc<dyn KeyIsolation>>,
 }
 
 /// The AES-256-GCM-SIV keys made from the store's sealing keys, by key id, as loaded.
@@ -114,6 +127,7 @@ impl Provider {
             None | Some(MS_SCHANNEL_PROVIDER) => Ok(Provider {
                 store: OnceLock::new(),
                 sealers: RwLock::new(None),
+                isolation: None,
             }),
             Some(_) => Err(Error::UnknownProvider),
         }
@@ -124,16 +138,52 @@ impl Provider {
         Provider {
             store: OnceLock::from(store),
             sealers: RwLock::new(None),
+            isolation: None,
         }
     }
 
-    /// The provider's name.
-    pub fn name(&self) -> &'static str {
-        MS_SCHANNEL_PROVIDER
+    /// The isolated provider ("Keyward Isolated SSL Provider", the Rust face of what
+    /// libkeyward opens for that name or with `KEYWARD_KEYISO` set): the same API, but every
+    /// private key, premaster, master secret and TLS 1.3 handshake secret is kept by `service`
+    /// (keyward-keyiso's daemon: `keyward_keyiso::isolated_provider`), and this process holds
+    /// only handles to them and the session keys it protects records with. It has no key
+    /// store. What it cannot do is listed in [`crate::isolation`].
+    pub fn isolated(service: Arc<dyn KeyIsolation>) -> Provider {
+        Provider {
+            store: OnceLock::new(),
+            sealers: RwLock::new(None),
+            isolation: Some(service),
+        }
     }
 
-    /// The key store, opened on first use.
+    /// The isolation service of an isolated provider.
+    pub(crate) fn isolation(&self) -> Option<&Arc<dyn KeyIsolation>> {
+        self.isolation.as_ref()
+    }
+
+    /// True for the isolated provider ([`Provider::isolated`]).
+    pub fn is_isolated(&self) -> bool {
+        self.isolation.is_some()
+    }
+
+    /// The provider's name: [`MS_SCHANNEL_PROVIDER`], or [`KEYWARD_ISOLATED_PROVIDER`] for the
+    /// isolated provider.
+    pub fn name(&self) -> &'static str {
+        if self.is_isolated() {
+            KEYWARD_ISOLATED_PROVIDER
+        } else {
+            MS_SCHANNEL_PROVIDER
+        }
+    }
+
+    /// The key store, opened on first use. The isolated provider has none: only its service
+    /// opens the store (`NTE_NOT_SUPPORTED`).
     pub fn key_store(&self) -> Result<&KeyStore> {
+        if self.is_isolated() {
+            return Err(Error::NotSupported(
+                "the isolated provider has no key store; its service has",
+            ));
+        }
         if let Some(store) = self.store.get() {
             return Ok(store);
         }
@@ -252,6 +302,10 @@ impl Provider {
 
     /// Opens the private key of a certificate from the key store (`SslOpenPrivateKey`).
     pub fn open_private_key(&self, certificate: &[u8]) -> Result<PrivateKey> {
+        if let Some(service) = self.isolation() {
+            let info = service.open_private_key(certificate)?;
+            return Ok(PrivateKey::remote(service.clone(), info));
+        }
         let stored = self.key_store()?.find_by_certificate(certificate)?;
         PrivateKey::from_stored(&stored)
     }
@@ -267,7 +321,13 @@ impl Provider {
         group: Group,
     ) -> Result<EphemeralKey> {
         let suite = CipherSuite::for_protocol(protocol, suite)?;
-        EphemeralKey::generate(group.check_for(protocol, suite)?)
+        let group = group.check_for(protocol, suite)?;
+        if let Some(service) = self.isolation() {
+            let (handle, public_value) = service.create_ephemeral_key(protocol, suite, group)?;
+            let object = RemoteObject::new(service.clone(), handle);
+            return EphemeralKey::remote(group, object, &public_value);
+        }
+        EphemeralKey::generate(group)
     }
 
     /// Imports a peer's public key (`SslImportKey` with `BCRYPT_RSAPUBLIC_BLOB`,
@@ -295,13 +355,28 @@ impl Provider {
         if suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::BadAlgorithm);
         }
-        let keyward_core::backend::PrivateKey::Rsa(rsa) = private_key.backend() else {
+        if !private_key.is_rsa() {
             return Err(Error::BadAlgorithm);
-        };
+        }
         if encrypted_premaster.is_empty() {
             return Err(Error::InvalidParameter("empty encrypted premaster"));
         }
         let highest_version = params.require_highest_version()?;
+        if private_key.remote_parts().is_some() {
+            return private_key.with_remote(|service, key| {
+                let handle =
+                    service.import_master_key(key, protocol, suite, params, encrypted_premaster)?;
+                Ok(MasterKey::remote(
+                    protocol,
+                    suite,
+                    Side::Server,
+                    RemoteObject::new(service.clone(), handle),
+                ))
+            });
+        }
+        let Some(keyward_core::backend::PrivateKey::Rsa(rsa)) = private_key.backend() else {
+            return Err(Error::BadAlgorithm);
+        };
         let mut fallback = Secret::<MASTER_SECRET_LEN>::zeroed();
         fill_random(fallback.expose_mut())?;
         let premaster =
@@ -322,6 +397,11 @@ impl Provider {
         let suite = CipherSuite::for_protocol(protocol, suite)?;
         if suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::NotSupported("RSA premaster on a non-RSA suite"));
+        }
+        if self.is_isolated() {
+            return Err(Error::NotSupported(
+                "the isolated provider makes no RSA premaster in process",
+            ));
         }
         let PublicKey::Rsa(rsa) = server_key else {
             return Err(Error::InvalidHandle);
@@ -416,6 +496,22 @@ impl Provider {
             KeyExchange::Tls13 => {
                 return Err(Error::NotSupported("TLS 1.3 uses the TLS 1.3 key schedule"))
             }
+        }
+        if let Some(object) = own.remote_object() {
+            let handle = object.service.generate_master_key(
+                object.handle,
+                &peer.to_tls()?,
+                protocol,
+                suite,
+                params,
+                side,
+            )?;
+            return Ok(MasterKey::remote(
+                protocol,
+                suite,
+                side,
+                object.sibling(handle),
+            ));
         }
         let premaster = own.agree_tls12(peer)?;
         MasterKey::derive(protocol, suite, side, premaster.expose(), params)

@@ -23,7 +23,15 @@ pub struct TicketKey {
 impl Provider {
     /// Makes a fresh random ticket key that stays inside the provider (no Windows
     /// equivalent; see the [module documentation](crate::ticket)).
+    ///
+    /// The isolated provider makes none (`NTE_NOT_SUPPORTED`): a TLS 1.2 ticket carries the
+    /// master secret, which it never holds, so a server on it issues no tickets.
     pub fn create_ticket_key(&self) -> Result<TicketKey> {
+        if self.is_isolated() {
+            return Err(Error::NotSupported(
+                "the isolated provider issues no session tickets",
+            ));
+        }
         let mut secret = Secret::<SIV_KEY_LEN>::zeroed();
         fill_random(secret.expose_mut())?;
         Ok(TicketKey {

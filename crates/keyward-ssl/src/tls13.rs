@@ -17,6 +17,7 @@
 //! opaque blob.
 
 use crate::hash::HandshakeHash;
+use crate::isolation::{RemoteHandle, RemoteObject};
 use crate::keys::{EphemeralKey, PublicKey};
 use crate::protocol::Protocol;
 use crate::provider::Provider;
@@ -109,13 +110,27 @@ impl SecretKind {
 }
 
 /// A secret of the TLS 1.3 key schedule (the TLS 1.3 key objects of Windows).
+///
+/// A secret of an isolated provider ([`Provider::isolated`]) is a handle to a secret the
+/// isolation service keeps: the extract and expand steps, Finished, write keys and exporters
+/// run there; key update, resumption, binders, PSKs and every export of the secret are
+/// `NTE_NOT_SUPPORTED`.
 pub struct Tls13Secret {
     suite: &'static CipherSuite,
     /// The suite's hash, which runs every step of the schedule.
     hash: HashAlgorithm,
     kind: SecretKind,
-    secret: SecretVec,
+    secret: Tls13SecretValue,
 }
+
+enum Tls13SecretValue {
+    Local(SecretVec),
+    Remote(RemoteObject),
+}
+
+/// What an isolated secret answers to the operations the isolation service does not offer.
+const NOT_ISOLATED: Error =
+    Error::NotSupported("a TLS 1.3 secret of an isolated provider stays in its service");
 
 impl Tls13Secret {
     /// Wraps secret bytes (opaque import, PSKs).
@@ -136,8 +151,48 @@ impl Tls13Secret {
             suite,
             hash,
             kind,
-            secret,
+            secret: Tls13SecretValue::Local(secret),
         })
+    }
+
+    /// A secret kept by an isolation service.
+    pub(crate) fn remote(
+        suite: &'static CipherSuite,
+        kind: SecretKind,
+        object: RemoteObject,
+    ) -> Result<Self> {
+        Ok(Tls13Secret {
+            suite,
+            hash: suite_hash(suite)?,
+            kind,
+            secret: Tls13SecretValue::Remote(object),
+        })
+    }
+
+    /// The secret bytes of an in-process secret; `NTE_NOT_SUPPORTED` for an isolated one.
+    fn local(&self) -> Result<&SecretVec> {
+        match &self.secret {
+            Tls13SecretValue::Local(secret) => Ok(secret),
+            Tls13SecretValue::Remote(_) => Err(NOT_ISOLATED),
+        }
+    }
+
+    /// The service object when the secret is kept by an isolation service.
+    pub(crate) fn remote_object(&self) -> Option<&RemoteObject> {
+        match &self.secret {
+            Tls13SecretValue::Remote(object) => Some(object),
+            Tls13SecretValue::Local(_) => None,
+        }
+    }
+
+    /// A secret of kind `kind` made by the same service as `self`.
+    fn sibling(
+        &self,
+        object: &RemoteObject,
+        handle: RemoteHandle,
+        kind: SecretKind,
+    ) -> Result<Self> {
+        Tls13Secret::remote(self.suite, kind, object.sibling(handle))
     }
 
     /// What this secret is.
@@ -151,8 +206,8 @@ impl Tls13Secret {
     }
 
     /// The secret bytes, for sealing or the explicit raw export only.
-    pub(crate) fn secret(&self) -> &SecretVec {
-        &self.secret
+    pub(crate) fn secret(&self) -> Result<&SecretVec> {
+        self.local()
     }
 
     fn hash(&self) -> HashAlgorithm {
@@ -172,7 +227,7 @@ impl Tls13Secret {
         let mut out = SecretVec::zeroed(self.hash().output_len());
         expand_label(
             self.hash(),
-            self.secret.expose(),
+            self.local()?.expose(),
             label,
             context,
             out.expose_mut(),
@@ -263,9 +318,14 @@ impl Tls13Secret {
             return Err(Error::InvalidHandle);
         }
         self.check_digest(transcript_digest)?;
+        if let Some(object) = self.remote_object() {
+            return object
+                .service
+                .compute_tls13_finished(object.handle, transcript_digest);
+        }
         let finished_key = self.expand(b"finished", &[], self.kind)?;
         let tag =
-            HmacKey::new(self.hash(), finished_key.secret.expose())?.sign(&[transcript_digest]);
+            HmacKey::new(self.hash(), finished_key.local()?.expose())?.sign(&[transcript_digest]);
         Ok(tag.as_bytes().to_vec())
     }
 
@@ -279,11 +339,25 @@ impl Tls13Secret {
         out: &mut [u8],
     ) -> Result<()> {
         self.require(&[SecretKind::ExporterMaster, SecretKind::EarlyExporterMaster])?;
+        if let Some(object) = self.remote_object() {
+            let material = object.service.export_keying_material(
+                object.handle,
+                label,
+                context,
+                None,
+                out.len(),
+            )?;
+            if material.len() != out.len() {
+                return Err(Error::BadData("keying material of another length"));
+            }
+            out.copy_from_slice(material.expose());
+            return Ok(());
+        }
         let derived = self.derive_empty(label, self.kind)?;
         let context_hash = hash(self.hash(), context.unwrap_or(&[]));
         expand_label(
             self.hash(),
-            derived.secret.expose(),
+            derived.local()?.expose(),
             b"exporter",
             context_hash.as_bytes(),
             out,
@@ -371,6 +445,14 @@ impl Provider {
     ) -> Result<Tls13Secret> {
         let suite = Provider::tls13_suite(protocol, suite)?;
         let hash = suite_hash(suite)?;
+        if let (Some(service), None) = (self.isolation(), psk) {
+            let handle = service.extract_early_key(suite)?;
+            return Tls13Secret::remote(
+                suite,
+                SecretKind::Early,
+                RemoteObject::new(service.clone(), handle),
+            );
+        }
         let zeros = [0u8; 64];
         let ikm = match psk {
             Some(psk) => {
@@ -378,7 +460,7 @@ impl Provider {
                 if psk.hash() != hash {
                     return Err(Error::InvalidParameter("PSK of a suite with another hash"));
                 }
-                psk.secret.expose()
+                psk.local()?.expose()
             }
             None => &zeros[..hash.output_len()],
         };
@@ -395,9 +477,21 @@ impl Provider {
         early: &Tls13Secret,
     ) -> Result<Tls13Secret> {
         early.require(&[SecretKind::Early])?;
+        match (own.remote_object(), early.remote_object()) {
+            (None, None) => {}
+            (Some(own_object), Some(early_object)) if own_object.same_service(early_object) => {
+                let handle = early_object.service.extract_handshake_key(
+                    own_object.handle,
+                    &peer.to_tls()?,
+                    early_object.handle,
+                )?;
+                return early.sibling(early_object, handle, SecretKind::Handshake);
+            }
+            _ => return Err(Error::InvalidHandle),
+        }
         let shared = own.agree(peer)?;
         let salt = early.derive_empty(b"derived", SecretKind::Early)?;
-        let secret = hkdf::extract(early.hash(), salt.secret.expose(), shared.expose())?;
+        let secret = hkdf::extract(early.hash(), salt.local()?.expose(), shared.expose())?;
         Tls13Secret::new(early.suite, SecretKind::Handshake, secret)
     }
 
@@ -405,10 +499,14 @@ impl Provider {
     /// "derived", ""), 0)`.
     pub fn extract_master_key(&self, handshake: &Tls13Secret) -> Result<Tls13Secret> {
         handshake.require(&[SecretKind::Handshake])?;
+        if let Some(object) = handshake.remote_object() {
+            let handle = object.service.extract_master_key(object.handle)?;
+            return handshake.sibling(object, handle, SecretKind::Master);
+        }
         let salt = handshake.derive_empty(b"derived", SecretKind::Handshake)?;
         let zeros = [0u8; 64];
         let ikm = &zeros[..handshake.hash().output_len()];
-        let secret = hkdf::extract(handshake.hash(), salt.secret.expose(), ikm)?;
+        let secret = hkdf::extract(handshake.hash(), salt.local()?.expose(), ikm)?;
         Tls13Secret::new(handshake.suite, SecretKind::Master, secret)
     }
 
@@ -434,6 +532,11 @@ impl Provider {
             ),
             _ => return Err(Error::InvalidHandle),
         };
+        if base.remote_object().is_some() {
+            let digest = base.transcript_hash(transcript)?;
+            let (client, server) = self.expand_traffic_keys_for_digest(base, &digest)?;
+            return Ok((Some(client), server));
+        }
         let client = base.derive(client.0, transcript, client.1)?;
         let server = server
             .map(|(label, kind)| base.derive(label, transcript, kind))
@@ -463,6 +566,24 @@ impl Provider {
             ),
             _ => return Err(Error::InvalidHandle),
         };
+        if let Some(object) = base.remote_object() {
+            base.check_digest(transcript_digest)?;
+            let (client_handle, server_handle) = object
+                .service
+                .expand_traffic_keys(object.handle, transcript_digest)?;
+            let client = base.sibling(object, client_handle, client.1)?;
+            let server = match (server, server_handle) {
+                (Some((_, kind)), Some(handle)) => Some(base.sibling(object, handle, kind)?),
+                (None, None) => None,
+                (_, handle) => {
+                    if let Some(handle) = handle {
+                        let _ = object.service.free(handle);
+                    }
+                    return Err(Error::BadData("traffic secrets of another kind"));
+                }
+            };
+            return Ok((client, server));
+        }
         let client = base.derive_for_digest(client.0, transcript_digest, client.1)?;
         let server = server
             .map(|(label, kind)| base.derive_for_digest(label, transcript_digest, kind))
@@ -477,6 +598,18 @@ impl Provider {
         base: &Tls13Secret,
         transcript_digest: &[u8],
     ) -> Result<Tls13Secret> {
+        if let Some(object) = base.remote_object() {
+            let kind = match base.kind {
+                SecretKind::Early => SecretKind::EarlyExporterMaster,
+                SecretKind::Master => SecretKind::ExporterMaster,
+                _ => return Err(Error::InvalidHandle),
+            };
+            base.check_digest(transcript_digest)?;
+            let handle = object
+                .service
+                .expand_exporter_master_key(object.handle, transcript_digest)?;
+            return base.sibling(object, handle, kind);
+        }
         match base.kind {
             SecretKind::Early => base.derive_for_digest(
                 b"e exp master",
@@ -498,18 +631,28 @@ impl Provider {
         if !traffic.kind.is_traffic() {
             return Err(Error::InvalidHandle);
         }
+        if let Some(object) = traffic.remote_object() {
+            let material = object.service.expand_write_key_material(object.handle)?;
+            return SessionKey::from_key_material(
+                Protocol::Tls13,
+                traffic.suite,
+                Direction::Write,
+                CbcMode::MacThenEncrypt,
+                material.expose(),
+            );
+        }
         let mut key = SecretVec::zeroed(traffic.suite.cipher.key_len());
         let mut iv = SecretVec::zeroed(IV_LEN);
         expand_label(
             traffic.hash(),
-            traffic.secret.expose(),
+            traffic.local()?.expose(),
             b"key",
             &[],
             key.expose_mut(),
         )?;
         expand_label(
             traffic.hash(),
-            traffic.secret.expose(),
+            traffic.local()?.expose(),
             b"iv",
             &[],
             iv.expose_mut(),
@@ -532,6 +675,10 @@ impl Provider {
         base: &Tls13Secret,
         transcript: &HandshakeHash,
     ) -> Result<Tls13Secret> {
+        if base.remote_object().is_some() {
+            let digest = base.transcript_hash(transcript)?;
+            return self.expand_exporter_master_key_for_digest(base, &digest);
+        }
         match base.kind {
             SecretKind::Early => {
                 base.derive(b"e exp master", transcript, SecretKind::EarlyExporterMaster)
@@ -580,7 +727,7 @@ impl Provider {
     /// with `BCRYPT_KEY_DATA_BLOB`, a keyward extension): for key logs (`SSLKEYLOGFILE`) and
     /// debugging. Nothing else hands out secret bytes.
     pub fn export_key_data(&self, secret: &Tls13Secret) -> Result<Vec<u8>> {
-        Ok(KeyDataBlob::new(secret.secret.expose())?
+        Ok(KeyDataBlob::new(secret.local()?.expose())?
             .to_bytes()
             .expose()
             .to_vec())

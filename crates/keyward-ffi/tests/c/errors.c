@@ -42,7 +42,9 @@ static void provider_lifetime(void) {
     EXPECT(NTE_INVALID_PARAMETER, SslEnumProtocolProviders(&count, NULL, 0));
     EXPECT(NTE_BAD_FLAGS, SslEnumProtocolProviders(&count, &names, 1));
     OK(SslEnumProtocolProviders(&count, &names, 0));
-    CHECK(count == 1 && names[0].pszName[0] == 'M' && names[0].pszName[10] == 'S');
+    /* Microsoft SSL Protocol Provider, then keyward's isolated one (Keyward Isolated ...). */
+    CHECK(count == 2 && names[0].pszName[0] == 'M' && names[0].pszName[10] == 'S');
+    CHECK(names[1].pszName[0] == 'K' && names[1].pszName[8] == 'I');
     OK(SslFreeBuffer(names));
     EXPECT(NTE_INVALID_PARAMETER, SslFreeBuffer(names));
     EXPECT(NTE_INVALID_PARAMETER, SslFreeBuffer(NULL));

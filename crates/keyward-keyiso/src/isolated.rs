@@ -1,0 +1,471 @@
+//! The isolated provider: keyward-ssl's [`KeyIsolation`] served by the daemon, so that
+//! [`Provider::isolated`] (and everything built on a [`Provider`]: keyward-tls, libkeyward,
+//! `keyward serve --keyiso`) keeps its private keys and handshake secrets in the daemon.
+//!
+//! # Connections and restarts
+//!
+//! An [`IsolationService`] holds one connection to the daemon at a time and numbers them
+//! (the *generation*, carried in every [`RemoteHandle`]). When a call finds the connection
+//! broken (the daemon stopped or restarted) the connection is dropped: handles of that
+//! generation are then `NTE_INVALID_HANDLE` for good, since the daemon that made them is gone
+//! and a new one would not know them. The next call that needs no handle (open a private
+//! key, create an ephemeral key, extract an early secret) connects again, so new handshakes
+//! work as soon as the daemon is back; keyward-ssl opens a server's private key again by its
+//! certificate when its handle turns out stale. Nothing panics on the way.
+
+// Handles what the daemon sends: no indexing, unwrap, expect or panic that could fire on it.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use crate::client::Client;
+use crate::protocol::{Cipher, Handle, RequestBody, ResponseBody, WireParameters};
+use keyward_core::backend::Curve;
+use keyward_core::{Error, Result, SecretVec};
+use keyward_ssl::isolation::{RemotePrivateKeyInfo, SessionKeyMaterial};
+use keyward_ssl::master::FINISHED_LEN;
+use keyward_ssl::{
+    CipherSuite, Group, KeyIsolation, Parameters, Protocol, Provider, PublicKey, RemoteHandle,
+    Side, SignaturePadding,
+};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::public_key::PublicKey as SpkiKey;
+
+/// Opens the isolated provider ("Keyward Isolated SSL Provider") over the daemon at `socket`:
+/// a [`Provider`] whose private keys and handshake secrets stay in the daemon.
+///
+/// Connects at once: no daemon there is `NTE_PROV_DLL_NOT_FOUND` ([`Error::UnknownProvider`]),
+/// a daemon that refuses this user `NTE_PERM`, as [`Client::connect`].
+pub fn isolated_provider(socket: &Path) -> Result<Provider> {
+    Ok(Provider::isolated(IsolationService::connect(socket)?))
+}
+
+/// [`isolated_provider`] over the daemon's default socket ([`crate::default_socket_path`]).
+pub fn isolated_provider_default() -> Result<Provider> {
+    isolated_provider(&crate::default_socket_path())
+}
+
+/// keyward-ssl's [`KeyIsolation`] over a connection to the daemon, reconnecting after a
+/// restart (see the [module documentation](self)).
+pub struct IsolationService {
+    socket: PathBuf,
+    state: Mutex<Connection>,
+}
+
+struct Connection {
+    /// The number of the current (or last) connection; handles carry it.
+    generation: u64,
+    /// `None` once the connection broke.
+    client: Option<Arc<Client>>,
+}
+
+/// True for the errors that mean the connection to the daemon is gone.
+fn is_broken(error: &Error) -> bool {
+    matches!(error, Error::Io(_))
+}
+
+fn unexpected() -> Error {
+    Error::BadData("unexpected response from the keyiso daemon")
+}
+
+impl IsolationService {
+    /// Connects to the daemon at `socket` (errors as [`Client::connect`]).
+    pub fn connect(socket: &Path) -> Result<Arc<IsolationService>> {
+        let client = Client::connect(socket)?;
+        Ok(Arc::new(IsolationService {
+            socket: socket.to_path_buf(),
+            state: Mutex::new(Connection {
+                generation: 1,
+                client: Some(Arc::new(client)),
+            }),
+        }))
+    }
+
+    /// The socket this service connects to.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// The number of the current connection (1 for the first; each reconnection adds one).
+    pub fn generation(&self) -> Result<u64> {
+        Ok(self.lock()?.generation)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        self.state
+            .lock()
+            .map_err(|_| Error::Internal("keyiso service lock poisoned"))
+    }
+
+    /// The client of the current connection, if it works, and its generation.
+    fn current(&self) -> Result<(u64, Option<Arc<Client>>)> {
+        let state = self.lock()?;
+        Ok((state.generation, state.client.clone()))
+    }
+
+    /// Forgets connection `generation` after it broke.
+    fn broke(&self, generation: u64) {
+        if let Ok(mut state) = self.lock() {
+            if state.generation == generation {
+                state.client = None;
+            }
+        }
+    }
+
+    /// The current client, connecting again if the last connection broke.
+    fn client_or_reconnect(&self) -> Result<(u64, Arc<Client>)> {
+        let mut state = self.lock()?;
+        if let Some(client) = &state.client {
+            return Ok((state.generation, client.clone()));
+        }
+        let client = Arc::new(Client::connect(&self.socket)?);
+        state.generation = state.generation.wrapping_add(1);
+        state.client = Some(client.clone());
+        Ok((state.generation, client))
+    }
+
+    /// A request that names no handle: on a broken connection, connects again and retries
+    /// once. Returns the answer and the generation it belongs to.
+    fn call_fresh(&self, body: impl Fn() -> RequestBody) -> Result<(u64, ResponseBody)> {
+        let (generation, client) = self.client_or_reconnect()?;
+        match client.call(body()) {
+            Err(error) if is_broken(&error) => {
+                self.broke(generation);
+                let (generation, client) = self.client_or_reconnect()?;
+                let answer = client.call(body());
+                if let Err(error) = &answer {
+                    if is_broken(error) {
+                        self.broke(generation);
+                    }
+                }
+                Ok((generation, answer?))
+            }
+            answer => Ok((generation, answer?)),
+        }
+    }
+
+    /// A request on `handles`, which must all belong to the current, working connection
+    /// (`NTE_INVALID_HANDLE` otherwise). `body` gets the daemon's handles.
+    fn call_on<const N: usize>(
+        &self,
+        handles: [RemoteHandle; N],
+        body: impl FnOnce([Handle; N]) -> RequestBody,
+    ) -> Result<(u64, ResponseBody)> {
+        let (generation, client) = self.current()?;
+        let client = client.ok_or(Error::InvalidHandle)?;
+        let mut daemon_handles = Vec::with_capacity(handles.len());
+        for handle in handles {
+            if handle.generation() != generation {
+                return Err(Error::InvalidHandle);
+            }
+            daemon_handles.push(Handle::new(handle.value()).ok_or(Error::InvalidHandle)?);
+        }
+        let daemon_handles: [Handle; N] = daemon_handles
+            .try_into()
+            .map_err(|_| Error::Internal("handle count"))?;
+        match client.call(body(daemon_handles)) {
+            // The daemon that made these handles is gone: they are invalid for good.
+            Err(error) if is_broken(&error) => {
+                self.broke(generation);
+                Err(Error::InvalidHandle)
+            }
+            Err(error) => Err(error),
+            Ok(answer) => Ok((generation, answer)),
+        }
+    }
+
+    /// A request on `handles` answered by a new handle.
+    fn new_handle<const N: usize>(
+        &self,
+        handles: [RemoteHandle; N],
+        body: impl FnOnce([Handle; N]) -> RequestBody,
+    ) -> Result<RemoteHandle> {
+        match self.call_on(handles, body)? {
+            (generation, ResponseBody::Handle { handle }) => {
+                Ok(RemoteHandle::new(generation, handle.get()))
+            }
+            _ => Err(unexpected()),
+        }
+    }
+}
+
+/// The public key of a certificate (DER): RSA or ECDSA on P-256, P-384 or P-521.
+fn public_key_of(certificate: &[u8]) -> Result<PublicKey> {
+    let bad = Error::BadData("certificate from the keyiso daemon");
+    let parsed = match X509Certificate::from_der(certificate) {
+        Ok(([], parsed)) => parsed,
+        _ => return Err(bad),
+    };
+    let spki = parsed.public_key();
+    match spki.parsed() {
+        Ok(SpkiKey::RSA(rsa)) => PublicKey::rsa(rsa.modulus, rsa.exponent),
+        Ok(SpkiKey::EC(point)) => {
+            let curve_oid = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|parameters| parameters.as_oid().ok())
+                .map(|oid| oid.to_id_string())
+                .ok_or(bad)?;
+            let curve = match curve_oid.as_str() {
+                "1.2.840.10045.3.1.7" => Curve::P256,
+                "1.3.132.0.34" => Curve::P384,
+                "1.3.132.0.35" => Curve::P521,
+                _ => return Err(Error::NotSupported("certificate curve")),
+            };
+            PublicKey::ecdsa(curve, point.data())
+        }
+        _ => Err(Error::NotSupported("certificate key algorithm")),
+    }
+}
+
+impl KeyIsolation for IsolationService {
+    fn open_private_key(&self, certificate: &[u8]) -> Result<RemotePrivateKeyInfo> {
+        let (generation, answer) = self.call_fresh(|| RequestBody::OpenPrivateKey {
+            certificate: certificate.to_vec(),
+        })?;
+        match answer {
+            ResponseBody::PrivateKeyOpened {
+                key,
+                signature_len,
+                certificate,
+                ..
+            } => {
+                let handle = RemoteHandle::new(generation, key.get());
+                match public_key_of(&certificate) {
+                    Ok(public_key) => Ok(RemotePrivateKeyInfo {
+                        handle,
+                        certificate,
+                        public_key,
+                        signature_len: usize::from(signature_len),
+                    }),
+                    Err(error) => {
+                        let _ = self.free(handle);
+                        Err(error)
+                    }
+                }
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn sign_hash(
+        &self,
+        key: RemoteHandle,
+        hash_value: &[u8],
+        padding: SignaturePadding,
+    ) -> Result<Vec<u8>> {
+        match self.call_on([key], |[handle]| RequestBody::SignHash {
+            key: handle,
+            padding,
+            hash_value: hash_value.to_vec(),
+        })? {
+            (_, ResponseBody::Signature { signature }) => Ok(signature),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn import_master_key(
+        &self,
+        key: RemoteHandle,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        params: &Parameters<'_>,
+        encrypted_premaster: &[u8],
+    ) -> Result<RemoteHandle> {
+        self.new_handle([key], |[handle]| RequestBody::ImportMasterKey {
+            key: handle,
+            cipher: Cipher { protocol, suite },
+            params: WireParameters::from_parameters(params),
+            encrypted_premaster: encrypted_premaster.to_vec(),
+        })
+    }
+
+    fn create_ephemeral_key(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        group: Group,
+    ) -> Result<(RemoteHandle, Vec<u8>)> {
+        match self.call_fresh(|| RequestBody::CreateEphemeralKey {
+            cipher: Cipher { protocol, suite },
+            group,
+        })? {
+            (generation, ResponseBody::EphemeralKeyCreated { key, public_value }) => {
+                Ok((RemoteHandle::new(generation, key.get()), public_value))
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn generate_master_key(
+        &self,
+        own: RemoteHandle,
+        peer_public: &[u8],
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        params: &Parameters<'_>,
+        side: Side,
+    ) -> Result<RemoteHandle> {
+        self.new_handle([own], |[handle]| RequestBody::GenerateMasterKey {
+            ephemeral: handle,
+            peer_public: peer_public.to_vec(),
+            cipher: Cipher { protocol, suite },
+            params: WireParameters::from_parameters(params),
+            side,
+        })
+    }
+
+    fn compute_finished(
+        &self,
+        master: RemoteHandle,
+        transcript_digest: &[u8],
+        sender: Side,
+    ) -> Result<[u8; FINISHED_LEN]> {
+        match self.call_on([master], |[handle]| RequestBody::ComputeFinished {
+            master: handle,
+            sender,
+            transcript_digest: transcript_digest.to_vec(),
+        })? {
+            (_, ResponseBody::VerifyData { verify_data }) => {
+                verify_data.try_into().map_err(|_| unexpected())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn generate_session_key_material(
+        &self,
+        master: RemoteHandle,
+        params: &Parameters<'_>,
+    ) -> Result<SessionKeyMaterial> {
+        match self.call_on([master], |[handle]| RequestBody::GenerateSessionKeys {
+            master: handle,
+            params: WireParameters::from_parameters(params),
+        })? {
+            (_, ResponseBody::SessionKeyMaterial { read, write }) => {
+                Ok(SessionKeyMaterial { read, write })
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn export_keying_material(
+        &self,
+        key: RemoteHandle,
+        label: &[u8],
+        context: Option<&[u8]>,
+        randoms: Option<&[u8; 64]>,
+        length: usize,
+    ) -> Result<SecretVec> {
+        let wire_length =
+            u16::try_from(length).map_err(|_| Error::InvalidParameter("keying material length"))?;
+        match self.call_on([key], |[handle]| RequestBody::ExportKeyingMaterial {
+            key: handle,
+            label: label.to_vec(),
+            context: context.map(<[u8]>::to_vec),
+            randoms: randoms.copied(),
+            length: wire_length,
+        })? {
+            (_, ResponseBody::KeyingMaterial { material }) if material.len() == length => {
+                Ok(material)
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn extract_early_key(&self, suite: &'static CipherSuite) -> Result<RemoteHandle> {
+        match self.call_fresh(|| RequestBody::Tls13ExtractEarlyKey { suite })? {
+            (generation, ResponseBody::Handle { handle }) => {
+                Ok(RemoteHandle::new(generation, handle.get()))
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn extract_handshake_key(
+        &self,
+        own: RemoteHandle,
+        peer_share: &[u8],
+        early: RemoteHandle,
+    ) -> Result<RemoteHandle> {
+        self.new_handle([own, early], |[own, early]| {
+            RequestBody::Tls13ExtractHandshakeKey {
+                ephemeral: own,
+                peer_public: peer_share.to_vec(),
+                early,
+            }
+        })
+    }
+
+    fn extract_master_key(&self, handshake: RemoteHandle) -> Result<RemoteHandle> {
+        self.new_handle([handshake], |[handle]| RequestBody::Tls13ExtractMasterKey {
+            handshake: handle,
+        })
+    }
+
+    fn expand_traffic_keys(
+        &self,
+        base: RemoteHandle,
+        transcript_digest: &[u8],
+    ) -> Result<(RemoteHandle, Option<RemoteHandle>)> {
+        match self.call_on([base], |[handle]| RequestBody::Tls13ExpandTrafficKeys {
+            base: handle,
+            transcript_digest: transcript_digest.to_vec(),
+        })? {
+            (generation, ResponseBody::TrafficSecrets { client, server }) => Ok((
+                RemoteHandle::new(generation, client.get()),
+                server.map(|server| RemoteHandle::new(generation, server.get())),
+            )),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn expand_write_key_material(&self, traffic: RemoteHandle) -> Result<SecretVec> {
+        match self.call_on([traffic], |[handle]| RequestBody::Tls13ExpandWriteKey {
+            traffic: handle,
+        })? {
+            (_, ResponseBody::TrafficKeyMaterial { material }) => Ok(material),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn compute_tls13_finished(
+        &self,
+        traffic: RemoteHandle,
+        transcript_digest: &[u8],
+    ) -> Result<Vec<u8>> {
+        match self.call_on([traffic], |[handle]| RequestBody::Tls13ComputeFinished {
+            traffic: handle,
+            transcript_digest: transcript_digest.to_vec(),
+        })? {
+            (_, ResponseBody::VerifyData { verify_data }) => Ok(verify_data),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn expand_exporter_master_key(
+        &self,
+        base: RemoteHandle,
+        transcript_digest: &[u8],
+    ) -> Result<RemoteHandle> {
+        self.new_handle([base], |[handle]| {
+            RequestBody::Tls13ExpandExporterMasterKey {
+                base: handle,
+                transcript_digest: transcript_digest.to_vec(),
+            }
+        })
+    }
+
+    fn free(&self, handle: RemoteHandle) -> Result<()> {
+        match self.call_on([handle], |[handle]| RequestBody::FreeHandle { handle })? {
+            (_, ResponseBody::Freed) => Ok(()),
+            _ => Err(unexpected()),
+        }
+    }
+}
