@@ -8,12 +8,14 @@
 //!
 //! The keys come from the key store of `KEYWARD_HOME` (created there on first use, with their
 //! certificates written as PEM to `certs/keyward-rustls-localhost.pem`). The [`Provider`] they
-//! are opened through decides where the private keys live: see `provider()` below, the one
-//! place where an isolated provider (the keyward keyiso daemon) plugs in.
+//! are opened through decides where the private keys live: see `provider()` below. With
+//! `--keyiso SOCKET` it is the isolated provider: the keyward keyiso daemon on SOCKET opens the
+//! keys by their certificates and signs, and this process never holds a private key
+//! (`keyward keyiso --socket SOCKET` with the same `KEYWARD_HOME`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keyward_core::store::{KeyKind, KeyStore, StoredKey};
@@ -31,16 +33,17 @@ const KEY_NAMES: [(&str, KeyKind); 2] = [
 /// The longest request head read.
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
 
-/// The provider the private keys are opened through.
-///
-/// This is the place for key isolation: where `keyward_keyiso::isolated_provider(socket)`
-/// exists (it returns the same `keyward_ssl::Provider` type, backed by the keyiso daemon),
-/// return its provider here, e.g. when a `--keyiso SOCKET` flag is given, and nothing else
-/// changes: the daemon opens the keys by certificate and signs, and this process never holds
-/// a private key.
+/// The provider the private keys are opened through: the key store in this process, or with
+/// `keyiso` the isolated provider over the keyiso daemon on that socket (the same
+/// `keyward_ssl::Provider` type, so nothing else changes: the daemon opens the keys by
+/// certificate and signs, and this process never holds a private key).
 #[allow(dead_code)]
-pub fn provider(store: KeyStore) -> Provider {
-    Provider::with_key_store(store)
+pub fn provider(store: KeyStore, keyiso: Option<&Path>) -> Result<Provider, String> {
+    match keyiso {
+        None => Ok(Provider::with_key_store(store)),
+        Some(socket) => keyward_keyiso::isolated_provider(socket)
+            .map_err(|error| format!("keyiso daemon at {}: {error}", socket.display())),
+    }
 }
 
 /// The stored key `name`, generated with a localhost certificate if missing.
@@ -183,16 +186,22 @@ pub fn load_keys(store: &KeyStore) -> Result<(Vec<StoredKey>, PathBuf), String> 
 #[allow(dead_code)]
 fn main() -> Result<(), String> {
     let mut addr = "127.0.0.1:8443".to_owned();
+    let mut keyiso: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => addr = args.next().ok_or("--addr needs ADDRESS")?,
-            _ => return Err(format!("usage: server [--addr ADDRESS]; not {arg:?}")),
+            "--keyiso" => keyiso = Some(args.next().ok_or("--keyiso needs SOCKET")?.into()),
+            _ => {
+                return Err(format!(
+                    "usage: server [--addr ADDRESS] [--keyiso SOCKET]; not {arg:?}"
+                ))
+            }
         }
     }
     let store = KeyStore::open_default().map_err(|error| format!("key store: {error}"))?;
     let (keys, bundle) = load_keys(&store)?;
-    let provider = provider(store);
+    let provider = provider(store, keyiso.as_deref())?;
     let config = server_config(&provider, &keys)?;
     let listener = TcpListener::bind(&addr).map_err(|error| format!("{addr}: {error}"))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
