@@ -519,19 +519,7 @@ impl Provider {
         base: &Tls13Secret,
         transcript: &HandshakeHash,
     ) -> Result<(Option<Tls13Secret>, Option<Tls13Secret>)> {
-        use SecretKind::*;
-        let (client, server): (_, Option<(&[u8], SecretKind)>) = match base.kind {
-            Early => ((b"c e traffic".as_slice(), ClientEarlyTraffic), None),
-            Handshake => (
-                (b"c hs traffic".as_slice(), ClientHandshakeTraffic),
-                Some((b"s hs traffic".as_slice(), ServerHandshakeTraffic)),
-            ),
-            Master => (
-                (b"c ap traffic".as_slice(), ClientApplicationTraffic),
-                Some((b"s ap traffic".as_slice(), ServerApplicationTraffic)),
-            ),
-            _ => return Err(Error::InvalidHandle),
-        };
+        let (client, server) = traffic_labels(base.kind)?;
         if base.remote_object().is_some() {
             let digest = base.transcript_hash(transcript)?;
             let (client, server) = self.expand_traffic_keys_for_digest(base, &digest)?;
@@ -553,19 +541,7 @@ impl Provider {
         base: &Tls13Secret,
         transcript_digest: &[u8],
     ) -> Result<(Tls13Secret, Option<Tls13Secret>)> {
-        use SecretKind::*;
-        let (client, server): (_, Option<(&[u8], SecretKind)>) = match base.kind {
-            Early => ((b"c e traffic".as_slice(), ClientEarlyTraffic), None),
-            Handshake => (
-                (b"c hs traffic".as_slice(), ClientHandshakeTraffic),
-                Some((b"s hs traffic".as_slice(), ServerHandshakeTraffic)),
-            ),
-            Master => (
-                (b"c ap traffic".as_slice(), ClientApplicationTraffic),
-                Some((b"s ap traffic".as_slice(), ServerApplicationTraffic)),
-            ),
-            _ => return Err(Error::InvalidHandle),
-        };
+        let (client, server) = traffic_labels(base.kind)?;
         if let Some(object) = base.remote_object() {
             base.check_digest(transcript_digest)?;
             let (client_handle, server_handle) = object
@@ -744,4 +720,25 @@ impl Provider {
             .expose()
             .to_vec())
     }
+}
+
+/// The labels and kinds of the traffic secrets a base secret expands to (RFC 8446 §7.1): the
+/// client's, and except from the early secret the server's. Other kinds are
+/// `NTE_INVALID_HANDLE`.
+type TrafficLabel = (&'static [u8], SecretKind);
+
+fn traffic_labels(base: SecretKind) -> Result<(TrafficLabel, Option<TrafficLabel>)> {
+    use SecretKind::*;
+    Ok(match base {
+        Early => ((b"c e traffic", ClientEarlyTraffic), None),
+        Handshake => (
+            (b"c hs traffic", ClientHandshakeTraffic),
+            Some((b"s hs traffic", ServerHandshakeTraffic)),
+        ),
+        Master => (
+            (b"c ap traffic", ClientApplicationTraffic),
+            Some((b"s ap traffic", ServerApplicationTraffic)),
+        ),
+        _ => return Err(Error::InvalidHandle),
+    })
 }
