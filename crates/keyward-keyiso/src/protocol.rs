@@ -267,14 +267,68 @@ impl WireParameters {
     }
 }
 
-/// A request from a client to the daemon.
+/// One message, either way: a request id and a body ([`RequestBody`] from a client,
+/// [`ResponseBody`] from the daemon), encoded as `uint32 id; uint8 type; fields`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Request {
-    /// Chosen by the client; the response carries it back. Zero is reserved
-    /// ([`UNSOLICITED`]).
+pub struct Message<B> {
+    /// Chosen by the client for a request; a response carries it back. Zero is reserved
+    /// ([`UNSOLICITED`]: a response to no request).
     pub id: u32,
-    /// What is asked.
-    pub body: RequestBody,
+    /// What is asked, or the answer.
+    pub body: B,
+}
+
+/// A request from a client to the daemon.
+pub type Request = Message<RequestBody>;
+
+/// A response from the daemon.
+pub type Response = Message<ResponseBody>;
+
+/// The bodies of one direction: each has a message type and its fields, and is read back by
+/// its type.
+pub trait Body: Sized {
+    /// The message type byte.
+    fn message_type(&self) -> u8;
+
+    /// Writes the fields after the type byte; `TooLong` when one does not fit its prefix.
+    fn encode_fields(&self, out: &mut Vec<u8>) -> Result<(), codec::Error>;
+
+    /// Reads the fields of `message_type` (unknown types are `NTE_BAD_DATA`).
+    fn read_fields(message_type: u8, reader: &mut Reader<'_>) -> Result<Self>;
+}
+
+impl<B: Body> Message<B> {
+    fn encode_checked(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        put_u32(out, self.id);
+        put_u8(out, self.body.message_type());
+        self.body.encode_fields(out)
+    }
+
+    /// The message as a whole frame (length prefix and body), or `NTE_INVALID_PARAMETER`
+    /// when a field is longer than the protocol allows or the frame longer than
+    /// [`MAX_FRAME_LEN`] (the daemon then answers with that error instead).
+    pub fn to_frame(&self) -> Result<Vec<u8>> {
+        to_frame(|out| self.encode_checked(out))
+    }
+}
+
+impl<B: Body> Codec for Message<B> {
+    type Error = Error;
+
+    /// Writes the body; writes nothing when a field is too long for its prefix.
+    fn encode(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if self.encode_checked(out).is_err() {
+            out.truncate(start);
+        }
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Message<B>> {
+        let id = reader.u32()?;
+        let message_type = reader.u8()?;
+        let body = B::read_fields(message_type, reader)?;
+        Ok(Message { id, body })
+    }
 }
 
 /// The requests of protocol version 1, with their message types.
@@ -432,7 +486,7 @@ fn put_digest(out: &mut Vec<u8>, digest: &[u8]) -> Result<(), codec::Error> {
     put_vec_exact(out, LengthPrefix::U8, digest)
 }
 
-impl RequestBody {
+impl Body for RequestBody {
     fn message_type(&self) -> u8 {
         match self {
             RequestBody::Hello { .. } => 0x01,
@@ -571,7 +625,7 @@ impl RequestBody {
         Ok(())
     }
 
-    fn read(message_type: u8, reader: &mut Reader<'_>) -> Result<RequestBody> {
+    fn read_fields(message_type: u8, reader: &mut Reader<'_>) -> Result<RequestBody> {
         Ok(match message_type {
             0x01 => RequestBody::Hello {
                 version: reader.u16()?,
@@ -673,40 +727,6 @@ impl RequestBody {
     }
 }
 
-impl Request {
-    fn encode_checked(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
-        put_u32(out, self.id);
-        put_u8(out, self.body.message_type());
-        self.body.encode_fields(out)
-    }
-
-    /// The request as a whole frame (length prefix and body), or `NTE_INVALID_PARAMETER`
-    /// when a field is longer than the protocol allows or the frame longer than
-    /// [`MAX_FRAME_LEN`].
-    pub fn to_frame(&self) -> Result<Vec<u8>> {
-        to_frame(|out| self.encode_checked(out))
-    }
-}
-
-impl Codec for Request {
-    type Error = Error;
-
-    /// Writes the body; writes nothing when a field is too long for its prefix.
-    fn encode(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        if self.encode_checked(out).is_err() {
-            out.truncate(start);
-        }
-    }
-
-    fn read(reader: &mut Reader<'_>) -> Result<Request> {
-        let id = reader.u32()?;
-        let message_type = reader.u8()?;
-        let body = RequestBody::read(message_type, reader)?;
-        Ok(Request { id, body })
-    }
-}
-
 /// What kind of private key a handle holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyAlgorithm {
@@ -714,15 +734,6 @@ pub enum KeyAlgorithm {
     Rsa,
     /// ECDSA: signs raw digests.
     Ecdsa,
-}
-
-/// A response from the daemon.
-#[derive(Debug)]
-pub struct Response {
-    /// The id of the request answered, or [`UNSOLICITED`].
-    pub id: u32,
-    /// The answer.
-    pub body: ResponseBody,
 }
 
 /// The responses of protocol version 1, with their message types. Secret-bearing fields are
@@ -811,7 +822,7 @@ fn read_material(reader: &mut Reader<'_>, max: usize) -> Result<SecretVec> {
     Ok(SecretVec::from_slice(material))
 }
 
-impl ResponseBody {
+impl Body for ResponseBody {
     fn message_type(&self) -> u8 {
         match self {
             ResponseBody::Hello { .. } => 0x81,
@@ -878,7 +889,7 @@ impl ResponseBody {
         Ok(())
     }
 
-    fn read(message_type: u8, reader: &mut Reader<'_>) -> Result<ResponseBody> {
+    fn read_fields(message_type: u8, reader: &mut Reader<'_>) -> Result<ResponseBody> {
         Ok(match message_type {
             0x81 => ResponseBody::Hello {
                 version: reader.u16()?,
@@ -942,37 +953,6 @@ impl Response {
                 status: error.status(),
             },
         }
-    }
-
-    fn encode_checked(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
-        put_u32(out, self.id);
-        put_u8(out, self.body.message_type());
-        self.body.encode_fields(out)
-    }
-
-    /// The response as a whole frame, or `NTE_INVALID_PARAMETER` when a field or the frame
-    /// is too long (the daemon then answers with that error instead).
-    pub fn to_frame(&self) -> Result<Vec<u8>> {
-        to_frame(|out| self.encode_checked(out))
-    }
-}
-
-impl Codec for Response {
-    type Error = Error;
-
-    /// Writes the body; writes nothing when a field is too long for its prefix.
-    fn encode(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        if self.encode_checked(out).is_err() {
-            out.truncate(start);
-        }
-    }
-
-    fn read(reader: &mut Reader<'_>) -> Result<Response> {
-        let id = reader.u32()?;
-        let message_type = reader.u8()?;
-        let body = ResponseBody::read(message_type, reader)?;
-        Ok(Response { id, body })
     }
 }
 
