@@ -3,7 +3,7 @@
 //! private keys and handshake secrets only through its Unix socket (see
 //! `docs/keyiso-protocol.md`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::builder::TypedValueParser;
@@ -81,7 +81,7 @@ impl KeyisoArgs {
 
 /// Runs the daemon until SIGINT or SIGTERM.
 pub fn run(args: KeyisoArgs) -> Result<(), String> {
-    init_logging();
+    crate::serve::init_logging();
     let config = args.config();
     let socket = config.socket_path.clone();
     info!(
@@ -139,17 +139,6 @@ impl Signals {
             _ = self.terminate.recv() => "terminate",
         }
     }
-}
-
-/// Logs to stderr with a `RUST_LOG` filter, `info` by default (as `keyward serve`).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
 }
 
 #[cfg(test)]

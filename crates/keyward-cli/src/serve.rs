@@ -228,8 +228,8 @@ fn run_server(addr: &str, config: Arc<ServerConfig>, timeouts: Timeouts) -> Resu
     result
 }
 
-/// Logs to stderr with a `RUST_LOG` filter, `info` by default.
-fn init_logging() {
+/// Logs to stderr with a `RUST_LOG` filter, `info` by default (`serve` and `keyiso`).
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
