@@ -84,6 +84,11 @@ impl Server {
         }
     }
 
+    /// Its process id (to read its memory through `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `127.0.0.1:PORT`.
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
