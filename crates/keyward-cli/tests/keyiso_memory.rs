@@ -402,6 +402,14 @@ fn serve_memory_holds_no_private_key_and_no_master_secret() {
             count(&in_daemon)
         );
     }
+    // Where the daemon holds what it holds (for the report; the daemon may hold anything).
+    for (name, places) in &in_daemon.found {
+        let places: Vec<String> = places
+            .iter()
+            .map(|(path, address)| format!("{path}@{address:#x}"))
+            .collect();
+        println!("daemon: {name} at {}", places.join(", "));
+    }
     assert!(secret_count >= 8, "{secret_count} secrets logged");
     assert!(in_serve.bytes > 1 << 20 && in_daemon.bytes > 1 << 20);
 
