@@ -32,7 +32,10 @@ pub enum Object {
 /// The handles of one connection. Dropping the table frees them and takes them off the
 /// daemon-wide count.
 pub struct HandleTable {
-    objects: HashMap<Handle, Object>,
+    /// Each object in its own allocation: the map moves pointers when it grows and forgets
+    /// a pointer when a handle is freed, so no copy of a secret is left in memory the map
+    /// frees or reuses (the object zeroizes itself in place when dropped).
+    objects: HashMap<Handle, Box<Object>>,
     max_handles: usize,
     live: Arc<AtomicUsize>,
 }
@@ -63,14 +66,17 @@ impl HandleTable {
                 }
             }
         };
-        self.objects.insert(handle, object);
+        self.objects.insert(handle, Box::new(object));
         self.live.fetch_add(1, Ordering::SeqCst);
         Ok(handle)
     }
 
     /// The object of `handle`; an unknown handle is `NTE_INVALID_HANDLE`.
     pub fn get(&self, handle: Handle) -> Result<&Object> {
-        self.objects.get(&handle).ok_or(Error::InvalidHandle)
+        self.objects
+            .get(&handle)
+            .map(|object| &**object)
+            .ok_or(Error::InvalidHandle)
     }
 
     /// Frees `handle`; an unknown handle is `NTE_INVALID_HANDLE`.
