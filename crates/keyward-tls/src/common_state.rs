@@ -188,6 +188,17 @@ impl CommonState {
         queued > 0 && queued.saturating_add(ANSWER_ROOM) > self.max_queued_output
     }
 
+    /// How much plaintext one `write` takes: what fills the queued output up to
+    /// `max_queued_output`, and never less than one whole record, so a write always takes
+    /// something. A large write is sealed a queue's worth at a time (as `write_tls` drains
+    /// it), so its records are sealed into memory that is still in cache, and a connection's
+    /// output stays bounded however much the application hands it at once.
+    pub(crate) fn write_room(&self) -> usize {
+        self.max_queued_output
+            .saturating_sub(self.record.sendable.len())
+            .max(self.record.max_fragment_len())
+    }
+
     /// Queues a handshake message for sending.
     pub(crate) fn send_handshake(&mut self, message: &[u8]) {
         self.record.queue_handshake(message);

@@ -381,15 +381,18 @@ impl io::Write for Writer<'_> {
                 "close_notify already sent",
             ));
         }
-        if self.common.handshake_complete {
-            self.common
-                .record
-                .send_application_data(buf)
-                .map_err(io::Error::other)?;
-        } else {
+        if !self.common.handshake_complete {
             self.common.pending_plaintext.extend_from_slice(buf);
+            return Ok(buf.len());
         }
-        Ok(buf.len())
+        let taken = buf
+            .get(..self.common.write_room().min(buf.len()))
+            .unwrap_or(buf);
+        self.common
+            .record
+            .send_application_data(taken)
+            .map_err(io::Error::other)?;
+        Ok(taken.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {

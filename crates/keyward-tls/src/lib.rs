@@ -73,7 +73,10 @@
 //!
 //! Limits per connection: at most `max_queued_output` bytes (default 64 KiB) of TLS output
 //! wait for `write_tls`; beyond it the connection takes no more records and `wants_read`
-//! is false until the peer reads (backpressure). After [`conn::MAX_UNSOLICITED`] (32)
+//! is false until the peer reads (backpressure). A `write` of application data takes what
+//! fills that output up to the bound, and at least one record's worth: a large write returns
+//! a short count, as `io::Write` allows (`write_all` and the adapters loop). After
+//! [`conn::MAX_UNSOLICITED`] (32)
 //! KeyUpdates, refused renegotiations, warning alerts or empty records in a row without
 //! application data, the next one ends the connection with `unexpected_message`.
 

@@ -310,3 +310,33 @@ fn other_handshake_messages_after_tls12_are_fatal() {
     );
     assert!(matches!(error, Err(Error::UnexpectedMessage(_))));
 }
+
+/// A large write is taken a queue's worth at a time: up to the output bound, never less than
+/// one record, and all of it arrives once the application writes the rest.
+#[test]
+fn a_large_write_is_taken_up_to_the_output_bound() {
+    let (mut c, mut s, _dir) = pair(Version::Tls13);
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let first = c.writer().write(&data).unwrap();
+    assert_eq!(first, crate::config::DEFAULT_MAX_QUEUED_OUTPUT);
+    // With the queue full, a write still takes one record's worth.
+    let second = c.writer().write(&data[first..]).unwrap();
+    assert_eq!(second, 16384);
+    let mut sent = first + second;
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    while received.len() < data.len() {
+        pump(&mut c, &mut s);
+        loop {
+            match s.reader().read(&mut buf) {
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(err) => panic!("{err}"),
+            }
+        }
+        if sent < data.len() {
+            sent += c.writer().write(&data[sent..]).unwrap();
+        }
+    }
+    assert_eq!(received, data);
+}

@@ -204,6 +204,11 @@ impl RecordLayer {
         }
     }
 
+    /// The largest plaintext fragment one record carries (the configured or negotiated one).
+    pub fn max_fragment_len(&self) -> usize {
+        self.max_fragment_len
+    }
+
     /// Frees the read and send buffers when nothing waits in them: the transport has just
     /// said it has nothing more, so the connection is idle.
     pub fn release_idle_buffers(&mut self) {
