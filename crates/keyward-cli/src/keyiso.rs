@@ -17,8 +17,10 @@ Runs the key isolation daemon in the foreground: the one process that opens the 
 (KEYWARD_HOME) and performs every operation on a private key, a premaster, a master secret or a \
 TLS 1.3 handshake secret for its clients, which receive only handles and traffic keys.
 
-It listens on a Unix socket (mode 0600, in a directory private to this user) and accepts only \
-peers whose uid or gid (SO_PEERCRED) is allowed: by default this user's own uid. When it is \
+It listens on a Unix socket (mode 0600, in a directory private to this user; with \
+--socket-group, 0660 in a directory of mode 0710 of that group, for clients running as other \
+users) and accepts only peers whose uid or gid (SO_PEERCRED) is allowed: by default this user's \
+own uid. When it is \
 ready it prints `keyward keyiso: listening on PATH` on stdout. SIGINT or SIGTERM stops it and \
 removes the socket. It logs to stderr (RUST_LOG, `info` by default).";
 
@@ -29,6 +31,10 @@ pub struct KeyisoArgs {
     /// /run/keyward/keyiso.sock for root or without XDG_RUNTIME_DIR].
     #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// Let members of this group id reach the socket (socket 0660, its directory 0710, both
+    /// of this group). Clients are still checked against --allow-uid and --allow-gid.
+    #[arg(long, value_name = "GID")]
+    socket_group: Option<u32>,
     /// Allow clients of this user id (repeatable). Without any --allow-uid or --allow-gid,
     /// only this process's own uid is allowed; with them, exactly those listed.
     #[arg(long = "allow-uid", value_name = "UID")]
@@ -62,6 +68,7 @@ impl KeyisoArgs {
             .clone()
             .unwrap_or_else(keyward_keyiso::default_socket_path);
         let mut config = Config::new(socket, None);
+        config.socket_group = self.socket_group;
         if !self.allow_uids.is_empty() || !self.allow_gids.is_empty() {
             config.allowlist = Allowlist {
                 uids: self.allow_uids.clone(),
@@ -160,15 +167,17 @@ mod tests {
         assert_eq!(defaults.allowlist, keyward_keyiso::Allowlist::own_uid());
         assert_eq!(defaults.limits, keyward_keyiso::Limits::default());
         assert_eq!(defaults.key_store, None);
+        assert_eq!(defaults.socket_group, None);
 
         let config = args(
-            "keyiso --socket /tmp/k/s --allow-uid 5 --allow-uid 6 --allow-gid 7 \
+            "keyiso --socket /tmp/k/s --socket-group 8 --allow-uid 5 --allow-uid 6 --allow-gid 7 \
              --max-handles 10 --rate 100 --burst 20 --max-connections 3",
         )
         .config();
         assert_eq!(config.socket_path, std::path::Path::new("/tmp/k/s"));
         assert_eq!(config.allowlist.uids, [5, 6]);
         assert_eq!(config.allowlist.gids, [7]);
+        assert_eq!(config.socket_group, Some(8));
         assert_eq!(config.limits.max_handles, 10);
         assert_eq!(config.limits.requests_per_second, 100);
         assert_eq!(config.limits.burst, 20);

@@ -12,7 +12,7 @@
 use crate::protocol::Handle;
 use keyward_core::backend::fill_random;
 use keyward_core::{Error, Result};
-use keyward_ssl::{EphemeralKey, MasterKey, PrivateKey, Tls13Secret};
+use keyward_ssl::{EphemeralKey, MasterKey, PreMasterKey, PrivateKey, Tls13Secret};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub enum Object {
     Ephemeral(EphemeralKey),
     /// A TLS ≤ 1.2 master key.
     Master(MasterKey),
+    /// A client's RSA premaster (`SslGeneratePreMasterKey`).
+    PreMaster(PreMasterKey),
     /// A secret of the TLS 1.3 key schedule.
     Tls13(Tls13Secret),
 }

@@ -28,8 +28,8 @@ use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::isolation::{RemotePrivateKeyInfo, SessionKeyMaterial};
 use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
-    CipherSuite, Group, KeyIsolation, Parameters, Protocol, Provider, PublicKey, RemoteHandle,
-    Side, SignaturePadding,
+    CipherSuite, Group, KeyIsolation, Parameters, Protocol, Provider, PublicBlobType, PublicKey,
+    RemoteHandle, Side, SignaturePadding,
 };
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -460,6 +460,60 @@ impl KeyIsolation for IsolationService {
                 transcript_digest: transcript_digest.to_vec(),
             }
         })
+    }
+
+    fn generate_premaster_key(
+        &self,
+        server_key: &PublicKey,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        params: &Parameters<'_>,
+    ) -> Result<(RemoteHandle, Vec<u8>)> {
+        let server_key = server_key.export(PublicBlobType::Rsa)?;
+        match self.call_fresh(|| RequestBody::GeneratePreMasterKey {
+            server_key: server_key.clone(),
+            cipher: Cipher { protocol, suite },
+            params: WireParameters::from_parameters(params),
+        })? {
+            (
+                generation,
+                ResponseBody::PreMasterKeyCreated {
+                    premaster,
+                    encrypted_premaster,
+                },
+            ) => Ok((
+                RemoteHandle::new(generation, premaster.get()),
+                encrypted_premaster,
+            )),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn premaster_master_key(
+        &self,
+        premaster: RemoteHandle,
+        params: &Parameters<'_>,
+    ) -> Result<RemoteHandle> {
+        self.new_handle([premaster], |[handle]| RequestBody::PreMasterMasterKey {
+            premaster: handle,
+            params: WireParameters::from_parameters(params),
+        })
+    }
+
+    fn compute_eap_key_block(
+        &self,
+        master: RemoteHandle,
+        randoms: &[u8; 64],
+        eap_id: u8,
+    ) -> Result<SecretVec> {
+        match self.call_on([master], |[handle]| RequestBody::ComputeEapKeyBlock {
+            master: handle,
+            randoms: *randoms,
+            eap_id,
+        })? {
+            (_, ResponseBody::KeyingMaterial { material }) => Ok(material),
+            _ => Err(unexpected()),
+        }
     }
 
     fn free(&self, handle: RemoteHandle) -> Result<()> {

@@ -13,7 +13,8 @@ use crate::handles::{HandleTable, Object};
 use crate::protocol::{Handle, KeyAlgorithm, RequestBody, ResponseBody};
 use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::{
-    EphemeralKey, MasterKey, PrivateKey, Protocol, Provider, PublicKey, Tls13Secret,
+    EphemeralKey, MasterKey, PreMasterKey, PrivateKey, Protocol, Provider, PublicBlobType,
+    PublicKey, Tls13Secret,
 };
 
 fn private_key(object: &Object) -> Result<&PrivateKey> {
@@ -33,6 +34,13 @@ fn ephemeral(object: &Object) -> Result<&EphemeralKey> {
 fn master(object: &Object) -> Result<&MasterKey> {
     match object {
         Object::Master(key) => Ok(key),
+        _ => Err(Error::InvalidHandle),
+    }
+}
+
+fn premaster(object: &Object) -> Result<&PreMasterKey> {
+    match object {
+        Object::PreMaster(premaster) => Ok(premaster),
         _ => Err(Error::InvalidHandle),
     }
 }
@@ -243,6 +251,37 @@ pub fn perform(
             free(handles, handle)?;
             Ok(ResponseBody::Freed)
         }
+        RequestBody::GeneratePreMasterKey {
+            server_key,
+            cipher,
+            params,
+        } => {
+            let server_key = PublicKey::import(PublicBlobType::Rsa, &server_key)?;
+            let (premaster, encrypted_premaster) = provider.generate_premaster_key(
+                &server_key,
+                cipher.protocol,
+                cipher.suite,
+                &params.as_parameters(),
+            )?;
+            Ok(ResponseBody::PreMasterKeyCreated {
+                premaster: handles.insert(Object::PreMaster(premaster))?,
+                encrypted_premaster,
+            })
+        }
+        RequestBody::PreMasterMasterKey {
+            premaster: key,
+            params,
+        } => {
+            let master = premaster(handles.get(key)?)?.master_key(&params.as_parameters())?;
+            handle_response(handles, Object::Master(master))
+        }
+        RequestBody::ComputeEapKeyBlock {
+            master: key,
+            randoms,
+            eap_id,
+        } => Ok(ResponseBody::KeyingMaterial {
+            material: master(handles.get(key)?)?.compute_eap_key_block(&randoms, eap_id)?,
+        }),
     }
 }
 

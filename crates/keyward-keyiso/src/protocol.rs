@@ -464,6 +464,33 @@ pub enum RequestBody {
         /// The handle.
         handle: Handle,
     },
+    /// 0x20: `SslGeneratePreMasterKey`: RSA key exchange, client side. The daemon makes the
+    /// premaster and keeps it.
+    GeneratePreMasterKey {
+        /// The server's RSA key as a `BCRYPT_RSAPUBLIC_BLOB`.
+        server_key: Vec<u8>,
+        /// Protocol and suite (an RSA key exchange suite).
+        cipher: Cipher,
+        /// The highest version the client offers.
+        params: WireParameters,
+    },
+    /// 0x21: `SslGenerateMasterKey` with a premaster of
+    /// [`RequestBody::GeneratePreMasterKey`] as its private key.
+    PreMasterMasterKey {
+        /// The premaster.
+        premaster: Handle,
+        /// Randoms or session hash.
+        params: WireParameters,
+    },
+    /// 0x22: `SslComputeEapKeyBlock`.
+    ComputeEapKeyBlock {
+        /// A master key handle.
+        master: Handle,
+        /// Client ‖ server random.
+        randoms: [u8; 64],
+        /// The EAP method (`dwFlags`: 0 EAP-TLS, 1 EAP-TTLSv0, 2 its challenge, 3 EAP-FAST).
+        eap_id: u8,
+    },
 }
 
 /// The most bytes [`RequestBody::ExportKeyingMaterial`] may ask for.
@@ -506,6 +533,9 @@ impl Body for RequestBody {
             RequestBody::Tls13ExpandExporterMasterKey { .. } => 0x0F,
             RequestBody::ExportKeyingMaterial { .. } => 0x10,
             RequestBody::FreeHandle { .. } => 0x11,
+            RequestBody::GeneratePreMasterKey { .. } => 0x20,
+            RequestBody::PreMasterMasterKey { .. } => 0x21,
+            RequestBody::ComputeEapKeyBlock { .. } => 0x22,
         }
     }
 
@@ -621,6 +651,28 @@ impl Body for RequestBody {
                 put_u16(out, *length);
             }
             RequestBody::FreeHandle { handle } => handle.encode(out),
+            RequestBody::GeneratePreMasterKey {
+                server_key,
+                cipher,
+                params,
+            } => {
+                put_vec_exact(out, LengthPrefix::U16, server_key)?;
+                cipher.encode(out);
+                params.encode(out)?;
+            }
+            RequestBody::PreMasterMasterKey { premaster, params } => {
+                premaster.encode(out);
+                params.encode(out)?;
+            }
+            RequestBody::ComputeEapKeyBlock {
+                master,
+                randoms,
+                eap_id,
+            } => {
+                master.encode(out);
+                out.extend_from_slice(randoms);
+                put_u8(out, *eap_id);
+            }
         }
         Ok(())
     }
@@ -722,6 +774,20 @@ impl Body for RequestBody {
             0x11 => RequestBody::FreeHandle {
                 handle: Handle::read(reader)?,
             },
+            0x20 => RequestBody::GeneratePreMasterKey {
+                server_key: reader.vec_u16()?.to_vec(),
+                cipher: Cipher::read(reader)?,
+                params: WireParameters::read(reader)?,
+            },
+            0x21 => RequestBody::PreMasterMasterKey {
+                premaster: Handle::read(reader)?,
+                params: WireParameters::read(reader)?,
+            },
+            0x22 => RequestBody::ComputeEapKeyBlock {
+                master: Handle::read(reader)?,
+                randoms: reader.array::<64>()?,
+                eap_id: reader.u8()?,
+            },
             _ => return Err(Error::BadData("unknown request type")),
         })
     }
@@ -804,6 +870,13 @@ pub enum ResponseBody {
     },
     /// 0x8B: the handle is freed.
     Freed,
+    /// 0xA0: a premaster the daemon keeps, and its encryption to the server's key.
+    PreMasterKeyCreated {
+        /// The premaster's handle.
+        premaster: Handle,
+        /// The ClientKeyExchange body without its length.
+        encrypted_premaster: Vec<u8>,
+    },
     /// 0xFF: the request failed with a Windows status.
     Error {
         /// The status (never success).
@@ -836,6 +909,7 @@ impl Body for ResponseBody {
             ResponseBody::TrafficKeyMaterial { .. } => 0x89,
             ResponseBody::KeyingMaterial { .. } => 0x8A,
             ResponseBody::Freed => 0x8B,
+            ResponseBody::PreMasterKeyCreated { .. } => 0xA0,
             ResponseBody::Error { .. } => 0xFF,
         }
     }
@@ -884,6 +958,13 @@ impl Body for ResponseBody {
                 put_vec_exact(out, LengthPrefix::U16, material.expose())?
             }
             ResponseBody::Freed => {}
+            ResponseBody::PreMasterKeyCreated {
+                premaster,
+                encrypted_premaster,
+            } => {
+                premaster.encode(out);
+                put_vec_exact(out, LengthPrefix::U16, encrypted_premaster)?;
+            }
             ResponseBody::Error { status } => put_u32(out, status.0 as u32),
         }
         Ok(())
@@ -932,6 +1013,10 @@ impl Body for ResponseBody {
                 material: read_material(reader, usize::from(MAX_EXPORT_LEN))?,
             },
             0x8B => ResponseBody::Freed,
+            0xA0 => ResponseBody::PreMasterKeyCreated {
+                premaster: Handle::read(reader)?,
+                encrypted_premaster: reader.vec_u16()?.to_vec(),
+            },
             0xFF => {
                 let status = Status(reader.u32()? as i32);
                 if status.is_success() {
@@ -1165,6 +1250,26 @@ mod tests {
                 length: 1024,
             },
             RequestBody::FreeHandle { handle: handle(11) },
+            RequestBody::GeneratePreMasterKey {
+                server_key: vec![0x52; 283],
+                cipher: Cipher {
+                    protocol: Protocol::Tls12,
+                    suite: CipherSuite::from_id(0x009C).unwrap(),
+                },
+                params: WireParameters {
+                    highest_version: Some(0x0303),
+                    ..WireParameters::default()
+                },
+            },
+            RequestBody::PreMasterMasterKey {
+                premaster: handle(12),
+                params: params(),
+            },
+            RequestBody::ComputeEapKeyBlock {
+                master: handle(3),
+                randoms: [13; 64],
+                eap_id: 3,
+            },
         ]
     }
 
@@ -1207,6 +1312,10 @@ mod tests {
                 material: SecretVec::from_slice(&[11; 64]),
             },
             ResponseBody::Freed,
+            ResponseBody::PreMasterKeyCreated {
+                premaster: handle(12),
+                encrypted_premaster: vec![14; 256],
+            },
             ResponseBody::Error {
                 status: Status::NTE_INVALID_HANDLE,
             },

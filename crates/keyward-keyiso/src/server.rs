@@ -47,6 +47,12 @@ pub struct Config {
     /// The key store directory; `None` is the default store (`KEYWARD_HOME`, see
     /// [`KeyStore::open_default`]).
     pub key_store: Option<PathBuf>,
+    /// The group that may reach the socket, for clients that run under other users: the
+    /// socket is then mode 0660 and its directory mode 0710, both of this group. `None`
+    /// (the default): socket 0600 in a directory private to the daemon's user, so only that
+    /// user (and root) can connect. Reaching the socket is not being served: every peer is
+    /// still checked against [`Config::allowlist`].
+    pub socket_group: Option<u32>,
     /// Who may connect (default: the daemon's own uid).
     pub allowlist: Allowlist,
     /// Per-client limits.
@@ -59,6 +65,7 @@ impl Config {
         Config {
             socket_path: socket_path.into(),
             key_store,
+            socket_group: None,
             allowlist: Allowlist::default(),
             limits: Limits::default(),
         }
@@ -137,9 +144,30 @@ fn clear_stale_socket(path: &Path) -> Result<()> {
     }
 }
 
+/// Sets who can reach a freshly bound socket: its owner only (0600), or also `group` (0660,
+/// with the directory 0710 of that group: members can reach the socket but not list or add
+/// files). The socket gets its final mode before the directory lets the group in, so nobody
+/// connects between bind and chmod.
+fn open_to(socket: &Path, directory: &Path, group: Option<u32>) -> Result<()> {
+    let mode = |path: &Path, mode| fs::set_permissions(path, fs::Permissions::from_mode(mode));
+    match group {
+        None => mode(socket, 0o600).map_err(io_error),
+        Some(gid) => {
+            let group_of = |path: &Path| {
+                std::os::unix::fs::chown(path, None, Some(gid))
+                    .map_err(|error| Error::Io(format!("{}: group {gid}: {error}", path.display())))
+            };
+            group_of(socket)?;
+            mode(socket, 0o660).map_err(io_error)?;
+            group_of(directory)?;
+            mode(directory, 0o710).map_err(io_error)
+        }
+    }
+}
+
 impl Daemon {
     /// Opens the key store and binds the socket (mode 0600, in a directory checked as private
-    /// to the daemon's user). A stale socket file is replaced; a live daemon on the same path
+    /// to the daemon's user; or open to [`Config::socket_group`]). A stale socket file is replaced; a live daemon on the same path
     /// is an error.
     pub fn bind(config: Config) -> Result<Daemon> {
         let limits = Limits {
@@ -161,9 +189,7 @@ impl Daemon {
         private_fs::ensure_dir(directory, true).map_err(io_error)?;
         clear_stale_socket(&config.socket_path)?;
         let listener = UnixListener::bind(&config.socket_path).map_err(io_error)?;
-        // The directory admits no one else, so nobody can connect between bind and chmod.
-        fs::set_permissions(&config.socket_path, fs::Permissions::from_mode(0o600))
-            .map_err(io_error)?;
+        open_to(&config.socket_path, directory, config.socket_group)?;
         Ok(Daemon {
             listener,
             socket_path: config.socket_path,

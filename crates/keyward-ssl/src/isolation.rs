@@ -24,10 +24,8 @@
 //!   key store), and so TLS 1.2 session resumption and TLS 1.3 tickets (keyward-tls then
 //!   simply issues none: see [`Provider::create_ticket_key`](crate::Provider::create_ticket_key));
 //! - the raw export of a TLS 1.3 secret (`export_key_data`, key logs);
-//! - `SslComputeEapKeyBlock`, TLS 1.3 key update (`update_traffic_secret`), the resumption
-//!   master secret, binder keys and ticket PSKs;
-//! - RSA key exchange as a client (`SslGeneratePreMasterKey`, `generate_master_key_rsa`): the
-//!   premaster would be made in process;
+//! - TLS 1.3 key update (`update_traffic_secret`), the resumption master secret, binder keys
+//!   and ticket PSKs;
 //! - the raw shared secret of an ephemeral key (`EphemeralKey::agree`).
 //!
 //! Objects of an isolated provider and of an in-process one cannot be combined (an isolated
@@ -217,6 +215,35 @@ pub trait KeyIsolation: Send + Sync {
         base: RemoteHandle,
         transcript_digest: &[u8],
     ) -> Result<RemoteHandle>;
+
+    /// Client side of RSA key exchange (`SslGeneratePreMasterKey`): a premaster of
+    /// `params`' highest version, kept by the service, and its PKCS#1 v1.5 encryption to
+    /// `server_key` (an RSA key).
+    fn generate_premaster_key(
+        &self,
+        server_key: &PublicKey,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        params: &Parameters<'_>,
+    ) -> Result<(RemoteHandle, Vec<u8>)>;
+
+    /// The client's master key from a premaster of
+    /// [`generate_premaster_key`](KeyIsolation::generate_premaster_key)
+    /// (`SslGenerateMasterKey` with the premaster as its private key).
+    fn premaster_master_key(
+        &self,
+        premaster: RemoteHandle,
+        params: &Parameters<'_>,
+    ) -> Result<RemoteHandle>;
+
+    /// The EAP key block of a master key (`SslComputeEapKeyBlock`): key material for the
+    /// caller, as an exporter's output is.
+    fn compute_eap_key_block(
+        &self,
+        master: RemoteHandle,
+        randoms: &[u8; 64],
+        eap_id: u8,
+    ) -> Result<SecretVec>;
 
     /// Frees an object (`SslFreeObject`).
     fn free(&self, handle: RemoteHandle) -> Result<()>;

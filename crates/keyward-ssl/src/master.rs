@@ -337,8 +337,10 @@ impl MasterKey {
             3 => (b"key expansion", [server_random, client_random]),
             _ => return Err(Error::BadFlags),
         };
-        if self.remote_object().is_some() {
-            return Err(NOT_ISOLATED);
+        if let Some(object) = self.remote_object() {
+            return object
+                .service
+                .compute_eap_key_block(object.handle, randoms, eap_id);
         }
         let mut out = SecretVec::zeroed(EAP_KEY_BLOCK_LEN);
         let (keys, ivs) = out.expose_mut().split_at_mut(128);

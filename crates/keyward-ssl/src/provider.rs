@@ -398,15 +398,21 @@ impl Provider {
         if suite.key_exchange != KeyExchange::Rsa {
             return Err(Error::NotSupported("RSA premaster on a non-RSA suite"));
         }
-        if self.is_isolated() {
-            return Err(Error::NotSupported(
-                "the isolated provider makes no RSA premaster in process",
-            ));
-        }
         let PublicKey::Rsa(rsa) = server_key else {
             return Err(Error::InvalidHandle);
         };
         let version = params.require_highest_version()?;
+        if let Some(service) = self.isolation() {
+            // The service makes the premaster and encrypts it; only its handle comes back.
+            let (handle, encrypted) =
+                service.generate_premaster_key(server_key, protocol, suite, params)?;
+            let premaster = PreMasterKey {
+                protocol,
+                suite,
+                secret: PreMasterSecret::Remote(RemoteObject::new(service.clone(), handle)),
+            };
+            return Ok((premaster, encrypted));
+        }
         let mut secret = Secret::<MASTER_SECRET_LEN>::zeroed();
         fill_random(secret.expose_mut())?;
         secret.expose_mut()[..2].copy_from_slice(&version.to_be_bytes());
@@ -415,7 +421,7 @@ impl Provider {
             PreMasterKey {
                 protocol,
                 suite,
-                secret,
+                secret: PreMasterSecret::Local(secret),
             },
             encrypted,
         ))
@@ -561,24 +567,41 @@ pub enum MasterKeyExchange {
 }
 
 /// An RSA premaster secret made by the client (the "ssl7" object of
-/// `SslGeneratePreMasterKey`).
+/// `SslGeneratePreMasterKey`). An isolated provider's premaster stays in its service.
 pub struct PreMasterKey {
     protocol: Protocol,
     suite: &'static CipherSuite,
-    secret: Secret<MASTER_SECRET_LEN>,
+    secret: PreMasterSecret,
+}
+
+/// Where a premaster is: here, or in an isolation service.
+enum PreMasterSecret {
+    Local(Secret<MASTER_SECRET_LEN>),
+    Remote(RemoteObject),
 }
 
 impl PreMasterKey {
     /// Derives the client's master key from this premaster (`SslGenerateMasterKey` with the
     /// premaster as its private key).
     pub fn master_key(&self, params: &Parameters<'_>) -> Result<MasterKey> {
-        MasterKey::derive(
-            self.protocol,
-            self.suite,
-            Side::Client,
-            self.secret.expose(),
-            params,
-        )
+        match &self.secret {
+            PreMasterSecret::Local(secret) => MasterKey::derive(
+                self.protocol,
+                self.suite,
+                Side::Client,
+                secret.expose(),
+                params,
+            ),
+            PreMasterSecret::Remote(object) => {
+                let handle = object.service.premaster_master_key(object.handle, params)?;
+                Ok(MasterKey::remote(
+                    self.protocol,
+                    self.suite,
+                    Side::Client,
+                    object.sibling(handle),
+                ))
+            }
+        }
     }
 
     /// The protocol.

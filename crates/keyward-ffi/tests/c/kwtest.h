@@ -46,6 +46,13 @@ static inline int kw_finish(const char *name) {
     return 0;
 }
 
+/* True when KEYWARD_KEYISO routes every provider to the keyiso daemon (the second pass of
+ * tests/c/run): the checks then expect what an isolated provider does (keyward-ssl, src/isolation.rs). */
+static inline int kw_isolated(void) {
+    const char *socket = getenv("KEYWARD_KEYISO");
+    return socket != NULL && socket[0] != 0;
+}
+
 /* An ASCII string as UTF-16, in one of a few rotating static buffers. */
 static inline const WCHAR *W(const char *ascii) {
     static WCHAR buffers[8][128];
