@@ -144,6 +144,48 @@ impl RemoteTls13Secret {
 struct Connection {
     stream: UnixStream,
     next_id: u32,
+    /// Frees sent with [`Client::free_without_waiting`] whose answers are still to be read
+    /// (and dropped) before the next answer that is waited for.
+    unanswered: usize,
+}
+
+/// Most frees sent without waiting before their answers are read: the daemon's answers wait
+/// in the socket buffer meanwhile, and must never fill it.
+const MAX_UNANSWERED: usize = 64;
+
+impl Connection {
+    /// A new request id (never [`UNSOLICITED`]).
+    fn next_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id = match id.wrapping_add(1) {
+            UNSOLICITED => 1,
+            next => next,
+        };
+        id
+    }
+
+    /// Reads the next answer as a frame.
+    fn read_answer(&mut self, written: io::Result<()>) -> Result<Vec<u8>> {
+        match read_frame(&mut self.stream, MAX_FRAME_LEN) {
+            Ok(FrameRead::Frame(answer)) => Ok(answer),
+            Ok(FrameRead::TooLarge(_)) => Err(unexpected()),
+            Ok(FrameRead::Closed) => Err(match written {
+                Err(error) => io_error(error),
+                Ok(()) => Error::Io("keyiso daemon closed the connection".into()),
+            }),
+            Err(error) => Err(io_error(error)),
+        }
+    }
+
+    /// Reads and drops the answers of the frees sent without waiting. They say the handle is
+    /// freed, or that it was gone already: either way there is nothing left to do.
+    fn drain_unanswered(&mut self) -> Result<()> {
+        while self.unanswered > 0 {
+            self.read_answer(Ok(()))?;
+            self.unanswered -= 1;
+        }
+        Ok(())
+    }
 }
 
 /// A connection to the keyiso daemon. `Send + Sync`: calls from several threads take turns.
@@ -178,7 +220,11 @@ impl Client {
             .set_read_timeout(Some(RESPONSE_TIMEOUT))
             .map_err(io_error)?;
         let client = Client {
-            connection: Mutex::new(Connection { stream, next_id: 1 }),
+            connection: Mutex::new(Connection {
+                stream,
+                next_id: 1,
+                unanswered: 0,
+            }),
         };
         match client.call(RequestBody::Hello {
             version: PROTOCOL_VERSION,
@@ -203,26 +249,13 @@ impl Client {
             .connection
             .lock()
             .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
-        let id = connection.next_id;
-        connection.next_id = match id.wrapping_add(1) {
-            UNSOLICITED => 1,
-            next => next,
-        };
+        let id = connection.next_id();
         let frame = Request { id, body }.to_frame()?;
         // A daemon that refuses this peer answers the first request and closes; read its
         // answer even if the write failed.
         let written = write_frame(&mut NoSignalWriter(&connection.stream), frame);
-        let mut answer = match read_frame(&mut connection.stream, MAX_FRAME_LEN) {
-            Ok(FrameRead::Frame(answer)) => answer,
-            Ok(FrameRead::TooLarge(_)) => return Err(unexpected()),
-            Ok(FrameRead::Closed) => {
-                return Err(match written {
-                    Err(error) => io_error(error),
-                    Ok(()) => Error::Io("keyiso daemon closed the connection".into()),
-                })
-            }
-            Err(error) => return Err(io_error(error)),
-        };
+        connection.drain_unanswered()?;
+        let mut answer = connection.read_answer(written)?;
         let response = Response::decode(&answer);
         answer.zeroize();
         let response = response?;
@@ -587,6 +620,29 @@ impl Client {
             }
             _ => Err(unexpected()),
         }
+    }
+
+    /// Frees a handle in the daemon without waiting for its answer, which the next call reads
+    /// and drops: the daemon frees the object as soon as it reads the request, and the caller
+    /// is spared a round trip (a TLS 1.3 handshake frees some eight objects). Errors are only
+    /// those of sending: a handle the daemon does not know is not reported.
+    pub fn free_without_waiting(&self, handle: Handle) -> Result<()> {
+        let mut connection = self
+            .connection
+            .lock()
+            .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
+        if connection.unanswered >= MAX_UNANSWERED {
+            connection.drain_unanswered()?;
+        }
+        let id = connection.next_id();
+        let frame = Request {
+            id,
+            body: RequestBody::FreeHandle { handle },
+        }
+        .to_frame()?;
+        write_frame(&mut NoSignalWriter(&connection.stream), frame).map_err(io_error)?;
+        connection.unanswered += 1;
+        Ok(())
     }
 
     /// Frees a handle in the daemon (`SslFreeObject`). An unknown or already freed handle is

@@ -516,10 +516,21 @@ impl KeyIsolation for IsolationService {
         }
     }
 
+    /// Sends the free without waiting for its answer ([`Client::free_without_waiting`]): a
+    /// handle the daemon no longer knows is not reported.
     fn free(&self, handle: RemoteHandle) -> Result<()> {
-        match self.call_on([handle], |[handle]| RequestBody::FreeHandle { handle })? {
-            (_, ResponseBody::Freed) => Ok(()),
-            _ => Err(unexpected()),
+        let (generation, client) = self.current()?;
+        let client = client.ok_or(Error::InvalidHandle)?;
+        if handle.generation() != generation {
+            return Err(Error::InvalidHandle);
         }
+        let daemon_handle = Handle::new(handle.value()).ok_or(Error::InvalidHandle)?;
+        client
+            .free_without_waiting(daemon_handle)
+            .inspect_err(|error| {
+                if is_broken(error) {
+                    self.broke(generation);
+                }
+            })
     }
 }

@@ -438,3 +438,25 @@ fn connections_over_the_daemon_wide_cap_are_told_to_come_back() {
     };
     new_ephemeral(&third);
 }
+
+#[test]
+fn frees_sent_without_waiting_free_their_objects_and_keep_answers_in_order() {
+    let test_daemon = start_daemon();
+    let client = Client::connect(test_daemon.socket()).unwrap();
+    // More than the client lets go unanswered at once, so it drains answers midway too.
+    let keys: Vec<_> = (0..150).map(|_| new_ephemeral(&client)).collect();
+    assert_eq!(test_daemon.daemon.live_handles(), 150);
+    for key in &keys {
+        client.free_without_waiting(key.handle()).unwrap();
+    }
+    // A handle the daemon does not know is not reported, and spoils nothing.
+    client.free_without_waiting(keys[0].handle()).unwrap();
+    // The next waited-for answer is this call's own, after the frees' answers.
+    let kept = new_ephemeral(&client);
+    assert_eq!(test_daemon.wait_for_live_handles(1), 1);
+    client.free(kept.handle()).unwrap();
+    assert_eq!(
+        status(client.free(kept.handle())),
+        Status::NTE_INVALID_HANDLE
+    );
+}

@@ -245,7 +245,9 @@ pub trait KeyIsolation: Send + Sync {
         eap_id: u8,
     ) -> Result<SecretVec>;
 
-    /// Frees an object (`SslFreeObject`).
+    /// Frees an object (`SslFreeObject`). Implementations may send the free without waiting
+    /// for the service's answer (keyward-keyiso does), so an object the service no longer
+    /// has need not be reported.
     fn free(&self, handle: RemoteHandle) -> Result<()>;
 }
 
