@@ -22,7 +22,7 @@ use keyward_core::codec::{Codec, Reader};
 use keyward_core::private_fs;
 use keyward_core::store::KeyStore;
 use keyward_core::{Error, Result};
-use keyward_ssl::Provider;
+use keyward_ssl::{Provider, TicketKey};
 use std::fs;
 use std::io::{self, ErrorKind};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -73,6 +73,9 @@ impl Config {
 /// State every connection thread shares.
 struct Shared {
     provider: Provider,
+    /// The daemon's one ticket key, made from the RNG when it starts; it never leaves the
+    /// daemon, and every client's tickets are sealed with it.
+    ticket_key: TicketKey,
     allowlist: Allowlist,
     limits: Limits,
     live_handles: Arc<AtomicUsize>,
@@ -164,11 +167,14 @@ impl Daemon {
         // The directory admits no one else, so nobody can connect between bind and chmod.
         fs::set_permissions(&config.socket_path, fs::Permissions::from_mode(0o600))
             .map_err(io_error)?;
+        let provider = Provider::with_key_store(store);
+        let ticket_key = provider.create_ticket_key()?;
         Ok(Daemon {
             listener,
             socket_path: config.socket_path,
             shared: Arc::new(Shared {
-                provider: Provider::with_key_store(store),
+                provider,
+                ticket_key,
                 allowlist: config.allowlist,
                 limits,
                 live_handles: Arc::new(AtomicUsize::new(0)),
@@ -399,7 +405,13 @@ impl Connection<'_> {
                 Next::Close,
             ),
             (true, body) => {
-                let response = match perform(&self.shared.provider, &mut self.handles, body) {
+                let shared = self.shared;
+                let response = match perform(
+                    &shared.provider,
+                    &shared.ticket_key,
+                    &mut self.handles,
+                    body,
+                ) {
                     Ok(body) => Response { id, body },
                     Err(error) => Response::error(id, &error),
                 };

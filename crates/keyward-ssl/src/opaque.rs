@@ -37,6 +37,7 @@
 //! cases are not told apart. Format version 1 blobs (AES-GCM, no key id) are refused the same
 //! way; blobs are for handing keys between live processes, not for keeping.
 
+use crate::isolation::{RemoteObject, RemoteOpaqueKey};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::protocol::Protocol;
 use crate::provider::Provider;
@@ -60,6 +61,8 @@ const TAG_LEN: usize = 16;
 const FLAGS_AT: usize = 11;
 /// Flag of a session key made encrypt-then-MAC.
 const FLAG_ENCRYPT_THEN_MAC: u8 = 1;
+/// The longest opaque blob of a master key or TLS 1.3 secret (an external PSK of 1024 bytes).
+pub const MAX_OPAQUE_SECRET_BLOB_LEN: usize = HEADER_LEN + crate::tls13::MAX_PSK_LEN + TAG_LEN;
 
 /// A key imported from an opaque blob.
 pub enum OpaqueKey {
@@ -73,7 +76,15 @@ pub enum OpaqueKey {
 
 impl Provider {
     /// Seals a master key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    ///
+    /// A key of an isolated provider is sealed by its isolation service, under the service's
+    /// key store: this process gets only the blob.
     pub fn export_master_key(&self, key: &MasterKey) -> Result<Vec<u8>> {
+        if let Some(object) = key.remote_object() {
+            let blob = object.service.export_opaque_key(object.handle)?;
+            check_service_blob(&blob, KIND_MASTER)?;
+            return Ok(blob);
+        }
         let role = match key.side() {
             Side::Client => 1,
             Side::Server => 2,
@@ -111,7 +122,15 @@ impl Provider {
     }
 
     /// Seals a TLS 1.3 secret into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    ///
+    /// A secret of an isolated provider is sealed by its isolation service, under the
+    /// service's key store: this process gets only the blob.
     pub fn export_tls13_secret(&self, secret: &Tls13Secret) -> Result<Vec<u8>> {
+        if let Some(object) = secret.remote_object() {
+            let blob = object.service.export_opaque_key(object.handle)?;
+            check_service_blob(&blob, KIND_TLS13)?;
+            return Ok(blob);
+        }
         self.seal(
             KIND_TLS13,
             Protocol::Tls13,
@@ -137,8 +156,37 @@ impl Provider {
     /// `BCRYPT_OPAQUE_KEY_BLOB`), with any of the store's sealing keys, old or new. Anything
     /// malformed, tampered with, sealed under another store or under a sealing key the store
     /// does not have (any more) is `NTE_BAD_DATA`.
+    ///
+    /// The isolated provider hands the blob to its isolation service, which opens it under
+    /// its key store and keeps the secret: master keys and TLS 1.3 secrets come back as
+    /// handles; session keys are `NTE_NOT_SUPPORTED` (they are sealed in process, under a
+    /// store the isolated provider does not have).
     pub fn import_opaque_key(&self, blob: &[u8]) -> Result<OpaqueKey> {
         const BAD: Error = Error::BadData("malformed or tampered opaque key blob");
+        if let Some(service) = self.isolation() {
+            return Ok(match service.import_opaque_key(blob)? {
+                RemoteOpaqueKey::Master {
+                    handle,
+                    protocol,
+                    suite,
+                    side,
+                } => OpaqueKey::Master(MasterKey::remote(
+                    protocol,
+                    suite,
+                    side,
+                    RemoteObject::new(service.clone(), handle),
+                )),
+                RemoteOpaqueKey::Tls13 {
+                    handle,
+                    suite,
+                    kind,
+                } => OpaqueKey::Tls13(Tls13Secret::remote(
+                    suite,
+                    kind,
+                    RemoteObject::new(service.clone(), handle),
+                )?),
+            });
+        }
         if blob.len() < HEADER_LEN + TAG_LEN {
             return Err(BAD);
         }
@@ -175,7 +223,13 @@ impl Provider {
                 Err(BAD)
             }
             (KIND_MASTER, 1 | 2) => {
-                let bytes: [u8; MASTER_SECRET_LEN] = secret.expose().try_into().map_err(|_| BAD)?;
+                // Straight into its zeroizing home: no unwiped stack copy (the isolation
+                // daemon imports blobs for its clients, and must not leave secrets behind).
+                if secret.len() != MASTER_SECRET_LEN {
+                    return Err(BAD);
+                }
+                let mut master = Secret::<MASTER_SECRET_LEN>::zeroed();
+                master.expose_mut().copy_from_slice(secret.expose());
                 let side = if role == 1 {
                     Side::Client
                 } else {
@@ -185,7 +239,7 @@ impl Provider {
                     protocol,
                     suite,
                     side,
-                    Secret::new(bytes),
+                    master,
                 )))
             }
             (KIND_SESSION, 1 | 2) => {
@@ -242,5 +296,22 @@ impl Provider {
         blob.extend_from_slice(sealed.expose());
         blob.extend_from_slice(&tag);
         Ok(blob)
+    }
+}
+
+/// Checks that a blob an isolation service sealed has the shape of an opaque blob of `kind`
+/// (the calling process cannot open it; the service that can checks the rest on import).
+fn check_service_blob(blob: &[u8], kind: u8) -> Result<()> {
+    const BAD: Error = Error::BadData("opaque blob from the isolation service");
+    if blob.len() < HEADER_LEN + TAG_LEN || blob.len() > MAX_OPAQUE_SECRET_BLOB_LEN {
+        return Err(BAD);
+    }
+    match blob.get(..6) {
+        Some([m0, m1, m2, m3, version, blob_kind])
+            if [*m0, *m1, *m2, *m3] == *MAGIC && *version == VERSION && *blob_kind == kind =>
+        {
+            Ok(())
+        }
+        _ => Err(BAD),
     }
 }
