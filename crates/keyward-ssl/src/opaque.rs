@@ -236,10 +236,7 @@ impl Provider {
                     Side::Server
                 };
                 Ok(OpaqueKey::Master(MasterKey::from_parts(
-                    protocol,
-                    suite,
-                    side,
-                    master,
+                    protocol, suite, side, master,
                 )))
             }
             (KIND_SESSION, 1 | 2) => {
@@ -306,12 +303,11 @@ fn check_service_blob(blob: &[u8], kind: u8) -> Result<()> {
     if blob.len() < HEADER_LEN + TAG_LEN || blob.len() > MAX_OPAQUE_SECRET_BLOB_LEN {
         return Err(BAD);
     }
-    match blob.get(..6) {
-        Some([m0, m1, m2, m3, version, blob_kind])
-            if [*m0, *m1, *m2, *m3] == *MAGIC && *version == VERSION && *blob_kind == kind =>
-        {
-            Ok(())
-        }
-        _ => Err(BAD),
+    let header_ok = blob.get(..4) == Some(&MAGIC[..])
+        && blob.get(4) == Some(&VERSION)
+        && blob.get(5) == Some(&kind);
+    if !header_ok {
+        return Err(BAD);
     }
+    Ok(())
 }
