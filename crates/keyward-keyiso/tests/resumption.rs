@@ -563,3 +563,97 @@ fn keyward_tls_resumes_on_the_isolated_provider() {
     assert!(connect(&client, &second, true));
     assert!(connect(&client, &first, false));
 }
+
+/// The raw bytes of an in-process secret (the explicit key-log export), which equal the
+/// daemon's copy of the same secret.
+fn raw(provider: &Provider, secret: &Tls13Secret) -> Vec<u8> {
+    let blob = provider.export_key_data(secret).unwrap();
+    blob[blob.len() - 32..].to_vec()
+}
+
+/// Every byte between the isolated provider and the daemon recorded by a relay: none of the
+/// resumption secrets, PSKs, early secrets from a PSK, binder keys or updated traffic secrets
+/// crosses it, only blobs, tickets, handles and record keys.
+#[test]
+fn no_resumption_secret_crosses_the_socket() {
+    let test_daemon = start_daemon();
+    let relay_dir = keyward_test_support::TempDir::new("keyiso-relay-resumption");
+    let relay_path = relay_dir.join("relay.sock");
+    let log = relay(&relay_path, &test_daemon.socket());
+    let server = isolated_provider(&relay_path).unwrap();
+    let client = peer();
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let s = schedule(&server, &client, suite);
+
+    let server_resumption = server
+        .expand_resumption_master_key(&s.server_master, &s.transcript)
+        .unwrap();
+    let server_psk = server
+        .expand_pre_shared_key(&server_resumption, &[0])
+        .unwrap();
+    let ticket_key = server.create_ticket_key().unwrap();
+    let ticket = ticket_key
+        .seal(b"aad", &server.export_tls13_secret(&server_psk).unwrap())
+        .unwrap();
+    let Ok(OpaqueKey::Tls13(reopened)) =
+        server.import_opaque_key(&ticket_key.open(b"aad", &ticket).unwrap())
+    else {
+        panic!("the ticket's PSK does not come back");
+    };
+    let server_early = server
+        .extract_early_key(Some(&reopened), TLS13, suite)
+        .unwrap();
+    let server_binder = server.expand_binder_key(&server_early, true).unwrap();
+    let binder = server_binder.compute_finished_hash(&s.transcript).unwrap();
+    let server_next = s.server_s_ap.update_traffic_secret().unwrap();
+    server.expand_write_key(&server_next).unwrap();
+    drop((
+        server_next,
+        server_binder,
+        server_early,
+        reopened,
+        server_psk,
+    ));
+    drop((
+        server_resumption,
+        ticket_key,
+        s.server_master,
+        s.server_s_ap,
+        s.server_c_ap,
+    ));
+    drop(server);
+    assert_eq!(test_daemon.wait_for_live_handles(0), 0);
+    let recorded = log.lock().unwrap().clone();
+    assert!(
+        contains(&recorded, &ticket),
+        "the relay recorded the ticket"
+    );
+    assert!(
+        contains(&recorded, &binder),
+        "the relay recorded the binder"
+    );
+
+    let resumption = client
+        .expand_resumption_master_key(&s.client_master, &s.transcript)
+        .unwrap();
+    let psk = client.expand_pre_shared_key(&resumption, &[0]).unwrap();
+    let early = client.extract_early_key(Some(&psk), TLS13, suite).unwrap();
+    let binder_key = client.expand_binder_key(&early, true).unwrap();
+    let next = s.client_s_ap.update_traffic_secret().unwrap();
+    for (name, secret) in [
+        ("master", &s.client_master),
+        ("resumption master", &resumption),
+        ("ticket PSK", &psk),
+        ("early secret from the PSK", &early),
+        ("resumption binder key", &binder_key),
+        ("updated server traffic secret", &next),
+    ] {
+        let bytes = raw(&client, secret);
+        for window in bytes.windows(8) {
+            assert!(
+                !contains(&recorded, window),
+                "8 bytes of the {name} secret crossed the socket"
+            );
+        }
+    }
+}
