@@ -36,6 +36,11 @@
 //! store's ids count from 1 too, so its blobs may name a key id this store has, and the two
 //! cases are not told apart. Format version 1 blobs (AES-GCM, no key id) are refused the same
 //! way; blobs are for handing keys between live processes, not for keeping.
+//!
+//! An isolated provider ([`crate::isolation`]) has no store: it asks its isolation service to
+//! seal master keys and TLS 1.3 secrets (the service seals them in this format under its own
+//! store) and to open their blobs, so its process holds only the ciphertext. Its session keys
+//! are neither exported nor imported opaquely (`NTE_NOT_SUPPORTED`).
 
 use crate::isolation::{RemoteObject, RemoteOpaqueKey};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
