@@ -9,9 +9,11 @@
 //!    rest is a list of `u16` length + body, each sent as a whole frame; a length past the
 //!    end sends what is left under a `u32` prefix claiming that length (a truncated frame),
 //!    and the daemon closes when the input is used up. The client opens a key, signs, creates
-//!    an ephemeral key, extracts and expands TLS 1.3 secrets and frees handles; every call
-//!    must return (an error is fine) and never panic, and every request it sends must decode
-//!    as the daemon decodes it.
+//!    an ephemeral key, extracts and expands TLS 1.3 secrets, updates a traffic secret, runs
+//!    the resumption steps (resumption master secret, ticket PSK, early secret from it, binder
+//!    key), exports and imports opaque blobs, seals and opens a ticket and frees handles;
+//!    every call must return (an error is fine) and never panic, and every request it sends
+//!    must decode as the daemon decodes it.
 #![no_main]
 
 use std::io::Write;
@@ -24,7 +26,7 @@ use keyward_core::codec::Codec;
 use keyward_keyiso::protocol::{
     read_frame, FrameRead, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN,
 };
-use keyward_keyiso::{Client, PROTOCOL_VERSION};
+use keyward_keyiso::{Client, RemoteOpaqueKey, PROTOCOL_VERSION};
 use keyward_ssl::{CipherSuite, Group, Protocol, SignaturePadding};
 use libfuzzer_sys::fuzz_target;
 
@@ -150,6 +152,38 @@ fn client_calls(client: &Client) {
             let _ = client.free(early.handle());
         }
     }
+    resumption_calls(client);
+    if let Ok(ticket) = client.seal_ticket(b"keyward session ticket 1", b"state") {
+        let _ = client.open_ticket(b"keyward session ticket 1", &ticket);
+    }
+}
+
+/// The key update, resumption and opaque-blob calls, each on what the one before returned.
+fn resumption_calls(client: &Client) {
+    let Ok(imported) = client.import_opaque_key(&[0x4b; 92]) else {
+        return;
+    };
+    let secret = match imported {
+        RemoteOpaqueKey::Tls13(secret) => secret,
+        RemoteOpaqueKey::Master(master) => {
+            let _ = client.export_opaque_key(master.handle());
+            return;
+        }
+    };
+    if let Ok(next) = client.update_traffic_secret(&secret) {
+        let _ = client.free(next.handle());
+    }
+    if let Ok(resumption) = client.expand_resumption_master_key(&secret, &[0x22; 32]) {
+        if let Ok(psk) = client.expand_pre_shared_key(&resumption, &[0]) {
+            let _ = client.export_opaque_key(psk.handle());
+            if let Ok(early) = client.extract_early_key_with_psk(&psk) {
+                if let Ok(binder) = client.expand_binder_key(&early, true) {
+                    let _ = client.compute_tls13_finished(&binder, &[0x33; 32]);
+                }
+            }
+        }
+    }
+    let _ = client.free(secret.handle());
 }
 
 fn drive_client(input: &[u8]) {

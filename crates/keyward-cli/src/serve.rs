@@ -52,8 +52,10 @@ pub struct ServeArgs {
     /// Run every handshake's private-key and secret operations in the keyiso daemon at
     /// SOCKET (`keyward keyiso`): this process reads only the certificates of the --cert keys
     /// from the store (default: the two localhost keys, which must exist) and never holds a
-    /// private key or master secret. Several serve processes can share one daemon. Session
-    /// tickets and resumption are off (a ticket would carry the master secret).
+    /// private key or master secret. Several serve processes can share one daemon. Sessions
+    /// resume as without --keyiso (TLS 1.2 tickets and session IDs, TLS 1.3 tickets): the
+    /// daemon seals each session's secret and each ticket under keys only it holds, so the
+    /// serve processes of one daemon accept each other's tickets.
     #[arg(long, value_name = "SOCKET")]
     keyiso: Option<std::path::PathBuf>,
     /// The TLS choices.
@@ -211,9 +213,6 @@ fn isolated_config(
     config.groups = Group::ALL.to_vec();
     tls.apply_to_server(&mut config);
     config.legacy_clients = legacy_clients;
-    // The isolated provider makes no ticket key and exports no master key; say so plainly.
-    config.session_tickets = false;
-    config.session_cache = false;
     Ok(Arc::new(config))
 }
 

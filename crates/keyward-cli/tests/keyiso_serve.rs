@@ -2,6 +2,9 @@
 //! this test's process over the same key store), and curl fetches the status page from each
 //! over TLS 1.3, TLS 1.2 ECDHE and TLS 1.2 RSA key exchange. The serve processes hold only
 //! handles: the daemon counts their keys, and a serve pointed at no daemon refuses to start.
+//! Sessions resume through the daemon: TLS 1.2 tickets and session IDs and TLS 1.3 tickets
+//! (openssl s_client -sess_out / -sess_in, and keyward connect --reconnect), and a ticket one
+//! serve process issued is accepted by the other.
 
 mod tls_support;
 
@@ -142,6 +145,113 @@ fn serve_runs_its_handshakes_through_the_daemon() {
             "{page}"
         );
     }
+    let (status, _) = first.stop();
+    assert!(status.success());
+    let (status, _) = second.stop();
+    assert!(status.success());
+    daemon.stop();
+}
+
+/// `openssl s_client` of `server` with `args`: a GET of the status page, read to the server's
+/// close (so TLS 1.3 tickets arrive before `-sess_out` is written). Panics unless it succeeds.
+fn s_client(server: &Server, ca: &str, args: &[&str]) -> String {
+    let mut child = Command::new("timeout")
+        .args(["20", "openssl", "s_client"])
+        .args(["-connect", &format!("127.0.0.1:{}", server.port)])
+        .args(["-servername", "localhost", "-CAfile", ca, "-ign_eof"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"GET / HTTP/1.0\r\n\r\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success() && stdout.contains("HTTP/1.0 200 OK"),
+        "openssl s_client {args:?}: {}\n{stdout}\n{}\nserver log:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+        server.log_text()
+    );
+    stdout
+}
+
+/// True when s_client says the session was resumed with `version`.
+fn reused(stdout: &str, version: &str) -> bool {
+    stdout.contains(&format!("Reused, {version}"))
+}
+
+#[test]
+fn serve_resumes_through_the_daemon_and_shares_tickets() {
+    let home = TempDir::new("serve-keyiso-resume");
+    let store = KeyStore::open(home.path()).unwrap();
+    store
+        .generate_self_signed("ecdsa", KeyKind::EcP256, &["localhost"])
+        .unwrap();
+    let ca = bundle(&store, &["ecdsa"], home.path());
+    let run = TempDir::new("serve-keyiso-resume-run");
+    let socket = run.path().join("keyiso.sock");
+    let socket_arg = socket.display().to_string();
+    let daemon = Daemon::bind(Config::new(&socket, Some(home.path().to_path_buf())))
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let args = ["--keyiso", &socket_arg, "--cert", "ecdsa"];
+    let first = Server::start(home.path(), &args);
+    let second = Server::start(home.path(), &args);
+    let session = |name: &str| home.path().join(name).display().to_string();
+
+    // TLS 1.2 ticket from the first serve, resumed on the first and on the second.
+    let tls12_ticket = session("tls12-ticket.pem");
+    let full = s_client(&first, &ca, &["-tls1_2", "-sess_out", &tls12_ticket]);
+    assert!(!reused(&full, "TLSv1.2"), "{full}");
+    let again = s_client(&first, &ca, &["-tls1_2", "-sess_in", &tls12_ticket]);
+    assert!(reused(&again, "TLSv1.2"), "{again}");
+    let across = s_client(&second, &ca, &["-tls1_2", "-sess_in", &tls12_ticket]);
+    assert!(reused(&across, "TLSv1.2"), "{across}");
+
+    // TLS 1.2 session ID (no ticket): the serve's session cache holds the daemon's blob.
+    let tls12_id = session("tls12-id.pem");
+    let full = s_client(
+        &first,
+        &ca,
+        &["-tls1_2", "-no_ticket", "-sess_out", &tls12_id],
+    );
+    assert!(!reused(&full, "TLSv1.2"), "{full}");
+    let again = s_client(
+        &first,
+        &ca,
+        &["-tls1_2", "-no_ticket", "-sess_in", &tls12_id],
+    );
+    assert!(reused(&again, "TLSv1.2"), "{again}");
+
+    // TLS 1.3 ticket from the second serve, resumed on the first.
+    let tls13_ticket = session("tls13-ticket.pem");
+    let full = s_client(&second, &ca, &["-tls1_3", "-sess_out", &tls13_ticket]);
+    assert!(!reused(&full, "TLSv1.3"), "{full}");
+    let across = s_client(&first, &ca, &["-tls1_3", "-sess_in", &tls13_ticket]);
+    assert!(reused(&across, "TLSv1.3"), "{across}");
+
+    // keyward connect --reconnect, both versions.
+    for version in ["--tls1.2", "--tls1.3"] {
+        let target = first.localhost();
+        let page = keyward(
+            home.path(),
+            &["connect", &target, "--cafile", &ca, "--reconnect", version],
+            b"GET / HTTP/1.0\r\n\r\n",
+        );
+        assert!(page.status.success(), "{}", page.stderr);
+        assert!(has_line(&page.stderr, "resumed: yes"), "{}", page.stderr);
+    }
+
     let (status, _) = first.stop();
     assert!(status.success());
     let (status, _) = second.stop();

@@ -14,9 +14,9 @@
 
 use crate::peer::NoSignalWriter;
 use crate::protocol::{
-    error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, KeyAlgorithm, Request,
-    RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,
-    UNSOLICITED,
+    error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, ImportedKey,
+    KeyAlgorithm, Request, RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN,
+    PROTOCOL_VERSION, UNSOLICITED,
 };
 use keyward_core::codec::Codec;
 use keyward_core::{Error, Result, SecretVec};
@@ -139,6 +139,15 @@ impl RemoteTls13Secret {
     pub fn kind(&self) -> SecretKind {
         self.kind
     }
+}
+
+/// What an opaque blob held, as the daemon imported it ([`Client::import_opaque_key`]).
+#[derive(Clone, Copy, Debug)]
+pub enum RemoteOpaqueKey {
+    /// A TLS ≤ 1.2 master key.
+    Master(RemoteMasterKey),
+    /// A TLS 1.3 secret.
+    Tls13(RemoteTls13Secret),
 }
 
 struct Connection {
@@ -643,6 +652,144 @@ impl Client {
         write_frame(&mut NoSignalWriter(&connection.stream), frame).map_err(io_error)?;
         connection.unanswered += 1;
         Ok(())
+    }
+
+    /// The next application traffic secret (RFC 8446 §7.2, key update), kept by the daemon.
+    pub fn update_traffic_secret(&self, traffic: &RemoteTls13Secret) -> Result<RemoteTls13Secret> {
+        if !matches!(
+            traffic.kind,
+            SecretKind::ClientApplicationTraffic | SecretKind::ServerApplicationTraffic
+        ) {
+            return Err(Error::InvalidHandle);
+        }
+        let handle = self.handle(RequestBody::Tls13UpdateTrafficSecret {
+            traffic: traffic.handle,
+        })?;
+        Ok(RemoteTls13Secret { handle, ..*traffic })
+    }
+
+    /// The resumption master secret (`SslExpandResumptionMasterKey`) over the transcript hash
+    /// the caller computed.
+    pub fn expand_resumption_master_key(
+        &self,
+        master: &RemoteTls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExpandResumptionMasterKey {
+            master: master.handle,
+            transcript_digest: transcript_digest.to_vec(),
+        })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: master.suite,
+            kind: SecretKind::ResumptionMaster,
+        })
+    }
+
+    /// The PSK of a ticket (`SslExpandPreSharedKey`), kept by the daemon.
+    pub fn expand_pre_shared_key(
+        &self,
+        resumption_master: &RemoteTls13Secret,
+        ticket_nonce: &[u8],
+    ) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExpandPreSharedKey {
+            resumption_master: resumption_master.handle,
+            ticket_nonce: ticket_nonce.to_vec(),
+        })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: resumption_master.suite,
+            kind: SecretKind::PreSharedKey,
+        })
+    }
+
+    /// The TLS 1.3 early secret from a PSK the daemon keeps (`SslExtractEarlyKey`).
+    pub fn extract_early_key_with_psk(&self, psk: &RemoteTls13Secret) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExtractEarlyKeyWithPsk {
+            psk: psk.handle,
+            suite: psk.suite,
+        })?;
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: psk.suite,
+            kind: SecretKind::Early,
+        })
+    }
+
+    /// The PSK binder key (`SslExpandBinderKey`): "res binder" when `resumption`, else "ext
+    /// binder".
+    pub fn expand_binder_key(
+        &self,
+        early: &RemoteTls13Secret,
+        resumption: bool,
+    ) -> Result<RemoteTls13Secret> {
+        let handle = self.handle(RequestBody::Tls13ExpandBinderKey {
+            early: early.handle,
+            resumption,
+        })?;
+        let kind = if resumption {
+            SecretKind::ResumptionBinder
+        } else {
+            SecretKind::ExternalBinder
+        };
+        Ok(RemoteTls13Secret {
+            handle,
+            suite: early.suite,
+            kind,
+        })
+    }
+
+    /// The opaque blob of a daemon object (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`): sealed
+    /// under the daemon's key store, so only it (or a process over the same store) opens it.
+    pub fn export_opaque_key(&self, key: Handle) -> Result<Vec<u8>> {
+        match self.call(RequestBody::ExportOpaqueKey { key })? {
+            ResponseBody::OpaqueKeyBlob { blob } => Ok(blob),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Opens an opaque blob of a master key or TLS 1.3 secret in the daemon (`SslImportKey`).
+    pub fn import_opaque_key(&self, blob: &[u8]) -> Result<RemoteOpaqueKey> {
+        match self.call(RequestBody::ImportOpaqueKey {
+            blob: blob.to_vec(),
+        })? {
+            ResponseBody::OpaqueKeyImported { handle, key } => Ok(match key {
+                ImportedKey::Master { cipher, side } => RemoteOpaqueKey::Master(RemoteMasterKey {
+                    handle,
+                    protocol: cipher.protocol,
+                    suite: cipher.suite,
+                    side,
+                }),
+                ImportedKey::Tls13 { suite, kind } => RemoteOpaqueKey::Tls13(RemoteTls13Secret {
+                    handle,
+                    suite,
+                    kind,
+                }),
+            }),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Seals a session ticket under the daemon's ticket key.
+    pub fn seal_ticket(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        match self.call(RequestBody::SealTicket {
+            aad: aad.to_vec(),
+            plaintext: plaintext.to_vec(),
+        })? {
+            ResponseBody::SealedTicket { ticket } => Ok(ticket),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Opens a ticket sealed by the daemon; anything else is `NTE_BAD_DATA`.
+    pub fn open_ticket(&self, aad: &[u8], ticket: &[u8]) -> Result<Vec<u8>> {
+        match self.call(RequestBody::OpenTicket {
+            aad: aad.to_vec(),
+            ticket: ticket.to_vec(),
+        })? {
+            ResponseBody::OpenedTicket { plaintext } => Ok(plaintext),
+            _ => Err(unexpected()),
+        }
     }
 
     /// Frees a handle in the daemon (`SslFreeObject`). An unknown or already freed handle is

@@ -9,9 +9,10 @@
 //! broken (the daemon stopped or restarted) the connection is dropped: handles of that
 //! generation are then `NTE_INVALID_HANDLE` for good, since the daemon that made them is gone
 //! and a new one would not know them. The next call that needs no handle (open a private
-//! key, create an ephemeral key, extract an early secret) connects again, so new handshakes
-//! work as soon as the daemon is back; keyward-ssl opens a server's private key again by its
-//! certificate when its handle turns out stale. Nothing panics on the way.
+//! key, create an ephemeral key, extract an early secret, import an opaque blob, seal or open
+//! a ticket) connects again, so new handshakes work as soon as the daemon is back;
+//! keyward-ssl opens a server's private key again by its certificate when its handle turns
+//! out stale. Nothing panics on the way.
 
 // Handles what the daemon sends: no indexing, unwrap, expect or panic that could fire on it.
 #![deny(
@@ -22,10 +23,10 @@
 )]
 
 use crate::client::Client;
-use crate::protocol::{Cipher, Handle, RequestBody, ResponseBody, WireParameters};
+use crate::protocol::{Cipher, Handle, ImportedKey, RequestBody, ResponseBody, WireParameters};
 use keyward_core::backend::Curve;
 use keyward_core::{Error, Result, SecretVec};
-use keyward_ssl::isolation::{RemotePrivateKeyInfo, SessionKeyMaterial};
+use keyward_ssl::isolation::{RemoteOpaqueKey, RemotePrivateKeyInfo, SessionKeyMaterial};
 use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
     CipherSuite, Group, KeyIsolation, Parameters, Protocol, Provider, PublicBlobType, PublicKey,
@@ -485,6 +486,109 @@ impl KeyIsolation for IsolationService {
                 RemoteHandle::new(generation, premaster.get()),
                 encrypted_premaster,
             )),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn update_traffic_secret(&self, traffic: RemoteHandle) -> Result<RemoteHandle> {
+        self.new_handle([traffic], |[handle]| {
+            RequestBody::Tls13UpdateTrafficSecret { traffic: handle }
+        })
+    }
+
+    fn expand_resumption_master_key(
+        &self,
+        master: RemoteHandle,
+        transcript_digest: &[u8],
+    ) -> Result<RemoteHandle> {
+        self.new_handle([master], |[handle]| {
+            RequestBody::Tls13ExpandResumptionMasterKey {
+                master: handle,
+                transcript_digest: transcript_digest.to_vec(),
+            }
+        })
+    }
+
+    fn expand_pre_shared_key(
+        &self,
+        resumption_master: RemoteHandle,
+        ticket_nonce: &[u8],
+    ) -> Result<RemoteHandle> {
+        self.new_handle([resumption_master], |[handle]| {
+            RequestBody::Tls13ExpandPreSharedKey {
+                resumption_master: handle,
+                ticket_nonce: ticket_nonce.to_vec(),
+            }
+        })
+    }
+
+    fn extract_early_key_with_psk(
+        &self,
+        psk: RemoteHandle,
+        suite: &'static CipherSuite,
+    ) -> Result<RemoteHandle> {
+        self.new_handle([psk], |[handle]| RequestBody::Tls13ExtractEarlyKeyWithPsk {
+            psk: handle,
+            suite,
+        })
+    }
+
+    fn expand_binder_key(&self, early: RemoteHandle, resumption: bool) -> Result<RemoteHandle> {
+        self.new_handle([early], |[handle]| RequestBody::Tls13ExpandBinderKey {
+            early: handle,
+            resumption,
+        })
+    }
+
+    fn export_opaque_key(&self, key: RemoteHandle) -> Result<Vec<u8>> {
+        match self.call_on([key], |[handle]| RequestBody::ExportOpaqueKey {
+            key: handle,
+        })? {
+            (_, ResponseBody::OpaqueKeyBlob { blob }) => Ok(blob),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn import_opaque_key(&self, blob: &[u8]) -> Result<RemoteOpaqueKey> {
+        match self.call_fresh(|| RequestBody::ImportOpaqueKey {
+            blob: blob.to_vec(),
+        })? {
+            (generation, ResponseBody::OpaqueKeyImported { handle, key }) => {
+                let handle = RemoteHandle::new(generation, handle.get());
+                Ok(match key {
+                    ImportedKey::Master { cipher, side } => RemoteOpaqueKey::Master {
+                        handle,
+                        protocol: cipher.protocol,
+                        suite: cipher.suite,
+                        side,
+                    },
+                    ImportedKey::Tls13 { suite, kind } => RemoteOpaqueKey::Tls13 {
+                        handle,
+                        suite,
+                        kind,
+                    },
+                })
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn seal_ticket(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        match self.call_fresh(|| RequestBody::SealTicket {
+            aad: aad.to_vec(),
+            plaintext: plaintext.to_vec(),
+        })? {
+            (_, ResponseBody::SealedTicket { ticket }) => Ok(ticket),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn open_ticket(&self, aad: &[u8], ticket: &[u8]) -> Result<Vec<u8>> {
+        match self.call_fresh(|| RequestBody::OpenTicket {
+            aad: aad.to_vec(),
+            ticket: ticket.to_vec(),
+        })? {
+            (_, ResponseBody::OpenedTicket { plaintext }) => Ok(plaintext),
             _ => Err(unexpected()),
         }
     }

@@ -29,6 +29,10 @@
 //! | TLS 1.3 write key | `Provider::expand_write_key` | `SslExpandWriteKey` + `SslExportKey` |
 //! | TLS 1.3 Finished | `Tls13Secret::compute_finished_for_digest` | `SslComputeFinishedHash` |
 //! | exporters | `export_keying_material` | `SslExportKeyingMaterial` |
+//! | TLS 1.3 key update | `Tls13Secret::update_traffic_secret` | (none: "traffic upd") |
+//! | TLS 1.3 resumption, PSK, binder | `Provider::expand_resumption_master_key_for_digest`, `expand_pre_shared_key`, `extract_early_key`, `expand_binder_key` | `SslExpandResumptionMasterKey`, `SslExpandPreSharedKey`, `SslExtractEarlyKey`, `SslExpandBinderKey` |
+//! | opaque export / import | `Provider::export_master_key`, `export_tls13_secret`, `import_opaque_key` | `SslExportKey` / `SslImportKey` (`BCRYPT_OPAQUE_KEY_BLOB`) |
+//! | seal / open ticket | the daemon's one `TicketKey` | (none: Schannel keeps ticket keys in LSA) |
 //! | free | (drop) | `SslFreeObject` |
 
 pub mod client;
@@ -41,7 +45,8 @@ pub mod protocol;
 pub mod server;
 
 pub use client::{
-    Client, RemoteEphemeralKey, RemoteMasterKey, RemotePrivateKey, RemoteTls13Secret,
+    Client, RemoteEphemeralKey, RemoteMasterKey, RemoteOpaqueKey, RemotePrivateKey,
+    RemoteTls13Secret,
 };
 pub use isolated::{isolated_provider, isolated_provider_default, IsolationService};
 pub use limits::Limits;

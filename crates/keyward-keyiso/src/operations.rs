@@ -10,11 +10,11 @@
 )]
 
 use crate::handles::{HandleTable, Object};
-use crate::protocol::{Handle, KeyAlgorithm, RequestBody, ResponseBody};
+use crate::protocol::{Cipher, Handle, ImportedKey, KeyAlgorithm, RequestBody, ResponseBody};
 use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::{
-    EphemeralKey, MasterKey, PreMasterKey, PrivateKey, Protocol, Provider, PublicBlobType,
-    PublicKey, Tls13Secret,
+    EphemeralKey, MasterKey, OpaqueKey, PreMasterKey, PrivateKey, Protocol, Provider,
+    PublicBlobType, PublicKey, TicketKey, Tls13Secret,
 };
 
 fn private_key(object: &Object) -> Result<&PrivateKey> {
@@ -58,10 +58,12 @@ fn handle_response(handles: &mut HandleTable, object: Object) -> Result<Response
     })
 }
 
-/// Performs one request (any but the hello, which the connection answers) and gives its
-/// response. A failure leaves the table as it was.
+/// Performs one request (any but the hello, which the connection answers) with the daemon's
+/// provider and its one ticket key, and gives its response. A failure leaves the table as it
+/// was.
 pub fn perform(
     provider: &Provider,
+    ticket_key: &TicketKey,
     handles: &mut HandleTable,
     request: RequestBody,
 ) -> Result<ResponseBody> {
@@ -251,6 +253,55 @@ pub fn perform(
             free(handles, handle)?;
             Ok(ResponseBody::Freed)
         }
+        RequestBody::Tls13UpdateTrafficSecret { traffic } => {
+            let next = tls13(handles.get(traffic)?)?.update_traffic_secret()?;
+            handle_response(handles, Object::Tls13(next))
+        }
+        RequestBody::Tls13ExpandResumptionMasterKey {
+            master,
+            transcript_digest,
+        } => {
+            let resumption = provider.expand_resumption_master_key_for_digest(
+                tls13(handles.get(master)?)?,
+                &transcript_digest,
+            )?;
+            handle_response(handles, Object::Tls13(resumption))
+        }
+        RequestBody::Tls13ExpandPreSharedKey {
+            resumption_master,
+            ticket_nonce,
+        } => {
+            let psk = provider
+                .expand_pre_shared_key(tls13(handles.get(resumption_master)?)?, &ticket_nonce)?;
+            handle_response(handles, Object::Tls13(psk))
+        }
+        RequestBody::Tls13ExtractEarlyKeyWithPsk { psk, suite } => {
+            let early = provider.extract_early_key(
+                Some(tls13(handles.get(psk)?)?),
+                Protocol::Tls13,
+                suite,
+            )?;
+            handle_response(handles, Object::Tls13(early))
+        }
+        RequestBody::Tls13ExpandBinderKey { early, resumption } => {
+            let binder = provider.expand_binder_key(tls13(handles.get(early)?)?, resumption)?;
+            handle_response(handles, Object::Tls13(binder))
+        }
+        RequestBody::ExportOpaqueKey { key } => {
+            let blob = match handles.get(key)? {
+                Object::Master(master) => provider.export_master_key(master)?,
+                Object::Tls13(secret) => provider.export_tls13_secret(secret)?,
+                _ => return Err(Error::InvalidHandle),
+            };
+            Ok(ResponseBody::OpaqueKeyBlob { blob })
+        }
+        RequestBody::ImportOpaqueKey { blob } => import_opaque_key(provider, handles, &blob),
+        RequestBody::SealTicket { aad, plaintext } => Ok(ResponseBody::SealedTicket {
+            ticket: ticket_key.seal(&aad, &plaintext)?,
+        }),
+        RequestBody::OpenTicket { aad, ticket } => Ok(ResponseBody::OpenedTicket {
+            plaintext: ticket_key.open(&aad, &ticket)?,
+        }),
         RequestBody::GeneratePreMasterKey {
             server_key,
             cipher,
@@ -283,6 +334,43 @@ pub fn perform(
             material: master(handles.get(key)?)?.compute_eap_key_block(&randoms, eap_id)?,
         }),
     }
+}
+
+/// Opens an opaque blob under the daemon's store and keeps the secret. Session-key blobs are
+/// `NTE_NOT_SUPPORTED`: their keys belong in the client's process, sealed there.
+fn import_opaque_key(
+    provider: &Provider,
+    handles: &mut HandleTable,
+    blob: &[u8],
+) -> Result<ResponseBody> {
+    let (key, object) = match provider.import_opaque_key(blob)? {
+        OpaqueKey::Master(master) => (
+            ImportedKey::Master {
+                cipher: Cipher {
+                    protocol: master.protocol(),
+                    suite: master.suite(),
+                },
+                side: master.side(),
+            },
+            Object::Master(master),
+        ),
+        OpaqueKey::Tls13(secret) => (
+            ImportedKey::Tls13 {
+                suite: secret.suite(),
+                kind: secret.kind(),
+            },
+            Object::Tls13(secret),
+        ),
+        OpaqueKey::Session(_) => {
+            return Err(Error::NotSupported(
+                "session-key blobs are imported in the client's process",
+            ))
+        }
+    };
+    Ok(ResponseBody::OpaqueKeyImported {
+        handle: handles.insert(object)?,
+        key,
+    })
 }
 
 fn free(handles: &mut HandleTable, handle: Handle) -> Result<()> {

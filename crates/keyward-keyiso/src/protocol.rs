@@ -22,8 +22,13 @@ use keyward_core::backend::HashAlgorithm;
 use keyward_core::codec::Reader;
 use keyward_core::codec::{self, put_u16, put_u32, put_u8, put_vec_exact, Codec, LengthPrefix};
 use keyward_core::{Error, Result, SecretVec, Status};
+use keyward_ssl::opaque::MAX_OPAQUE_SECRET_BLOB_LEN;
 use keyward_ssl::params::Randoms;
-use keyward_ssl::{CipherSuite, Group, Parameters, Protocol, Side, SignaturePadding};
+use keyward_ssl::ticket::TICKET_OVERHEAD;
+use keyward_ssl::tls13::MAX_TICKET_NONCE_LEN;
+use keyward_ssl::{
+    CipherSuite, Group, KeyExchange, Parameters, Protocol, SecretKind, Side, SignaturePadding,
+};
 use std::io::{self, Read, Write};
 use zeroize::Zeroize;
 
@@ -161,6 +166,51 @@ fn read_padding(reader: &mut Reader<'_>) -> Result<SignaturePadding> {
         2 => Ok(SignaturePadding::Pss(read_signature_hash(reader)?)),
         _ => Err(Error::BadData("unknown signature padding")),
     }
+}
+
+fn put_flag(out: &mut Vec<u8>, flag: bool) {
+    put_u8(out, u8::from(flag));
+}
+
+fn read_tls13_suite(reader: &mut Reader<'_>) -> Result<&'static CipherSuite> {
+    let suite = read_suite(reader)?;
+    if suite.key_exchange != KeyExchange::Tls13 {
+        return Err(Error::BadData("not a TLS 1.3 cipher suite"));
+    }
+    Ok(suite)
+}
+
+fn put_secret_kind(out: &mut Vec<u8>, kind: SecretKind) {
+    let code = SecretKind::ALL
+        .iter()
+        .position(|known| *known == kind)
+        .and_then(|code| u8::try_from(code).ok())
+        .unwrap_or(u8::MAX);
+    put_u8(out, code);
+}
+
+fn read_secret_kind(reader: &mut Reader<'_>) -> Result<SecretKind> {
+    SecretKind::ALL
+        .get(usize::from(reader.u8()?))
+        .copied()
+        .ok_or(Error::BadData("unknown TLS 1.3 secret kind"))
+}
+
+/// A `u16`-prefixed field of at most `max` bytes (and at least `min`), else `NTE_BAD_DATA`.
+fn read_bounded(reader: &mut Reader<'_>, min: usize, max: usize) -> Result<Vec<u8>> {
+    let field = reader.vec_u16()?;
+    if field.len() < min || field.len() > max {
+        return Err(Error::BadData("field length out of range"));
+    }
+    Ok(field.to_vec())
+}
+
+/// Writes a `u16`-prefixed field of at most `max` bytes; `TooLong` beyond.
+fn put_bounded(out: &mut Vec<u8>, field: &[u8], max: usize) -> Result<(), codec::Error> {
+    if field.len() > max {
+        return Err(codec::Error::TooLong);
+    }
+    put_vec_exact(out, LengthPrefix::U16, field)
 }
 
 fn read_flag(reader: &mut Reader<'_>) -> Result<bool> {
@@ -464,6 +514,66 @@ pub enum RequestBody {
         /// The handle.
         handle: Handle,
     },
+    /// 0x12: TLS 1.3 key update (RFC 8446 §7.2): the next application traffic secret, as a
+    /// new handle.
+    Tls13UpdateTrafficSecret {
+        /// A client or server application traffic secret.
+        traffic: Handle,
+    },
+    /// 0x13: `SslExpandResumptionMasterKey`.
+    Tls13ExpandResumptionMasterKey {
+        /// The master secret.
+        master: Handle,
+        /// The transcript hash up to the client's Finished (at most 64 bytes).
+        transcript_digest: Vec<u8>,
+    },
+    /// 0x14: `SslExpandPreSharedKey`: the PSK of a ticket.
+    Tls13ExpandPreSharedKey {
+        /// The resumption master secret.
+        resumption_master: Handle,
+        /// The ticket nonce (at most 255 bytes).
+        ticket_nonce: Vec<u8>,
+    },
+    /// 0x15: `SslExtractEarlyKey` with a PSK the daemon keeps.
+    Tls13ExtractEarlyKeyWithPsk {
+        /// The PSK.
+        psk: Handle,
+        /// A TLS 1.3 suite with the PSK's hash.
+        suite: &'static CipherSuite,
+    },
+    /// 0x16: `SslExpandBinderKey`.
+    Tls13ExpandBinderKey {
+        /// The early secret.
+        early: Handle,
+        /// A resumption PSK's binder ("res binder"), else an external one's ("ext binder").
+        resumption: bool,
+    },
+    /// 0x17: `SslExportKey` of a master key or TLS 1.3 secret as an opaque blob, sealed under
+    /// the daemon's key store.
+    ExportOpaqueKey {
+        /// A master key or TLS 1.3 secret.
+        key: Handle,
+    },
+    /// 0x18: `SslImportKey` of an opaque blob of a master key or TLS 1.3 secret, opened under
+    /// the daemon's key store.
+    ImportOpaqueKey {
+        /// The blob (1 to [`MAX_OPAQUE_SECRET_BLOB_LEN`] bytes).
+        blob: Vec<u8>,
+    },
+    /// 0x19: seals a session ticket under the daemon's ticket key.
+    SealTicket {
+        /// What the ticket is bound to (at most 255 bytes).
+        aad: Vec<u8>,
+        /// The ticket's plaintext (at most [`MAX_TICKET_PLAINTEXT_LEN`] bytes).
+        plaintext: Vec<u8>,
+    },
+    /// 0x1A: opens a session ticket sealed by [`RequestBody::SealTicket`].
+    OpenTicket {
+        /// What the ticket is bound to (at most 255 bytes).
+        aad: Vec<u8>,
+        /// The ticket (at most [`MAX_TICKET_LEN`] bytes).
+        ticket: Vec<u8>,
+    },
     /// 0x20: `SslGeneratePreMasterKey`: RSA key exchange, client side. The daemon makes the
     /// premaster and keeps it.
     GeneratePreMasterKey {
@@ -492,6 +602,11 @@ pub enum RequestBody {
         eap_id: u8,
     },
 }
+
+/// The longest sealed ticket either side accepts.
+pub const MAX_TICKET_LEN: usize = 16 * 1024;
+/// The longest ticket plaintext: what seals to [`MAX_TICKET_LEN`] bytes.
+pub const MAX_TICKET_PLAINTEXT_LEN: usize = MAX_TICKET_LEN - TICKET_OVERHEAD;
 
 /// The most bytes [`RequestBody::ExportKeyingMaterial`] may ask for.
 pub const MAX_EXPORT_LEN: u16 = 1024;
@@ -533,6 +648,15 @@ impl Body for RequestBody {
             RequestBody::Tls13ExpandExporterMasterKey { .. } => 0x0F,
             RequestBody::ExportKeyingMaterial { .. } => 0x10,
             RequestBody::FreeHandle { .. } => 0x11,
+            RequestBody::Tls13UpdateTrafficSecret { .. } => 0x12,
+            RequestBody::Tls13ExpandResumptionMasterKey { .. } => 0x13,
+            RequestBody::Tls13ExpandPreSharedKey { .. } => 0x14,
+            RequestBody::Tls13ExtractEarlyKeyWithPsk { .. } => 0x15,
+            RequestBody::Tls13ExpandBinderKey { .. } => 0x16,
+            RequestBody::ExportOpaqueKey { .. } => 0x17,
+            RequestBody::ImportOpaqueKey { .. } => 0x18,
+            RequestBody::SealTicket { .. } => 0x19,
+            RequestBody::OpenTicket { .. } => 0x1A,
             RequestBody::GeneratePreMasterKey { .. } => 0x20,
             RequestBody::PreMasterMasterKey { .. } => 0x21,
             RequestBody::ComputeEapKeyBlock { .. } => 0x22,
@@ -651,6 +775,41 @@ impl Body for RequestBody {
                 put_u16(out, *length);
             }
             RequestBody::FreeHandle { handle } => handle.encode(out),
+            RequestBody::Tls13UpdateTrafficSecret { traffic } => traffic.encode(out),
+            RequestBody::Tls13ExpandResumptionMasterKey {
+                master,
+                transcript_digest,
+            } => {
+                master.encode(out);
+                put_digest(out, transcript_digest)?;
+            }
+            RequestBody::Tls13ExpandPreSharedKey {
+                resumption_master,
+                ticket_nonce,
+            } => {
+                resumption_master.encode(out);
+                put_vec_exact(out, LengthPrefix::U8, ticket_nonce)?;
+            }
+            RequestBody::Tls13ExtractEarlyKeyWithPsk { psk, suite } => {
+                psk.encode(out);
+                put_u16(out, suite.id);
+            }
+            RequestBody::Tls13ExpandBinderKey { early, resumption } => {
+                early.encode(out);
+                put_flag(out, *resumption);
+            }
+            RequestBody::ExportOpaqueKey { key } => key.encode(out),
+            RequestBody::ImportOpaqueKey { blob } => {
+                put_bounded(out, blob, MAX_OPAQUE_SECRET_BLOB_LEN)?
+            }
+            RequestBody::SealTicket { aad, plaintext } => {
+                put_vec_exact(out, LengthPrefix::U8, aad)?;
+                put_bounded(out, plaintext, MAX_TICKET_PLAINTEXT_LEN)?;
+            }
+            RequestBody::OpenTicket { aad, ticket } => {
+                put_vec_exact(out, LengthPrefix::U8, aad)?;
+                put_bounded(out, ticket, MAX_TICKET_LEN)?;
+            }
             RequestBody::GeneratePreMasterKey {
                 server_key,
                 cipher,
@@ -774,6 +933,46 @@ impl Body for RequestBody {
             0x11 => RequestBody::FreeHandle {
                 handle: Handle::read(reader)?,
             },
+            0x12 => RequestBody::Tls13UpdateTrafficSecret {
+                traffic: Handle::read(reader)?,
+            },
+            0x13 => RequestBody::Tls13ExpandResumptionMasterKey {
+                master: Handle::read(reader)?,
+                transcript_digest: read_digest(reader)?,
+            },
+            0x14 => {
+                let resumption_master = Handle::read(reader)?;
+                let ticket_nonce = reader.vec_u8()?;
+                if ticket_nonce.len() > MAX_TICKET_NONCE_LEN {
+                    return Err(Error::BadData("ticket nonce length"));
+                }
+                RequestBody::Tls13ExpandPreSharedKey {
+                    resumption_master,
+                    ticket_nonce: ticket_nonce.to_vec(),
+                }
+            }
+            0x15 => RequestBody::Tls13ExtractEarlyKeyWithPsk {
+                psk: Handle::read(reader)?,
+                suite: read_tls13_suite(reader)?,
+            },
+            0x16 => RequestBody::Tls13ExpandBinderKey {
+                early: Handle::read(reader)?,
+                resumption: read_flag(reader)?,
+            },
+            0x17 => RequestBody::ExportOpaqueKey {
+                key: Handle::read(reader)?,
+            },
+            0x18 => RequestBody::ImportOpaqueKey {
+                blob: read_bounded(reader, 1, MAX_OPAQUE_SECRET_BLOB_LEN)?,
+            },
+            0x19 => RequestBody::SealTicket {
+                aad: reader.vec_u8()?.to_vec(),
+                plaintext: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
+            },
+            0x1A => RequestBody::OpenTicket {
+                aad: reader.vec_u8()?.to_vec(),
+                ticket: read_bounded(reader, 0, MAX_TICKET_LEN)?,
+            },
             0x20 => RequestBody::GeneratePreMasterKey {
                 server_key: reader.vec_u16()?.to_vec(),
                 cipher: Cipher::read(reader)?,
@@ -800,6 +999,62 @@ pub enum KeyAlgorithm {
     Rsa,
     /// ECDSA: signs raw digests.
     Ecdsa,
+}
+
+/// What an opaque blob the daemon imported holds ([`ResponseBody::OpaqueKeyImported`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportedKey {
+    /// A TLS ≤ 1.2 master key of this protocol and suite, owned by `side`.
+    Master {
+        /// Protocol and suite.
+        cipher: Cipher,
+        /// The side that owns the key.
+        side: Side,
+    },
+    /// A TLS 1.3 secret.
+    Tls13 {
+        /// A TLS 1.3 suite.
+        suite: &'static CipherSuite,
+        /// Where the secret sits in the schedule.
+        kind: SecretKind,
+    },
+}
+
+impl ImportedKey {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            ImportedKey::Master { cipher, side } => {
+                put_u8(out, 1);
+                cipher.encode(out);
+                put_side(out, *side);
+            }
+            ImportedKey::Tls13 { suite, kind } => {
+                put_u8(out, 3);
+                put_u16(out, suite.id);
+                put_secret_kind(out, *kind);
+            }
+        }
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<ImportedKey> {
+        match reader.u8()? {
+            1 => {
+                let cipher = Cipher::read(reader)?;
+                if !cipher.suite.allows(cipher.protocol) || cipher.protocol == Protocol::Tls13 {
+                    return Err(Error::BadData("master key of a suite its protocol lacks"));
+                }
+                Ok(ImportedKey::Master {
+                    cipher,
+                    side: read_side(reader)?,
+                })
+            }
+            3 => Ok(ImportedKey::Tls13 {
+                suite: read_tls13_suite(reader)?,
+                kind: read_secret_kind(reader)?,
+            }),
+            _ => Err(Error::BadData("unknown imported key kind")),
+        }
+    }
 }
 
 /// The responses of protocol version 1, with their message types. Secret-bearing fields are
@@ -870,6 +1125,28 @@ pub enum ResponseBody {
     },
     /// 0x8B: the handle is freed.
     Freed,
+    /// 0x8C: an opaque blob sealed under the daemon's key store.
+    OpaqueKeyBlob {
+        /// The blob (1 to [`MAX_OPAQUE_SECRET_BLOB_LEN`] bytes).
+        blob: Vec<u8>,
+    },
+    /// 0x8D: an opaque blob opened: the handle of the secret the daemon now keeps.
+    OpaqueKeyImported {
+        /// The new handle.
+        handle: Handle,
+        /// What the blob held.
+        key: ImportedKey,
+    },
+    /// 0x8E: a sealed ticket.
+    SealedTicket {
+        /// The ticket (at most [`MAX_TICKET_LEN`] bytes).
+        ticket: Vec<u8>,
+    },
+    /// 0x8F: an opened ticket's plaintext.
+    OpenedTicket {
+        /// The plaintext (at most [`MAX_TICKET_PLAINTEXT_LEN`] bytes).
+        plaintext: Vec<u8>,
+    },
     /// 0xA0: a premaster the daemon keeps, and its encryption to the server's key.
     PreMasterKeyCreated {
         /// The premaster's handle.
@@ -909,6 +1186,10 @@ impl Body for ResponseBody {
             ResponseBody::TrafficKeyMaterial { .. } => 0x89,
             ResponseBody::KeyingMaterial { .. } => 0x8A,
             ResponseBody::Freed => 0x8B,
+            ResponseBody::OpaqueKeyBlob { .. } => 0x8C,
+            ResponseBody::OpaqueKeyImported { .. } => 0x8D,
+            ResponseBody::SealedTicket { .. } => 0x8E,
+            ResponseBody::OpenedTicket { .. } => 0x8F,
             ResponseBody::PreMasterKeyCreated { .. } => 0xA0,
             ResponseBody::Error { .. } => 0xFF,
         }
@@ -958,6 +1239,17 @@ impl Body for ResponseBody {
                 put_vec_exact(out, LengthPrefix::U16, material.expose())?
             }
             ResponseBody::Freed => {}
+            ResponseBody::OpaqueKeyBlob { blob } => {
+                put_bounded(out, blob, MAX_OPAQUE_SECRET_BLOB_LEN)?
+            }
+            ResponseBody::OpaqueKeyImported { handle, key } => {
+                handle.encode(out);
+                key.encode(out);
+            }
+            ResponseBody::SealedTicket { ticket } => put_bounded(out, ticket, MAX_TICKET_LEN)?,
+            ResponseBody::OpenedTicket { plaintext } => {
+                put_bounded(out, plaintext, MAX_TICKET_PLAINTEXT_LEN)?
+            }
             ResponseBody::PreMasterKeyCreated {
                 premaster,
                 encrypted_premaster,
@@ -1013,6 +1305,19 @@ impl Body for ResponseBody {
                 material: read_material(reader, usize::from(MAX_EXPORT_LEN))?,
             },
             0x8B => ResponseBody::Freed,
+            0x8C => ResponseBody::OpaqueKeyBlob {
+                blob: read_bounded(reader, 1, MAX_OPAQUE_SECRET_BLOB_LEN)?,
+            },
+            0x8D => ResponseBody::OpaqueKeyImported {
+                handle: Handle::read(reader)?,
+                key: ImportedKey::read(reader)?,
+            },
+            0x8E => ResponseBody::SealedTicket {
+                ticket: read_bounded(reader, 0, MAX_TICKET_LEN)?,
+            },
+            0x8F => ResponseBody::OpenedTicket {
+                plaintext: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
+            },
             0xA0 => ResponseBody::PreMasterKeyCreated {
                 premaster: Handle::read(reader)?,
                 encrypted_premaster: reader.vec_u16()?.to_vec(),
@@ -1250,6 +1555,49 @@ mod tests {
                 length: 1024,
             },
             RequestBody::FreeHandle { handle: handle(11) },
+            RequestBody::Tls13UpdateTrafficSecret {
+                traffic: handle(12),
+            },
+            RequestBody::Tls13ExpandResumptionMasterKey {
+                master: handle(13),
+                transcript_digest: vec![13; 48],
+            },
+            RequestBody::Tls13ExpandPreSharedKey {
+                resumption_master: handle(14),
+                ticket_nonce: vec![0],
+            },
+            RequestBody::Tls13ExpandPreSharedKey {
+                resumption_master: handle(14),
+                ticket_nonce: vec![14; 255],
+            },
+            RequestBody::Tls13ExtractEarlyKeyWithPsk {
+                psk: handle(15),
+                suite: tls13,
+            },
+            RequestBody::Tls13ExpandBinderKey {
+                early: handle(16),
+                resumption: true,
+            },
+            RequestBody::Tls13ExpandBinderKey {
+                early: handle(16),
+                resumption: false,
+            },
+            RequestBody::ExportOpaqueKey { key: handle(17) },
+            RequestBody::ImportOpaqueKey {
+                blob: vec![18; MAX_OPAQUE_SECRET_BLOB_LEN],
+            },
+            RequestBody::SealTicket {
+                aad: b"keyward session ticket 1".to_vec(),
+                plaintext: vec![19; MAX_TICKET_PLAINTEXT_LEN],
+            },
+            RequestBody::SealTicket {
+                aad: Vec::new(),
+                plaintext: Vec::new(),
+            },
+            RequestBody::OpenTicket {
+                aad: vec![20; 255],
+                ticket: vec![20; MAX_TICKET_LEN],
+            },
             RequestBody::GeneratePreMasterKey {
                 server_key: vec![0x52; 283],
                 cipher: Cipher {
@@ -1312,6 +1660,27 @@ mod tests {
                 material: SecretVec::from_slice(&[11; 64]),
             },
             ResponseBody::Freed,
+            ResponseBody::OpaqueKeyBlob { blob: vec![12; 92] },
+            ResponseBody::OpaqueKeyImported {
+                handle: handle(13),
+                key: ImportedKey::Master {
+                    cipher: tls12_cipher(),
+                    side: Side::Server,
+                },
+            },
+            ResponseBody::OpaqueKeyImported {
+                handle: handle(14),
+                key: ImportedKey::Tls13 {
+                    suite: CipherSuite::from_id(0x1302).unwrap(),
+                    kind: SecretKind::PreSharedKey,
+                },
+            },
+            ResponseBody::SealedTicket {
+                ticket: vec![15; 120],
+            },
+            ResponseBody::OpenedTicket {
+                plaintext: Vec::new(),
+            },
             ResponseBody::PreMasterKeyCreated {
                 premaster: handle(12),
                 encrypted_premaster: vec![14; 256],
@@ -1400,7 +1769,7 @@ mod tests {
         let refused = |body: &[u8]| Request::decode(body).unwrap_err().status();
         // Unknown message types.
         assert_eq!(refused(&[0, 0, 0, 1, 0x00]), Status::NTE_BAD_DATA);
-        assert_eq!(refused(&[0, 0, 0, 1, 0x12]), Status::NTE_BAD_DATA);
+        assert_eq!(refused(&[0, 0, 0, 1, 0x1B]), Status::NTE_BAD_DATA);
         assert_eq!(refused(&[0, 0, 0, 1, 0x81, 0, 1]), Status::NTE_BAD_DATA);
         // CreateEphemeralKey with an unknown protocol, suite and group.
         let ephemeral = |protocol: u16, suite: u16, group: u16| {
@@ -1443,6 +1812,74 @@ mod tests {
         assert!(Request::decode(&session_keys).is_ok());
         // An error response must not carry success.
         assert!(Response::decode(&[0, 0, 0, 1, 0xFF, 0, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn resumption_and_ticket_fields_are_checked() {
+        let refused = |body: &[u8]| Request::decode(body).unwrap_err().status();
+        let with_handle = |kind: u8, rest: &[u8]| {
+            let mut body = vec![0, 0, 0, 1, kind, 0, 0, 0, 0, 0, 0, 0, 1];
+            body.extend_from_slice(rest);
+            body
+        };
+        // A ticket nonce of 256 bytes does not fit its one-byte prefix; 255 does.
+        let mut nonce = vec![255];
+        nonce.extend_from_slice(&[0; 255]);
+        assert!(Request::decode(&with_handle(0x14, &nonce)).is_ok());
+        // An early secret from a PSK needs a TLS 1.3 suite.
+        assert!(Request::decode(&with_handle(0x15, &[0x13, 0x01])).is_ok());
+        assert_eq!(
+            refused(&with_handle(0x15, &[0xC0, 0x2F])),
+            Status::NTE_BAD_DATA
+        );
+        // The binder flag is 0 or 1.
+        assert_eq!(refused(&with_handle(0x16, &[2])), Status::NTE_BAD_DATA);
+        // An empty blob, and one longer than any opaque secret blob.
+        assert_eq!(refused(&[0, 0, 0, 1, 0x18, 0, 0]), Status::NTE_BAD_DATA);
+        let too_long = (MAX_OPAQUE_SECRET_BLOB_LEN + 1) as u16;
+        let mut blob = vec![0, 0, 0, 1, 0x18];
+        blob.extend_from_slice(&too_long.to_be_bytes());
+        blob.resize(blob.len() + usize::from(too_long), 0);
+        assert_eq!(refused(&blob), Status::NTE_BAD_DATA);
+        // A ticket over the limit.
+        let too_long = (MAX_TICKET_LEN + 1) as u16;
+        let mut ticket = vec![0, 0, 0, 1, 0x1A, 0];
+        ticket.extend_from_slice(&too_long.to_be_bytes());
+        ticket.resize(ticket.len() + usize::from(too_long), 0);
+        assert_eq!(refused(&ticket), Status::NTE_BAD_DATA);
+        // Encoding refuses what decoding would.
+        let request = Request {
+            id: 1,
+            body: RequestBody::SealTicket {
+                aad: Vec::new(),
+                plaintext: vec![0; MAX_TICKET_PLAINTEXT_LEN + 1],
+            },
+        };
+        assert!(request.to_frame().is_err());
+        let request = Request {
+            id: 1,
+            body: RequestBody::Tls13ExpandPreSharedKey {
+                resumption_master: handle(1),
+                ticket_nonce: vec![0; 256],
+            },
+        };
+        assert!(request.to_frame().is_err());
+
+        // Imported keys: unknown kinds, a TLS 1.3 "master key", an unknown secret kind.
+        let imported = |key: &[u8]| {
+            let mut body = vec![0, 0, 0, 1, 0x8D, 0, 0, 0, 0, 0, 0, 0, 1];
+            body.extend_from_slice(key);
+            Response::decode(&body)
+        };
+        assert!(imported(&[1, 0x03, 0x03, 0xC0, 0x2F, 1]).is_ok());
+        assert!(imported(&[1, 0x03, 0x04, 0x13, 0x01, 1]).is_err());
+        assert!(imported(&[1, 0x03, 0x03, 0xC0, 0x2F, 2]).is_err());
+        assert!(imported(&[3, 0x13, 0x01, 13]).is_ok());
+        assert!(imported(&[3, 0x13, 0x01, 14]).is_err());
+        assert!(imported(&[3, 0xC0, 0x2F, 0]).is_err());
+        assert!(imported(&[2, 0x13, 0x01, 0]).is_err());
+        // An empty opaque blob from the daemon.
+        assert!(Response::decode(&[0, 0, 0, 1, 0x8C, 0, 0]).is_err());
     }
 
     #[test]

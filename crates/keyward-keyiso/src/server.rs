@@ -22,7 +22,7 @@ use keyward_core::codec::{Codec, Reader};
 use keyward_core::private_fs;
 use keyward_core::store::KeyStore;
 use keyward_core::{Error, Result};
-use keyward_ssl::Provider;
+use keyward_ssl::{Provider, TicketKey};
 use std::fs;
 use std::io::{self, ErrorKind};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -80,6 +80,9 @@ impl Config {
 /// State every connection thread shares.
 struct Shared {
     provider: Provider,
+    /// The daemon's one ticket key, made from the RNG when it starts; it never leaves the
+    /// daemon, and every client's tickets are sealed with it.
+    ticket_key: TicketKey,
     allowlist: Allowlist,
     limits: Limits,
     live_handles: Arc<AtomicUsize>,
@@ -190,11 +193,14 @@ impl Daemon {
         clear_stale_socket(&config.socket_path)?;
         let listener = UnixListener::bind(&config.socket_path).map_err(io_error)?;
         open_to(&config.socket_path, directory, config.socket_group)?;
+        let provider = Provider::with_key_store(store);
+        let ticket_key = provider.create_ticket_key()?;
         Ok(Daemon {
             listener,
             socket_path: config.socket_path,
             shared: Arc::new(Shared {
-                provider: Provider::with_key_store(store),
+                provider,
+                ticket_key,
                 allowlist: config.allowlist,
                 limits,
                 live_handles: Arc::new(AtomicUsize::new(0)),
@@ -425,7 +431,13 @@ impl Connection<'_> {
                 Next::Close,
             ),
             (true, body) => {
-                let response = match perform(&self.shared.provider, &mut self.handles, body) {
+                let shared = self.shared;
+                let response = match perform(
+                    &shared.provider,
+                    &shared.ticket_key,
+                    &mut self.handles,
+                    body,
+                ) {
                     Ok(body) => Response { id, body },
                     Err(error) => Response::error(id, &error),
                 };

@@ -113,8 +113,8 @@ fn tls12_ecdhe_rsa_ecdsa_and_rsa_key_exchange_and_tls13_through_the_daemon() {
         let info = handshake(server, Version::Tls13, None);
         assert_eq!(info.version, Version::Tls13);
     }
-    // A second round on the same configs: no ticket or session state was kept that could
-    // resume (the isolated provider issues none), so these are full handshakes again.
+    // A second round on the same server configs, each with a new client config (so a new
+    // session store): full handshakes again. Resumption is tests/resumption.rs.
     let info = handshake(&rsa, Version::Tls12, Some(0xC02F));
     assert!(!info.resumed);
     let info = handshake(&rsa, Version::Tls13, None);

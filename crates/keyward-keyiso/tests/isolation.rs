@@ -10,55 +10,6 @@ use keyward_core::backend::Curve;
 use keyward_keyiso::Client;
 use keyward_ssl::{CipherSuite, Group, Protocol, Tls13Secret};
 use keyward_test_support::TempDir;
-use std::io::{Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::thread;
-
-/// Copies `from` to `to`, appending every byte to `log`, until `from` closes.
-fn pump(mut from: UnixStream, mut to: UnixStream, log: Arc<Mutex<Vec<u8>>>) {
-    let mut buf = [0u8; 4096];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                log.lock().unwrap().extend_from_slice(&buf[..n]);
-                if to.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = to.shutdown(std::net::Shutdown::Write);
-}
-
-/// A relay at `relay` to the daemon at `daemon` for one connection; returns the recording.
-fn relay(relay: &Path, daemon: &Path) -> Arc<Mutex<Vec<u8>>> {
-    let listener = UnixListener::bind(relay).unwrap();
-    let daemon = daemon.to_path_buf();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let thread_log = log.clone();
-    thread::spawn(move || {
-        let (client_side, _) = listener.accept().unwrap();
-        let daemon_side = UnixStream::connect(&daemon).unwrap();
-        let up = (
-            client_side.try_clone().unwrap(),
-            daemon_side.try_clone().unwrap(),
-        );
-        let log_up = thread_log.clone();
-        let upstream = thread::spawn(move || pump(up.0, up.1, log_up));
-        pump(daemon_side, client_side, thread_log);
-        let _ = upstream.join();
-    });
-    log
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
 
 /// The raw bytes of an in-process secret (the explicit key-log export), which equal the
 /// daemon's copy of the same secret.

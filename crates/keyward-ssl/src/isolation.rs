@@ -14,19 +14,33 @@
 //! keyward-keyiso implements [`KeyIsolation`] over its daemon's Unix socket
 //! (`keyward_keyiso::isolated_provider`); keyward-ssl knows nothing of the transport.
 //!
+//! # Resumption and tickets
+//!
+//! The opaque export of a master key or TLS 1.3 secret ([`Provider::export_master_key`],
+//! [`Provider::export_tls13_secret`]) asks the service, which seals the secret under *its* key
+//! store's sealing key and returns the "ssl5" blob; [`Provider::import_opaque_key`] hands a
+//! blob to the service, which opens it and keeps the secret. The calling process holds only
+//! ciphertext under a key it never sees. The TLS 1.3 resumption steps (resumption master
+//! secret, ticket PSK, early secret from a PSK, binder key) and key update run in the service
+//! too, and [`Provider::create_ticket_key`] gives a [`TicketKey`](crate::TicketKey) that
+//! seals and opens in the service under one service-wide key, so every process on one service
+//! accepts the others' tickets. keyward-tls on an isolated provider therefore resumes TLS 1.2
+//! (tickets and session IDs) and TLS 1.3 (tickets) like an in-process one.
+//!
 //! # What an isolated provider does not do
 //!
 //! These answer `NTE_NOT_SUPPORTED`, because they would hand a secret to the calling process
 //! or the service has no operation for them:
 //!
-//! - the opaque export of a master key or TLS 1.3 secret (`SslExportKey` of an "ssl5"
-//!   object), the key store's sealing keys and `import_opaque_key` (an isolated provider has no
-//!   key store), and so TLS 1.2 session resumption and TLS 1.3 tickets (keyward-tls then
-//!   simply issues none: see [`Provider::create_ticket_key`](crate::Provider::create_ticket_key));
+//! - the key store and its sealing keys (an isolated provider has none), and so the opaque
+//!   export and import of *session keys*, which are sealed in process;
 //! - the raw export of a TLS 1.3 secret (`export_key_data`, key logs);
-//! - TLS 1.3 key update (`update_traffic_secret`), the resumption master secret, binder keys
-//!   and ticket PSKs;
 //! - the raw shared secret of an ephemeral key (`EphemeralKey::agree`).
+//!
+//! [`Provider::export_master_key`]: crate::Provider::export_master_key
+//! [`Provider::export_tls13_secret`]: crate::Provider::export_tls13_secret
+//! [`Provider::import_opaque_key`]: crate::Provider::import_opaque_key
+//! [`Provider::create_ticket_key`]: crate::Provider::create_ticket_key
 //!
 //! Objects of an isolated provider and of an in-process one cannot be combined (an isolated
 //! ephemeral key with an in-process early secret, say): `NTE_INVALID_HANDLE`.
@@ -37,6 +51,7 @@ use crate::params::Parameters;
 use crate::protocol::Protocol;
 use crate::side::Side;
 use crate::suites::CipherSuite;
+use crate::tls13::SecretKind;
 use keyward_core::{Result, SecretVec};
 use std::fmt;
 use std::sync::Arc;
@@ -96,6 +111,32 @@ pub struct SessionKeyMaterial {
     pub read: SecretVec,
     /// `MAC key ‖ key ‖ IV` of the write direction.
     pub write: SecretVec,
+}
+
+/// What a service made of an opaque blob ([`KeyIsolation::import_opaque_key`]): the handle
+/// of the secret it now keeps, and what the blob said the secret is.
+#[derive(Clone, Copy, Debug)]
+pub enum RemoteOpaqueKey {
+    /// A TLS ≤ 1.2 master key.
+    Master {
+        /// The service's handle.
+        handle: RemoteHandle,
+        /// The protocol the key was made for.
+        protocol: Protocol,
+        /// The suite the key was made for.
+        suite: &'static CipherSuite,
+        /// The side that owns the key.
+        side: Side,
+    },
+    /// A secret of the TLS 1.3 key schedule.
+    Tls13 {
+        /// The service's handle.
+        handle: RemoteHandle,
+        /// The suite (its hash runs the schedule).
+        suite: &'static CipherSuite,
+        /// Where the secret sits in the schedule.
+        kind: SecretKind,
+    },
 }
 
 /// The operations of a key isolation service: every step of a handshake that touches a
@@ -215,6 +256,49 @@ pub trait KeyIsolation: Send + Sync {
         base: RemoteHandle,
         transcript_digest: &[u8],
     ) -> Result<RemoteHandle>;
+
+    /// The next application traffic secret (RFC 8446 §7.2, key update), kept by the service.
+    fn update_traffic_secret(&self, traffic: RemoteHandle) -> Result<RemoteHandle>;
+
+    /// The resumption master secret (`SslExpandResumptionMasterKey`) over a transcript digest.
+    fn expand_resumption_master_key(
+        &self,
+        master: RemoteHandle,
+        transcript_digest: &[u8],
+    ) -> Result<RemoteHandle>;
+
+    /// The PSK of a ticket (`SslExpandPreSharedKey`), kept by the service.
+    fn expand_pre_shared_key(
+        &self,
+        resumption_master: RemoteHandle,
+        ticket_nonce: &[u8],
+    ) -> Result<RemoteHandle>;
+
+    /// The TLS 1.3 early secret from a PSK the service keeps (`SslExtractEarlyKey`).
+    fn extract_early_key_with_psk(
+        &self,
+        psk: RemoteHandle,
+        suite: &'static CipherSuite,
+    ) -> Result<RemoteHandle>;
+
+    /// The PSK binder key (`SslExpandBinderKey`): "res binder" when `resumption`, else
+    /// "ext binder".
+    fn expand_binder_key(&self, early: RemoteHandle, resumption: bool) -> Result<RemoteHandle>;
+
+    /// The opaque blob of a master key or TLS 1.3 secret (`SslExportKey`,
+    /// `BCRYPT_OPAQUE_KEY_BLOB`), sealed under the service's own sealing key.
+    fn export_opaque_key(&self, key: RemoteHandle) -> Result<Vec<u8>>;
+
+    /// Opens an opaque blob of a master key or TLS 1.3 secret (`SslImportKey`,
+    /// `BCRYPT_OPAQUE_KEY_BLOB`) in the service, which keeps the secret.
+    fn import_opaque_key(&self, blob: &[u8]) -> Result<RemoteOpaqueKey>;
+
+    /// Seals a session ticket's plaintext bound to `aad` under the service's ticket key.
+    fn seal_ticket(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>>;
+
+    /// Opens a ticket sealed by [`KeyIsolation::seal_ticket`] of the same service; anything
+    /// else is `NTE_BAD_DATA`.
+    fn open_ticket(&self, aad: &[u8], ticket: &[u8]) -> Result<Vec<u8>>;
 
     /// Client side of RSA key exchange (`SslGeneratePreMasterKey`): a premaster of
     /// `params`' highest version, kept by the service, and its PKCS#1 v1.5 encryption to

@@ -98,7 +98,7 @@ pub mod ticket;
 pub mod tls13;
 
 pub use hash::HandshakeHash;
-pub use isolation::{KeyIsolation, RemoteHandle, KEYWARD_ISOLATED_PROVIDER};
+pub use isolation::{KeyIsolation, RemoteHandle, RemoteOpaqueKey, KEYWARD_ISOLATED_PROVIDER};
 pub use keys::{
     EphemeralKey, Group, PrivateBlobType, PrivateKey, PublicBlobType, PublicKey, SignaturePadding,
 };

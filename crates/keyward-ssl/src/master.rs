@@ -24,7 +24,8 @@ pub const EAP_KEY_BLOCK_LEN: usize = 192;
 ///
 /// A master key of an isolated provider ([`Provider::isolated`](crate::Provider::isolated))
 /// is a handle to a secret the isolation service keeps: Finished, session keys and exporters
-/// are computed there; the opaque export and the EAP key block are `NTE_NOT_SUPPORTED`.
+/// are computed there and the opaque export is sealed there; the EAP key block is
+/// `NTE_NOT_SUPPORTED`.
 pub struct MasterKey {
     protocol: Protocol,
     suite: &'static CipherSuite,
@@ -120,7 +121,7 @@ impl MasterKey {
     }
 
     /// The service object when the key is kept by an isolation service.
-    fn remote_object(&self) -> Option<&RemoteObject> {
+    pub(crate) fn remote_object(&self) -> Option<&RemoteObject> {
         match &self.secret {
             MasterSecret::Remote(object) => Some(object),
             MasterSecret::Local(_) => None,

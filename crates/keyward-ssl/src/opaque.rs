@@ -36,7 +36,13 @@
 //! store's ids count from 1 too, so its blobs may name a key id this store has, and the two
 //! cases are not told apart. Format version 1 blobs (AES-GCM, no key id) are refused the same
 //! way; blobs are for handing keys between live processes, not for keeping.
+//!
+//! An isolated provider ([`crate::isolation`]) has no store: it asks its isolation service to
+//! seal master keys and TLS 1.3 secrets (the service seals them in this format under its own
+//! store) and to open their blobs, so its process holds only the ciphertext. Its session keys
+//! are neither exported nor imported opaquely (`NTE_NOT_SUPPORTED`).
 
+use crate::isolation::{RemoteObject, RemoteOpaqueKey};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
 use crate::protocol::Protocol;
 use crate::provider::Provider;
@@ -60,6 +66,8 @@ const TAG_LEN: usize = 16;
 const FLAGS_AT: usize = 11;
 /// Flag of a session key made encrypt-then-MAC.
 const FLAG_ENCRYPT_THEN_MAC: u8 = 1;
+/// The longest opaque blob of a master key or TLS 1.3 secret (an external PSK of 1024 bytes).
+pub const MAX_OPAQUE_SECRET_BLOB_LEN: usize = HEADER_LEN + crate::tls13::MAX_PSK_LEN + TAG_LEN;
 
 /// A key imported from an opaque blob.
 pub enum OpaqueKey {
@@ -73,7 +81,15 @@ pub enum OpaqueKey {
 
 impl Provider {
     /// Seals a master key into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    ///
+    /// A key of an isolated provider is sealed by its isolation service, under the service's
+    /// key store: this process gets only the blob.
     pub fn export_master_key(&self, key: &MasterKey) -> Result<Vec<u8>> {
+        if let Some(object) = key.remote_object() {
+            let blob = object.service.export_opaque_key(object.handle)?;
+            check_service_blob(&blob, KIND_MASTER)?;
+            return Ok(blob);
+        }
         let role = match key.side() {
             Side::Client => 1,
             Side::Server => 2,
@@ -111,7 +127,15 @@ impl Provider {
     }
 
     /// Seals a TLS 1.3 secret into an opaque blob (`SslExportKey`, `BCRYPT_OPAQUE_KEY_BLOB`).
+    ///
+    /// A secret of an isolated provider is sealed by its isolation service, under the
+    /// service's key store: this process gets only the blob.
     pub fn export_tls13_secret(&self, secret: &Tls13Secret) -> Result<Vec<u8>> {
+        if let Some(object) = secret.remote_object() {
+            let blob = object.service.export_opaque_key(object.handle)?;
+            check_service_blob(&blob, KIND_TLS13)?;
+            return Ok(blob);
+        }
         self.seal(
             KIND_TLS13,
             Protocol::Tls13,
@@ -137,8 +161,37 @@ impl Provider {
     /// `BCRYPT_OPAQUE_KEY_BLOB`), with any of the store's sealing keys, old or new. Anything
     /// malformed, tampered with, sealed under another store or under a sealing key the store
     /// does not have (any more) is `NTE_BAD_DATA`.
+    ///
+    /// The isolated provider hands the blob to its isolation service, which opens it under
+    /// its key store and keeps the secret: master keys and TLS 1.3 secrets come back as
+    /// handles; session keys are `NTE_NOT_SUPPORTED` (they are sealed in process, under a
+    /// store the isolated provider does not have).
     pub fn import_opaque_key(&self, blob: &[u8]) -> Result<OpaqueKey> {
         const BAD: Error = Error::BadData("malformed or tampered opaque key blob");
+        if let Some(service) = self.isolation() {
+            return Ok(match service.import_opaque_key(blob)? {
+                RemoteOpaqueKey::Master {
+                    handle,
+                    protocol,
+                    suite,
+                    side,
+                } => OpaqueKey::Master(MasterKey::remote(
+                    protocol,
+                    suite,
+                    side,
+                    RemoteObject::new(service.clone(), handle),
+                )),
+                RemoteOpaqueKey::Tls13 {
+                    handle,
+                    suite,
+                    kind,
+                } => OpaqueKey::Tls13(Tls13Secret::remote(
+                    suite,
+                    kind,
+                    RemoteObject::new(service.clone(), handle),
+                )?),
+            });
+        }
         if blob.len() < HEADER_LEN + TAG_LEN {
             return Err(BAD);
         }
@@ -175,17 +228,20 @@ impl Provider {
                 Err(BAD)
             }
             (KIND_MASTER, 1 | 2) => {
-                let bytes: [u8; MASTER_SECRET_LEN] = secret.expose().try_into().map_err(|_| BAD)?;
+                // Straight into its zeroizing home: no unwiped stack copy (the isolation
+                // daemon imports blobs for its clients, and must not leave secrets behind).
+                if secret.len() != MASTER_SECRET_LEN {
+                    return Err(BAD);
+                }
+                let mut master = Secret::<MASTER_SECRET_LEN>::zeroed();
+                master.expose_mut().copy_from_slice(secret.expose());
                 let side = if role == 1 {
                     Side::Client
                 } else {
                     Side::Server
                 };
                 Ok(OpaqueKey::Master(MasterKey::from_parts(
-                    protocol,
-                    suite,
-                    side,
-                    Secret::new(bytes),
+                    protocol, suite, side, master,
                 )))
             }
             (KIND_SESSION, 1 | 2) => {
@@ -243,4 +299,20 @@ impl Provider {
         blob.extend_from_slice(&tag);
         Ok(blob)
     }
+}
+
+/// Checks that a blob an isolation service sealed has the shape of an opaque blob of `kind`
+/// (the calling process cannot open it; the service that can checks the rest on import).
+fn check_service_blob(blob: &[u8], kind: u8) -> Result<()> {
+    const BAD: Error = Error::BadData("opaque blob from the isolation service");
+    if blob.len() < HEADER_LEN + TAG_LEN || blob.len() > MAX_OPAQUE_SECRET_BLOB_LEN {
+        return Err(BAD);
+    }
+    let header_ok = blob.get(..4) == Some(&MAGIC[..])
+        && blob.get(4) == Some(&VERSION)
+        && blob.get(5) == Some(&kind);
+    if !header_ok {
+        return Err(BAD);
+    }
+    Ok(())
 }

@@ -3,12 +3,16 @@
 //!
 //! Windows has no `Ssl*` function for this: Schannel keeps its ticket keys in LSA. keyward's
 //! TLS engine uses [`Provider::create_ticket_key`], so the key, like every other secret of the
-//! provider, never leaves it.
+//! provider, never leaves it. The ticket key of an isolated provider is its isolation
+//! service's: one key for the whole service, made when the service starts, with which it seals
+//! and opens tickets for every process it serves (so they accept each other's tickets).
 
+use crate::isolation::KeyIsolation;
 use crate::provider::Provider;
 use keyward_core::backend::cipher::{Aes256GcmSivKey, AEAD_NONCE_LEN, AEAD_TAG_LEN, SIV_KEY_LEN};
 use keyward_core::backend::fill_random;
 use keyward_core::{Error, Result, Secret};
+use std::sync::Arc;
 
 /// What a sealed ticket adds to its plaintext: the nonce in front, the tag behind.
 pub const TICKET_OVERHEAD: usize = AEAD_NONCE_LEN + AEAD_TAG_LEN;
@@ -16,26 +20,34 @@ pub const TICKET_OVERHEAD: usize = AEAD_NONCE_LEN + AEAD_TAG_LEN;
 /// A ticket key ([`Provider::create_ticket_key`]): AES-256-GCM-SIV under a key made from the
 /// system RNG. Each ticket gets a fresh random nonce; GCM-SIV keeps a repeated one from giving
 /// away the key (it would show only that two tickets sealed the same bytes).
+///
+/// The ticket key of an isolated provider is a reference to its isolation service, which
+/// seals and opens with its own key ([`KeyIsolation::seal_ticket`]).
 pub struct TicketKey {
-    key: Aes256GcmSivKey,
+    key: TicketSealer,
+}
+
+enum TicketSealer {
+    Local(Aes256GcmSivKey),
+    Remote(Arc<dyn KeyIsolation>),
 }
 
 impl Provider {
     /// Makes a fresh random ticket key that stays inside the provider (no Windows
     /// equivalent; see the [module documentation](crate::ticket)).
     ///
-    /// The isolated provider makes none (`NTE_NOT_SUPPORTED`): a TLS 1.2 ticket carries the
-    /// master secret, which it never holds, so a server on it issues no tickets.
+    /// The isolated provider gives its isolation service's ticket key: tickets are sealed
+    /// and opened there, and every process on the same service accepts them.
     pub fn create_ticket_key(&self) -> Result<TicketKey> {
-        if self.is_isolated() {
-            return Err(Error::NotSupported(
-                "the isolated provider issues no session tickets",
-            ));
+        if let Some(service) = self.isolation() {
+            return Ok(TicketKey {
+                key: TicketSealer::Remote(service.clone()),
+            });
         }
         let mut secret = Secret::<SIV_KEY_LEN>::zeroed();
         fill_random(secret.expose_mut())?;
         Ok(TicketKey {
-            key: Aes256GcmSivKey::new(secret.expose())?,
+            key: TicketSealer::Local(Aes256GcmSivKey::new(secret.expose())?),
         })
     }
 }
@@ -44,6 +56,16 @@ impl TicketKey {
     /// Seals `plaintext` bound to `aad`: `nonce ‖ ciphertext ‖ tag`, [`TICKET_OVERHEAD`]
     /// bytes longer than the plaintext.
     pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let key = match &self.key {
+            TicketSealer::Local(key) => key,
+            TicketSealer::Remote(service) => {
+                let sealed = service.seal_ticket(aad, plaintext)?;
+                if sealed.len() != plaintext.len() + TICKET_OVERHEAD {
+                    return Err(Error::BadData("sealed ticket of another length"));
+                }
+                return Ok(sealed);
+            }
+        };
         let mut nonce = [0u8; AEAD_NONCE_LEN];
         fill_random(&mut nonce)?;
         let mut sealed = Vec::with_capacity(plaintext.len() + TICKET_OVERHEAD);
@@ -52,7 +74,7 @@ impl TicketKey {
         let body = sealed
             .get_mut(AEAD_NONCE_LEN..)
             .ok_or(Error::Internal("ticket nonce"))?;
-        let tag = self.key.seal_in_place(&nonce, aad, body)?;
+        let tag = key.seal_in_place(&nonce, aad, body)?;
         sealed.extend_from_slice(&tag);
         Ok(sealed)
     }
@@ -62,14 +84,17 @@ impl TicketKey {
     /// releases nothing.
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
         const BAD: Error = Error::BadData("ticket does not open");
+        let key = match &self.key {
+            TicketSealer::Local(key) => key,
+            TicketSealer::Remote(service) => return service.open_ticket(aad, sealed),
+        };
         let (nonce, rest) = sealed.split_at_checked(AEAD_NONCE_LEN).ok_or(BAD)?;
         let body_len = rest.len().checked_sub(AEAD_TAG_LEN).ok_or(BAD)?;
         let (body, tag) = rest.split_at(body_len);
         let nonce: &[u8; AEAD_NONCE_LEN] = nonce.try_into().map_err(|_| BAD)?;
         let tag: &[u8; AEAD_TAG_LEN] = tag.try_into().map_err(|_| BAD)?;
         let mut plaintext = body.to_vec();
-        self.key
-            .open_in_place(nonce, aad, &mut plaintext, tag)
+        key.open_in_place(nonce, aad, &mut plaintext, tag)
             .map_err(|_| BAD)?;
         Ok(plaintext)
     }

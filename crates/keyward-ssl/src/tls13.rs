@@ -32,7 +32,9 @@ use keyward_core::{Error, Result, SecretVec};
 /// TLS 1.3 IVs are 12 bytes for every suite.
 const IV_LEN: usize = 12;
 /// Longest external PSK accepted by [`Provider::import_pre_shared_key`].
-const MAX_PSK_LEN: usize = 1024;
+pub const MAX_PSK_LEN: usize = 1024;
+/// Longest ticket nonce (`opaque ticket_nonce<0..255>`, RFC 8446 §4.6.1).
+pub const MAX_TICKET_NONCE_LEN: usize = 255;
 
 /// What a TLS 1.3 secret is: where it sits in the schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -112,9 +114,9 @@ impl SecretKind {
 /// A secret of the TLS 1.3 key schedule (the TLS 1.3 key objects of Windows).
 ///
 /// A secret of an isolated provider ([`Provider::isolated`]) is a handle to a secret the
-/// isolation service keeps: the extract and expand steps, Finished, write keys and exporters
-/// run there; key update, resumption, binders, PSKs and every export of the secret are
-/// `NTE_NOT_SUPPORTED`.
+/// isolation service keeps: the extract and expand steps, Finished, write keys, exporters,
+/// key update, resumption, binders and ticket PSKs run there, and the opaque export is sealed
+/// there; the raw export is `NTE_NOT_SUPPORTED`.
 pub struct Tls13Secret {
     suite: &'static CipherSuite,
     /// The suite's hash, which runs every step of the schedule.
@@ -285,6 +287,10 @@ impl Tls13Secret {
             SecretKind::ClientApplicationTraffic,
             SecretKind::ServerApplicationTraffic,
         ])?;
+        if let Some(object) = self.remote_object() {
+            let handle = object.service.update_traffic_secret(object.handle)?;
+            return self.sibling(object, handle, self.kind);
+        }
         self.expand(b"traffic upd", &[], self.kind)
     }
 
@@ -452,6 +458,18 @@ impl Provider {
                 SecretKind::Early,
                 RemoteObject::new(service.clone(), handle),
             );
+        }
+        if let Some(psk) = psk {
+            if let Some(object) = psk.remote_object() {
+                psk.require(&[SecretKind::PreSharedKey])?;
+                if psk.hash() != hash {
+                    return Err(Error::InvalidParameter("PSK of a suite with another hash"));
+                }
+                let handle = object
+                    .service
+                    .extract_early_key_with_psk(object.handle, suite)?;
+                return Tls13Secret::remote(suite, SecretKind::Early, object.sibling(handle));
+            }
         }
         let zeros = [0u8; 64];
         let ikm = match psk {
@@ -674,13 +692,48 @@ impl Provider {
         transcript: &HandshakeHash,
     ) -> Result<Tls13Secret> {
         master.require(&[SecretKind::Master])?;
-        master.derive(b"res master", transcript, SecretKind::ResumptionMaster)
+        let digest = master.transcript_hash(transcript)?;
+        self.expand_resumption_master_key_for_digest(master, &digest)
+    }
+
+    /// [`Provider::expand_resumption_master_key`] over a transcript digest the caller computed
+    /// (a keyward extension for key isolation). The digest must have the suite's hash length,
+    /// else `NTE_INVALID_PARAMETER`.
+    pub fn expand_resumption_master_key_for_digest(
+        &self,
+        master: &Tls13Secret,
+        transcript_digest: &[u8],
+    ) -> Result<Tls13Secret> {
+        master.require(&[SecretKind::Master])?;
+        master.check_digest(transcript_digest)?;
+        if let Some(object) = master.remote_object() {
+            let handle = object
+                .service
+                .expand_resumption_master_key(object.handle, transcript_digest)?;
+            return master.sibling(object, handle, SecretKind::ResumptionMaster);
+        }
+        master.derive_for_digest(
+            b"res master",
+            transcript_digest,
+            SecretKind::ResumptionMaster,
+        )
     }
 
     /// The PSK binder key (`SslExpandBinderKey`): `Derive-Secret(early, "res binder", "")` for
     /// a resumption PSK (`NCRYPT_SSL_RESUMPTION_PSK_FLAG`), "ext binder" for an external one.
     pub fn expand_binder_key(&self, early: &Tls13Secret, resumption: bool) -> Result<Tls13Secret> {
         early.require(&[SecretKind::Early])?;
+        if let Some(object) = early.remote_object() {
+            let handle = object
+                .service
+                .expand_binder_key(object.handle, resumption)?;
+            let kind = if resumption {
+                SecretKind::ResumptionBinder
+            } else {
+                SecretKind::ExternalBinder
+            };
+            return early.sibling(object, handle, kind);
+        }
         if resumption {
             early.derive_empty(b"res binder", SecretKind::ResumptionBinder)
         } else {
@@ -696,6 +749,17 @@ impl Provider {
         ticket_nonce: &[u8],
     ) -> Result<Tls13Secret> {
         resumption_master.require(&[SecretKind::ResumptionMaster])?;
+        if ticket_nonce.len() > MAX_TICKET_NONCE_LEN {
+            return Err(Error::InvalidParameter(
+                "ticket nonce longer than 255 bytes",
+            ));
+        }
+        if let Some(object) = resumption_master.remote_object() {
+            let handle = object
+                .service
+                .expand_pre_shared_key(object.handle, ticket_nonce)?;
+            return resumption_master.sibling(object, handle, SecretKind::PreSharedKey);
+        }
         resumption_master.expand(b"resumption", ticket_nonce, SecretKind::PreSharedKey)
     }
 
