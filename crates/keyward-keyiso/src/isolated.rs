@@ -23,14 +23,16 @@
 )]
 
 use crate::client::Client;
-use crate::protocol::{Cipher, Handle, ImportedKey, RequestBody, ResponseBody, WireParameters};
+use crate::protocol::{
+    Cipher, Handle, ImportedKey, RequestBody, ResponseBody, WireParameters, WireSessionKey,
+};
 use keyward_core::backend::Curve;
 use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::isolation::{RemoteOpaqueKey, RemotePrivateKeyInfo, SessionKeyMaterial};
 use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
     CipherSuite, Group, KeyIsolation, Parameters, Protocol, Provider, PublicBlobType, PublicKey,
-    RemoteHandle, Side, SignaturePadding,
+    RemoteHandle, SessionKey, Side, SignaturePadding,
 };
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -616,6 +618,23 @@ impl KeyIsolation for IsolationService {
             eap_id,
         })? {
             (_, ResponseBody::KeyingMaterial { material }) => Ok(material),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn seal_session_key(&self, key: &SessionKey) -> Result<Vec<u8>> {
+        let key = WireSessionKey::from_key(key)?;
+        match self.call_fresh(|| RequestBody::SealSessionKey { key: key.clone() })? {
+            (_, ResponseBody::OpaqueKeyBlob { blob }) => Ok(blob),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn open_session_key(&self, blob: &[u8]) -> Result<SessionKey> {
+        match self.call_fresh(|| RequestBody::OpenSessionKey {
+            blob: blob.to_vec(),
+        })? {
+            (_, ResponseBody::SessionKeyOpened { key }) => key.to_key(),
             _ => Err(unexpected()),
         }
     }

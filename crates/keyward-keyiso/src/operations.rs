@@ -10,7 +10,9 @@
 )]
 
 use crate::handles::{HandleTable, Object};
-use crate::protocol::{Cipher, Handle, ImportedKey, KeyAlgorithm, RequestBody, ResponseBody};
+use crate::protocol::{
+    Cipher, Handle, ImportedKey, KeyAlgorithm, RequestBody, ResponseBody, WireSessionKey,
+};
 use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::{
     EphemeralKey, MasterKey, OpaqueKey, PreMasterKey, PrivateKey, Protocol, Provider,
@@ -333,6 +335,15 @@ pub fn perform(
         } => Ok(ResponseBody::KeyingMaterial {
             material: master(handles.get(key)?)?.compute_eap_key_block(&randoms, eap_id)?,
         }),
+        RequestBody::SealSessionKey { key } => Ok(ResponseBody::OpaqueKeyBlob {
+            blob: provider.export_session_key(&key.to_key()?)?,
+        }),
+        RequestBody::OpenSessionKey { blob } => match provider.import_opaque_key(&blob)? {
+            OpaqueKey::Session(key) => Ok(ResponseBody::SessionKeyOpened {
+                key: WireSessionKey::from_key(&key)?,
+            }),
+            _ => Err(Error::BadData("not an opaque session-key blob")),
+        },
     }
 }
 

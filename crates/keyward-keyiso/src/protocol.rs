@@ -27,9 +27,11 @@ use keyward_ssl::params::Randoms;
 use keyward_ssl::ticket::TICKET_OVERHEAD;
 use keyward_ssl::tls13::MAX_TICKET_NONCE_LEN;
 use keyward_ssl::{
-    CipherSuite, Group, KeyExchange, Parameters, Protocol, SecretKind, Side, SignaturePadding,
+    CbcMode, CipherSuite, Direction, Group, KeyExchange, Parameters, Protocol, SecretKind,
+    SessionKey, Side, SignaturePadding,
 };
 use std::io::{self, Read, Write};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// The protocol version this crate speaks, exchanged in the hello.
@@ -601,7 +603,103 @@ pub enum RequestBody {
         /// The EAP method (`dwFlags`: 0 EAP-TLS, 1 EAP-TTLSv0, 2 its challenge, 3 EAP-FAST).
         eap_id: u8,
     },
+    /// 0x23: `SslExportKey` of a session key as an opaque blob, sealed under the daemon's key
+    /// store (the client's own key; the sealing key is the daemon's). Answered by
+    /// [`ResponseBody::OpaqueKeyBlob`].
+    SealSessionKey {
+        /// The key.
+        key: WireSessionKey,
+    },
+    /// 0x24: `SslImportKey` of an opaque session-key blob, opened under the daemon's key
+    /// store. Answered by [`ResponseBody::SessionKeyOpened`].
+    OpenSessionKey {
+        /// The blob (1 to [`MAX_OPAQUE_SECRET_BLOB_LEN`] bytes).
+        blob: Vec<u8>,
+    },
 }
+
+/// A session key crossing the socket to be sealed, or coming back opened: what
+/// [`SessionKey::from_key_material`] takes. On the wire: `Protocol; Suite; Flag write;
+/// Flag encrypt_then_mac; opaque state<1..96>`.
+#[derive(Clone, Debug)]
+pub struct WireSessionKey {
+    /// Protocol and suite.
+    pub cipher: Cipher,
+    /// Read or write.
+    pub direction: Direction,
+    /// The order of MAC and encryption (CBC suites).
+    pub cbc_mode: CbcMode,
+    /// MAC key ‖ key ‖ IV (a TLS 1.0 CBC key's IV being its current chaining IV).
+    pub state: SecretVec,
+}
+
+impl WireSessionKey {
+    /// The wire form of `key`.
+    pub fn from_key(key: &SessionKey) -> Result<WireSessionKey> {
+        Ok(WireSessionKey {
+            cipher: Cipher {
+                protocol: key.protocol(),
+                suite: key.suite(),
+            },
+            direction: key.direction(),
+            cbc_mode: key.cbc_mode(),
+            state: key.export_key_material()?,
+        })
+    }
+
+    /// The key it describes.
+    pub fn to_key(&self) -> Result<SessionKey> {
+        SessionKey::from_key_material(
+            self.cipher.protocol,
+            self.cipher.suite,
+            self.direction,
+            self.cbc_mode,
+            self.state.expose(),
+        )
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        self.cipher.encode(out);
+        put_flag(out, self.direction == Direction::Write);
+        put_flag(out, self.cbc_mode == CbcMode::EncryptThenMac);
+        put_bounded(out, self.state.expose(), MAX_MATERIAL_LEN)
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<WireSessionKey> {
+        let cipher = Cipher::read(reader)?;
+        let direction = match read_flag(reader)? {
+            true => Direction::Write,
+            false => Direction::Read,
+        };
+        let cbc_mode = match read_flag(reader)? {
+            true => CbcMode::EncryptThenMac,
+            false => CbcMode::MacThenEncrypt,
+        };
+        let state = reader.vec_u16()?;
+        if state.is_empty() || state.len() > MAX_MATERIAL_LEN {
+            return Err(Error::BadData("session key state length"));
+        }
+        Ok(WireSessionKey {
+            cipher,
+            direction,
+            cbc_mode,
+            state: SecretVec::from_slice(state),
+        })
+    }
+}
+
+/// Equal keys, compared without a timing difference on the state.
+impl PartialEq for WireSessionKey {
+    fn eq(&self, other: &WireSessionKey) -> bool {
+        let same_state: bool = self.state.expose().ct_eq(other.state.expose()).into();
+        self.cipher == other.cipher
+            && self.direction == other.direction
+            && self.cbc_mode == other.cbc_mode
+            && same_state
+    }
+}
+
+impl Eq for WireSessionKey {}
 
 /// The longest sealed ticket either side accepts.
 pub const MAX_TICKET_LEN: usize = 16 * 1024;
@@ -660,6 +758,8 @@ impl Body for RequestBody {
             RequestBody::GeneratePreMasterKey { .. } => 0x20,
             RequestBody::PreMasterMasterKey { .. } => 0x21,
             RequestBody::ComputeEapKeyBlock { .. } => 0x22,
+            RequestBody::SealSessionKey { .. } => 0x23,
+            RequestBody::OpenSessionKey { .. } => 0x24,
         }
     }
 
@@ -832,6 +932,10 @@ impl Body for RequestBody {
                 out.extend_from_slice(randoms);
                 put_u8(out, *eap_id);
             }
+            RequestBody::SealSessionKey { key } => key.encode(out)?,
+            RequestBody::OpenSessionKey { blob } => {
+                put_bounded(out, blob, MAX_OPAQUE_SECRET_BLOB_LEN)?
+            }
         }
         Ok(())
     }
@@ -986,6 +1090,12 @@ impl Body for RequestBody {
                 master: Handle::read(reader)?,
                 randoms: reader.array::<64>()?,
                 eap_id: reader.u8()?,
+            },
+            0x23 => RequestBody::SealSessionKey {
+                key: WireSessionKey::read(reader)?,
+            },
+            0x24 => RequestBody::OpenSessionKey {
+                blob: read_bounded(reader, 1, MAX_OPAQUE_SECRET_BLOB_LEN)?,
             },
             _ => return Err(Error::BadData("unknown request type")),
         })
@@ -1154,6 +1264,11 @@ pub enum ResponseBody {
         /// The ClientKeyExchange body without its length.
         encrypted_premaster: Vec<u8>,
     },
+    /// 0xA1: an opaque session-key blob opened: the key, for the client to protect records.
+    SessionKeyOpened {
+        /// The key.
+        key: WireSessionKey,
+    },
     /// 0xFF: the request failed with a Windows status.
     Error {
         /// The status (never success).
@@ -1191,6 +1306,7 @@ impl Body for ResponseBody {
             ResponseBody::SealedTicket { .. } => 0x8E,
             ResponseBody::OpenedTicket { .. } => 0x8F,
             ResponseBody::PreMasterKeyCreated { .. } => 0xA0,
+            ResponseBody::SessionKeyOpened { .. } => 0xA1,
             ResponseBody::Error { .. } => 0xFF,
         }
     }
@@ -1257,6 +1373,7 @@ impl Body for ResponseBody {
                 premaster.encode(out);
                 put_vec_exact(out, LengthPrefix::U16, encrypted_premaster)?;
             }
+            ResponseBody::SessionKeyOpened { key } => key.encode(out)?,
             ResponseBody::Error { status } => put_u32(out, status.0 as u32),
         }
         Ok(())
@@ -1321,6 +1438,9 @@ impl Body for ResponseBody {
             0xA0 => ResponseBody::PreMasterKeyCreated {
                 premaster: Handle::read(reader)?,
                 encrypted_premaster: reader.vec_u16()?.to_vec(),
+            },
+            0xA1 => ResponseBody::SessionKeyOpened {
+                key: WireSessionKey::read(reader)?,
             },
             0xFF => {
                 let status = Status(reader.u32()? as i32);
@@ -1618,7 +1738,20 @@ mod tests {
                 randoms: [13; 64],
                 eap_id: 3,
             },
+            RequestBody::SealSessionKey { key: session_key() },
+            RequestBody::OpenSessionKey {
+                blob: vec![15; 136],
+            },
         ]
+    }
+
+    fn session_key() -> WireSessionKey {
+        WireSessionKey {
+            cipher: tls12_cipher(),
+            direction: Direction::Write,
+            cbc_mode: CbcMode::EncryptThenMac,
+            state: SecretVec::from_slice(&[16; 20]),
+        }
     }
 
     fn every_response() -> Vec<ResponseBody> {
@@ -1685,6 +1818,7 @@ mod tests {
                 premaster: handle(12),
                 encrypted_premaster: vec![14; 256],
             },
+            ResponseBody::SessionKeyOpened { key: session_key() },
             ResponseBody::Error {
                 status: Status::NTE_INVALID_HANDLE,
             },

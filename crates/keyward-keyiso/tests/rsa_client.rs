@@ -78,3 +78,53 @@ fn an_isolated_rsa_client_agrees_with_an_in_process_server() {
     drop((premaster, client_master));
     assert_eq!(test_daemon.wait_for_live_handles(0), 0);
 }
+
+/// `SslExportKey`/`SslImportKey` of a session key as an opaque blob on the isolated provider:
+/// the daemon seals the key (this process's own) under its store, and a second isolated
+/// provider, on another connection, opens it and carries on where the first stood. A master
+/// key's blob is not a session key, and a tampered blob opens nowhere.
+#[test]
+fn isolated_session_keys_travel_as_blobs_sealed_by_the_daemon() {
+    let test_daemon = start_daemon();
+    let client = isolated_provider(&test_daemon.socket()).unwrap();
+    let server = Provider::with_key_store(KeyStore::open(&fixture().dir).unwrap());
+    let server_key = server.open_private_key(&fixture().rsa_certificate).unwrap();
+    // TLS_RSA_WITH_AES_128_CBC_SHA256 with encrypt-then-MAC: MAC key, key and IV all travel.
+    let suite = CipherSuite::from_id(0x003C).unwrap();
+    let mut params =
+        Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM).highest_version(0x0303);
+    params.encrypt_then_mac = true;
+    let (client_master, encrypted) = client
+        .generate_master_key_rsa(
+            &certificate_key(&fixture().rsa_certificate),
+            Protocol::Tls12,
+            suite,
+            &params,
+        )
+        .unwrap();
+    let server_master = server
+        .import_master_key(&server_key, Protocol::Tls12, suite, &params, &encrypted)
+        .unwrap();
+    let client_keys = client_master.generate_session_keys(&params).unwrap();
+    let server_keys = server_master.generate_session_keys(&params).unwrap();
+
+    let blob = client.export_session_key(&client_keys.write).unwrap();
+    let other = isolated_provider(&test_daemon.socket()).unwrap();
+    let keyward_ssl::OpaqueKey::Session(moved) = other.import_opaque_key(&blob).unwrap() else {
+        panic!("a session key blob opened as another kind");
+    };
+    record_crosses(&moved, &server_keys.read, 7, b"moved to another process");
+
+    let mut tampered = blob.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    assert_eq!(
+        status(other.import_opaque_key(&tampered)),
+        keyward_core::Status::NTE_BAD_DATA
+    );
+    // The master key's blob opens as a master key, kept by the daemon, not as a session key.
+    let master_blob = client.export_master_key(&client_master).unwrap();
+    assert!(matches!(
+        other.import_opaque_key(&master_blob).unwrap(),
+        keyward_ssl::OpaqueKey::Master(_)
+    ));
+}

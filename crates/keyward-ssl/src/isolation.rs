@@ -32,8 +32,8 @@
 //! These answer `NTE_NOT_SUPPORTED`, because they would hand a secret to the calling process
 //! or the service has no operation for them:
 //!
-//! - the key store and its sealing keys (an isolated provider has none), and so the opaque
-//!   export and import of *session keys*, which are sealed in process;
+//! - the key store and its sealing keys (an isolated provider has none: opaque blobs, session
+//!   keys' included, are sealed and opened by the service);
 //! - the raw export of a TLS 1.3 secret (`export_key_data`, key logs);
 //! - the raw shared secret of an ephemeral key (`EphemeralKey::agree`).
 //!
@@ -49,6 +49,7 @@ use crate::keys::{Group, PublicKey, SignaturePadding};
 use crate::master::FINISHED_LEN;
 use crate::params::Parameters;
 use crate::protocol::Protocol;
+use crate::session::SessionKey;
 use crate::side::Side;
 use crate::suites::CipherSuite;
 use crate::tls13::SecretKind;
@@ -328,6 +329,15 @@ pub trait KeyIsolation: Send + Sync {
         randoms: &[u8; 64],
         eap_id: u8,
     ) -> Result<SecretVec>;
+
+    /// Seals a session key's state into an opaque blob (`SslExportKey`,
+    /// `BCRYPT_OPAQUE_KEY_BLOB`) under the service's sealing key: the key is this process's,
+    /// the sealing key is not.
+    fn seal_session_key(&self, key: &SessionKey) -> Result<Vec<u8>>;
+
+    /// Opens an opaque session-key blob sealed under the service's store (`SslImportKey`):
+    /// the key comes back to this process, which protects records.
+    fn open_session_key(&self, blob: &[u8]) -> Result<SessionKey>;
 
     /// Frees an object (`SslFreeObject`). Implementations may send the free without waiting
     /// for the service's answer (keyward-keyiso does), so an object the service no longer

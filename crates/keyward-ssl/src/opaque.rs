@@ -40,7 +40,8 @@
 //! An isolated provider ([`crate::isolation`]) has no store: it asks its isolation service to
 //! seal master keys and TLS 1.3 secrets (the service seals them in this format under its own
 //! store) and to open their blobs, so its process holds only the ciphertext. Its session keys
-//! are neither exported nor imported opaquely (`NTE_NOT_SUPPORTED`).
+//! are sealed and opened by the service too (they are this process's own, but the sealing key
+//! is not).
 
 use crate::isolation::{RemoteObject, RemoteOpaqueKey};
 use crate::master::{MasterKey, MASTER_SECRET_LEN};
@@ -108,6 +109,9 @@ impl Provider {
     /// with its direction, its order of MAC and encryption, and the state it needs to
     /// continue (a TLS 1.0 CBC key's chaining IV as of now; see the module documentation).
     pub fn export_session_key(&self, key: &SessionKey) -> Result<Vec<u8>> {
+        if let Some(service) = self.isolation() {
+            return service.seal_session_key(key);
+        }
         let role = match key.direction() {
             Direction::Read => 1,
             Direction::Write => 2,
@@ -163,12 +167,16 @@ impl Provider {
     /// does not have (any more) is `NTE_BAD_DATA`.
     ///
     /// The isolated provider hands the blob to its isolation service, which opens it under
-    /// its key store and keeps the secret: master keys and TLS 1.3 secrets come back as
-    /// handles; session keys are `NTE_NOT_SUPPORTED` (they are sealed in process, under a
-    /// store the isolated provider does not have).
+    /// its key store: master keys and TLS 1.3 secrets stay there and come back as handles;
+    /// session keys come back whole, since records are protected in this process.
     pub fn import_opaque_key(&self, blob: &[u8]) -> Result<OpaqueKey> {
         const BAD: Error = Error::BadData("malformed or tampered opaque key blob");
         if let Some(service) = self.isolation() {
+            // The kind is in the clear (it is authenticated data): a session key comes back
+            // to this process, the other kinds stay with the service.
+            if blob.get(5) == Some(&KIND_SESSION) {
+                return Ok(OpaqueKey::Session(service.open_session_key(blob)?));
+            }
             return Ok(match service.import_opaque_key(blob)? {
                 RemoteOpaqueKey::Master {
                     handle,
