@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use keyward_core::backend::Curve;
 use keyward_core::codec::Codec;
 use keyward_keyiso::protocol::{
-    read_frame, FrameRead, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN,
+    FrameRead, FrameReader, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN,
 };
 use keyward_keyiso::{Client, RemoteOpaqueKey, PROTOCOL_VERSION};
 use keyward_ssl::{CipherSuite, Group, Protocol, SignaturePadding};
@@ -94,8 +94,9 @@ fn answers(input: &[u8]) -> (bool, Vec<Answer>) {
 fn fake_daemon(mut stream: UnixStream, hello_from_input: bool, answers: Vec<Answer>) {
     let mut answers = answers.into_iter();
     let mut first = true;
+    let mut reader = FrameReader::new();
     loop {
-        let request = match read_frame(&mut stream, MAX_FRAME_LEN) {
+        let request = match reader.read_frame(&mut stream, MAX_FRAME_LEN) {
             Ok(FrameRead::Frame(frame)) => frame,
             _ => return,
         };

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use keyward_core::codec::Codec;
 use keyward_core::store::KeyStore;
 use keyward_keyiso::protocol::{
-    read_frame, FrameRead, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN, UNSOLICITED,
+    FrameRead, FrameReader, Request, RequestBody, Response, ResponseBody, MAX_FRAME_LEN, UNSOLICITED,
 };
 use keyward_keyiso::{Config, Daemon, Limits, RunningDaemon, PROTOCOL_VERSION};
 use libfuzzer_sys::fuzz_target;
@@ -116,8 +116,8 @@ fn returned_handles(body: &ResponseBody) -> Vec<u64> {
 
 /// Reads one answer; `None` when the daemon closed the connection. Checks the answer as the
 /// client would.
-fn answer(stream: &mut UnixStream, id: u32) -> Option<Response> {
-    match read_frame(stream, MAX_FRAME_LEN) {
+fn answer(reader: &mut FrameReader, stream: &mut UnixStream, id: u32) -> Option<Response> {
+    match reader.read_frame(stream, MAX_FRAME_LEN) {
         Ok(FrameRead::Frame(frame)) => {
             let response = Response::decode(&frame).expect("the daemon sent a bad response");
             assert!(
@@ -192,7 +192,8 @@ fn drive_daemon(input: &[u8]) {
     stream
         .write_all(&hello.to_frame().expect("hello encodes"))
         .expect("send hello");
-    match answer(&mut stream, 1).map(|response| response.body) {
+    let mut reader = FrameReader::new();
+    match answer(&mut reader, &mut stream, 1).map(|response| response.body) {
         Some(ResponseBody::Hello { version }) => assert_eq!(version, PROTOCOL_VERSION),
         other => panic!("hello answered {other:?}"),
     }
@@ -219,7 +220,7 @@ fn drive_daemon(input: &[u8]) {
         if stream.write_all(prefix).is_err() || stream.write_all(&body).is_err() {
             break;
         }
-        let Some(response) = answer(&mut stream, id) else {
+        let Some(response) = answer(&mut reader, &mut stream, id) else {
             rest = &[];
             break;
         };

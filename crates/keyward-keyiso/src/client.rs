@@ -14,7 +14,7 @@
 
 use crate::peer::NoSignalWriter;
 use crate::protocol::{
-    error_from_status, read_frame, write_frame, Cipher, FrameRead, Handle, ImportedKey,
+    error_from_status, write_frame, Cipher, FrameRead, FrameReader, Handle, ImportedKey,
     KeyAlgorithm, Request, RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN,
     PROTOCOL_VERSION, UNSOLICITED,
 };
@@ -152,6 +152,7 @@ pub enum RemoteOpaqueKey {
 
 struct Connection {
     stream: UnixStream,
+    reader: FrameReader,
     next_id: u32,
     /// Frees sent with [`Client::free_without_waiting`] whose answers are still to be read
     /// (and dropped) before the next answer that is waited for.
@@ -175,7 +176,7 @@ impl Connection {
 
     /// Reads the next answer as a frame.
     fn read_answer(&mut self, written: io::Result<()>) -> Result<Vec<u8>> {
-        match read_frame(&mut self.stream, MAX_FRAME_LEN) {
+        match self.reader.read_frame(&mut self.stream, MAX_FRAME_LEN) {
             Ok(FrameRead::Frame(answer)) => Ok(answer),
             Ok(FrameRead::TooLarge(_)) => Err(unexpected()),
             Ok(FrameRead::Closed) => Err(match written {
@@ -231,6 +232,7 @@ impl Client {
         let client = Client {
             connection: Mutex::new(Connection {
                 stream,
+                reader: FrameReader::new(),
                 next_id: 1,
                 unanswered: 0,
             }),

@@ -1487,7 +1487,7 @@ fn to_frame(body: impl FnOnce(&mut Vec<u8>) -> Result<(), codec::Error>) -> Resu
     Ok(frame)
 }
 
-/// What [`read_frame`] found.
+/// What [`FrameReader::read_frame`] found.
 #[derive(Debug)]
 pub enum FrameRead {
     /// A whole frame body (the caller zeroizes it after decoding: it may carry secrets).
@@ -1498,32 +1498,117 @@ pub enum FrameRead {
     Closed,
 }
 
-/// Reads one frame of at most `max_len` body bytes. A length over `max_len` is reported
-/// before anything is allocated; an end of stream inside a frame is an error
-/// (`UnexpectedEof`).
-pub fn read_frame(stream: &mut impl Read, max_len: usize) -> io::Result<FrameRead> {
-    let mut prefix = [0u8; 4];
-    let mut filled = 0;
-    while filled < prefix.len() {
-        let Some(rest) = prefix.get_mut(filled..) else {
-            break;
-        };
-        match stream.read(rest) {
-            Ok(0) if filled == 0 => return Ok(FrameRead::Closed),
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
+/// How many bytes a [`FrameReader`] asks the socket for at once: a whole small frame, or
+/// several (a request's answer and the answers of frees sent before it), in one read.
+const READ_BUFFER_LEN: usize = 4096;
+
+/// Reads frames from one stream through a small buffer, so that a frame and its length
+/// prefix (and often the next frames) come in one read system call instead of two. Frames
+/// carry secrets, so every buffered byte is wiped as soon as it is handed out, and the buffer
+/// when the reader is dropped. Use one reader per stream for the stream's whole life: what
+/// it has buffered belongs to the frames that follow.
+pub struct FrameReader {
+    buffer: Box<[u8; READ_BUFFER_LEN]>,
+    /// Buffered bytes not yet handed out: `buffer[start..end]`.
+    start: usize,
+    end: usize,
+}
+
+impl Default for FrameReader {
+    fn default() -> Self {
+        FrameReader::new()
+    }
+}
+
+impl FrameReader {
+    /// An empty reader.
+    pub fn new() -> FrameReader {
+        FrameReader {
+            buffer: Box::new([0; READ_BUFFER_LEN]),
+            start: 0,
+            end: 0,
         }
     }
-    let len = u32::from_be_bytes(prefix);
-    match usize::try_from(len) {
-        Ok(body_len) if body_len <= max_len => {
-            let mut body = vec![0u8; body_len];
-            stream.read_exact(&mut body)?;
-            Ok(FrameRead::Frame(body))
+
+    fn buffered(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Moves the unread bytes to the front (wiping where they were) and reads once from
+    /// `stream` into the free space. Returns what the read returned (0: end of stream).
+    fn fill(&mut self, stream: &mut impl Read) -> io::Result<usize> {
+        if self.start > 0 {
+            let unread = self.buffered();
+            self.buffer.copy_within(self.start..self.end, 0);
+            if let Some(stale) = self.buffer.get_mut(unread..self.end) {
+                stale.zeroize();
+            }
+            self.start = 0;
+            self.end = unread;
         }
-        _ => Ok(FrameRead::TooLarge(len)),
+        let Some(free) = self.buffer.get_mut(self.end..) else {
+            return Err(io::Error::other("frame reader buffer state"));
+        };
+        loop {
+            match stream.read(free) {
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Hands out up to `out.len()` buffered bytes, wiping them in the buffer; returns how
+    /// many.
+    fn take(&mut self, out: &mut [u8]) -> usize {
+        let count = out.len().min(self.buffered());
+        if let (Some(to), Some(from)) = (
+            out.get_mut(..count),
+            self.buffer.get_mut(self.start..self.start + count),
+        ) {
+            to.copy_from_slice(from);
+            from.zeroize();
+        }
+        self.start += count;
+        count
+    }
+
+    /// Reads one length-prefixed frame of at most `max_len` body bytes. A longer one is
+    /// [`FrameRead::TooLarge`] and its body is left unread; a stream that ends cleanly
+    /// between frames is [`FrameRead::Closed`]; one that ends inside a frame is an error.
+    pub fn read_frame(&mut self, stream: &mut impl Read, max_len: usize) -> io::Result<FrameRead> {
+        while self.buffered() < 4 {
+            if self.fill(stream)? == 0 {
+                return match self.buffered() {
+                    0 => Ok(FrameRead::Closed),
+                    _ => Err(io::ErrorKind::UnexpectedEof.into()),
+                };
+            }
+        }
+        let mut prefix = [0u8; 4];
+        self.take(&mut prefix);
+        let len = u32::from_be_bytes(prefix);
+        match usize::try_from(len) {
+            Ok(body_len) if body_len <= max_len => {
+                let mut body = vec![0u8; body_len];
+                let from_buffer = self.take(&mut body);
+                if let Some(rest) = body.get_mut(from_buffer..) {
+                    // A frame longer than the buffer: the rest straight from the stream.
+                    stream.read_exact(rest)?;
+                }
+                Ok(FrameRead::Frame(body))
+            }
+            _ => Ok(FrameRead::TooLarge(len)),
+        }
+    }
+}
+
+impl Drop for FrameReader {
+    fn drop(&mut self) {
+        self.buffer.zeroize();
     }
 }
 
@@ -2043,24 +2128,53 @@ mod tests {
     #[test]
     fn frames_over_the_limit_are_refused_before_reading_them() {
         let mut stream: &[u8] = &[0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3];
-        match read_frame(&mut stream, MAX_FRAME_LEN).unwrap() {
+        match FrameReader::new()
+            .read_frame(&mut stream, MAX_FRAME_LEN)
+            .unwrap()
+        {
             FrameRead::TooLarge(len) => assert_eq!(len, u32::MAX),
             other => panic!("{other:?}"),
         }
-        assert_eq!(stream, &[1, 2, 3]);
         let mut stream: &[u8] = &[0, 0, 0, 3, 1, 2, 3];
-        match read_frame(&mut stream, 3).unwrap() {
+        let mut reader = FrameReader::new();
+        match reader.read_frame(&mut stream, 3).unwrap() {
             FrameRead::Frame(body) => assert_eq!(body, [1, 2, 3]),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            read_frame(&mut stream, 3).unwrap(),
+            reader.read_frame(&mut stream, 3).unwrap(),
             FrameRead::Closed
         ));
         let mut stream: &[u8] = &[0, 0, 0, 3, 1];
-        assert!(read_frame(&mut stream, 3).is_err());
+        assert!(FrameReader::new().read_frame(&mut stream, 3).is_err());
         let mut stream: &[u8] = &[0, 0];
-        assert!(read_frame(&mut stream, 3).is_err());
+        assert!(FrameReader::new().read_frame(&mut stream, 3).is_err());
+    }
+
+    /// One read brings several frames and part of the next; a frame longer than the buffer
+    /// comes partly from it and partly straight from the stream; every byte handed out is
+    /// wiped from the buffer.
+    #[test]
+    fn the_frame_reader_splits_what_one_read_brings() {
+        let big = vec![7u8; READ_BUFFER_LEN * 2 + 5];
+        let mut bytes = Vec::new();
+        for body in [&b"one"[..], &b""[..], &b"three"[..], &big[..]] {
+            bytes.extend_from_slice(&(body.len() as u32).to_be_bytes());
+            bytes.extend_from_slice(body);
+        }
+        let mut stream: &[u8] = &bytes;
+        let mut reader = FrameReader::new();
+        for expected in [&b"one"[..], &b""[..], &b"three"[..], &big[..]] {
+            match reader.read_frame(&mut stream, MAX_FRAME_LEN).unwrap() {
+                FrameRead::Frame(body) => assert_eq!(body, expected),
+                other => panic!("{other:?}"),
+            }
+            assert!(reader.buffer[..reader.start].iter().all(|&b| b == 0));
+        }
+        assert!(matches!(
+            reader.read_frame(&mut stream, MAX_FRAME_LEN).unwrap(),
+            FrameRead::Closed
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::limits::{Limits, TokenBucket};
 use crate::operations::perform;
 use crate::peer::{peer_credentials, Allowlist};
 use crate::protocol::{
-    read_frame, write_frame, FrameRead, Request, RequestBody, Response, ResponseBody,
+    write_frame, FrameRead, FrameReader, Request, RequestBody, Response, ResponseBody,
     PROTOCOL_VERSION, UNSOLICITED,
 };
 use keyward_core::codec::{Codec, Reader};
@@ -355,8 +355,9 @@ fn serve_connection(mut stream: UnixStream, shared: &Shared) {
         rate: TokenBucket::new(shared.limits.burst, shared.limits.requests_per_second),
         greeted: false,
     };
+    let mut reader = FrameReader::new();
     loop {
-        let mut frame = match read_frame(&mut stream, shared.limits.max_request_len) {
+        let mut frame = match reader.read_frame(&mut stream, shared.limits.max_request_len) {
             Ok(FrameRead::Frame(frame)) => frame,
             Ok(FrameRead::Closed) | Err(_) => break,
             Ok(FrameRead::TooLarge(_)) => {
@@ -386,7 +387,7 @@ fn serve_connection(mut stream: UnixStream, shared: &Shared) {
 /// reads the answer), answers `NTE_PERM` and closes.
 fn refuse(mut stream: UnixStream) {
     let _ = stream.set_read_timeout(Some(REFUSAL_READ_TIMEOUT));
-    let _ = read_frame(&mut stream, crate::protocol::MAX_FRAME_LEN);
+    let _ = FrameReader::new().read_frame(&mut stream, crate::protocol::MAX_FRAME_LEN);
     let _ = send(
         &mut stream,
         &Response::error(UNSOLICITED, &Error::AccessDenied),

@@ -9,7 +9,7 @@ use keyward_core::codec::Codec;
 use keyward_core::Status;
 use keyward_keyiso::peer::own_uid;
 use keyward_keyiso::protocol::{
-    read_frame, FrameRead, Request, RequestBody, Response, ResponseBody, PROTOCOL_VERSION,
+    FrameRead, FrameReader, Request, RequestBody, Response, ResponseBody, PROTOCOL_VERSION,
 };
 use keyward_keyiso::{Allowlist, Client, Config, Daemon, Limits};
 use keyward_ssl::{CipherSuite, Group, Protocol};
@@ -230,7 +230,7 @@ fn a_flooding_client_is_throttled_and_others_are_not() {
 
 /// Reads one response from a raw stream.
 fn read_response(stream: &mut UnixStream) -> Response {
-    match read_frame(stream, 1 << 16).unwrap() {
+    match FrameReader::new().read_frame(stream, 1 << 16).unwrap() {
         FrameRead::Frame(body) => Response::decode(&body).unwrap(),
         other => panic!("expected a response, got {other:?}"),
     }
@@ -368,7 +368,7 @@ fn requests_before_the_hello_and_other_versions_are_answered_then_closed() {
         assert_eq!(response.id, 5);
         assert_eq!(error_status(&response), expected);
         assert!(matches!(
-            read_frame(&mut stream, 1 << 16).unwrap(),
+            FrameReader::new().read_frame(&mut stream, 1 << 16).unwrap(),
             FrameRead::Closed
         ));
     }
@@ -388,7 +388,7 @@ fn an_oversized_frame_is_refused_before_it_is_read() {
     let response = read_response(&mut stream);
     assert_eq!(error_status(&response), Status::NTE_NO_MEMORY);
     assert!(matches!(
-        read_frame(&mut stream, 1 << 16).unwrap(),
+        FrameReader::new().read_frame(&mut stream, 1 << 16).unwrap(),
         FrameRead::Closed
     ));
     // Over the configured limit but under the protocol's.
