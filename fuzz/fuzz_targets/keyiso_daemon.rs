@@ -105,7 +105,7 @@ fn returned_handles(body: &ResponseBody) -> Vec<u64> {
         ResponseBody::Handle { handle } => vec![handle.get()],
         ResponseBody::EphemeralKeyCreated { key, .. } => vec![key.get()],
         ResponseBody::OpaqueKeyImported { handle, .. } => vec![handle.get()],
-        ResponseBody::TrafficSecrets { client, server } => {
+        ResponseBody::TrafficSecrets { client, server, .. } => {
             let mut handles = vec![client.get()];
             handles.extend(server.map(|handle| handle.get()));
             handles

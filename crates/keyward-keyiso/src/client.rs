@@ -512,7 +512,7 @@ impl Client {
             base: base.handle,
             transcript_digest: transcript_digest.to_vec(),
         })? {
-            ResponseBody::TrafficSecrets { client, server } => {
+            ResponseBody::TrafficSecrets { client, server, .. } => {
                 let secret = |handle, kind| RemoteTls13Secret {
                     handle,
                     suite: base.suite,

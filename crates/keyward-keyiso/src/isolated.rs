@@ -28,7 +28,9 @@ use crate::protocol::{
 };
 use keyward_core::backend::Curve;
 use keyward_core::{Error, Result, SecretVec};
-use keyward_ssl::isolation::{RemoteOpaqueKey, RemotePrivateKeyInfo, SessionKeyMaterial};
+use keyward_ssl::isolation::{
+    RemoteOpaqueKey, RemotePrivateKeyInfo, RemoteTrafficSecret, SessionKeyMaterial,
+};
 use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
     CipherSuite, Group, KeyIsolation, Parameters, Protocol, Provider, PublicBlobType, PublicKey,
@@ -416,15 +418,31 @@ impl KeyIsolation for IsolationService {
         &self,
         base: RemoteHandle,
         transcript_digest: &[u8],
-    ) -> Result<(RemoteHandle, Option<RemoteHandle>)> {
+    ) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>)> {
         match self.call_on([base], |[handle]| RequestBody::Tls13ExpandTrafficKeys {
             base: handle,
             transcript_digest: transcript_digest.to_vec(),
         })? {
-            (generation, ResponseBody::TrafficSecrets { client, server }) => Ok((
-                RemoteHandle::new(generation, client.get()),
-                server.map(|server| RemoteHandle::new(generation, server.get())),
-            )),
+            (
+                generation,
+                ResponseBody::TrafficSecrets {
+                    client,
+                    client_write_key,
+                    server,
+                    server_write_key,
+                },
+            ) => {
+                let secret = |handle: Handle, write_key| RemoteTrafficSecret {
+                    handle: RemoteHandle::new(generation, handle.get()),
+                    write_key,
+                };
+                let server = match (server, server_write_key) {
+                    (Some(handle), Some(write_key)) => Some(secret(handle, write_key)),
+                    (None, None) => None,
+                    _ => return Err(unexpected()),
+                };
+                Ok((secret(client, client_write_key), server))
+            }
             _ => Err(unexpected()),
         }
     }

@@ -185,6 +185,11 @@ pub fn perform(
         } => {
             let (client, server) = provider
                 .expand_traffic_keys_for_digest(tls13(handles.get(base)?)?, &transcript_digest)?;
+            // The write keys go along: the client asks for them next.
+            let write_key =
+                |secret: &Tls13Secret| provider.expand_write_key(secret)?.export_key_material();
+            let client_write_key = write_key(&client)?;
+            let server_write_key = server.as_ref().map(write_key).transpose()?;
             let client = handles.insert(Object::Tls13(client))?;
             let server = match server {
                 None => None,
@@ -197,7 +202,12 @@ pub fn perform(
                     }
                 },
             };
-            Ok(ResponseBody::TrafficSecrets { client, server })
+            Ok(ResponseBody::TrafficSecrets {
+                client,
+                client_write_key,
+                server,
+                server_write_key,
+            })
         }
         RequestBody::Tls13ExpandWriteKey { traffic } => {
             let key = provider.expand_write_key(tls13(handles.get(traffic)?)?)?;

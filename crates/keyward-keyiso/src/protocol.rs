@@ -1216,12 +1216,17 @@ pub enum ResponseBody {
         /// The key for records the caller sends.
         write: SecretVec,
     },
-    /// 0x88: TLS 1.3 traffic secret handles.
+    /// 0x88: TLS 1.3 traffic secret handles, each with the key material (`key ‖ IV`) of its
+    /// write key, so that `SslExpandWriteKey` on it needs no request of its own.
     TrafficSecrets {
         /// The client's traffic secret.
         client: Handle,
+        /// Its write key.
+        client_write_key: SecretVec,
         /// The server's (none from the early secret).
         server: Option<Handle>,
+        /// Its write key (exactly when there is a server secret).
+        server_write_key: Option<SecretVec>,
     },
     /// 0x89: a TLS 1.3 record key, `key ‖ IV`.
     TrafficKeyMaterial {
@@ -1344,9 +1349,20 @@ impl Body for ResponseBody {
                 put_vec_exact(out, LengthPrefix::U16, read.expose())?;
                 put_vec_exact(out, LengthPrefix::U16, write.expose())?;
             }
-            ResponseBody::TrafficSecrets { client, server } => {
+            ResponseBody::TrafficSecrets {
+                client,
+                client_write_key,
+                server,
+                server_write_key,
+            } => {
                 client.encode(out);
+                put_bounded(out, client_write_key.expose(), MAX_MATERIAL_LEN)?;
                 out.extend_from_slice(&server.map_or(0, Handle::get).to_be_bytes());
+                match (server, server_write_key) {
+                    (Some(_), Some(key)) => put_bounded(out, key.expose(), MAX_MATERIAL_LEN)?,
+                    (None, None) => {}
+                    _ => return Err(codec::Error::TooLong),
+                }
             }
             ResponseBody::TrafficKeyMaterial { material } => {
                 put_vec_exact(out, LengthPrefix::U16, material.expose())?
@@ -1411,10 +1427,21 @@ impl Body for ResponseBody {
                 read: read_material(reader, MAX_MATERIAL_LEN)?,
                 write: read_material(reader, MAX_MATERIAL_LEN)?,
             },
-            0x88 => ResponseBody::TrafficSecrets {
-                client: Handle::read(reader)?,
-                server: Handle::read_optional(reader)?,
-            },
+            0x88 => {
+                let client = Handle::read(reader)?;
+                let client_write_key = read_material(reader, MAX_MATERIAL_LEN)?;
+                let server = Handle::read_optional(reader)?;
+                let server_write_key = match server {
+                    Some(_) => Some(read_material(reader, MAX_MATERIAL_LEN)?),
+                    None => None,
+                };
+                ResponseBody::TrafficSecrets {
+                    client,
+                    client_write_key,
+                    server,
+                    server_write_key,
+                }
+            }
             0x89 => ResponseBody::TrafficKeyMaterial {
                 material: read_material(reader, MAX_MATERIAL_LEN)?,
             },
@@ -1865,11 +1892,15 @@ mod tests {
             },
             ResponseBody::TrafficSecrets {
                 client: handle(8),
+                client_write_key: SecretVec::from_slice(&[8; 28]),
                 server: Some(handle(9)),
+                server_write_key: Some(SecretVec::from_slice(&[9; 44])),
             },
             ResponseBody::TrafficSecrets {
                 client: handle(8),
+                client_write_key: SecretVec::from_slice(&[8; 28]),
                 server: None,
+                server_write_key: None,
             },
             ResponseBody::TrafficKeyMaterial {
                 material: SecretVec::from_slice(&[10; 28]),

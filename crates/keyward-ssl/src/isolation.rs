@@ -105,6 +105,17 @@ pub struct RemotePrivateKeyInfo {
     pub signature_len: usize,
 }
 
+/// A TLS 1.3 traffic secret a service made ([`KeyIsolation::expand_traffic_keys`]): its
+/// handle, and the key material of its write key (`key ‖ iv`, as
+/// [`KeyIsolation::expand_write_key_material`] gives it), which the service sends along so
+/// that `SslExpandWriteKey` on the secret costs no second request.
+pub struct RemoteTrafficSecret {
+    /// The service's handle.
+    pub handle: RemoteHandle,
+    /// `key ‖ iv` of the secret's write key.
+    pub write_key: SecretVec,
+}
+
 /// The read and write key material of a TLS ≤ 1.2 connection, as
 /// [`SessionKey::from_key_material`](crate::SessionKey::from_key_material) takes it.
 pub struct SessionKeyMaterial {
@@ -237,7 +248,7 @@ pub trait KeyIsolation: Send + Sync {
         &self,
         base: RemoteHandle,
         transcript_digest: &[u8],
-    ) -> Result<(RemoteHandle, Option<RemoteHandle>)>;
+    ) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>)>;
 
     /// The key material (`key ‖ iv`) of a traffic secret (`SslExpandWriteKey` +
     /// `SslExportKey`).

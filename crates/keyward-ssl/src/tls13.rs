@@ -17,7 +17,7 @@
 //! opaque blob.
 
 use crate::hash::HandshakeHash;
-use crate::isolation::{RemoteHandle, RemoteObject};
+use crate::isolation::{RemoteHandle, RemoteObject, RemoteTrafficSecret};
 use crate::keys::{EphemeralKey, PublicKey};
 use crate::protocol::Protocol;
 use crate::provider::Provider;
@@ -127,7 +127,12 @@ pub struct Tls13Secret {
 
 enum Tls13SecretValue {
     Local(SecretVec),
-    Remote(RemoteObject),
+    /// A secret the service keeps; for a traffic secret, also its write key's material
+    /// (`key ‖ iv`), which the service sent with it.
+    Remote {
+        object: RemoteObject,
+        write_key: Option<SecretVec>,
+    },
 }
 
 /// What an isolated secret answers to the operations the isolation service does not offer.
@@ -167,7 +172,10 @@ impl Tls13Secret {
             suite,
             hash: suite_hash(suite)?,
             kind,
-            secret: Tls13SecretValue::Remote(object),
+            secret: Tls13SecretValue::Remote {
+                object,
+                write_key: None,
+            },
         })
     }
 
@@ -175,16 +183,43 @@ impl Tls13Secret {
     fn local(&self) -> Result<&SecretVec> {
         match &self.secret {
             Tls13SecretValue::Local(secret) => Ok(secret),
-            Tls13SecretValue::Remote(_) => Err(NOT_ISOLATED),
+            Tls13SecretValue::Remote { .. } => Err(NOT_ISOLATED),
         }
     }
 
     /// The service object when the secret is kept by an isolation service.
     pub(crate) fn remote_object(&self) -> Option<&RemoteObject> {
         match &self.secret {
-            Tls13SecretValue::Remote(object) => Some(object),
+            Tls13SecretValue::Remote { object, .. } => Some(object),
             Tls13SecretValue::Local(_) => None,
         }
+    }
+
+    /// The write key material a service sent with this traffic secret, if it did.
+    fn remote_write_key(&self) -> Option<&SecretVec> {
+        match &self.secret {
+            Tls13SecretValue::Remote { write_key, .. } => write_key.as_ref(),
+            Tls13SecretValue::Local(_) => None,
+        }
+    }
+
+    /// A traffic secret of kind `kind` made by the same service as `self`, with its write
+    /// key's material.
+    fn traffic_sibling(
+        &self,
+        object: &RemoteObject,
+        traffic: RemoteTrafficSecret,
+        kind: SecretKind,
+    ) -> Result<Self> {
+        Ok(Tls13Secret {
+            suite: self.suite,
+            hash: self.hash,
+            kind,
+            secret: Tls13SecretValue::Remote {
+                object: object.sibling(traffic.handle),
+                write_key: Some(traffic.write_key),
+            },
+        })
     }
 
     /// A secret of kind `kind` made by the same service as `self`.
@@ -562,16 +597,18 @@ impl Provider {
         let (client, server) = traffic_labels(base.kind)?;
         if let Some(object) = base.remote_object() {
             base.check_digest(transcript_digest)?;
-            let (client_handle, server_handle) = object
+            let (client_traffic, server_traffic) = object
                 .service
                 .expand_traffic_keys(object.handle, transcript_digest)?;
-            let client = base.sibling(object, client_handle, client.1)?;
-            let server = match (server, server_handle) {
-                (Some((_, kind)), Some(handle)) => Some(base.sibling(object, handle, kind)?),
+            let client = base.traffic_sibling(object, client_traffic, client.1)?;
+            let server = match (server, server_traffic) {
+                (Some((_, kind)), Some(traffic)) => {
+                    Some(base.traffic_sibling(object, traffic, kind)?)
+                }
                 (None, None) => None,
-                (_, handle) => {
-                    if let Some(handle) = handle {
-                        let _ = object.service.free(handle);
+                (_, traffic) => {
+                    if let Some(traffic) = traffic {
+                        let _ = object.service.free(traffic.handle);
                     }
                     return Err(Error::BadData("traffic secrets of another kind"));
                 }
@@ -626,7 +663,10 @@ impl Provider {
             return Err(Error::InvalidHandle);
         }
         if let Some(object) = traffic.remote_object() {
-            let material = object.service.expand_write_key_material(object.handle)?;
+            let material = match traffic.remote_write_key() {
+                Some(material) => material.clone(),
+                None => object.service.expand_write_key_material(object.handle)?,
+            };
             return SessionKey::from_key_material(
                 Protocol::Tls13,
                 traffic.suite,
