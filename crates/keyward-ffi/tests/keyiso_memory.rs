@@ -20,9 +20,11 @@
 //! ones really used. The search (keyward-test-support's `memory_scan`: 16-byte windows of
 //! each value, in both byte orders) must find none of them, nor the RSA primes and private
 //! exponent, nor the ECDSA scalar, in the libkeyward process. As controls, it must find the
-//! private keys in the daemon, and the keys and the secrets in the same program run over the
-//! same store without the variable (a second libkeyward process, whose in-process provider
-//! holds them): the search would see them in a libkeyward process if they were there.
+//! keys and the secrets that outlive their call (all but the premaster and the ECDHE shared
+//! secrets, wiped once used) in the daemon, where the handshakes ran, and in the same program
+//! run over the same store without the variable (a second libkeyward process, whose
+//! in-process provider holds them): the search would see them in a libkeyward process if
+//! they were there.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
@@ -788,7 +790,9 @@ fn key_exchanges(server: &mut Helper, rsa: &StoredKey, ecdsa: &StoredKey) -> Vec
 /// The private key values of the store's keys: RSA p, q and d, and the ECDSA scalar.
 fn key_needles(rsa: &StoredKey, ecdsa: &StoredKey) -> Vec<Needle> {
     let (p, q, d) = rsa_secrets(rsa.pkcs8().expose());
-    assert_eq!((p.len(), q.len(), d.len()), (128, 128, 256));
+    // d is below n: one key in 256 has a zero first byte, which the DER leaves out.
+    assert_eq!((p.len(), q.len()), (128, 128));
+    assert!((250..=256).contains(&d.len()), "d is {} bytes", d.len());
     let scalar = ec_scalar(ecdsa.pkcs8().expose());
     assert_eq!(scalar.len(), 32);
     vec![
@@ -830,7 +834,6 @@ fn libkeyward_memory_holds_no_private_key_and_no_handshake_secret() {
     let mut needles = key_exchanges(&mut server, &rsa, &ecdsa);
     let secret_count = needles.len();
 
-    let keys = ["rsa p", "rsa q", "rsa d", "ecdsa scalar"];
     needles.extend(key_needles(&rsa, &ecdsa));
 
     // The control of the search in a libkeyward process: the same program over the same store
@@ -889,28 +892,24 @@ fn libkeyward_memory_holds_no_private_key_and_no_handshake_secret() {
         assert!(scan.bytes > 1 << 20);
     }
 
-    // The controls: the search sees the private keys where they are, in the daemon and in
-    // the process that does not use it.
-    for key in keys {
-        assert!(
-            in_daemon.found.contains_key(key),
-            "the daemon's memory should hold {key}"
-        );
-        assert!(
-            in_control.found.contains_key(key),
-            "the in-process provider's memory should hold {key}"
-        );
-    }
-    // ... and every secret that outlives its call (all but the premaster and the ECDHE shared
-    // secrets, which both providers wipe once the master or handshake secret is derived).
-    for needle in &control {
-        let transient =
-            needle.name.ends_with("premaster") || needle.name.ends_with("shared secret");
-        assert!(
-            transient || in_control.found.contains_key(&needle.name),
-            "the in-process provider's memory should hold {}",
-            needle.name
-        );
+    // The controls: the search sees the private keys and every secret that outlives its call
+    // where they are: in the daemon (the handshakes of the libkeyward process ran there), and
+    // in the process that does not use it. The premaster and the ECDHE shared secrets are
+    // the exception: both providers wipe them once the master or handshake secret is derived.
+    let transient = |needle: &Needle| {
+        needle.name.ends_with("premaster") || needle.name.ends_with("shared secret")
+    };
+    for (what, needles, scan) in [
+        ("the daemon's", &needles, &in_daemon),
+        ("the in-process provider's", &control, &in_control),
+    ] {
+        for needle in needles.iter().filter(|needle| !transient(needle)) {
+            assert!(
+                scan.found.contains_key(&needle.name),
+                "{what} memory should hold {}",
+                needle.name
+            );
+        }
     }
     // The proof: none of them is in the libkeyward process's memory.
     assert!(
