@@ -10,7 +10,9 @@
 //! - [`testdata`], [`read_testdata`] and [`json`]: the files under the repository's
 //!   `testdata/` (provenance in `testdata/SOURCES.md`);
 //! - [`memcheck`]: marking secret bytes for Valgrind's constant-time check
-//!   (`scripts/constant-time`).
+//!   (`scripts/constant-time`);
+//! - [`memory_scan`]: searching a live process's memory (`/proc/PID/mem`) for private key
+//!   parts and handshake secrets, the keyiso tests' proof that keys stay out.
 //!
 //! Every helper panics with a message naming its input on bad input: these are test fixtures,
 //! and a panic is how a test fails.
@@ -22,6 +24,8 @@
 
 mod hex;
 pub mod memcheck;
+#[cfg(target_os = "linux")]
+pub mod memory_scan;
 mod temp;
 pub mod vectors;
 
