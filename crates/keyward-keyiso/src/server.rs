@@ -296,10 +296,14 @@ impl RunningDaemon {
 
     fn stop_now(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = UnixStream::connect(&self.socket_path);
+        // Wake the accept loop so it sees the flag. When that cannot be done (someone
+        // removed the socket file), the accept thread is left blocked in accept, to end with
+        // the process, rather than this call waiting for ever.
+        let woken = UnixStream::connect(&self.socket_path).is_ok();
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            if woken {
+                let _ = thread.join();
+            }
         }
     }
 }

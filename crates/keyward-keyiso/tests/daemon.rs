@@ -460,3 +460,17 @@ fn frees_sent_without_waiting_free_their_objects_and_keep_answers_in_order() {
         Status::NTE_INVALID_HANDLE
     );
 }
+
+#[test]
+fn a_daemon_whose_socket_was_removed_still_stops() {
+    let test_daemon = start_daemon();
+    std::fs::remove_file(test_daemon.socket()).unwrap();
+    let (done, stopped) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        test_daemon.daemon.stop();
+        let _ = done.send(());
+    });
+    stopped
+        .recv_timeout(Duration::from_secs(10))
+        .expect("stop() returned");
+}
