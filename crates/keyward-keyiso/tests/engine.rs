@@ -12,28 +12,9 @@ use keyward_keyiso::isolated_provider;
 use keyward_ssl::CipherSuite;
 use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::verify::ServerCertVerifier;
-use keyward_tls::{
-    ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection, Version,
-};
+use keyward_tls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, Version};
 use std::io::{Read, Write};
 use std::sync::Arc;
-
-fn move_bytes(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> usize {
-    let mut wire = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut wire).unwrap();
-    }
-    let mut rest = &wire[..];
-    while !rest.is_empty() {
-        to.read_tls(&mut rest).unwrap();
-        to.process_new_packets().unwrap();
-    }
-    wire.len()
-}
-
-fn pump(c: &mut ConnectionCommon, s: &mut ConnectionCommon) {
-    while move_bytes(c, s) + move_bytes(s, c) > 0 {}
-}
 
 /// A server config on the isolated provider for the fixture key of `certificate`.
 fn isolated_server(socket: &std::path::Path, certificate: &[u8]) -> ServerConfig {
@@ -63,18 +44,18 @@ fn handshake(
     }
     let mut c = ClientConnection::new(Arc::new(client), "localhost").unwrap();
     let mut s = ServerConnection::new(server.clone()).unwrap();
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     assert!(!c.is_handshaking() && !s.is_handshaking());
 
     c.writer().write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     let mut buf = [0u8; 64];
     let n = s.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"GET / HTTP/1.1\r\n\r\n");
     s.writer()
         .write_all(b"HTTP/1.1 200 OK\r\n\r\nhello")
         .unwrap();
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     let n = c.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"HTTP/1.1 200 OK\r\n\r\nhello");
 
@@ -139,12 +120,12 @@ fn the_serving_process_holds_only_handles() {
     client.cipher_suites = vec![CipherSuite::from_id(0xC02F).unwrap()];
     let mut c = ClientConnection::new(Arc::new(client), "localhost").unwrap();
     let mut s = ServerConnection::new(server.clone()).unwrap();
-    move_bytes(&mut c, &mut s); // ClientHello → ServerHello … ServerHelloDone
+    move_bytes(&mut c, &mut s).unwrap(); // ClientHello → ServerHello … ServerHelloDone
     assert!(
         daemon.daemon.live_handles() > before + 1,
         "the server's ephemeral key is in the daemon"
     );
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     assert!(!s.is_handshaking());
     drop(s);
     drop(c);

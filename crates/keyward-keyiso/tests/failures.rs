@@ -22,7 +22,7 @@ use keyward_ssl::{CipherSuite, Group, Parameters, Protocol, PublicKey, Side};
 use keyward_test_support::TempDir;
 use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::verify::ServerCertVerifier;
-use keyward_tls::{ClientConfig, ClientConnection, ConnectionCommon, ServerConfig};
+use keyward_tls::{ClientConfig, ClientConnection, ServerConfig};
 use keyward_tls::{ServerConnection, Version};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -102,27 +102,6 @@ fn kill(mut child: Child) {
 }
 
 /// Moves what `from` has to send into `to`; the first error `to` reports.
-fn move_bytes(
-    from: &mut ConnectionCommon,
-    to: &mut ConnectionCommon,
-) -> Result<usize, keyward_tls::Error> {
-    let mut wire = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut wire).unwrap();
-    }
-    let mut rest = &wire[..];
-    while !rest.is_empty() {
-        to.read_tls(&mut rest).unwrap();
-        to.process_new_packets()?;
-    }
-    Ok(wire.len())
-}
-
-fn pump(c: &mut ConnectionCommon, s: &mut ConnectionCommon) -> Result<(), keyward_tls::Error> {
-    while move_bytes(c, s)? + move_bytes(s, c)? > 0 {}
-    Ok(())
-}
-
 fn isolated_server(socket: &Path) -> Arc<ServerConfig> {
     let provider = Arc::new(isolated_provider(socket).unwrap());
     let certificate = &fixture().rsa_certificate;
@@ -148,10 +127,10 @@ fn connections(
 /// A full handshake and one record each way.
 fn handshake(server: &Arc<ServerConfig>, version: Version) {
     let (mut c, mut s) = connections(server, version);
-    pump(&mut c, &mut s).unwrap();
+    exchange(&mut c, &mut s).unwrap();
     assert!(!c.is_handshaking() && !s.is_handshaking());
     c.writer().write_all(b"ping").unwrap();
-    pump(&mut c, &mut s).unwrap();
+    exchange(&mut c, &mut s).unwrap();
     let mut buf = [0u8; 8];
     let n = s.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"ping");
@@ -203,7 +182,7 @@ fn a_restarted_daemon_invalidates_old_handles_and_serves_new_handshakes() {
     let second = spawn_daemon(&socket);
 
     // The in-flight connection fails with an error, not a panic.
-    assert!(pump(&mut c, &mut s).is_err());
+    assert!(exchange(&mut c, &mut s).is_err());
     // Old handles are NTE_INVALID_HANDLE.
     let peer_share = peer()
         .create_ephemeral_key(Protocol::Tls12, suite, Group::Ec(Curve::P256))

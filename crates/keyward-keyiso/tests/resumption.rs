@@ -23,9 +23,7 @@ use keyward_ssl::{
 };
 use keyward_tls::certs::{CertResolver, CertifiedKey};
 use keyward_tls::verify::ServerCertVerifier;
-use keyward_tls::{
-    ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection, Version,
-};
+use keyward_tls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, Version};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
@@ -483,23 +481,6 @@ fn imported_and_derived_handles_die_with_the_connection() {
 
 // keyward-tls, unchanged, resuming on the isolated provider.
 
-fn move_bytes(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> usize {
-    let mut wire = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut wire).unwrap();
-    }
-    let mut rest = &wire[..];
-    while !rest.is_empty() {
-        to.read_tls(&mut rest).unwrap();
-        to.process_new_packets().unwrap();
-    }
-    wire.len()
-}
-
-fn pump(c: &mut ConnectionCommon, s: &mut ConnectionCommon) {
-    while move_bytes(c, s) + move_bytes(s, c) > 0 {}
-}
-
 fn isolated_server(socket: &std::path::Path, tickets: bool) -> Arc<ServerConfig> {
     let provider = Arc::new(isolated_provider(socket).unwrap());
     let certificate = &fixture().ecdsa_certificate;
@@ -521,21 +502,21 @@ fn client_config(version: Version) -> Arc<ClientConfig> {
 fn connect(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, key_update: bool) -> bool {
     let mut c = ClientConnection::new(client.clone(), "localhost").unwrap();
     let mut s = ServerConnection::new(server.clone()).unwrap();
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     assert!(!c.is_handshaking() && !s.is_handshaking());
     if key_update {
         s.refresh_traffic_keys().unwrap();
-        pump(&mut c, &mut s);
+        exchange(&mut c, &mut s).unwrap();
         c.refresh_traffic_keys().unwrap();
-        pump(&mut c, &mut s);
+        exchange(&mut c, &mut s).unwrap();
     }
     c.writer().write_all(b"ping").unwrap();
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     let mut buf = [0u8; 16];
     let n = s.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"ping");
     s.writer().write_all(b"pong").unwrap();
-    pump(&mut c, &mut s);
+    exchange(&mut c, &mut s).unwrap();
     let n = c.reader().read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"pong");
     s.info().unwrap().resumed

@@ -8,6 +8,7 @@ use keyward_core::{Result, Status};
 use keyward_keyiso::{Config, Daemon, RunningDaemon};
 use keyward_ssl::{PrivateKey, Provider, PublicKey, SessionKey};
 use keyward_test_support::TempDir;
+use keyward_tls::ConnectionCommon;
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -182,4 +183,31 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)
+}
+
+/// Moves what `from` has to send into `to` and processes it; returns the bytes moved.
+pub fn move_bytes(
+    from: &mut ConnectionCommon,
+    to: &mut ConnectionCommon,
+) -> std::result::Result<usize, keyward_tls::Error> {
+    let mut wire = Vec::new();
+    while from.wants_write() {
+        from.write_tls(&mut wire).unwrap();
+    }
+    let mut rest = &wire[..];
+    while !rest.is_empty() {
+        to.read_tls(&mut rest).unwrap();
+        to.process_new_packets()?;
+    }
+    Ok(wire.len())
+}
+
+/// Runs a client and a server connection against each other until neither has anything
+/// to send.
+pub fn exchange(
+    c: &mut ConnectionCommon,
+    s: &mut ConnectionCommon,
+) -> std::result::Result<(), keyward_tls::Error> {
+    while move_bytes(c, s)? + move_bytes(s, c)? > 0 {}
+    Ok(())
 }
