@@ -32,7 +32,8 @@ pub struct KeyisoArgs {
     #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
     /// Let members of this group id reach the socket (socket 0660, its directory 0710, both
-    /// of this group). Clients are still checked against --allow-uid and --allow-gid.
+    /// of this group; the directory must hold nothing but the socket). Clients are still
+    /// checked against --allow-uid and --allow-gid.
     #[arg(long, value_name = "GID")]
     socket_group: Option<u32>,
     /// Allow clients of this user id (repeatable). Without any --allow-uid or --allow-gid,

@@ -48,7 +48,8 @@ pub struct Config {
     /// [`KeyStore::open_default`]).
     pub key_store: Option<PathBuf>,
     /// The group that may reach the socket, for clients that run under other users: the
-    /// socket is then mode 0660 and its directory mode 0710, both of this group. `None`
+    /// socket is then mode 0660 and its directory mode 0710, both of this group, and the
+    /// directory must hold nothing but the socket (`NTE_INVALID_PARAMETER`). `None`
     /// (the default): socket 0600 in a directory private to the daemon's user, so only that
     /// user (and root) can connect. Reaching the socket is not being served: every peer is
     /// still checked against [`Config::allowlist`].
@@ -162,6 +163,17 @@ fn open_to(socket: &Path, directory: &Path, group: Option<u32>) -> Result<()> {
             };
             group_of(socket)?;
             mode(socket, 0o660).map_err(io_error)?;
+            // The directory's group and mode change too, so it must be the socket's own
+            // (never /run or a home directory that happens to pass the ownership check).
+            let others = fs::read_dir(directory)
+                .map_err(io_error)?
+                .filter_map(|entry| entry.ok())
+                .any(|entry| Some(entry.file_name().as_os_str()) != socket.file_name());
+            if others {
+                return Err(Error::InvalidParameter(
+                    "a socket group needs a directory that holds nothing but the socket",
+                ));
+            }
             group_of(directory)?;
             mode(directory, 0o710).map_err(io_error)
         }

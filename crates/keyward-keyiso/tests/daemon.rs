@@ -474,3 +474,31 @@ fn a_daemon_whose_socket_was_removed_still_stops() {
         .recv_timeout(Duration::from_secs(10))
         .expect("stop() returned");
 }
+
+#[test]
+fn a_socket_group_opens_the_socket_and_its_own_directory_only() {
+    use std::os::unix::fs::MetadataExt;
+    let gid = std::fs::metadata(fixture().dir.path()).unwrap().gid();
+    let shared = TempDir::new("keyiso-shared-dir");
+    std::fs::write(shared.join("someone-else"), b"").unwrap();
+    let mut config = Config::new(
+        shared.join("keyiso.sock"),
+        Some(fixture().dir.to_path_buf()),
+    );
+    config.socket_group = Some(gid);
+    assert_eq!(status(Daemon::bind(config)), Status::NTE_INVALID_PARAMETER);
+    let mode = std::fs::metadata(shared.path())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700, "a shared directory is left as it was");
+
+    let test_daemon = start_daemon_with(|config| config.socket_group = Some(gid));
+    let modes = |path: &std::path::Path| {
+        let metadata = std::fs::metadata(path).unwrap();
+        (metadata.permissions().mode() & 0o777, metadata.gid())
+    };
+    assert_eq!(modes(&test_daemon.socket()), (0o660, gid));
+    assert_eq!(modes(test_daemon.run_dir.path()), (0o710, gid));
+    Client::connect(test_daemon.socket()).unwrap();
+}
