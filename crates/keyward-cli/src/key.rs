@@ -15,7 +15,7 @@ use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{self, EcdsaKeyPair};
 use clap::{ArgGroup, Subcommand};
 use keyward_core::backend::{hash, HashAlgorithm};
-use keyward_core::store::{KeyKind, KeyStore, StoredKey};
+use keyward_core::store::{certificates_from_pem, KeyKind, KeyStore, StoredKey};
 use keyward_core::SecretVec;
 use x509_parser::extensions::GeneralName;
 use x509_parser::pem::Pem;
@@ -256,30 +256,6 @@ fn sec1_to_pkcs8(der: &[u8]) -> Result<SecretVec, String> {
         }
     }
     Err("EC PRIVATE KEY: not a P-256 or P-384 key".into())
-}
-
-/// The certificates (DER) in `pem`, in order; other blocks are an error.
-pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let mut certificates = Vec::new();
-    for block in Pem::iter_from_buffer(pem) {
-        let block = block.map_err(|err| format!("not PEM: {err}"))?;
-        if block.label != "CERTIFICATE" {
-            return Err(format!(
-                "a PEM {:?} block where certificates were expected",
-                block.label
-            ));
-        }
-        match X509Certificate::from_der(&block.contents) {
-            Ok(([], _)) => certificates.push(block.contents),
-            _ => {
-                return Err(format!(
-                    "certificate {} is malformed",
-                    certificates.len() + 1
-                ))
-            }
-        }
-    }
-    Ok(certificates)
 }
 
 /// One line about a stored key: type, subject, names, expiry, fingerprint, chain length.

@@ -50,9 +50,9 @@ pub struct ServeArgs {
     #[arg(long)]
     legacy_clients: bool,
     /// Run every handshake's private-key and secret operations in the keyiso daemon at
-    /// SOCKET (`keyward keyiso`): this process reads only the certificates of the --cert keys
-    /// from the store (default: the two localhost keys, which must exist) and never holds a
-    /// private key or master secret. Several serve processes can share one daemon. Sessions
+    /// SOCKET (`keyward keyiso`): this process gets the certificate chains of the --cert keys
+    /// from the daemon (default: the two localhost keys, which must exist in its store), never
+    /// opens a key store, and never holds a private key or master secret. Several serve processes can share one daemon. Sessions
     /// resume as without --keyiso (TLS 1.2 tickets and session IDs, TLS 1.3 tickets): the
     /// daemon seals each session's secret and each ticket under keys only it holds, so the
     /// serve processes of one daemon accept each other's tickets.
@@ -130,11 +130,11 @@ pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
     };
     init_logging();
 
-    let store = KeyStore::open_default().map_err(|err| format!("key store: {err}"))?;
     if let Some(socket) = &args.keyiso {
-        let config = isolated_config(&store, socket, &args.certs, &tls, legacy_clients)?;
+        let config = isolated_config(socket, &args.certs, &tls, legacy_clients)?;
         return run_server(&addr, config, timeouts);
     }
+    let store = KeyStore::open_default().map_err(|err| format!("key store: {err}"))?;
     let names: Vec<&str> = args.certs.iter().map(String::as_str).collect();
     let keys = server_keys::load(&store, &names)?;
     println!("keyward serve: key store {}", store.dir().display());
@@ -175,10 +175,9 @@ pub fn run(args: ServeArgs, tls: TlsOptions) -> Result<(), String> {
 }
 
 /// The server configuration of `serve --keyiso SOCKET`: the isolated provider over the daemon,
-/// the certificates (and chains) of `names` read from the store, their private keys opened
-/// in the daemon.
+/// the certificate chains of `names` from the daemon's store, their private keys opened in
+/// the daemon. This process opens no key store.
 fn isolated_config(
-    store: &KeyStore,
     socket: &std::path::Path,
     names: &[String],
     tls: &TlsOptions,
@@ -193,16 +192,16 @@ fn isolated_config(
     } else {
         names.to_vec()
     };
+    let daemon = keyward_keyiso::Client::connect(socket)
+        .map_err(|err| format!("keyiso daemon at {}: {err}", socket.display()))?;
     let mut certified = Vec::new();
     for name in &names {
-        let certificate = store
-            .certificate(name)
-            .map_err(|err| format!("certificate of key {name}: {err}"))?;
+        let chain = daemon
+            .certificate_chain(name)
+            .map_err(|err| format!("certificate of key {name} in the keyiso daemon: {err}"))?;
         let key = provider
-            .open_private_key(&certificate)
+            .open_private_key(&chain[0])
             .map_err(|err| format!("key {name} in the keyiso daemon: {err}"))?;
-        let mut chain = vec![certificate];
-        chain.extend(server_keys::chain(store, name)?);
         certified.push(
             CertifiedKey::new(chain, key).map_err(|err| format!("server key {name}: {err}"))?,
         );

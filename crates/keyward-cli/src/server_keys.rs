@@ -23,8 +23,6 @@ pub const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 pub const LOCALHOST_BUNDLE: &str = "localhost.pem";
 /// Subdirectory of the store with the PEM copies of the certificates.
 const PEM_DIR: &str = "certs";
-/// Subdirectory of the store with the rest of each imported chain (PEM).
-const CHAIN_DIR: &str = "chains";
 
 /// The keys a server presents, with where their certificates are.
 #[derive(Debug)]
@@ -127,29 +125,23 @@ fn get_or_create(store: &KeyStore, name: &str, kind: KeyKind) -> Result<(StoredK
 }
 
 /// Where the rest of the chain of key `name` is kept.
-fn chain_path(store: &KeyStore, name: &str) -> PathBuf {
-    store.dir().join(CHAIN_DIR).join(format!("{name}.pem"))
-}
-
 /// The certificates that follow key `name`'s own in its chain, DER (none if it has none).
 pub fn chain(store: &KeyStore, name: &str) -> Result<Vec<Vec<u8>>, String> {
-    let path = chain_path(store, name);
-    match fs::read(&path) {
-        Ok(pem) => crate::key::certificates_from_pem(&pem)
-            .map_err(|err| format!("{}: {err}", path.display())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(err) => Err(format!("{}: {err}", path.display())),
-    }
+    store
+        .chain(name)
+        .map_err(|err| format!("certificate chain of key {name}: {err}"))
 }
 
 /// Sets the certificates that follow key `name`'s own in its chain (none: removes the file).
 pub fn set_chain(store: &KeyStore, name: &str, certificates: &[Vec<u8>]) -> Result<(), String> {
-    let path = chain_path(store, name);
+    let path = store.chain_path(name).map_err(|err| err.to_string())?;
     if certificates.is_empty() {
         return remove_if_present(&path);
     }
-    let dir = store.dir().join(CHAIN_DIR);
-    fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    let Some(dir) = path.parent() else {
+        return Err(format!("{}: no directory", path.display()));
+    };
+    fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
     let text: String = certificates
         .iter()
         .map(|der| pem_encode("CERTIFICATE", der))
@@ -159,7 +151,7 @@ pub fn set_chain(store: &KeyStore, name: &str, certificates: &[Vec<u8>]) -> Resu
 
 /// Removes the PEM copy and the chain of a deleted key.
 pub fn forget(store: &KeyStore, name: &str) -> Result<(), String> {
-    remove_if_present(&chain_path(store, name))?;
+    remove_if_present(&store.chain_path(name).map_err(|err| err.to_string())?)?;
     remove_if_present(&store.dir().join(PEM_DIR).join(format!("{name}.pem")))
 }
 

@@ -102,8 +102,20 @@ fn serve_runs_its_handshakes_through_the_daemon() {
         .spawn()
         .unwrap();
     let args = ["--keyiso", &socket_arg, "--cert", "rsa", "--cert", "ecdsa"];
-    let first = Server::start(home.path(), &args);
-    let second = Server::start(home.path(), &args);
+    // serve gets its certificates from the daemon and opens no key store: its KEYWARD_HOME
+    // is an empty directory (where the test keeps serve's logs), and stays so.
+    let no_store = TempDir::new("serve-keyiso-no-store");
+    let first = Server::start(&no_store, &args);
+    let second = Server::start(&no_store, &args);
+    let written: Vec<String> = std::fs::read_dir(no_store.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !(name.starts_with("serve-") && name.ends_with(".log")))
+        .collect();
+    assert!(
+        written.is_empty(),
+        "serve wrote {written:?} to its KEYWARD_HOME"
+    );
     assert!(first
         .banner
         .iter()

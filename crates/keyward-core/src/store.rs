@@ -59,6 +59,8 @@ use crate::{Error, Result, Secret, SecretVec};
 
 /// The subdirectory holding keys and certificates.
 const KEYS_DIR: &str = "keys";
+/// Subdirectory with the rest of each key's certificate chain, PEM (`keyward key import`).
+const CHAINS_DIR: &str = "chains";
 /// The subdirectory holding the sealing keys.
 const SEALING_DIR: &str = "sealing";
 /// Extension of sealing key files.
@@ -358,6 +360,25 @@ impl KeyStore {
         Ok(certificate.expose().to_vec())
     }
 
+    /// The certificates that follow key `name`'s own in the chain it presents (DER, in order;
+    /// none if it has none), as `keyward key import` stored them in
+    /// [`KeyStore::chain_path`]. A malformed chain file is [`Error::BadData`].
+    pub fn chain(&self, name: &str) -> Result<Vec<Vec<u8>>> {
+        let path = self.chain_path(name)?;
+        match fs::read(&path) {
+            Ok(pem) => certificates_from_pem(&pem)
+                .map_err(|_| Error::BadData("malformed certificate chain in the key store")),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+            Err(error) => Err(Error::Io(format!("{}: {error}", path.display()))),
+        }
+    }
+
+    /// Where the rest of key `name`'s chain is kept: `chains/<name>.pem` in the store.
+    pub fn chain_path(&self, name: &str) -> Result<PathBuf> {
+        check_name(name)?;
+        Ok(self.dir.join(CHAINS_DIR).join(format!("{name}.pem")))
+    }
+
     /// The key whose certificate is exactly `certificate_der` (how `SslOpenPrivateKey` finds
     /// the key of a `PCCERT_CONTEXT`); [`Error::NotFound`] if none.
     pub fn find_by_certificate(&self, certificate_der: &[u8]) -> Result<StoredKey> {
@@ -565,6 +586,31 @@ fn default_dir(
         return Some(data.join("keyward"));
     }
     set(home).map(|home| home.join(".local").join("share").join("keyward"))
+}
+
+/// The certificates (DER) in `pem`, in order. A block that is not a `CERTIFICATE`, or a
+/// certificate that does not parse, is an error saying which.
+pub fn certificates_from_pem(pem: &[u8]) -> std::result::Result<Vec<Vec<u8>>, String> {
+    let mut certificates = Vec::new();
+    for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
+        let block = block.map_err(|err| format!("not PEM: {err}"))?;
+        if block.label != "CERTIFICATE" {
+            return Err(format!(
+                "a PEM {:?} block where certificates were expected",
+                block.label
+            ));
+        }
+        match X509Certificate::from_der(&block.contents) {
+            Ok(([], _)) => certificates.push(block.contents),
+            _ => {
+                return Err(format!(
+                    "certificate {} is malformed",
+                    certificates.len() + 1
+                ))
+            }
+        }
+    }
+    Ok(certificates)
 }
 
 /// Checks a key name: 1 to 64 of `[A-Za-z0-9._-]`, not starting with '.'.

@@ -633,6 +633,16 @@ impl Client {
         }
     }
 
+    /// The certificate chain (DER, leaf first) of the key stored under `name` in the daemon's
+    /// store: what a server presents, without opening the store itself. No such key is
+    /// `NTE_NOT_FOUND`.
+    pub fn certificate_chain(&self, name: &str) -> Result<Vec<Vec<u8>>> {
+        match self.call(RequestBody::CertificateChain { name: name.into() })? {
+            ResponseBody::CertificateChain { certificates } => Ok(certificates),
+            _ => Err(unexpected()),
+        }
+    }
+
     /// Frees a handle in the daemon without waiting for its answer, which the next call reads
     /// and drops: the daemon frees the object as soon as it reads the request, and the caller
     /// is spared a round trip (a TLS 1.3 handshake frees some eight objects). Errors are only

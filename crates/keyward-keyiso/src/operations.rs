@@ -345,6 +345,12 @@ pub fn perform(
         } => Ok(ResponseBody::KeyingMaterial {
             material: master(handles.get(key)?)?.compute_eap_key_block(&randoms, eap_id)?,
         }),
+        RequestBody::CertificateChain { name } => {
+            let store = provider.key_store()?;
+            let mut certificates = vec![store.certificate(&name)?];
+            certificates.extend(store.chain(&name)?);
+            Ok(ResponseBody::CertificateChain { certificates })
+        }
         RequestBody::SealSessionKey { key } => Ok(ResponseBody::OpaqueKeyBlob {
             blob: provider.export_session_key(&key.to_key()?)?,
         }),

@@ -616,7 +616,16 @@ pub enum RequestBody {
         /// The blob (1 to [`MAX_OPAQUE_SECRET_BLOB_LEN`] bytes).
         blob: Vec<u8>,
     },
+    /// 0x25: the certificate chain of the key stored under a name (leaf first), so that a
+    /// server never opens the key store. Answered by [`ResponseBody::CertificateChain`].
+    CertificateChain {
+        /// The key's name in the store (1 to 64 bytes; the store checks its characters).
+        name: String,
+    },
 }
+
+/// The most certificates a [`ResponseBody::CertificateChain`] carries.
+pub const MAX_CHAIN_LEN: usize = 16;
 
 /// A session key crossing the socket to be sealed, or coming back opened: what
 /// [`SessionKey::from_key_material`] takes. On the wire: `Protocol; Suite; Flag write;
@@ -760,6 +769,7 @@ impl Body for RequestBody {
             RequestBody::ComputeEapKeyBlock { .. } => 0x22,
             RequestBody::SealSessionKey { .. } => 0x23,
             RequestBody::OpenSessionKey { .. } => 0x24,
+            RequestBody::CertificateChain { .. } => 0x25,
         }
     }
 
@@ -936,6 +946,9 @@ impl Body for RequestBody {
             RequestBody::OpenSessionKey { blob } => {
                 put_bounded(out, blob, MAX_OPAQUE_SECRET_BLOB_LEN)?
             }
+            RequestBody::CertificateChain { name } => {
+                put_vec_exact(out, LengthPrefix::U8, name.as_bytes())?
+            }
         }
         Ok(())
     }
@@ -1097,6 +1110,16 @@ impl Body for RequestBody {
             0x24 => RequestBody::OpenSessionKey {
                 blob: read_bounded(reader, 1, MAX_OPAQUE_SECRET_BLOB_LEN)?,
             },
+            0x25 => {
+                let name = reader.vec_u8()?;
+                if name.is_empty() || name.len() > 64 {
+                    return Err(Error::BadData("key name length"));
+                }
+                RequestBody::CertificateChain {
+                    name: String::from_utf8(name.to_vec())
+                        .map_err(|_| Error::BadData("key name not UTF-8"))?,
+                }
+            }
             _ => return Err(Error::BadData("unknown request type")),
         })
     }
@@ -1274,6 +1297,11 @@ pub enum ResponseBody {
         /// The key.
         key: WireSessionKey,
     },
+    /// 0xA2: a certificate chain, leaf first (1 to [`MAX_CHAIN_LEN`] certificates, DER).
+    CertificateChain {
+        /// The certificates.
+        certificates: Vec<Vec<u8>>,
+    },
     /// 0xFF: the request failed with a Windows status.
     Error {
         /// The status (never success).
@@ -1312,6 +1340,7 @@ impl Body for ResponseBody {
             ResponseBody::OpenedTicket { .. } => 0x8F,
             ResponseBody::PreMasterKeyCreated { .. } => 0xA0,
             ResponseBody::SessionKeyOpened { .. } => 0xA1,
+            ResponseBody::CertificateChain { .. } => 0xA2,
             ResponseBody::Error { .. } => 0xFF,
         }
     }
@@ -1390,6 +1419,15 @@ impl Body for ResponseBody {
                 put_vec_exact(out, LengthPrefix::U16, encrypted_premaster)?;
             }
             ResponseBody::SessionKeyOpened { key } => key.encode(out)?,
+            ResponseBody::CertificateChain { certificates } => {
+                if certificates.is_empty() || certificates.len() > MAX_CHAIN_LEN {
+                    return Err(codec::Error::TooLong);
+                }
+                put_u8(out, certificates.len() as u8);
+                for certificate in certificates {
+                    put_vec_exact(out, LengthPrefix::U16, certificate)?;
+                }
+            }
             ResponseBody::Error { status } => put_u32(out, status.0 as u32),
         }
         Ok(())
@@ -1469,6 +1507,17 @@ impl Body for ResponseBody {
             0xA1 => ResponseBody::SessionKeyOpened {
                 key: WireSessionKey::read(reader)?,
             },
+            0xA2 => {
+                let count = usize::from(reader.u8()?);
+                if count == 0 || count > MAX_CHAIN_LEN {
+                    return Err(Error::BadData("certificate count"));
+                }
+                let mut certificates = Vec::with_capacity(count);
+                for _ in 0..count {
+                    certificates.push(read_bounded(reader, 1, usize::from(u16::MAX))?);
+                }
+                ResponseBody::CertificateChain { certificates }
+            }
             0xFF => {
                 let status = Status(reader.u32()? as i32);
                 if status.is_success() {
@@ -1854,6 +1903,9 @@ mod tests {
             RequestBody::OpenSessionKey {
                 blob: vec![15; 136],
             },
+            RequestBody::CertificateChain {
+                name: "keyward-localhost-rsa".into(),
+            },
         ]
     }
 
@@ -1935,6 +1987,9 @@ mod tests {
                 encrypted_premaster: vec![14; 256],
             },
             ResponseBody::SessionKeyOpened { key: session_key() },
+            ResponseBody::CertificateChain {
+                certificates: vec![vec![0x30; 700], vec![0x30; 600]],
+            },
             ResponseBody::Error {
                 status: Status::NTE_INVALID_HANDLE,
             },

@@ -502,3 +502,26 @@ fn a_socket_group_opens_the_socket_and_its_own_directory_only() {
     assert_eq!(modes(test_daemon.run_dir.path()), (0o710, gid));
     Client::connect(test_daemon.socket()).unwrap();
 }
+
+#[test]
+fn certificate_chains_come_from_the_daemon_by_key_name() {
+    let test_daemon = start_daemon();
+    let client = Client::connect(test_daemon.socket()).unwrap();
+    assert_eq!(
+        client.certificate_chain("rsa").unwrap(),
+        [fixture().rsa_certificate.clone()]
+    );
+    assert_eq!(
+        status(client.certificate_chain("no-such-key")),
+        Status::NTE_NOT_FOUND
+    );
+    for bad in ["../keys/rsa", ".hidden", "a b"] {
+        assert_eq!(
+            status(client.certificate_chain(bad)),
+            Status::NTE_INVALID_PARAMETER,
+            "{bad}"
+        );
+    }
+    // The connection still serves.
+    new_ephemeral(&client);
+}
