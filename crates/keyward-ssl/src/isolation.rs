@@ -7,9 +7,9 @@
 //! [`EphemeralKey`](crate::EphemeralKey), [`MasterKey`](crate::MasterKey),
 //! [`Tls13Secret`](crate::Tls13Secret)) is then only a [`RemoteHandle`] to an object a
 //! [`KeyIsolation`] service keeps; its methods keep their signatures and send the service what
-//! it needs (a transcript digest, never the transcript). [`SessionKey`](crate::SessionKey)s
-//! and [`HandshakeHash`](crate::HandshakeHash)es stay in process: the service hands back
-//! traffic key material, and records are protected locally.
+//! it needs (a transcript digest, never the transcript). [`SessionKey`]s and
+//! [`HandshakeHash`](crate::HandshakeHash)es stay in process: the service hands back traffic
+//! key material, and records are protected locally.
 //!
 //! keyward-keyiso implements [`KeyIsolation`] over its daemon's Unix socket
 //! (`keyward_keyiso::isolated_provider`); keyward-ssl knows nothing of the transport.
