@@ -2,11 +2,9 @@
 //! line, serves a `keyward_keyiso::Client` (open a private key by its certificate, sign), and
 //! on SIGTERM or SIGINT exits with success and removes its socket.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod tls_support;
+
+use std::process::{Command, Stdio};
 
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, UnparsedPublicKey};
@@ -14,77 +12,8 @@ use keyward_core::backend::HashAlgorithm;
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_keyiso::{Client, KeyAlgorithm};
 use keyward_ssl::SignaturePadding;
-use keyward_test_support::TempDir;
+use tls_support::{KeyisoDaemon, TempDir, KEYWARD};
 use x509_parser::prelude::{FromDer, X509Certificate};
-
-const KEYWARD: &str = env!("CARGO_BIN_EXE_keyward");
-
-/// A running `keyward keyiso`; killed on drop if still running.
-struct Daemon {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Daemon {
-    /// Starts `keyward keyiso --socket SOCKET` over the store `home` and waits for its ready
-    /// line (at most 30 s).
-    fn start(home: &Path, socket: &Path) -> Daemon {
-        let mut child = Command::new(KEYWARD)
-            .arg("keyiso")
-            .arg("--socket")
-            .arg(socket)
-            .env("KEYWARD_HOME", home)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let ready = lines.recv_timeout(Duration::from_secs(30)).unwrap();
-        assert_eq!(
-            ready,
-            format!("keyward keyiso: listening on {}", socket.display())
-        );
-        Daemon { child, lines }
-    }
-
-    /// Sends `signal` and waits (at most 10 s) for a successful exit; returns what it printed
-    /// after the ready line.
-    fn stop_with(mut self, signal: &str) -> Vec<String> {
-        let sent = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let exit = loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(Instant::now() < deadline, "keyward keyiso ignored {signal}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(exit.success(), "{exit:?}");
-        self.lines.try_iter().collect()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The subject public key of a certificate (PKCS#1 for RSA, the point for EC), as
 /// aws-lc-rs's verifiers take it.
@@ -105,7 +34,7 @@ fn the_daemon_signs_for_a_client_and_stops_cleanly() {
         .unwrap();
     let socket = home.path().join("run").join("keyiso.sock");
 
-    let daemon = Daemon::start(home.path(), &socket);
+    let daemon = KeyisoDaemon::start(home.path(), &socket);
     let client = Client::connect(&socket).unwrap();
     let message = b"keyward keyiso signs this";
     let hash = digest::digest(&digest::SHA256, message);
@@ -161,7 +90,7 @@ fn the_daemon_signs_for_a_client_and_stops_cleanly() {
     assert!(!socket.exists(), "the socket outlived the daemon");
 
     // SIGINT as well, and a restart on the same path.
-    let daemon = Daemon::start(home.path(), &socket);
+    let daemon = KeyisoDaemon::start(home.path(), &socket);
     assert!(Client::connect(&socket).is_ok());
     daemon.stop_with("-INT");
     assert!(!socket.exists());
@@ -171,7 +100,7 @@ fn the_daemon_signs_for_a_client_and_stops_cleanly() {
 fn a_live_daemon_keeps_its_socket() {
     let home = TempDir::new("keyiso-cli-twice");
     let socket = home.path().join("run").join("keyiso.sock");
-    let daemon = Daemon::start(home.path(), &socket);
+    let daemon = KeyisoDaemon::start(home.path(), &socket);
     let second = Command::new(KEYWARD)
         .arg("keyiso")
         .arg("--socket")

@@ -13,70 +13,12 @@
 
 mod tls_support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::Path;
+use std::process::Command;
 
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_test_support::memory_scan::{ec_scalar, key_log, rsa_secrets, scan_memory, Needle};
-use tls_support::{has_line, Server, TempDir, KEYWARD};
-
-/// A running `keyward keyiso` child process; killed on drop (every path out of the test).
-struct DaemonProcess {
-    child: Child,
-}
-
-impl DaemonProcess {
-    /// Starts `keyward keyiso --socket SOCKET` over the store `home` and waits (at most 30 s)
-    /// for its ready line.
-    fn start(home: &Path, socket: &Path) -> DaemonProcess {
-        let mut child = Command::new(KEYWARD)
-            .arg("keyiso")
-            .arg("--socket")
-            .arg(socket)
-            .env("KEYWARD_HOME", home)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        // The guard exists before the wait, so a daemon that never gets ready is killed too.
-        let daemon = DaemonProcess { child };
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let ready = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("keyward keyiso printed no ready line within 30 s");
-        assert_eq!(
-            ready,
-            format!("keyward keyiso: listening on {}", socket.display())
-        );
-        daemon
-    }
-
-    /// Its process id.
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for DaemonProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use tls_support::{certificate_bundle, has_line, KeyisoDaemon, Server, TempDir};
 
 /// Runs `curl` against `server` with `args`, logging its secrets to `key_log`; returns the
 /// page. Panics unless curl succeeds.
@@ -101,25 +43,6 @@ fn curl(server: &Server, ca: &Path, key_log: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The PEM bundle of the certificates of `names` in `store`, written to `dir/bundle.pem`.
-fn bundle(store: &KeyStore, names: &[&str], dir: &Path) -> PathBuf {
-    let mut pem = String::new();
-    for name in names {
-        let der = dir.join(format!("{name}.der"));
-        std::fs::write(&der, store.certificate(name).unwrap()).unwrap();
-        let output = Command::new("openssl")
-            .args(["x509", "-inform", "DER", "-in"])
-            .arg(&der)
-            .output()
-            .unwrap();
-        assert!(output.status.success());
-        pem.push_str(&String::from_utf8(output.stdout).unwrap());
-    }
-    let path = dir.join("bundle.pem");
-    std::fs::write(&path, pem).unwrap();
-    path
-}
-
 #[test]
 fn serve_memory_holds_no_private_key_and_no_master_secret() {
     let home = TempDir::new("keyiso-memory");
@@ -130,12 +53,12 @@ fn serve_memory_holds_no_private_key_and_no_master_secret() {
     store
         .generate_self_signed("ecdsa", KeyKind::EcP256, &["localhost"])
         .unwrap();
-    let ca = bundle(&store, &["rsa", "ecdsa"], home.path());
+    let ca = certificate_bundle(&store, &["rsa", "ecdsa"], home.path());
     let run = TempDir::new("keyiso-memory-run");
     let socket = run.path().join("keyiso.sock");
     let socket_arg = socket.display().to_string();
 
-    let daemon = DaemonProcess::start(home.path(), &socket);
+    let daemon = KeyisoDaemon::start(home.path(), &socket);
     let server = Server::start(
         home.path(),
         &["--keyiso", &socket_arg, "--cert", "rsa", "--cert", "ecdsa"],

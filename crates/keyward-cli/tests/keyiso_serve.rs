@@ -10,28 +10,8 @@ mod tls_support;
 
 use keyward_core::store::{KeyKind, KeyStore};
 use keyward_keyiso::{Config, Daemon};
-use std::path::Path;
 use std::process::Command;
-use tls_support::{has_line, keyward, Server, TempDir};
-
-/// A PEM bundle of the certificates of `names` in `store`, made by `openssl x509`.
-fn bundle(store: &KeyStore, names: &[&str], dir: &Path) -> String {
-    let mut pem = String::new();
-    for name in names {
-        let der = dir.join(format!("{name}.der"));
-        std::fs::write(&der, store.certificate(name).unwrap()).unwrap();
-        let output = Command::new("openssl")
-            .args(["x509", "-inform", "DER", "-in"])
-            .arg(&der)
-            .output()
-            .unwrap();
-        assert!(output.status.success());
-        pem.push_str(&String::from_utf8(output.stdout).unwrap());
-    }
-    let path = dir.join("bundle.pem");
-    std::fs::write(&path, pem).unwrap();
-    path.display().to_string()
-}
+use tls_support::{certificate_bundle, has_line, keyward, Server, TempDir};
 
 /// `curl` of the status page of `server` with `args`; panics unless it succeeds.
 fn curl(server: &Server, ca: &str, args: &[&str]) -> String {
@@ -71,7 +51,9 @@ fn serve_runs_its_handshakes_through_the_daemon() {
     store
         .generate_self_signed("ecdsa", KeyKind::EcP256, &["localhost"])
         .unwrap();
-    let ca = bundle(&store, &["rsa", "ecdsa"], home.path());
+    let ca = certificate_bundle(&store, &["rsa", "ecdsa"], home.path())
+        .display()
+        .to_string();
     let run = TempDir::new("serve-keyiso-run");
     let socket = run.path().join("keyiso.sock");
     let socket_arg = socket.display().to_string();
@@ -208,7 +190,9 @@ fn serve_resumes_through_the_daemon_and_shares_tickets() {
     store
         .generate_self_signed("ecdsa", KeyKind::EcP256, &["localhost"])
         .unwrap();
-    let ca = bundle(&store, &["ecdsa"], home.path());
+    let ca = certificate_bundle(&store, &["ecdsa"], home.path())
+        .display()
+        .to_string();
     let run = TempDir::new("serve-keyiso-resume-run");
     let socket = run.path().join("keyiso.sock");
     let socket_arg = socket.display().to_string();

@@ -9,6 +9,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
+use keyward_core::store::KeyStore;
 pub use keyward_test_support::TempDir;
 use std::time::{Duration, Instant};
 
@@ -45,16 +46,7 @@ impl Server {
             .stderr(Stdio::from(log_file))
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = stdout_lines(&mut child);
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut banner = Vec::new();
         loop {
@@ -107,19 +99,7 @@ impl Server {
     /// Sends `signal` (`-TERM`, `-INT`) and returns the lines printed until it exited (at
     /// most 10 s).
     pub fn stop_with(mut self, signal: &str) -> (ExitStatus, Vec<String>) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let exit = loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(Instant::now() < deadline, "keyward serve ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let exit = signal_and_wait(&mut self.child, signal);
         let mut lines = Vec::new();
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
             lines.push(line);
@@ -203,6 +183,114 @@ pub fn fetch_page(home: &Path, server: &Server, args: &[&str]) -> Output {
         server.log_text()
     );
     output
+}
+
+/// The lines a child prints on stdout, read on a thread of their own.
+fn stdout_lines(child: &mut Child) -> Receiver<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+/// Sends `signal` (`-TERM`, `-INT`) to `child` and waits (at most 10 s) for it to exit.
+fn signal_and_wait(child: &mut Child, signal: &str) -> ExitStatus {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        assert!(Instant::now() < deadline, "keyward ignored {signal}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A running `keyward keyiso`; killed on drop if still running (every path out of a test).
+pub struct KeyisoDaemon {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl KeyisoDaemon {
+    /// Starts `keyward keyiso --socket SOCKET` over the store `home` and waits (at most 30 s)
+    /// for its ready line.
+    pub fn start(home: &Path, socket: &Path) -> KeyisoDaemon {
+        let mut child = Command::new(KEYWARD)
+            .arg("keyiso")
+            .arg("--socket")
+            .arg(socket)
+            .env("KEYWARD_HOME", home)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let lines = stdout_lines(&mut child);
+        // The guard exists before the wait, so a daemon that never gets ready is killed too.
+        let daemon = KeyisoDaemon { child, lines };
+        let ready = daemon
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("keyward keyiso printed no ready line within 30 s");
+        assert_eq!(
+            ready,
+            format!("keyward keyiso: listening on {}", socket.display())
+        );
+        daemon
+    }
+
+    /// Its process id (to read its memory through `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` and waits (at most 10 s) for a successful exit; returns what it printed
+    /// after the ready line.
+    pub fn stop_with(mut self, signal: &str) -> Vec<String> {
+        let exit = signal_and_wait(&mut self.child, signal);
+        assert!(exit.success(), "{exit:?}");
+        self.lines.try_iter().collect()
+    }
+}
+
+impl Drop for KeyisoDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The PEM bundle of the certificates of `names` in `store` (made by `openssl x509`, for
+/// curl's `--cacert`), written to `dir/bundle.pem`.
+pub fn certificate_bundle(store: &KeyStore, names: &[&str], dir: &Path) -> PathBuf {
+    let mut pem = String::new();
+    for name in names {
+        let der = dir.join(format!("{name}.der"));
+        std::fs::write(&der, store.certificate(name).unwrap()).unwrap();
+        let output = Command::new("openssl")
+            .args(["x509", "-inform", "DER", "-in"])
+            .arg(&der)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        pem.push_str(&String::from_utf8(output.stdout).unwrap());
+    }
+    let path = dir.join("bundle.pem");
+    std::fs::write(&path, pem).unwrap();
+    path
 }
 
 /// The PEM bundle of the default certificates in `home`.
