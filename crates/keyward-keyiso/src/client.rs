@@ -14,9 +14,9 @@
 
 use crate::peer::NoSignalWriter;
 use crate::protocol::{
-    error_from_status, write_frame, Cipher, FrameRead, FrameReader, Handle, ImportedKey,
-    KeyAlgorithm, Request, RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN,
-    PROTOCOL_VERSION, UNSOLICITED,
+    error_from_status, Cipher, FrameRead, FrameReader, Handle, ImportedKey, KeyAlgorithm, Request,
+    RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,
+    UNSOLICITED,
 };
 use keyward_core::codec::Codec;
 use keyward_core::{Error, Result, SecretVec};
@@ -25,7 +25,7 @@ use keyward_ssl::{
     CbcMode, CipherSuite, Direction, Group, Parameters, Protocol, PublicKey, SecretKind,
     SessionKey, SessionKeys, Side, SignaturePadding,
 };
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Mutex;
@@ -154,13 +154,22 @@ struct Connection {
     stream: UnixStream,
     reader: FrameReader,
     next_id: u32,
-    /// Frees sent with [`Client::free_without_waiting`] whose answers are still to be read
-    /// (and dropped) before the next answer that is waited for.
+    /// The name of the next pipelined object ([`Client::pipeline`]).
+    next_name: Handle,
+    /// Requests not sent yet (pipelined ones), sent together with the next request that is
+    /// sent at once; wiped when sent.
+    outgoing: Vec<u8>,
+    /// Requests sent or queued without waiting (frees and pipelined requests) whose answers
+    /// are still to be read, and dropped, before the next answer that is waited for.
     unanswered: usize,
 }
 
-/// Most frees sent without waiting before their answers are read: the daemon's answers wait
-/// in the socket buffer meanwhile, and must never fill it.
+/// Room for the requests queued between two writes (a few pipelined requests and the one
+/// sent with them) without growing, so that no copy of a request is left behind by a move.
+const OUTGOING_CAPACITY: usize = 4096;
+
+/// Most requests sent without waiting before their answers are read: the daemon's answers
+/// wait in the socket buffer meanwhile, and must never fill it.
 const MAX_UNANSWERED: usize = 64;
 
 impl Connection {
@@ -172,6 +181,25 @@ impl Connection {
             next => next,
         };
         id
+    }
+
+    /// Queues `body` as a request with a new id, to be sent with the next [`Connection::send`].
+    fn queue(&mut self, body: RequestBody) -> Result<u32> {
+        let id = self.next_id();
+        let mut frame = Request { id, body }.to_frame()?;
+        self.outgoing.extend_from_slice(&frame);
+        frame.zeroize();
+        Ok(id)
+    }
+
+    /// Sends every queued request in one write, and wipes them.
+    fn send(&mut self) -> io::Result<()> {
+        let mut writer = NoSignalWriter(&self.stream);
+        let written = writer
+            .write_all(&self.outgoing)
+            .and_then(|()| writer.flush());
+        self.outgoing.zeroize();
+        written
     }
 
     /// Reads the next answer as a frame.
@@ -187,8 +215,10 @@ impl Connection {
         }
     }
 
-    /// Reads and drops the answers of the frees sent without waiting. They say the handle is
-    /// freed, or that it was gone already: either way there is nothing left to do.
+    /// Reads and drops the answers of the requests sent without waiting. A free's says the
+    /// handle is freed, or was gone already; a pipelined request's gives the name the client
+    /// chose, or says it failed, which the daemon reports to every request that uses the
+    /// name: either way there is nothing left to do.
     fn drain_unanswered(&mut self) -> Result<()> {
         while self.unanswered > 0 {
             self.read_answer(Ok(()))?;
@@ -234,6 +264,8 @@ impl Client {
                 stream,
                 reader: FrameReader::new(),
                 next_id: 1,
+                next_name: Handle::FIRST_CLIENT_NAME,
+                outgoing: Vec::with_capacity(OUTGOING_CAPACITY),
                 unanswered: 0,
             }),
         };
@@ -260,11 +292,10 @@ impl Client {
             .connection
             .lock()
             .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
-        let id = connection.next_id();
-        let frame = Request { id, body }.to_frame()?;
+        let id = connection.queue(body)?;
         // A daemon that refuses this peer answers the first request and closes; read its
         // answer even if the write failed.
-        let written = write_frame(&mut NoSignalWriter(&connection.stream), frame);
+        let written = connection.send();
         connection.drain_unanswered()?;
         let mut answer = connection.read_answer(written)?;
         let response = Response::decode(&answer);
@@ -653,17 +684,41 @@ impl Client {
             .lock()
             .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
         if connection.unanswered >= MAX_UNANSWERED {
+            connection.send().map_err(io_error)?;
             connection.drain_unanswered()?;
         }
-        let id = connection.next_id();
-        let frame = Request {
-            id,
-            body: RequestBody::FreeHandle { handle },
-        }
-        .to_frame()?;
-        write_frame(&mut NoSignalWriter(&connection.stream), frame).map_err(io_error)?;
+        connection.queue(RequestBody::FreeHandle { handle })?;
         connection.unanswered += 1;
-        Ok(())
+        connection.send().map_err(io_error)
+    }
+
+    /// Sends `request`, one answered by a handle, as a [`RequestBody::Pipelined`] request:
+    /// the object gets a name this client chooses, which is returned at once, and the request
+    /// goes with the next one that is waited for (or the next free), in the same write. Its
+    /// answer is read then and dropped. If it fails, the daemon answers every request that
+    /// uses the name with the failure's status, so the error shows at the first use.
+    pub fn pipeline(&self, request: RequestBody) -> Result<Handle> {
+        if !request.answers_with_handle() {
+            return Err(Error::InvalidParameter(
+                "only a request answered with a handle can be pipelined",
+            ));
+        }
+        let mut connection = self
+            .connection
+            .lock()
+            .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
+        if connection.unanswered >= MAX_UNANSWERED {
+            connection.send().map_err(io_error)?;
+            connection.drain_unanswered()?;
+        }
+        let handle = connection.next_name;
+        connection.queue(RequestBody::Pipelined {
+            handle,
+            request: Box::new(request),
+        })?;
+        connection.next_name = handle.next_client_name();
+        connection.unanswered += 1;
+        Ok(handle)
     }
 
     /// The next application traffic secret (RFC 8446 §7.2, key update), kept by the daemon.
@@ -814,9 +869,6 @@ impl Client {
     }
 
     fn handle(&self, request: RequestBody) -> Result<Handle> {
-        match self.call(request)? {
-            ResponseBody::Handle { handle } => Ok(handle),
-            _ => Err(unexpected()),
-        }
+        self.pipeline(request)
     }
 }

@@ -154,13 +154,12 @@ impl IsolationService {
         }
     }
 
-    /// A request on `handles`, which must all belong to the current, working connection
-    /// (`NTE_INVALID_HANDLE` otherwise). `body` gets the daemon's handles.
-    fn call_on<const N: usize>(
+    /// The current connection's generation and client, and the daemon's values of
+    /// `handles`, which must all belong to it (`NTE_INVALID_HANDLE` otherwise).
+    fn on_current<const N: usize>(
         &self,
         handles: [RemoteHandle; N],
-        body: impl FnOnce([Handle; N]) -> RequestBody,
-    ) -> Result<(u64, ResponseBody)> {
+    ) -> Result<(u64, Arc<Client>, [Handle; N])> {
         let (generation, client) = self.current()?;
         let client = client.ok_or(Error::InvalidHandle)?;
         let mut daemon_handles = Vec::with_capacity(handles.len());
@@ -173,6 +172,17 @@ impl IsolationService {
         let daemon_handles: [Handle; N] = daemon_handles
             .try_into()
             .map_err(|_| Error::Internal("handle count"))?;
+        Ok((generation, client, daemon_handles))
+    }
+
+    /// A request on `handles`, which must all belong to the current, working connection
+    /// (`NTE_INVALID_HANDLE` otherwise). `body` gets the daemon's handles.
+    fn call_on<const N: usize>(
+        &self,
+        handles: [RemoteHandle; N],
+        body: impl FnOnce([Handle; N]) -> RequestBody,
+    ) -> Result<(u64, ResponseBody)> {
+        let (generation, client, daemon_handles) = self.on_current(handles)?;
         match client.call(body(daemon_handles)) {
             // The daemon that made these handles is gone: they are invalid for good.
             Err(error) if is_broken(&error) => {
@@ -184,17 +194,21 @@ impl IsolationService {
         }
     }
 
-    /// A request on `handles` answered by a new handle.
+    /// A request on `handles` answered by a new handle, pipelined ([`Client::pipeline`]):
+    /// the handle comes back at once, and a failure shows at its first use.
     fn new_handle<const N: usize>(
         &self,
         handles: [RemoteHandle; N],
         body: impl FnOnce([Handle; N]) -> RequestBody,
     ) -> Result<RemoteHandle> {
-        match self.call_on(handles, body)? {
-            (generation, ResponseBody::Handle { handle }) => {
-                Ok(RemoteHandle::new(generation, handle.get()))
+        let (generation, client, daemon_handles) = self.on_current(handles)?;
+        match client.pipeline(body(daemon_handles)) {
+            Err(error) if is_broken(&error) => {
+                self.broke(generation);
+                Err(Error::InvalidHandle)
             }
-            _ => Err(unexpected()),
+            Err(error) => Err(error),
+            Ok(handle) => Ok(RemoteHandle::new(generation, handle.get())),
         }
     }
 }
@@ -385,12 +399,10 @@ impl KeyIsolation for IsolationService {
     }
 
     fn extract_early_key(&self, suite: &'static CipherSuite) -> Result<RemoteHandle> {
-        match self.call_fresh(|| RequestBody::Tls13ExtractEarlyKey { suite })? {
-            (generation, ResponseBody::Handle { handle }) => {
-                Ok(RemoteHandle::new(generation, handle.get()))
-            }
-            _ => Err(unexpected()),
-        }
+        // Pipelined: a broken connection shows at the next request that is waited for.
+        let (generation, client) = self.client_or_reconnect()?;
+        let handle = client.pipeline(RequestBody::Tls13ExtractEarlyKey { suite })?;
+        Ok(RemoteHandle::new(generation, handle.get()))
     }
 
     fn extract_handshake_key(

@@ -345,6 +345,23 @@ pub fn perform(
         } => Ok(ResponseBody::KeyingMaterial {
             material: master(handles.get(key)?)?.compute_eap_key_block(&randoms, eap_id)?,
         }),
+        RequestBody::Pipelined { handle, request } => {
+            if !request.answers_with_handle() {
+                return Err(Error::InvalidParameter(
+                    "a pipelined request must be one answered with a handle",
+                ));
+            }
+            handles.insert_named(handle, |handles| {
+                match perform(provider, ticket_key, handles, *request)? {
+                    ResponseBody::Handle { handle } => {
+                        Ok((handle, ResponseBody::Handle { handle }))
+                    }
+                    _ => Err(Error::Internal(
+                        "a pipelined request answered without a handle",
+                    )),
+                }
+            })
+        }
         RequestBody::CertificateChain { name } => {
             let store = provider.key_store()?;
             let mut certificates = vec![store.certificate(&name)?];

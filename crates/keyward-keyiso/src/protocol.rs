@@ -35,7 +35,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// The protocol version this crate speaks, exchanged in the hello.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// The largest frame body either side accepts (64 KiB). A longer length prefix is refused
 /// before anything is allocated for it.
@@ -45,8 +45,10 @@ pub const MAX_FRAME_LEN: usize = 64 * 1024;
 /// refused peer, an oversized or undecodable frame.
 pub const UNSOLICITED: u32 = 0;
 
-/// A daemon handle: a random non-zero 64-bit value, valid only on the connection that made
-/// it.
+/// A daemon handle: a non-zero 64-bit value, valid only on the connection that made it. The
+/// daemon picks random values with the top bit clear; a client names the objects of
+/// [`RequestBody::Pipelined`] requests with the top bit set ([`Handle::is_client_name`]), so
+/// the two never meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Handle(u64);
 
@@ -59,6 +61,22 @@ impl Handle {
     /// The handle's value.
     pub fn get(self) -> u64 {
         self.0
+    }
+
+    /// The first handle a client names, and the bit that marks every client name.
+    pub const FIRST_CLIENT_NAME: Handle = Handle(CLIENT_NAME_BIT | 1);
+
+    /// True for a handle a client named ([`RequestBody::Pipelined`]): its top bit is set.
+    pub fn is_client_name(self) -> bool {
+        self.0 & CLIENT_NAME_BIT != 0
+    }
+
+    /// The client name after this one (wrapping within the client names, never to zero).
+    pub fn next_client_name(self) -> Handle {
+        match (self.0 | CLIENT_NAME_BIT).wrapping_add(1) {
+            0 => Handle::FIRST_CLIENT_NAME,
+            next => Handle(next | CLIENT_NAME_BIT),
+        }
     }
 
     fn encode(self, out: &mut Vec<u8>) {
@@ -74,6 +92,10 @@ impl Handle {
         Ok(Handle::new(u64::from_be_bytes(reader.array::<8>()?)))
     }
 }
+
+/// The top bit of a handle: set in the names clients give ([`RequestBody::Pipelined`]),
+/// clear in the handles the daemon picks.
+const CLIENT_NAME_BIT: u64 = 1 << 63;
 
 /// A protocol version and a cipher suite of it, as most key-exchange requests carry them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -622,6 +644,40 @@ pub enum RequestBody {
         /// The key's name in the store (1 to 64 bytes; the store checks its characters).
         name: String,
     },
+    /// 0x30: `request`, one answered by [`ResponseBody::Handle`], with its object kept under
+    /// `handle`, which the client chose (a client name: [`Handle::is_client_name`], not in
+    /// use on the connection). The client sends it without waiting for the answer and names
+    /// the object in the requests that follow. If it fails, the daemon keeps the name as a
+    /// *failed handle* until it is freed: every request that uses it is answered with the
+    /// failure's status. Answered as `request` is.
+    Pipelined {
+        /// The name of the new object.
+        handle: Handle,
+        /// The request that makes it (never another `Pipelined`).
+        request: Box<RequestBody>,
+    },
+}
+
+impl RequestBody {
+    /// True for the requests answered by [`ResponseBody::Handle`]: those that make one object
+    /// and nothing else, which [`RequestBody::Pipelined`] may carry.
+    pub fn answers_with_handle(&self) -> bool {
+        matches!(
+            self,
+            RequestBody::ImportMasterKey { .. }
+                | RequestBody::GenerateMasterKey { .. }
+                | RequestBody::Tls13ExtractEarlyKey { .. }
+                | RequestBody::Tls13ExtractHandshakeKey { .. }
+                | RequestBody::Tls13ExtractMasterKey { .. }
+                | RequestBody::Tls13ExpandExporterMasterKey { .. }
+                | RequestBody::Tls13UpdateTrafficSecret { .. }
+                | RequestBody::Tls13ExpandResumptionMasterKey { .. }
+                | RequestBody::Tls13ExpandPreSharedKey { .. }
+                | RequestBody::Tls13ExtractEarlyKeyWithPsk { .. }
+                | RequestBody::Tls13ExpandBinderKey { .. }
+                | RequestBody::PreMasterMasterKey { .. }
+        )
+    }
 }
 
 /// The most certificates a [`ResponseBody::CertificateChain`] carries.
@@ -770,6 +826,7 @@ impl Body for RequestBody {
             RequestBody::SealSessionKey { .. } => 0x23,
             RequestBody::OpenSessionKey { .. } => 0x24,
             RequestBody::CertificateChain { .. } => 0x25,
+            RequestBody::Pipelined { .. } => 0x30,
         }
     }
 
@@ -949,6 +1006,11 @@ impl Body for RequestBody {
             RequestBody::CertificateChain { name } => {
                 put_vec_exact(out, LengthPrefix::U8, name.as_bytes())?
             }
+            RequestBody::Pipelined { handle, request } => {
+                handle.encode(out);
+                put_u8(out, request.message_type());
+                request.encode_fields(out)?;
+            }
         }
         Ok(())
     }
@@ -1118,6 +1180,17 @@ impl Body for RequestBody {
                 RequestBody::CertificateChain {
                     name: String::from_utf8(name.to_vec())
                         .map_err(|_| Error::BadData("key name not UTF-8"))?,
+                }
+            }
+            0x30 => {
+                let handle = Handle::read(reader)?;
+                let request = match reader.u8()? {
+                    0x30 => return Err(Error::BadData("pipelined request in a pipelined one")),
+                    inner => RequestBody::read_fields(inner, reader)?,
+                };
+                RequestBody::Pipelined {
+                    handle,
+                    request: Box::new(request),
                 }
             }
             _ => return Err(Error::BadData("unknown request type")),
@@ -1652,6 +1725,19 @@ impl FrameReader {
         count
     }
 
+    /// True when a whole frame is buffered, so that the next [`FrameReader::read_frame`]
+    /// reads nothing from the stream.
+    pub fn has_frame(&self) -> bool {
+        let buffered = self.buffer.get(self.start..self.end).unwrap_or_default();
+        match buffered.first_chunk::<4>() {
+            Some(prefix) => {
+                let len = u32::from_be_bytes(*prefix);
+                usize::try_from(len).is_ok_and(|len| buffered.len() - 4 >= len)
+            }
+            None => false,
+        }
+    }
+
     /// Reads one length-prefixed frame of at most `max_len` body bytes. A longer one is
     /// [`FrameRead::TooLarge`] and its body is left unread; a stream that ends cleanly
     /// between frames is [`FrameRead::Closed`]; one that ends inside a frame is an error.
@@ -1905,6 +1991,12 @@ mod tests {
             },
             RequestBody::CertificateChain {
                 name: "keyward-localhost-rsa".into(),
+            },
+            RequestBody::Pipelined {
+                handle: Handle::FIRST_CLIENT_NAME,
+                request: Box::new(RequestBody::Tls13ExtractMasterKey {
+                    handshake: handle(16),
+                }),
             },
         ]
     }

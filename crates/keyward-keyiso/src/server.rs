@@ -337,7 +337,16 @@ struct Connection<'a> {
     handles: HandleTable,
     rate: TokenBucket,
     greeted: bool,
+    /// The protocol version of the client's hello.
+    version: u16,
 }
+
+/// The oldest protocol version the daemon still speaks: a client of version 1 gets everything
+/// but pipelined requests.
+const OLDEST_PROTOCOL_VERSION: u16 = 1;
+
+/// The protocol version that brought [`RequestBody::Pipelined`].
+const PIPELINED_SINCE: u16 = 2;
 
 /// What to do after answering.
 #[derive(PartialEq, Eq)]
@@ -346,15 +355,26 @@ enum Next {
     Close,
 }
 
+/// Appends `response` to `out` as a frame; one too long for a frame goes as its error.
+fn encode_answer(response: &Response, out: &mut Vec<u8>) {
+    let frame = response
+        .to_frame()
+        .or_else(|error| Response::error(response.id, &error).to_frame());
+    if let Ok(mut frame) = frame {
+        out.extend_from_slice(&frame);
+        frame.zeroize();
+    }
+}
+
 fn send(stream: &mut UnixStream, response: &Response) -> io::Result<()> {
-    let frame = match response.to_frame() {
-        Ok(frame) => frame,
-        Err(error) => Response::error(response.id, &error)
-            .to_frame()
-            .map_err(|_| io::Error::other("error response does not encode"))?,
-    };
+    let mut frame = Vec::new();
+    encode_answer(response, &mut frame);
     write_frame(stream, frame)
 }
+
+/// The answers the daemon gathers before it writes them, whether or not more requests are
+/// waiting in its reader: bounds what a client that sends many requests at once costs.
+const MAX_BATCHED_ANSWERS: usize = 16 * 1024;
 
 /// Serves one client until it closes, breaks the protocol beyond repair, or is refused.
 fn serve_connection(mut stream: UnixStream, shared: &Shared) {
@@ -370,8 +390,12 @@ fn serve_connection(mut stream: UnixStream, shared: &Shared) {
         handles: HandleTable::new(shared.limits.max_handles, shared.live_handles.clone()),
         rate: TokenBucket::new(shared.limits.burst, shared.limits.requests_per_second),
         greeted: false,
+        version: 0,
     };
     let mut reader = FrameReader::new();
+    // Answers to requests that came in one read (pipelined requests and the one after them)
+    // go back in one write, made when no whole request is left in the reader.
+    let mut answers = Vec::new();
     loop {
         let mut frame = match reader.read_frame(&mut stream, shared.limits.max_request_len) {
             Ok(FrameRead::Frame(frame)) => frame,
@@ -391,10 +415,17 @@ fn serve_connection(mut stream: UnixStream, shared: &Shared) {
                 Next::Close,
             )
         });
-        if send(&mut stream, &response).is_err() || next == Next::Close {
+        encode_answer(&response, &mut answers);
+        if next == Next::Close {
+            let _ = write_frame(&mut stream, std::mem::take(&mut answers));
+            break;
+        }
+        let batch_done = !reader.has_frame() || answers.len() >= MAX_BATCHED_ANSWERS;
+        if batch_done && write_frame(&mut stream, std::mem::take(&mut answers)).is_err() {
             break;
         }
     }
+    answers.zeroize();
     // `connection.handles` drops here: every handle of the client is freed.
 }
 
@@ -427,16 +458,30 @@ impl Connection<'_> {
                 )
             }
         };
+        let pipelined = match &request.body {
+            RequestBody::Pipelined { handle, .. } => Some(*handle),
+            _ => None,
+        };
+        let (response, next) = self.dispatch(request);
+        if let (Some(name), ResponseBody::Error { status }) = (pipelined, &response.body) {
+            // Requests that use the name get this status until the client frees it.
+            self.handles.fail(name, *status);
+        }
+        (response, next)
+    }
+
+    fn dispatch(&mut self, request: Request) -> (Response, Next) {
         let id = request.id;
         if !self.rate.take() {
             return (Response::error(id, &Error::Busy), Next::Continue);
         }
         match (self.greeted, request.body) {
-            (false, RequestBody::Hello { version }) if version == PROTOCOL_VERSION => {
+            (false, RequestBody::Hello { version })
+                if (OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&version) =>
+            {
                 self.greeted = true;
-                let body = ResponseBody::Hello {
-                    version: PROTOCOL_VERSION,
-                };
+                self.version = version;
+                let body = ResponseBody::Hello { version };
                 (Response { id, body }, Next::Continue)
             }
             (false, RequestBody::Hello { .. }) => (
@@ -446,6 +491,11 @@ impl Connection<'_> {
             (false, _) => (
                 Response::error(id, &Error::InvalidParameter("hello first")),
                 Next::Close,
+            ),
+            (true, RequestBody::Pipelined { .. }) if self.version < PIPELINED_SINCE => (
+                // What a daemon of that version answers: it has no such request.
+                Response::error(id, &Error::BadData("unknown request type")),
+                Next::Continue,
             ),
             (true, body) => {
                 let shared = self.shared;

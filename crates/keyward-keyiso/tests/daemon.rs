@@ -9,7 +9,8 @@ use keyward_core::codec::Codec;
 use keyward_core::Status;
 use keyward_keyiso::peer::own_uid;
 use keyward_keyiso::protocol::{
-    FrameRead, FrameReader, Request, RequestBody, Response, ResponseBody, PROTOCOL_VERSION,
+    Cipher, FrameRead, FrameReader, Handle, Request, RequestBody, Response, ResponseBody,
+    PROTOCOL_VERSION,
 };
 use keyward_keyiso::{Allowlist, Client, Config, Daemon, Limits};
 use keyward_ssl::{CipherSuite, Group, Protocol};
@@ -248,25 +249,193 @@ fn raw_frame(body: &[u8]) -> Vec<u8> {
 }
 
 fn greeted_stream(socket: &std::path::Path) -> UnixStream {
+    greeted_stream_of_version(socket, PROTOCOL_VERSION)
+}
+
+fn greeted_stream_of_version(socket: &std::path::Path, version: u16) -> UnixStream {
     let mut stream = UnixStream::connect(socket).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let hello = Request {
         id: 1,
-        body: RequestBody::Hello {
-            version: PROTOCOL_VERSION,
-        },
+        body: RequestBody::Hello { version },
     };
     stream.write_all(&hello.to_frame().unwrap()).unwrap();
     let response = read_response(&mut stream);
-    assert!(matches!(
-        response.body,
-        ResponseBody::Hello {
-            version: PROTOCOL_VERSION
-        }
-    ));
+    assert!(matches!(response.body, ResponseBody::Hello { version: v } if v == version));
     stream
+}
+
+/// Sends `requests` in one write and reads their answers, in order.
+fn send_together(stream: &mut UnixStream, requests: &[Request]) -> Vec<Response> {
+    let mut frames = Vec::new();
+    for request in requests {
+        frames.extend(request.to_frame().unwrap());
+    }
+    stream.write_all(&frames).unwrap();
+    // The answers come back together: one reader for all of them.
+    let mut reader = FrameReader::new();
+    let answers: Vec<Response> = requests
+        .iter()
+        .map(|_| match reader.read_frame(stream, 1 << 16).unwrap() {
+            FrameRead::Frame(body) => Response::decode(&body).unwrap(),
+            other => panic!("expected a response, got {other:?}"),
+        })
+        .collect();
+    for (request, answer) in requests.iter().zip(&answers) {
+        assert_eq!(answer.id, request.id);
+    }
+    answers
+}
+
+fn pipelined(id: u32, name: u64, request: RequestBody) -> Request {
+    Request {
+        id,
+        body: RequestBody::Pipelined {
+            handle: Handle::new(name).unwrap(),
+            request: Box::new(request),
+        },
+    }
+}
+
+#[test]
+fn pipelined_requests_name_their_objects_and_failures_stick_to_the_name() {
+    let test_daemon = start_daemon();
+    let mut stream = greeted_stream(&test_daemon.socket());
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let name = Handle::FIRST_CLIENT_NAME.get();
+    let early = RequestBody::Tls13ExtractEarlyKey { suite };
+    let expand = |id, base: u64| Request {
+        id,
+        body: RequestBody::Tls13ExpandTrafficKeys {
+            base: Handle::new(base).unwrap(),
+            transcript_digest: vec![0x11; 32],
+        },
+    };
+    // An object named by the client, used in the request sent with it.
+    let answers = send_together(
+        &mut stream,
+        &[pipelined(2, name, early.clone()), expand(3, name)],
+    );
+    assert!(matches!(answers[0].body, ResponseBody::Handle { handle } if handle.get() == name));
+    assert!(matches!(
+        answers[1].body,
+        ResponseBody::TrafficSecrets { .. }
+    ));
+    // A name in use, a name without the client bit, and a request that makes no handle
+    // are refused, and leave nothing behind.
+    let sign = RequestBody::SignHash {
+        key: Handle::new(name).unwrap(),
+        padding: keyward_ssl::SignaturePadding::Raw,
+        hash_value: vec![1; 32],
+    };
+    let answers = send_together(
+        &mut stream,
+        &[
+            pipelined(4, name, early.clone()),
+            pipelined(5, 77, early.clone()),
+            pipelined(6, name + 1, sign),
+            expand(7, name),
+            expand(8, 77),
+            expand(9, name + 1),
+        ],
+    );
+    let statuses: Vec<Status> = answers.iter().map(error_status_or_success).collect();
+    assert_eq!(
+        statuses,
+        [
+            Status::NTE_INVALID_HANDLE,
+            Status::NTE_INVALID_HANDLE,
+            Status::NTE_INVALID_PARAMETER,
+            Status::SUCCESS, // the first object is untouched
+            Status::NTE_INVALID_HANDLE,
+            Status::NTE_INVALID_PARAMETER, // a failed name keeps its failure's status
+        ]
+    );
+    // A failed request's name answers with its status until it is freed.
+    let answers = send_together(
+        &mut stream,
+        &[Request {
+            id: 10,
+            body: RequestBody::CreateEphemeralKey {
+                cipher: Cipher {
+                    protocol: Protocol::Tls13,
+                    suite,
+                },
+                group: Group::Ec(Curve::X25519),
+            },
+        }],
+    );
+    let ResponseBody::EphemeralKeyCreated { key: ephemeral, .. } = answers[0].body else {
+        panic!("no ephemeral key: {:?}", answers[0]);
+    };
+    assert!(!ephemeral.is_client_name());
+    let bad_share = RequestBody::Tls13ExtractHandshakeKey {
+        ephemeral,
+        peer_public: vec![9; 31],
+        early: Handle::new(name).unwrap(),
+    };
+    let free = |id, handle: u64| Request {
+        id,
+        body: RequestBody::FreeHandle {
+            handle: Handle::new(handle).unwrap(),
+        },
+    };
+    let answers = send_together(
+        &mut stream,
+        &[
+            pipelined(10, name + 2, bad_share),
+            expand(11, name + 2),
+            expand(12, name + 2),
+            free(13, name + 2),
+            expand(14, name + 2),
+            free(15, name + 1),
+        ],
+    );
+    let statuses: Vec<Status> = answers.iter().map(error_status_or_success).collect();
+    assert_eq!(
+        statuses,
+        [
+            Status::NTE_BAD_DATA,
+            Status::NTE_BAD_DATA,
+            Status::NTE_BAD_DATA,
+            Status::SUCCESS,
+            Status::NTE_INVALID_HANDLE,
+            Status::SUCCESS,
+        ]
+    );
+    assert_eq!(
+        test_daemon.daemon.live_handles(),
+        4,
+        "the early secret, two traffic secrets and the ephemeral key"
+    );
+    drop(stream);
+    assert_eq!(test_daemon.wait_for_live_handles(0), 0);
+}
+
+#[test]
+fn a_version_1_client_is_served_without_pipelining() {
+    let test_daemon = start_daemon();
+    let mut stream = greeted_stream_of_version(&test_daemon.socket(), 1);
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let early = RequestBody::Tls13ExtractEarlyKey { suite };
+    let answers = send_together(
+        &mut stream,
+        &[
+            pipelined(2, Handle::FIRST_CLIENT_NAME.get(), early.clone()),
+            Request { id: 3, body: early },
+        ],
+    );
+    assert_eq!(error_status(&answers[0]), Status::NTE_BAD_DATA);
+    assert!(matches!(answers[1].body, ResponseBody::Handle { .. }));
+}
+
+fn error_status_or_success(response: &Response) -> Status {
+    match response.body {
+        ResponseBody::Error { status } => status,
+        _ => Status::SUCCESS,
+    }
 }
 
 #[test]
@@ -303,7 +472,7 @@ fn malformed_frames_get_an_error_and_the_connection_goes_on() {
     let free_unknown = Request {
         id: 11,
         body: RequestBody::FreeHandle {
-            handle: keyward_keyiso::Handle::new(12345).unwrap(),
+            handle: Handle::new(12345).unwrap(),
         },
     };
     stream.write_all(&free_unknown.to_frame().unwrap()).unwrap();

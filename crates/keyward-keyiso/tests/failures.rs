@@ -51,13 +51,14 @@ fn helper_process() {
         let client = Client::connect(PathBuf::from(socket)).unwrap();
         let suite = CipherSuite::from_id(0xC02F).unwrap();
         let _key = client.open_private_key(&certificate).unwrap();
+        // The early secret is pipelined: it goes with the next request, an ephemeral key.
+        let tls13 = CipherSuite::from_id(0x1301).unwrap();
+        client.extract_early_key(tls13).unwrap();
         for _ in 0..3 {
             client
                 .create_ephemeral_key(Protocol::Tls12, suite, Group::Ec(Curve::X25519))
                 .unwrap();
         }
-        let tls13 = CipherSuite::from_id(0x1301).unwrap();
-        client.extract_early_key(tls13).unwrap();
         println!("{CHILD_READY}");
         std::io::stdout().flush().unwrap();
         std::thread::sleep(Duration::from_secs(120));

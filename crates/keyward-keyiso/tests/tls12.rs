@@ -232,11 +232,27 @@ fn wrong_kinds_of_handles_and_digests_are_refused() {
         .open_private_key(&fixture().ecdsa_certificate)
         .unwrap();
     let params = Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM).highest_version(0x0303);
-    // An ECDSA key cannot decrypt an RSA premaster.
+    // An ECDSA key cannot decrypt an RSA premaster. The import is pipelined, so the failure
+    // is the answer to every use of the master key's name, until the name is freed.
     let rsa_suite = CipherSuite::from_id(0x009C).unwrap();
+    let failed = server
+        .import_master_key(&ecdsa, TLS12, rsa_suite, &params, &[1; 256])
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            status(server.compute_finished_hash(&failed, &[0; 32], Side::Client)),
+            Status::NTE_BAD_ALGID
+        );
+    }
     assert_eq!(
-        status(server.import_master_key(&ecdsa, TLS12, rsa_suite, &params, &[1; 256])),
-        Status::NTE_BAD_ALGID
+        test_daemon.daemon.live_handles(),
+        1,
+        "a failed name is no object"
+    );
+    server.free(failed.handle()).unwrap();
+    assert_eq!(
+        status(server.compute_finished_hash(&failed, &[0; 32], Side::Client)),
+        Status::NTE_INVALID_HANDLE
     );
     // A transcript digest of the wrong length.
     let share = server
@@ -259,11 +275,15 @@ fn wrong_kinds_of_handles_and_digests_are_refused() {
         status(server.compute_finished_hash(&master, &[0; 48], Side::Client)),
         Status::NTE_INVALID_PARAMETER
     );
-    // A bad peer value.
+    // A bad peer value: the status shows at the (pipelined) master key's first use.
+    let bad = server
+        .generate_master_key(&share, &[0; 31], TLS12, suite, &params, Side::Server)
+        .unwrap();
     assert_eq!(
-        status(server.generate_master_key(&share, &[0; 31], TLS12, suite, &params, Side::Server)),
+        status(server.generate_session_keys(&bad, &params)),
         Status::NTE_BAD_DATA
     );
+    server.free(bad.handle()).unwrap();
     // Freed handles are gone; unknown certificates have no key.
     server.free(master.handle()).unwrap();
     assert_eq!(
