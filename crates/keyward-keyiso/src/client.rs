@@ -1,4 +1,6 @@
-//! The client: typed calls to the daemon, one request at a time per connection.
+//! The client: typed calls to the daemon on one connection, in order. A call that waits for
+//! its answer sends, in the same write, the pipelined requests queued before it
+//! ([`Client::pipeline`]).
 //!
 //! Handles are valid only on the [`Client`] that made them; the daemon frees them all when the
 //! client is dropped (its connection closes) or one by one with [`Client::free`]. Record keys
