@@ -217,6 +217,16 @@ impl Connection {
         }
     }
 
+    /// Before one more request that is not waited for: when [`MAX_UNANSWERED`] are, sends
+    /// what is queued and reads their answers.
+    fn make_room(&mut self) -> Result<()> {
+        if self.unanswered >= MAX_UNANSWERED {
+            self.send().map_err(io_error)?;
+            self.drain_unanswered()?;
+        }
+        Ok(())
+    }
+
     /// Reads and drops the answers of the requests sent without waiting. A free's says the
     /// handle is freed, or was gone already; a pipelined request's gives the name the client
     /// chose, or says it failed, which the daemon reports to every request that uses the
@@ -288,12 +298,17 @@ impl Client {
         Client::connect(crate::default_socket_path())
     }
 
-    /// Sends one request and reads its answer; an error response becomes its [`Error`].
-    pub(crate) fn call(&self, body: RequestBody) -> Result<ResponseBody> {
-        let mut connection = self
-            .connection
+    /// The connection, for one call (calls from several threads take turns).
+    fn connection(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        self.connection
             .lock()
-            .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
+            .map_err(|_| Error::Internal("keyiso client lock poisoned"))
+    }
+
+    /// Sends one request, with the pipelined ones queued before it, and reads its answer; an
+    /// error response becomes its [`Error`].
+    pub(crate) fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+        let mut connection = self.connection()?;
         let id = connection.queue(body)?;
         // A daemon that refuses this peer answers the first request and closes; read its
         // answer even if the write failed.
@@ -681,14 +696,8 @@ impl Client {
     /// is spared a round trip (a TLS 1.3 handshake frees some eight objects). Errors are only
     /// those of sending: a handle the daemon does not know is not reported.
     pub fn free_without_waiting(&self, handle: Handle) -> Result<()> {
-        let mut connection = self
-            .connection
-            .lock()
-            .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
-        if connection.unanswered >= MAX_UNANSWERED {
-            connection.send().map_err(io_error)?;
-            connection.drain_unanswered()?;
-        }
+        let mut connection = self.connection()?;
+        connection.make_room()?;
         connection.queue(RequestBody::FreeHandle { handle })?;
         connection.unanswered += 1;
         connection.send().map_err(io_error)
@@ -705,14 +714,8 @@ impl Client {
                 "only a request answered with a handle can be pipelined",
             ));
         }
-        let mut connection = self
-            .connection
-            .lock()
-            .map_err(|_| Error::Internal("keyiso client lock poisoned"))?;
-        if connection.unanswered >= MAX_UNANSWERED {
-            connection.send().map_err(io_error)?;
-            connection.drain_unanswered()?;
-        }
+        let mut connection = self.connection()?;
+        connection.make_room()?;
         let handle = connection.next_name;
         connection.queue(RequestBody::Pipelined {
             handle,

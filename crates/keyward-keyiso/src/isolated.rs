@@ -183,14 +183,19 @@ impl IsolationService {
         body: impl FnOnce([Handle; N]) -> RequestBody,
     ) -> Result<(u64, ResponseBody)> {
         let (generation, client, daemon_handles) = self.on_current(handles)?;
-        match client.call(body(daemon_handles)) {
-            // The daemon that made these handles is gone: they are invalid for good.
+        let answer = self.unless_broken(generation, client.call(body(daemon_handles)))?;
+        Ok((generation, answer))
+    }
+
+    /// `result` of a request on connection `generation`, unless the connection broke: the
+    /// daemon that made its handles is gone, so they are invalid for good.
+    fn unless_broken<T>(&self, generation: u64, result: Result<T>) -> Result<T> {
+        match result {
             Err(error) if is_broken(&error) => {
                 self.broke(generation);
                 Err(Error::InvalidHandle)
             }
-            Err(error) => Err(error),
-            Ok(answer) => Ok((generation, answer)),
+            result => result,
         }
     }
 
@@ -202,14 +207,8 @@ impl IsolationService {
         body: impl FnOnce([Handle; N]) -> RequestBody,
     ) -> Result<RemoteHandle> {
         let (generation, client, daemon_handles) = self.on_current(handles)?;
-        match client.pipeline(body(daemon_handles)) {
-            Err(error) if is_broken(&error) => {
-                self.broke(generation);
-                Err(Error::InvalidHandle)
-            }
-            Err(error) => Err(error),
-            Ok(handle) => Ok(RemoteHandle::new(generation, handle.get())),
-        }
+        let handle = self.unless_broken(generation, client.pipeline(body(daemon_handles)))?;
+        Ok(RemoteHandle::new(generation, handle.get()))
     }
 }
 
@@ -609,6 +608,22 @@ impl KeyIsolation for IsolationService {
         match self.call_fresh(|| RequestBody::SealTicket {
             aad: aad.to_vec(),
             plaintext: plaintext.to_vec(),
+        })? {
+            (_, ResponseBody::SealedTicket { ticket }) => Ok(ticket),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn seal_ticket_with_secret(
+        &self,
+        aad: &[u8],
+        plaintext: &[u8],
+        secret: RemoteHandle,
+    ) -> Result<Vec<u8>> {
+        match self.call_on([secret], |[secret]| RequestBody::SealTicketWithSecret {
+            aad: aad.to_vec(),
+            plaintext: plaintext.to_vec(),
+            secret,
         })? {
             (_, ResponseBody::SealedTicket { ticket }) => Ok(ticket),
             _ => Err(unexpected()),

@@ -311,6 +311,18 @@ pub fn perform(
         RequestBody::SealTicket { aad, plaintext } => Ok(ResponseBody::SealedTicket {
             ticket: ticket_key.seal(&aad, &plaintext)?,
         }),
+        RequestBody::SealTicketWithSecret {
+            aad,
+            plaintext,
+            secret,
+        } => Ok(ResponseBody::SealedTicket {
+            ticket: ticket_key.seal_with_secret(
+                provider,
+                &aad,
+                &plaintext,
+                tls13(handles.get(secret)?)?,
+            )?,
+        }),
         RequestBody::OpenTicket { aad, ticket } => Ok(ResponseBody::OpenedTicket {
             plaintext: ticket_key.open(&aad, &ticket)?,
         }),

@@ -591,7 +591,21 @@ pub enum RequestBody {
         /// The ticket's plaintext (at most [`MAX_TICKET_PLAINTEXT_LEN`] bytes).
         plaintext: Vec<u8>,
     },
-    /// 0x1A: opens a session ticket sealed by [`RequestBody::SealTicket`].
+    /// 0x1B: seals a TLS 1.3 ticket whose last field is a PSK's opaque blob: `plaintext ‖
+    /// opaque blob<0..2^16-1>` under the daemon's ticket key, the blob being
+    /// [`RequestBody::ExportOpaqueKey`] of `secret`. Answered by
+    /// [`ResponseBody::SealedTicket`].
+    SealTicketWithSecret {
+        /// What the ticket is bound to (at most 255 bytes).
+        aad: Vec<u8>,
+        /// The ticket's plaintext before the blob (at most [`MAX_TICKET_PLAINTEXT_LEN`]
+        /// bytes, blob included).
+        plaintext: Vec<u8>,
+        /// A handle of a TLS 1.3 secret (the ticket's PSK).
+        secret: Handle,
+    },
+    /// 0x1A: opens a session ticket sealed by [`RequestBody::SealTicket`] or
+    /// [`RequestBody::SealTicketWithSecret`].
     OpenTicket {
         /// What the ticket is bound to (at most 255 bytes).
         aad: Vec<u8>,
@@ -819,6 +833,7 @@ impl Body for RequestBody {
             RequestBody::ExportOpaqueKey { .. } => 0x17,
             RequestBody::ImportOpaqueKey { .. } => 0x18,
             RequestBody::SealTicket { .. } => 0x19,
+            RequestBody::SealTicketWithSecret { .. } => 0x1B,
             RequestBody::OpenTicket { .. } => 0x1A,
             RequestBody::GeneratePreMasterKey { .. } => 0x20,
             RequestBody::PreMasterMasterKey { .. } => 0x21,
@@ -972,6 +987,15 @@ impl Body for RequestBody {
             RequestBody::SealTicket { aad, plaintext } => {
                 put_vec_exact(out, LengthPrefix::U8, aad)?;
                 put_bounded(out, plaintext, MAX_TICKET_PLAINTEXT_LEN)?;
+            }
+            RequestBody::SealTicketWithSecret {
+                aad,
+                plaintext,
+                secret,
+            } => {
+                put_vec_exact(out, LengthPrefix::U8, aad)?;
+                put_bounded(out, plaintext, MAX_TICKET_PLAINTEXT_LEN)?;
+                secret.encode(out);
             }
             RequestBody::OpenTicket { aad, ticket } => {
                 put_vec_exact(out, LengthPrefix::U8, aad)?;
@@ -1151,6 +1175,11 @@ impl Body for RequestBody {
             0x1A => RequestBody::OpenTicket {
                 aad: reader.vec_u8()?.to_vec(),
                 ticket: read_bounded(reader, 0, MAX_TICKET_LEN)?,
+            },
+            0x1B => RequestBody::SealTicketWithSecret {
+                aad: reader.vec_u8()?.to_vec(),
+                plaintext: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
+                secret: Handle::read(reader)?,
             },
             0x20 => RequestBody::GeneratePreMasterKey {
                 server_key: reader.vec_u16()?.to_vec(),
@@ -1960,6 +1989,11 @@ mod tests {
             RequestBody::SealTicket {
                 aad: Vec::new(),
                 plaintext: Vec::new(),
+            },
+            RequestBody::SealTicketWithSecret {
+                aad: b"keyward session ticket 1".to_vec(),
+                plaintext: vec![21; 40],
+                secret: handle(21),
             },
             RequestBody::OpenTicket {
                 aad: vec![20; 255],

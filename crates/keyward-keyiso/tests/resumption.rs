@@ -336,6 +336,47 @@ fn bad_blobs_are_refused_with_a_status() {
 }
 
 #[test]
+fn a_ticket_sealed_with_a_secret_carries_its_blob_in_one_request() {
+    let test_daemon = start_daemon();
+    let provider = isolated_provider(&test_daemon.socket()).unwrap();
+    let key = provider.create_ticket_key().unwrap();
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let secret = provider
+        .extract_early_key(None, Protocol::Tls13, suite)
+        .unwrap();
+    let aad = b"keyward session ticket 1";
+    let ticket = key
+        .seal_with_secret(&provider, aad, b"fields", &secret)
+        .unwrap();
+    // The ticket opens to the fields and a length-prefixed blob the daemon can open again.
+    let plain = key.open(aad, &ticket).unwrap();
+    let (fields, rest) = plain.split_at(6);
+    assert_eq!(fields, b"fields");
+    let (len, blob) = rest.split_at(2);
+    assert_eq!(
+        usize::from(u16::from_be_bytes([len[0], len[1]])),
+        blob.len()
+    );
+    let Ok(keyward_ssl::OpaqueKey::Tls13(opened)) = provider.import_opaque_key(blob) else {
+        panic!("the ticket's blob is not a TLS 1.3 secret's");
+    };
+    let binder = |secret| {
+        let key = provider.expand_binder_key(secret, true).unwrap();
+        key.compute_finished_for_digest(&[3; 32]).unwrap()
+    };
+    assert_eq!(binder(&opened), binder(&secret));
+    // A secret of another provider is not the service's to seal.
+    let in_process = keyward_ssl::Provider::open(None).unwrap();
+    let local = in_process
+        .extract_early_key(None, Protocol::Tls13, suite)
+        .unwrap();
+    assert_eq!(
+        status(key.seal_with_secret(&provider, aad, b"fields", &local)),
+        Status::NTE_INVALID_HANDLE
+    );
+}
+
+#[test]
 fn the_daemons_ticket_key_is_shared_by_its_clients() {
     let test_daemon = start_daemon();
     let first = isolated_provider(&test_daemon.socket()).unwrap();

@@ -157,7 +157,9 @@ pub enum RemoteOpaqueKey {
 /// with transcript digests in place of handshake hashes.
 ///
 /// Implementations answer a handle they do not know, or of an earlier connection, with
-/// `NTE_INVALID_HANDLE`, and must never panic.
+/// `NTE_INVALID_HANDLE`, and must never panic. A method answered by a handle alone may return
+/// before the service has made the object (keyward-keyiso pipelines it); its failure is then
+/// the answer to the object's first use.
 pub trait KeyIsolation: Send + Sync {
     /// Opens the private key of `certificate` (`SslOpenPrivateKey`).
     fn open_private_key(&self, certificate: &[u8]) -> Result<RemotePrivateKeyInfo>;
@@ -307,6 +309,17 @@ pub trait KeyIsolation: Send + Sync {
 
     /// Seals a session ticket's plaintext bound to `aad` under the service's ticket key.
     fn seal_ticket(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>>;
+
+    /// Seals `plaintext ‖ opaque blob<0..2^16-1>` under the service's ticket key, `blob` being
+    /// the opaque export of the TLS 1.3 secret `secret` (as
+    /// [`KeyIsolation::export_opaque_key`] makes it): [`crate::TicketKey::seal_with_secret`]
+    /// in one request.
+    fn seal_ticket_with_secret(
+        &self,
+        aad: &[u8],
+        plaintext: &[u8],
+        secret: RemoteHandle,
+    ) -> Result<Vec<u8>>;
 
     /// Opens a ticket sealed by [`KeyIsolation::seal_ticket`] of the same service; anything
     /// else is `NTE_BAD_DATA`.

@@ -9,8 +9,10 @@
 
 use crate::isolation::KeyIsolation;
 use crate::provider::Provider;
+use crate::tls13::Tls13Secret;
 use keyward_core::backend::cipher::{Aes256GcmSivKey, AEAD_NONCE_LEN, AEAD_TAG_LEN, SIV_KEY_LEN};
 use keyward_core::backend::fill_random;
+use keyward_core::codec::{put_vec_exact, LengthPrefix};
 use keyward_core::{Error, Result, Secret};
 use std::sync::Arc;
 
@@ -77,6 +79,36 @@ impl TicketKey {
         let tag = key.seal_in_place(&nonce, aad, body)?;
         sealed.extend_from_slice(&tag);
         Ok(sealed)
+    }
+
+    /// Seals `plaintext ‖ opaque blob<0..2^16-1>`, where `blob` is `secret`'s opaque blob
+    /// ([`Provider::export_tls13_secret`] of `provider`): a TLS 1.3 ticket whose last field is
+    /// its PSK. An isolated provider's key makes the blob and seals in one request to its
+    /// service, so a ticket costs one round trip rather than two; `secret` must then belong
+    /// to the same service (`NTE_INVALID_HANDLE` otherwise).
+    pub fn seal_with_secret(
+        &self,
+        provider: &Provider,
+        aad: &[u8],
+        plaintext: &[u8],
+        secret: &Tls13Secret,
+    ) -> Result<Vec<u8>> {
+        if let TicketSealer::Remote(service) = &self.key {
+            let object = secret.remote_object().ok_or(Error::InvalidHandle)?;
+            if !std::ptr::addr_eq(Arc::as_ptr(service), Arc::as_ptr(&object.service)) {
+                return Err(Error::InvalidHandle);
+            }
+            let sealed = service.seal_ticket_with_secret(aad, plaintext, object.handle)?;
+            if sealed.len() < plaintext.len() + 2 + TICKET_OVERHEAD {
+                return Err(Error::BadData("sealed ticket too short"));
+            }
+            return Ok(sealed);
+        }
+        let blob = provider.export_tls13_secret(secret)?;
+        let mut whole = plaintext.to_vec();
+        put_vec_exact(&mut whole, LengthPrefix::U16, &blob)
+            .map_err(|_| Error::InvalidParameter("opaque blob too long for a ticket"))?;
+        self.seal(aad, &whole)
     }
 
     /// Opens a ticket made by [`TicketKey::seal`] of this key with the same `aad`. Anything

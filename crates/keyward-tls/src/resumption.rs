@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keyward_ssl::{Provider, TicketKey};
+use keyward_ssl::{Provider, TicketKey, Tls13Secret};
 
 use crate::codec::{put_u16, put_u32, put_u8, put_vec_exact, LengthPrefix, Reader};
 
@@ -353,20 +353,32 @@ impl ServerSessions {
         })
     }
 
-    /// A TLS 1.3 ticket (RFC 8446 §4.6.1), or `None` when tickets cannot be made.
+    /// A TLS 1.3 ticket (RFC 8446 §4.6.1) holding the PSK blob `ticket.psk`, or `None`
+    /// when tickets cannot be made. The server seals with
+    /// [`ServerSessions::seal_tls13_with_psk`]; this is for tests and fuzzing.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn seal_tls13(&self, provider: &Provider, ticket: &ServerTicket13) -> Option<Vec<u8>> {
-        let mut plain = Vec::new();
-        put_u8(&mut plain, TICKET_KIND_TLS13);
-        put_u16(&mut plain, ticket.suite);
-        put_u32(&mut plain, ticket.age_add);
-        plain.extend_from_slice(&ticket.issued_ms.to_be_bytes());
-        put_optional(&mut plain, ticket.alpn.as_deref())?;
-        put_optional(
-            &mut plain,
-            ticket.server_name.as_ref().map(String::as_bytes),
-        )?;
+        let mut plain = tls13_fields(ticket)?;
         put_vec_exact(&mut plain, LengthPrefix::U16, &ticket.psk).ok()?;
         seal(self.ticket_key(provider)?, &plain)
+    }
+
+    /// The TLS 1.3 ticket of `ticket` with `psk`'s opaque blob as its PSK (`ticket.psk` is
+    /// not used), or `None` when tickets cannot be made. The same ticket as
+    /// [`ServerSessions::seal_tls13`] with the blob of
+    /// [`Provider::export_tls13_secret`], made in one step: on an isolated provider, one
+    /// request to the service.
+    pub fn seal_tls13_with_psk(
+        &self,
+        provider: &Provider,
+        ticket: &ServerTicket13,
+        psk: &Tls13Secret,
+    ) -> Option<Vec<u8>> {
+        let fields = tls13_fields(ticket)?;
+        let key = self.ticket_key(provider)?;
+        key.seal_with_secret(provider, TICKET_AAD, &fields, psk)
+            .map_err(|error| tracing::warn!(%error, "no ticket sealed"))
+            .ok()
     }
 
     /// Reads back a TLS 1.3 ticket; `None` for anything not made here, tampered with or
@@ -404,6 +416,22 @@ impl ServerSessions {
     pub(crate) fn seal_plain(&self, provider: &Provider, plain: &[u8]) -> Option<Vec<u8>> {
         seal(self.ticket_key(provider)?, plain)
     }
+}
+
+/// A TLS 1.3 ticket's plaintext up to its last field, the PSK's blob; `None` when a value is
+/// too long for the ticket.
+fn tls13_fields(ticket: &ServerTicket13) -> Option<Vec<u8>> {
+    let mut plain = Vec::new();
+    put_u8(&mut plain, TICKET_KIND_TLS13);
+    put_u16(&mut plain, ticket.suite);
+    put_u32(&mut plain, ticket.age_add);
+    plain.extend_from_slice(&ticket.issued_ms.to_be_bytes());
+    put_optional(&mut plain, ticket.alpn.as_deref())?;
+    put_optional(
+        &mut plain,
+        ticket.server_name.as_ref().map(String::as_bytes),
+    )?;
+    Some(plain)
 }
 
 /// Appends an optional value with its whole length (a two-byte prefix); `None` when it is
@@ -522,6 +550,47 @@ mod tests {
             assert!(sessions.cache_get(&id(n)).is_some(), "session {n} evicted");
         }
         assert_eq!(sessions.cache_get(&id(0)).map(|s| s.created), Some(now + 1));
+    }
+
+    /// A ticket sealed with a PSK secret holds that secret's blob as its PSK, and opens as
+    /// a ticket sealed with the blob does.
+    #[test]
+    fn a_ticket_sealed_with_a_psk_holds_its_blob() {
+        let provider = provider("with-psk");
+        let sessions = ServerSessions::default();
+        let suite = keyward_ssl::CipherSuite::from_id(0x1301).unwrap();
+        let early = provider
+            .0
+            .extract_early_key(None, keyward_ssl::Protocol::Tls13, suite)
+            .unwrap();
+        let binder = |secret: &Tls13Secret| {
+            let key = provider.0.expand_binder_key(secret, true).unwrap();
+            key.compute_finished_for_digest(&[5; 32]).unwrap()
+        };
+        let template = ServerTicket13 {
+            psk: Vec::new(),
+            suite: 0x1301,
+            age_add: 7,
+            issued_ms: now_millis(),
+            alpn: Some(b"h2".to_vec()),
+            server_name: Some("example.test".into()),
+        };
+        let sealed = sessions
+            .seal_tls13_with_psk(&provider.0, &template, &early)
+            .unwrap();
+        let opened = sessions.open_tls13(&provider.0, &sealed).unwrap();
+        assert_eq!(
+            ServerTicket13 {
+                psk: Vec::new(),
+                ..opened.clone()
+            },
+            template
+        );
+        let Ok(keyward_ssl::OpaqueKey::Tls13(psk)) = provider.0.import_opaque_key(&opened.psk)
+        else {
+            panic!("the ticket's PSK is not a TLS 1.3 secret's blob");
+        };
+        assert_eq!(binder(&psk), binder(&early));
     }
 
     #[test]

@@ -563,11 +563,10 @@ impl ExpectFinished {
         for nonce in 0..TICKETS_PER_HANDSHAKE {
             let nonce = vec![nonce];
             let mut age_add = [0u8; 4];
-            let sealed = provider
+            let derived = provider
                 .expand_pre_shared_key(&resumption, &nonce)
-                .and_then(|psk| provider.export_tls13_secret(&psk))
                 .and_then(|psk| fill_random(&mut age_add).map(|()| psk));
-            let psk = match sealed {
+            let psk = match derived {
                 Ok(psk) => psk,
                 Err(error) => {
                     tracing::warn!(%error, "no ticket sent");
@@ -576,14 +575,18 @@ impl ExpectFinished {
             };
             let age_add = u32::from_be_bytes(age_add);
             let contents = ServerTicket13 {
-                psk,
+                psk: Vec::new(), // the blob of `psk`, made as the ticket is sealed
                 suite: self.info.suite.id,
                 age_add,
                 issued_ms: now_millis(),
                 alpn: self.info.alpn.clone(),
                 server_name: self.info.server_name.clone(),
             };
-            let Some(ticket) = self.config.sessions.seal_tls13(provider, &contents) else {
+            let sealed = self
+                .config
+                .sessions
+                .seal_tls13_with_psk(provider, &contents, &psk);
+            let Some(ticket) = sealed else {
                 return;
             };
             cx.send_handshake(
