@@ -186,12 +186,12 @@ impl Connection {
     }
 
     /// Queues `body` as a request with a new id, to be sent with the next [`Connection::send`].
-    fn queue(&mut self, body: RequestBody) -> Result<u32> {
+    fn queue(&mut self, body: RequestBody) -> Result<()> {
         let id = self.next_id();
         let mut frame = Request { id, body }.to_frame()?;
         self.outgoing.extend_from_slice(&frame);
         frame.zeroize();
-        Ok(id)
+        Ok(())
     }
 
     /// Sends every queued request in one write, and wipes them.
@@ -308,23 +308,47 @@ impl Client {
     /// Sends one request, with the pipelined ones queued before it, and reads its answer; an
     /// error response becomes its [`Error`].
     pub(crate) fn call(&self, body: RequestBody) -> Result<ResponseBody> {
+        self.call_all(vec![body])?.pop().ok_or_else(unexpected)?
+    }
+
+    /// Sends `bodies` in one write, with the pipelined requests queued before them, and
+    /// reads their answers: one round trip for requests that do not depend on each other's
+    /// answers. Each answer is its body or, for an error response, its [`Error`]; a broken
+    /// connection, or an error the daemon sends for no request (it then closes), fails the
+    /// whole call.
+    pub(crate) fn call_all(&self, bodies: Vec<RequestBody>) -> Result<Vec<Result<ResponseBody>>> {
         let mut connection = self.connection()?;
-        let id = connection.queue(body)?;
+        let mut requests = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            let id = connection.next_id();
+            requests.push((id, Request { id, body }.to_frame()?));
+        }
+        for (_, frame) in &mut requests {
+            connection.outgoing.extend_from_slice(frame);
+            frame.zeroize();
+        }
         // A daemon that refuses this peer answers the first request and closes; read its
         // answer even if the write failed.
-        let written = connection.send();
+        let mut written = Some(connection.send());
         connection.drain_unanswered()?;
-        let mut answer = connection.read_answer(written)?;
-        let response = Response::decode(&answer);
-        answer.zeroize();
-        let response = response?;
-        match response.body {
-            ResponseBody::Error { status } if response.id == id || response.id == UNSOLICITED => {
-                Err(error_from_status(status))
-            }
-            _ if response.id != id => Err(unexpected()),
-            body => Ok(body),
+        let mut answers = Vec::with_capacity(requests.len());
+        for (id, _) in requests {
+            let mut answer = connection.read_answer(written.take().unwrap_or(Ok(())))?;
+            let response = Response::decode(&answer);
+            answer.zeroize();
+            let response = response?;
+            answers.push(match response.body {
+                ResponseBody::Error { status } if response.id == UNSOLICITED => {
+                    return Err(error_from_status(status))
+                }
+                ResponseBody::Error { status } if response.id == id => {
+                    Err(error_from_status(status))
+                }
+                _ if response.id != id => return Err(unexpected()),
+                body => Ok(body),
+            });
         }
+        Ok(answers)
     }
 
     /// Opens the private key of `certificate` (DER) in the daemon's key store

@@ -212,6 +212,32 @@ impl IsolationService {
     }
 }
 
+/// The traffic secrets of a TrafficSecrets answer on connection `generation`.
+fn traffic_secrets(
+    generation: u64,
+    answer: ResponseBody,
+) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>)> {
+    let ResponseBody::TrafficSecrets {
+        client,
+        client_write_key,
+        server,
+        server_write_key,
+    } = answer
+    else {
+        return Err(unexpected());
+    };
+    let secret = |handle: Handle, write_key| RemoteTrafficSecret {
+        handle: RemoteHandle::new(generation, handle.get()),
+        write_key,
+    };
+    let server = match (server, server_write_key) {
+        (Some(handle), Some(write_key)) => Some(secret(handle, write_key)),
+        (None, None) => None,
+        _ => return Err(unexpected()),
+    };
+    Ok((secret(client, client_write_key), server))
+}
+
 /// The public key of a certificate (DER): RSA or ECDSA on P-256, P-384 or P-521.
 fn public_key_of(certificate: &[u8]) -> Result<PublicKey> {
     let bad = Error::BadData("certificate from the keyiso daemon");
@@ -430,31 +456,51 @@ impl KeyIsolation for IsolationService {
         base: RemoteHandle,
         transcript_digest: &[u8],
     ) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>)> {
-        match self.call_on([base], |[handle]| RequestBody::Tls13ExpandTrafficKeys {
-            base: handle,
-            transcript_digest: transcript_digest.to_vec(),
-        })? {
-            (
-                generation,
-                ResponseBody::TrafficSecrets {
-                    client,
-                    client_write_key,
-                    server,
-                    server_write_key,
-                },
-            ) => {
-                let secret = |handle: Handle, write_key| RemoteTrafficSecret {
-                    handle: RemoteHandle::new(generation, handle.get()),
-                    write_key,
-                };
-                let server = match (server, server_write_key) {
-                    (Some(handle), Some(write_key)) => Some(secret(handle, write_key)),
-                    (None, None) => None,
-                    _ => return Err(unexpected()),
-                };
-                Ok((secret(client, client_write_key), server))
+        let (generation, answer) =
+            self.call_on([base], |[handle]| RequestBody::Tls13ExpandTrafficKeys {
+                base: handle,
+                transcript_digest: transcript_digest.to_vec(),
+            })?;
+        traffic_secrets(generation, answer)
+    }
+
+    fn expand_traffic_keys_with_finished(
+        &self,
+        base: RemoteHandle,
+        transcript_digest: &[u8],
+        finished_by: RemoteHandle,
+    ) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>, Vec<u8>)> {
+        let (generation, client, [base, finished_by]) = self.on_current([base, finished_by])?;
+        let answers = client.call_all(vec![
+            RequestBody::Tls13ExpandTrafficKeys {
+                base,
+                transcript_digest: transcript_digest.to_vec(),
+            },
+            RequestBody::Tls13ComputeFinished {
+                traffic: finished_by,
+                transcript_digest: transcript_digest.to_vec(),
+            },
+        ]);
+        let mut answers = self.unless_broken(generation, answers)?.into_iter();
+        let (Some(traffic), Some(finished), None) =
+            (answers.next(), answers.next(), answers.next())
+        else {
+            return Err(unexpected());
+        };
+        let (client_secret, server_secret) = traffic_secrets(generation, traffic?)?;
+        let verify_data = match finished {
+            Ok(ResponseBody::VerifyData { verify_data }) => Ok(verify_data),
+            Ok(_) => Err(unexpected()),
+            Err(error) => Err(error),
+        };
+        match verify_data {
+            Ok(verify_data) => Ok((client_secret, server_secret, verify_data)),
+            Err(error) => {
+                for secret in std::iter::once(client_secret).chain(server_secret) {
+                    let _ = self.free(secret.handle);
+                }
+                Err(error)
             }
-            _ => Err(unexpected()),
         }
     }
 

@@ -105,3 +105,36 @@ fn no_schedule_secret_crosses_the_socket() {
         }
     }
 }
+
+/// A server's application traffic secrets and the client Finished it expects come in one
+/// round trip, and equal what an in-process provider computes step by step.
+#[test]
+fn traffic_keys_and_the_expected_finished_come_together() {
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let tls13 = Protocol::Tls13;
+    let test_daemon = start_daemon();
+    let isolated = keyward_keyiso::isolated_provider(&test_daemon.socket()).unwrap();
+    let local = keyward_ssl::Provider::open(None).unwrap();
+    // The early secret without a PSK is the same everywhere, and so is all that follows.
+    let run = |provider: &keyward_ssl::Provider| {
+        let mut transcript = provider.create_handshake_hash(tls13, suite).unwrap();
+        transcript.update(b"ClientHello");
+        let early = provider.extract_early_key(None, tls13, suite).unwrap();
+        let (first, _) = provider.expand_traffic_keys(&early, &transcript).unwrap();
+        let first = first.unwrap();
+        transcript.update(b"... and more");
+        let ((traffic, none), finished) = provider
+            .expand_traffic_keys_with_finished(&early, &transcript, &first)
+            .unwrap();
+        assert!(none.is_none());
+        let step_by_step = first.compute_finished_hash(&transcript).unwrap();
+        assert_eq!(finished, step_by_step);
+        let key = provider.expand_write_key(&traffic.unwrap()).unwrap();
+        (finished, key.export_key_material().unwrap())
+    };
+    let (isolated_finished, isolated_key) = run(&isolated);
+    let (local_finished, local_key) = run(&local);
+    assert_eq!(isolated_finished, local_finished);
+    assert_eq!(isolated_key.expose(), local_key.expose());
+    assert_eq!(test_daemon.wait_for_live_handles(0), 0, "all freed on drop");
+}

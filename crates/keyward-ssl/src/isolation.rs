@@ -252,6 +252,19 @@ pub trait KeyIsolation: Send + Sync {
         transcript_digest: &[u8],
     ) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>)>;
 
+    /// [`KeyIsolation::expand_traffic_keys`] from `base` and
+    /// [`KeyIsolation::compute_tls13_finished`] with the traffic secret `finished_by`, over
+    /// one transcript digest and in one round trip: a server's application traffic secrets
+    /// and the client Finished it expects. When the Finished fails, the traffic secrets are
+    /// freed and its error returned.
+    #[allow(clippy::type_complexity)]
+    fn expand_traffic_keys_with_finished(
+        &self,
+        base: RemoteHandle,
+        transcript_digest: &[u8],
+        finished_by: RemoteHandle,
+    ) -> Result<(RemoteTrafficSecret, Option<RemoteTrafficSecret>, Vec<u8>)>;
+
     /// The key material (`key ‖ iv`) of a traffic secret (`SslExpandWriteKey` +
     /// `SslExportKey`).
     fn expand_write_key_material(&self, traffic: RemoteHandle) -> Result<SecretVec>;

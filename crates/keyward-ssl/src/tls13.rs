@@ -205,6 +205,29 @@ impl Tls13Secret {
 
     /// A traffic secret of kind `kind` made by the same service as `self`, with its write
     /// key's material.
+    /// The traffic secrets a service made from this (remote) secret, as [`Tls13Secret`]s of
+    /// the kinds its schedule step gives; secrets of other kinds are freed, and
+    /// `NTE_BAD_DATA`.
+    fn remote_traffic_pair(
+        &self,
+        object: &RemoteObject,
+        (client_traffic, server_traffic): (RemoteTrafficSecret, Option<RemoteTrafficSecret>),
+    ) -> Result<(Tls13Secret, Option<Tls13Secret>)> {
+        let (client, server) = traffic_labels(self.kind)?;
+        let client = self.traffic_sibling(object, client_traffic, client.1)?;
+        let server = match (server, server_traffic) {
+            (Some((_, kind)), Some(traffic)) => Some(self.traffic_sibling(object, traffic, kind)?),
+            (None, None) => None,
+            (_, traffic) => {
+                if let Some(traffic) = traffic {
+                    let _ = object.service.free(traffic.handle);
+                }
+                return Err(Error::BadData("traffic secrets of another kind"));
+            }
+        };
+        Ok((client, server))
+    }
+
     fn traffic_sibling(
         &self,
         object: &RemoteObject,
@@ -597,29 +620,46 @@ impl Provider {
         let (client, server) = traffic_labels(base.kind)?;
         if let Some(object) = base.remote_object() {
             base.check_digest(transcript_digest)?;
-            let (client_traffic, server_traffic) = object
+            let made = object
                 .service
                 .expand_traffic_keys(object.handle, transcript_digest)?;
-            let client = base.traffic_sibling(object, client_traffic, client.1)?;
-            let server = match (server, server_traffic) {
-                (Some((_, kind)), Some(traffic)) => {
-                    Some(base.traffic_sibling(object, traffic, kind)?)
-                }
-                (None, None) => None,
-                (_, traffic) => {
-                    if let Some(traffic) = traffic {
-                        let _ = object.service.free(traffic.handle);
-                    }
-                    return Err(Error::BadData("traffic secrets of another kind"));
-                }
-            };
-            return Ok((client, server));
+            return base.remote_traffic_pair(object, made);
         }
         let client = base.derive_for_digest(client.0, transcript_digest, client.1)?;
         let server = server
             .map(|(label, kind)| base.derive_for_digest(label, transcript_digest, kind))
             .transpose()?;
         Ok((client, server))
+    }
+
+    /// [`Provider::expand_traffic_keys`] and the Finished `finished_by` makes over the same
+    /// transcript ([`Tls13Secret::compute_finished_hash`]), in one step: RFC 8446 derives a
+    /// server's application traffic secrets and the client Finished it expects from the same
+    /// transcript hash, the one that ends with the server's Finished. On an isolated provider
+    /// this is one round trip to its service rather than two (a keyward extension).
+    #[allow(clippy::type_complexity)]
+    pub fn expand_traffic_keys_with_finished(
+        &self,
+        base: &Tls13Secret,
+        transcript: &HandshakeHash,
+        finished_by: &Tls13Secret,
+    ) -> Result<((Option<Tls13Secret>, Option<Tls13Secret>), Vec<u8>)> {
+        if let (Some(object), Some(finisher)) = (base.remote_object(), finished_by.remote_object())
+        {
+            if object.same_service(finisher) && finished_by.kind.is_traffic() {
+                traffic_labels(base.kind)?;
+                let digest = base.transcript_hash(transcript)?;
+                finished_by.check_digest(&digest)?;
+                let (client, server, verify_data) = object
+                    .service
+                    .expand_traffic_keys_with_finished(object.handle, &digest, finisher.handle)?;
+                let (client, server) = base.remote_traffic_pair(object, (client, server))?;
+                return Ok(((Some(client), server), verify_data));
+            }
+        }
+        let keys = self.expand_traffic_keys(base, transcript)?;
+        let verify_data = finished_by.compute_finished_hash(transcript)?;
+        Ok((keys, verify_data))
     }
 
     /// [`Provider::expand_exporter_master_key`] over a transcript digest the caller computed

@@ -28,8 +28,8 @@ use crate::sign::{self, SignatureScheme};
 use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 use crate::tls13::traffic::Traffic;
 use crate::tls13::{
-    certificate_verify_content, check_peer_finished, new_transcript, psk_binder, retry_transcript,
-    same_hash, traffic_pair, PROTOCOL,
+    certificate_verify_content, check_expected_finished, new_transcript, psk_binder,
+    retry_transcript, same_hash, traffic_pair, PROTOCOL,
 };
 
 /// How many tickets a server sends after a handshake.
@@ -196,7 +196,8 @@ fn answer(
     expect_finished(config, cx, (handshake, client_hs), transcript, info)
 }
 
-/// After our Finished: the application secrets and the exporter (RFC 8446 §7.1); we write
+/// After our Finished: the application secrets, the exporter (RFC 8446 §7.1) and the
+/// client's Finished we expect, all over the transcript that ends with our Finished; we write
 /// with the server's application key at once, and read the client's Finished under its
 /// handshake key.
 fn expect_finished(
@@ -208,14 +209,16 @@ fn expect_finished(
 ) -> Result<Box<dyn State>, Error> {
     let provider = &config.provider;
     let master = provider.extract_master_key(&handshake)?;
-    let (client_ap, server_ap) = traffic_pair(provider.expand_traffic_keys(&master, &transcript)?)?;
+    let (keys, client_finished) =
+        provider.expand_traffic_keys_with_finished(&master, &transcript, &client_hs)?;
+    let (client_ap, server_ap) = traffic_pair(keys)?;
     let exporter = provider.expand_exporter_master_key(&master, &transcript)?;
     cx.record
         .set_write_key(provider.expand_write_key(&server_ap)?, true)?;
     Ok(Box::new(ExpectFinished {
         config,
         transcript,
-        client_hs,
+        client_finished,
         client_ap,
         server_ap,
         master,
@@ -512,7 +515,8 @@ impl State for ExpectRetriedHello {
 struct ExpectFinished {
     config: Arc<ServerConfig>,
     transcript: HandshakeHash,
-    client_hs: Tls13Secret,
+    /// The client's Finished as it must be.
+    client_finished: Vec<u8>,
     client_ap: Tls13Secret,
     server_ap: Tls13Secret,
     master: Tls13Secret,
@@ -527,7 +531,7 @@ impl State for ExpectFinished {
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
-        check_peer_finished(&self.client_hs, &self.transcript, message.body())?;
+        check_expected_finished(&self.client_finished, message.body())?;
         self.transcript.update(&message.encoded);
         let provider = self.config.provider.clone();
         cx.record

@@ -76,8 +76,13 @@ pub fn check_peer_finished(
     transcript: &HandshakeHash,
     verify_data: &[u8],
 ) -> Result<(), Error> {
-    let expected = secret.compute_finished_hash(transcript)?;
-    check_finished(&expected, parse_finished(verify_data, expected.len())?)
+    check_expected_finished(&secret.compute_finished_hash(transcript)?, verify_data)
+}
+
+/// Checks the peer's Finished body against the value expected of it, computed earlier: the
+/// wrong length is `decode_error`, the wrong value `decrypt_error`.
+pub fn check_expected_finished(expected: &[u8], verify_data: &[u8]) -> Result<(), Error> {
+    check_finished(expected, parse_finished(verify_data, expected.len())?)
 }
 
 /// RFC 8446 §D.5: a ClientHello or ServerHello whose `legacy_version` is SSL 3.0 (or
