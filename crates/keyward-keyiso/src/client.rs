@@ -14,7 +14,7 @@
     clippy::panic
 )]
 
-use crate::peer::NoSignalWriter;
+use crate::peer::{peer_closed, NoSignalWriter};
 use crate::protocol::{
     error_from_status, Cipher, FrameRead, FrameReader, Handle, ImportedKey, KeyAlgorithm, Request,
     RequestBody, Response, ResponseBody, WireParameters, MAX_FRAME_LEN, PROTOCOL_VERSION,
@@ -161,9 +161,14 @@ struct Connection {
     /// Requests not sent yet (pipelined ones), sent together with the next request that is
     /// sent at once; wiped when sent.
     outgoing: Vec<u8>,
-    /// Requests sent or queued without waiting (frees and pipelined requests) whose answers
-    /// are still to be read, and dropped, before the next answer that is waited for.
+    /// Requests sent or queued without waiting (frees, pipelined requests and those of
+    /// [`Client::send_later`]) whose answers are still to be read before the next answer
+    /// that is waited for.
     unanswered: usize,
+    /// The ids of the [`Client::send_later`] requests among them: their answers are kept.
+    later: Vec<u32>,
+    /// The answers kept, by request id, until [`Client::answer_of`] takes them.
+    kept: Vec<(u32, Result<ResponseBody>)>,
 }
 
 /// Room for the requests queued between two writes (a few pipelined requests and the one
@@ -186,12 +191,12 @@ impl Connection {
     }
 
     /// Queues `body` as a request with a new id, to be sent with the next [`Connection::send`].
-    fn queue(&mut self, body: RequestBody) -> Result<()> {
+    fn queue(&mut self, body: RequestBody) -> Result<u32> {
         let id = self.next_id();
         let mut frame = Request { id, body }.to_frame()?;
         self.outgoing.extend_from_slice(&frame);
         frame.zeroize();
-        Ok(())
+        Ok(id)
     }
 
     /// Sends every queued request in one write, and wipes them.
@@ -231,10 +236,21 @@ impl Connection {
     /// handle is freed, or was gone already; a pipelined request's gives the name the client
     /// chose, or says it failed, which the daemon reports to every request that uses the
     /// name: either way there is nothing left to do.
+    /// The answers of [`Client::send_later`] requests are kept instead.
     fn drain_unanswered(&mut self) -> Result<()> {
         while self.unanswered > 0 {
-            self.read_answer(Ok(()))?;
+            let mut answer = self.read_answer(Ok(()))?;
             self.unanswered -= 1;
+            let id = answer.first_chunk::<4>().map(|id| u32::from_be_bytes(*id));
+            if let Some(position) = self.later.iter().position(|later| Some(*later) == id) {
+                let later = self.later.swap_remove(position);
+                let response = Response::decode(&answer).and_then(|response| match response.body {
+                    ResponseBody::Error { status } => Err(error_from_status(status)),
+                    body => Ok(body),
+                });
+                self.kept.push((later, response));
+            }
+            answer.zeroize();
         }
         Ok(())
     }
@@ -279,6 +295,8 @@ impl Client {
                 next_name: Handle::FIRST_CLIENT_NAME,
                 outgoing: Vec::with_capacity(OUTGOING_CAPACITY),
                 unanswered: 0,
+                later: Vec::new(),
+                kept: Vec::new(),
             }),
         };
         match client.call(RequestBody::Hello {
@@ -725,6 +743,45 @@ impl Client {
         connection.queue(RequestBody::FreeHandle { handle })?;
         connection.unanswered += 1;
         connection.send().map_err(io_error)
+    }
+
+    /// Queues `request` to go with the next request that is sent, and keeps its answer when
+    /// it is read, for [`Client::answer_of`] to take: a request made ahead of need (the
+    /// isolated provider's next ephemeral key), whose answer costs no wait of its own. Returns
+    /// the request's id.
+    pub(crate) fn send_later(&self, request: RequestBody) -> Result<u32> {
+        let mut connection = self.connection()?;
+        connection.make_room()?;
+        let id = connection.queue(request)?;
+        connection.unanswered += 1;
+        connection.later.push(id);
+        Ok(id)
+    }
+
+    /// The answer to the [`Client::send_later`] request `id` (an error response as its
+    /// [`Error`]): at once when it has been read, else after sending what is queued and
+    /// reading up to it. An id that was not sent later, or was taken, is `NTE_BAD_DATA`.
+    pub(crate) fn answer_of(&self, id: u32) -> Result<ResponseBody> {
+        let mut connection = self.connection()?;
+        if connection.later.contains(&id) {
+            connection.send().map_err(io_error)?;
+            connection.drain_unanswered()?;
+        }
+        let position = connection
+            .kept
+            .iter()
+            .position(|(kept, _)| *kept == id)
+            .ok_or_else(unexpected)?;
+        connection.kept.swap_remove(position).1
+    }
+
+    /// True when the daemon has closed this connection (it stopped or restarted), as far as
+    /// can be told without waiting.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self.connection() {
+            Ok(connection) => peer_closed(&connection.stream),
+            Err(_) => true,
+        }
     }
 
     /// Sends `request`, one answered by a handle, as a [`RequestBody::Pipelined`] request:

@@ -60,7 +60,24 @@ pub fn isolated_provider_default() -> Result<Provider> {
 pub struct IsolationService {
     socket: PathBuf,
     state: Mutex<Connection>,
+    /// Ephemeral keys made one handshake ahead ([`IsolationService::create_ephemeral_key`]).
+    spares: Mutex<Vec<SpareKey>>,
 }
+
+/// An ephemeral key asked for ahead of need: the request went with an earlier one, and its
+/// answer is kept by the client that sent it.
+struct SpareKey {
+    generation: u64,
+    client: Arc<Client>,
+    protocol: Protocol,
+    suite: &'static CipherSuite,
+    group: Group,
+    /// The request's id ([`Client::send_later`]).
+    request: u32,
+}
+
+/// The most spare ephemeral keys kept, one for each protocol, suite and group in use.
+const MAX_SPARE_KEYS: usize = 4;
 
 struct Connection {
     /// The number of the current (or last) connection; handles carry it.
@@ -88,6 +105,7 @@ impl IsolationService {
                 generation: 1,
                 client: Some(Arc::new(client)),
             }),
+            spares: Mutex::new(Vec::new()),
         }))
     }
 
@@ -173,6 +191,66 @@ impl IsolationService {
             .try_into()
             .map_err(|_| Error::Internal("handle count"))?;
         Ok((generation, client, daemon_handles))
+    }
+
+    /// Takes the spare ephemeral key for `protocol`, `suite` and `group`, if there is one of
+    /// the current connection and the daemon has not closed it.
+    fn take_spare(
+        &self,
+        protocol: Protocol,
+        suite: &'static CipherSuite,
+        group: Group,
+    ) -> Result<Option<SpareKey>> {
+        let spare = {
+            let mut spares = self
+                .spares
+                .lock()
+                .map_err(|_| Error::Internal("keyiso spare keys lock poisoned"))?;
+            let position = spares.iter().position(|spare| {
+                spare.protocol == protocol && spare.suite.id == suite.id && spare.group == group
+            });
+            position.map(|position| spares.swap_remove(position))
+        };
+        let Some(spare) = spare else {
+            return Ok(None);
+        };
+        if spare.generation != self.generation()? {
+            return Ok(None);
+        }
+        if spare.client.is_closed() {
+            self.broke(spare.generation);
+            return Ok(None);
+        }
+        Ok(Some(spare))
+    }
+
+    /// Keeps `spare` for the next handshake with its parameters; a spare it replaces, or one
+    /// over [`MAX_SPARE_KEYS`], is freed.
+    fn keep_spare(&self, spare: SpareKey) {
+        let Ok(mut spares) = self.spares.lock() else {
+            return;
+        };
+        let same = |kept: &SpareKey| {
+            kept.protocol == spare.protocol
+                && kept.suite.id == spare.suite.id
+                && kept.group == spare.group
+        };
+        let mut dropped: Vec<SpareKey> = Vec::new();
+        if let Some(position) = spares.iter().position(same) {
+            dropped.push(spares.swap_remove(position));
+        }
+        if spares.len() >= MAX_SPARE_KEYS {
+            dropped.push(spares.remove(0));
+        }
+        spares.push(spare);
+        drop(spares);
+        for unused in dropped {
+            if let Ok(ResponseBody::EphemeralKeyCreated { key, .. }) =
+                unused.client.answer_of(unused.request)
+            {
+                let _ = unused.client.free_without_waiting(key);
+            }
+        }
     }
 
     /// A request on `handles`, which must all belong to the current, working connection
@@ -330,21 +408,51 @@ impl KeyIsolation for IsolationService {
         })
     }
 
+    /// Each key is made one handshake ahead: the request for the next key with the same
+    /// protocol, suite and group goes with this handshake's requests, and its answer is read
+    /// with theirs, so that a handshake does not wait for its ephemeral key. A spare key of a
+    /// connection that has closed is not used (the daemon restarted: a new connection is made
+    /// as for any request that names no handle).
     fn create_ephemeral_key(
         &self,
         protocol: Protocol,
         suite: &'static CipherSuite,
         group: Group,
     ) -> Result<(RemoteHandle, Vec<u8>)> {
-        match self.call_fresh(|| RequestBody::CreateEphemeralKey {
+        let body = || RequestBody::CreateEphemeralKey {
             cipher: Cipher { protocol, suite },
             group,
-        })? {
-            (generation, ResponseBody::EphemeralKeyCreated { key, public_value }) => {
-                Ok((RemoteHandle::new(generation, key.get()), public_value))
+        };
+        let spare = self.take_spare(protocol, suite, group)?;
+        let made = spare.and_then(|spare| match spare.client.answer_of(spare.request) {
+            Ok(ResponseBody::EphemeralKeyCreated { key, public_value }) => {
+                Some((spare.generation, key, public_value))
             }
-            _ => Err(unexpected()),
+            _ => None,
+        });
+        let (generation, key, public_value) = match made {
+            Some(made) => made,
+            None => match self.call_fresh(body)? {
+                (generation, ResponseBody::EphemeralKeyCreated { key, public_value }) => {
+                    (generation, key, public_value)
+                }
+                _ => return Err(unexpected()),
+            },
+        };
+        // The next one; a failure here only means the next handshake waits for its key.
+        if let (generation, Some(client)) = self.current()? {
+            if let Ok(request) = client.send_later(body()) {
+                self.keep_spare(SpareKey {
+                    generation,
+                    client,
+                    protocol,
+                    suite,
+                    group,
+                    request,
+                });
+            }
         }
+        Ok((RemoteHandle::new(generation, key.get()), public_value))
     }
 
     fn generate_master_key(

@@ -1,7 +1,8 @@
 //! Who is at the other end of a Unix socket (`SO_PEERCRED`), and who may be.
 //!
-//! This module and its three libc calls are the crate's only unsafe code (std's
-//! `UnixStream::peer_cred` is not stable, and std cannot send with `MSG_NOSIGNAL`).
+//! This module and its four libc calls are the crate's only unsafe code (std's
+//! `UnixStream::peer_cred` is not stable, std cannot send with `MSG_NOSIGNAL`, and it cannot
+//! peek without blocking on a blocking socket).
 
 // Handles what peers send: no indexing, unwrap, expect or panic that could fire on it.
 #![deny(
@@ -122,9 +123,34 @@ impl std::io::Write for NoSignalWriter<'_> {
     }
 }
 
+/// True when the peer has closed (or shut down its writing end of) `stream`, found without
+/// blocking and whatever it sent before: poll(2) for `POLLRDHUP` with no timeout.
+pub(crate) fn peer_closed(stream: &UnixStream) -> bool {
+    let mut poll = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: `poll` is one valid pollfd for the call's duration, and the descriptor is open
+    // for as long as the stream is borrowed; a timeout of 0 returns at once.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready != 0
+        && (ready < 0 || poll.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_peer_is_seen_without_blocking() {
+        let (one, other) = UnixStream::pair().unwrap();
+        assert!(!peer_closed(&one));
+        std::io::Write::write_all(&mut &other, b"an answer").unwrap();
+        assert!(!peer_closed(&one), "data to read is not a close");
+        drop(other);
+        assert!(peer_closed(&one), "closed after sending");
+    }
 
     #[test]
     fn a_socket_pair_sees_this_process() {
