@@ -507,6 +507,42 @@ impl KeyIsolation for IsolationService {
         }
     }
 
+    fn generate_session_key_material_with_finished(
+        &self,
+        master: RemoteHandle,
+        params: &Parameters<'_>,
+        transcript_digest: &[u8],
+        sender: Side,
+    ) -> Result<(SessionKeyMaterial, [u8; FINISHED_LEN])> {
+        let (generation, client, [master]) = self.on_current([master])?;
+        let answers = client.call_all(vec![
+            RequestBody::GenerateSessionKeys {
+                master,
+                params: WireParameters::from_parameters(params),
+            },
+            RequestBody::ComputeFinished {
+                master,
+                sender,
+                transcript_digest: transcript_digest.to_vec(),
+            },
+        ]);
+        let mut answers = self.unless_broken(generation, answers)?.into_iter();
+        let (Some(keys), Some(finished), None) = (answers.next(), answers.next(), answers.next())
+        else {
+            return Err(unexpected());
+        };
+        let material = match keys? {
+            ResponseBody::SessionKeyMaterial { read, write } => SessionKeyMaterial { read, write },
+            _ => return Err(unexpected()),
+        };
+        match finished? {
+            ResponseBody::VerifyData { verify_data } => {
+                Ok((material, verify_data.try_into().map_err(|_| unexpected())?))
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
     fn export_keying_material(
         &self,
         key: RemoteHandle,

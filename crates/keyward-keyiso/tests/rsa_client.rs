@@ -54,6 +54,29 @@ fn an_isolated_rsa_client_agrees_with_an_in_process_server() {
         2,
         "the premaster and the master key"
     );
+    // Session keys and a Finished in one round trip pair up with the other side's.
+    let mut transcript = server.create_handshake_hash(Protocol::Tls12, suite).unwrap();
+    transcript.update(b"ClientHello ... ClientKeyExchange");
+    let key_params = Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM);
+    let (client_keys, client_finished) = client_master
+        .generate_session_keys_with_finished(&key_params, &transcript, Side::Client)
+        .unwrap();
+    let server_keys = server_master.generate_session_keys(&key_params).unwrap();
+    assert_eq!(
+        client_finished,
+        server_master
+            .compute_finished_hash(&transcript, Side::Client)
+            .unwrap()
+    );
+    for (ours, theirs) in [
+        (&client_keys.write, &server_keys.read),
+        (&client_keys.read, &server_keys.write),
+    ] {
+        assert_eq!(
+            ours.export_key_material().unwrap().expose(),
+            theirs.export_key_material().unwrap().expose()
+        );
+    }
     let mut randoms = [0; 64];
     randoms[..32].copy_from_slice(&CLIENT_RANDOM);
     randoms[32..].copy_from_slice(&SERVER_RANDOM);

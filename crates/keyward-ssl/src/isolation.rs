@@ -219,6 +219,17 @@ pub trait KeyIsolation: Send + Sync {
         params: &Parameters<'_>,
     ) -> Result<SessionKeyMaterial>;
 
+    /// [`KeyIsolation::generate_session_key_material`] and [`KeyIsolation::compute_finished`]
+    /// of `sender` over `transcript_digest`, in one round trip: a TLS ≤ 1.2 server's session
+    /// keys and the client Finished it expects.
+    fn generate_session_key_material_with_finished(
+        &self,
+        master: RemoteHandle,
+        params: &Parameters<'_>,
+        transcript_digest: &[u8],
+        sender: Side,
+    ) -> Result<(SessionKeyMaterial, [u8; FINISHED_LEN])>;
+
     /// Keying-material exporter (`SslExportKeyingMaterial`): RFC 5705 on a master key (with
     /// `randoms`), RFC 8446 §7.5 on an exporter master secret (without).
     fn export_keying_material(

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use keyward_core::backend::{fill_random, Curve, FfdheGroup};
+use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
     CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, MasterKey, OpaqueKey, Protocol,
     SessionKey, Side,
@@ -28,7 +29,8 @@ use crate::resumption::{now_secs, ServerSession12, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls12::traffic::Traffic;
 use crate::tls12::{
-    check_first_renegotiation_info, check_peer_finished, finished, master_params, Randoms, PROTOCOL,
+    check_expected_finished, check_first_renegotiation_info, check_peer_finished, finished,
+    master_params, Randoms, PROTOCOL,
 };
 use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 
@@ -567,6 +569,7 @@ fn resume(
         session,
         transcript,
         master,
+        client_finished: None, // over our Finished too: computed when it comes
         read_key: keys.read,
         write_key: None,
         info_group: None,
@@ -664,13 +667,18 @@ impl State for ExpectClientKeyExchange {
                     .map_err(agreement_error)?
             }
         };
-        let keys = master
-            .generate_session_keys(&session.randoms.session_key_params(session.encrypt_then_mac))?;
+        // The client's Finished covers the transcript as it stands: it is known now.
+        let (keys, client_finished) = master.generate_session_keys_with_finished(
+            &session.randoms.session_key_params(session.encrypt_then_mac),
+            &self.transcript,
+            Side::Client,
+        )?;
         let info_group = self.ephemeral.as_ref().map(|(group, _)| *group);
         Ok(Box::new(ExpectChangeCipherSpec {
             session: self.session,
             transcript: self.transcript,
             master,
+            client_finished: Some(client_finished),
             read_key: keys.read,
             write_key: Some(keys.write),
             info_group,
@@ -686,6 +694,8 @@ struct ExpectChangeCipherSpec {
     session: Session,
     transcript: HandshakeHash,
     master: MasterKey,
+    /// The client's Finished as it must be, when computed ahead (full handshakes).
+    client_finished: Option<[u8; FINISHED_LEN]>,
     read_key: SessionKey,
     /// The write key, still to switch to after the client's Finished (full handshake).
     write_key: Option<SessionKey>,
@@ -711,6 +721,7 @@ impl State for ExpectChangeCipherSpec {
             session,
             transcript,
             master,
+            client_finished,
             read_key,
             write_key,
             info_group,
@@ -723,6 +734,7 @@ impl State for ExpectChangeCipherSpec {
             session,
             transcript,
             master,
+            client_finished,
             write_key,
             info_group,
             scheme,
@@ -737,6 +749,7 @@ struct ExpectFinished {
     session: Session,
     transcript: HandshakeHash,
     master: MasterKey,
+    client_finished: Option<[u8; FINISHED_LEN]>,
     write_key: Option<SessionKey>,
     info_group: Option<Group>,
     scheme: Option<SignatureScheme>,
@@ -751,7 +764,12 @@ impl State for ExpectFinished {
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
-        check_peer_finished(&self.master, &self.transcript, Side::Client, message.body())?;
+        match &self.client_finished {
+            Some(expected) => check_expected_finished(expected, message.body())?,
+            None => {
+                check_peer_finished(&self.master, &self.transcript, Side::Client, message.body())?
+            }
+        }
         self.transcript.update(&message.encoded);
         let info = self
             .session

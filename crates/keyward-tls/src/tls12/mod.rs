@@ -88,8 +88,16 @@ pub fn check_peer_finished(
     sender: Side,
     verify_data: &[u8],
 ) -> Result<(), Error> {
-    let expected = master.compute_finished_hash(transcript, sender)?;
-    check_finished(&expected, parse_finished(verify_data, expected.len())?)
+    check_expected_finished(
+        &master.compute_finished_hash(transcript, sender)?,
+        verify_data,
+    )
+}
+
+/// Checks the peer's Finished body against the value expected of it, computed earlier: the
+/// wrong length is `decode_error`, the wrong value `decrypt_error`.
+pub fn check_expected_finished(expected: &[u8], verify_data: &[u8]) -> Result<(), Error> {
+    check_finished(expected, parse_finished(verify_data, expected.len())?)
 }
 
 #[cfg(test)]
