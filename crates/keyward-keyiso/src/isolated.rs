@@ -526,11 +526,10 @@ impl KeyIsolation for IsolationService {
                 transcript_digest: transcript_digest.to_vec(),
             },
         ]);
-        let mut answers = self.unless_broken(generation, answers)?.into_iter();
-        let (Some(keys), Some(finished), None) = (answers.next(), answers.next(), answers.next())
-        else {
-            return Err(unexpected());
-        };
+        let [keys, finished] = self
+            .unless_broken(generation, answers)?
+            .try_into()
+            .map_err(|_| unexpected())?;
         let material = match keys? {
             ResponseBody::SessionKeyMaterial { read, write } => SessionKeyMaterial { read, write },
             _ => return Err(unexpected()),
@@ -625,12 +624,10 @@ impl KeyIsolation for IsolationService {
                 transcript_digest: transcript_digest.to_vec(),
             },
         ]);
-        let mut answers = self.unless_broken(generation, answers)?.into_iter();
-        let (Some(traffic), Some(finished), None) =
-            (answers.next(), answers.next(), answers.next())
-        else {
-            return Err(unexpected());
-        };
+        let [traffic, finished] = self
+            .unless_broken(generation, answers)?
+            .try_into()
+            .map_err(|_| unexpected())?;
         let (client_secret, server_secret) = traffic_secrets(generation, traffic?)?;
         let verify_data = match finished {
             Ok(ResponseBody::VerifyData { verify_data }) => Ok(verify_data),

@@ -55,7 +55,9 @@ fn an_isolated_rsa_client_agrees_with_an_in_process_server() {
         "the premaster and the master key"
     );
     // Session keys and a Finished in one round trip pair up with the other side's.
-    let mut transcript = server.create_handshake_hash(Protocol::Tls12, suite).unwrap();
+    let mut transcript = server
+        .create_handshake_hash(Protocol::Tls12, suite)
+        .unwrap();
     transcript.update(b"ClientHello ... ClientKeyExchange");
     let key_params = Parameters::with_randoms(&CLIENT_RANDOM, &SERVER_RANDOM);
     let (client_keys, client_finished) = client_master
