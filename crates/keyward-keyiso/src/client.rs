@@ -222,14 +222,17 @@ impl Connection {
         }
     }
 
-    /// Before one more request that is not waited for: when [`MAX_UNANSWERED`] are, sends
-    /// what is queued and reads their answers.
-    fn make_room(&mut self) -> Result<()> {
+    /// Queues `body` as a request that is not waited for (its answer is read before the next
+    /// one that is); when [`MAX_UNANSWERED`] are already, first sends what is queued and
+    /// reads their answers. Returns the request's id.
+    fn queue_unanswered(&mut self, body: RequestBody) -> Result<u32> {
         if self.unanswered >= MAX_UNANSWERED {
             self.send().map_err(io_error)?;
             self.drain_unanswered()?;
         }
-        Ok(())
+        let id = self.queue(body)?;
+        self.unanswered += 1;
+        Ok(id)
     }
 
     /// Reads and drops the answers of the requests sent without waiting. A free's says the
@@ -739,9 +742,7 @@ impl Client {
     /// those of sending: a handle the daemon does not know is not reported.
     pub fn free_without_waiting(&self, handle: Handle) -> Result<()> {
         let mut connection = self.connection()?;
-        connection.make_room()?;
-        connection.queue(RequestBody::FreeHandle { handle })?;
-        connection.unanswered += 1;
+        connection.queue_unanswered(RequestBody::FreeHandle { handle })?;
         connection.send().map_err(io_error)
     }
 
@@ -751,9 +752,7 @@ impl Client {
     /// the request's id.
     pub(crate) fn send_later(&self, request: RequestBody) -> Result<u32> {
         let mut connection = self.connection()?;
-        connection.make_room()?;
-        let id = connection.queue(request)?;
-        connection.unanswered += 1;
+        let id = connection.queue_unanswered(request)?;
         connection.later.push(id);
         Ok(id)
     }
@@ -796,14 +795,12 @@ impl Client {
             ));
         }
         let mut connection = self.connection()?;
-        connection.make_room()?;
         let handle = connection.next_name;
-        connection.queue(RequestBody::Pipelined {
+        connection.queue_unanswered(RequestBody::Pipelined {
             handle,
             request: Box::new(request),
         })?;
         connection.next_name = handle.next_client_name();
-        connection.unanswered += 1;
         Ok(handle)
     }
 

@@ -76,6 +76,13 @@ struct SpareKey {
     request: u32,
 }
 
+impl SpareKey {
+    /// True for a key made for `protocol`, `suite` and `group`.
+    fn is_for(&self, protocol: Protocol, suite: &CipherSuite, group: Group) -> bool {
+        self.protocol == protocol && self.suite.id == suite.id && self.group == group
+    }
+}
+
 /// The most spare ephemeral keys kept, one for each protocol, suite and group in use.
 const MAX_SPARE_KEYS: usize = 4;
 
@@ -206,9 +213,9 @@ impl IsolationService {
                 .spares
                 .lock()
                 .map_err(|_| Error::Internal("keyiso spare keys lock poisoned"))?;
-            let position = spares.iter().position(|spare| {
-                spare.protocol == protocol && spare.suite.id == suite.id && spare.group == group
-            });
+            let position = spares
+                .iter()
+                .position(|spare| spare.is_for(protocol, suite, group));
             position.map(|position| spares.swap_remove(position))
         };
         let Some(spare) = spare else {
@@ -230,11 +237,7 @@ impl IsolationService {
         let Ok(mut spares) = self.spares.lock() else {
             return;
         };
-        let same = |kept: &SpareKey| {
-            kept.protocol == spare.protocol
-                && kept.suite.id == spare.suite.id
-                && kept.group == spare.group
-        };
+        let same = |kept: &SpareKey| kept.is_for(spare.protocol, spare.suite, spare.group);
         let mut dropped: Vec<SpareKey> = Vec::new();
         if let Some(position) = spares.iter().position(same) {
             dropped.push(spares.swap_remove(position));
