@@ -161,6 +161,9 @@ struct Connection {
     /// Requests not sent yet (pipelined ones), sent together with the next request that is
     /// sent at once; wiped when sent.
     outgoing: Vec<u8>,
+    /// True when `outgoing` holds a pipelined request: a request that uses its object is
+    /// coming, and frees can wait for it.
+    pipelined: bool,
     /// Requests sent or queued without waiting (frees, pipelined requests and those of
     /// [`Client::send_later`]) whose answers are still to be read before the next answer
     /// that is waited for.
@@ -206,6 +209,7 @@ impl Connection {
             .write_all(&self.outgoing)
             .and_then(|()| writer.flush());
         self.outgoing.zeroize();
+        self.pipelined = false;
         written
     }
 
@@ -297,6 +301,7 @@ impl Client {
                 next_id: 1,
                 next_name: Handle::FIRST_CLIENT_NAME,
                 outgoing: Vec::with_capacity(OUTGOING_CAPACITY),
+                pipelined: false,
                 unanswered: 0,
                 later: Vec::new(),
                 kept: Vec::new(),
@@ -738,11 +743,16 @@ impl Client {
 
     /// Frees a handle in the daemon without waiting for its answer, which the next call reads
     /// and drops: the daemon frees the object as soon as it reads the request, and the caller
-    /// is spared a round trip (a TLS 1.3 handshake frees some eight objects). Errors are only
-    /// those of sending: a handle the daemon does not know is not reported.
+    /// is spared a round trip. While a pipelined request is queued, the free is queued too
+    /// and goes with it: the request that uses the pipelined object comes next, and a
+    /// handshake's frees then cost no write of their own. Errors are only those of sending: a
+    /// handle the daemon does not know is not reported.
     pub fn free_without_waiting(&self, handle: Handle) -> Result<()> {
         let mut connection = self.connection()?;
         connection.queue_unanswered(RequestBody::FreeHandle { handle })?;
+        if connection.pipelined {
+            return Ok(());
+        }
         connection.send().map_err(io_error)
     }
 
@@ -800,6 +810,7 @@ impl Client {
             handle,
             request: Box::new(request),
         })?;
+        connection.pipelined = true;
         connection.next_name = handle.next_client_name();
         Ok(handle)
     }

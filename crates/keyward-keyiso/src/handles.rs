@@ -138,6 +138,17 @@ impl HandleTable {
             .ok_or(Error::InvalidHandle)
     }
 
+    /// Takes `handle`'s object out of the table, for a request that uses it up. A failed name
+    /// is freed and answers its failure's status; an unknown handle is `NTE_INVALID_HANDLE`.
+    pub fn take(&mut self, handle: Handle) -> Result<Object> {
+        if let Some(status) = self.failed.remove(&handle) {
+            return Err(error_from_status(status));
+        }
+        let object = self.objects.remove(&handle).ok_or(Error::InvalidHandle)?;
+        self.live.fetch_sub(1, Ordering::SeqCst);
+        Ok(*object)
+    }
+
     /// Frees `handle` (an object, or a failed name); an unknown handle is
     /// `NTE_INVALID_HANDLE`.
     pub fn remove(&mut self, handle: Handle) -> Result<()> {

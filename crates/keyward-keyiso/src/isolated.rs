@@ -24,12 +24,14 @@
 
 use crate::client::Client;
 use crate::protocol::{
-    Cipher, Handle, ImportedKey, RequestBody, ResponseBody, WireParameters, WireSessionKey,
+    Cipher, Handle, ImportedKey, RequestBody, ResponseBody, WireFlightSigner, WireFlightTicket12,
+    WireFlightTicket13, WireParameters, WireSessionKey,
 };
 use keyward_core::backend::Curve;
 use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::isolation::{
-    RemoteOpaqueKey, RemotePrivateKeyInfo, RemoteTrafficSecret, SessionKeyMaterial,
+    RemoteFlight12, RemoteFlight13, RemoteFlightKeys12, RemoteFlightKeys13, RemoteOpaqueKey,
+    RemotePrivateKeyInfo, RemoteTrafficSecret, SessionKeyMaterial,
 };
 use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
@@ -818,6 +820,111 @@ impl KeyIsolation for IsolationService {
             (_, ResponseBody::SealedTicket { ticket }) => Ok(ticket),
             _ => Err(unexpected()),
         }
+    }
+
+    fn tls12_server_flight(
+        &self,
+        master: RemoteHandle,
+        flight: RemoteFlight12<'_>,
+    ) -> Result<RemoteFlightKeys12> {
+        let answer = self.call_on([master], |[master]| RequestBody::Tls12ServerFlight {
+            master,
+            params: WireParameters::from_parameters(flight.params),
+            transcript: flight.transcript.to_vec(),
+            ticket: flight.ticket.map(|ticket| WireFlightTicket12 {
+                aad: ticket.aad.to_vec(),
+                fields: ticket.fields.to_vec(),
+                lifetime_hint: ticket.lifetime_hint,
+            }),
+            export: flight.export,
+        })?;
+        let (
+            _,
+            ResponseBody::ServerFlight12 {
+                read,
+                write,
+                client_finished,
+                new_session_ticket,
+                finished,
+                blob,
+            },
+        ) = answer
+        else {
+            return Err(unexpected());
+        };
+        Ok(RemoteFlightKeys12 {
+            material: SessionKeyMaterial { read, write },
+            client_finished: client_finished.try_into().map_err(|_| unexpected())?,
+            new_session_ticket,
+            finished,
+            blob,
+        })
+    }
+
+    fn tls13_server_flight(
+        &self,
+        handshake: RemoteHandle,
+        flight: RemoteFlight13<'_>,
+    ) -> Result<RemoteFlightKeys13> {
+        let request = |handshake, key| RequestBody::Tls13ServerFlight {
+            handshake,
+            through_server_hello: flight.through_server_hello.to_vec(),
+            before_verify: flight.before_verify.to_vec(),
+            signer: flight
+                .signer
+                .zip(key)
+                .map(|(signer, key)| WireFlightSigner {
+                    key,
+                    scheme: signer.scheme,
+                    hash: signer.hash,
+                    padding: signer.padding,
+                }),
+            ticket: flight.ticket.map(|ticket| WireFlightTicket13 {
+                aad: ticket.aad.to_vec(),
+                fields: ticket.fields.to_vec(),
+                nonce: ticket.nonce.to_vec(),
+            }),
+        };
+        let (generation, answer) = match flight.signer {
+            Some(signer) => self.call_on([handshake, signer.key], |[handshake, key]| {
+                request(handshake, Some(key))
+            })?,
+            None => self.call_on([handshake], |[handshake]| request(handshake, None))?,
+        };
+        let ResponseBody::ServerFlight {
+            client_handshake_key,
+            server_handshake_key,
+            certificate_verify,
+            finished,
+            client_finished,
+            client_application,
+            client_application_key,
+            server_application,
+            server_application_key,
+            exporter,
+            ticket,
+        } = answer
+        else {
+            return Err(unexpected());
+        };
+        let handle = |handle: Handle| RemoteHandle::new(generation, handle.get());
+        Ok(RemoteFlightKeys13 {
+            client_handshake_key,
+            server_handshake_key,
+            certificate_verify,
+            finished,
+            client_finished,
+            client_application: RemoteTrafficSecret {
+                handle: handle(client_application),
+                write_key: client_application_key,
+            },
+            server_application: RemoteTrafficSecret {
+                handle: handle(server_application),
+                write_key: server_application_key,
+            },
+            exporter: handle(exporter),
+            ticket,
+        })
     }
 
     fn open_ticket(&self, aad: &[u8], ticket: &[u8]) -> Result<Vec<u8>> {

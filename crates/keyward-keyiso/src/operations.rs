@@ -14,6 +14,9 @@ use crate::protocol::{
     Cipher, Handle, ImportedKey, KeyAlgorithm, RequestBody, ResponseBody, WireSessionKey,
 };
 use keyward_core::{Error, Result, SecretVec};
+use keyward_ssl::flight::{
+    ServerFlight12, ServerFlight13, ServerFlightKeys13, Ticket12ToSeal, TicketToSeal, VerifySigner,
+};
 use keyward_ssl::{
     EphemeralKey, MasterKey, OpaqueKey, PreMasterKey, PrivateKey, Protocol, Provider,
     PublicBlobType, PublicKey, TicketKey, Tls13Secret,
@@ -62,7 +65,7 @@ fn handle_response(handles: &mut HandleTable, object: Object) -> Result<Response
 
 /// Performs one request (any but the hello, which the connection answers) with the daemon's
 /// provider and its one ticket key, and gives its response. A failure leaves the table as it
-/// was.
+/// was, except that a flight frees its handshake secret whatever its answer.
 pub fn perform(
     provider: &Provider,
     ticket_key: &TicketKey,
@@ -323,6 +326,70 @@ pub fn perform(
                 tls13(handles.get(secret)?)?,
             )?,
         }),
+        RequestBody::Tls13ServerFlight {
+            handshake,
+            through_server_hello,
+            before_verify,
+            signer,
+            ticket,
+        } => {
+            let handshake = match handles.take(handshake)? {
+                Object::Tls13(secret) => secret,
+                _ => return Err(Error::InvalidHandle),
+            };
+            let signer = match signer {
+                Some(signer) => Some(VerifySigner {
+                    key: private_key(handles.get(signer.key)?)?,
+                    scheme: signer.scheme,
+                    hash: signer.hash,
+                    padding: signer.padding,
+                }),
+                None => None,
+            };
+            let keys = provider.tls13_server_flight(ServerFlight13 {
+                handshake,
+                through_server_hello: &through_server_hello,
+                before_verify: &before_verify,
+                signer,
+                ticket: ticket.as_ref().map(|ticket| TicketToSeal {
+                    key: ticket_key,
+                    aad: &ticket.aad,
+                    fields: &ticket.fields,
+                    nonce: &ticket.nonce,
+                }),
+            })?;
+            flight_response(provider, handles, keys)
+        }
+        RequestBody::Tls12ServerFlight {
+            master: key,
+            params,
+            transcript,
+            ticket,
+            export,
+        } => {
+            let flight = provider.tls12_server_flight(
+                master(handles.get(key)?)?,
+                ServerFlight12 {
+                    params: &params.as_parameters(),
+                    transcript: &transcript,
+                    ticket: ticket.as_ref().map(|ticket| Ticket12ToSeal {
+                        key: ticket_key,
+                        aad: &ticket.aad,
+                        fields: &ticket.fields,
+                        lifetime_hint: ticket.lifetime_hint,
+                    }),
+                    export,
+                },
+            )?;
+            Ok(ResponseBody::ServerFlight12 {
+                read: flight.keys.read.export_key_material()?,
+                write: flight.keys.write.export_key_material()?,
+                client_finished: flight.client_finished.to_vec(),
+                new_session_ticket: flight.new_session_ticket,
+                finished: flight.finished,
+                blob: flight.blob,
+            })
+        }
         RequestBody::OpenTicket { aad, ticket } => Ok(ResponseBody::OpenedTicket {
             plaintext: ticket_key.open(&aad, &ticket)?,
         }),
@@ -431,4 +498,48 @@ fn import_opaque_key(
 
 fn free(handles: &mut HandleTable, handle: Handle) -> Result<()> {
     handles.remove(handle)
+}
+
+/// The answer to a flight: the record keys' material, and the secrets that live on under
+/// new handles (none of them if one cannot be kept).
+fn flight_response(
+    provider: &Provider,
+    handles: &mut HandleTable,
+    keys: ServerFlightKeys13,
+) -> Result<ResponseBody> {
+    let client_application_key = provider
+        .expand_write_key(&keys.client_application)?
+        .export_key_material()?;
+    let server_application_key = provider
+        .expand_write_key(&keys.server_application)?
+        .export_key_material()?;
+    let client_application = handles.insert(Object::Tls13(keys.client_application))?;
+    let server_application = match handles.insert(Object::Tls13(keys.server_application)) {
+        Ok(handle) => handle,
+        Err(error) => {
+            handles.remove(client_application)?;
+            return Err(error);
+        }
+    };
+    let exporter = match handles.insert(Object::Tls13(keys.exporter)) {
+        Ok(handle) => handle,
+        Err(error) => {
+            handles.remove(client_application)?;
+            handles.remove(server_application)?;
+            return Err(error);
+        }
+    };
+    Ok(ResponseBody::ServerFlight {
+        client_handshake_key: keys.client_handshake_key.export_key_material()?,
+        server_handshake_key: keys.server_handshake_key.export_key_material()?,
+        certificate_verify: keys.certificate_verify,
+        finished: keys.finished,
+        client_finished: keys.client_finished,
+        client_application,
+        client_application_key,
+        server_application,
+        server_application_key,
+        exporter,
+        ticket: keys.ticket,
+    })
 }

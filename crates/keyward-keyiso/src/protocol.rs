@@ -35,7 +35,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// The protocol version this crate speaks, exchanged in the hello.
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// The largest frame body either side accepts (64 KiB). A longer length prefix is refused
 /// before anything is allocated for it.
@@ -604,6 +604,36 @@ pub enum RequestBody {
         /// A handle of a TLS 1.3 secret (the ticket's PSK).
         secret: Handle,
     },
+    /// 0x1C: a TLS 1.3 server's flight, from the handshake secret to the ticket
+    /// (`Provider::tls13_server_flight`). The daemon frees `handshake`, whatever the answer.
+    /// Answered by [`ResponseBody::ServerFlight`].
+    Tls13ServerFlight {
+        /// A handle of a handshake secret, freed by this request.
+        handshake: Handle,
+        /// The handshake messages through the ServerHello.
+        through_server_hello: Vec<u8>,
+        /// EncryptedExtensions and, with a signer, the Certificate.
+        before_verify: Vec<u8>,
+        /// How the CertificateVerify is signed; `None` with a PSK.
+        signer: Option<WireFlightSigner>,
+        /// The ticket to seal under the daemon's ticket key; `None` for none.
+        ticket: Option<WireFlightTicket13>,
+    },
+    /// 0x1D: a TLS ≤ 1.2 server's session keys, ticket and Finished once the
+    /// ClientKeyExchange is in (`Provider::tls12_server_flight`). Answered by
+    /// [`ResponseBody::ServerFlight12`].
+    Tls12ServerFlight {
+        /// A handle of a server's master key.
+        master: Handle,
+        /// Randoms and encrypt-then-MAC.
+        params: WireParameters,
+        /// The handshake messages through the ClientKeyExchange.
+        transcript: Vec<u8>,
+        /// The ticket to seal under the daemon's ticket key; `None` for none.
+        ticket: Option<WireFlightTicket12>,
+        /// True to get the master key's opaque blob too.
+        export: bool,
+    },
     /// 0x1A: opens a session ticket sealed by [`RequestBody::SealTicket`] or
     /// [`RequestBody::SealTicketWithSecret`].
     OpenTicket {
@@ -673,6 +703,16 @@ pub enum RequestBody {
 }
 
 impl RequestBody {
+    /// The protocol version that brought this request: a daemon answers it from a client of
+    /// an older version as a daemon of that version would (`NTE_BAD_DATA`, an unknown type).
+    pub fn since(&self) -> u16 {
+        match self {
+            RequestBody::Pipelined { .. } | RequestBody::SealTicketWithSecret { .. } => 2,
+            RequestBody::Tls13ServerFlight { .. } | RequestBody::Tls12ServerFlight { .. } => 3,
+            _ => 1,
+        }
+    }
+
     /// True for the requests answered by [`ResponseBody::Handle`]: those that make one object
     /// and nothing else, which [`RequestBody::Pipelined`] may carry.
     pub fn answers_with_handle(&self) -> bool {
@@ -834,6 +874,8 @@ impl Body for RequestBody {
             RequestBody::ImportOpaqueKey { .. } => 0x18,
             RequestBody::SealTicket { .. } => 0x19,
             RequestBody::SealTicketWithSecret { .. } => 0x1B,
+            RequestBody::Tls13ServerFlight { .. } => 0x1C,
+            RequestBody::Tls12ServerFlight { .. } => 0x1D,
             RequestBody::OpenTicket { .. } => 0x1A,
             RequestBody::GeneratePreMasterKey { .. } => 0x20,
             RequestBody::PreMasterMasterKey { .. } => 0x21,
@@ -996,6 +1038,35 @@ impl Body for RequestBody {
                 put_vec_exact(out, LengthPrefix::U8, aad)?;
                 put_bounded(out, plaintext, MAX_TICKET_PLAINTEXT_LEN)?;
                 secret.encode(out);
+            }
+            RequestBody::Tls13ServerFlight {
+                handshake,
+                through_server_hello,
+                before_verify,
+                signer,
+                ticket,
+            } => {
+                handshake.encode(out);
+                put_bounded(out, through_server_hello, MAX_FRAME_LEN)?;
+                put_bounded(out, before_verify, MAX_FRAME_LEN)?;
+                put_optional(out, signer.as_ref(), |signer, out| {
+                    signer.encode(out);
+                    Ok(())
+                })?;
+                put_optional(out, ticket.as_ref(), WireFlightTicket13::encode)?;
+            }
+            RequestBody::Tls12ServerFlight {
+                master,
+                params,
+                transcript,
+                ticket,
+                export,
+            } => {
+                master.encode(out);
+                params.encode(out)?;
+                put_bounded(out, transcript, MAX_FRAME_LEN)?;
+                put_optional(out, ticket.as_ref(), WireFlightTicket12::encode)?;
+                put_flag(out, *export);
             }
             RequestBody::OpenTicket { aad, ticket } => {
                 put_vec_exact(out, LengthPrefix::U8, aad)?;
@@ -1181,6 +1252,20 @@ impl Body for RequestBody {
                 plaintext: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
                 secret: Handle::read(reader)?,
             },
+            0x1C => RequestBody::Tls13ServerFlight {
+                handshake: Handle::read(reader)?,
+                through_server_hello: read_bounded(reader, 1, MAX_FRAME_LEN)?,
+                before_verify: read_bounded(reader, 1, MAX_FRAME_LEN)?,
+                signer: read_optional(reader, WireFlightSigner::read)?,
+                ticket: read_optional(reader, WireFlightTicket13::read)?,
+            },
+            0x1D => RequestBody::Tls12ServerFlight {
+                master: Handle::read(reader)?,
+                params: WireParameters::read(reader)?,
+                transcript: read_bounded(reader, 1, MAX_FRAME_LEN)?,
+                ticket: read_optional(reader, WireFlightTicket12::read)?,
+                export: read_flag(reader)?,
+            },
             0x20 => RequestBody::GeneratePreMasterKey {
                 server_key: reader.vec_u16()?.to_vec(),
                 cipher: Cipher::read(reader)?,
@@ -1224,6 +1309,120 @@ impl Body for RequestBody {
             }
             _ => return Err(Error::BadData("unknown request type")),
         })
+    }
+}
+
+/// How the daemon signs a flight's CertificateVerify: `Handle key; uint16 scheme; uint8
+/// hash; Padding padding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WireFlightSigner {
+    /// The private key's handle.
+    pub key: Handle,
+    /// The `SignatureScheme` code point.
+    pub scheme: u16,
+    /// The hash of the signed content (SHA-1 to SHA-512).
+    pub hash: HashAlgorithm,
+    /// The padding.
+    pub padding: SignaturePadding,
+}
+
+impl WireFlightSigner {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.key.encode(out);
+        put_u16(out, self.scheme);
+        put_u8(out, hash_code(self.hash));
+        put_padding(out, self.padding);
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<WireFlightSigner> {
+        Ok(WireFlightSigner {
+            key: Handle::read(reader)?,
+            scheme: reader.u16()?,
+            hash: read_signature_hash(reader)?,
+            padding: read_padding(reader)?,
+        })
+    }
+}
+
+/// The ticket the daemon seals at the end of a flight: `opaque aad<0..2^8-1>; opaque
+/// fields<0..2^16-1>; opaque nonce<0..2^8-1>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireFlightTicket13 {
+    /// What the ticket is bound to.
+    pub aad: Vec<u8>,
+    /// The ticket's plaintext before the PSK's blob (at most [`MAX_TICKET_PLAINTEXT_LEN`]).
+    pub fields: Vec<u8>,
+    /// The `ticket_nonce` (at most 255 bytes).
+    pub nonce: Vec<u8>,
+}
+
+impl WireFlightTicket13 {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        put_vec_exact(out, LengthPrefix::U8, &self.aad)?;
+        put_bounded(out, &self.fields, MAX_TICKET_PLAINTEXT_LEN)?;
+        put_vec_exact(out, LengthPrefix::U8, &self.nonce)
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<WireFlightTicket13> {
+        Ok(WireFlightTicket13 {
+            aad: reader.vec_u8()?.to_vec(),
+            fields: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
+            nonce: reader.vec_u8()?.to_vec(),
+        })
+    }
+}
+
+/// The ticket the daemon seals in a TLS ≤ 1.2 flight: `opaque aad<0..2^8-1>; opaque
+/// fields<0..2^16-1>; uint32 lifetime_hint`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireFlightTicket12 {
+    /// What the ticket is bound to.
+    pub aad: Vec<u8>,
+    /// The ticket's plaintext before the master key's blob (at most
+    /// [`MAX_TICKET_PLAINTEXT_LEN`]).
+    pub fields: Vec<u8>,
+    /// The NewSessionTicket's `ticket_lifetime_hint`.
+    pub lifetime_hint: u32,
+}
+
+impl WireFlightTicket12 {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), codec::Error> {
+        put_vec_exact(out, LengthPrefix::U8, &self.aad)?;
+        put_bounded(out, &self.fields, MAX_TICKET_PLAINTEXT_LEN)?;
+        put_u32(out, self.lifetime_hint);
+        Ok(())
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<WireFlightTicket12> {
+        Ok(WireFlightTicket12 {
+            aad: reader.vec_u8()?.to_vec(),
+            fields: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
+            lifetime_hint: reader.u32()?,
+        })
+    }
+}
+
+/// Writes `Flag present` and, when present, the value.
+fn put_optional<T>(
+    out: &mut Vec<u8>,
+    value: Option<&T>,
+    encode: impl FnOnce(&T, &mut Vec<u8>) -> Result<(), codec::Error>,
+) -> Result<(), codec::Error> {
+    put_flag(out, value.is_some());
+    match value {
+        Some(value) => encode(value, out),
+        None => Ok(()),
+    }
+}
+
+/// Reads `Flag present` and, when present, the value.
+fn read_optional<T>(
+    reader: &mut Reader<'_>,
+    read: impl FnOnce(&mut Reader<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    match read_flag(reader)? {
+        true => Ok(Some(read(reader)?)),
+        false => Ok(None),
     }
 }
 
@@ -1387,6 +1586,48 @@ pub enum ResponseBody {
         /// The plaintext (at most [`MAX_TICKET_PLAINTEXT_LEN`] bytes).
         plaintext: Vec<u8>,
     },
+    /// 0x90: a TLS 1.3 server's flight ([`RequestBody::Tls13ServerFlight`]): the handshake
+    /// record keys, the messages the daemon wrote, the client's expected Finished, and the
+    /// secrets that live on, with the write keys of the traffic secrets.
+    ServerFlight {
+        /// `key ‖ IV` of the client's handshake traffic.
+        client_handshake_key: SecretVec,
+        /// `key ‖ IV` of the server's handshake traffic.
+        server_handshake_key: SecretVec,
+        /// The CertificateVerify message, with a signer.
+        certificate_verify: Option<Vec<u8>>,
+        /// The server's Finished message.
+        finished: Vec<u8>,
+        /// The `verify_data` the client's Finished must carry.
+        client_finished: Vec<u8>,
+        /// `client_application_traffic_secret_0`.
+        client_application: Handle,
+        /// Its write key.
+        client_application_key: SecretVec,
+        /// `server_application_traffic_secret_0`.
+        server_application: Handle,
+        /// Its write key.
+        server_application_key: SecretVec,
+        /// `exporter_master_secret`.
+        exporter: Handle,
+        /// The sealed ticket, when one was asked for.
+        ticket: Option<Vec<u8>>,
+    },
+    /// 0x91: a TLS ≤ 1.2 server's flight ([`RequestBody::Tls12ServerFlight`]).
+    ServerFlight12 {
+        /// `MAC key ‖ key ‖ IV` of the server's read direction.
+        read: SecretVec,
+        /// `MAC key ‖ key ‖ IV` of its write direction.
+        write: SecretVec,
+        /// The `verify_data` the client's Finished must carry.
+        client_finished: Vec<u8>,
+        /// The NewSessionTicket message, when a ticket was asked for.
+        new_session_ticket: Option<Vec<u8>>,
+        /// Our Finished message.
+        finished: Vec<u8>,
+        /// The master key's opaque blob, when asked for.
+        blob: Option<Vec<u8>>,
+    },
     /// 0xA0: a premaster the daemon keeps, and its encryption to the server's key.
     PreMasterKeyCreated {
         /// The premaster's handle.
@@ -1413,6 +1654,13 @@ pub enum ResponseBody {
 
 /// The longest secret a response carries (TLS ≤ 1.2 key material: 48 + 32 + 16).
 const MAX_MATERIAL_LEN: usize = 96;
+/// The longest CertificateVerify message a flight answers with (a 16384-bit RSA signature
+/// and its headers).
+const MAX_CERTIFICATE_VERIFY_LEN: usize = 4096;
+/// The longest Finished message: its header and a SHA-512 `verify_data`.
+const MAX_FINISHED_MESSAGE_LEN: usize = 4 + 64;
+/// The longest NewSessionTicket message: its header, lifetime and the longest ticket.
+const MAX_NEW_SESSION_TICKET_LEN: usize = 4 + 4 + 2 + MAX_TICKET_LEN;
 
 fn read_material(reader: &mut Reader<'_>, max: usize) -> Result<SecretVec> {
     let material = reader.vec_u16()?;
@@ -1440,6 +1688,8 @@ impl Body for ResponseBody {
             ResponseBody::OpaqueKeyImported { .. } => 0x8D,
             ResponseBody::SealedTicket { .. } => 0x8E,
             ResponseBody::OpenedTicket { .. } => 0x8F,
+            ResponseBody::ServerFlight { .. } => 0x90,
+            ResponseBody::ServerFlight12 { .. } => 0x91,
             ResponseBody::PreMasterKeyCreated { .. } => 0xA0,
             ResponseBody::SessionKeyOpened { .. } => 0xA1,
             ResponseBody::CertificateChain { .. } => 0xA2,
@@ -1512,6 +1762,54 @@ impl Body for ResponseBody {
             ResponseBody::SealedTicket { ticket } => put_bounded(out, ticket, MAX_TICKET_LEN)?,
             ResponseBody::OpenedTicket { plaintext } => {
                 put_bounded(out, plaintext, MAX_TICKET_PLAINTEXT_LEN)?
+            }
+            ResponseBody::ServerFlight {
+                client_handshake_key,
+                server_handshake_key,
+                certificate_verify,
+                finished,
+                client_finished,
+                client_application,
+                client_application_key,
+                server_application,
+                server_application_key,
+                exporter,
+                ticket,
+            } => {
+                put_bounded(out, client_handshake_key.expose(), MAX_MATERIAL_LEN)?;
+                put_bounded(out, server_handshake_key.expose(), MAX_MATERIAL_LEN)?;
+                put_optional(out, certificate_verify.as_ref(), |message, out| {
+                    put_bounded(out, message, MAX_CERTIFICATE_VERIFY_LEN)
+                })?;
+                put_bounded(out, finished, MAX_FINISHED_MESSAGE_LEN)?;
+                put_digest(out, client_finished)?;
+                client_application.encode(out);
+                put_bounded(out, client_application_key.expose(), MAX_MATERIAL_LEN)?;
+                server_application.encode(out);
+                put_bounded(out, server_application_key.expose(), MAX_MATERIAL_LEN)?;
+                exporter.encode(out);
+                put_optional(out, ticket.as_ref(), |ticket, out| {
+                    put_bounded(out, ticket, MAX_TICKET_LEN)
+                })?;
+            }
+            ResponseBody::ServerFlight12 {
+                read,
+                write,
+                client_finished,
+                new_session_ticket,
+                finished,
+                blob,
+            } => {
+                put_bounded(out, read.expose(), MAX_MATERIAL_LEN)?;
+                put_bounded(out, write.expose(), MAX_MATERIAL_LEN)?;
+                put_digest(out, client_finished)?;
+                put_optional(out, new_session_ticket.as_ref(), |message, out| {
+                    put_bounded(out, message, MAX_NEW_SESSION_TICKET_LEN)
+                })?;
+                put_bounded(out, finished, MAX_FINISHED_MESSAGE_LEN)?;
+                put_optional(out, blob.as_ref(), |blob, out| {
+                    put_bounded(out, blob, MAX_OPAQUE_SECRET_BLOB_LEN)
+                })?;
             }
             ResponseBody::PreMasterKeyCreated {
                 premaster,
@@ -1601,6 +1899,33 @@ impl Body for ResponseBody {
             },
             0x8F => ResponseBody::OpenedTicket {
                 plaintext: read_bounded(reader, 0, MAX_TICKET_PLAINTEXT_LEN)?,
+            },
+            0x90 => ResponseBody::ServerFlight {
+                client_handshake_key: read_material(reader, MAX_MATERIAL_LEN)?,
+                server_handshake_key: read_material(reader, MAX_MATERIAL_LEN)?,
+                certificate_verify: read_optional(reader, |reader| {
+                    read_bounded(reader, 1, MAX_CERTIFICATE_VERIFY_LEN)
+                })?,
+                finished: read_bounded(reader, 1, MAX_FINISHED_MESSAGE_LEN)?,
+                client_finished: read_digest(reader)?,
+                client_application: Handle::read(reader)?,
+                client_application_key: read_material(reader, MAX_MATERIAL_LEN)?,
+                server_application: Handle::read(reader)?,
+                server_application_key: read_material(reader, MAX_MATERIAL_LEN)?,
+                exporter: Handle::read(reader)?,
+                ticket: read_optional(reader, |reader| read_bounded(reader, 0, MAX_TICKET_LEN))?,
+            },
+            0x91 => ResponseBody::ServerFlight12 {
+                read: read_material(reader, MAX_MATERIAL_LEN)?,
+                write: read_material(reader, MAX_MATERIAL_LEN)?,
+                client_finished: read_digest(reader)?,
+                new_session_ticket: read_optional(reader, |reader| {
+                    read_bounded(reader, 1, MAX_NEW_SESSION_TICKET_LEN)
+                })?,
+                finished: read_bounded(reader, 1, MAX_FINISHED_MESSAGE_LEN)?,
+                blob: read_optional(reader, |reader| {
+                    read_bounded(reader, 1, MAX_OPAQUE_SECRET_BLOB_LEN)
+                })?,
             },
             0xA0 => ResponseBody::PreMasterKeyCreated {
                 premaster: Handle::read(reader)?,
@@ -1999,6 +2324,47 @@ mod tests {
                 aad: vec![20; 255],
                 ticket: vec![20; MAX_TICKET_LEN],
             },
+            RequestBody::Tls13ServerFlight {
+                handshake: handle(22),
+                through_server_hello: vec![22; 300],
+                before_verify: vec![23; 900],
+                signer: Some(WireFlightSigner {
+                    key: handle(23),
+                    scheme: 0x0804,
+                    hash: HashAlgorithm::Sha256,
+                    padding: SignaturePadding::Pss(HashAlgorithm::Sha256),
+                }),
+                ticket: Some(WireFlightTicket13 {
+                    aad: b"keyward session ticket 1".to_vec(),
+                    fields: vec![24; 30],
+                    nonce: vec![0],
+                }),
+            },
+            RequestBody::Tls13ServerFlight {
+                handshake: handle(22),
+                through_server_hello: vec![22; 1],
+                before_verify: vec![23; 1],
+                signer: None,
+                ticket: None,
+            },
+            RequestBody::Tls12ServerFlight {
+                master: handle(24),
+                params: params(),
+                transcript: vec![25; 1200],
+                ticket: Some(WireFlightTicket12 {
+                    aad: Vec::new(),
+                    fields: vec![26; 20],
+                    lifetime_hint: 7200,
+                }),
+                export: true,
+            },
+            RequestBody::Tls12ServerFlight {
+                master: handle(24),
+                params: params(),
+                transcript: vec![25; 1],
+                ticket: None,
+                export: false,
+            },
             RequestBody::GeneratePreMasterKey {
                 server_key: vec![0x52; 283],
                 cipher: Cipher {
@@ -2107,6 +2473,48 @@ mod tests {
             },
             ResponseBody::OpenedTicket {
                 plaintext: Vec::new(),
+            },
+            ResponseBody::ServerFlight {
+                client_handshake_key: SecretVec::from_slice(&[1; 28]),
+                server_handshake_key: SecretVec::from_slice(&[2; 28]),
+                certificate_verify: Some(vec![15; 264]),
+                finished: vec![20; 36],
+                client_finished: vec![3; 32],
+                client_application: handle(4),
+                client_application_key: SecretVec::from_slice(&[4; 28]),
+                server_application: handle(5),
+                server_application_key: SecretVec::from_slice(&[5; 28]),
+                exporter: handle(6),
+                ticket: Some(vec![6; 200]),
+            },
+            ResponseBody::ServerFlight {
+                client_handshake_key: SecretVec::from_slice(&[1; 44]),
+                server_handshake_key: SecretVec::from_slice(&[2; 44]),
+                certificate_verify: None,
+                finished: vec![20; 52],
+                client_finished: vec![3; 48],
+                client_application: handle(4),
+                client_application_key: SecretVec::from_slice(&[4; 44]),
+                server_application: handle(5),
+                server_application_key: SecretVec::from_slice(&[5; 44]),
+                exporter: handle(6),
+                ticket: None,
+            },
+            ResponseBody::ServerFlight12 {
+                read: SecretVec::from_slice(&[7; 40]),
+                write: SecretVec::from_slice(&[8; 40]),
+                client_finished: vec![9; 12],
+                new_session_ticket: Some(vec![4; 300]),
+                finished: vec![20; 16],
+                blob: Some(vec![10; 100]),
+            },
+            ResponseBody::ServerFlight12 {
+                read: SecretVec::from_slice(&[7; 40]),
+                write: SecretVec::from_slice(&[8; 40]),
+                client_finished: vec![9; 12],
+                new_session_ticket: None,
+                finished: vec![20; 16],
+                blob: None,
             },
             ResponseBody::PreMasterKeyCreated {
                 premaster: handle(12),

@@ -341,12 +341,9 @@ struct Connection<'a> {
     version: u16,
 }
 
-/// The oldest protocol version the daemon still speaks: a client of version 1 gets everything
-/// but pipelined requests.
+/// The oldest protocol version the daemon still speaks: a client of an older version gets
+/// every request but those of later versions ([`RequestBody::since`]).
 const OLDEST_PROTOCOL_VERSION: u16 = 1;
-
-/// The protocol version that brought [`RequestBody::Pipelined`].
-const PIPELINED_SINCE: u16 = 2;
 
 /// What to do after answering.
 #[derive(PartialEq, Eq)]
@@ -492,7 +489,7 @@ impl Connection<'_> {
                 Response::error(id, &Error::InvalidParameter("hello first")),
                 Next::Close,
             ),
-            (true, RequestBody::Pipelined { .. }) if self.version < PIPELINED_SINCE => (
+            (true, body) if body.since() > self.version => (
                 // What a daemon of that version answers: it has no such request.
                 Response::error(id, &Error::BadData("unknown request type")),
                 Next::Continue,

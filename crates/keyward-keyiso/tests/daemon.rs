@@ -414,6 +414,122 @@ fn pipelined_requests_name_their_objects_and_failures_stick_to_the_name() {
     assert_eq!(test_daemon.wait_for_live_handles(0), 0);
 }
 
+/// A flight uses up its handshake handle whatever its answer: a failed pipelined name
+/// answers its failure and is gone, an object of another kind is refused and gone, and a
+/// handshake secret gives the flight and leaves three secrets in its place.
+#[test]
+fn a_flight_frees_its_handshake_handle_whatever_the_answer() {
+    let test_daemon = start_daemon();
+    let mut stream = greeted_stream(&test_daemon.socket());
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let name = Handle::FIRST_CLIENT_NAME.get();
+    let flight = |id, handshake: u64| Request {
+        id,
+        body: RequestBody::Tls13ServerFlight {
+            handshake: Handle::new(handshake).unwrap(),
+            through_server_hello: b"ClientHello, ServerHello".to_vec(),
+            before_verify: b"EncryptedExtensions".to_vec(),
+            signer: None,
+            ticket: None,
+        },
+    };
+    let expand = |id, base: u64| Request {
+        id,
+        body: RequestBody::Tls13ExpandTrafficKeys {
+            base: Handle::new(base).unwrap(),
+            transcript_digest: vec![0x11; 32],
+        },
+    };
+    let answers = send_together(
+        &mut stream,
+        &[Request {
+            id: 2,
+            body: RequestBody::CreateEphemeralKey {
+                cipher: Cipher {
+                    protocol: Protocol::Tls13,
+                    suite,
+                },
+                group: Group::Ec(Curve::X25519),
+            },
+        }],
+    );
+    let ResponseBody::EphemeralKeyCreated { key: ephemeral, .. } = answers[0].body else {
+        panic!("no ephemeral key: {:?}", answers[0]);
+    };
+    let handshake = |peer_public: Vec<u8>| RequestBody::Tls13ExtractHandshakeKey {
+        ephemeral,
+        peer_public,
+        early: Handle::new(name).unwrap(),
+    };
+    let peer = keyward_ssl::EphemeralKey::generate(Group::Ec(Curve::X25519)).unwrap();
+    let answers = send_together(
+        &mut stream,
+        &[
+            pipelined(3, name, RequestBody::Tls13ExtractEarlyKey { suite }),
+            // A bad share: the name fails, and the flight answers its status.
+            pipelined(4, name + 1, handshake(vec![9; 31])),
+            flight(5, name + 1),
+            expand(6, name + 1),
+            // The early secret is not a handshake secret.
+            flight(7, name),
+            expand(8, name),
+            // A handshake secret.
+            pipelined(9, name + 2, RequestBody::Tls13ExtractEarlyKey { suite }),
+            pipelined(10, name + 3, {
+                let RequestBody::Tls13ExtractHandshakeKey {
+                    ephemeral,
+                    peer_public,
+                    ..
+                } = handshake(peer.public_key().to_tls().unwrap())
+                else {
+                    unreachable!()
+                };
+                RequestBody::Tls13ExtractHandshakeKey {
+                    ephemeral,
+                    peer_public,
+                    early: Handle::new(name + 2).unwrap(),
+                }
+            }),
+            flight(11, name + 3),
+            expand(12, name + 3),
+        ],
+    );
+    let statuses: Vec<Status> = answers.iter().map(error_status_or_success).collect();
+    assert_eq!(
+        statuses,
+        [
+            Status::SUCCESS,
+            Status::NTE_BAD_DATA,
+            Status::NTE_BAD_DATA,
+            Status::NTE_INVALID_HANDLE, // the failed name went with the flight
+            Status::NTE_INVALID_HANDLE,
+            Status::NTE_INVALID_HANDLE, // so did the early secret
+            Status::SUCCESS,
+            Status::SUCCESS,
+            Status::SUCCESS,
+            Status::NTE_INVALID_HANDLE, // and the handshake secret
+        ]
+    );
+    let ResponseBody::ServerFlight {
+        certificate_verify: None,
+        ticket: None,
+        ref finished,
+        ..
+    } = answers[8].body
+    else {
+        panic!("no flight: {:?}", answers[8]);
+    };
+    assert_eq!(finished[..4], [20, 0, 0, 32]);
+    assert_eq!(
+        test_daemon.daemon.live_handles(),
+        5,
+        "the ephemeral key, the second early secret, and the flight's two traffic secrets and \
+         exporter"
+    );
+    drop(stream);
+    assert_eq!(test_daemon.wait_for_live_handles(0), 0);
+}
+
 #[test]
 fn a_version_1_client_is_served_without_pipelining() {
     let test_daemon = start_daemon();
@@ -429,6 +545,37 @@ fn a_version_1_client_is_served_without_pipelining() {
     );
     assert_eq!(error_status(&answers[0]), Status::NTE_BAD_DATA);
     assert!(matches!(answers[1].body, ResponseBody::Handle { .. }));
+}
+
+#[test]
+fn a_version_2_client_is_served_without_flights() {
+    let test_daemon = start_daemon();
+    let mut stream = greeted_stream_of_version(&test_daemon.socket(), 2);
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let name = Handle::FIRST_CLIENT_NAME.get();
+    let answers = send_together(
+        &mut stream,
+        &[
+            pipelined(2, name, RequestBody::Tls13ExtractEarlyKey { suite }),
+            Request {
+                id: 3,
+                body: RequestBody::Tls13ServerFlight {
+                    handshake: Handle::new(name).unwrap(),
+                    through_server_hello: vec![1],
+                    before_verify: vec![2],
+                    signer: None,
+                    ticket: None,
+                },
+            },
+        ],
+    );
+    assert!(matches!(answers[0].body, ResponseBody::Handle { .. }));
+    assert_eq!(error_status(&answers[1]), Status::NTE_BAD_DATA);
+    assert_eq!(
+        test_daemon.daemon.live_handles(),
+        1,
+        "the secret is not used up"
+    );
 }
 
 fn error_status_or_success(response: &Response) -> Status {

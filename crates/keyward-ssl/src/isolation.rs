@@ -53,6 +53,7 @@ use crate::session::SessionKey;
 use crate::side::Side;
 use crate::suites::CipherSuite;
 use crate::tls13::SecretKind;
+use keyward_core::backend::HashAlgorithm;
 use keyward_core::{Result, SecretVec};
 use std::fmt;
 use std::sync::Arc;
@@ -123,6 +124,109 @@ pub struct SessionKeyMaterial {
     pub read: SecretVec,
     /// `MAC key ‖ key ‖ IV` of the write direction.
     pub write: SecretVec,
+}
+
+/// A TLS 1.3 server flight as a service takes it ([`KeyIsolation::tls13_server_flight`]): a
+/// [`ServerFlight13`](crate::flight::ServerFlight13) with handles for its key.
+pub struct RemoteFlight13<'a> {
+    /// The handshake messages through the ServerHello.
+    pub through_server_hello: &'a [u8],
+    /// EncryptedExtensions and, with a signer, the Certificate.
+    pub before_verify: &'a [u8],
+    /// How the CertificateVerify is signed; `None` with a PSK.
+    pub signer: Option<FlightSigner>,
+    /// The ticket to seal under the service's ticket key; `None` for none.
+    pub ticket: Option<FlightTicket13<'a>>,
+}
+
+/// How a service signs a flight's CertificateVerify
+/// ([`VerifySigner`](crate::flight::VerifySigner) with the key's handle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlightSigner {
+    /// The private key's handle.
+    pub key: RemoteHandle,
+    /// The `SignatureScheme` code point.
+    pub scheme: u16,
+    /// The hash of the signed content.
+    pub hash: HashAlgorithm,
+    /// The padding.
+    pub padding: SignaturePadding,
+}
+
+/// The ticket a service seals at the end of a flight
+/// ([`TicketToSeal`](crate::flight::TicketToSeal) under the service's own ticket key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlightTicket13<'a> {
+    /// What the ticket is bound to.
+    pub aad: &'a [u8],
+    /// Its plaintext before the PSK's blob.
+    pub fields: &'a [u8],
+    /// The `ticket_nonce`.
+    pub nonce: &'a [u8],
+}
+
+/// What a service gives for a flight ([`KeyIsolation::tls13_server_flight`]): the
+/// [`ServerFlightKeys13`](crate::flight::ServerFlightKeys13) with key material for the record
+/// keys and handles for the secrets that live on.
+pub struct RemoteFlightKeys13 {
+    /// `key ‖ iv` of the client's handshake traffic.
+    pub client_handshake_key: SecretVec,
+    /// `key ‖ iv` of the server's handshake traffic.
+    pub server_handshake_key: SecretVec,
+    /// The CertificateVerify message, with a signer.
+    pub certificate_verify: Option<Vec<u8>>,
+    /// The server's Finished message.
+    pub finished: Vec<u8>,
+    /// The client's expected `verify_data`.
+    pub client_finished: Vec<u8>,
+    /// `client_application_traffic_secret_0`, with its write key's material.
+    pub client_application: RemoteTrafficSecret,
+    /// `server_application_traffic_secret_0`, with its write key's material.
+    pub server_application: RemoteTrafficSecret,
+    /// `exporter_master_secret`.
+    pub exporter: RemoteHandle,
+    /// The sealed ticket, when one was asked for.
+    pub ticket: Option<Vec<u8>>,
+}
+
+/// A TLS ≤ 1.2 server flight as a service takes it ([`KeyIsolation::tls12_server_flight`]).
+pub struct RemoteFlight12<'a> {
+    /// The session keys' parameters.
+    pub params: &'a Parameters<'a>,
+    /// The handshake messages through the ClientKeyExchange.
+    pub transcript: &'a [u8],
+    /// The ticket to seal under the service's ticket key; `None` for none.
+    pub ticket: Option<FlightTicket12<'a>>,
+    /// True to get the master key's opaque blob too.
+    pub export: bool,
+}
+
+/// The ticket a service seals in a TLS ≤ 1.2 flight
+/// ([`Ticket12ToSeal`](crate::flight::Ticket12ToSeal) under the service's own ticket key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlightTicket12<'a> {
+    /// What the ticket is bound to.
+    pub aad: &'a [u8],
+    /// Its plaintext before the master key's blob.
+    pub fields: &'a [u8],
+    /// The NewSessionTicket's lifetime hint.
+    pub lifetime_hint: u32,
+}
+
+/// What a service gives for a TLS ≤ 1.2 flight
+/// ([`ServerFlightKeys12`](crate::flight::ServerFlightKeys12) with key material for the
+/// session keys).
+pub struct RemoteFlightKeys12 {
+    /// The session keys' material.
+    pub material: SessionKeyMaterial,
+    /// The client's expected `verify_data`.
+    pub client_finished: [u8; FINISHED_LEN],
+    /// The NewSessionTicket message, when a ticket was asked for.
+    pub new_session_ticket: Option<Vec<u8>>,
+    /// Our Finished message.
+    pub finished: Vec<u8>,
+    /// The master key's opaque blob, when asked for.
+    pub blob: Option<Vec<u8>>,
 }
 
 /// What a service made of an opaque blob ([`KeyIsolation::import_opaque_key`]): the handle
@@ -345,6 +449,25 @@ pub trait KeyIsolation: Send + Sync {
         secret: RemoteHandle,
     ) -> Result<Vec<u8>>;
 
+    /// A TLS ≤ 1.2 server's session keys, ticket and Finished from the master key `master`
+    /// ([`Provider::tls12_server_flight`](crate::Provider::tls12_server_flight)), with the
+    /// service's ticket key.
+    fn tls12_server_flight(
+        &self,
+        master: RemoteHandle,
+        flight: RemoteFlight12<'_>,
+    ) -> Result<RemoteFlightKeys12>;
+
+    /// A TLS 1.3 server's flight from the handshake secret `handshake` to its ticket
+    /// ([`Provider::tls13_server_flight`](crate::Provider::tls13_server_flight)), with the
+    /// signer's key and the service's ticket key. The service frees `handshake` whatever the
+    /// answer, and keeps only the application traffic and exporter secrets.
+    fn tls13_server_flight(
+        &self,
+        handshake: RemoteHandle,
+        flight: RemoteFlight13<'_>,
+    ) -> Result<RemoteFlightKeys13>;
+
     /// Opens a ticket sealed by [`KeyIsolation::seal_ticket`] of the same service; anything
     /// else is `NTE_BAD_DATA`.
     fn open_ticket(&self, aad: &[u8], ticket: &[u8]) -> Result<Vec<u8>>;
@@ -398,11 +521,23 @@ pub trait KeyIsolation: Send + Sync {
 pub(crate) struct RemoteObject {
     pub(crate) service: Arc<dyn KeyIsolation>,
     pub(crate) handle: RemoteHandle,
+    /// False once the service has freed the object itself ([`RemoteObject::used_up`]).
+    free_on_drop: bool,
 }
 
 impl RemoteObject {
     pub(crate) fn new(service: Arc<dyn KeyIsolation>, handle: RemoteHandle) -> RemoteObject {
-        RemoteObject { service, handle }
+        RemoteObject {
+            service,
+            handle,
+            free_on_drop: true,
+        }
+    }
+
+    /// Drops the object without freeing it: a request that uses it up frees it in the
+    /// service.
+    pub(crate) fn used_up(mut self) {
+        self.free_on_drop = false;
     }
 
     /// Another object of the same service.
@@ -420,6 +555,8 @@ impl Drop for RemoteObject {
     fn drop(&mut self) {
         // Best effort: an error (a restarted service, a closed connection) means the object
         // is gone already.
-        let _ = self.service.free(self.handle);
+        if self.free_on_drop {
+            let _ = self.service.free(self.handle);
+        }
     }
 }

@@ -82,6 +82,7 @@
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod flight;
 pub mod hash;
 pub mod isolation;
 pub mod keys;
@@ -93,6 +94,7 @@ pub mod provider;
 pub mod record;
 pub mod session;
 pub mod side;
+pub mod signature;
 pub mod suites;
 pub mod ticket;
 pub mod tls13;

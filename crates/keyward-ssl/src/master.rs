@@ -238,7 +238,7 @@ impl MasterKey {
     }
 
     /// The record protection of `params`: encrypt-then-MAC (CBC suites only) or not.
-    fn cbc_mode(&self, params: &Parameters<'_>) -> Result<CbcMode> {
+    pub(crate) fn cbc_mode(&self, params: &Parameters<'_>) -> Result<CbcMode> {
         if !params.encrypt_then_mac {
             return Ok(CbcMode::MacThenEncrypt);
         }
@@ -251,7 +251,7 @@ impl MasterKey {
     }
 
     /// The session keys of key material a service derived from this key.
-    fn session_keys_from(
+    pub(crate) fn session_keys_from(
         &self,
         cbc_mode: CbcMode,
         material: &SessionKeyMaterial,

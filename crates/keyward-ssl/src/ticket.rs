@@ -55,6 +55,14 @@ impl Provider {
 }
 
 impl TicketKey {
+    /// The isolation service that seals with this key, for a key of an isolated provider.
+    pub(crate) fn service(&self) -> Option<&Arc<dyn KeyIsolation>> {
+        match &self.key {
+            TicketSealer::Remote(service) => Some(service),
+            TicketSealer::Local(_) => None,
+        }
+    }
+
     /// Seals `plaintext` bound to `aad`: `nonce ‖ ciphertext ‖ tag`, [`TICKET_OVERHEAD`]
     /// bytes longer than the plaintext.
     pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
@@ -105,8 +113,14 @@ impl TicketKey {
             return Ok(sealed);
         }
         let blob = provider.export_tls13_secret(secret)?;
+        self.seal_with_blob(aad, plaintext, &blob)
+    }
+
+    /// Seals `plaintext ‖ opaque blob<0..2^16-1>`: a ticket whose last field is an opaque
+    /// blob (a TLS ≤ 1.2 master key's, a TLS 1.3 PSK's).
+    pub fn seal_with_blob(&self, aad: &[u8], plaintext: &[u8], blob: &[u8]) -> Result<Vec<u8>> {
         let mut whole = plaintext.to_vec();
-        put_vec_exact(&mut whole, LengthPrefix::U16, &blob)
+        put_vec_exact(&mut whole, LengthPrefix::U16, blob)
             .map_err(|_| Error::InvalidParameter("opaque blob too long for a ticket"))?;
         self.seal(aad, &whole)
     }

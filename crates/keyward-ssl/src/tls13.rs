@@ -179,6 +179,32 @@ impl Tls13Secret {
         })
     }
 
+    /// A traffic secret kept by an isolation service, with the material of its write key.
+    pub(crate) fn remote_traffic(
+        suite: &'static CipherSuite,
+        kind: SecretKind,
+        object: RemoteObject,
+        write_key: SecretVec,
+    ) -> Result<Self> {
+        Ok(Tls13Secret {
+            suite,
+            hash: suite_hash(suite)?,
+            kind,
+            secret: Tls13SecretValue::Remote {
+                object,
+                write_key: Some(write_key),
+            },
+        })
+    }
+
+    /// Drops the secret; one kept by an isolation service is not freed there, because the
+    /// request that used it up freed it.
+    pub(crate) fn used_up(self) {
+        if let Tls13SecretValue::Remote { object, .. } = self.secret {
+            object.used_up();
+        }
+    }
+
     /// The secret bytes of an in-process secret; `NTE_NOT_SUPPORTED` for an isolated one.
     fn local(&self) -> Result<&SecretVec> {
         match &self.secret {
@@ -274,7 +300,7 @@ impl Tls13Secret {
         self.hash
     }
 
-    fn require(&self, kinds: &[SecretKind]) -> Result<()> {
+    pub(crate) fn require(&self, kinds: &[SecretKind]) -> Result<()> {
         if kinds.contains(&self.kind) {
             Ok(())
         } else {

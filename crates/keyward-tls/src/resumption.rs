@@ -13,7 +13,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keyward_ssl::{Provider, TicketKey, Tls13Secret};
+use keyward_ssl::flight::{Ticket12ToSeal, TicketToSeal};
+use keyward_ssl::{Provider, TicketKey};
 
 use crate::codec::{put_u16, put_u32, put_u8, put_vec_exact, LengthPrefix, Reader};
 
@@ -222,6 +223,35 @@ fn shard_of(session_id: &[u8]) -> usize {
     usize::from(session_id.first().copied().unwrap_or(0)) % CACHE_SHARDS
 }
 
+/// A ticket's fields up to its last, the opaque blob of a secret the handshake makes, and
+/// the key that seals them: for a server's flight to seal ([`keyward_ssl::flight`]).
+pub struct TicketFields<'a> {
+    key: &'a TicketKey,
+    fields: Vec<u8>,
+}
+
+impl TicketFields<'_> {
+    /// The TLS 1.3 ticket as a flight seals it, with its PSK derived with `nonce`.
+    pub fn tls13<'b>(&'b self, nonce: &'b [u8]) -> TicketToSeal<'b> {
+        TicketToSeal {
+            key: self.key,
+            aad: TICKET_AAD,
+            fields: &self.fields,
+            nonce,
+        }
+    }
+
+    /// The TLS 1.2 ticket as a flight seals it, sent with `lifetime_hint`.
+    pub fn tls12(&self, lifetime_hint: u32) -> Ticket12ToSeal<'_> {
+        Ticket12ToSeal {
+            key: self.key,
+            aad: TICKET_AAD,
+            fields: &self.fields,
+            lifetime_hint,
+        }
+    }
+}
+
 /// The server's resumption state: the session cache, and the ticket key (made once, then
 /// read without a lock).
 #[derive(Default)]
@@ -304,19 +334,33 @@ impl ServerSessions {
     }
 
     /// A TLS 1.2 ticket for `session` (RFC 5077), or `None` when tickets cannot be made.
+    /// The server's flight seals its tickets ([`ServerSessions::tls12_ticket_fields`]); this
+    /// is for tests and fuzzing.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn seal_tls12(&self, provider: &Provider, session: &ServerSession12) -> Option<Vec<u8>> {
-        let mut plain = Vec::new();
-        put_u8(&mut plain, TICKET_KIND_TLS12);
-        put_u16(&mut plain, session.suite);
-        put_u8(&mut plain, session_flags(session));
-        plain.extend_from_slice(&session.created.to_be_bytes());
-        put_optional(&mut plain, session.alpn.as_deref())?;
-        put_optional(
-            &mut plain,
-            session.server_name.as_ref().map(String::as_bytes),
-        )?;
+        let mut plain = tls12_fields(session)?;
         put_vec_exact(&mut plain, LengthPrefix::U16, &session.master).ok()?;
         seal(self.ticket_key(provider)?, &plain)
+    }
+
+    /// The fields of a TLS 1.2 ticket for `session` and the key that seals them, for a
+    /// server's flight to seal with the handshake's master key (`session.master` is not
+    /// used); `None` when tickets cannot be made. The sealed ticket is the one
+    /// [`ServerSessions::seal_tls12`] makes with the master key's blob.
+    pub fn tls12_ticket_fields(
+        &self,
+        provider: &Provider,
+        session: &ServerSession12,
+    ) -> Option<TicketFields<'_>> {
+        Some(TicketFields {
+            fields: tls12_fields(session)?,
+            key: self.ticket_key(provider)?,
+        })
+    }
+
+    /// True when this server can make tickets (its provider gave it a ticket key).
+    pub fn can_seal(&self, provider: &Provider) -> bool {
+        self.ticket_key(provider).is_some()
     }
 
     /// Reads back a TLS 1.2 ticket; `None` for anything not made here, tampered with or
@@ -354,8 +398,8 @@ impl ServerSessions {
     }
 
     /// A TLS 1.3 ticket (RFC 8446 §4.6.1) holding the PSK blob `ticket.psk`, or `None`
-    /// when tickets cannot be made. The server seals with
-    /// [`ServerSessions::seal_tls13_with_psk`]; this is for tests and fuzzing.
+    /// when tickets cannot be made. The server's flight seals its tickets
+    /// ([`ServerSessions::tls13_ticket_fields`]); this is for tests and fuzzing.
     #[cfg(any(test, feature = "fuzzing"))]
     pub fn seal_tls13(&self, provider: &Provider, ticket: &ServerTicket13) -> Option<Vec<u8>> {
         let mut plain = tls13_fields(ticket)?;
@@ -363,22 +407,19 @@ impl ServerSessions {
         seal(self.ticket_key(provider)?, &plain)
     }
 
-    /// The TLS 1.3 ticket of `ticket` with `psk`'s opaque blob as its PSK (`ticket.psk` is
-    /// not used), or `None` when tickets cannot be made. The same ticket as
-    /// [`ServerSessions::seal_tls13`] with the blob of
-    /// [`Provider::export_tls13_secret`], made in one step: on an isolated provider, one
-    /// request to the service.
-    pub fn seal_tls13_with_psk(
+    /// The fields of a TLS 1.3 ticket for `ticket` and the key that seals it, for a server's
+    /// flight to seal with the handshake's PSK (`ticket.psk` is not used); `None` when
+    /// tickets cannot be made. The sealed ticket is the one [`ServerSessions::seal_tls13`]
+    /// makes with the PSK's blob.
+    pub fn tls13_ticket_fields(
         &self,
         provider: &Provider,
         ticket: &ServerTicket13,
-        psk: &Tls13Secret,
-    ) -> Option<Vec<u8>> {
-        let fields = tls13_fields(ticket)?;
-        let key = self.ticket_key(provider)?;
-        key.seal_with_secret(provider, TICKET_AAD, &fields, psk)
-            .map_err(|error| tracing::warn!(%error, "no ticket sealed"))
-            .ok()
+    ) -> Option<TicketFields<'_>> {
+        Some(TicketFields {
+            fields: tls13_fields(ticket)?,
+            key: self.ticket_key(provider)?,
+        })
     }
 
     /// Reads back a TLS 1.3 ticket; `None` for anything not made here, tampered with or
@@ -416,6 +457,22 @@ impl ServerSessions {
     pub(crate) fn seal_plain(&self, provider: &Provider, plain: &[u8]) -> Option<Vec<u8>> {
         seal(self.ticket_key(provider)?, plain)
     }
+}
+
+/// A TLS 1.2 ticket's plaintext up to its last field, the master key's blob; `None` when a
+/// value is too long for the ticket.
+fn tls12_fields(session: &ServerSession12) -> Option<Vec<u8>> {
+    let mut plain = Vec::new();
+    put_u8(&mut plain, TICKET_KIND_TLS12);
+    put_u16(&mut plain, session.suite);
+    put_u8(&mut plain, session_flags(session));
+    plain.extend_from_slice(&session.created.to_be_bytes());
+    put_optional(&mut plain, session.alpn.as_deref())?;
+    put_optional(
+        &mut plain,
+        session.server_name.as_ref().map(String::as_bytes),
+    )?;
+    Some(plain)
 }
 
 /// A TLS 1.3 ticket's plaintext up to its last field, the PSK's blob; `None` when a value is
@@ -461,6 +518,7 @@ fn read_optional(reader: &mut Reader<'_>) -> Option<Option<Vec<u8>>> {
 const TICKET_AAD: &[u8] = b"keyward session ticket 1";
 
 /// Seals a ticket's plaintext; `None` when the provider cannot.
+#[cfg(any(test, feature = "fuzzing"))]
 fn seal(key: &TicketKey, plain: &[u8]) -> Option<Vec<u8>> {
     key.seal(TICKET_AAD, plain).ok()
 }
@@ -474,6 +532,7 @@ fn open(key: &TicketKey, ticket: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use keyward_core::store::KeyStore;
+    use keyward_ssl::Tls13Secret;
 
     /// A provider over a key store in a directory removed on drop.
     struct TestProvider(Provider, std::path::PathBuf);
@@ -575,8 +634,13 @@ mod tests {
             alpn: Some(b"h2".to_vec()),
             server_name: Some("example.test".into()),
         };
-        let sealed = sessions
-            .seal_tls13_with_psk(&provider.0, &template, &early)
+        let fields = sessions
+            .tls13_ticket_fields(&provider.0, &template)
+            .unwrap();
+        let to_seal = fields.tls13(&[]);
+        let sealed = to_seal
+            .key
+            .seal_with_secret(&provider.0, to_seal.aad, to_seal.fields, &early)
             .unwrap();
         let opened = sessions.open_tls13(&provider.0, &sealed).unwrap();
         assert_eq!(

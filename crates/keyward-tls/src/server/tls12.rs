@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use keyward_core::backend::{fill_random, Curve, FfdheGroup};
+use keyward_ssl::flight::ServerFlight12;
 use keyward_ssl::master::FINISHED_LEN;
 use keyward_ssl::{
     CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, MasterKey, OpaqueKey, Protocol,
@@ -19,7 +20,7 @@ use crate::codec::enums::{signal, HandshakeType, EC_POINT_UNCOMPRESSED};
 use crate::codec::extensions::ServerExtensions;
 use crate::codec::handshake::{
     encode_server_hello_done, parse_client_key_exchange, CertificateMessage, ClientKeyExchangeKind,
-    DigitallySigned, NewSessionTicket12, ServerKeyExchange, ServerKeyExchangeParams,
+    DigitallySigned, ServerKeyExchange, ServerKeyExchangeParams,
 };
 use crate::codec::hello::{ClientHello, ServerHello};
 use crate::common_state::{CommonState, ConnectionInfo, Message, State};
@@ -101,7 +102,9 @@ pub(super) fn client_hello(
         client_ems && config.extended_master_secret != ExtendedMasterSecret::Off;
     // RFC 7366 §3: only with a CBC suite; never echoed for an AEAD one.
     let encrypt_then_mac = wants_encrypt_then_mac(&config, &hello, choice.suite);
-    let issue_ticket = config.session_tickets && ext.session_ticket.is_some();
+    let issue_ticket = config.session_tickets
+        && ext.session_ticket.is_some()
+        && config.sessions.can_seal(&config.provider);
     let mut session_id = Vec::new();
     if config.session_cache || issue_ticket {
         session_id = vec![0u8; 32];
@@ -160,7 +163,6 @@ fn emit_server_flight(
     choice: SuiteChoice,
     (secure_renegotiation, issue_ticket): (bool, bool),
 ) -> Result<Box<dyn State>, Error> {
-    let config = &session.config;
     let ext = &hello.extensions;
     let ecdhe = matches!(choice.group, Some(Group::Ec(_)));
     let server_hello = ServerHello {
@@ -182,11 +184,8 @@ fn emit_server_flight(
         },
     }
     .encode();
-    let mut transcript = config
-        .provider
-        .create_handshake_hash(PROTOCOL, choice.suite)?;
-    transcript.update(encoded);
-    transcript.update(&server_hello);
+    let mut messages = encoded.to_vec();
+    messages.extend_from_slice(&server_hello);
     cx.send_handshake(&server_hello);
 
     let certificate = CertificateMessage {
@@ -194,16 +193,16 @@ fn emit_server_flight(
         chain: choice.key.chain.clone(),
     }
     .encode(false);
-    transcript.update(&certificate);
+    messages.extend_from_slice(&certificate);
     cx.send_handshake(&certificate);
 
-    let ephemeral = emit_server_key_exchange(cx, &session, &choice, &mut transcript)?;
+    let ephemeral = emit_server_key_exchange(cx, &session, &choice, &mut messages)?;
     let done = encode_server_hello_done();
-    transcript.update(&done);
+    messages.extend_from_slice(&done);
     cx.send_handshake(&done);
     Ok(Box::new(ExpectClientKeyExchange {
         session,
-        transcript,
+        messages,
         key: choice.key,
         ephemeral,
         scheme: choice.scheme,
@@ -218,7 +217,7 @@ fn emit_server_key_exchange(
     cx: &mut CommonState,
     session: &Session,
     choice: &SuiteChoice,
-    transcript: &mut HandshakeHash,
+    messages: &mut Vec<u8>,
 ) -> Result<Option<(Group, EphemeralKey)>, Error> {
     let config = &session.config;
     if let (Some(group), Some(scheme)) = (choice.group, choice.scheme) {
@@ -246,7 +245,7 @@ fn emit_server_key_exchange(
             },
         }
         .encode();
-        transcript.update(&key_exchange);
+        messages.extend_from_slice(&key_exchange);
         cx.send_handshake(&key_exchange);
         return Ok(Some((group, own)));
     }
@@ -567,15 +566,11 @@ fn resume(
     cx.send_handshake(&server_finished);
     Ok(Box::new(ExpectChangeCipherSpec {
         session,
-        transcript,
         master,
-        client_finished: None, // over our Finished too: computed when it comes
         read_key: keys.read,
-        write_key: None,
+        ending: Ending::Resumed { transcript },
         info_group: None,
         scheme: None,
-        issue_ticket: false,
-        resumed: true,
     }))
 }
 
@@ -619,7 +614,8 @@ fn emit_resumed_server_hello(
 /// Waiting for the ClientKeyExchange.
 struct ExpectClientKeyExchange {
     session: Session,
-    transcript: HandshakeHash,
+    /// The handshake messages so far, as the transcript hashes them.
+    messages: Vec<u8>,
     key: Arc<CertifiedKey>,
     ephemeral: Option<(Group, EphemeralKey)>,
     scheme: Option<SignatureScheme>,
@@ -627,6 +623,10 @@ struct ExpectClientKeyExchange {
 }
 
 impl State for ExpectClientKeyExchange {
+    /// Makes the master key, then everything else of the handshake in one step
+    /// ([`Provider::tls12_server_flight`](keyward_ssl::Provider::tls12_server_flight)): the
+    /// session keys, the client's Finished as it must be, the ticket and our Finished, which
+    /// the messages fix from here.
     fn handle(
         mut self: Box<Self>,
         _cx: &mut CommonState,
@@ -637,7 +637,8 @@ impl State for ExpectClientKeyExchange {
             "expected ClientKeyExchange",
         )?;
         let session = &self.session;
-        let provider = &session.config.provider;
+        let config = &session.config;
+        let provider = &config.provider;
         let suite = session.suite;
         let kind = match &self.ephemeral {
             None => ClientKeyExchangeKind::Rsa,
@@ -645,10 +646,15 @@ impl State for ExpectClientKeyExchange {
             Some((Group::Ffdhe(_), _)) => ClientKeyExchangeKind::Dhe,
         };
         let value = parse_client_key_exchange(message.body(), kind)?;
-        self.transcript.update(&message.encoded);
-        let session_hash = session
-            .extended_master_secret
-            .then(|| self.transcript.current_digest());
+        self.messages.extend_from_slice(&message.encoded);
+        let session_hash = match session.extended_master_secret {
+            true => {
+                let mut transcript = provider.create_handshake_hash(PROTOCOL, suite)?;
+                transcript.update(&self.messages);
+                Some(transcript.current_digest())
+            }
+            false => None,
+        };
         let params = master_params(&session.randoms, session_hash.as_deref());
         let master = match &self.ephemeral {
             // Bleichenbacher: the provider substitutes a random premaster for a bad one
@@ -667,42 +673,88 @@ impl State for ExpectClientKeyExchange {
                     .map_err(agreement_error)?
             }
         };
-        // The client's Finished covers the transcript as it stands: it is known now.
-        let (keys, client_finished) = master.generate_session_keys_with_finished(
-            &session.randoms.session_key_params(session.encrypt_then_mac),
-            &self.transcript,
-            Side::Client,
-        )?;
-        let info_group = self.ephemeral.as_ref().map(|(group, _)| *group);
+        // Used up: on an isolated provider its free goes with the flight's request.
+        let info_group = self.ephemeral.take().map(|(group, _)| group);
+        let stored = ServerSession12 {
+            master: Vec::new(), // the master key's blob, from the flight
+            suite: suite.id,
+            extended_master_secret: session.extended_master_secret,
+            encrypt_then_mac: session.encrypt_then_mac,
+            alpn: session.alpn.clone(),
+            server_name: session.server_name.clone(),
+            created: now_secs(),
+        };
+        let ticket = match self.issue_ticket {
+            true => Some(
+                config
+                    .sessions
+                    .tls12_ticket_fields(provider, &stored)
+                    .ok_or(Error::General("no ticket can be made"))?,
+            ),
+            false => None,
+        };
+        let flight = provider
+            .tls12_server_flight(
+                &master,
+                ServerFlight12 {
+                    params: &session.randoms.session_key_params(session.encrypt_then_mac),
+                    transcript: &self.messages,
+                    ticket: ticket.as_ref().map(|ticket| ticket.tls12(SESSION_LIFETIME)),
+                    export: config.session_cache && !session.session_id.is_empty(),
+                },
+            )
+            .map_err(agreement_error)?;
+        let cached = flight
+            .blob
+            .map(|master| ServerSession12 { master, ..stored });
         Ok(Box::new(ExpectChangeCipherSpec {
             session: self.session,
-            transcript: self.transcript,
             master,
-            client_finished: Some(client_finished),
-            read_key: keys.read,
-            write_key: Some(keys.write),
+            read_key: flight.keys.read,
+            ending: Ending::Full {
+                client_finished: flight.client_finished,
+                write_key: flight.keys.write,
+                new_session_ticket: flight.new_session_ticket,
+                finished: flight.finished,
+                cached,
+            },
             info_group,
             scheme: self.scheme,
-            issue_ticket: self.issue_ticket,
-            resumed: false,
         }))
     }
+}
+
+/// How a handshake ends after the client's ChangeCipherSpec: what its Finished is checked
+/// against, and what we send then.
+enum Ending {
+    /// A full handshake, whose end was made with the master key.
+    Full {
+        /// The client's Finished as it must be.
+        client_finished: [u8; FINISHED_LEN],
+        /// Our write key, to switch to after the client's Finished.
+        write_key: SessionKey,
+        /// The NewSessionTicket, when the ServerHello promised one.
+        new_session_ticket: Option<Vec<u8>>,
+        /// Our Finished.
+        finished: Vec<u8>,
+        /// The session for the session cache.
+        cached: Option<ServerSession12>,
+    },
+    /// A resumed handshake: our Finished is sent, and the client's covers it.
+    Resumed {
+        /// Through our Finished.
+        transcript: HandshakeHash,
+    },
 }
 
 /// Waiting for the client's ChangeCipherSpec.
 struct ExpectChangeCipherSpec {
     session: Session,
-    transcript: HandshakeHash,
     master: MasterKey,
-    /// The client's Finished as it must be, when computed ahead (full handshakes).
-    client_finished: Option<[u8; FINISHED_LEN]>,
     read_key: SessionKey,
-    /// The write key, still to switch to after the client's Finished (full handshake).
-    write_key: Option<SessionKey>,
+    ending: Ending,
     info_group: Option<Group>,
     scheme: Option<SignatureScheme>,
-    issue_ticket: bool,
-    resumed: bool,
 }
 
 impl State for ExpectChangeCipherSpec {
@@ -719,27 +771,19 @@ impl State for ExpectChangeCipherSpec {
         }
         let ExpectChangeCipherSpec {
             session,
-            transcript,
             master,
-            client_finished,
             read_key,
-            write_key,
+            ending,
             info_group,
             scheme,
-            issue_ticket,
-            resumed,
         } = *self;
         cx.record.set_read_key(read_key, false)?;
         Ok(Box::new(ExpectFinished {
             session,
-            transcript,
             master,
-            client_finished,
-            write_key,
+            ending,
             info_group,
             scheme,
-            issue_ticket,
-            resumed,
         }))
     }
 }
@@ -747,97 +791,52 @@ impl State for ExpectChangeCipherSpec {
 /// Waiting for the client's Finished.
 struct ExpectFinished {
     session: Session,
-    transcript: HandshakeHash,
     master: MasterKey,
-    client_finished: Option<[u8; FINISHED_LEN]>,
-    write_key: Option<SessionKey>,
+    ending: Ending,
     info_group: Option<Group>,
     scheme: Option<SignatureScheme>,
-    issue_ticket: bool,
-    resumed: bool,
 }
 
 impl State for ExpectFinished {
     fn handle(
-        mut self: Box<Self>,
+        self: Box<Self>,
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
-        match &self.client_finished {
-            Some(expected) => check_expected_finished(expected, message.body())?,
-            None => {
-                check_peer_finished(&self.master, &self.transcript, Side::Client, message.body())?
-            }
-        }
-        self.transcript.update(&message.encoded);
-        let info = self
-            .session
-            .info(self.info_group, self.scheme, self.resumed);
-        if let Some(write_key) = self.write_key.take() {
-            let stored = self.stored_session();
-            if self.issue_ticket {
-                let ticket = stored
-                    .as_ref()
-                    .and_then(|s| {
-                        self.session
-                            .config
-                            .sessions
-                            .seal_tls12(&self.session.config.provider, s)
-                    })
-                    .unwrap_or_default();
-                let ticket = NewSessionTicket12 {
-                    lifetime_hint: SESSION_LIFETIME,
-                    ticket,
+        let resumed = matches!(self.ending, Ending::Resumed { .. });
+        match self.ending {
+            Ending::Full {
+                client_finished,
+                write_key,
+                new_session_ticket,
+                finished,
+                cached,
+            } => {
+                check_expected_finished(&client_finished, message.body())?;
+                if let Some(ticket) = new_session_ticket {
+                    cx.send_handshake(&ticket);
                 }
-                .encode();
-                self.transcript.update(&ticket);
-                cx.send_handshake(&ticket);
-            }
-            if let Some(stored) = stored {
-                if self.session.config.session_cache && !self.session.session_id.is_empty() {
+                if let Some(cached) = cached {
                     self.session
                         .config
                         .sessions
-                        .cache_put(self.session.session_id.clone(), stored);
+                        .cache_put(self.session.session_id.clone(), cached);
                 }
+                cx.record.send_change_cipher_spec(false)?;
+                cx.record.set_write_key(write_key, false)?;
+                cx.send_handshake(&finished);
             }
-            cx.record.send_change_cipher_spec(false)?;
-            cx.record.set_write_key(write_key, false)?;
-            let server_finished = finished(&self.master, &self.transcript, Side::Server)?;
-            cx.send_handshake(&server_finished);
+            Ending::Resumed { transcript } => {
+                check_peer_finished(&self.master, &transcript, Side::Client, message.body())?
+            }
         }
+        let info = self.session.info(self.info_group, self.scheme, resumed);
         cx.complete_handshake(info)?;
         Ok(Box::new(Traffic::new(
             Side::Server,
             self.master,
             self.session.randoms,
         )))
-    }
-}
-
-impl ExpectFinished {
-    /// The session as cache entries and tickets keep it; `None` when the master key
-    /// cannot be sealed (no key store).
-    fn stored_session(&self) -> Option<ServerSession12> {
-        let config = &self.session.config;
-        if !config.session_cache && !self.issue_ticket {
-            return None;
-        }
-        match config.provider.export_master_key(&self.master) {
-            Ok(master) => Some(ServerSession12 {
-                master,
-                suite: self.session.suite.id,
-                extended_master_secret: self.session.extended_master_secret,
-                encrypt_then_mac: self.session.encrypt_then_mac,
-                alpn: self.session.alpn.clone(),
-                server_name: self.session.server_name.clone(),
-                created: now_secs(),
-            }),
-            Err(error) => {
-                tracing::warn!(%error, "session not kept for resumption");
-                None
-            }
-        }
     }
 }

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use keyward_core::backend::fill_random;
+use keyward_ssl::flight::ServerFlight13;
 use keyward_ssl::{
-    CipherSuite, EphemeralKey, Group, HandshakeHash, KeyExchange, OpaqueKey, SecretKind, Side,
-    Tls13Secret,
+    CipherSuite, EphemeralKey, Group, KeyExchange, OpaqueKey, SecretKind, Side, Tls13Secret,
 };
 
 use super::{choose_alpn, offered_schemes, server_random};
@@ -16,31 +16,29 @@ use crate::certs::CertifiedKey;
 use crate::codec::enums::{psk_mode, version, HandshakeType, HELLO_RETRY_REQUEST_RANDOM};
 use crate::codec::extensions::{KeyShareEntry, ServerExtensions};
 use crate::codec::handshake::{
-    encode_certificate_verify, encode_encrypted_extensions, encode_finished, CertificateMessage,
-    DigitallySigned, NewSessionTicket13,
+    encode_encrypted_extensions, CertificateMessage, NewSessionTicket13,
 };
 use crate::codec::hello::{ClientHello, ServerHello};
 use crate::common_state::{check_finished, CommonState, ConnectionInfo, Message, State};
 use crate::config::{ServerConfig, Version};
 use crate::error::Error;
-use crate::resumption::{now_millis, ServerTicket13, SESSION_LIFETIME};
+use crate::resumption::{now_millis, ServerTicket13, TicketFields, SESSION_LIFETIME};
 use crate::sign::{self, SignatureScheme};
 use crate::tls13::key_share::{agreement_error, import_peer, public_value};
 use crate::tls13::traffic::Traffic;
 use crate::tls13::{
-    certificate_verify_content, check_expected_finished, new_transcript, psk_binder,
-    retry_transcript, same_hash, traffic_pair, PROTOCOL,
+    check_expected_finished, new_transcript, psk_binder, retry_messages, same_hash, PROTOCOL,
 };
 
-/// How many tickets a server sends after a handshake.
-const TICKETS_PER_HANDSHAKE: u8 = 1;
+/// The `ticket_nonce` of the one ticket a server sends after a handshake.
+const TICKET_NONCE: [u8; 1] = [0];
 
 /// What a HelloRetryRequest fixed for the second ClientHello.
 pub(super) struct Retry {
     suite: &'static CipherSuite,
     group: Group,
     /// `message_hash(ClientHello1) ‖ HelloRetryRequest`.
-    transcript: HandshakeHash,
+    messages: Vec<u8>,
     session_id: Vec<u8>,
     sent_compat_ccs: bool,
 }
@@ -73,9 +71,9 @@ pub(super) fn client_hello(
     let Some(share) = share else {
         return retry_request(config, cx, &hello, &encoded, suite, group);
     };
-    let (mut transcript, sent_compat_ccs) = match retry {
-        Some(retry) => (retry.transcript, retry.sent_compat_ccs),
-        None => (new_transcript(&config.provider, suite)?, false),
+    let (mut messages, sent_compat_ccs) = match retry {
+        Some(retry) => (retry.messages, retry.sent_compat_ccs),
+        None => (Vec::new(), false),
     };
     let server_name = hello.extensions.server_name.clone();
     let alpn = choose_alpn(&config, &hello)?;
@@ -84,10 +82,10 @@ pub(super) fn client_hello(
         &hello,
         &encoded,
         suite,
-        &transcript,
+        &messages,
         server_name.as_deref(),
     )?;
-    transcript.update(&encoded);
+    messages.extend_from_slice(&encoded);
     let certificate = match psk {
         Some(_) => None,
         None => Some(choose_certificate(&config, &hello, server_name.as_deref())?),
@@ -96,7 +94,7 @@ pub(super) fn client_hello(
         suite,
         group,
         share,
-        transcript,
+        messages,
         sent_compat_ccs,
         server_name,
         alpn,
@@ -112,8 +110,8 @@ struct Chosen<'a> {
     group: Group,
     /// The client's share of `group`.
     share: &'a KeyShareEntry,
-    /// Through the ClientHello.
-    transcript: HandshakeHash,
+    /// The handshake messages through the ClientHello, as the transcript hashes them.
+    messages: Vec<u8>,
     sent_compat_ccs: bool,
     server_name: Option<String>,
     alpn: Option<Vec<u8>>,
@@ -124,7 +122,11 @@ struct Chosen<'a> {
 }
 
 /// Agrees on the handshake keys and sends the server's flight, ServerHello to Finished
-/// (RFC 8446 §2).
+/// (RFC 8446 §2). The provider makes every secret of the handshake in one step
+/// ([`Provider::tls13_server_flight`](keyward_ssl::Provider::tls13_server_flight)), from
+/// the messages this server will send, before the first of them goes out: so a peer value
+/// giving no secret is refused in plaintext, as the first answer. We then write with the
+/// server's application key, and read the client's Finished under its handshake key.
 fn answer(
     config: Arc<ServerConfig>,
     cx: &mut CommonState,
@@ -135,96 +137,138 @@ fn answer(
         suite,
         group,
         share,
-        mut transcript,
+        mut messages,
         sent_compat_ccs,
         server_name,
         alpn,
         psk,
         certificate,
     } = chosen;
-    let provider = config.provider.clone();
+    let provider = &config.provider;
     let own = provider.create_ephemeral_key(PROTOCOL, suite, group)?;
     let peer = import_peer(group, &share.key_exchange, true)?;
-    // The agreement comes before the ServerHello, so that a peer value giving no secret is
-    // refused in plaintext, as the first answer.
     let early = provider.extract_early_key(psk.as_ref().map(|(_, psk)| psk), PROTOCOL, suite)?;
     let handshake = provider
         .extract_handshake_key(&own, &peer, &early)
         .map_err(agreement_error)?;
-    emit_server_hello(
-        &config,
-        cx,
-        hello,
-        (suite, group, &own),
-        psk.as_ref().map(|(index, _)| *index),
-        sent_compat_ccs,
-        &mut transcript,
-    )?;
+    let psk_index = psk.as_ref().map(|(index, _)| *index);
+    let server_hello = encode_server_hello(&config, hello, (suite, group, &own), psk_index)?;
+    // Only the handshake secret is needed from here: on an isolated provider these frees
+    // go with the flight's request.
+    drop((own, early, psk));
+    messages.extend_from_slice(&server_hello);
 
-    let (client_hs, server_hs) =
-        traffic_pair(provider.expand_traffic_keys(&handshake, &transcript)?)?;
-    cx.record
-        .set_write_key(provider.expand_write_key(&server_hs)?, true)?;
-    cx.record
-        .set_read_key(provider.expand_write_key(&client_hs)?, true)?;
+    let extensions = ServerExtensions {
+        alpn: alpn.clone(),
+        server_name: server_name.is_some() && psk_index.is_none(),
+        ..ServerExtensions::default()
+    };
+    let encrypted_extensions = encode_encrypted_extensions(&extensions);
+    let certificate_message = certificate.as_ref().map(|(key, _)| {
+        CertificateMessage {
+            context: Vec::new(),
+            chain: key.chain.clone(),
+        }
+        .encode(true)
+    });
+    let mut before_verify = encrypted_extensions.clone();
+    if let Some(message) = &certificate_message {
+        before_verify.extend_from_slice(message);
+    }
+    let ticket = TicketPlan::new(&config, suite, &alpn, &server_name);
+    let flight = provider
+        .tls13_server_flight(ServerFlight13 {
+            handshake,
+            through_server_hello: &messages,
+            before_verify: &before_verify,
+            signer: certificate
+                .as_ref()
+                .map(|(key, scheme)| sign::verify_signer(&key.key, *scheme)),
+            ticket: ticket
+                .as_ref()
+                .map(|ticket| ticket.fields.tls13(&TICKET_NONCE)),
+        })
+        .map_err(agreement_error)?;
+
+    cx.send_handshake(&server_hello);
+    if !hello.session_id.is_empty() && !sent_compat_ccs {
+        cx.record.send_change_cipher_spec(true)?;
+    }
+    cx.record.set_write_key(flight.server_handshake_key, true)?;
+    cx.record.set_read_key(flight.client_handshake_key, true)?;
     if hello.extensions.early_data {
         cx.record.skip_early_data();
     }
-    let extensions = ServerExtensions {
-        alpn: alpn.clone(),
-        server_name: server_name.is_some() && psk.is_none(),
-        ..ServerExtensions::default()
-    };
-    let signature_scheme = emit_server_flight(
-        cx,
-        &extensions,
-        certificate.as_ref(),
-        &server_hs,
-        &mut transcript,
-    )?;
+    cx.send_handshake(&encrypted_extensions);
+    if let (Some(certificate), Some(verify)) = (&certificate_message, &flight.certificate_verify) {
+        cx.send_handshake(certificate);
+        cx.send_handshake(verify);
+    }
+    cx.send_handshake(&flight.finished);
+    cx.record
+        .set_write_key(provider.expand_write_key(&flight.server_application)?, true)?;
     let info = ConnectionInfo {
         version: Version::Tls13,
         suite,
         group: Some(group),
-        signature_scheme,
+        signature_scheme: certificate.map(|(_, scheme)| scheme),
         extended_master_secret: true,
         encrypt_then_mac: false,
-        resumed: psk.is_some(),
+        resumed: psk_index.is_some(),
         alpn,
         server_name,
     };
-    expect_finished(config, cx, (handshake, client_hs), transcript, info)
-}
-
-/// After our Finished: the application secrets, the exporter (RFC 8446 §7.1) and the
-/// client's Finished we expect, all over the transcript that ends with our Finished; we write
-/// with the server's application key at once, and read the client's Finished under its
-/// handshake key.
-fn expect_finished(
-    config: Arc<ServerConfig>,
-    cx: &mut CommonState,
-    (handshake, client_hs): (Tls13Secret, Tls13Secret),
-    transcript: HandshakeHash,
-    info: ConnectionInfo,
-) -> Result<Box<dyn State>, Error> {
-    let provider = &config.provider;
-    let master = provider.extract_master_key(&handshake)?;
-    let (keys, client_finished) =
-        provider.expand_traffic_keys_with_finished(&master, &transcript, &client_hs)?;
-    let (client_ap, server_ap) = traffic_pair(keys)?;
-    let exporter = provider.expand_exporter_master_key(&master, &transcript)?;
-    cx.record
-        .set_write_key(provider.expand_write_key(&server_ap)?, true)?;
+    let ticket = ticket
+        .zip(flight.ticket)
+        .map(|(fields, sealed)| (fields.age_add, sealed));
     Ok(Box::new(ExpectFinished {
         config,
-        transcript,
-        client_finished,
-        client_ap,
-        server_ap,
-        master,
-        exporter,
+        client_finished: flight.client_finished,
+        client_ap: flight.client_application,
+        server_ap: flight.server_application,
+        exporter: flight.exporter,
+        ticket,
         info,
     }))
+}
+
+/// The ticket a handshake ends with: its key and fields, and its `ticket_age_add`.
+struct TicketPlan<'a> {
+    fields: TicketFields<'a>,
+    age_add: u32,
+}
+
+impl<'a> TicketPlan<'a> {
+    /// The ticket for a handshake with these parameters, or `None` when the server sends
+    /// none (tickets off, or none can be made).
+    fn new(
+        config: &'a ServerConfig,
+        suite: &CipherSuite,
+        alpn: &Option<Vec<u8>>,
+        server_name: &Option<String>,
+    ) -> Option<TicketPlan<'a>> {
+        if !config.session_tickets {
+            return None;
+        }
+        let mut age_add = [0u8; 4];
+        if let Err(error) = fill_random(&mut age_add) {
+            tracing::warn!(%error, "no ticket sent");
+            return None;
+        }
+        let age_add = u32::from_be_bytes(age_add);
+        let contents = ServerTicket13 {
+            psk: Vec::new(), // the PSK comes from the handshake
+            suite: suite.id,
+            age_add,
+            issued_ms: now_millis(),
+            alpn: alpn.clone(),
+            server_name: server_name.clone(),
+        };
+        let fields = config
+            .sessions
+            .tls13_ticket_fields(&config.provider, &contents)?;
+        Some(TicketPlan { fields, age_add })
+    }
 }
 
 /// The key-exchange group and the client's share of it, if it sent one (none asks for a
@@ -278,19 +322,14 @@ fn choose_key_share<'a>(
     Ok((group, share))
 }
 
-/// Sends the ServerHello (our share, the chosen PSK's index), then the
-/// middlebox-compatibility change_cipher_spec when the client sent a session id and none went
-/// out yet (RFC 8446 §D.4).
-fn emit_server_hello(
+/// The ServerHello: our share, and the chosen PSK's index.
+fn encode_server_hello(
     config: &ServerConfig,
-    cx: &mut CommonState,
     hello: &ClientHello,
     (suite, group, own): (&'static CipherSuite, Group, &EphemeralKey),
     psk_index: Option<u16>,
-    sent_compat_ccs: bool,
-    transcript: &mut HandshakeHash,
-) -> Result<(), Error> {
-    let server_hello = ServerHello {
+) -> Result<Vec<u8>, Error> {
+    Ok(ServerHello {
         legacy_version: version::TLS12,
         random: server_random(config, Version::Tls13)?,
         session_id: hello.session_id.clone(),
@@ -306,51 +345,7 @@ fn emit_server_hello(
             ..ServerExtensions::default()
         },
     }
-    .encode();
-    transcript.update(&server_hello);
-    cx.send_handshake(&server_hello);
-    if !hello.session_id.is_empty() && !sent_compat_ccs {
-        cx.record.send_change_cipher_spec(true)?;
-    }
-    Ok(())
-}
-
-/// Sends EncryptedExtensions, the Certificate and CertificateVerify when a certificate
-/// authenticates (not a PSK), and Finished (RFC 8446 §4.3, §4.4); returns the signature
-/// scheme used.
-fn emit_server_flight(
-    cx: &mut CommonState,
-    extensions: &ServerExtensions,
-    certificate: Option<&(Arc<CertifiedKey>, SignatureScheme)>,
-    server_hs: &Tls13Secret,
-    transcript: &mut HandshakeHash,
-) -> Result<Option<SignatureScheme>, Error> {
-    let encrypted_extensions = encode_encrypted_extensions(extensions);
-    transcript.update(&encrypted_extensions);
-    cx.send_handshake(&encrypted_extensions);
-
-    let mut signature_scheme = None;
-    if let Some((key, scheme)) = certificate {
-        let certificate = CertificateMessage {
-            context: Vec::new(),
-            chain: key.chain.clone(),
-        }
-        .encode(true);
-        transcript.update(&certificate);
-        cx.send_handshake(&certificate);
-        let content = certificate_verify_content(&transcript.current_digest(), true);
-        let verify = encode_certificate_verify(&DigitallySigned {
-            scheme: scheme.to_u16(),
-            signature: sign::sign(&key.key, *scheme, &content)?,
-        });
-        transcript.update(&verify);
-        cx.send_handshake(&verify);
-        signature_scheme = Some(*scheme);
-    }
-    let finished = encode_finished(&server_hs.compute_finished_hash(transcript)?);
-    transcript.update(&finished);
-    cx.send_handshake(&finished);
-    Ok(signature_scheme)
+    .encode())
 }
 
 /// Our most preferred TLS 1.3 suite that the client offers.
@@ -408,7 +403,7 @@ fn retry_request(
         },
     }
     .encode();
-    let transcript = retry_transcript(&config.provider, suite, encoded, &retry_request)?;
+    let messages = retry_messages(&config.provider, suite, encoded, &retry_request)?;
     cx.send_handshake(&retry_request);
     let sent_compat_ccs = !hello.session_id.is_empty();
     if sent_compat_ccs {
@@ -422,14 +417,15 @@ fn retry_request(
         retry: Retry {
             suite,
             group,
-            transcript,
+            messages,
             session_id: hello.session_id.clone(),
             sent_compat_ccs,
         },
     }))
 }
 
-/// Finds the first offered ticket this server made that fits, and checks its binder: a
+/// Finds the first offered ticket this server made that fits, and checks its binder over
+/// the `earlier` messages and the truncated ClientHello: a
 /// bad binder is `decrypt_error` (RFC 8446 §4.2.11). Tickets that do not open, expired or
 /// of another hash are skipped (full handshake).
 fn accept_psk(
@@ -437,7 +433,7 @@ fn accept_psk(
     hello: &ClientHello,
     encoded: &[u8],
     suite: &'static CipherSuite,
-    transcript: &HandshakeHash,
+    earlier: &[u8],
     server_name: Option<&str>,
 ) -> Result<Option<(u16, Tls13Secret)>, Error> {
     let Some(offered) = &hello.extensions.pre_shared_key else {
@@ -473,7 +469,8 @@ fn accept_psk(
         if psk.kind() != SecretKind::PreSharedKey {
             continue;
         }
-        let mut binder_transcript = transcript.duplicate();
+        let mut binder_transcript = new_transcript(provider, suite)?;
+        binder_transcript.update(earlier);
         binder_transcript.update(truncated);
         let expected = psk_binder(provider, &psk, &binder_transcript)?;
         check_finished(&expected, binder)
@@ -514,30 +511,40 @@ impl State for ExpectRetriedHello {
 /// Waiting for the client's Finished.
 struct ExpectFinished {
     config: Arc<ServerConfig>,
-    transcript: HandshakeHash,
     /// The client's Finished as it must be.
     client_finished: Vec<u8>,
     client_ap: Tls13Secret,
     server_ap: Tls13Secret,
-    master: Tls13Secret,
     exporter: Tls13Secret,
+    /// The ticket to send once the client's Finished checks out, and its `ticket_age_add`.
+    ticket: Option<(u32, Vec<u8>)>,
     info: ConnectionInfo,
 }
 
 impl State for ExpectFinished {
     fn handle(
-        mut self: Box<Self>,
+        self: Box<Self>,
         cx: &mut CommonState,
         message: Message,
     ) -> Result<Box<dyn State>, Error> {
         let message = message.expect(HandshakeType::Finished, "expected the client's Finished")?;
         check_expected_finished(&self.client_finished, message.body())?;
-        self.transcript.update(&message.encoded);
         let provider = self.config.provider.clone();
         cx.record
             .set_read_key(provider.expand_write_key(&self.client_ap)?, true)?;
-        self.send_tickets(cx);
-        cx.complete_handshake(self.info.clone())?;
+        if let Some((age_add, ticket)) = self.ticket {
+            cx.send_handshake(
+                &NewSessionTicket13 {
+                    lifetime: SESSION_LIFETIME,
+                    age_add,
+                    nonce: TICKET_NONCE.to_vec(),
+                    ticket,
+                    max_early_data: None,
+                }
+                .encode(),
+            );
+        }
+        cx.complete_handshake(self.info)?;
         Ok(Box::new(Traffic::new(
             provider,
             Side::Server,
@@ -546,63 +553,5 @@ impl State for ExpectFinished {
             self.exporter,
             None,
         )))
-    }
-}
-
-impl ExpectFinished {
-    /// Sends NewSessionTickets, each a sealed resumption PSK; failures only mean no ticket.
-    fn send_tickets(&self, cx: &mut CommonState) {
-        if !self.config.session_tickets {
-            return;
-        }
-        let provider = &self.config.provider;
-        let resumption = match provider.expand_resumption_master_key(&self.master, &self.transcript)
-        {
-            Ok(secret) => secret,
-            Err(error) => {
-                tracing::warn!(%error, "no resumption secret");
-                return;
-            }
-        };
-        for nonce in 0..TICKETS_PER_HANDSHAKE {
-            let nonce = vec![nonce];
-            let mut age_add = [0u8; 4];
-            let derived = provider
-                .expand_pre_shared_key(&resumption, &nonce)
-                .and_then(|psk| fill_random(&mut age_add).map(|()| psk));
-            let psk = match derived {
-                Ok(psk) => psk,
-                Err(error) => {
-                    tracing::warn!(%error, "no ticket sent");
-                    return;
-                }
-            };
-            let age_add = u32::from_be_bytes(age_add);
-            let contents = ServerTicket13 {
-                psk: Vec::new(), // the blob of `psk`, made as the ticket is sealed
-                suite: self.info.suite.id,
-                age_add,
-                issued_ms: now_millis(),
-                alpn: self.info.alpn.clone(),
-                server_name: self.info.server_name.clone(),
-            };
-            let sealed = self
-                .config
-                .sessions
-                .seal_tls13_with_psk(provider, &contents, &psk);
-            let Some(ticket) = sealed else {
-                return;
-            };
-            cx.send_handshake(
-                &NewSessionTicket13 {
-                    lifetime: SESSION_LIFETIME,
-                    age_add,
-                    nonce,
-                    ticket,
-                    max_early_data: None,
-                }
-                .encode(),
-            );
-        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod key_share;
 pub mod traffic;
 
+pub use keyward_ssl::signature::certificate_verify_content;
 use keyward_ssl::{CipherSuite, HandshakeHash, Protocol, Provider, Tls13Secret};
 
 use crate::alert::AlertDescription;
@@ -14,21 +15,6 @@ use crate::error::Error;
 
 /// The protocol of TLS 1.3 handshakes.
 pub const PROTOCOL: Protocol = Protocol::Tls13;
-
-/// The content a TLS 1.3 CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
-/// string, a zero byte, and the transcript hash.
-pub fn certificate_verify_content(transcript_hash: &[u8], server: bool) -> Vec<u8> {
-    let context: &[u8] = if server {
-        b"TLS 1.3, server CertificateVerify"
-    } else {
-        b"TLS 1.3, client CertificateVerify"
-    };
-    let mut out = vec![0x20u8; 64];
-    out.extend_from_slice(context);
-    out.push(0);
-    out.extend_from_slice(transcript_hash);
-    out
-}
 
 /// A fresh transcript hash of `suite`.
 pub fn new_transcript(
@@ -47,12 +33,29 @@ pub fn retry_transcript(
     client_hello1: &[u8],
     retry_request: &[u8],
 ) -> Result<HandshakeHash, Error> {
+    let mut transcript = new_transcript(provider, suite)?;
+    transcript.update(&retry_messages(
+        provider,
+        suite,
+        client_hello1,
+        retry_request,
+    )?);
+    Ok(transcript)
+}
+
+/// The messages [`retry_transcript`] hashes: `message_hash(ClientHello1) ‖
+/// HelloRetryRequest`.
+pub fn retry_messages(
+    provider: &Provider,
+    suite: &'static CipherSuite,
+    client_hello1: &[u8],
+    retry_request: &[u8],
+) -> Result<Vec<u8>, Error> {
     let mut first = new_transcript(provider, suite)?;
     first.update(client_hello1);
-    let mut transcript = new_transcript(provider, suite)?;
-    transcript.update(&message_hash(&first.current_digest()));
-    transcript.update(retry_request);
-    Ok(transcript)
+    let mut messages = message_hash(&first.current_digest());
+    messages.extend_from_slice(retry_request);
+    Ok(messages)
 }
 
 /// The binder of a resumption PSK over `transcript` (everything before the binders:
