@@ -299,6 +299,38 @@ fn pipelined(id: u32, name: u64, request: RequestBody) -> Request {
     }
 }
 
+/// Tls13ExpandTrafficKeys of `base` over a fixed digest.
+fn expand(id: u32, base: u64) -> Request {
+    Request {
+        id,
+        body: RequestBody::Tls13ExpandTrafficKeys {
+            base: Handle::new(base).unwrap(),
+            transcript_digest: vec![0x11; 32],
+        },
+    }
+}
+
+/// A new X25519 ephemeral key of `suite`, asked for alone with request id `id`.
+fn ephemeral_key(stream: &mut UnixStream, id: u32, suite: &'static CipherSuite) -> Handle {
+    let answers = send_together(
+        stream,
+        &[Request {
+            id,
+            body: RequestBody::CreateEphemeralKey {
+                cipher: Cipher {
+                    protocol: Protocol::Tls13,
+                    suite,
+                },
+                group: Group::Ec(Curve::X25519),
+            },
+        }],
+    );
+    let ResponseBody::EphemeralKeyCreated { key, .. } = answers[0].body else {
+        panic!("no ephemeral key: {:?}", answers[0]);
+    };
+    key
+}
+
 #[test]
 fn pipelined_requests_name_their_objects_and_failures_stick_to_the_name() {
     let test_daemon = start_daemon();
@@ -306,13 +338,6 @@ fn pipelined_requests_name_their_objects_and_failures_stick_to_the_name() {
     let suite = CipherSuite::from_id(0x1301).unwrap();
     let name = Handle::FIRST_CLIENT_NAME.get();
     let early = RequestBody::Tls13ExtractEarlyKey { suite };
-    let expand = |id, base: u64| Request {
-        id,
-        body: RequestBody::Tls13ExpandTrafficKeys {
-            base: Handle::new(base).unwrap(),
-            transcript_digest: vec![0x11; 32],
-        },
-    };
     // An object named by the client, used in the request sent with it.
     let answers = send_together(
         &mut stream,
@@ -354,22 +379,7 @@ fn pipelined_requests_name_their_objects_and_failures_stick_to_the_name() {
         ]
     );
     // A failed request's name answers with its status until it is freed.
-    let answers = send_together(
-        &mut stream,
-        &[Request {
-            id: 10,
-            body: RequestBody::CreateEphemeralKey {
-                cipher: Cipher {
-                    protocol: Protocol::Tls13,
-                    suite,
-                },
-                group: Group::Ec(Curve::X25519),
-            },
-        }],
-    );
-    let ResponseBody::EphemeralKeyCreated { key: ephemeral, .. } = answers[0].body else {
-        panic!("no ephemeral key: {:?}", answers[0]);
-    };
+    let ephemeral = ephemeral_key(&mut stream, 10, suite);
     assert!(!ephemeral.is_client_name());
     let bad_share = RequestBody::Tls13ExtractHandshakeKey {
         ephemeral,
@@ -433,33 +443,11 @@ fn a_flight_frees_its_handshake_handle_whatever_the_answer() {
             ticket: None,
         },
     };
-    let expand = |id, base: u64| Request {
-        id,
-        body: RequestBody::Tls13ExpandTrafficKeys {
-            base: Handle::new(base).unwrap(),
-            transcript_digest: vec![0x11; 32],
-        },
-    };
-    let answers = send_together(
-        &mut stream,
-        &[Request {
-            id: 2,
-            body: RequestBody::CreateEphemeralKey {
-                cipher: Cipher {
-                    protocol: Protocol::Tls13,
-                    suite,
-                },
-                group: Group::Ec(Curve::X25519),
-            },
-        }],
-    );
-    let ResponseBody::EphemeralKeyCreated { key: ephemeral, .. } = answers[0].body else {
-        panic!("no ephemeral key: {:?}", answers[0]);
-    };
-    let handshake = |peer_public: Vec<u8>| RequestBody::Tls13ExtractHandshakeKey {
+    let ephemeral = ephemeral_key(&mut stream, 2, suite);
+    let handshake = |peer_public: Vec<u8>, early: u64| RequestBody::Tls13ExtractHandshakeKey {
         ephemeral,
         peer_public,
-        early: Handle::new(name).unwrap(),
+        early: Handle::new(early).unwrap(),
     };
     let peer = keyward_ssl::EphemeralKey::generate(Group::Ec(Curve::X25519)).unwrap();
     let answers = send_together(
@@ -467,7 +455,7 @@ fn a_flight_frees_its_handshake_handle_whatever_the_answer() {
         &[
             pipelined(3, name, RequestBody::Tls13ExtractEarlyKey { suite }),
             // A bad share: the name fails, and the flight answers its status.
-            pipelined(4, name + 1, handshake(vec![9; 31])),
+            pipelined(4, name + 1, handshake(vec![9; 31], name)),
             flight(5, name + 1),
             expand(6, name + 1),
             // The early secret is not a handshake secret.
@@ -475,21 +463,11 @@ fn a_flight_frees_its_handshake_handle_whatever_the_answer() {
             expand(8, name),
             // A handshake secret.
             pipelined(9, name + 2, RequestBody::Tls13ExtractEarlyKey { suite }),
-            pipelined(10, name + 3, {
-                let RequestBody::Tls13ExtractHandshakeKey {
-                    ephemeral,
-                    peer_public,
-                    ..
-                } = handshake(peer.public_key().to_tls().unwrap())
-                else {
-                    unreachable!()
-                };
-                RequestBody::Tls13ExtractHandshakeKey {
-                    ephemeral,
-                    peer_public,
-                    early: Handle::new(name + 2).unwrap(),
-                }
-            }),
+            pipelined(
+                10,
+                name + 3,
+                handshake(peer.public_key().to_tls().unwrap(), name + 2),
+            ),
             flight(11, name + 3),
             expand(12, name + 3),
         ],

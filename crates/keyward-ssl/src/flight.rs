@@ -115,7 +115,7 @@ pub struct ServerFlightKeys13 {
     pub server_application: Tls13Secret,
     /// `exporter_master_secret`.
     pub exporter: Tls13Secret,
-    /// The sealed ticket, when one was asked for.
+    /// The sealed ticket, when one was asked for and could be made.
     pub ticket: Option<Vec<u8>>,
 }
 
@@ -171,8 +171,11 @@ impl Provider {
     /// [`TicketKey::seal_with_secret`].
     ///
     /// On an isolated provider this is one request when the signer's key and the ticket key
-    /// are of the same service and each transcript part is at most
+    /// are of the same service, and the messages and ticket fields come to at most
     /// [`MAX_FLIGHT_MESSAGES_LEN`] bytes; otherwise the steps go one by one.
+    ///
+    /// A ticket that cannot be made (a provider without a key store cannot export the PSK) is
+    /// left out: a TLS 1.3 server need not send one.
     ///
     /// Errors: a secret that is not a handshake secret is `NTE_INVALID_HANDLE`; a signer
     /// whose padding does not fit its key or hash is `NTE_INVALID_PARAMETER`; otherwise the
@@ -218,24 +221,27 @@ impl Provider {
         transcript.update(&finished);
 
         let master = self.extract_master_key(&handshake)?;
-        let (client_application, server_application) =
-            match self.expand_traffic_keys(&master, &transcript)? {
-                (Some(client), Some(server)) => (client, server),
-                _ => return Err(Error::Internal("application traffic secrets")),
-            };
+        let (application, client_finished) =
+            self.expand_traffic_keys_with_finished(&master, &transcript, &client_hs)?;
+        let (client_application, server_application) = match application {
+            (Some(client), Some(server)) => (client, server),
+            _ => return Err(Error::Internal("application traffic secrets")),
+        };
         let exporter = self.expand_exporter_master_key(&master, &transcript)?;
-        let client_finished = client_hs.compute_finished_hash(&transcript)?;
 
+        // A ticket that cannot be made (a provider without a key store cannot export its
+        // PSK) is left out, not a failed handshake: TLS 1.3 promises no ticket.
         let ticket = match &flight.ticket {
             Some(ticket) => {
                 transcript.update(&handshake_message(FINISHED, &client_finished)?);
-                let resumption = self.expand_resumption_master_key(&master, &transcript)?;
-                let psk = self.expand_pre_shared_key(&resumption, ticket.nonce)?;
-                Some(
-                    ticket
-                        .key
-                        .seal_with_secret(self, ticket.aad, ticket.fields, &psk)?,
-                )
+                self.expand_resumption_master_key(&master, &transcript)
+                    .and_then(|resumption| self.expand_pre_shared_key(&resumption, ticket.nonce))
+                    .and_then(|psk| {
+                        ticket
+                            .key
+                            .seal_with_secret(self, ticket.aad, ticket.fields, &psk)
+                    })
+                    .ok()
             }
             None => None,
         };

@@ -168,15 +168,7 @@ impl Tls13Secret {
         kind: SecretKind,
         object: RemoteObject,
     ) -> Result<Self> {
-        Ok(Tls13Secret {
-            suite,
-            hash: suite_hash(suite)?,
-            kind,
-            secret: Tls13SecretValue::Remote {
-                object,
-                write_key: None,
-            },
-        })
+        Tls13Secret::remote_with(suite, kind, object, None)
     }
 
     /// A traffic secret kept by an isolation service, with the material of its write key.
@@ -186,14 +178,20 @@ impl Tls13Secret {
         object: RemoteObject,
         write_key: SecretVec,
     ) -> Result<Self> {
+        Tls13Secret::remote_with(suite, kind, object, Some(write_key))
+    }
+
+    fn remote_with(
+        suite: &'static CipherSuite,
+        kind: SecretKind,
+        object: RemoteObject,
+        write_key: Option<SecretVec>,
+    ) -> Result<Self> {
         Ok(Tls13Secret {
             suite,
             hash: suite_hash(suite)?,
             kind,
-            secret: Tls13SecretValue::Remote {
-                object,
-                write_key: Some(write_key),
-            },
+            secret: Tls13SecretValue::Remote { object, write_key },
         })
     }
 
@@ -229,8 +227,6 @@ impl Tls13Secret {
         }
     }
 
-    /// A traffic secret of kind `kind` made by the same service as `self`, with its write
-    /// key's material.
     /// The traffic secrets a service made from this (remote) secret, as [`Tls13Secret`]s of
     /// the kinds its schedule step gives; secrets of other kinds are freed, and
     /// `NTE_BAD_DATA`.
@@ -254,21 +250,20 @@ impl Tls13Secret {
         Ok((client, server))
     }
 
+    /// A traffic secret of kind `kind` made by the same service as `self`, with its write
+    /// key's material.
     fn traffic_sibling(
         &self,
         object: &RemoteObject,
         traffic: RemoteTrafficSecret,
         kind: SecretKind,
     ) -> Result<Self> {
-        Ok(Tls13Secret {
-            suite: self.suite,
-            hash: self.hash,
+        Tls13Secret::remote_traffic(
+            self.suite,
             kind,
-            secret: Tls13SecretValue::Remote {
-                object: object.sibling(traffic.handle),
-                write_key: Some(traffic.write_key),
-            },
-        })
+            object.sibling(traffic.handle),
+            traffic.write_key,
+        )
     }
 
     /// A secret of kind `kind` made by the same service as `self`.

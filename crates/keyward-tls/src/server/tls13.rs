@@ -191,6 +191,8 @@ fn answer(
         .map_err(agreement_error)?;
 
     cx.send_handshake(&server_hello);
+    // The middlebox-compatibility change_cipher_spec, when the client sent a session id and
+    // none went out yet (RFC 8446 §D.4).
     if !hello.session_id.is_empty() && !sent_compat_ccs {
         cx.record.send_change_cipher_spec(true)?;
     }
@@ -200,7 +202,11 @@ fn answer(
         cx.record.skip_early_data();
     }
     cx.send_handshake(&encrypted_extensions);
-    if let (Some(certificate), Some(verify)) = (&certificate_message, &flight.certificate_verify) {
+    if let Some(certificate) = &certificate_message {
+        let verify = flight
+            .certificate_verify
+            .as_ref()
+            .ok_or(Error::General("the provider made no CertificateVerify"))?;
         cx.send_handshake(certificate);
         cx.send_handshake(verify);
     }
@@ -425,9 +431,9 @@ fn retry_request(
 }
 
 /// Finds the first offered ticket this server made that fits, and checks its binder over
-/// the `earlier` messages and the truncated ClientHello: a
-/// bad binder is `decrypt_error` (RFC 8446 §4.2.11). Tickets that do not open, expired or
-/// of another hash are skipped (full handshake).
+/// the `earlier` messages and the truncated ClientHello: a bad binder is `decrypt_error`
+/// (RFC 8446 §4.2.11). Tickets that do not open, expired or of another hash are skipped
+/// (full handshake).
 fn accept_psk(
     config: &ServerConfig,
     hello: &ClientHello,
