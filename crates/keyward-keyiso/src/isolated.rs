@@ -25,7 +25,7 @@
 use crate::client::Client;
 use crate::protocol::{
     Cipher, Handle, ImportedKey, RequestBody, ResponseBody, WireFlightSigner, WireFlightTicket12,
-    WireFlightTicket13, WireParameters, WireSessionKey,
+    WireFlightTicket13, WireParameters, WireSecret, WireSessionKey,
 };
 use keyward_core::backend::Curve;
 use keyward_core::{Error, Result, SecretVec};
@@ -569,6 +569,20 @@ impl KeyIsolation for IsolationService {
             }
             _ => Err(unexpected()),
         }
+    }
+
+    fn import_pre_shared_key(
+        &self,
+        suite: &'static CipherSuite,
+        psk: &[u8],
+    ) -> Result<RemoteHandle> {
+        // Pipelined: a broken connection shows at the next request that is waited for.
+        let (generation, client) = self.client_or_reconnect()?;
+        let handle = client.pipeline(RequestBody::Tls13ImportPreSharedKey {
+            suite,
+            psk: WireSecret(SecretVec::from_slice(psk)),
+        })?;
+        Ok(RemoteHandle::new(generation, handle.get()))
     }
 
     fn extract_early_key(&self, suite: &'static CipherSuite) -> Result<RemoteHandle> {

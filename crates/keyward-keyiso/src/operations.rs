@@ -162,6 +162,10 @@ pub fn perform(
                 write: keys.write.export_key_material()?,
             })
         }
+        RequestBody::Tls13ImportPreSharedKey { suite, psk } => {
+            let psk = provider.import_pre_shared_key(Protocol::Tls13, suite, psk.0.expose())?;
+            handle_response(handles, Object::Tls13(psk))
+        }
         RequestBody::Tls13ExtractEarlyKey { suite } => {
             let early = provider.extract_early_key(None, Protocol::Tls13, suite)?;
             handle_response(handles, Object::Tls13(early))

@@ -25,7 +25,7 @@ use keyward_core::{Error, Result, SecretVec, Status};
 use keyward_ssl::opaque::MAX_OPAQUE_SECRET_BLOB_LEN;
 use keyward_ssl::params::Randoms;
 use keyward_ssl::ticket::TICKET_OVERHEAD;
-use keyward_ssl::tls13::MAX_TICKET_NONCE_LEN;
+use keyward_ssl::tls13::{MAX_PSK_LEN, MAX_TICKET_NONCE_LEN};
 use keyward_ssl::{
     CbcMode, CipherSuite, Direction, Group, KeyExchange, Parameters, Protocol, SecretKind,
     SessionKey, Side, SignaturePadding,
@@ -634,6 +634,15 @@ pub enum RequestBody {
         /// True to get the master key's opaque blob too.
         export: bool,
     },
+    /// 0x1E: keeps an external pre-shared key the client hands over (`SslImportKey` of
+    /// `TLS13PRESHAREDKEY`): from here the daemon keeps it. Answered by
+    /// [`ResponseBody::Handle`].
+    Tls13ImportPreSharedKey {
+        /// A TLS 1.3 suite (its hash runs the schedule).
+        suite: &'static CipherSuite,
+        /// The key, 1 to [`MAX_PSK_LEN`] bytes.
+        psk: WireSecret,
+    },
     /// 0x1A: opens a session ticket sealed by [`RequestBody::SealTicket`] or
     /// [`RequestBody::SealTicketWithSecret`].
     OpenTicket {
@@ -708,7 +717,9 @@ impl RequestBody {
     pub fn since(&self) -> u16 {
         match self {
             RequestBody::Pipelined { .. } | RequestBody::SealTicketWithSecret { .. } => 2,
-            RequestBody::Tls13ServerFlight { .. } | RequestBody::Tls12ServerFlight { .. } => 3,
+            RequestBody::Tls13ServerFlight { .. }
+            | RequestBody::Tls12ServerFlight { .. }
+            | RequestBody::Tls13ImportPreSharedKey { .. } => 3,
             _ => 1,
         }
     }
@@ -729,6 +740,7 @@ impl RequestBody {
                 | RequestBody::Tls13ExpandPreSharedKey { .. }
                 | RequestBody::Tls13ExtractEarlyKeyWithPsk { .. }
                 | RequestBody::Tls13ExpandBinderKey { .. }
+                | RequestBody::Tls13ImportPreSharedKey { .. }
                 | RequestBody::PreMasterMasterKey { .. }
         )
     }
@@ -807,6 +819,20 @@ impl WireSessionKey {
     }
 }
 
+/// A secret the client hands the daemon to keep (an external PSK), on the wire as
+/// `opaque secret<1..2^16-1>`.
+#[derive(Clone, Debug)]
+pub struct WireSecret(pub SecretVec);
+
+/// Equal secrets, compared without a timing difference.
+impl PartialEq for WireSecret {
+    fn eq(&self, other: &WireSecret) -> bool {
+        self.0.expose().ct_eq(other.0.expose()).into()
+    }
+}
+
+impl Eq for WireSecret {}
+
 /// Equal keys, compared without a timing difference on the state.
 impl PartialEq for WireSessionKey {
     fn eq(&self, other: &WireSessionKey) -> bool {
@@ -876,6 +902,7 @@ impl Body for RequestBody {
             RequestBody::SealTicketWithSecret { .. } => 0x1B,
             RequestBody::Tls13ServerFlight { .. } => 0x1C,
             RequestBody::Tls12ServerFlight { .. } => 0x1D,
+            RequestBody::Tls13ImportPreSharedKey { .. } => 0x1E,
             RequestBody::OpenTicket { .. } => 0x1A,
             RequestBody::GeneratePreMasterKey { .. } => 0x20,
             RequestBody::PreMasterMasterKey { .. } => 0x21,
@@ -1067,6 +1094,10 @@ impl Body for RequestBody {
                 put_bounded(out, transcript, MAX_FRAME_LEN)?;
                 put_optional(out, ticket.as_ref(), WireFlightTicket12::encode)?;
                 put_flag(out, *export);
+            }
+            RequestBody::Tls13ImportPreSharedKey { suite, psk } => {
+                put_u16(out, suite.id);
+                put_bounded(out, psk.0.expose(), MAX_PSK_LEN)?;
             }
             RequestBody::OpenTicket { aad, ticket } => {
                 put_vec_exact(out, LengthPrefix::U8, aad)?;
@@ -1265,6 +1296,16 @@ impl Body for RequestBody {
                 transcript: read_bounded(reader, 1, MAX_FRAME_LEN)?,
                 ticket: read_optional(reader, WireFlightTicket12::read)?,
                 export: read_flag(reader)?,
+            },
+            0x1E => RequestBody::Tls13ImportPreSharedKey {
+                suite: read_tls13_suite(reader)?,
+                psk: {
+                    let psk = read_material(reader, MAX_PSK_LEN)?;
+                    if psk.is_empty() {
+                        return Err(Error::BadData("empty PSK"));
+                    }
+                    WireSecret(psk)
+                },
             },
             0x20 => RequestBody::GeneratePreMasterKey {
                 server_key: reader.vec_u16()?.to_vec(),
@@ -2364,6 +2405,10 @@ mod tests {
                 transcript: vec![25; 1],
                 ticket: None,
                 export: false,
+            },
+            RequestBody::Tls13ImportPreSharedKey {
+                suite: CipherSuite::from_id(0x1302).unwrap(),
+                psk: WireSecret(SecretVec::from_slice(&[27; MAX_PSK_LEN])),
             },
             RequestBody::GeneratePreMasterKey {
                 server_key: vec![0x52; 283],

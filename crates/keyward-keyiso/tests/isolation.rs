@@ -138,3 +138,46 @@ fn traffic_keys_and_the_expected_finished_come_together() {
     assert_eq!(isolated_key.expose(), local_key.expose());
     assert_eq!(test_daemon.wait_for_live_handles(0), 0, "all freed on drop");
 }
+
+/// An external PSK (`SslImportKey` of `TLS13PRESHAREDKEY`) goes into the daemon, which keeps
+/// it: the schedule from it runs there and gives what it gives in process, and the isolated
+/// provider has no way to read it back.
+#[test]
+fn an_external_psk_is_handed_to_the_daemon() {
+    let suite = CipherSuite::from_id(0x1301).unwrap();
+    let tls13 = Protocol::Tls13;
+    let test_daemon = start_daemon();
+    let isolated = keyward_keyiso::isolated_provider(&test_daemon.socket()).unwrap();
+    let local = keyward_ssl::Provider::open(None).unwrap();
+    let binder = |provider: &keyward_ssl::Provider, psk: &Tls13Secret| {
+        let early = provider.extract_early_key(Some(psk), tls13, suite).unwrap();
+        let binder_key = provider.expand_binder_key(&early, false).unwrap();
+        binder_key.compute_finished_for_digest(&[1; 32]).unwrap()
+    };
+    let psk = isolated
+        .import_pre_shared_key(tls13, suite, b"an external psk")
+        .unwrap();
+    let theirs = local
+        .import_pre_shared_key(tls13, suite, b"an external psk")
+        .unwrap();
+    assert_eq!(psk.kind(), keyward_ssl::SecretKind::PreSharedKey);
+    assert_eq!(binder(&isolated, &psk), binder(&local, &theirs));
+    assert_eq!(
+        test_daemon.wait_for_live_handles(1),
+        1,
+        "the daemon keeps the PSK"
+    );
+    assert_eq!(
+        status(isolated.export_key_data(&psk)),
+        keyward_core::Status::NTE_NOT_SUPPORTED
+    );
+    // Lengths are checked before anything is sent.
+    for bad in [&[][..], &[7; 1025][..]] {
+        assert_eq!(
+            status(isolated.import_pre_shared_key(tls13, suite, bad)),
+            keyward_core::Status::NTE_INVALID_PARAMETER
+        );
+    }
+    drop(psk);
+    assert_eq!(test_daemon.wait_for_live_handles(0), 0);
+}

@@ -468,6 +468,16 @@ pub trait KeyIsolation: Send + Sync {
         flight: RemoteFlight13<'_>,
     ) -> Result<RemoteFlightKeys13>;
 
+    /// Keeps an external pre-shared key of a TLS 1.3 `suite` that the caller hands over
+    /// ([`Provider::import_pre_shared_key`](crate::Provider::import_pre_shared_key), the
+    /// `TLS13PRESHAREDKEY` import of `SslImportKey`): the caller's own secret goes in, and
+    /// from here only the service holds it.
+    fn import_pre_shared_key(
+        &self,
+        suite: &'static CipherSuite,
+        psk: &[u8],
+    ) -> Result<RemoteHandle>;
+
     /// Opens a ticket sealed by [`KeyIsolation::seal_ticket`] of the same service; anything
     /// else is `NTE_BAD_DATA`.
     fn open_ticket(&self, aad: &[u8], ticket: &[u8]) -> Result<Vec<u8>>;

@@ -506,7 +506,8 @@ impl Provider {
     }
 
     /// Wraps an external pre-shared key for `suite` (the `TLS13PRESHAREDKEY` import of
-    /// `SslImportKey`): 1 to 1024 bytes.
+    /// `SslImportKey`): 1 to 1024 bytes. An isolated provider hands it to its service, which
+    /// keeps it from then on.
     pub fn import_pre_shared_key(
         &self,
         protocol: Protocol,
@@ -516,6 +517,11 @@ impl Provider {
         let suite = Provider::tls13_suite(protocol, suite)?;
         if psk.is_empty() || psk.len() > MAX_PSK_LEN {
             return Err(Error::InvalidParameter("PSK length"));
+        }
+        if let Some(service) = self.isolation() {
+            let handle = service.import_pre_shared_key(suite, psk)?;
+            let object = RemoteObject::new(service.clone(), handle);
+            return Tls13Secret::remote(suite, SecretKind::PreSharedKey, object);
         }
         Tls13Secret::new(suite, SecretKind::PreSharedKey, SecretVec::from_slice(psk))
     }
