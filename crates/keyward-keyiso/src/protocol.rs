@@ -716,7 +716,8 @@ impl RequestBody {
     /// an older version as a daemon of that version would (`NTE_BAD_DATA`, an unknown type).
     pub fn since(&self) -> u16 {
         match self {
-            RequestBody::Pipelined { .. } | RequestBody::SealTicketWithSecret { .. } => 2,
+            RequestBody::Pipelined { request, .. } => request.since().max(2),
+            RequestBody::SealTicketWithSecret { .. } => 2,
             RequestBody::Tls13ServerFlight { .. }
             | RequestBody::Tls12ServerFlight { .. }
             | RequestBody::Tls13ImportPreSharedKey { .. } => 3,

@@ -10,7 +10,7 @@ use keyward_core::Status;
 use keyward_keyiso::peer::own_uid;
 use keyward_keyiso::protocol::{
     Cipher, FrameRead, FrameReader, Handle, Request, RequestBody, Response, ResponseBody,
-    PROTOCOL_VERSION,
+    WireSecret, PROTOCOL_VERSION,
 };
 use keyward_keyiso::{Allowlist, Client, Config, Daemon, Limits};
 use keyward_ssl::{CipherSuite, Group, Protocol};
@@ -549,10 +549,17 @@ fn a_version_2_client_is_served_without_flights() {
     );
     assert!(matches!(answers[0].body, ResponseBody::Handle { .. }));
     assert_eq!(error_status(&answers[1]), Status::NTE_BAD_DATA);
+    // A request of version 3 inside a Pipelined one (of version 2) is refused too.
+    let psk = RequestBody::Tls13ImportPreSharedKey {
+        suite,
+        psk: WireSecret(keyward_core::SecretVec::from_slice(&[1; 32])),
+    };
+    let answers = send_together(&mut stream, &[pipelined(4, name + 1, psk)]);
+    assert_eq!(error_status(&answers[0]), Status::NTE_BAD_DATA);
     assert_eq!(
         test_daemon.daemon.live_handles(),
         1,
-        "the secret is not used up"
+        "the secret is not used up, and no PSK is kept"
     );
 }
 
