@@ -18,7 +18,6 @@
 //! `Provider::open`), or the keyward keyiso daemon, in which case the key never enters the
 //! rustls server's process. This crate needs no change for either.
 
-mod der;
 mod resolver;
 mod scheme;
 mod signer;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use keyward_core::backend::hash;
 use keyward_core::Error;
+use keyward_ssl::signature::ecdsa_fixed_to_der;
 use keyward_ssl::{PrivateKey, Provider};
 use rustls::pki_types::{CertificateDer, SubjectPublicKeyInfoDer};
 use rustls::sign::{CertifiedKey, Signer, SigningKey};
 use rustls::{SignatureAlgorithm, SignatureScheme};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::der::ecdsa_raw_to_der;
 use crate::scheme::{method, schemes, KeyType};
 
 /// A rustls [`SigningKey`] over a keyward [`PrivateKey`]. It offers the schemes of
@@ -119,8 +119,9 @@ impl Signer for KeywardSigner {
                 rustls::Error::General(format!("keyward sign_hash: {error} [{}]", error.status()))
             })?;
         if method.ecdsa {
-            ecdsa_raw_to_der(&signature)
-                .map_err(|error| rustls::Error::General(format!("keyward ECDSA: {error}")))
+            ecdsa_fixed_to_der(&signature).ok_or_else(|| {
+                rustls::Error::General("keyward ECDSA: the signature is not r ‖ s".into())
+            })
         } else {
             Ok(signature)
         }

@@ -165,6 +165,16 @@ mod tests {
     }
 
     #[test]
+    fn zero_is_one_byte_and_bad_widths_are_refused() {
+        assert_eq!(
+            ecdsa_fixed_to_der(&[0, 0, 0, 0]).unwrap(),
+            [0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]
+        );
+        assert_eq!(ecdsa_fixed_to_der(&[]), None);
+        assert_eq!(ecdsa_fixed_to_der(&[1, 2, 3]), None);
+    }
+
+    #[test]
     fn der_long_form_length() {
         // P-521-sized halves need a long-form sequence length.
         let fixed = vec![0xffu8; 132];
