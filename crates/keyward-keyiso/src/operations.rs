@@ -15,7 +15,8 @@ use crate::protocol::{
 };
 use keyward_core::{Error, Result, SecretVec};
 use keyward_ssl::flight::{
-    ServerFlight12, ServerFlight13, ServerFlightKeys13, Ticket12ToSeal, TicketToSeal, VerifySigner,
+    ServerFlight12, ServerFlight13, ServerFlightKeys13, Ticket12ToSeal, Ticket13ToSeal,
+    VerifySigner,
 };
 use keyward_ssl::{
     EphemeralKey, MasterKey, OpaqueKey, PreMasterKey, PrivateKey, Protocol, Provider,
@@ -355,7 +356,7 @@ pub fn perform(
                 through_server_hello: &through_server_hello,
                 before_verify: &before_verify,
                 signer,
-                ticket: ticket.as_ref().map(|ticket| TicketToSeal {
+                ticket: ticket.as_ref().map(|ticket| Ticket13ToSeal {
                     key: ticket_key,
                     aad: &ticket.aad,
                     fields: &ticket.fields,

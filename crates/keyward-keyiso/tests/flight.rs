@@ -15,7 +15,8 @@ use keyward_core::store::KeyStore;
 use keyward_core::{SecretVec, Status};
 use keyward_keyiso::isolated_provider;
 use keyward_ssl::flight::{
-    ServerFlight12, ServerFlight13, ServerFlightKeys13, Ticket12ToSeal, TicketToSeal, VerifySigner,
+    ServerFlight12, ServerFlight13, ServerFlightKeys13, Ticket12ToSeal, Ticket13ToSeal,
+    VerifySigner,
 };
 use keyward_ssl::signature::certificate_verify_content;
 use keyward_ssl::{
@@ -78,7 +79,7 @@ fn flight13(
                 hash: HashAlgorithm::Sha256,
                 padding: SignaturePadding::Pss(HashAlgorithm::Sha256),
             }),
-            ticket: Some(TicketToSeal {
+            ticket: Some(Ticket13ToSeal {
                 key: ticket_key,
                 aad: AAD,
                 fields: b"fields",

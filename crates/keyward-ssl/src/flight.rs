@@ -70,7 +70,7 @@ pub struct VerifySigner<'a> {
 /// A ticket to seal for the client once the resumption secret is known (RFC 8446 §4.6.1),
 /// as [`TicketKey::seal_with_secret`] seals it: `fields ‖ opaque psk_blob<0..2^16-1>`.
 #[derive(Clone, Copy)]
-pub struct TicketToSeal<'a> {
+pub struct Ticket13ToSeal<'a> {
     /// The key that seals it.
     pub key: &'a TicketKey,
     /// What the ticket is bound to.
@@ -94,7 +94,7 @@ pub struct ServerFlight13<'a> {
     /// How to sign the CertificateVerify; `None` when a PSK authenticates the server.
     pub signer: Option<VerifySigner<'a>>,
     /// The ticket to seal; `None` for none.
-    pub ticket: Option<TicketToSeal<'a>>,
+    pub ticket: Option<Ticket13ToSeal<'a>>,
 }
 
 /// What a TLS 1.3 server's flight gives ([`Provider::tls13_server_flight`]).

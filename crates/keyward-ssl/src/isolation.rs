@@ -154,7 +154,7 @@ pub struct FlightSigner {
 }
 
 /// The ticket a service seals at the end of a flight
-/// ([`TicketToSeal`](crate::flight::TicketToSeal) under the service's own ticket key).
+/// ([`Ticket13ToSeal`](crate::flight::Ticket13ToSeal) under the service's own ticket key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlightTicket13<'a> {
     /// What the ticket is bound to.

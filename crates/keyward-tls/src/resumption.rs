@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keyward_ssl::flight::{Ticket12ToSeal, TicketToSeal};
+use keyward_ssl::flight::{Ticket12ToSeal, Ticket13ToSeal};
 use keyward_ssl::{Provider, TicketKey};
 
 use crate::codec::{put_u16, put_u32, put_u8, put_vec_exact, LengthPrefix, Reader};
@@ -232,8 +232,8 @@ pub struct TicketFields<'a> {
 
 impl TicketFields<'_> {
     /// The TLS 1.3 ticket as a flight seals it, with its PSK derived with `nonce`.
-    pub fn tls13<'b>(&'b self, nonce: &'b [u8]) -> TicketToSeal<'b> {
-        TicketToSeal {
+    pub fn tls13<'b>(&'b self, nonce: &'b [u8]) -> Ticket13ToSeal<'b> {
+        Ticket13ToSeal {
             key: self.key,
             aad: TICKET_AAD,
             fields: &self.fields,
